@@ -1,0 +1,78 @@
+"""The platform-neutral approval card. Renderers (console text, Block Kit, Adaptive Card) read only this."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.config.models import WorkerConfig
+from bot.models import Mission, Proposal
+
+STATUS_LINES = {
+    "pending": "Awaiting a decision",
+    "approved": "Approved",
+    "executing": "Approved, executing",
+    "executed": "Approved and executed",
+    "failed": "Approved, but execution failed",
+    "rejected": "Rejected",
+    "expired": "Expired, no decision",
+    "halted": "Halted: the kill switch is pulled",
+    "shadow_approved": "Shadow: the approver would approve",
+    "shadow_rejected": "Shadow: the approver would reject",
+}
+
+
+class Card(BaseModel):
+    proposal_id: str
+    mission_id: str
+    worker: str
+    worker_display: str
+    title: str
+    tool: str
+    fields: list[tuple[str, str]]  # normalized arguments, rendered by us, never the model's prose
+    tier: str
+    rule: str | None
+    rationale: str
+    shadow: bool
+    status: str
+    status_line: str
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decided_on: str | None = None
+    reason_code: str | None = None
+    comment: str | None = None
+    reason_codes: list[str]
+    approvers: list[str]
+    thread_link: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.status == "pending"
+
+    @property
+    def needs_confirm(self) -> bool:
+        return self.tier == "execute"
+
+
+def _field_value(value: Any) -> str:
+    return value if isinstance(value, str) else format(value, "g") if isinstance(value, float) else str(value)
+
+
+def card_for(proposal: Proposal, worker: WorkerConfig, *, thread_link: str | None = None) -> Card:
+    verb = "Shadow check" if proposal.shadow else "Approval needed"
+    return Card(
+        proposal_id=proposal.id, mission_id=proposal.mission_id, worker=worker.name,
+        worker_display=worker.display_name, title=f"{verb}: {proposal.tool}", tool=proposal.tool,
+        fields=[(k, _field_value(v)) for k, v in proposal.args.items()], tier=proposal.tier, rule=proposal.rule,
+        rationale=proposal.rationale, shadow=proposal.shadow, status=proposal.status,
+        status_line=STATUS_LINES[proposal.status], decided_by=proposal.decided_by,
+        decided_at=proposal.decided_at, decided_on=proposal.decided_on, reason_code=proposal.reason_code,
+        comment=proposal.comment, reason_codes=list(worker.escalation.reason_codes),
+        approvers=[*worker.escalation.approvers, *worker.escalation.backup], thread_link=thread_link,
+    )
+
+
+def mission_link(mission: Mission) -> str:
+    return f"mission {mission.id}"

@@ -1,0 +1,63 @@
+"""`missionbot demo` and `missionbot shell`: embedded Redis (unless REDIS_URL), a worker process, the shell."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+from redis import Redis
+
+from bot import runtime
+from bot.commands.common import config_dir, workers_or_exit
+from bot.demo.helpdesk import HelpdeskBackend
+from bot.embedded_redis import EmbeddedRedis
+from bot.settings import Settings
+from bot.surfaces.shell import ConsoleSurface
+
+
+@contextlib.contextmanager
+def local_stack(settings: Settings) -> Iterator[tuple[runtime.Runtime, str]]:
+    """Redis (embedded when REDIS_URL is unset), the runtime, seeded demo data and one worker process."""
+    with contextlib.ExitStack() as stack:
+        url = settings.redis_url or stack.enter_context(EmbeddedRedis()).url
+        redis = Redis.from_url(url)
+        workers = workers_or_exit(settings)
+        rt = runtime.create_runtime(settings=settings, redis=redis, workers=workers)
+        HelpdeskBackend(redis=redis, prefix=settings.key_prefix, clock=rt.clock).seed()
+        env = {**os.environ, "REDIS_URL": url, "MISSIONBOT_KEY_PREFIX": settings.key_prefix,
+               "MISSIONBOT_CONFIG_DIR": str(config_dir(settings).resolve())}
+        worker = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", "--simple"], env=env)
+        stack.callback(_stop, worker)
+        yield rt, url
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def run_shell(args: argparse.Namespace) -> int:
+    with local_stack(Settings()) as (rt, _):
+        ConsoleSurface(rt, user=args.user, channel=args.channel).interact()
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    settings = Settings()
+    with local_stack(settings) as (rt, url):
+        if args.script:
+            from bot.demo.story import play
+
+            return play(rt, redis_url=url)
+        print("missionbot demo: embedded Redis and a worker are running. Try:\n"
+              "  ESC-1042 checkout was down, customer asks for a credit\n"
+              "then /as U0OWNER1 and /approve 1. /help lists everything.\n")
+        ConsoleSurface(rt, user="U0AGENT", channel="C0SUPPORT").interact()
+    return 0

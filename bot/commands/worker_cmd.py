@@ -1,0 +1,30 @@
+"""`missionbot worker`: RQ workers on the mission and action queues."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from rq import SimpleWorker, Worker
+
+from bot import runtime
+from bot.commands.common import config_dir, redis_or_exit, workers_or_exit
+from bot.platforms import default_messengers
+from bot.settings import Settings
+
+
+def start(settings: Settings, *, burst: bool, simple: bool) -> bool:
+    redis = redis_or_exit(settings, "worker")
+    workers = workers_or_exit(settings, str(config_dir(settings)))
+    rt = runtime.create_runtime(settings=settings, redis=redis, workers=workers,
+                                messengers=default_messengers(settings=settings, redis=redis))
+    runtime.install(rt)
+    cls = SimpleWorker if simple else Worker
+    worker = cls([rt.missions_queue, rt.actions_queue], connection=redis)
+    return worker.work(burst=burst, with_scheduler=True, logging_level=logging.WARNING)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    start(Settings(), burst=args.burst, simple=args.simple)
+    return 0

@@ -1,0 +1,141 @@
+"""Load `worker_configs/*.yml`, reporting every problem with file, field and line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import TemplateSyntaxError
+from pydantic import ValidationError
+
+from bot.config.models import BuiltinIntegration, ObserveStep, ProposeStep, ToolStep, WorkerConfig
+from bot.config.yaml_lines import compose, line_of
+from bot.errors import ConfigError, ConfigIssue
+from bot.templating import parse_template
+from bot.tools.builtin import builtin_args_model, builtin_tool_names
+
+Loc = tuple[str | int, ...]
+
+
+def load_workers(directory: Path) -> dict[str, WorkerConfig]:
+    """All workers of a directory; raises ConfigError listing every issue of every file."""
+    if not directory.is_dir():
+        raise ConfigError([ConfigIssue(file=str(directory), line=None, field="-", message="no such directory")])
+    workers: dict[str, WorkerConfig] = {}
+    seen: dict[str, str] = {}
+    issues: list[ConfigIssue] = []
+    for path in sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")]):
+        try:
+            worker = load_worker_file(path)
+        except ConfigError as err:
+            issues.extend(err.issues)
+            continue
+        if worker.name in seen:
+            root = compose(path.read_text())
+            issues.append(ConfigIssue(file=str(path), line=line_of(root, ("name",)), field="name",
+                                      message=f"duplicate worker name {worker.name!r} (also in {seen[worker.name]})"))
+            continue
+        seen[worker.name] = str(path)
+        workers[worker.name] = worker
+    if issues:
+        raise ConfigError(issues)
+    if not workers:
+        raise ConfigError([ConfigIssue(file=str(directory), line=None, field="-", message="no worker configs (*.yml)")])
+    return workers
+
+
+def load_worker_file(path: Path) -> WorkerConfig:
+    text = path.read_text()
+    try:
+        root = compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise ConfigError([ConfigIssue(file=str(path), line=line, field="-", message=f"not valid YAML: {exc}")]) from None
+    if not isinstance(data, dict):
+        raise ConfigError([ConfigIssue(file=str(path), line=1, field="-", message="expected a mapping at the top")])
+    try:
+        worker = WorkerConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([_issue(path, root, _clean(e["loc"]), e["msg"]) for e in exc.errors()]) from None
+    problems = list(_semantic_problems(worker))
+    if problems:
+        raise ConfigError([_issue(path, root, loc, msg) for loc, msg in problems])
+    return worker
+
+
+def _clean(loc: tuple[Any, ...]) -> Loc:
+    # pydantic adds union tags and '[key]' markers that are not in the YAML.
+    return tuple(p for p in loc if p not in {"[key]", "tool", "observe", "propose", "builtin", "stdio",
+                                             "streamable_http"} or isinstance(p, int))
+
+
+def _issue(path: Path, root: yaml.Node | None, loc: Loc, message: str) -> ConfigIssue:
+    field = ".".join(str(p) for p in loc) or "-"
+    return ConfigIssue(file=str(path), line=line_of(root, loc), field=field, message=message)
+
+
+def _semantic_problems(worker: WorkerConfig) -> Iterator[tuple[Loc, str]]:
+    """Cross-field rules pydantic cannot express: every tool exists, every reference resolves."""
+    for tool, policy in worker.tools.items():
+        server, _, short = tool.partition(".")
+        integration = worker.integrations.get(server)
+        if not short or integration is None:
+            yield ("tools", tool), f"unknown tool {tool!r}: tools are named integration.tool and " \
+                f"the integration must be declared (declared: {', '.join(worker.integrations) or 'none'})"
+            continue
+        if isinstance(integration, BuiltinIntegration):
+            names = builtin_tool_names(integration.module, server)
+            if names is None:
+                yield ("integrations", server, "module"), f"unknown built-in integration {integration.module!r}"
+                continue
+            if tool not in names:
+                yield ("tools", tool), f"unknown tool {tool!r}; {server} offers {', '.join(sorted(names))}"
+                continue
+            model = builtin_args_model(integration.module, short)
+            for kind in ("auto_approve", "forbid"):
+                for arg in (getattr(policy, kind) or {}) if model else {}:
+                    if arg not in model.model_fields:
+                        yield ("tools", tool, kind, arg), f"{tool} has no argument {arg!r}"
+        if policy.undo and policy.undo not in worker.tools:
+            yield ("tools", tool, "undo"), f"undo tool {policy.undo!r} is not listed under tools"
+        if policy.auto_approve and policy.tier not in {"write", "execute"}:
+            yield ("tools", tool, "auto_approve"), "auto_approve applies only to write and execute tools"
+    for mname, mission in worker.missions.items():
+        if worker.is_playbook and not mission.steps:
+            yield ("missions", mname, "steps"), "a playbook mission needs 1 to 5 steps"
+        if not worker.is_playbook and not mission.instructions:
+            yield ("missions", mname, "instructions"), f"model {worker.model!r} needs instructions"
+        for i, step in enumerate(mission.steps):
+            loc: Loc = ("missions", mname, "steps", i)
+            tool = step.tool if isinstance(step, ToolStep) else step.propose if isinstance(step, ProposeStep) else None
+            if tool is not None and tool not in worker.tools:
+                yield (*loc, "propose" if isinstance(step, ProposeStep) else "tool"), \
+                    f"unknown tool {tool!r}: not listed under tools"
+            templates = [step.observe] if isinstance(step, ObserveStep) else list(_strings(step.args))
+            if isinstance(step, ProposeStep):
+                templates.append(step.rationale)
+            for template in templates:
+                try:
+                    parse_template(template)
+                except TemplateSyntaxError as exc:
+                    yield loc, f"template error: {exc.message}"
+        if mission.verdict:
+            try:
+                parse_template(mission.verdict)
+            except TemplateSyntaxError as exc:
+                yield ("missions", mname, "verdict"), f"template error: {exc.message}"
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)

@@ -1,0 +1,148 @@
+"""The worker config schema. `extra="forbid"` everywhere: an unknown field is an error, not a silent no-op."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+
+Tier = Literal["read", "write", "execute", "forbidden"]
+Autonomy = Literal["shadow", "assisted", "autonomous"]
+Operator = Literal["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "matches"]
+# {argument: {operator: value}}; every pair must hold (AND).
+Condition = dict[str, dict[Operator, Any]]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Escalation(Strict):
+    approvers: list[str] = Field(min_length=1)
+    approvals_channel: str | None = None
+    response_target_minutes: int = Field(default=30, ge=1)
+    backup: list[str] = []
+    expire_after_minutes: int = Field(default=1440, ge=1)
+    allow_self_approval: bool = False
+    reason_codes: list[str] = Field(default=["wrong_amount", "policy_violation", "needs_more_info", "other"], min_length=1)
+
+
+class BuiltinIntegration(Strict):
+    transport: Literal["builtin"]
+    module: str
+
+
+class StdioIntegration(Strict):
+    transport: Literal["stdio"]
+    command: str
+    args: list[str] = []
+    env: dict[str, str] = {}
+    timeout_seconds: float = Field(default=30, gt=0)
+
+
+class HttpIntegration(Strict):
+    transport: Literal["streamable_http"]
+    url: str
+    headers: dict[str, str] = {}
+    timeout_seconds: float = Field(default=30, gt=0)
+
+
+Integration = Annotated[BuiltinIntegration | StdioIntegration | HttpIntegration, Field(discriminator="transport")]
+
+
+class ToolPolicy(Strict):
+    tier: Tier
+    auto_approve: Condition | None = None
+    forbid: Condition | None = None
+    undo: str | None = None
+
+
+class ToolStep(Strict):
+    tool: str
+    args: dict[str, Any] = {}
+    save_as: str | None = None
+
+
+class ObserveStep(Strict):
+    observe: str
+
+
+class ProposeStep(Strict):
+    propose: str
+    args: dict[str, Any] = {}
+    rationale: str = ""
+    save_as: str | None = None
+
+
+def _step_kind(value: Any) -> str | None:
+    # Tag a step by its verb so an error names one kind of step, not all three.
+    keys = value if isinstance(value, dict) else vars(value)
+    return next((k for k in ("tool", "observe", "propose") if k in keys), None)
+
+
+Step = Annotated[
+    Annotated[ToolStep, Tag("tool")] | Annotated[ObserveStep, Tag("observe")] | Annotated[ProposeStep, Tag("propose")],
+    Discriminator(_step_kind, custom_error_type="step", custom_error_message="a step needs one of tool, observe, propose"),
+]
+
+
+class MissionSpec(Strict):
+    description: str
+    match: list[str] = []
+    instructions: str | None = None
+    steps: list[Step] = Field(default=[], max_length=5)
+    verdict: str | None = None
+
+    @field_validator("match")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
+        return patterns
+
+
+class KnowledgeSource(Strict):
+    path: str
+
+
+class Limits(Strict):
+    missions_per_hour: int = Field(default=120, ge=1)
+    concurrency: int = Field(default=4, ge=1)
+    weekly_token_budget: int = Field(default=2_000_000, ge=0)
+
+
+class ErrorBudget(Strict):
+    max_reject_rate: float = Field(default=0.2, ge=0, le=1)
+    window_days: int = Field(default=7, ge=1)
+
+
+class WorkerConfig(Strict):
+    name: str = Field(pattern=r"^[a-z0-9-]+$")
+    display_name: str
+    description: str
+    owner: str
+    digest_channel: str | None = None
+    channels: list[str] = []
+    autonomy: Autonomy = "assisted"
+    model: str = "playbook"
+    escalation: Escalation
+    integrations: dict[str, Integration] = {}
+    tools: dict[str, ToolPolicy] = {}
+    knowledge: list[KnowledgeSource] = []
+    limits: Limits = Limits()
+    error_budget: ErrorBudget = ErrorBudget()
+    missions: dict[str, MissionSpec] = Field(min_length=1)
+
+    @property
+    def is_playbook(self) -> bool:
+        return self.model == "playbook"
+
+    def policy(self, tool: str) -> ToolPolicy | None:
+        return self.tools.get(tool)
+
+    def may_approve(self, user: str) -> bool:
+        return user in self.escalation.approvers or user in self.escalation.backup

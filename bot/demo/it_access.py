@@ -1,0 +1,53 @@
+"""The demo identity directory: people, applications and access grants, kept in Redis."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from redis import Redis
+
+from bot.errors import ToolError
+
+PEOPLE: dict[str, dict[str, Any]] = {
+    "jdoe": {"name": "Jane Doe", "department": "engineering", "manager": "U0ITLEAD", "employment": "full-time"},
+    "bsmith": {"name": "Bob Smith", "department": "sales", "manager": "U0SALESLEAD", "employment": "contractor"},
+}
+APPS: dict[str, dict[str, Any]] = {
+    "github": {"sensitivity": "medium", "allowed_departments": ["engineering"], "max_days": 365},
+    "salesforce": {"sensitivity": "medium", "allowed_departments": ["sales"], "max_days": 365},
+    "prod-db": {"sensitivity": "high", "allowed_departments": ["engineering"], "max_days": 7},
+}
+
+
+class DirectoryBackend:
+    def __init__(self, *, redis: Redis, prefix: str, clock: Callable[[], datetime]) -> None:
+        self.redis, self.clock = redis, clock
+        self.key = f"{prefix}:directory"
+
+    def get_person(self, username: str) -> dict[str, Any]:
+        if username not in PEOPLE:
+            raise ToolError(f"no person {username!r} in the directory")
+        grants = [g for g in self.grants() if g["username"] == username]
+        return {"username": username, **PEOPLE[username], "grants": grants}
+
+    def get_app_policy(self, app: str) -> dict[str, Any]:
+        if app not in APPS:
+            raise ToolError(f"no application {app!r}; known: {', '.join(sorted(APPS))}")
+        return {"app": app, **APPS[app]}
+
+    def grants(self) -> list[dict[str, Any]]:
+        return [json.loads(g) for g in self.redis.lrange(f"{self.key}:grants", 0, -1)]
+
+    def grant_access(self, *, username: str, app: str, days: int, idempotency_key: str | None) -> dict[str, Any]:
+        self.get_person(username)
+        self.get_app_policy(app)
+        grant = {"username": username, "app": app, "days": days, "at": self.clock().isoformat(),
+                 "key": idempotency_key}
+        # SET NX on the key makes a retried grant a no-op that returns the first result.
+        if idempotency_key and not self.redis.set(f"{self.key}:idem:{idempotency_key}", json.dumps(grant), nx=True):
+            return {**json.loads(self.redis.get(f"{self.key}:idem:{idempotency_key}")), "replayed": True}
+        self.redis.rpush(f"{self.key}:grants", json.dumps(grant))
+        return grant

@@ -1,0 +1,52 @@
+"""What a mission says in its thread and on its cards, through its platform's Messenger."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.cards import card_for
+from bot.models import Mission, Observation, Proposal
+from bot.redact import redact, redact_value
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class Notifier:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def observe(self, mission: Mission, key: str, text: str, detail: dict[str, Any] | None = None) -> None:
+        """Record once, post once: a retried mission neither stores nor posts a step twice."""
+        text = redact(text)
+        obs = Observation(key=key, text=text, at=self.rt.clock(), detail=redact_value(detail or {}))
+        if self.rt.store.add_observation(mission.id, obs):
+            self.rt.audit.record("observation", actor=f"worker:{mission.worker}", worker=mission.worker,
+                                 mission=mission.id, key=key, text=text)
+        if self.rt.store.mark_posted(mission.id, key):
+            messenger = self.rt.messengers.get(mission.platform)
+            messenger.post(conversation=mission.conversation, thread=mission.thread, text=text)
+
+    def status(self, mission: Mission, text: str) -> None:
+        if mission.status_ref is not None:
+            self.rt.messengers.get(mission.platform).update(mission.status_ref, text=text)
+
+    def post_card(self, proposal: Proposal, mission: Mission) -> None:
+        worker = self.rt.worker(proposal.worker)
+        card = card_for(proposal, worker)
+        channel = worker.escalation.approvals_channel
+        conversation, thread = (channel, None) if channel else (mission.conversation, mission.thread)
+        messenger = self.rt.messengers.get(mission.platform)
+        ref = messenger.post(conversation=conversation, thread=thread, text=card.title, card=card)
+        self.rt.store.add_card(proposal.id, ref)
+
+    def sync_cards(self, proposal_id: str) -> None:
+        """Every copy of a card, on every platform, shows the proposal's current state."""
+        proposal = self.rt.store.proposal(proposal_id)
+        card = card_for(proposal, self.rt.worker(proposal.worker))
+        for ref in proposal.cards:
+            if ref.platform not in self.rt.messengers:
+                log.warning("no messenger for %s; card %s not updated there", ref.platform, proposal_id)
+                continue
+            self.rt.messengers.get(ref.platform).update(ref, text=f"{card.title}: {card.status_line}", card=card)

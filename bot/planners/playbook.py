@@ -1,0 +1,51 @@
+"""The deterministic `playbook` model: a mission's declared steps, run in order, resumable after any step."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jinja2 import TemplateError
+
+from bot.config.models import ObserveStep, ProposeStep, ToolStep
+from bot.planners.base import Finished, Parked
+from bot.session import Session
+from bot.templating import render, render_value
+
+
+def _summary(result: dict[str, Any], limit: int = 400) -> str:
+    text = json.dumps(result, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class PlaybookPlanner:
+    def advance(self, session: Session) -> Parked | Finished:
+        mission, steps = session.mission, session.spec.steps
+        variables: dict[str, Any] = {"request": mission.text, "requester": mission.requester,
+                                     "context": mission.context, **mission.vars, **mission.state.get("vars", {})}
+        for i in range(mission.state.get("cursor", 0), len(steps)):
+            step, key = steps[i], f"s{i + 1}"
+            session.progress(f"⏳ {session.worker.display_name}: gathering {i + 1}/{len(steps)}")
+            try:
+                if isinstance(step, ObserveStep):
+                    session.observe(key, f"💬 {render(step.observe, variables)}")
+                else:
+                    tool = step.tool if isinstance(step, ToolStep) else step.propose
+                    rationale = render(step.rationale, variables) if isinstance(step, ProposeStep) else ""
+                    outcome = session.call(key, tool, render_value(step.args, variables), rationale=rationale)
+                    if outcome.kind == "parked":
+                        session.save(cursor=i, vars=variables)
+                        return Parked()
+                    if outcome.kind == "result":
+                        session.observe(key, f"🔎 {tool}: {_summary(outcome.result or {})}")
+                    if outcome.kind == "error" and isinstance(step, ToolStep):
+                        return Finished(verdict=f"Could not finish: {outcome.message}", failed=True)
+                    if step.save_as:
+                        variables[step.save_as] = outcome.as_data()
+            except TemplateError as exc:
+                session.observe(key, f"⚠️ step {i + 1} could not be prepared: {exc}")
+                return Finished(verdict=f"Could not finish: step {i + 1} refers to missing data ({exc})",
+                                failed=True)
+            session.save(cursor=i + 1, vars=variables)
+        verdict = session.spec.verdict
+        return Finished(verdict=render(verdict, variables) if verdict else None)

@@ -1,0 +1,74 @@
+"""Run (or resume) one mission: hold its lock, advance its planner, park or close it with a verdict."""
+
+from __future__ import annotations
+
+from bot import verdict
+from bot.errors import Halted
+from bot.models import Mission
+from bot.notify import Notifier
+from bot.planners.base import Finished, Parked, Planner
+from bot.planners.playbook import PlaybookPlanner
+from bot.runtime import Runtime
+from bot.session import Session
+
+
+def planner_for(rt: Runtime, mission: Mission) -> Planner:
+    factory = rt.extras.get("planner_factory")
+    if rt.worker(mission.worker).is_playbook or factory is None:
+        return PlaybookPlanner()
+    return factory(rt, mission)  # type: ignore[operator]
+
+
+class MissionRunner:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.notify = Notifier(rt)
+
+    def run(self, mission_id: str) -> str:
+        # One run of a mission at a time: a resume waits for a run that is still parking.
+        with self.rt.redis.lock(self.rt.store.key("lock", mission_id), timeout=900, blocking_timeout=120):
+            return self._run(mission_id)
+
+    def _run(self, mission_id: str) -> str:
+        mission = self.rt.store.mission(mission_id)
+        if not mission.is_open:
+            return mission.status
+        worker = self.rt.worker(mission.worker)
+        if self.rt.control(worker.name).killed:
+            return self.close(mission, status="cancelled" if mission.status == "queued" else "halted",
+                              text=f"🛑 {worker.display_name} was halted by its owner; nothing more will run.")
+        if mission.status == "queued":
+            self.rt.audit.record("mission.started", actor=f"worker:{worker.name}", worker=worker.name,
+                                 mission=mission.id)
+        mission = self.rt.store.mutate_mission(mission_id, lambda m: m.model_copy(update={"status": "running"}))
+        session = Session(self.rt, mission)
+        try:
+            result = planner_for(self.rt, mission).advance(session)
+        except Halted as exc:
+            return self.close(session.mission, status="halted", text=f"🛑 {exc}; nothing more will run.")
+        if isinstance(result, Parked):
+            return self._park(session.mission)
+        assert isinstance(result, Finished)
+        proposals = [self.rt.store.proposal(p) for p in self.rt.store.mission(mission_id).proposals]
+        text = verdict.compose(session.mission, proposals, refusals=session.refusals,
+                               planner_text=result.verdict, failed=result.failed)
+        return self.close(session.mission, status="failed" if result.failed else "done", text=text)
+
+    def _park(self, mission: Mission) -> str:
+        worker = self.rt.worker(mission.worker)
+        mission = self.rt.store.mutate_mission(mission.id, lambda m: m.model_copy(update={"status": "awaiting_approval"}))
+        approvers = ", ".join(f"@{a}" for a in worker.escalation.approvers)
+        self.notify.status(mission, f"✋ {worker.display_name}: awaiting approval by {approvers}")
+        return mission.status
+
+    def close(self, mission: Mission, *, status: str, text: str) -> str:
+        """Close once: a second close (retry, race with the kill switch) changes nothing."""
+        closed = self.rt.store.mutate_mission(
+            mission.id, lambda m: m.model_copy(update={"status": status, "verdict": text}) if m.is_open else m)
+        if closed.verdict != text:
+            return closed.status
+        self.rt.audit.record(f"mission.{status}", actor=f"worker:{closed.worker}", worker=closed.worker,
+                             mission=closed.id, verdict=text)
+        self.notify.observe(closed, "verdict", text)
+        self.notify.status(closed, f"{'✅' if status == 'done' else '⏹'} {closed.worker}: {status}")
+        return closed.status

@@ -1,0 +1,181 @@
+"""MissionService: the core API every surface calls (Slack, Teams, console). No platform types here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+from bot.errors import AlreadyDecided, BadRequest, Halted, NotAuthorized, NotFound
+from bot.models import Control, MessageRef, Mission, Proposal, Request
+from bot.notify import Notifier
+from bot.queueing import enqueue_card_sync, enqueue_execution, enqueue_mission, mission_job_id
+from bot.routing import NoRoute, help_text, route
+from bot.runner import MissionRunner
+from bot.runtime import Runtime
+
+AUTONOMY_MODES = ("shadow", "assisted", "autonomous")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Submitted:
+    text: str  # what the requester sees at once
+    mission: Mission | None = None  # None: a help answer or a refusal, nothing was created
+
+
+class MissionService:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.notify = Notifier(rt)
+
+    # -- requests ------------------------------------------------------------------------
+    def submit(self, request: Request) -> Submitted:
+        text = request.text.strip()
+        limit = self.rt.settings.max_request_chars
+        if len(text) > limit:
+            return Submitted(text=f"That request is {len(text):,} characters long; the limit is {limit:,}. "
+                                  "Please send a shorter summary (put long material in a ticket and link it).")
+        found = route(self.rt.workers, conversation=request.conversation, text=text)
+        if isinstance(found, NoRoute):
+            return Submitted(text=help_text(found))
+        worker = found.worker
+        if self.rt.control(worker.name).killed:
+            return Submitted(text=f"{worker.display_name} is halted by its owner; no new missions start.")
+        now = self.rt.clock()
+        mission_id = self.rt.new_id()
+        mission = Mission(
+            id=mission_id, worker=worker.name, mission=found.mission, platform=request.platform,
+            conversation=request.conversation, thread=request.thread or mission_id, requester=request.requester,
+            text=found.text, vars=found.vars, created_at=now, updated_at=now,
+        )
+        self.rt.store.create_mission(mission)
+        self.rt.audit.record("mission.created", actor=request.requester, worker=worker.name, mission=mission_id,
+                             platform=request.platform, conversation=request.conversation, text=found.text,
+                             route=found.mission)
+        enqueue_mission(self.rt, mission_id)
+        return Submitted(mission=mission, text=f"🧭 Queued mission {mission_id} for {worker.display_name} "
+                                               f"({found.mission}). I'll post my reasoning in this thread.")
+
+    def attach_status(self, mission_id: str, ref: MessageRef) -> None:
+        """The surface posted the 'queued' reply; later status changes update it in place."""
+        self.rt.store.mutate_mission(mission_id, lambda m: m.model_copy(update={"status_ref": ref}))
+
+    # -- decisions -----------------------------------------------------------------------
+    def decide(self, proposal_id: str, *, actor: str, approve: bool, platform: str,
+               reason_code: str | None = None, comment: str | None = None) -> Proposal:
+        proposal = self.rt.store.proposal(proposal_id)
+        worker = self.rt.worker(proposal.worker)
+        self.authorize_decision(proposal, actor)
+        if not approve and reason_code not in worker.escalation.reason_codes:
+            raise BadRequest(f"A rejection needs a reason code: {', '.join(worker.escalation.reason_codes)}")
+        status = ("shadow_" if proposal.shadow else "") + ("approved" if approve else "rejected")
+        now = self.rt.clock()
+
+        def decide(p: Proposal) -> Proposal:
+            if p.status != "pending":
+                raise AlreadyDecided(status=p.status, by=p.decided_by or "the system",
+                                     at=(p.decided_at or now).strftime("%Y-%m-%d %H:%M UTC"))
+            if self.rt.control(p.worker).killed:
+                raise Halted(f"{worker.display_name} is halted; pending proposals cannot be approved")
+            return p.model_copy(update={"status": status, "decided_by": actor, "decided_at": now,
+                                        "decided_on": platform, "reason_code": None if approve else reason_code,
+                                        "comment": comment})
+
+        decided = self.rt.store.mutate_proposal(proposal_id, decide, worker=worker.name)
+        self.rt.audit.record(f"decision.{status}", actor=actor, worker=worker.name, mission=decided.mission_id,
+                             proposal=decided.id, platform=platform, reason_code=decided.reason_code,
+                             comment=comment)
+        enqueue_card_sync(self.rt, proposal_id, reason="decided")
+        if status == "approved":
+            enqueue_execution(self.rt, proposal_id)
+        else:
+            enqueue_mission(self.rt, decided.mission_id, reason=f"after-{proposal_id}")
+        return decided
+
+    def authorize_decision(self, proposal: Proposal, actor: str) -> None:
+        worker = self.rt.worker(proposal.worker)
+        if not worker.may_approve(actor):
+            names = ", ".join(f"@{a}" for a in [*worker.escalation.approvers, *worker.escalation.backup])
+            raise NotAuthorized(f"Only {names} can decide on {worker.display_name}'s proposals.")
+        if actor == proposal.requester and not worker.escalation.allow_self_approval:
+            raise NotAuthorized("You asked for this mission, so another approver must decide (four-eyes rule).")
+
+    def pending_for(self, user: str) -> list[Proposal]:
+        """Oldest first, only what `user` may decide."""
+        return [p for p in self.rt.store.pending_proposals()
+                if self.rt.worker(p.worker).may_approve(user)
+                and (p.requester != user or self.rt.worker(p.worker).escalation.allow_self_approval)]
+
+    # -- control (owner only) ------------------------------------------------------------
+    def _owner(self, worker_name: str, actor: str) -> None:
+        worker = self.rt.worker(worker_name)
+        if actor != worker.owner:
+            raise NotAuthorized(f"Only {worker.display_name}'s owner @{worker.owner} can change its controls.")
+
+    def _set(self, worker: str, actor: str, **change: object) -> Control:
+        control = self.rt.control(worker).model_copy(update={**change, "changed_by": actor,
+                                                              "changed_at": self.rt.clock()})
+        self.rt.store.set_control(worker, control)
+        self.rt.audit.record("control.changed", actor=actor, worker=worker, **{k: str(v) for k, v in change.items()})
+        return control
+
+    def set_autonomy(self, worker: str, mode: str, *, actor: str) -> Control:
+        self._owner(worker, actor)
+        if mode not in AUTONOMY_MODES:
+            raise BadRequest(f"Autonomy is one of {', '.join(AUTONOMY_MODES)}, not {mode!r}.")
+        return self._set(worker, actor, autonomy=mode)
+
+    def kill(self, worker: str, *, actor: str) -> Control:
+        """From now: no tool call starts, queued missions are cancelled, pending proposals are halted."""
+        self._owner(worker, actor)
+        control = self._set(worker, actor, killed=True)
+        stamp = str(int(self.rt.clock().timestamp()))
+        for mission_id in self.rt.store.open_missions(worker):
+            mission = self.rt.store.mission(mission_id)
+            if mission.status == "queued":
+                self._cancel_job(mission_job_id(self.rt, mission_id))
+                MissionRunner(self.rt).close(mission, status="cancelled", text=f"🛑 Mission {mission_id} was "
+                                             f"cancelled: the owner pulled {worker}'s kill switch.")
+            else:  # running or parked: its next run sees the switch and stops
+                enqueue_mission(self.rt, mission_id, reason=f"kill-{stamp}")
+        for proposal in self.rt.store.pending_proposals():
+            if proposal.worker == worker:
+                self._halt(proposal.id)
+        return control
+
+    def _cancel_job(self, job_id: str) -> None:
+        try:
+            job = Job.fetch(job_id, connection=self.rt.redis)
+        except NoSuchJobError:
+            return
+        if job.get_status() == "queued":
+            job.cancel()
+
+    def _halt(self, proposal_id: str) -> None:
+        try:
+            self.rt.store.mutate_proposal(proposal_id, lambda p: p.model_copy(update={"status": "halted"})
+                                          if p.status in {"pending", "approved"} else p)
+        except NotFound:
+            return
+        enqueue_card_sync(self.rt, proposal_id, reason="halted")
+
+    def resume(self, worker: str, *, actor: str) -> Control:
+        self._owner(worker, actor)
+        return self._set(worker, actor, killed=False)
+
+    # -- reading -------------------------------------------------------------------------
+    def status(self, mission_id: str) -> str:
+        m = self.rt.store.mission(mission_id)
+        lines = [f"{m.id} ({m.worker}/{m.mission}) is {m.status.replace('_', ' ')}; asked by @{m.requester}"]
+        for pid in m.proposals:
+            p = self.rt.store.proposal(pid)
+            lines.append(f"• {p.tool}: {p.status}" + (f" by @{p.decided_by}" if p.decided_by else ""))
+        if m.verdict:
+            lines.append(m.verdict)
+        return "\n".join(lines)
+
+    def workers_here(self, conversation: str) -> str:
+        bound = [w for w in self.rt.workers.values() if conversation in w.channels] or list(self.rt.workers.values())
+        return "\n".join(f"• {w.name}: {w.display_name} ({self.rt.control(w.name).autonomy}"
+                         f"{', HALTED' if self.rt.control(w.name).killed else ''}): {w.description}" for w in bound)

@@ -1,0 +1,141 @@
+"""What a planner may do during a mission: observe, call a tool through the gate, propose, save progress.
+
+Every tool call goes through `call`, so the gate sits outside whatever model drives the planner.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bot.errors import Halted, ToolError
+from bot.execution import Executor
+from bot.models import Mission, Proposal
+from bot.notify import Notifier
+from bot.policy import gate
+from bot.runtime import Runtime
+from bot.tools.base import normalize_args
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallOutcome:
+    kind: Literal["result", "parked", "refused", "settled", "error"]
+    result: dict[str, Any] | None = None
+    proposal: Proposal | None = None
+    message: str = ""
+
+    def as_data(self) -> dict[str, Any]:
+        """What a later step (or the model) sees of this call."""
+        if self.kind == "result":
+            return self.result or {}
+        if self.proposal is not None:
+            p = self.proposal
+            return {"status": p.status, "result": p.result, "decided_by": p.decided_by,
+                    "reason_code": p.reason_code, "comment": p.comment, "error": p.error}
+        return {"status": self.kind, "message": self.message}
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Session:
+    def __init__(self, rt: Runtime, mission: Mission) -> None:
+        self.rt = rt
+        self.mission = mission
+        self.worker = rt.worker(mission.worker)
+        self.spec = self.worker.missions[mission.mission]
+        self.notify = Notifier(rt)
+        self.refusals: list[str] = []
+
+    # -- progress --------------------------------------------------------------------------
+    def observe(self, key: str, text: str, detail: dict[str, Any] | None = None) -> None:
+        self.notify.observe(self.mission, key, text, detail)
+
+    def progress(self, text: str) -> None:
+        self.notify.status(self.mission, text)
+
+    def save(self, **state: Any) -> None:
+        self.mission = self.rt.store.mutate_mission(
+            self.mission.id, lambda m: m.model_copy(update={"state": {**m.state, **state}}))
+
+    # -- tools ---------------------------------------------------------------------------
+    def call(self, key: str, tool: str, args: Mapping[str, Any], *, rationale: str = "") -> CallOutcome:
+        """Run a read, propose a write/execute, or refuse, as the gate says. `key` is stable per step."""
+        proposal_id = f"{self.mission.id}-{key}"
+        existing = self._existing(proposal_id)
+        if existing is not None:
+            return existing
+        control = self.rt.control(self.worker.name)
+        if control.killed:
+            raise Halted(f"{self.worker.display_name} was halted by its owner")
+        impl = self.rt.toolbox.tools_for(self.worker).get(tool)
+        try:
+            normalized = normalize_args(impl.spec, args) if impl else dict(args)
+        except ToolError as exc:
+            self.observe(key, f"⚠️ {exc}")
+            return CallOutcome(kind="error", message=str(exc))
+        decision = gate(self.worker, control, tool, normalized)
+        if decision.verdict == "refuse" or impl is None:
+            rule = decision.rule if decision.verdict == "refuse" else f"{tool} is unavailable"
+            self.rt.audit.record("tool.refused", actor=f"worker:{self.worker.name}", worker=self.worker.name,
+                                 mission=self.mission.id, tool=tool, args=normalized, rule=rule)
+            self.observe(key, f"🚫 Refused {tool}: {rule}")
+            self.refusals.append(f"{tool} ({rule})")
+            return CallOutcome(kind="refused", message=rule)
+        if decision.verdict == "run":
+            return self._read(key, tool, impl, normalized)
+        proposal = Proposal(
+            id=proposal_id, mission_id=self.mission.id, worker=self.worker.name, tool=tool, args=normalized,
+            tier=decision.tier, rule=decision.rule, rationale=rationale, shadow=decision.shadow,
+            requester=self.mission.requester, created_at=self.rt.clock(),
+            status="approved" if decision.verdict == "auto" else "pending",
+            decided_by="auto" if decision.verdict == "auto" else None,
+            decided_at=self.rt.clock() if decision.verdict == "auto" else None,
+        )
+        proposal, created = self.rt.store.create_proposal(proposal)
+        if created:
+            self.rt.store.mutate_mission(self.mission.id, lambda m: m.model_copy(
+                update={"proposals": [*m.proposals, proposal.id]}))
+            self.rt.audit.record("proposal.created", actor=f"worker:{self.worker.name}", worker=self.worker.name,
+                                 mission=self.mission.id, proposal=proposal.id, tool=tool, args=normalized,
+                                 tier=decision.tier, rule=decision.rule, shadow=decision.shadow,
+                                 rationale=rationale)
+        if decision.verdict == "auto":
+            if created:
+                self.rt.audit.record("decision.auto_approved", actor="auto", worker=self.worker.name,
+                                     mission=self.mission.id, proposal=proposal.id, rule=decision.rule)
+                self.observe(key, f"🤖 Auto-approved {tool} {_short(normalized)} under rule {decision.rule}")
+            return self._outcome(Executor(self.rt).execute(proposal.id))
+        if created:
+            verb = "Asked the approvers what they would decide on" if decision.shadow else "Proposed"
+            self.observe(key, f"📝 {verb} {tool} {_short(normalized)}: {rationale}".rstrip(": "))
+            self.notify.post_card(proposal, self.mission)
+        return self._outcome(proposal)
+
+    def _existing(self, proposal_id: str) -> CallOutcome | None:
+        if not self.rt.redis.exists(self.rt.store.key("proposal", proposal_id)):
+            return None
+        proposal = self.rt.store.proposal(proposal_id)
+        if proposal.status in {"approved", "executing"} and proposal.decided_by == "auto":
+            proposal = Executor(self.rt).execute(proposal_id)  # an auto-approval interrupted by a crash
+        return self._outcome(proposal)
+
+    @staticmethod
+    def _outcome(proposal: Proposal) -> CallOutcome:
+        if proposal.settled:
+            return CallOutcome(kind="settled", proposal=proposal)
+        return CallOutcome(kind="parked", proposal=proposal)
+
+    def _read(self, key: str, tool: str, impl: Any, args: dict[str, Any]) -> CallOutcome:
+        try:
+            result = impl.call(args, idempotency_key=None)
+        except ToolError as exc:
+            self.observe(key, f"⚠️ {tool} failed: {exc}")
+            return CallOutcome(kind="error", message=str(exc))
+        self.rt.audit.record("tool.called", actor=f"worker:{self.worker.name}", worker=self.worker.name,
+                             mission=self.mission.id, tool=tool, args=args)
+        return CallOutcome(kind="result", result=result)

@@ -1,0 +1,140 @@
+"""The console surface: type requests as a chosen user, read threads, decide on numbered cards.
+
+`ConsoleSurface.handle(line)` is the whole surface (tests drive it directly); `interact()` adds a
+prompt and a thread that prints what workers post through the ConsoleMessenger.
+"""
+
+from __future__ import annotations
+
+import shlex
+import threading
+from collections.abc import Callable
+
+from bot.cards import Card
+from bot.errors import MissionbotError
+from bot.models import Request
+from bot.render.text import render_card
+from bot.runtime import Runtime
+from bot.service import MissionService
+from bot.surfaces.console import ConsoleMessenger
+
+HELP = """Type a request (e.g. "ESC-1042 customer asks for a credit"), or a command:
+  /as USER              act as another user (approvers: see /workers)
+  /in CHANNEL           post in another channel
+  /approve N            approve card #N
+  /reject N REASON [comment...]
+  /pending              cards you may decide
+  /status MISSION_ID    a mission's state
+  /workers              workers here, with autonomy
+  /autonomy WORKER MODE /kill WORKER  /resume WORKER   (owner only)
+  /quit"""
+
+
+class ConsoleSurface:
+    def __init__(self, rt: Runtime, *, user: str, channel: str) -> None:
+        self.rt, self.user, self.channel = rt, user, channel
+        self.service = MissionService(rt)
+        self.outbox = ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix)
+        self.cursor = "0-0"
+        self.cards: dict[int, str] = {}  # card number -> proposal id
+        self._numbers: dict[str, int] = {}
+
+    def number(self, proposal_id: str) -> int:
+        if proposal_id not in self._numbers:
+            self._numbers[proposal_id] = len(self._numbers) + 1
+            self.cards[self._numbers[proposal_id]] = proposal_id
+        return self._numbers[proposal_id]
+
+    def handle(self, line: str) -> str:
+        line = line.strip()
+        if not line:
+            return ""
+        if not line.startswith("/"):
+            submitted = self.service.submit(Request(platform="console", conversation=self.channel,
+                                                    requester=self.user, text=line))
+            if submitted.mission is not None:
+                ref = self.outbox.post(conversation=self.channel, thread=submitted.mission.id, text=submitted.text)
+                self.service.attach_status(submitted.mission.id, ref)
+                return ""
+            return submitted.text
+        try:
+            return self._command(*shlex.split(line[1:]))
+        except MissionbotError as err:
+            return f"✋ {err}"
+        except (TypeError, ValueError):
+            return "Wrong arguments; /help lists the commands."
+
+    def _command(self, name: str, *args: str) -> str:
+        svc = self.service
+        if name == "as":
+            self.user = args[0]
+            return f"you are now {self.user}"
+        if name == "in":
+            self.channel = args[0]
+            return f"now posting in {self.channel}"
+        if name in {"approve", "reject"}:
+            pid = self.cards.get(int(args[0]))
+            if pid is None:
+                return f"no card #{args[0]}"
+            p = svc.decide(pid, actor=self.user, approve=name == "approve", platform="console",
+                           reason_code=args[1] if len(args) > 1 else None,
+                           comment=" ".join(args[2:]) or None)
+            return f"recorded: {p.status.replace('_', ' ')} by {self.user}"
+        if name == "pending":
+            pending = svc.pending_for(self.user)
+            return "\n".join(f"#{self.number(p.id)} {p.tool} ({p.worker}, {p.mission_id})" for p in pending) \
+                or "nothing waiting for you"
+        commands: dict[str, Callable[[], str]] = {
+            "status": lambda: svc.status(args[0]),
+            "workers": lambda: svc.workers_here(self.channel),
+            "autonomy": lambda: f"{args[0]} is now {svc.set_autonomy(args[0], args[1], actor=self.user).autonomy}",
+            "kill": lambda: (svc.kill(args[0], actor=self.user), f"🛑 {args[0]} halted")[1],
+            "resume": lambda: (svc.resume(args[0], actor=self.user), f"▶️ {args[0]} resumed")[1],
+            "help": lambda: HELP,
+        }
+        if name not in commands:
+            return f"unknown command /{name}; /help lists them"
+        return commands[name]()
+
+    def drain(self, *, block_ms: int | None = None) -> list[str]:
+        """Render what the workers posted since the last call."""
+        lines = []
+        for mid, msg in self.outbox.read(self.cursor, block_ms=block_ms):
+            self.cursor = mid
+            lines.append(self.render(msg))
+        return [line for line in lines if line]
+
+    def render(self, msg: dict) -> str:
+        where = f"[{msg.get('conversation')}" + (f" › {msg['thread']}" if msg.get("thread") else "") + "]"
+        if msg.get("card"):
+            card = Card.model_validate(msg["card"])
+            verb = "card updated" if msg["op"] == "update" else "card"
+            return f"{where} {verb}\n{render_card(card, number=self.number(card.proposal_id))}"
+        if msg["op"] == "ephemeral":
+            return f"{where} (only {msg['user']}) {msg['text']}" if msg["user"] == self.user else ""
+        prefix = "status ↻ " if msg["op"] == "update" else ""
+        return f"{where} {prefix}{msg['text']}"
+
+    def interact(self) -> None:  # pragma: no cover - exercised by hand and by the demo
+        stop = threading.Event()
+
+        def tail() -> None:
+            while not stop.is_set():
+                for line in self.drain(block_ms=500):
+                    print(f"\n{line}", flush=True)
+
+        threading.Thread(target=tail, daemon=True).start()
+        print(HELP)
+        try:
+            while True:
+                try:
+                    line = input(f"{self.user}@{self.channel}> ")
+                except EOFError:
+                    break
+                if line.strip() in {"/quit", "/exit"}:
+                    break
+                out = self.handle(line)
+                if out:
+                    print(out)
+        finally:
+            stop.set()

@@ -1,0 +1,28 @@
+"""Per-worker tool sets: only tools listed under a worker's `tools:` are ever reachable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from redis import Redis
+
+from bot.config.models import BuiltinIntegration, WorkerConfig
+from bot.tools.base import Tool
+from bot.tools.builtin import builtin_tools
+
+
+class Toolbox:
+    def __init__(self, *, redis: Redis, prefix: str, clock: Callable[[], datetime]) -> None:
+        self.redis, self.prefix, self.clock = redis, prefix, clock
+        self.providers: dict[str, Callable[[str, object, WorkerConfig], dict[str, Tool]]] = {}
+
+    def tools_for(self, worker: WorkerConfig) -> dict[str, Tool]:
+        available: dict[str, Tool] = {}
+        for name, integration in worker.integrations.items():
+            if isinstance(integration, BuiltinIntegration):
+                available |= builtin_tools(integration.module, integration=name, redis=self.redis,
+                                           prefix=self.prefix, clock=self.clock)
+            elif integration.transport in self.providers:
+                available |= self.providers[integration.transport](name, integration, worker)
+        return {name: tool for name, tool in available.items() if name in worker.tools}

