@@ -33,3 +33,13 @@ def verify(_: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
     print("audit chain intact" if not problems else f"audit chain BROKEN: {len(problems)} problem(s)")
     return 1 if problems else 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("audit", help="export or verify the audit trail")
+    audit_sub = p.add_subparsers(dest="audit_command", required=True)
+    e = audit_sub.add_parser("export", help="JSONL export")
+    e.add_argument("--out", default="-", help="file to write (default: stdout)")
+    e.set_defaults(func=export)
+    v = audit_sub.add_parser("verify", help="verify the hash chain")
+    v.set_defaults(func=verify)

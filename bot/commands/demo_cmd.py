@@ -61,3 +61,13 @@ def run_demo(args: argparse.Namespace) -> int:
               "then /as U0OWNER1 and /approve 1. /help lists everything.\n")
         ConsoleSurface(rt, user="U0AGENT", channel="C0SUPPORT").interact()
     return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("shell", help="chat with the workers in the terminal")
+    p.add_argument("--as", dest="user", default="U0AGENT", help="user id to start as")
+    p.add_argument("--channel", default="C0SUPPORT")
+    p.set_defaults(func=run_shell)
+    p = sub.add_parser("demo", help="the whole loop on this machine, nothing to configure")
+    p.add_argument("--script", action="store_true", help="play the escalation story non-interactively")
+    p.set_defaults(func=run_demo)

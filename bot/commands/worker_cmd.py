@@ -28,3 +28,10 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     start(Settings(), burst=args.burst, simple=args.simple)
     return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("worker", help="RQ worker(s) for the mission and action queues")
+    p.add_argument("--burst", action="store_true", help="drain the queues, then exit")
+    p.add_argument("--simple", action="store_true", help="run jobs in this process (no fork per job)")
+    p.set_defaults(func=run)
