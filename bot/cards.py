@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -46,6 +46,9 @@ class Card(BaseModel):
     reason_codes: list[str]
     approvers: list[str]
     thread_link: str | None = None
+    escalation_note: str | None = None  # "Reminder sent…", "Re-routed to @U0LEAD…": shown under the status
+    undo_tool: str | None = None  # set on an executed action whose tool declares `undo:`
+    undo_until: datetime | None = None  # renderers show an "Undo" button until then
 
     @property
     def open(self) -> bool:
@@ -71,7 +74,17 @@ def card_for(proposal: Proposal, worker: WorkerConfig, *, thread_link: str | Non
         decided_at=proposal.decided_at, decided_on=proposal.decided_on, reason_code=proposal.reason_code,
         comment=proposal.comment, reason_codes=list(worker.escalation.reason_codes),
         approvers=[*worker.escalation.approvers, *worker.escalation.backup], thread_link=thread_link,
+        escalation_note=proposal.escalation_note, **_undo(proposal, worker),
     )
+
+
+def _undo(proposal: Proposal, worker: WorkerConfig) -> dict[str, Any]:
+    policy = worker.policy(proposal.tool)
+    if proposal.status != "executed" or policy is None or not policy.undo or proposal.decided_at is None:
+        return {}
+    # The window runs from the decision; execution follows it within seconds.
+    return {"undo_tool": policy.undo,
+            "undo_until": proposal.decided_at + timedelta(minutes=policy.undo_window_minutes)}
 
 
 def mission_link(mission: Mission) -> str:

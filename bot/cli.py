@@ -6,7 +6,9 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bot.commands import audit_cmd, check_cmd, demo_cmd, worker_cmd
+from bot.commands import audit_cmd, check_cmd, demo_cmd, serve_cmd, worker_cmd
+from bot.commands import digest_cmd, eval_cmd, scheduler_cmd
+from bot.commands import tools_cmd
 
 
 def _not_yet(name: str, issue: str) -> Callable[[argparse.Namespace], int]:
@@ -18,7 +20,9 @@ def _not_yet(name: str, issue: str) -> Callable[[argparse.Namespace], int]:
 
 
 # Each command module exposes `register(subparsers)`; a new command is one module and one line here.
-COMMANDS = [check_cmd, worker_cmd, demo_cmd, audit_cmd]
+COMMANDS = [check_cmd, worker_cmd, demo_cmd, audit_cmd, serve_cmd]
+COMMANDS += [scheduler_cmd, digest_cmd, eval_cmd]
+COMMANDS += [tools_cmd]
 NOT_YET = {"serve": "Slack/Teams", "scheduler": "escalation and digest", "eval": "evals", "tools": "MCP",
            "digest": "digest"}
 

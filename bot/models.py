@@ -89,6 +89,9 @@ class Proposal(BaseModel):
     result: dict[str, Any] | None = None
     error: str | None = None
     cards: list[MessageRef] = Field(default_factory=list)
+    escalation_level: int = 0  # 1 reminded, 2 re-routed to backup (bot/escalation.py)
+    escalation_note: str | None = None  # the line every copy of the card shows about it
+    undo_of: str | None = None  # this proposal undoes that executed one
 
     @property
     def settled(self) -> bool:

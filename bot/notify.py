@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from bot.cards import card_for
+from bot.defang import defang_broadcasts
 from bot.models import Mission, Observation, Proposal
 from bot.redact import redact, redact_value
 from bot.runtime import Runtime
@@ -19,7 +20,7 @@ class Notifier:
 
     def observe(self, mission: Mission, key: str, text: str, detail: dict[str, Any] | None = None) -> None:
         """Record once, post once: a retried mission neither stores nor posts a step twice."""
-        text = redact(text)
+        text = defang_broadcasts(redact(text))  # no observation can ping a whole channel
         obs = Observation(key=key, text=text, at=self.rt.clock(), detail=redact_value(detail or {}))
         if self.rt.store.add_observation(mission.id, obs):
             self.rt.audit.record("observation", actor=f"worker:{mission.worker}", worker=mission.worker,
@@ -35,11 +36,22 @@ class Notifier:
     def post_card(self, proposal: Proposal, mission: Mission) -> None:
         worker = self.rt.worker(proposal.worker)
         card = card_for(proposal, worker)
-        channel = worker.escalation.approvals_channel
+        by_platform = worker.escalation.approvals_channels
+        channel = by_platform.get(mission.platform) or worker.escalation.approvals_channel
         conversation, thread = (channel, None) if channel else (mission.conversation, mission.thread)
         messenger = self.rt.messengers.get(mission.platform)
         ref = messenger.post(conversation=conversation, thread=thread, text=card.title, card=card)
         self.rt.store.add_card(proposal.id, ref)
+        for platform, elsewhere in by_platform.items():  # copies for approvers on the other platforms
+            if platform == mission.platform or platform not in self.rt.messengers:
+                continue
+            try:
+                ref = self.rt.messengers.get(platform).post(conversation=elsewhere, thread=None, text=card.title,
+                                                            card=card)
+            except Exception:  # noqa: BLE001 - one platform's outage must not cost the others their card
+                log.exception("card %s not posted on %s", proposal.id, platform)
+                continue
+            self.rt.store.add_card(proposal.id, ref)
 
     def sync_cards(self, proposal_id: str) -> None:
         """Every copy of a card, on every platform, shows the proposal's current state."""

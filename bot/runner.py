@@ -25,11 +25,7 @@ class MissionRunner:
         self.notify = Notifier(rt)
 
     def run(self, mission_id: str) -> str:
-        # One run of a mission at a time: a resume waits for a run that is still parking.
-        with self.rt.redis.lock(self.rt.store.key("lock", mission_id), timeout=900, blocking_timeout=120):
-            return self._run(mission_id)
-
-    def _run(self, mission_id: str) -> str:
+        """Safe to run twice, even at once: steps have stable keys and every transition is conditional."""
         mission = self.rt.store.mission(mission_id)
         if not mission.is_open:
             return mission.status
@@ -40,7 +36,8 @@ class MissionRunner:
         if mission.status == "queued":
             self.rt.audit.record("mission.started", actor=f"worker:{worker.name}", worker=worker.name,
                                  mission=mission.id)
-        mission = self.rt.store.mutate_mission(mission_id, lambda m: m.model_copy(update={"status": "running"}))
+        mission = self.rt.store.mutate_mission(
+            mission_id, lambda m: m.model_copy(update={"status": "running"}) if m.is_open else m)
         session = Session(self.rt, mission)
         try:
             result = planner_for(self.rt, mission).advance(session)
@@ -56,7 +53,11 @@ class MissionRunner:
 
     def _park(self, mission: Mission) -> str:
         worker = self.rt.worker(mission.worker)
-        mission = self.rt.store.mutate_mission(mission.id, lambda m: m.model_copy(update={"status": "awaiting_approval"}))
+        # Only a running mission parks: a concurrent kill-run or resume may have closed it already.
+        mission = self.rt.store.mutate_mission(
+            mission.id, lambda m: m.model_copy(update={"status": "awaiting_approval"}) if m.status == "running" else m)
+        if mission.status != "awaiting_approval":
+            return mission.status
         approvers = ", ".join(f"@{a}" for a in worker.escalation.approvers)
         self.notify.status(mission, f"✋ {worker.display_name}: awaiting approval by {approvers}")
         return mission.status

@@ -72,7 +72,7 @@ def create_runtime(
     prefix = settings.key_prefix
     if messengers is None:
         messengers = Messengers(ConsoleMessenger(redis=redis, prefix=prefix))
-    return Runtime(
+    rt = Runtime(
         settings=settings, redis=redis,
         workers=workers if workers is not None else load_workers(settings.config_dir),
         clock=clock, new_id=new_id, messengers=messengers,
@@ -81,6 +81,10 @@ def create_runtime(
         missions_queue=Queue(f"{prefix}-missions", connection=redis),
         actions_queue=Queue(f"{prefix}-actions", connection=redis),
     )
+    from bot.wiring import wire  # local: wiring imports tools and planners, which import this module
+
+    wire(rt)
+    return rt
 
 
 _installed: Runtime | None = None

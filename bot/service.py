@@ -8,6 +8,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 from bot.errors import AlreadyDecided, BadRequest, Halted, NotAuthorized, NotFound
+from bot.limits import admit
 from bot.models import Control, MessageRef, Mission, Proposal, Request
 from bot.notify import Notifier
 from bot.queueing import enqueue_card_sync, enqueue_execution, enqueue_mission, mission_job_id
@@ -44,6 +45,9 @@ class MissionService:
             return Submitted(text=f"{worker.display_name} is halted by its owner; no new missions start.")
         now = self.rt.clock()
         mission_id = self.rt.new_id()
+        refused = admit(self.rt, worker, mission_id=mission_id)  # hourly rate and weekly token budget
+        if refused is not None:
+            return Submitted(text=refused.text)
         mission = Mission(
             id=mission_id, worker=worker.name, mission=found.mission, platform=request.platform,
             conversation=request.conversation, thread=request.thread or mission_id, requester=request.requester,
@@ -60,6 +64,23 @@ class MissionService:
     def attach_status(self, mission_id: str, ref: MessageRef) -> None:
         """The surface posted the 'queued' reply; later status changes update it in place."""
         self.rt.store.mutate_mission(mission_id, lambda m: m.model_copy(update={"status_ref": ref}))
+
+    def add_context(self, mission_id: str, *, user: str, text: str) -> Mission:
+        """A follow-up from the requester (a thread reply) joins the mission's context; only they may add it."""
+        mission = self.rt.store.mission(mission_id)
+        if user != mission.requester:
+            raise NotAuthorized(f"Only @{mission.requester}, who asked for {mission_id}, can add context to it.")
+        text = text.strip()
+        if not text:
+            raise BadRequest("There is no text to add.")
+        limit = self.rt.settings.max_request_chars
+        if len(text) > limit:
+            raise BadRequest(f"That reply is {len(text):,} characters long; the limit is {limit:,}.")
+        if not mission.is_open:
+            raise BadRequest(f"{mission_id} is already {mission.status.replace('_', ' ')}; start a new request.")
+        updated = self.rt.store.mutate_mission(mission_id, lambda m: m.model_copy(update={"context": [*m.context, text]}))
+        self.rt.audit.record("mission.context_added", actor=user, worker=mission.worker, mission=mission_id, text=text)
+        return updated
 
     # -- decisions -----------------------------------------------------------------------
     def decide(self, proposal_id: str, *, actor: str, approve: bool, platform: str,
@@ -179,3 +200,10 @@ class MissionService:
         bound = [w for w in self.rt.workers.values() if conversation in w.channels] or list(self.rt.workers.values())
         return "\n".join(f"• {w.name}: {w.display_name} ({self.rt.control(w.name).autonomy}"
                          f"{', HALTED' if self.rt.control(w.name).killed else ''}): {w.description}" for w in bound)
+
+    # -- undo ----------------------------------------------------------------------------
+    def request_undo(self, proposal_id: str, *, actor: str) -> Proposal:
+        """Ask to reverse an executed action: creates the undo tool's proposal, which an approver decides."""
+        from bot.undo import request_undo  # local import: the undo rules live in their own module
+
+        return request_undo(self.rt, proposal_id, actor=actor)

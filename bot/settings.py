@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     microsoft_app_password: SecretStr | None = Field(default=None, validation_alias="MICROSOFT_APP_PASSWORD")
     microsoft_app_tenant_id: str | None = Field(default=None, validation_alias="MICROSOFT_APP_TENANT_ID")
     microsoft_allowed_tenants: str | None = Field(default=None, validation_alias="MICROSOFT_ALLOWED_TENANTS")
+    # Teams messenger in workers without an app id (local development with the Agents Playground).
+    teams_enabled: bool = Field(default=False, validation_alias="MISSIONBOT_TEAMS")
     config_dir: Path = Field(
         default=Path("worker_configs"), validation_alias=AliasChoices("MISSIONBOT_CONFIG_DIR", "config_dir")
     )

@@ -14,7 +14,7 @@ from bot.embedded_redis import EmbeddedRedis
 from bot.settings import Settings
 from tests.support.redis_server import cleanup, drain, new_prefix, server_url
 
-pytest_plugins = ["tests.support.fixtures_slack"]
+pytest_plugins = ["tests.support.fixtures_slack", "tests.support.fixtures_teams"]
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "worker_configs"

@@ -20,7 +20,7 @@ from bot.surfaces.shell import ConsoleSurface
 
 
 @contextlib.contextmanager
-def local_stack(settings: Settings) -> Iterator[tuple[runtime.Runtime, str]]:
+def local_stack(settings: Settings) -> Iterator[tuple[runtime.Runtime, WorkerProcess]]:
     """Redis (embedded when REDIS_URL is unset), the runtime, seeded demo data and one worker process."""
     with contextlib.ExitStack() as stack:
         url = settings.redis_url or stack.enter_context(EmbeddedRedis()).url
@@ -30,17 +30,31 @@ def local_stack(settings: Settings) -> Iterator[tuple[runtime.Runtime, str]]:
         HelpdeskBackend(redis=redis, prefix=settings.key_prefix, clock=rt.clock).seed()
         env = {**os.environ, "REDIS_URL": url, "MISSIONBOT_KEY_PREFIX": settings.key_prefix,
                "MISSIONBOT_CONFIG_DIR": str(config_dir(settings).resolve())}
-        worker = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", "--simple"], env=env)
-        stack.callback(_stop, worker)
-        yield rt, url
+        worker = WorkerProcess(env)
+        stack.callback(worker.stop)
+        worker.start()
+        yield rt, worker
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+class WorkerProcess:
+    """One `missionbot worker` subprocess the demo can stop and start (to show a mission left queued)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", "--simple"], env=self.env)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.process = None
 
 
 def run_shell(args: argparse.Namespace) -> int:
@@ -51,11 +65,11 @@ def run_shell(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     settings = Settings()
-    with local_stack(settings) as (rt, url):
+    with local_stack(settings) as (rt, worker):
         if args.script:
             from bot.demo.story import play
 
-            return play(rt, redis_url=url)
+            return play(rt, worker=worker)
         print("missionbot demo: embedded Redis and a worker are running. Try:\n"
               "  ESC-1042 checkout was down, customer asks for a credit\n"
               "then /as U0OWNER1 and /approve 1. /help lists everything.\n")

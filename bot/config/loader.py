@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from bot.config.models import BuiltinIntegration, ObserveStep, ProposeStep, ToolStep, WorkerConfig
 from bot.config.yaml_lines import compose, line_of
 from bot.errors import ConfigError, ConfigIssue
+from bot.knowledge import TOOL_NAME as KNOWLEDGE_TOOL
 from bot.templating import parse_template
 from bot.tools.builtin import builtin_args_model, builtin_tool_names
 
@@ -81,6 +82,12 @@ def _issue(path: Path, root: yaml.Node | None, loc: Loc, message: str) -> Config
 def _semantic_problems(worker: WorkerConfig) -> Iterator[tuple[Loc, str]]:
     """Cross-field rules pydantic cannot express: every tool exists, every reference resolves."""
     for tool, policy in worker.tools.items():
+        if tool == KNOWLEDGE_TOOL:
+            if not worker.knowledge:
+                yield ("tools", tool), f"{tool} needs knowledge: documents to search"
+            elif policy.tier != "read":
+                yield ("tools", tool, "tier"), f"{tool} is read-only; its tier must be read"
+            continue
         server, _, short = tool.partition(".")
         integration = worker.integrations.get(server)
         if not short or integration is None:

@@ -18,6 +18,40 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _zone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Europe/Berlin)") from None
+    return name
+
+
+class WorkingHours(Strict):
+    """The SLA clock runs only inside these hours; outside them escalation waits."""
+
+    days: list[Weekday] = Field(default=["mon", "tue", "wed", "thu", "fri"], min_length=1)
+    hours: tuple[int, int] = (9, 17)  # [start, end) local hours
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        return _zone(name)
+
+    @field_validator("hours")
+    @classmethod
+    def _ordered(cls, hours: tuple[int, int]) -> tuple[int, int]:
+        if not 0 <= hours[0] < hours[1] <= 24:
+            raise ValueError("hours is [start, end) with 0 <= start < end <= 24")
+        return hours
+
+
 class Escalation(Strict):
     approvers: list[str] = Field(min_length=1)
     approvals_channel: str | None = None
@@ -26,6 +60,10 @@ class Escalation(Strict):
     expire_after_minutes: int = Field(default=1440, ge=1)
     allow_self_approval: bool = False
     reason_codes: list[str] = Field(default=["wrong_amount", "policy_violation", "needs_more_info", "other"], min_length=1)
+    working_hours: WorkingHours | None = None
+    # Per platform ({teams: "19:…@thread.tacv2", slack: C0…}): every listed platform with a messenger gets a
+    # copy of each card; the first decision wins and every copy flips. Unset: approvals_channel / the thread.
+    approvals_channels: dict[str, str] = {}
 
 
 class BuiltinIntegration(Strict):
@@ -56,6 +94,7 @@ class ToolPolicy(Strict):
     auto_approve: Condition | None = None
     forbid: Condition | None = None
     undo: str | None = None
+    undo_window_minutes: int = Field(default=1440, ge=1)  # how long after execution "Undo" is offered
 
 
 class ToolStep(Strict):
@@ -120,6 +159,27 @@ class ErrorBudget(Strict):
     window_days: int = Field(default=7, ge=1)
 
 
+class DigestSchedule(Strict):
+    """When the weekly digest goes out, in the manager's timezone, and through which platform."""
+
+    day: Weekday = "mon"
+    hour: int = Field(default=9, ge=0, le=23)
+    timezone: str = "UTC"
+    platform: str = "console"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        return _zone(name)
+
+
+class Promotion(Strict):
+    """Evidence the digest needs before it suggests an auto_approve rule (never applied automatically)."""
+
+    min_decisions: int = Field(default=20, ge=1)
+    min_acceptance: float = Field(default=0.95, ge=0, le=1)
+
+
 class WorkerConfig(Strict):
     name: str = Field(pattern=r"^[a-z0-9-]+$")
     display_name: str
@@ -135,6 +195,8 @@ class WorkerConfig(Strict):
     knowledge: list[KnowledgeSource] = []
     limits: Limits = Limits()
     error_budget: ErrorBudget = ErrorBudget()
+    digest: DigestSchedule = DigestSchedule()
+    promotion: Promotion | None = None
     missions: dict[str, MissionSpec] = Field(min_length=1)
 
     @property

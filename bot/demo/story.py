@@ -5,10 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from rq.suspension import resume as resume_workers
-from rq.suspension import suspend as suspend_workers
-
 from bot.audit import Audit
+from bot.commands.demo_cmd import WorkerProcess
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.models import Mission
 from bot.runtime import Runtime
@@ -20,8 +18,8 @@ class StoryFailed(Exception):
 
 
 class Story:
-    def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
+    def __init__(self, rt: Runtime, worker: WorkerProcess) -> None:
+        self.rt, self.worker = rt, worker
         self.shell = ConsoleSurface(rt, user="U0AGENT", channel="C0SUPPORT")
         self.helpdesk = HelpdeskBackend(redis=rt.redis, prefix=rt.settings.key_prefix, clock=rt.clock)
         self.step_no = 0
@@ -114,11 +112,11 @@ class Story:
                     and "refused" in (self.latest().verdict or ""))
 
         self.step("Kill switch: a queued mission is cancelled, the pending card is halted")
-        suspend_workers(self.rt.redis)  # RQ's own suspension keeps the next mission queued
+        self.worker.stop()  # no worker is free: the next mission stays queued
         self.say("U0AGENT", "ESC-1045 invoice question")
         queued = self.latest()
         self.say("U0MANAGER", "/kill support-triage")
-        resume_workers(self.rt.redis)
+        self.worker.start()
         self.expect("queued mission cancelled", store.mission(queued.id).status == "cancelled")
         self.wait("the pending card to be halted", lambda: store.proposal(big.id).status == "halted")
         self.expect("still exactly two credits issued", len(self.helpdesk.credits()) == 2)
@@ -131,8 +129,8 @@ class Story:
         self.expect(f"audit verify passes ({sum(1 for _ in self.rt.audit.events())} events)", problems == [])
 
 
-def play(rt: Runtime, *, redis_url: str) -> int:
-    story = Story(rt)
+def play(rt: Runtime, *, worker: WorkerProcess) -> int:
+    story = Story(rt, worker)
     try:
         story.play()
     except StoryFailed as exc:

@@ -20,5 +20,10 @@ def render_card(card: Card, *, number: int | None = None) -> str:
                      + (f" on {card.decided_on}" if card.decided_on else "")
                      + (f" ({card.reason_code})" if card.reason_code else "")
                      + (f": {card.comment}" if card.comment else ""))
+    if card.escalation_note:
+        lines.append(f"│ {card.escalation_note}")
+    if card.undo_tool and card.undo_until:
+        hint = f"/undo {number}" if number is not None else "undo"
+        lines.append(f"│ [Undo] ({card.undo_tool}, until {card.undo_until:%Y-%m-%d %H:%M} UTC)  ->  {hint}")
     lines.append("└")
     return "\n".join(lines)

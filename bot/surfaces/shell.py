@@ -23,6 +23,7 @@ HELP = """Type a request (e.g. "ESC-1042 customer asks for a credit"), or a comm
   /in CHANNEL           post in another channel
   /approve N            approve card #N
   /reject N REASON [comment...]
+  /undo N               ask to reverse executed card #N (an approver decides)
   /pending              cards you may decide
   /status MISSION_ID    a mission's state
   /workers              workers here, with autonomy
@@ -61,7 +62,7 @@ class ConsoleSurface:
             return self._command(*shlex.split(line[1:]))
         except MissionbotError as err:
             return f"✋ {err}"
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError):
             return "Wrong arguments; /help lists the commands."
 
     def _command(self, name: str, *args: str) -> str:
@@ -80,6 +81,12 @@ class ConsoleSurface:
                            reason_code=args[1] if len(args) > 1 else None,
                            comment=" ".join(args[2:]) or None)
             return f"recorded: {p.status.replace('_', ' ')} by {self.user}"
+        if name == "undo":
+            pid = self.cards.get(int(args[0]))
+            if pid is None:
+                return f"no card #{args[0]}"
+            undo = svc.request_undo(pid, actor=self.user)
+            return f"undo requested: {undo.tool} waits for an approver (card #{self.number(undo.id)})"
         if name == "pending":
             pending = svc.pending_for(self.user)
             return "\n".join(f"#{self.number(p.id)} {p.tool} ({p.worker}, {p.mission_id})" for p in pending) \

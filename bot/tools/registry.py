@@ -16,6 +16,8 @@ class Toolbox:
     def __init__(self, *, redis: Redis, prefix: str, clock: Callable[[], datetime]) -> None:
         self.redis, self.prefix, self.clock = redis, prefix, clock
         self.providers: dict[str, Callable[[str, object, WorkerConfig], dict[str, Tool]]] = {}
+        # Tools that belong to the worker rather than to an integration (e.g. `knowledge.search`).
+        self.worker_providers: list[Callable[[WorkerConfig], dict[str, Tool]]] = []
 
     def tools_for(self, worker: WorkerConfig) -> dict[str, Tool]:
         available: dict[str, Tool] = {}
@@ -25,4 +27,6 @@ class Toolbox:
                                            prefix=self.prefix, clock=self.clock)
             elif integration.transport in self.providers:
                 available |= self.providers[integration.transport](name, integration, worker)
+        for provider in self.worker_providers:
+            available |= provider(worker)
         return {name: tool for name, tool in available.items() if name in worker.tools}

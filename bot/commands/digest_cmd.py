@@ -1,0 +1,47 @@
+"""`missionbot digest <worker>`: compute one digest now; print it, or `--post` it where it normally goes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from bot import runtime
+from bot.commands.common import config_dir, redis_or_exit, workers_or_exit
+from bot.digest import render
+from bot.digest.compute import compute
+from bot.digest.send import send
+from bot.errors import NotFound
+from bot.platforms import default_messengers
+from bot.settings import Settings
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings()
+    redis = redis_or_exit(settings, "digest")
+    workers = workers_or_exit(settings, str(config_dir(settings)))
+    rt = runtime.create_runtime(settings=settings, redis=redis, workers=workers,
+                                messengers=default_messengers(settings=settings, redis=redis))
+    try:
+        if args.post:
+            digest, ref = send(rt, args.worker)
+            print(f"posted to {ref.conversation} on {ref.platform}")
+        else:
+            digest = compute(rt, args.worker, end=rt.clock())
+    except NotFound as err:
+        print(err)
+        return 2
+    if args.format == "blocks":
+        print(json.dumps(render.blocks(digest), indent=2, ensure_ascii=False))
+    elif args.format == "adaptive":
+        print(json.dumps(render.adaptive_card(digest), indent=2, ensure_ascii=False))
+    elif not args.post:
+        print(render.text(digest))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("digest", help="print (or --post) a worker's weekly digest now")
+    p.add_argument("worker")
+    p.add_argument("--post", action="store_true", help="send it to digest_channel (or the owner) as scheduled")
+    p.add_argument("--format", choices=["text", "blocks", "adaptive"], default="text")
+    p.set_defaults(func=run)

@@ -1,0 +1,105 @@
+"""`missionbot serve`: the aiohttp server (Slack over HTTP, /healthz, Teams), or Slack over Socket Mode."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot import runtime
+from bot.commands.common import config_dir, redis_or_exit, workers_or_exit
+from bot.platforms import default_messengers
+from bot.settings import Settings
+
+if TYPE_CHECKING:  # bolt and aiohttp load only when serving, not for every `missionbot` command
+    from aiohttp import web
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+log = logging.getLogger(__name__)
+
+
+class MissingSetting(Exception):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Served:
+    web: web.Application
+    socket_mode: AsyncSocketModeHandler | None  # Slack over a websocket instead of POST /slack/events
+
+
+def _secret(value: object, name: str, why: str) -> str:
+    if value is None:
+        raise MissingSetting(f"missionbot serve: {name} is not set ({why}).")
+    return value.get_secret_value()  # type: ignore[attr-defined]
+
+
+def build(rt: runtime.Runtime, *, socket_mode: bool = False) -> Served:
+    """The server for these settings; Socket Mode when asked for or when SLACK_APP_TOKEN is set.
+    Must run inside the event loop that will serve (aiohttp clients bind to it)."""
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    from bot.server import create_app
+    from bot.slack_app import create_slack_app
+
+    settings = rt.settings
+    socket_mode = socket_mode or settings.slack_app_token is not None
+    if socket_mode:
+        app_token = _secret(settings.slack_app_token, "SLACK_APP_TOKEN", "Socket Mode needs an xapp- token")
+        token = _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN", "the app posts as its bot user")
+        signing = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+        slack = create_slack_app(rt=rt, signing_secret=signing, token=token, api_url=settings.slack_api_url)
+        # Same listeners over the websocket; HTTP keeps /healthz (and Teams).
+        return Served(web=create_app(rt, slack=None), socket_mode=AsyncSocketModeHandler(slack, app_token))
+    signing = _secret(settings.slack_signing_secret, "SLACK_SIGNING_SECRET", "every request is verified with it")
+    token = _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN", "the app posts as its bot user")
+    slack = create_slack_app(rt=rt, signing_secret=signing, token=token, api_url=settings.slack_api_url)
+    return Served(web=create_app(rt, slack=slack), socket_mode=None)
+
+
+async def serve(rt: runtime.Runtime, *, socket_mode: bool, port: int) -> None:
+    from aiohttp import web
+
+    served = build(rt, socket_mode=socket_mode)
+    runner = web.AppRunner(served.web)
+    await runner.setup()
+    await web.TCPSite(runner, port=port).start()
+    log.info("serving on :%d (%s)", port, "Socket Mode" if served.socket_mode else "POST /slack/events")
+    try:
+        if served.socket_mode is not None:
+            await served.socket_mode.connect_async()
+        await asyncio.Event().wait()  # until cancelled (Ctrl-C)
+    finally:
+        if served.socket_mode is not None:
+            await served.socket_mode.close_async()
+        await runner.cleanup()
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    redis = redis_or_exit(settings, "serve")
+    workers = workers_or_exit(settings, str(config_dir(settings)))
+    rt = runtime.create_runtime(settings=settings, redis=redis, workers=workers,
+                                messengers=default_messengers(settings=settings, redis=redis))
+    rt.extras["teams_dev_anonymous"] = args.teams_dev_anonymous  # read by handlers/teams.py:teams_guard
+    try:
+        asyncio.run(serve(rt, socket_mode=args.socket_mode, port=args.port or settings.port))
+    except MissingSetting as err:
+        print(err, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="Slack (HTTP or Socket Mode), Teams and /healthz on aiohttp")
+    p.add_argument("--socket-mode", action="store_true", help="Slack over Socket Mode (needs SLACK_APP_TOKEN)")
+    p.add_argument("--port", type=int, default=None, help="HTTP port (default: PORT, else 3000)")
+    p.add_argument("--teams-dev-anonymous", action="store_true",
+                   help="serve Teams WITHOUT authentication when MICROSOFT_APP_ID is unset (local development only)")
+    p.set_defaults(func=run)

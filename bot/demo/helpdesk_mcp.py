@@ -1,0 +1,86 @@
+"""The demo helpdesk as a real MCP server (stdio by default): `python -m bot.demo.helpdesk_mcp`.
+
+State lives in Redis (`REDIS_URL`, `MISSIONBOT_KEY_PREFIX`), shared with the built-in integration, so
+the demo and the tests see the same tickets and credits. Side effects honour `idempotency_key`
+(missionbot passes the proposal id), so a retried execution issues one credit. Annotations tell
+`missionbot tools` which tools look read-only; the worker config still decides every tier.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+from mcp.server.fastmcp import FastMCP
+from mcp.types import ToolAnnotations
+from redis import Redis
+
+from bot.demo.helpdesk import HelpdeskBackend
+
+READ = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
+CREDIT = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=False)
+DESTRUCTIVE = ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=False)
+
+
+def backend() -> HelpdeskBackend:
+    redis = Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    return HelpdeskBackend(redis=redis, prefix=os.environ.get("MISSIONBOT_KEY_PREFIX", "missionbot"),
+                           clock=lambda: datetime.now(UTC))
+
+
+def build_server(hd: HelpdeskBackend | None = None, **settings: Any) -> FastMCP:
+    hd = hd or backend()
+    server = FastMCP("helpdesk", instructions="Demo helpdesk: tickets, accounts, entitlement policies, credits.",
+                     log_level="WARNING", **settings)
+
+    @server.tool(annotations=READ)
+    def get_ticket(ticket_id: str) -> dict[str, Any]:
+        """Read one support ticket (subject, account, tier, SLA, requested credit, body)."""
+        return hd.get_ticket(ticket_id)
+
+    @server.tool(annotations=READ)
+    def get_account_history(account_id: str) -> dict[str, Any]:
+        """Read a customer's account and credit history."""
+        return hd.get_account_history(account_id)
+
+    @server.tool(annotations=READ)
+    def get_entitlement_policy(tier: str) -> dict[str, Any]:
+        """Read the entitlement policy (credit caps) for a tier: gold, silver or bronze."""
+        return hd.get_entitlement_policy(tier)
+
+    @server.tool(annotations=CREDIT)
+    def issue_credit(account_id: str, amount: float, reason: str = "support credit",
+                     idempotency_key: str | None = None) -> dict[str, Any]:
+        """Issue a service credit to an account. The same idempotency_key never credits twice."""
+        if amount <= 0:
+            raise ValueError("amount must be positive")
+        return hd.issue_credit(account_id=account_id, amount=amount, reason=reason, idempotency_key=idempotency_key)
+
+    @server.tool(annotations=CREDIT)
+    def reverse_credit(credit_id: str, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Reverse an earlier credit. The same idempotency_key never reverses twice."""
+        return hd.reverse_credit(credit_id=credit_id, idempotency_key=idempotency_key)
+
+    @server.tool(annotations=DESTRUCTIVE)
+    def delete_account(account_id: str) -> dict[str, Any]:
+        """Delete a customer account (offered by the API; AI workers are not allowed to use it)."""
+        raise PermissionError("delete_account is not available to AI workers")
+
+    return server
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--transport", choices=["stdio", "streamable-http"], default="stdio")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args(argv)
+    if args.transport == "stdio":
+        build_server().run("stdio")
+    else:
+        build_server(host="127.0.0.1", port=args.port).run("streamable-http")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""One pass over the audit stream (plus the week's mission records for tokens) -> a `Digest`."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.config.models import WorkerConfig
+from bot.digest.model import Digest, ErrorBudgetStatus, Promotion, ReasonCount, WeekStats
+from bot.runtime import Runtime
+from bot.worktime import working_minutes
+
+WEEK = timedelta(days=7)
+RUBBER_STAMP_SECONDS = 5
+RUBBER_STAMP_MIN_APPROVALS = 20
+_HEAD = re.compile(r"Verdict \([^)]*\): (\w+)")
+HUMAN = {"decision.approved": "approved", "decision.rejected": "rejected",
+         "decision.shadow_approved": "shadow_approved", "decision.shadow_rejected": "shadow_rejected"}
+
+
+def _verdict_kind(kind: str, data: dict[str, Any]) -> str:
+    status = kind.removeprefix("mission.")
+    found = _HEAD.search(data.get("verdict") or "")
+    return found.group(1).lower() if status == "done" and found else status
+
+
+class _Pass:
+    """Accumulates both weeks, the error-budget window and the promotion evidence in one walk."""
+
+    def __init__(self, rt: Runtime, worker: WorkerConfig, end: datetime) -> None:
+        self.worker, self.end = worker, end
+        self.weeks = [WeekStats(), WeekStats()]  # this week, the week before
+        self.budget_since = end - timedelta(days=worker.error_budget.window_days)
+        self.budget = [0, 0]  # rejected, decided
+        self.created: dict[str, tuple[datetime, str, dict[str, Any], str | None]] = {}  # at, tool, args, rule
+        self.breached: list[set[str]] = [set(), set()]
+        self.escalated: list[set[str]] = [set(), set()]
+        self.reasons: Counter[str] = Counter()
+        self.examples: dict[str, str] = {}
+        self.by_approver: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self.evidence: dict[str, list[tuple[bool, dict[str, Any]]]] = defaultdict(list)  # tool -> (ok, args)
+
+    def week(self, at: datetime) -> int | None:
+        if self.end - WEEK <= at < self.end:
+            return 0
+        if self.end - 2 * WEEK <= at < self.end - WEEK:
+            return 1
+        return None
+
+    def add(self, event: dict[str, Any]) -> None:
+        at, kind, data, pid = datetime.fromisoformat(event["at"]), event["kind"], event["data"], event["proposal"]
+        if kind == "proposal.created":
+            self.created[pid] = (at, data.get("tool", ""), data.get("args") or {}, data.get("rule"))
+        if kind in {"decision.approved", "decision.rejected"} and self.budget_since <= at < self.end:
+            self.budget[0] += kind == "decision.rejected"
+            self.budget[1] += 1
+        i = self.week(at)
+        if i is None:
+            return
+        w = self.weeks[i]
+        if kind == "mission.created":
+            w.missions += 1
+        elif kind in {"mission.done", "mission.failed", "mission.cancelled", "mission.halted"}:
+            verdict = _verdict_kind(kind, data)
+            w.verdicts[verdict] = w.verdicts.get(verdict, 0) + 1
+        elif kind == "proposal.created":
+            w.proposals += 1
+            w.waited_for_human += 1  # an auto-approval takes it back below
+        elif kind == "decision.auto_approved":
+            w.auto_approved += 1
+            w.waited_for_human -= 1
+        elif kind in HUMAN:
+            self._decision(i, w, at, HUMAN[kind], event)
+        elif kind == "decision.edited":
+            w.edited += 1
+        elif kind == "undo.requested":
+            w.undone += 1
+        elif kind == "escalation.reminded":
+            self.escalated[i].add(pid)
+            self.breached[i].add(pid)
+        elif kind == "escalation.expired":
+            w.expiries += 1
+            self.breached[i].add(pid)
+
+    def _decision(self, i: int, w: WeekStats, at: datetime, outcome: str, event: dict[str, Any]) -> None:
+        setattr(w, outcome, getattr(w, outcome) + 1)
+        pid, actor = event["proposal"], event["actor"]
+        created = self.created.get(pid)
+        if created is not None:
+            seconds = (at - created[0]).total_seconds()
+            w.decision_seconds.append(seconds)
+            target = self.worker.escalation.response_target_minutes
+            if working_minutes(created[0], at, self.worker.escalation.working_hours) > target:
+                self.breached[i].add(pid)
+            if outcome == "approved" and seconds < RUBBER_STAMP_SECONDS:
+                w.fast_approvals += 1
+        if outcome == "rejected" and i == 0:
+            code = event["data"].get("reason_code") or "none"
+            self.reasons[code] += 1
+            self.examples.setdefault(code, event["mission"])
+        if outcome in {"approved", "rejected"}:
+            if i == 0:
+                self.by_approver[actor][outcome == "rejected"] += 1
+            if created is not None:
+                self.evidence[created[1]].append((outcome == "approved", created[2]))
+
+    def finish(self) -> None:
+        for i, w in enumerate(self.weeks):
+            w.escalated, w.sla_breaches = len(self.escalated[i]), len(self.breached[i])
+
+
+def suggest_rule(approved_args: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The narrowest auto_approve rule covering what humans approved: numbers up to the largest approved."""
+    rule: dict[str, dict[str, Any]] = {}
+    for name in sorted({k for args in approved_args for k in args}):
+        values = [a.get(name) for a in approved_args]
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            rule[name] = {"lte": max(values)}
+    return rule
+
+
+def _promotions(worker: WorkerConfig, evidence: dict[str, list[tuple[bool, dict[str, Any]]]]) -> list[Promotion]:
+    if worker.promotion is None:
+        return []
+    found = []
+    for tool, outcomes in sorted(evidence.items()):
+        approved = [args for ok, args in outcomes if ok]
+        if len(outcomes) < worker.promotion.min_decisions or not approved:
+            continue
+        if len(approved) / len(outcomes) < worker.promotion.min_acceptance:
+            continue
+        rule = suggest_rule(approved)
+        if not rule:
+            continue  # nothing numeric to bound: a rule would approve everything, so none is suggested
+        found.append(Promotion(tool=tool, decisions=len(outcomes), approved=len(approved), condition=rule))
+    return found
+
+
+def compute(rt: Runtime, worker_name: str, *, end: datetime) -> Digest:
+    """The digest of the 7 days before `end` (and the 7 before those for the arrows)."""
+    worker = rt.worker(worker_name)
+    acc = _Pass(rt, worker, end)
+    for event in rt.audit.events():
+        if event["worker"] == worker_name:
+            acc.add(event)
+    acc.finish()
+    tokens = sum(rt.store.mission(m).tokens for m in rt.store.missions_of(worker_name, since=end - WEEK)
+                 if rt.store.mission(m).created_at < end)
+    stamps = sorted(a for a, (ok, no) in acc.by_approver.items() if no == 0 and ok > RUBBER_STAMP_MIN_APPROVALS)
+    return Digest(
+        worker=worker.name, display_name=worker.display_name, autonomy=rt.control(worker.name).autonomy,
+        start=end - WEEK, end=end, timezone=worker.digest.timezone, current=acc.weeks[0], previous=acc.weeks[1],
+        top_reasons=[ReasonCount(code=c, count=n, example_mission=acc.examples[c])
+                     for c, n in sorted(acc.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]],
+        tokens=tokens, token_budget=worker.limits.weekly_token_budget,
+        error_budget=ErrorBudgetStatus(rejected=acc.budget[0], decided=acc.budget[1],
+                                       limit=worker.error_budget.max_reject_rate,
+                                       window_days=worker.error_budget.window_days),
+        rubber_stamp_approvers=stamps, promotions=_promotions(worker, acc.evidence),
+    )

@@ -1,0 +1,210 @@
+"""The LLM planner: a LangChain 1.x agent whose every tool call passes the policy gate.
+
+The gate sits in an `after_model` middleware (the seam LangChain's own human-in-the-loop middleware
+uses): each tool call the model makes goes through `Session.call` before LangChain's tool node could
+run it. A read answers at once; a write/execute becomes a Proposal and the run parks. The conversation
+is saved after every model turn, so a resume, a crash or a retry continues from the stored messages:
+calls whose proposals have settled get their outcome as the tool message, and the stable key per
+tool call makes `Session.call` return that outcome instead of proposing (or executing) again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from langchain.agents import create_agent
+from langchain.agents.middleware import AgentMiddleware, hook_config
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage, messages_from_dict, \
+    messages_to_dict
+
+from bot import limits
+from bot.defang import defang, defang_value
+from bot.planners.agent_context import ToolNames, model_tools, request_message, system_prompt, untrusted
+from bot.planners.base import Finished, Parked
+from bot.planners.chat_models import ModelFactory, ModelUnavailable
+from bot.session import CallOutcome, Session
+
+DEFAULT_MAX_STEPS = 12
+_SLUG = re.compile(r"[^A-Za-z0-9_]")
+
+
+def _short(value: Any, limit: int = 240) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _content(message: AIMessage) -> str:
+    return message.text if hasattr(message, "text") else str(message.content)
+
+
+class _Gate(AgentMiddleware):
+    """Counts model turns against the cap, saves the conversation, answers tool calls through the gate."""
+
+    def __init__(self, planner: AgentPlanner, session: Session, names: ToolNames) -> None:
+        super().__init__()
+        self.planner, self.session, self.names = planner, session, names
+        self.parked = False
+        self.capped = False
+
+    @hook_config(can_jump_to=["end"])
+    def before_model(self, state: dict[str, Any], runtime: Any) -> dict[str, Any] | None:
+        if self.planner.turns(self.session) >= self.planner.max_steps:
+            self.capped = True
+            return {"jump_to": "end"}
+        return None
+
+    @hook_config(can_jump_to=["end"])
+    def after_model(self, state: dict[str, Any], runtime: Any) -> dict[str, Any] | None:
+        messages: list[AnyMessage] = list(state["messages"])
+        turn = self.planner.turns(self.session) + 1
+        ai = messages[-1]
+        if not isinstance(ai, AIMessage):
+            return None
+        ai = _with_call_ids(ai, turn)
+        messages[-1] = ai
+        self.planner.record_turn(self.session, ai, messages, turn)
+        answers, parked = self.planner.resolve(self.session, self.names, messages)
+        self.parked = parked
+        update: dict[str, Any] = {"messages": [ai, *answers]}
+        if parked:
+            update["jump_to"] = "end"
+        return update
+
+
+def _with_call_ids(ai: AIMessage, turn: int) -> AIMessage:
+    """Every tool call needs an id that survives a resume; some providers leave it empty."""
+    if all(call.get("id") for call in ai.tool_calls):
+        return ai
+    calls = [{**c, "id": c.get("id") or f"call{turn}_{i}"} for i, c in enumerate(ai.tool_calls)]
+    return ai.model_copy(update={"tool_calls": calls})
+
+
+class AgentPlanner:
+    def __init__(self, *, model_factory: ModelFactory, max_steps: int = DEFAULT_MAX_STEPS) -> None:
+        self.model_factory, self.max_steps = model_factory, max_steps
+
+    # -- the planner protocol ------------------------------------------------------------------
+    def advance(self, session: Session) -> Parked | Finished:
+        # Runs of one mission may overlap (a resume racing a retry); one conversation at a time.
+        with session.rt.redis.lock(session.rt.store.key("agent-lock", session.mission.id), timeout=900,
+                                   blocking_timeout=300):
+            session.mission = session.rt.store.mission(session.mission.id)
+            return self._advance(session)
+
+    def _advance(self, session: Session) -> Parked | Finished:
+        tools = session.rt.toolbox.tools_for(session.worker)
+        names = ToolNames(list(tools))
+        messages = self.load(session)
+        if not messages:
+            m = session.mission
+            messages = [HumanMessage(request_message(requester=m.requester, text=m.text, context=m.context))]
+            self.save(session, messages)
+        last = messages[-1]
+        if isinstance(last, AIMessage) and last.tool_calls:  # parked or interrupted: answer what settled
+            answers, parked = self.resolve(session, names, messages)
+            messages = [*messages, *answers]
+            self.save(session, messages)
+            if parked:
+                return Parked()
+        elif isinstance(last, AIMessage):  # the final answer was saved before a crash
+            return self._finish(session, last)
+        try:
+            model = self.model_factory(session.worker)
+        except ModelUnavailable as exc:
+            session.observe("agent-model", f"⚠️ {exc}")
+            return Finished(verdict=f"Could not start: {exc}", failed=True)
+        gate = _Gate(self, session, names)
+        agent = create_agent(model, model_tools(session.worker, tools, names),
+                             system_prompt=system_prompt(session.worker, session.spec.instructions or ""),
+                             middleware=[gate])
+        result = agent.invoke({"messages": messages}, {"recursion_limit": 4 * self.max_steps + 10})
+        if gate.parked:
+            return Parked()
+        final = result["messages"][-1]
+        if gate.capped or not isinstance(final, AIMessage) or final.tool_calls:
+            session.observe("agent-cap", f"⚠️ Stopped after {self.max_steps} model steps without a verdict.")
+            return Finished(verdict=f"Could not finish within {self.max_steps} model steps.", failed=True)
+        return self._finish(session, final)
+
+    @staticmethod
+    def _finish(session: Session, final: AIMessage) -> Finished:
+        return Finished(verdict=defang(_content(final)) or None)
+
+    # -- conversation state --------------------------------------------------------------------
+    @staticmethod
+    def load(session: Session) -> list[AnyMessage]:
+        return messages_from_dict(session.mission.state.get("agent", {}).get("messages", []))
+
+    @staticmethod
+    def turns(session: Session) -> int:
+        return int(session.mission.state.get("agent", {}).get("turns", 0))
+
+    def save(self, session: Session, messages: list[AnyMessage], *, tokens: int = 0, turns: int | None = None
+             ) -> None:
+        state = {"messages": messages_to_dict(messages), "turns": self.turns(session) if turns is None else turns}
+        session.mission = session.rt.store.mutate_mission(session.mission.id, lambda m: m.model_copy(
+            update={"state": {**m.state, "agent": state}, "tokens": m.tokens + tokens}))
+
+    def record_turn(self, session: Session, ai: AIMessage, messages: list[AnyMessage], turn: int) -> None:
+        """Save before any tool runs: a retry then resumes these exact calls instead of asking again."""
+        usage = dict(ai.usage_metadata or {})
+        tokens = int(usage.get("total_tokens", 0))
+        self.save(session, messages, tokens=tokens, turns=turn)
+        if tokens:
+            limits.add_tokens(session.rt, session.worker.name, tokens)
+        calls = ", ".join(f"{self_name(c['name'])}({_short(c['args'], 120)})" for c in ai.tool_calls)
+        said = _short(_content(ai)) if _content(ai) else ""
+        text = f"🧠 step {turn}: " + (f"{said} → " if said and calls else said) + (f"calls {calls}" if calls else "")
+        session.observe(f"m{turn}", defang(text.rstrip(": ")),
+                        detail={"message": messages_to_dict([ai])[0], "usage": usage})
+
+    # -- tool calls through the gate -----------------------------------------------------------
+    def resolve(self, session: Session, names: ToolNames, messages: list[AnyMessage]) -> tuple[list[ToolMessage], bool]:
+        """Answer the last turn's unanswered tool calls; True when one waits on a human."""
+        ai = next(m for m in reversed(messages) if isinstance(m, AIMessage))
+        turn = self.turns(session)
+        answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
+        answers, parked = [], False
+        for call in ai.tool_calls:
+            if call["id"] in answered:
+                continue
+            tool = names.config_name(call["name"])
+            key = f"t{turn}-{_SLUG.sub('', call['id'])[-32:]}"
+            outcome = session.call(key, tool, defang_value(call["args"]),
+                                   rationale=defang(_content(ai)) or f"{tool} requested by the model")
+            if outcome.kind == "parked":
+                parked = True
+                continue
+            if outcome.kind == "result":
+                session.observe(key, f"🔎 {tool}: {defang(_short(outcome.result or {}))}",
+                                detail={"tool": tool, "args": call["args"], "result": outcome.result})
+            answers.append(ToolMessage(content=_tool_content(tool, outcome), tool_call_id=call["id"],
+                                       name=call["name"], status="error" if outcome.kind in {"refused", "error"}
+                                       else "success"))
+        return answers, parked
+
+
+def self_name(model_name: str) -> str:
+    return model_name.replace("__", ".", 1)
+
+
+def _tool_content(tool: str, outcome: CallOutcome) -> str:
+    if outcome.kind == "result":
+        return untrusted(tool, outcome.result or {})
+    if outcome.kind == "refused":
+        return f"REFUSED by policy: {outcome.message}. Do not retry this call."
+    if outcome.kind == "error":
+        return f"ERROR: {untrusted(tool, outcome.message)}"
+    p = outcome.proposal
+    assert p is not None
+    if p.status == "executed":
+        head = f"APPROVED by {p.decided_by} and EXECUTED. Result:"
+        return f"{head}\n{untrusted(tool, p.result or {})}"
+    if p.status in {"rejected", "shadow_rejected"}:
+        why = f"{p.reason_code}" + (f": {p.comment}" if p.comment else "")
+        return f"REJECTED by {p.decided_by}; nothing was done. Reason: {untrusted('approver', why)}"
+    if p.status == "shadow_approved":
+        return f"SHADOW MODE: {p.decided_by} would approve; nothing was done."
+    return f"NOT EXECUTED ({p.status}): {untrusted(tool, p.error or '')}"

@@ -1,0 +1,99 @@
+"""Adaptive Card (1.5) rendering of the platform-neutral `Card`, for Microsoft Teams.
+
+Approve and Reject are `Action.Execute` (Universal Actions): Teams sends an `adaptiveCard/action` invoke
+and shows the card we answer with. `refresh.userIds` lists the approvers, whose clients fetch their own
+view (with buttons); everyone else keeps the posted copy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.cards import Card
+
+VERSION = "1.5"
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+APPROVE, REJECT, REFRESH = "mb_approve", "mb_reject", "mb_refresh"
+PLATFORM_NAMES = {"slack": "Slack", "teams": "Teams", "console": "the console"}
+MAX_REFRESH_USERS = 60  # Teams runs automatic refresh for at most 60 listed users
+
+
+def _text(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def decision_line(card: Card) -> str:
+    """"Approved by U0OWNER1 on Teams at 2026-11-21 19:55 UTC (wrong_amount: too high)"."""
+    line = card.status_line
+    if card.decided_by:
+        line += f" by {card.decided_by}"
+    if card.decided_on:
+        line += f" on {PLATFORM_NAMES.get(card.decided_on, card.decided_on)}"
+    if card.decided_at:
+        line += f" at {card.decided_at.strftime('%Y-%m-%d %H:%M UTC')}"
+    reason = ": ".join(x for x in (card.reason_code, card.comment) if x)
+    return line + (f" ({reason})" if reason else "")
+
+
+def _data(card: Card, verb: str) -> dict[str, str]:
+    # `mb_verb` travels in data too, so a client that falls back to Action.Submit still says what it meant.
+    return {"proposal_id": card.proposal_id, "mb_verb": verb}
+
+
+def _actions(card: Card) -> list[dict[str, Any]]:
+    reject_form = {
+        "type": "AdaptiveCard",
+        "body": [
+            {"type": "Input.ChoiceSet", "id": "reason_code", "label": "Reason", "isRequired": True,
+             "errorMessage": "Pick a reason", "style": "compact", "value": card.reason_codes[0],
+             "choices": [{"title": code.replace("_", " "), "value": code} for code in card.reason_codes]},
+            {"type": "Input.Text", "id": "comment", "label": "Comment (optional)", "isMultiline": True,
+             "maxLength": 500},
+        ],
+        "actions": [{"type": "Action.Execute", "title": "Reject", "verb": REJECT, "style": "destructive",
+                     "data": _data(card, REJECT), "associatedInputs": "auto"}],
+    }
+    return [
+        {"type": "Action.Execute", "title": "Approve", "verb": APPROVE, "style": "positive",
+         "data": _data(card, APPROVE), "associatedInputs": "none"},
+        {"type": "Action.ShowCard", "title": "Reject…", "card": reject_form},
+    ]
+
+
+def card_payload(card: Card, *, with_actions: bool = True) -> dict[str, Any]:
+    """The card as Teams gets it. `with_actions=False` is the view for someone who may not decide."""
+    facts = [{"title": name, "value": value} for name, value in card.fields]
+    facts.append({"title": "tier", "value": card.tier})
+    if card.rule:
+        facts.append({"title": "rule", "value": card.rule})
+    body: list[dict[str, Any]] = [
+        _text(card.title, size="Medium", weight="Bolder"),
+        _text(f"{card.worker_display} · mission {card.mission_id}", isSubtle=True, spacing="None"),
+        {"type": "FactSet", "facts": facts},
+    ]
+    if card.rationale:
+        body.append(_text(f"Why: {card.rationale}"))
+    if card.escalation_note:
+        body.append(_text(card.escalation_note, isSubtle=True))
+    if card.open:
+        body.append(_text(card.status_line, isSubtle=True))
+    else:
+        color = "Good" if card.status in {"approved", "executing", "executed", "shadow_approved"} else "Attention"
+        body.append(_text(decision_line(card), weight="Bolder", color=color))
+    payload: dict[str, Any] = {
+        "type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": VERSION, "body": body,
+        "fallbackText": f"{card.title}: {card.status_line if card.open else decision_line(card)}",
+        "msteams": {"width": "Full"},  # a Teams-only key: the public 1.5 schema does not know it
+    }
+    if card.open:
+        payload["refresh"] = {"action": {"type": "Action.Execute", "verb": REFRESH, "title": "Refresh",
+                                         "data": _data(card, REFRESH)},
+                              "userIds": card.approvers[:MAX_REFRESH_USERS]}
+        if with_actions:
+            payload["actions"] = _actions(card)
+    return payload
+
+
+def attachment(card: Card, *, with_actions: bool = True) -> dict[str, Any]:
+    return {"contentType": CONTENT_TYPE, "content": card_payload(card, with_actions=with_actions)}

@@ -1,0 +1,67 @@
+"""The aiohttp application `missionbot serve` runs: Slack at `POST /slack/events`, `GET /healthz`,
+and the Teams endpoint when its module is present."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+
+from aiohttp import web
+from rq import Worker
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from bot.background import tasks_for
+from bot.runtime import Runtime
+
+RUNTIME = web.AppKey("runtime", Runtime)
+SLACK_PATH = "/slack/events"
+
+
+def slack_endpoint(slack: AsyncApp):  # noqa: ANN201 - an aiohttp handler
+    """One URL for the Events API, interactivity and the slash command (bolt tells them apart)."""
+
+    async def handle(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await slack.async_dispatch(await to_bolt_request(request)))
+
+    return handle
+
+
+def health(rt: Runtime) -> tuple[int, dict[str, object]]:
+    """Redis answers and at least one RQ worker is heartbeating on the missions queue."""
+    try:
+        rt.redis.ping()
+        workers = len(Worker.all(queue=rt.missions_queue))
+    except Exception as err:  # noqa: BLE001 - any failure is the answer
+        return 503, {"status": "down", "redis": f"error: {type(err).__name__}", "workers": None}
+    ok = workers > 0
+    return (200 if ok else 503), {"status": "ok" if ok else "no workers", "redis": "ok", "workers": workers}
+
+
+async def healthz(request: web.Request) -> web.Response:
+    status, body = await asyncio.to_thread(health, request.app[RUNTIME])
+    return web.json_response(body, status=status)
+
+
+def add_teams(app: web.Application, rt: Runtime) -> None:
+    """Teams: `handlers/teams.py` owns `/api/messages` through `add_teams_routes(app, rt)`."""
+    if importlib.util.find_spec("handlers.teams") is not None:
+        from handlers.teams import add_teams_routes  # type: ignore[import-not-found]
+
+        add_teams_routes(app, rt)
+
+
+def create_app(rt: Runtime, *, slack: AsyncApp | None) -> web.Application:
+    app = web.Application()
+    app[RUNTIME] = rt
+    app.router.add_get("/healthz", healthz)
+    if slack is not None:
+        app.router.add_post(SLACK_PATH, slack_endpoint(slack))
+
+        async def finish_background_work(_: web.Application) -> None:
+            await tasks_for(slack).drain()  # replies already acked to Slack still get posted
+
+        app.on_shutdown.append(finish_background_work)
+    # ---- Teams (the Teams engineer's one line lives in add_teams) ----
+    add_teams(app, rt)
+    return app

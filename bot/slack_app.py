@@ -1,0 +1,62 @@
+"""The slack-bolt AsyncApp: one app for HTTP (`POST /slack/events`) and Socket Mode, same listeners.
+
+Built-in bolt middleware verifies the signature (5-minute window, 401 otherwise) and ignores the
+bot's own events before ours runs; ours drops Events API deliveries already seen (by `event_id`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.runtime import Runtime
+from bot.service import MissionService
+
+log = logging.getLogger(__name__)
+
+# Slack retries a delivery 3 times within about 5 minutes; an hour is well past the last retry.
+EVENT_TTL_SECONDS = 3600
+
+
+def event_key(rt: Runtime, event_id: str) -> str:
+    return rt.store.key("slack", "event", event_id)
+
+
+def first_delivery(rt: Runtime, event_id: str) -> bool:
+    """True once per event_id (SET NX). A retry (X-Slack-Retry-Num) whose first delivery never
+    arrived is still a first delivery here, so it is processed."""
+    return bool(rt.redis.set(event_key(rt, event_id), "1", nx=True, ex=EVENT_TTL_SECONDS))
+
+
+def dedupe_middleware(rt: Runtime) -> Callable[..., Awaitable[BoltResponse | None]]:
+    async def dedupe_events(body: dict, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:  # noqa: A002
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not first_delivery(rt, event_id):
+            log.info("duplicate Slack event %s acknowledged and dropped", event_id)
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    return dedupe_events
+
+
+def create_slack_app(*, rt: Runtime, signing_secret: str, token: str, api_url: str,
+                     process_before_response: bool = True, service: MissionService | None = None) -> AsyncApp:
+    """`process_before_response=True`: the listener acks and hands the work to a background task,
+    so the HTTP answer leaves as soon as the listener returns, without bolt's 10 ms ack polling."""
+    from handlers.slack import actions, commands, events, home  # handlers import bot; keep the cycle lazy
+
+    app = AsyncApp(
+        client=AsyncWebClient(token=token, base_url=api_url if api_url.endswith("/") else api_url + "/"),
+        signing_secret=signing_secret,
+        process_before_response=process_before_response,
+    )
+    app.use(dedupe_middleware(rt))
+    service = service or MissionService(rt)
+    for module in (events, actions, commands, home):
+        module.register(app, service=service, rt=rt)
+    return app

@@ -1,0 +1,197 @@
+"""Tools from MCP servers (`integrations:` with stdio or streamable_http), behind the sync Tool interface.
+
+Connections go through langchain-mcp-adapters; each call runs on asyncio under the server's
+`timeout_seconds`, so a server that is down, slow or failing becomes a `ToolError` (an observation and
+a clear verdict), never a hung worker. A server's tool list is cached briefly per process: the list is
+configuration, not state, and listing over stdio costs a process start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from langchain_mcp_adapters.client import MultiServerMCPClient
+from mcp import ClientSession
+from mcp.types import CallToolResult
+
+from bot.config.models import HttpIntegration, StdioIntegration, WorkerConfig
+from bot.errors import ToolError
+from bot.tools.base import ToolSpec, normalize_args
+from bot.tools.json_schema import model_from_schema
+
+T = TypeVar("T")
+LIST_TTL_SECONDS = 300.0
+McpIntegration = StdioIntegration | HttpIntegration
+
+
+@dataclass(frozen=True, kw_only=True)
+class Offered:
+    """One tool as a server describes it."""
+
+    name: str
+    description: str
+    input_schema: dict[str, Any]
+    read_only: bool | None  # readOnlyHint
+    destructive: bool | None  # destructiveHint
+
+    @property
+    def suggested_tier(self) -> str:
+        """readOnlyHint -> read; unannotated or destructive -> execute. A hint only: the config decides."""
+        return "read" if self.read_only and not self.destructive else "execute"
+
+
+def connection(integration: McpIntegration, *, env: dict[str, str] | None = None) -> dict[str, Any]:
+    read_timeout = {"read_timeout_seconds": timedelta(seconds=integration.timeout_seconds)}
+    if isinstance(integration, StdioIntegration):
+        # `python` means this interpreter, so a server shipped in the package runs inside the same venv.
+        command = sys.executable if integration.command in {"python", "python3"} else integration.command
+        return {"transport": "stdio", "command": command, "args": list(integration.args),
+                "env": {**os.environ, **(env or {}), **integration.env}, "session_kwargs": read_timeout}
+    return {"transport": "streamable_http", "url": integration.url, "headers": dict(integration.headers),
+            "timeout": timedelta(seconds=integration.timeout_seconds), "session_kwargs": read_timeout}
+
+
+def _run(coro_factory: Callable[[], Awaitable[T]], *, timeout: float, what: str) -> T:
+    async def bounded() -> T:
+        return await asyncio.wait_for(coro_factory(), timeout=timeout)
+
+    try:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(bounded())
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:  # called from async code: own loop, own thread
+            return pool.submit(asyncio.run, bounded()).result()
+    except TimeoutError:
+        raise ToolError(f"{what}: no answer within {timeout:g}s") from None
+    except ToolError:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - anyio wraps transport failures in exception groups
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        raise ToolError(f"{what}: {_reason(exc)}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+class McpServer:
+    def __init__(self, name: str, integration: McpIntegration, *, env: dict[str, str] | None = None) -> None:
+        self.name, self.integration = name, integration
+        self.client = MultiServerMCPClient({name: connection(integration, env=env)})
+
+    def _session(self) -> Any:
+        return self.client.session(self.name)
+
+    def list_tools(self) -> list[Offered]:
+        async def go() -> list[Offered]:
+            async with self._session() as session:
+                listed = await session.list_tools()
+            return [Offered(name=t.name, description=t.description or "", input_schema=t.inputSchema or {},
+                            read_only=t.annotations.readOnlyHint if t.annotations else None,
+                            destructive=t.annotations.destructiveHint if t.annotations else None)
+                    for t in listed.tools]
+
+        return _run(go, timeout=self.integration.timeout_seconds, what=f"MCP server {self.name} is unreachable")
+
+    def call(self, tool: str, args: dict[str, Any]) -> dict[str, Any]:
+        async def go() -> CallToolResult:
+            session: ClientSession
+            async with self._session() as session:
+                return await session.call_tool(tool, args)
+
+        result = _run(go, timeout=self.integration.timeout_seconds, what=f"{self.name}.{tool} failed")
+        text = "\n".join(c.text for c in result.content if getattr(c, "type", "") == "text")
+        if result.isError:
+            raise ToolError(f"{self.name}.{tool}: {text or 'the server reported an error'}")
+        if isinstance(result.structuredContent, dict):
+            return dict(result.structuredContent)
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return {"text": text}
+        return value if isinstance(value, dict) else {"result": value}
+
+
+@dataclass(frozen=True, kw_only=True)
+class McpTool:
+    spec: ToolSpec
+    server: McpServer
+    remote_name: str
+    takes_idempotency_key: bool = False
+    unavailable: str | None = None  # set when the server could not be listed
+
+    def call(self, args: Any, *, idempotency_key: str | None) -> dict[str, Any]:
+        if self.unavailable:
+            raise ToolError(self.unavailable)
+        payload = normalize_args(self.spec, args)
+        if self.takes_idempotency_key and idempotency_key is not None:
+            # The proposal id travels to the integration, which applies a side effect once per key.
+            payload["idempotency_key"] = idempotency_key
+        return self.server.call(self.remote_name, {k: v for k, v in payload.items() if v is not None})
+
+
+_listed: dict[str, tuple[float, list[Offered] | ToolError]] = {}
+
+
+def offered(server: McpServer) -> list[Offered]:
+    """The server's tools, cached for a few minutes; a failure is cached briefly so calls fail fast."""
+    key = f"{server.name}:{server.integration.model_dump_json()}"
+    hit = _listed.get(key)
+    if hit and hit[0] > time.monotonic():
+        if isinstance(hit[1], ToolError):
+            raise hit[1]
+        return hit[1]
+    try:
+        tools = server.list_tools()
+    except ToolError as exc:
+        _listed[key] = (time.monotonic() + min(10.0, server.integration.timeout_seconds), exc)
+        raise
+    _listed[key] = (time.monotonic() + LIST_TTL_SECONDS, tools)
+    return tools
+
+
+def mcp_tools(name: str, integration: McpIntegration, worker: WorkerConfig, *,
+              env: dict[str, str] | None = None) -> dict[str, McpTool]:
+    """The worker's listed tools of one server, named `server.tool`; a down server yields failing tools."""
+    server = McpServer(name, integration, env=env)
+    wanted = {t.split(".", 1)[1]: t for t in worker.tools if t.split(".", 1)[0] == name and "." in t}
+    try:
+        tools = {t.name: t for t in offered(server)}
+    except ToolError as exc:
+        open_args = model_from_schema(name, None)
+        return {full: McpTool(spec=ToolSpec(name=full, description=f"(unavailable) {exc}", args_model=open_args),
+                              server=server, remote_name=short, unavailable=str(exc))
+                for short, full in wanted.items()}
+    found = {}
+    for short, full in wanted.items():
+        tool = tools.get(short)
+        if tool is None:
+            continue  # listed in the config but not offered: the gate reports it unavailable
+        props = (tool.input_schema.get("properties") or {})
+        schema = {**tool.input_schema, "properties": {k: v for k, v in props.items() if k != "idempotency_key"},
+                  "required": [r for r in tool.input_schema.get("required", []) if r != "idempotency_key"]}
+        found[full] = McpTool(spec=ToolSpec(name=full, description=tool.description,
+                                            args_model=model_from_schema(full, schema),
+                                            read_only=bool(tool.read_only)),
+                              server=server, remote_name=short, takes_idempotency_key="idempotency_key" in props)
+    return found
+
+
+def install(toolbox: Any, *, env: dict[str, str] | None = None) -> None:
+    """Register the MCP transports on a Toolbox (`env` reaches stdio servers, e.g. REDIS_URL)."""
+    provider = lambda name, integration, worker: mcp_tools(name, integration, worker, env=env)  # noqa: E731
+    toolbox.providers.setdefault("stdio", provider)
+    toolbox.providers.setdefault("streamable_http", provider)

@@ -1,0 +1,84 @@
+"""Approve/Reject clicks on a card and the reject-reason modal. The core decides; the card itself is
+updated by the `sync_cards` job through the Slack messenger (chat.update), never by response_url."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.background import tasks_for
+from bot.cards import card_for
+from bot.errors import AlreadyDecided, MissionbotError
+from bot.render.blockkit import ACTION_APPROVE, ACTION_REJECT, REJECT_MODAL, reject_modal
+from bot.runtime import Runtime
+from bot.service import MissionService
+from handlers.slack import home
+from handlers.slack.reply import already_decided, core, ephemeral
+
+log = logging.getLogger(__name__)
+
+
+def _where(body: dict[str, Any]) -> tuple[str, str | None, str]:
+    """(clicker, channel or None when the click came from App Home, proposal id)."""
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    return body["user"]["id"], channel, body["actions"][0]["value"]
+
+
+def _explain(err: MissionbotError) -> str:
+    return already_decided(err) if isinstance(err, AlreadyDecided) else str(err)
+
+
+def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
+    tasks = tasks_for(app)
+
+    async def approve(client: AsyncWebClient, body: dict[str, Any]) -> None:
+        user, channel, proposal_id = _where(body)
+        try:
+            await core(service.decide, proposal_id, actor=user, approve=True, platform="slack")
+        except MissionbotError as err:
+            await ephemeral(client, channel=channel, user=user, text=_explain(err))
+        if channel is None:  # clicked in App Home: show what is left to decide
+            await home.publish(client, service=service, rt=rt, user=user)
+
+    async def open_modal(client: AsyncWebClient, body: dict[str, Any]) -> None:
+        user, channel, proposal_id = _where(body)
+        try:
+            proposal = await core(rt.store.proposal, proposal_id)
+            await core(service.authorize_decision, proposal, user)
+            if proposal.status != "pending":
+                raise AlreadyDecided(status=proposal.status, by=proposal.decided_by or "the system",
+                                     at=(proposal.decided_at or rt.clock()).strftime("%Y-%m-%d %H:%M UTC"))
+        except MissionbotError as err:
+            await ephemeral(client, channel=channel, user=user, text=_explain(err))
+            return
+        card = card_for(proposal, rt.worker(proposal.worker))
+        # trigger_id lives 3 seconds: nothing slow happens before this call.
+        await client.views_open(trigger_id=body["trigger_id"], view=reject_modal(card))
+
+    @app.action(ACTION_APPROVE)
+    async def on_approve(ack, body: dict[str, Any], client: AsyncWebClient) -> None:  # noqa: ANN001
+        await ack()
+        tasks.spawn(approve(client, body), name="slack-approve")
+
+    @app.action(ACTION_REJECT)
+    async def on_reject(ack, body: dict[str, Any], client: AsyncWebClient) -> None:  # noqa: ANN001
+        await ack()
+        tasks.spawn(open_modal(client, body), name="slack-reject-modal")
+
+    @app.view(REJECT_MODAL)
+    async def on_reject_submitted(ack, body: dict[str, Any], view: dict[str, Any],  # noqa: ANN001
+                                  client: AsyncWebClient) -> None:
+        values = view["state"]["values"]
+        reason = ((values.get("reason") or {}).get("reason_code") or {}).get("selected_option") or {}
+        comment = ((values.get("comment") or {}).get("comment") or {}).get("value")
+        user = body["user"]["id"]
+        try:  # decided before the ack (a few Redis round trips) so a refusal shows in the modal itself
+            await core(service.decide, view["private_metadata"], actor=user, approve=False, platform="slack",
+                       reason_code=reason.get("value"), comment=comment)
+        except MissionbotError as err:
+            await ack(response_action="errors", errors={"reason": _explain(err)[:150]})
+            return
+        await ack()

@@ -1,0 +1,64 @@
+"""`/mission help | workers | status <id> | autonomy <worker> <mode> | kill <worker> | resume <worker>`.
+
+Answers are ephemeral; who may do what is the core's rule (owner-only controls raise NotAuthorized).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.background import tasks_for
+from bot.errors import MissionbotError
+from bot.runtime import Runtime
+from bot.service import AUTONOMY_MODES, MissionService
+from handlers.slack.reply import core, ephemeral
+
+HELP = (
+    "*/mission* commands:\n"
+    "• `/mission workers`: the AI workers of this channel\n"
+    "• `/mission status <mission id>`: where a mission stands\n"
+    f"• `/mission autonomy <worker> <{'|'.join(AUTONOMY_MODES)}>`: change a worker's autonomy (its owner)\n"
+    "• `/mission kill <worker>`: pull a worker's kill switch (its owner)\n"
+    "• `/mission resume <worker>`: release the kill switch (its owner)\n"
+    "Mention me with a request to start a mission."
+)
+
+
+def answer(service: MissionService, *, user: str, channel: str, text: str) -> str:
+    """The reply to one command line; raises MissionbotError for the user to read."""
+    verb, *args = text.split() or ["help"]
+    verb = verb.lower()
+    if verb == "workers" and not args:
+        return service.workers_here(channel)
+    if verb == "status" and len(args) == 1:
+        return service.status(args[0].upper())
+    if verb == "autonomy" and len(args) == 2:
+        control = service.set_autonomy(args[0], args[1].lower(), actor=user)
+        return f"{args[0]} is now {control.autonomy}."
+    if verb == "kill" and len(args) == 1:
+        service.kill(args[0], actor=user)
+        return f"🛑 {args[0]} is halted: no new tool call starts, open cards are halted."
+    if verb == "resume" and len(args) == 1:
+        service.resume(args[0], actor=user)
+        return f"▶️ {args[0]} is running again."
+    return HELP if verb == "help" else f"I don't know `/mission {text.strip()}`.\n{HELP}"
+
+
+def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
+    tasks = tasks_for(app)
+
+    async def run(client: AsyncWebClient, command: dict[str, Any]) -> None:
+        user, channel = command["user_id"], command["channel_id"]
+        try:
+            text = await core(answer, service, user=user, channel=channel, text=command.get("text") or "")
+        except MissionbotError as err:
+            text = str(err)
+        await ephemeral(client, channel=channel, user=user, text=text)
+
+    @app.command("/mission")
+    async def on_mission(ack, command: dict[str, Any], client: AsyncWebClient) -> None:  # noqa: ANN001
+        await ack()
+        tasks.spawn(run(client, command), name="slack-command")

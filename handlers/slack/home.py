@@ -1,0 +1,31 @@
+"""App Home: each approver's pending decisions, oldest first, with the same buttons as the cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.background import tasks_for
+from bot.cards import card_for
+from bot.render.blockkit import home_view
+from bot.runtime import Runtime
+from bot.service import MissionService
+from handlers.slack.reply import core
+
+
+async def publish(client: AsyncWebClient, *, service: MissionService, rt: Runtime, user: str) -> None:
+    proposals = await core(service.pending_for, user)
+    cards = [card_for(p, rt.worker(p.worker)) for p in proposals]
+    await client.views_publish(user_id=user, view=home_view(cards))
+
+
+def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
+    tasks = tasks_for(app)
+
+    @app.event("app_home_opened")
+    async def on_home_opened(ack, event: dict[str, Any], client: AsyncWebClient) -> None:  # noqa: ANN001
+        await ack()
+        if event.get("tab", "home") == "home":
+            tasks.spawn(publish(client, service=service, rt=rt, user=event["user"]), name="slack-home")

@@ -1,0 +1,30 @@
+"""Scheduled jobs (`missionbot scheduler` enqueues them): escalation sweep, trust checks, weekly digests."""
+
+from __future__ import annotations
+
+from rq import get_current_job
+
+from bot import runtime
+from bot.escalation import Escalator
+
+
+def _rt() -> runtime.Runtime:
+    job = get_current_job()
+    return runtime.current(job.connection if job else None)
+
+
+def sweep_escalations() -> int:
+    """Remind, re-route or expire overdue proposals, then apply the error budgets; returns steps taken."""
+    from bot.trust import Trust
+
+    rt = _rt()
+    steps = Escalator(rt).sweep()
+    Trust(rt).enforce_all()
+    return len(steps)
+
+
+def weekly_digest(worker: str) -> bool:
+    """Send `worker`'s digest when its configured local day and hour have come, once per week."""
+    from bot.digest.send import send_if_due
+
+    return send_if_due(_rt(), worker)

@@ -1,0 +1,35 @@
+"""The console surface: requests, threads, numbered cards, user switching, owner controls."""
+
+from __future__ import annotations
+
+from bot.surfaces.shell import ConsoleSurface
+
+
+def test_a_request_a_card_and_a_decision_in_the_shell(rt, run_jobs):
+    shell = ConsoleSurface(rt, user="U0AGENT", channel="C0SUPPORT")
+    assert shell.handle("ESC-1042 please credit the customer") == ""
+    run_jobs()
+    screen = "\n".join(shell.drain())
+    assert "Queued mission M-" in screen and "helpdesk.get_ticket" in screen
+    assert "#1 Approval needed: helpdesk.issue_credit" in screen and "[1] Approve" in screen
+    assert "four-eyes" in shell.handle("/approve 1") or "Only" in shell.handle("/approve 1")
+    assert shell.handle("/as U0OWNER1") == "you are now U0OWNER1"
+    assert "nothing waiting" not in shell.handle("/pending")
+    assert shell.handle("/reject 1") .startswith("✋ A rejection needs a reason code")
+    assert shell.handle("/reject 1 needs_more_info which outage?") == "recorded: rejected by U0OWNER1"
+    run_jobs()
+    screen = "\n".join(shell.drain())
+    assert "Rejected by U0OWNER1 on console (needs_more_info): which outage?" in screen
+    assert "Verdict" in screen and "nothing was done" in screen
+
+
+def test_owner_controls_and_bad_commands(rt):
+    shell = ConsoleSurface(rt, user="U0AGENT", channel="C0SUPPORT")
+    assert shell.handle("/kill support-triage").startswith("✋ Only Support Triage's owner")
+    shell.handle("/as U0MANAGER")
+    assert shell.handle("/autonomy support-triage reckless").startswith("✋ Autonomy is one of")
+    assert shell.handle("/autonomy support-triage shadow") == "support-triage is now shadow"
+    assert "shadow" in shell.handle("/workers")
+    assert shell.handle("/frobnicate").startswith("unknown command")
+    assert shell.handle("/approve") == "Wrong arguments; /help lists the commands."
+    assert shell.handle("/status M-NOPE") == "✋ no mission M-NOPE"

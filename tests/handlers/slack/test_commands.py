@@ -1,0 +1,34 @@
+"""`/mission` over HTTP: answers are ephemeral, owner-only controls are the core's rule, kill flips cards."""
+
+from __future__ import annotations
+
+from tests.handlers.slack.test_actions import parked
+
+
+async def test_kill_by_the_owner_flips_the_open_card_to_halted(slack, run_jobs):
+    pid, card_ts = await parked(slack, run_jobs)
+    refused = await slack.command("kill support-triage", user="U0AGENT")
+    assert refused.status == 200
+    await slack.settle()
+    assert "owner" in slack.ephemerals("U0AGENT")[0] and slack.rt.store.proposal(pid).status == "pending"
+
+    await slack.command("kill support-triage", user="U0MANAGER")
+    await slack.settle()
+    run_jobs()
+    assert slack.rt.store.proposal(pid).status == "halted"
+    card = [m for m in slack.api.messages("C0APPROVALS") if m["ts"] == card_ts][0]
+    assert "🛑" in str(card["blocks"]) and "actions" not in [b["type"] for b in card["blocks"]]
+    assert "halted" in slack.ephemerals("U0MANAGER")[0]
+
+
+async def test_help_workers_status_and_autonomy(slack, run_jobs):
+    await slack.command("", user="U0AGENT")
+    await slack.command("workers", user="U0AGENT", channel="C0SUPPORT")
+    await slack.command("autonomy support-triage shadow", user="U0MANAGER")
+    await slack.command("status M-NOPE", user="U0AGENT")
+    await slack.settle()
+    help_text, workers, status = slack.ephemerals("U0AGENT")
+    assert "/mission kill" in help_text and "&lt;worker&gt;" in help_text
+    assert "support-triage" in workers and "it-access" not in workers
+    assert "no mission" in status.lower() or "M-NOPE" in status
+    assert slack.rt.control("support-triage").autonomy == "shadow"

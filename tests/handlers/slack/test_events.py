@@ -1,0 +1,80 @@
+"""Events API: dedupe and retries, the bot's own messages, DMs, thread replies as context, long traces."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.notify import Notifier
+
+
+async def mission_of(slack, body) -> str:  # noqa: ANN001
+    await slack.settle()
+    return slack.rt.store.mission_for_thread("slack", body["event"]["channel"], body["event"]["ts"])
+
+
+async def test_the_same_event_twice_makes_one_mission(slack):
+    body = slack.mention("ESC-1042 please")
+    first, again = await asyncio.gather(slack.send_event(body), slack.send_event(body))
+    assert (first.status, again.status) == (200, 200)
+    await slack.settle()
+    assert len(slack.rt.store.open_missions("support-triage")) == 1
+    assert len(slack.posted("C0SUPPORT")) == 1
+    retried = await slack.send_event(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    await slack.settle()
+    assert retried.status == 200 and len(slack.rt.store.open_missions("support-triage")) == 1
+
+
+async def test_a_retry_whose_first_delivery_never_arrived_is_processed(slack):
+    body = slack.mention("ESC-1042 please")
+    response = await slack.send_event(body, headers={"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_error"})
+    assert response.status == 200
+    assert await mission_of(slack, body) is not None
+
+
+async def test_the_bots_own_messages_are_ignored(slack):
+    body = slack.mention("ESC-1042 please")
+    body["event"].update(type="message", channel_type="im", bot_id="BBOT", subtype="bot_message")
+    assert (await slack.send_event(body)).status == 200
+    await slack.settle()
+    assert slack.rt.store.open_missions("support-triage") == [] and slack.posted() == []
+
+
+async def test_a_dm_becomes_a_mission_and_help_goes_in_the_thread(slack):
+    dm = slack.mention("ESC-1042 please", channel="D0DM")
+    dm["event"].update(type="message", channel_type="im", text="ESC-1042 please")
+    assert (await slack.send_event(dm)).status == 200
+    assert await mission_of(slack, dm) is not None
+    vague = slack.mention("what's the weather?", channel="C0RANDOM")
+    await slack.send_event(vague)
+    assert await mission_of(slack, vague) is None
+    [help_reply] = slack.posted("C0RANDOM", thread=vague["event"]["ts"])
+    assert "support-triage" in help_reply["text"]
+
+
+async def test_the_requesters_thread_reply_becomes_context_and_others_change_nothing(slack):
+    body = slack.mention("ESC-1042 please", user="U0AGENT")
+    await slack.send_event(body)
+    mission_id = await mission_of(slack, body)
+    thread = body["event"]["ts"]
+    await slack.send_event(slack.thread_reply("the customer says <!channel> it is 2 seats", thread_ts=thread))
+    await slack.send_event(slack.thread_reply("just chatting", thread_ts=thread, user="U0OTHER"))
+    await slack.settle()
+    mission = slack.rt.store.mission(mission_id)
+    assert mission.context == ["the customer says <!channel> it is 2 seats"]
+    assert [e["kind"] for e in slack.rt.audit.events() if e["mission"] == mission_id].count("mission.context_added") == 1
+    assert any(mission_id in text for text in slack.ephemerals("U0AGENT"))
+    assert slack.ephemerals("U0OTHER") == []
+
+
+async def test_a_40000_character_trace_arrives_in_pieces_slack_accepts(slack, run_jobs):
+    body = slack.mention("ESC-1042 please")
+    await slack.send_event(body)
+    mission = slack.rt.store.mission(await mission_of(slack, body))
+    trace = "\n".join(f"line {i}: <!channel> " + "x" * 60 for i in range(560))[:40_000]
+    assert len(trace) == 40_000
+    await asyncio.to_thread(Notifier(slack.rt).observe, mission, "big", trace)
+    pieces = [p for p in slack.posted("C0SUPPORT", thread=mission.thread)[1:]]
+    assert len(pieces) >= 14 and not slack.api.calls_to("chat.postMessage", ok=False)
+    assert all(len(p["text"]) <= 3000 and "<!channel>" not in p["text"] for p in pieces)
+    delivered = "\n".join(p["text"] for p in pieces).replace("&lt;", "<").replace("&gt;", ">")
+    assert delivered.split() == trace.split()  # every word arrived, in order, nothing lost at the cuts
