@@ -6,9 +6,17 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bot.commands import audit_cmd, check_cmd, demo_cmd, serve_cmd, worker_cmd
-from bot.commands import digest_cmd, eval_cmd, scheduler_cmd
-from bot.commands import tools_cmd
+from bot.commands import (
+    audit_cmd,
+    check_cmd,
+    demo_cmd,
+    digest_cmd,
+    eval_cmd,
+    scheduler_cmd,
+    serve_cmd,
+    tools_cmd,
+    worker_cmd,
+)
 
 
 def _not_yet(name: str, issue: str) -> Callable[[argparse.Namespace], int]:

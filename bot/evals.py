@@ -141,10 +141,10 @@ def run_cases(*, redis: Redis, worker: WorkerConfig, workers: dict[str, WorkerCo
 
 def table(results: list[Result]) -> str:
     width = max([len(r.id) for r in results] + [4])
-    lines = [f"{'case':<{width}}  result  mission     details"]
+    lines = [f"{'case':<{width}}  result  mission            details"]
     for r in results:
         detail = "; ".join(r.problems) or ", ".join(f"{a.outcome} {a.tool}" for a in r.actual) or "no action"
-        lines.append(f"{r.id:<{width}}  {'pass' if r.passed else 'FAIL':<6}  {r.status:<10}  {detail}")
+        lines.append(f"{r.id:<{width}}  {'pass' if r.passed else 'FAIL':<6}  {r.status:<17}  {detail}")
     return "\n".join(lines)
 
 

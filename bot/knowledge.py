@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from rank_bm25 import BM25Okapi
 
 from bot.config.models import WorkerConfig
 from bot.errors import ToolError
@@ -71,8 +70,12 @@ def documents(paths: list[Path]) -> list[Path]:
 class KnowledgeIndex:
     def __init__(self, files: list[Path], *, root: Path) -> None:
         self.passages = [p for f in files for p in split_sections(_name(f, root), f.read_text(errors="replace"))]
+        from rank_bm25 import BM25Plus  # numpy underneath: loaded when a worker first searches
+
         corpus = [_tokens(f"{p.section} {p.text}") for p in self.passages]
-        self.bm25 = BM25Okapi(corpus) if corpus else None
+        self.vocab = [set(doc) for doc in corpus]
+        # BM25+ keeps idf positive, so a term found in every passage of a small corpus still counts.
+        self.bm25 = BM25Plus(corpus) if corpus else None
 
     def search(self, query: str, *, limit: int = 3) -> list[dict[str, Any]]:
         terms = _tokens(query)
@@ -80,10 +83,10 @@ class KnowledgeIndex:
             return []
         scores = self.bm25.get_scores(terms)
         ranked = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)
-        # BM25 gives 0 to a passage sharing no term with the query: that is no match, not a weak one.
+        # A passage sharing no term with the query is no match, not a weak one.
+        matching = [i for i in ranked if self.vocab[i] & set(terms)]
         return [{"document": self.passages[i].document, "section": self.passages[i].section,
-                 "text": self.passages[i].text, "score": round(float(scores[i]), 3)}
-                for i in ranked[:limit] if scores[i] > 0]
+                 "text": self.passages[i].text, "score": round(float(scores[i]), 3)} for i in matching[:limit]]
 
 
 def _name(path: Path, root: Path) -> str:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.knowledge import knowledge_tools
-from bot.tools import mcp
 
 
 def knowledge_root(config_dir: Path) -> Path:
@@ -23,6 +22,15 @@ def agent_planner(rt: Any, mission: Any) -> Any:
     return AgentPlanner(model_factory=rt.extras["model_factory"])
 
 
+def _mcp_provider(env: dict[str, str]) -> Any:
+    def provider(name: str, integration: Any, worker: Any) -> Any:
+        from bot.tools.mcp import mcp_tools  # the MCP client stack costs ~0.5 s to import: only when used
+
+        return mcp_tools(name, integration, worker, env=env)
+
+    return provider
+
+
 def wire(rt: Any) -> None:
     from bot.planners.chat_models import build_chat_model
 
@@ -30,7 +38,8 @@ def wire(rt: Any) -> None:
     env = {"MISSIONBOT_KEY_PREFIX": settings.key_prefix}
     if settings.redis_url:
         env["REDIS_URL"] = settings.redis_url
-    mcp.install(rt.toolbox, env=env)
+    for transport in ("stdio", "streamable_http"):
+        rt.toolbox.providers.setdefault(transport, _mcp_provider(env))
     root = knowledge_root(Path(settings.config_dir))
     rt.toolbox.worker_providers.append(lambda worker: knowledge_tools(worker, root=root))
     rt.extras.setdefault("model_factory", build_chat_model)

@@ -30,7 +30,7 @@ TICKETS: dict[str, dict[str, Any]] = {
 }
 # More tickets for the eval dataset (evals/support-triage.jsonl): boundaries, bad data, injected text.
 TICKETS |= {
-    tid: {"subject": subject, "account_id": account, "tier": "", "sla_hours_left": hours, "requested_credit": credit,
+    tid: {"subject": subject, "account_id": account, "sla_hours_left": hours, "requested_credit": credit,
           "body": body}
     for tid, (subject, account, hours, credit, body) in {
         "1047": ("Payments API errors all morning", "ACME-7", 4, 250, "About 30% of calls failed for 5 hours."),

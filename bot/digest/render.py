@@ -6,12 +6,14 @@ blocks, 3000 characters a section; we use a handful of sections, each clipped.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot.digest.model import Digest, WeekStats
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
+MAX_BLOCKS_CHARS = 12_000  # Slack's undocumented cumulative limit sits near 13k
 
 
 def _pct(value: float | None) -> str:
@@ -100,12 +102,19 @@ def _clip(value: str, limit: int = SECTION_LIMIT) -> str:
 
 
 def blocks(d: Digest) -> list[dict[str, Any]]:
+    """Block Kit within Slack's limits: 50 blocks, 3000 characters a section, ~12k characters in all."""
     out: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": _clip(title(d), 150)}}]
+    size, note = len(json.dumps(out)), "Arrows compare with the week before."
     for heading, body in sections(d):
-        out.append({"type": "section", "text": {"type": "mrkdwn",
-                                                "text": _clip(f"*{heading}*\n" + "\n".join(f"• {b}" for b in body))}})
-    out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "Arrows compare with the week before."}]})
-    return out[:MAX_BLOCKS]
+        block = {"type": "section", "text": {"type": "mrkdwn",
+                                             "text": _clip(f"*{heading}*\n" + "\n".join(f"• {b}" for b in body))}}
+        size += len(json.dumps(block, ensure_ascii=False)) + 1
+        if len(out) >= MAX_BLOCKS - 1 or size > MAX_BLOCKS_CHARS:
+            note = f"More in `missionbot digest {d.worker}`. " + note  # the rest would break Slack's limits
+            break
+        out.append(block)
+    out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+    return out
 
 
 def adaptive_card(d: Digest) -> dict[str, Any]:

@@ -16,8 +16,14 @@ from typing import Any
 
 from langchain.agents import create_agent
 from langchain.agents.middleware import AgentMiddleware, hook_config
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage, messages_from_dict, \
-    messages_to_dict
+from langchain_core.messages import (
+    AIMessage,
+    AnyMessage,
+    HumanMessage,
+    ToolMessage,
+    messages_from_dict,
+    messages_to_dict,
+)
 
 from bot import limits
 from bot.defang import defang, defang_value

@@ -94,7 +94,7 @@ def decision_line(card: Card) -> str:
     when = f" at {slack_date(card.decided_at)}" if card.decided_at else ""
     where = f" on {PLATFORM_NAMES.get(card.decided_on, escape(card.decided_on))}" if card.decided_on else ""
     if card.status in ("approved", "executing", "executed", "failed"):
-        line = (f"✅ Auto-approved by rule {escape(card.rule or 'auto')}{when}" if card.decided_by == "auto"
+        line = (f"✅ Auto-approved by rule {truncate(escape(card.rule or 'auto'), 300)}{when}" if card.decided_by == "auto"
                 else f"✅ Approved by {who}{when}{where}")
         return line + {"executing": " · executing", "executed": " · executed",
                        "failed": " · ⚠️ execution failed"}.get(card.status, "")
@@ -178,8 +178,8 @@ def reject_modal(card: Card) -> dict[str, Any]:
 
 def _home_card(card: Card) -> list[dict[str, Any]]:
     text = (f"*{truncate(escape(card.worker_display), 100)}* · {truncate(escape(card.title), 200)}\n"
-            f"{_summary(card, limit=600)}\n"
-            f"*Why* {truncate(escape(card.rationale), 600) or '_none given_'}\n"
+            f"{_summary(card, limit=300)}\n"
+            f"*Why* {truncate(escape(card.rationale), 300) or '_none given_'}\n"
             f"_tier_ `{escape(card.tier)}` · mission `{escape(card.mission_id)}`")
     return [{"type": "divider"}, {"type": "section", "text": _mrkdwn(text)}, _buttons(card)]
 

@@ -189,9 +189,3 @@ def mcp_tools(name: str, integration: McpIntegration, worker: WorkerConfig, *,
                               server=server, remote_name=short, takes_idempotency_key="idempotency_key" in props)
     return found
 
-
-def install(toolbox: Any, *, env: dict[str, str] | None = None) -> None:
-    """Register the MCP transports on a Toolbox (`env` reaches stdio servers, e.g. REDIS_URL)."""
-    provider = lambda name, integration, worker: mcp_tools(name, integration, worker, env=env)  # noqa: E731
-    toolbox.providers.setdefault("stdio", provider)
-    toolbox.providers.setdefault("streamable_http", provider)

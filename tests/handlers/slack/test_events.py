@@ -77,4 +77,5 @@ async def test_a_40000_character_trace_arrives_in_pieces_slack_accepts(slack, ru
     assert len(pieces) >= 14 and not slack.api.calls_to("chat.postMessage", ok=False)
     assert all(len(p["text"]) <= 3000 and "<!channel>" not in p["text"] for p in pieces)
     delivered = "\n".join(p["text"] for p in pieces).replace("&lt;", "<").replace("&gt;", ">")
-    assert delivered.split() == trace.split()  # every word arrived, in order, nothing lost at the cuts
+    # Every word arrived, in order, nothing lost at the cuts (the mention itself is neutralised).
+    assert [w for w in delivered.split() if "channel" not in w] == [w for w in trace.split() if "channel" not in w]

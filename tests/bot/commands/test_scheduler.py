@@ -1,0 +1,58 @@
+"""`missionbot scheduler`: RQ's CronScheduler with the sweep every minute and one digest check per worker."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot import runtime
+from bot.commands.scheduler_cmd import DIGEST_CHECK, build_scheduler
+from bot.digest.send import due_week
+from bot.surfaces.console import ConsoleMessenger
+from tests.support.clock import Clock, clocked_runtime
+from tests.support.redis_server import drain
+
+
+@pytest.fixture
+def clocked(settings, redis):
+    clock = Clock(datetime(2026, 11, 23, 7, 30, tzinfo=UTC))  # Monday 08:30 in Berlin
+    rt = clocked_runtime(settings, redis, clock)
+    yield rt, clock
+    runtime.install(None)
+
+
+def test_registers_the_sweep_and_a_digest_per_worker(rt):
+    cron = build_scheduler(rt, name="test")
+    jobs = {job.name.removeprefix(rt.settings.key_prefix + ":"): job for job in cron.get_jobs()}
+    assert set(jobs) == {"sweep_escalations", *(f"weekly_digest:{w}" for w in rt.workers)}
+    assert {"weekly_digest:it-access", "weekly_digest:support-triage"} <= set(jobs)
+    sweep = jobs["sweep_escalations"]
+    assert (sweep.func_name, sweep.interval, sweep.queue_name) == ("jobs.sweeps.sweep_escalations", 60,
+                                                                    rt.actions_queue.name)
+    digest = jobs["weekly_digest:support-triage"]
+    assert (digest.func_name, digest.cron, digest.args) == ("jobs.sweeps.weekly_digest", DIGEST_CHECK,
+                                                             ("support-triage",))
+
+
+def test_enqueued_jobs_run_on_the_worker_queue_and_the_digest_goes_out_once(clocked):
+    rt, clock = clocked
+    worker = rt.workers["support-triage"]
+    rt.workers["support-triage"] = worker.model_copy(update={"digest": worker.digest.model_copy(
+        update={"timezone": "Europe/Berlin", "hour": 9})})
+    cron = build_scheduler(rt, name="test")
+    assert due_week(rt, "support-triage") is None  # 08:30 Berlin: not yet
+    cron.enqueue_jobs()  # what CronScheduler.start() does each round: the interval job is due at once
+    assert len(rt.actions_queue) == 1
+    drain(rt)
+    clock.now = datetime(2026, 11, 23, 8, 5, tzinfo=UTC)  # 09:05 Berlin
+    assert due_week(rt, "support-triage") == "2026-W48"
+    for job in cron.get_jobs():  # two schedulers would enqueue the check twice: still one digest
+        if job.name.endswith("weekly_digest:support-triage"):
+            job.enqueue(rt.redis)
+            job.enqueue(rt.redis)
+    drain(rt)
+    posted = [m for _, m in ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix).read()
+              if m["conversation"] == "C0MANAGERS"]
+    assert len(posted) == 1 and posted[0]["text"].startswith("Weekly digest: Support Triage, 2026-11-16 to 2026-11-23")
+    assert [e["kind"] for e in rt.audit.events()].count("digest.sent") == 1

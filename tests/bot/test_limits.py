@@ -1,0 +1,58 @@
+"""Limits: missions per hour and the weekly token budget at submit; concurrency with RQ's RateLimit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from rq.rate_limit import RateLimitRegistry
+
+from bot import limits
+from bot.config.models import Limits
+from bot.models import Request
+from bot.service import MissionService
+
+
+def ask(rt, text: str = "ESC-1042"):
+    return MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
+                                             text=text))
+
+
+def with_limits(rt, **values):
+    worker = rt.workers["support-triage"]
+    rt.workers["support-triage"] = worker.model_copy(update={"limits": Limits(**values)})
+
+
+def test_missions_per_hour_refuses_with_the_time_to_try_again(rt):
+    now = [datetime(2026, 3, 2, 9, 15, tzinfo=UTC)]
+    rt.clock = lambda: now[0]
+    with_limits(rt, missions_per_hour=2)
+    assert ask(rt).mission and ask(rt).mission
+    now[0] += timedelta(minutes=20)
+    refused = ask(rt)
+    assert refused.mission is None and "try again at 10:16 UTC" in refused.text
+    assert len(rt.store.missions_of("support-triage")) == 2  # nothing was created
+    now[0] += timedelta(minutes=41)  # the first submission left the hour window
+    assert ask(rt).mission is not None
+
+
+def test_weekly_token_budget_refuses_new_missions_once_spent(rt):
+    rt.clock = lambda: datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # a Wednesday
+    with_limits(rt, weekly_token_budget=1000)
+    limits.add_tokens(rt, "support-triage", 999)
+    assert ask(rt).mission is not None
+    limits.add_tokens(rt, "support-triage", 1)
+    refused = ask(rt)
+    assert refused.mission is None and "weekly model budget (1,000 of 1,000 tokens)" in refused.text
+    assert "Monday 09 Mar at 00:00 UTC" in refused.text
+    rt.clock = lambda: datetime(2026, 3, 9, 0, 1, tzinfo=UTC)  # a new week, a new budget
+    assert ask(rt).mission is not None
+
+
+def test_concurrency_holds_extra_mission_jobs_in_rqs_rate_limit(rt, run_jobs):
+    with_limits(rt, concurrency=2)
+    missions = [ask(rt).mission for _ in range(5)]
+    registry = RateLimitRegistry(key=limits.mission_rate_limit(rt, rt.workers["support-triage"]).key,
+                                 connection=rt.redis)
+    assert len(rt.missions_queue) == 2 and registry.get_rate_limited_job_count() == 3
+    run_jobs()  # each finished job lets the next one through
+    assert {rt.store.mission(m.id).status for m in missions} == {"awaiting_approval"}

@@ -1,0 +1,103 @@
+"""MCP integrations over real stdio: the shipped helpdesk server, a server that is down, one that hangs."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.commands.tools_cmd import describe
+from bot.config.models import StdioIntegration, ToolPolicy
+from bot.demo.helpdesk import HelpdeskBackend
+from bot.errors import ToolError
+from bot.models import Request
+from bot.service import MissionService
+
+HELPDESK = StdioIntegration(transport="stdio", command="python", args=["-m", "bot.demo.helpdesk_mcp"],
+                            timeout_seconds=20)
+
+
+def mcp_worker(rt, integration=HELPDESK, *, steps=None):
+    """support-triage, playbook, reaching its helpdesk over MCP instead of the built-in module."""
+    base = rt.workers["support-triage"]
+    data = base.model_dump()
+    data["integrations"] = {"helpdesk": integration.model_dump()}
+    data["missions"]["triage_escalation"]["steps"] = steps or [
+        {"tool": "helpdesk.get_ticket", "args": {"ticket_id": "{{ ticket_id }}"}, "save_as": "ticket"},
+        {"propose": "helpdesk.issue_credit", "args": {"account_id": "{{ ticket.account_id }}",
+                                                      "amount": "{{ ticket.requested_credit }}"},
+         "rationale": "Requested {{ ticket.requested_credit }}."},
+    ]
+    worker = type(base).model_validate(data)
+    rt.workers["support-triage"] = worker
+    return worker
+
+
+def ask(rt, text: str):
+    return MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
+                                             text=text)).mission
+
+
+def credits(rt):
+    return HelpdeskBackend(redis=rt.redis, prefix=rt.settings.key_prefix, clock=rt.clock).credits()
+
+
+def test_a_mission_reaches_the_helpdesk_over_stdio_and_credits_once(rt, run_jobs):
+    mcp_worker(rt)
+    tools = rt.toolbox.tools_for(rt.workers["support-triage"])
+    assert {"helpdesk.get_ticket", "helpdesk.issue_credit"} <= set(tools)
+    assert "idempotency_key" not in tools["helpdesk.issue_credit"].spec.args_model.model_fields  # ours to set
+    mission = ask(rt, "ESC-1042 checkout down")
+    run_jobs()
+    parked = rt.store.mission(mission.id)
+    assert parked.status == "awaiting_approval"
+    assert "Checkout down" in rt.store.observations(mission.id)[0].text  # the read came over MCP
+    proposal = rt.store.proposal(parked.proposals[0])
+    assert proposal.args["amount"] == 40.0 and credits(rt) == []  # typed by the server's schema
+    MissionService(rt).decide(proposal.id, actor="U0OWNER1", approve=True, platform="console")
+    run_jobs()
+    assert rt.store.proposal(proposal.id).status == "executed"
+    # A retried execution carries the same idempotency key: the server credits once.
+    again = tools["helpdesk.issue_credit"].call(proposal.args, idempotency_key=proposal.id)
+    assert again["replayed"] is True and [c["amount"] for c in credits(rt)] == [40.0]
+    assert rt.store.mission(mission.id).status == "done"
+
+
+def test_tools_command_suggests_tiers_from_annotations_and_marks_unlisted_tools(rt):
+    worker = mcp_worker(rt).model_copy(update={"tools": {
+        "helpdesk.get_ticket": ToolPolicy(tier="read"), "helpdesk.issue_credit": ToolPolicy(tier="write"),
+        "helpdesk.refund_everything": ToolPolicy(tier="execute")}})
+    lines, ok = describe(worker)
+    text = "\n".join(lines)
+    assert "helpdesk.get_ticket" in text and "suggested: read     configured: read" in text
+    assert "suggested: execute  configured: write" in text  # annotations never override the config
+    assert "helpdesk.get_account_history" in text and "NOT LISTED" in text
+    assert "helpdesk.refund_everything is listed under tools but helpdesk does not offer it" in text and not ok
+    assert set(rt.toolbox.tools_for(worker)) == {"helpdesk.get_ticket", "helpdesk.issue_credit"}
+
+
+def test_a_server_that_is_down_becomes_an_observation_and_a_verdict(rt, run_jobs):
+    mcp_worker(rt, StdioIntegration(transport="stdio", command="/nonexistent/helpdesk-mcp", timeout_seconds=5))
+    mission = ask(rt, "ESC-1042")
+    run_jobs()
+    done = rt.store.mission(mission.id)
+    assert done.status == "failed" and "Could not finish" in done.verdict and "unreachable" in done.verdict
+    assert any(o.text.startswith("⚠️") for o in rt.store.observations(mission.id))
+
+
+def test_a_slow_server_times_out_instead_of_hanging_the_worker(rt, run_jobs):
+    slow = StdioIntegration(transport="stdio", command="python", args=["-m", "tests.support.slow_mcp"],
+                            timeout_seconds=3)
+    mcp_worker(rt, slow, steps=[{"tool": "helpdesk.get_ticket", "args": {"ticket_id": "1042"}}])
+    started = time.monotonic()
+    mission = ask(rt, "ESC-1042")
+    run_jobs()
+    done = rt.store.mission(mission.id)
+    assert done.status == "failed" and "no answer within 3s" in done.verdict
+    assert time.monotonic() - started < 30  # bounded by the timeout, not the server's 60 s sleep
+
+
+def test_errors_from_the_server_are_tool_errors(rt):
+    tools = rt.toolbox.tools_for(mcp_worker(rt))
+    with pytest.raises(ToolError, match="no ticket '9'"):
+        tools["helpdesk.get_ticket"].call({"ticket_id": "9"}, idempotency_key=None)
