@@ -49,6 +49,7 @@ class Card(BaseModel):
     escalation_note: str | None = None  # "Reminder sent…", "Re-routed to @U0LEAD…": shown under the status
     undo_tool: str | None = None  # set on an executed action whose tool declares `undo:`
     undo_until: datetime | None = None  # renderers show an "Undo" button until then
+    context: list[str] = []  # what the requester added (e.g. the information an approver asked for)
 
     @property
     def open(self) -> bool:
@@ -74,7 +75,7 @@ def card_for(proposal: Proposal, worker: WorkerConfig, *, thread_link: str | Non
         decided_at=proposal.decided_at, decided_on=proposal.decided_on, reason_code=proposal.reason_code,
         comment=proposal.comment, reason_codes=list(worker.escalation.reason_codes),
         approvers=[*worker.escalation.approvers, *worker.escalation.backup], thread_link=thread_link,
-        escalation_note=proposal.escalation_note, **_undo(proposal, worker),
+        escalation_note=proposal.escalation_note, context=list(proposal.context), **_undo(proposal, worker),
     )
 
 

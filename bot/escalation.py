@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot import more_info
 from bot.cards import card_for
 from bot.config.models import WorkerConfig
 from bot.errors import NotFound
@@ -56,6 +57,9 @@ class Escalator:
                 taken += self._advance(proposal)
             except NotFound:  # removed under us; nothing to escalate
                 continue
+        # Missions waiting for the requester's information expire on the same clock (bot/more_info.py).
+        taken += [StepTaken(proposal=mission_id, step="info_expired", minutes=0.0)
+                  for mission_id in more_info.expire_waiting(self.rt)]
         return taken
 
     def waited(self, proposal: Proposal, worker: WorkerConfig) -> float:

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-MissionStatus = Literal["queued", "running", "awaiting_approval", "done", "failed", "cancelled", "halted"]
+MissionStatus = Literal["queued", "running", "awaiting_approval", "awaiting_info", "done", "failed", "cancelled",
+                        "halted", "expired"]
 ProposalStatus = Literal[
     "pending", "approved", "executing", "executed", "failed", "rejected", "expired", "halted",
     "shadow_approved", "shadow_rejected",
@@ -15,7 +16,7 @@ ProposalStatus = Literal[
 SETTLED: frozenset[str] = frozenset(
     {"executed", "failed", "rejected", "expired", "halted", "shadow_approved", "shadow_rejected"}
 )
-OPEN_MISSION: frozenset[str] = frozenset({"queued", "running", "awaiting_approval"})
+OPEN_MISSION: frozenset[str] = frozenset({"queued", "running", "awaiting_approval", "awaiting_info"})
 
 
 class MessageRef(BaseModel):
@@ -92,6 +93,7 @@ class Proposal(BaseModel):
     escalation_level: int = 0  # 1 reminded, 2 re-routed to backup (bot/escalation.py)
     escalation_note: str | None = None  # the line every copy of the card shows about it
     undo_of: str | None = None  # this proposal undoes that executed one
+    context: list[str] = []  # what the requester added to the mission before this was proposed
 
     @property
     def settled(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import verdict
+from bot import more_info, verdict
 from bot.errors import Halted
 from bot.models import Mission
 from bot.notify import Notifier
@@ -33,11 +33,16 @@ class MissionRunner:
         if self.rt.control(worker.name).killed:
             return self.close(mission, status="cancelled" if mission.status == "queued" else "halted",
                               text=f"🛑 {worker.display_name} was halted by its owner; nothing more will run.")
+        if mission.status == more_info.WAITING:
+            return mission.status  # nothing to do until the requester answers (or the mission expires)
         if mission.status == "queued":
             self.rt.audit.record("mission.started", actor=f"worker:{worker.name}", worker=worker.name,
                                  mission=mission.id)
         mission = self.rt.store.mutate_mission(
             mission_id, lambda m: m.model_copy(update={"status": "running"}) if m.is_open else m)
+        question = more_info.question_for(self.rt, mission)
+        if question is not None:  # rejected for more information: ask the requester instead of finishing
+            return more_info.ask(self.rt, mission, question)
         session = Session(self.rt, mission)
         try:
             result = planner_for(self.rt, mission).advance(session)

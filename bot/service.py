@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
+from bot import more_info
+from bot.digest.model import Digest
 from bot.errors import AlreadyDecided, BadRequest, Halted, NotAuthorized, NotFound
 from bot.limits import admit
 from bot.models import Control, MessageRef, Mission, Proposal, Request
@@ -17,6 +21,7 @@ from bot.runner import MissionRunner
 from bot.runtime import Runtime
 
 AUTONOMY_MODES = ("shadow", "assisted", "autonomous")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,13 +30,34 @@ class Submitted:
     mission: Mission | None = None  # None: a help answer or a refusal, nothing was created
 
 
+PostAck = Callable[[Submitted], MessageRef | None]
+
+
 class MissionService:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.notify = Notifier(rt)
 
     # -- requests ------------------------------------------------------------------------
-    def submit(self, request: Request) -> Submitted:
+    def submit(self, request: Request, *, post_ack: PostAck | None = None) -> Submitted:
+        """Create the mission and enqueue it. `post_ack` is the surface posting `Submitted.text` (every
+        outcome, refusals included); the status ref it returns is attached BEFORE the mission is enqueued,
+        so no worker can run ahead of the status message. A failed post still enqueues the mission."""
+        submitted = self._submit(request)
+        try:
+            ref = post_ack(submitted) if post_ack is not None else None
+            if ref is not None and submitted.mission is not None:
+                self.attach_status(submitted.mission.id, ref)
+        except Exception:
+            if submitted.mission is None:
+                raise  # nothing was created: the surface's own error handling answers
+            # The mission matters more than its "queued" reply: it still runs, without a status message.
+            log.exception("could not post the ack for mission %s", submitted.mission.id)
+        if submitted.mission is not None:
+            enqueue_mission(self.rt, submitted.mission.id)
+        return submitted
+
+    def _submit(self, request: Request) -> Submitted:
         text = request.text.strip()
         limit = self.rt.settings.max_request_chars
         if len(text) > limit:
@@ -57,7 +83,6 @@ class MissionService:
         self.rt.audit.record("mission.created", actor=request.requester, worker=worker.name, mission=mission_id,
                              platform=request.platform, conversation=request.conversation, text=found.text,
                              route=found.mission)
-        enqueue_mission(self.rt, mission_id)
         return Submitted(mission=mission, text=f"🧭 Queued mission {mission_id} for {worker.display_name} "
                                                f"({found.mission}). I'll post my reasoning in this thread.")
 
@@ -78,9 +103,8 @@ class MissionService:
             raise BadRequest(f"That reply is {len(text):,} characters long; the limit is {limit:,}.")
         if not mission.is_open:
             raise BadRequest(f"{mission_id} is already {mission.status.replace('_', ' ')}; start a new request.")
-        updated = self.rt.store.mutate_mission(mission_id, lambda m: m.model_copy(update={"context": [*m.context, text]}))
-        self.rt.audit.record("mission.context_added", actor=user, worker=mission.worker, mission=mission_id, text=text)
-        return updated
+        # A mission waiting for more information resumes with it (bot/more_info.py).
+        return more_info.resume(self.rt, mission_id, user=user, text=text)
 
     # -- decisions -----------------------------------------------------------------------
     def decide(self, proposal_id: str, *, actor: str, approve: bool, platform: str,
@@ -200,6 +224,17 @@ class MissionService:
         bound = [w for w in self.rt.workers.values() if conversation in w.channels] or list(self.rt.workers.values())
         return "\n".join(f"• {w.name}: {w.display_name} ({self.rt.control(w.name).autonomy}"
                          f"{', HALTED' if self.rt.control(w.name).killed else ''}): {w.description}" for w in bound)
+
+    def digest(self, worker_name: str, *, actor: str) -> Digest:
+        """The worker's weekly digest up to now, for its owner and approvers (it names approvers and rates)."""
+        from bot.digest.compute import compute  # local import: one pass over the week's events, on demand
+
+        worker = self.rt.worker(worker_name)
+        if actor != worker.owner and not worker.may_approve(actor):
+            raise NotAuthorized(f"Only {worker.display_name}'s owner @{worker.owner} and its approvers can read "
+                                "its digest.")
+        self.rt.audit.record("digest.viewed", actor=actor, worker=worker_name)
+        return compute(self.rt, worker_name, end=self.rt.clock())
 
     # -- undo ----------------------------------------------------------------------------
     def request_undo(self, proposal_id: str, *, actor: str) -> Proposal:

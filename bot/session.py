@@ -91,7 +91,7 @@ class Session:
         proposal = Proposal(
             id=proposal_id, mission_id=self.mission.id, worker=self.worker.name, tool=tool, args=normalized,
             tier=decision.tier, rule=decision.rule, rationale=rationale, shadow=decision.shadow,
-            requester=self.mission.requester, created_at=self.rt.clock(),
+            requester=self.mission.requester, created_at=self.rt.clock(), context=list(self.mission.context),
             status="approved" if decision.verdict == "auto" else "pending",
             decided_by="auto" if decision.verdict == "auto" else None,
             decided_at=self.rt.clock() if decision.verdict == "auto" else None,

@@ -8,9 +8,9 @@ atomic WATCH/MULTI write (so two sweeps demote once), audited as `control.change
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.digest.model import ErrorBudgetStatus
 from bot.models import Control, Proposal
 from bot.runtime import Runtime
 
@@ -22,24 +22,8 @@ class _Unchanged(Exception):
     pass
 
 
-@dataclass(frozen=True, kw_only=True)
-class RejectRate:
-    rejected: int
-    decided: int
-    window_days: int
-    limit: float
-
-    @property
-    def rate(self) -> float:
-        return self.rejected / self.decided if self.decided else 0.0
-
-    @property
-    def exceeded(self) -> bool:
-        return self.decided > 0 and self.rate > self.limit
-
-    def describe(self) -> str:
-        return (f"{self.rejected} of {self.decided} decisions rejected in the last {self.window_days} days "
-                f"({self.rate:.0%}, budget {self.limit:.0%})")
+# The error budget's reject rate is the same figure the digest reports.
+RejectRate = ErrorBudgetStatus
 
 
 class Trust:

@@ -31,13 +31,25 @@ def _mcp_provider(env: dict[str, str]) -> Any:
     return provider
 
 
+def redis_url(settings: Any, redis: Any) -> str | None:
+    """The URL a server subprocess (stdio MCP) reaches this runtime's Redis at, also when only a client was given."""
+    if settings.redis_url:
+        return settings.redis_url
+    kwargs = redis.connection_pool.connection_kwargs
+    if kwargs.get("path"):
+        return f"unix://{kwargs['path']}?db={kwargs.get('db', 0)}"
+    if kwargs.get("host"):
+        return f"redis://{kwargs['host']}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"
+    return None
+
+
 def wire(rt: Any) -> None:
     from bot.planners.chat_models import build_chat_model
 
     settings = rt.settings
     env = {"MISSIONBOT_KEY_PREFIX": settings.key_prefix}
-    if settings.redis_url:
-        env["REDIS_URL"] = settings.redis_url
+    if url := redis_url(settings, rt.redis):
+        env["REDIS_URL"] = url
     for transport in ("stdio", "streamable_http"):
         rt.toolbox.providers.setdefault(transport, _mcp_provider(env))
     root = knowledge_root(Path(settings.config_dir))

@@ -38,3 +38,14 @@ def redis_or_exit(settings: Settings, command: str) -> Redis:
               "`missionbot demo` and `missionbot shell` start an embedded Redis instead.", file=sys.stderr)
         sys.exit(2)
     return Redis.from_url(settings.redis_url)
+
+
+def process_runtime(settings: Settings, command: str):  # noqa: ANN201 - bot.runtime.Runtime
+    """The runtime a long-running process (serve, worker, scheduler) builds: Redis required, real messengers."""
+    from bot import runtime
+    from bot.platforms import default_messengers
+
+    redis = redis_or_exit(settings, command)
+    workers = workers_or_exit(settings, str(config_dir(settings)))
+    return runtime.create_runtime(settings=settings, redis=redis, workers=workers,
+                                  messengers=default_messengers(settings=settings, redis=redis))

@@ -15,8 +15,7 @@ import socket
 from rq.cron import CronScheduler
 
 from bot import runtime
-from bot.commands.common import config_dir, redis_or_exit, workers_or_exit
-from bot.platforms import default_messengers
+from bot.commands.common import process_runtime
 from bot.settings import Settings
 from jobs.sweeps import sweep_escalations, weekly_digest
 
@@ -40,10 +39,7 @@ def build_scheduler(rt: runtime.Runtime, *, name: str | None = None) -> CronSche
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
-    redis = redis_or_exit(settings, "scheduler")
-    workers = workers_or_exit(settings, str(config_dir(settings)))
-    rt = runtime.create_runtime(settings=settings, redis=redis, workers=workers,
-                                messengers=default_messengers(settings=settings, redis=redis))
+    rt = process_runtime(settings, "scheduler")
     cron = build_scheduler(rt)
     for job in cron.get_jobs():
         print(f"scheduled {job.name}: " + (f"every {job.interval}s" if job.interval else f"cron '{job.cron}'"))

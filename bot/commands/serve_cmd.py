@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot import runtime
-from bot.commands.common import config_dir, redis_or_exit, workers_or_exit
-from bot.platforms import default_messengers
+from bot.commands.common import process_runtime
 from bot.settings import Settings
 
 if TYPE_CHECKING:  # bolt and aiohttp load only when serving, not for every `missionbot` command
@@ -81,10 +80,7 @@ async def serve(rt: runtime.Runtime, *, socket_mode: bool, port: int) -> None:
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
-    redis = redis_or_exit(settings, "serve")
-    workers = workers_or_exit(settings, str(config_dir(settings)))
-    rt = runtime.create_runtime(settings=settings, redis=redis, workers=workers,
-                                messengers=default_messengers(settings=settings, redis=redis))
+    rt = process_runtime(settings, "serve")
     rt.extras["teams_dev_anonymous"] = args.teams_dev_anonymous  # read by handlers/teams.py:teams_guard
     try:
         asyncio.run(serve(rt, socket_mode=args.socket_mode, port=args.port or settings.port))

@@ -8,19 +8,15 @@ import logging
 from rq import SimpleWorker, Worker
 
 from bot import runtime
-from bot.commands.common import config_dir, redis_or_exit, workers_or_exit
-from bot.platforms import default_messengers
+from bot.commands.common import process_runtime
 from bot.settings import Settings
 
 
 def start(settings: Settings, *, burst: bool, simple: bool) -> bool:
-    redis = redis_or_exit(settings, "worker")
-    workers = workers_or_exit(settings, str(config_dir(settings)))
-    rt = runtime.create_runtime(settings=settings, redis=redis, workers=workers,
-                                messengers=default_messengers(settings=settings, redis=redis))
+    rt = process_runtime(settings, "worker")
     runtime.install(rt)
     cls = SimpleWorker if simple else Worker
-    worker = cls([rt.missions_queue, rt.actions_queue], connection=redis)
+    worker = cls([rt.missions_queue, rt.actions_queue], connection=rt.redis)
     return worker.work(burst=burst, with_scheduler=True, logging_level=logging.WARNING)
 
 

@@ -64,6 +64,8 @@ class Escalation(Strict):
     # Per platform ({teams: "19:…@thread.tacv2", slack: C0…}): every listed platform with a messenger gets a
     # copy of each card; the first decision wins and every copy flips. Unset: approvals_channel / the thread.
     approvals_channels: dict[str, str] = {}
+    # A rejection with one of these codes asks the requester for more and re-proposes with their answer.
+    more_info_codes: list[str] = ["needs_more_info"]
 
 
 class BuiltinIntegration(Strict):

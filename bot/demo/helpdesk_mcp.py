@@ -1,7 +1,9 @@
 """The demo helpdesk as a real MCP server (stdio by default): `python -m bot.demo.helpdesk_mcp`.
 
 State lives in Redis (`REDIS_URL`, `MISSIONBOT_KEY_PREFIX`), shared with the built-in integration, so
-the demo and the tests see the same tickets and credits. Side effects honour `idempotency_key`
+the demo and the tests see the same tickets and credits. A call may name its key prefix in the request's
+`_meta` (`missionbot.dev/key_prefix`; missionbot sends its own), so one server process can serve several
+runtimes on the same Redis, e.g. a test run where every test has its own prefix. Side effects honour `idempotency_key`
 (missionbot passes the proposal id), so a retried execution issues one credit. Annotations tell
 `missionbot tools` which tools look read-only; the worker config still decides every tier.
 """
@@ -11,10 +13,11 @@ from __future__ import annotations
 import argparse
 import os
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from mcp.server.fastmcp import FastMCP
+from mcp.server.fastmcp import Context, FastMCP
 from mcp.types import ToolAnnotations
+from pydantic import Field
 from redis import Redis
 
 from bot.demo.helpdesk import HelpdeskBackend
@@ -22,6 +25,7 @@ from bot.demo.helpdesk import HelpdeskBackend
 READ = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
 CREDIT = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=False)
 DESTRUCTIVE = ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=False)
+PREFIX_META = "missionbot.dev/key_prefix"  # = bot.tools.mcp.PREFIX_META (not imported: the client stack is heavy)
 
 
 def backend() -> HelpdeskBackend:
@@ -31,37 +35,48 @@ def backend() -> HelpdeskBackend:
 
 
 def build_server(hd: HelpdeskBackend | None = None, **settings: Any) -> FastMCP:
-    hd = hd or backend()
+    default = hd or backend()
+    namespaces: dict[str, HelpdeskBackend] = {}
+
+    def desk(ctx: Context) -> HelpdeskBackend:
+        meta = ctx.request_context.meta
+        prefix = (meta.model_extra or {}).get(PREFIX_META) if meta else None
+        if not isinstance(prefix, str) or not prefix:
+            return default
+        if prefix not in namespaces:
+            namespaces[prefix] = HelpdeskBackend(redis=default.redis, prefix=prefix, clock=default.clock)
+        return namespaces[prefix]
+
     server = FastMCP("helpdesk", instructions="Demo helpdesk: tickets, accounts, entitlement policies, credits.",
                      log_level="WARNING", **settings)
 
     @server.tool(annotations=READ)
-    def get_ticket(ticket_id: str) -> dict[str, Any]:
+    def get_ticket(ticket_id: str, ctx: Context) -> dict[str, Any]:
         """Read one support ticket (subject, account, tier, SLA, requested credit, body)."""
-        return hd.get_ticket(ticket_id)
+        return desk(ctx).get_ticket(ticket_id)
 
     @server.tool(annotations=READ)
-    def get_account_history(account_id: str) -> dict[str, Any]:
+    def get_account_history(account_id: str, ctx: Context) -> dict[str, Any]:
         """Read a customer's account and credit history."""
-        return hd.get_account_history(account_id)
+        return desk(ctx).get_account_history(account_id)
 
     @server.tool(annotations=READ)
-    def get_entitlement_policy(tier: str) -> dict[str, Any]:
+    def get_entitlement_policy(tier: str, ctx: Context) -> dict[str, Any]:
         """Read the entitlement policy (credit caps) for a tier: gold, silver or bronze."""
-        return hd.get_entitlement_policy(tier)
+        return desk(ctx).get_entitlement_policy(tier)
 
     @server.tool(annotations=CREDIT)
-    def issue_credit(account_id: str, amount: float, reason: str = "support credit",
+    def issue_credit(ctx: Context, account_id: str, amount: Annotated[float, Field(gt=0)], reason: str = "support credit",
                      idempotency_key: str | None = None) -> dict[str, Any]:
         """Issue a service credit to an account. The same idempotency_key never credits twice."""
         if amount <= 0:
             raise ValueError("amount must be positive")
-        return hd.issue_credit(account_id=account_id, amount=amount, reason=reason, idempotency_key=idempotency_key)
+        return desk(ctx).issue_credit(account_id=account_id, amount=amount, reason=reason, idempotency_key=idempotency_key)
 
     @server.tool(annotations=CREDIT)
-    def reverse_credit(credit_id: str, idempotency_key: str | None = None) -> dict[str, Any]:
+    def reverse_credit(ctx: Context, credit_id: str, idempotency_key: str | None = None) -> dict[str, Any]:
         """Reverse an earlier credit. The same idempotency_key never reverses twice."""
-        return hd.reverse_credit(credit_id=credit_id, idempotency_key=idempotency_key)
+        return desk(ctx).reverse_credit(credit_id=credit_id, idempotency_key=idempotency_key)
 
     @server.tool(annotations=DESTRUCTIVE)
     def delete_account(account_id: str) -> dict[str, Any]:

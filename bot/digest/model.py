@@ -99,6 +99,10 @@ class ErrorBudgetStatus(BaseModel):
     def exceeded(self) -> bool:
         return self.decided > 0 and self.rate > self.limit
 
+    def describe(self) -> str:
+        return (f"{self.rejected} of {self.decided} decisions rejected in the last {self.window_days} days "
+                f"({self.rate:.0%}, budget {self.limit:.0%})")
+
 
 class Promotion(BaseModel):
     tool: str

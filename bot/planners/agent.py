@@ -106,7 +106,7 @@ class AgentPlanner:
         if not messages:
             m = session.mission
             messages = [HumanMessage(request_message(requester=m.requester, text=m.text, context=m.context))]
-            self.save(session, messages)
+            self.save(session, messages, context_seen=len(m.context))
         last = messages[-1]
         if isinstance(last, AIMessage) and last.tool_calls:  # parked or interrupted: answer what settled
             answers, parked = self.resolve(session, names, messages)
@@ -116,6 +116,7 @@ class AgentPlanner:
                 return Parked()
         elif isinstance(last, AIMessage):  # the final answer was saved before a crash
             return self._finish(session, last)
+        messages = self.follow_ups(session, messages)
         try:
             model = self.model_factory(session.worker)
         except ModelUnavailable as exc:
@@ -144,12 +145,31 @@ class AgentPlanner:
         return messages_from_dict(session.mission.state.get("agent", {}).get("messages", []))
 
     @staticmethod
+    def context_seen(session: Session) -> int:
+        """How many of the mission's context entries the model has been given (older missions: all)."""
+        return int(session.mission.state.get("agent", {}).get("context_seen", len(session.mission.context)))
+
+    def follow_ups(self, session: Session, messages: list[AnyMessage]) -> list[AnyMessage]:
+        """What the requester added since the model last looked (e.g. the information an approver asked
+        for) reaches it as a message, labelled untrusted like the request itself."""
+        seen, context = self.context_seen(session), session.mission.context
+        if len(context) <= seen:
+            return messages
+        note = "\n".join([f"@{session.mission.requester} added more information to the mission:",
+                          *(untrusted("requester_follow_up", c) for c in context[seen:])])
+        messages = [*messages, HumanMessage(note)]
+        self.save(session, messages, context_seen=len(context))
+        return messages
+
+    @staticmethod
     def turns(session: Session) -> int:
         return int(session.mission.state.get("agent", {}).get("turns", 0))
 
-    def save(self, session: Session, messages: list[AnyMessage], *, tokens: int = 0, turns: int | None = None
-             ) -> None:
-        state = {"messages": messages_to_dict(messages), "turns": self.turns(session) if turns is None else turns}
+    def save(self, session: Session, messages: list[AnyMessage], *, tokens: int = 0, turns: int | None = None,
+             context_seen: int | None = None) -> None:
+        seen = self.context_seen(session) if context_seen is None else context_seen
+        state = {"messages": messages_to_dict(messages), "turns": self.turns(session) if turns is None else turns,
+                 "context_seen": seen}
         session.mission = session.rt.store.mutate_mission(session.mission.id, lambda m: m.model_copy(
             update={"state": {**m.state, "agent": state}, "tokens": m.tokens + tokens}))
 

@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import TemplateError
 
 from bot.config.models import ObserveStep, ProposeStep, ToolStep
+from bot.more_info import attempt
 from bot.planners.base import Finished, Parked
 from bot.session import Session
 from bot.templating import render, render_value
@@ -22,9 +23,12 @@ class PlaybookPlanner:
     def advance(self, session: Session) -> Parked | Finished:
         mission, steps = session.mission, session.spec.steps
         variables: dict[str, Any] = {"request": mission.text, "requester": mission.requester,
-                                     "context": mission.context, **mission.vars, **mission.state.get("vars", {})}
+                                     **mission.vars, **mission.state.get("vars", {}), "context": mission.context}
+        # After the requester answered a request for more information, the step runs again as a new
+        # attempt: a new stable key, so a new proposal (the rejected one stays in the record).
+        suffix = f"-a{attempt(mission)}" if attempt(mission) > 1 else ""
         for i in range(mission.state.get("cursor", 0), len(steps)):
-            step, key = steps[i], f"s{i + 1}"
+            step, key = steps[i], f"s{i + 1}{suffix}"
             session.progress(f"⏳ {session.worker.display_name}: gathering {i + 1}/{len(steps)}")
             try:
                 if isinstance(step, ObserveStep):

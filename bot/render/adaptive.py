@@ -13,7 +13,7 @@ from bot.cards import Card
 
 VERSION = "1.5"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
-APPROVE, REJECT, REFRESH = "mb_approve", "mb_reject", "mb_refresh"
+APPROVE, REJECT, REFRESH, UNDO = "mb_approve", "mb_reject", "mb_refresh", "mb_undo"
 PLATFORM_NAMES = {"slack": "Slack", "teams": "Teams", "console": "the console"}
 MAX_REFRESH_USERS = 60  # Teams runs automatic refresh for at most 60 listed users
 
@@ -73,6 +73,8 @@ def card_payload(card: Card, *, with_actions: bool = True) -> dict[str, Any]:
     ]
     if card.rationale:
         body.append(_text(f"Why: {card.rationale}"))
+    if card.context:
+        body.append(_text("Added by the requester: " + " / ".join(card.context), isSubtle=True))
     if card.escalation_note:
         body.append(_text(card.escalation_note, isSubtle=True))
     if card.open:
@@ -92,6 +94,12 @@ def card_payload(card: Card, *, with_actions: bool = True) -> dict[str, Any]:
                               "userIds": card.approvers[:MAX_REFRESH_USERS]}
         if with_actions:
             payload["actions"] = _actions(card)
+    elif card.undo_tool and card.undo_until:
+        # Anyone may press it; the core decides who may ask (requester, approvers, owner) and until when.
+        until = card.undo_until.strftime("%Y-%m-%d %H:%M UTC")
+        payload["actions"] = [{"type": "Action.Execute", "title": "Undo", "verb": UNDO, "data": _data(card, UNDO),
+                               "associatedInputs": "none",
+                               "tooltip": f"Propose {card.undo_tool} to reverse this (until {until})"}]
     return payload
 
 

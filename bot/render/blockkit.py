@@ -14,11 +14,12 @@ from typing import Any
 from bot.cards import Card
 from bot.render.mrkdwn import escape, link_core_mentions, mention, slack_date, split_text, truncate
 
-__all__ = ["ACTION_APPROVE", "ACTION_REJECT", "REJECT_MODAL", "card_blocks", "decision_line", "escape",
+__all__ = ["ACTION_APPROVE", "ACTION_REJECT", "ACTION_UNDO", "REJECT_MODAL", "card_blocks", "decision_line", "escape",
            "home_view", "mention", "reject_modal", "split_text"]
 
 ACTION_APPROVE = "mb_approve"
 ACTION_REJECT = "mb_reject"
+ACTION_UNDO = "mb_undo"
 REJECT_MODAL = "mb_reject_modal"
 
 SECTION_CHARS = 3000
@@ -126,11 +127,33 @@ def _card_blocks(card: Card, scale: float) -> list[dict[str, Any]]:
         {"type": "section", "text": _mrkdwn(f"*Tier* `{escape(card.tier)}`   *Rule* {rule}")},
         {"type": "section", "text": _mrkdwn(f"*Why*\n{why}")},
     ]
+    if card.context:
+        blocks.append(_context_section(card, scale))
     blocks.append(_buttons(card) if card.open
                   else {"type": "context", "elements": [_mrkdwn(decision_line(card))]})
     if notes := _notes(card):
         blocks.append({"type": "context", "elements": [_mrkdwn(note) for note in notes]})
+    if card.undo_tool and card.undo_until:
+        blocks.append(_undo_button(card))
     return blocks
+
+
+def _undo_button(card: Card) -> dict[str, Any]:
+    """Asks for the undo (itself a proposal an approver decides); the core refuses it after the window."""
+    tool = truncate(escape(card.undo_tool or ""), 100)
+    button = {"type": "button", "action_id": ACTION_UNDO, "value": card.proposal_id, "text": _plain("Undo", 75),
+              "confirm": {"title": _plain("Ask to undo this?", 100),
+                          "text": _mrkdwn(f"This proposes `{tool}` to reverse the action; an approver decides."),
+                          "confirm": _plain("Propose undo", 30), "deny": _plain("Cancel", 30),
+                          "style": "danger"}}
+    return {"type": "actions", "block_id": f"mb_undo:{card.proposal_id}"[:255], "elements": [button]}
+
+
+def _context_section(card: Card, scale: float) -> dict[str, Any]:
+    """What the requester added (quoted, escaped): the approver sees the answer to their question."""
+    cap = max(int((SECTION_CHARS - 60) * scale), 100)
+    quoted = "\n".join(f"> {line}" for entry in card.context for line in escape(entry).splitlines() or [""])
+    return {"type": "section", "text": _mrkdwn(f"*Added by the requester*\n{truncate(quoted, cap)}")}
 
 
 def _notes(card: Card) -> list[str]:

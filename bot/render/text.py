@@ -12,6 +12,7 @@ def render_card(card: Card, *, number: int | None = None) -> str:
     lines.append(f"│ tier: {card.tier}" + (f"  rule: {card.rule}" if card.rule else ""))
     if card.rationale:
         lines.append(f"│ why: {card.rationale}")
+    lines += [f"│ added by the requester: {entry}" for entry in card.context]
     if card.open:
         hint = f"approve {number} | reject {number} <reason>" if number is not None else "approve | reject"
         lines.append(f"│ [1] Approve  [2] Reject ({', '.join(card.reason_codes)})  ->  {hint}")

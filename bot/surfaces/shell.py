@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 from bot.cards import Card
 from bot.errors import MissionbotError
-from bot.models import Request
+from bot.models import MessageRef, Request
 from bot.render.text import render_card
 from bot.runtime import Runtime
-from bot.service import MissionService
+from bot.service import MissionService, Submitted
 from bot.surfaces.console import ConsoleMessenger
 
 HELP = """Type a request (e.g. "ESC-1042 customer asks for a credit"), or a command:
@@ -24,6 +24,7 @@ HELP = """Type a request (e.g. "ESC-1042 customer asks for a credit"), or a comm
   /approve N            approve card #N
   /reject N REASON [comment...]
   /undo N               ask to reverse executed card #N (an approver decides)
+  /reply MISSION_ID TEXT add to your mission (answers an approver's request for more information)
   /pending              cards you may decide
   /status MISSION_ID    a mission's state
   /workers              workers here, with autonomy
@@ -46,18 +47,20 @@ class ConsoleSurface:
             self.cards[self._numbers[proposal_id]] = proposal_id
         return self._numbers[proposal_id]
 
+    def _ack(self, submitted: Submitted) -> MessageRef | None:
+        """The "queued" line goes to the outbox as the mission's status message; a refusal is returned."""
+        if submitted.mission is None:
+            return None
+        return self.outbox.post(conversation=self.channel, thread=submitted.mission.id, text=submitted.text)
+
     def handle(self, line: str) -> str:
         line = line.strip()
         if not line:
             return ""
         if not line.startswith("/"):
             submitted = self.service.submit(Request(platform="console", conversation=self.channel,
-                                                    requester=self.user, text=line))
-            if submitted.mission is not None:
-                ref = self.outbox.post(conversation=self.channel, thread=submitted.mission.id, text=submitted.text)
-                self.service.attach_status(submitted.mission.id, ref)
-                return ""
-            return submitted.text
+                                                    requester=self.user, text=line), post_ack=self._ack)
+            return "" if submitted.mission is not None else submitted.text
         try:
             return self._command(*shlex.split(line[1:]))
         except MissionbotError as err:
@@ -87,6 +90,9 @@ class ConsoleSurface:
                 return f"no card #{args[0]}"
             undo = svc.request_undo(pid, actor=self.user)
             return f"undo requested: {undo.tool} waits for an approver (card #{self.number(undo.id)})"
+        if name == "reply":
+            mission = svc.add_context(args[0].upper(), user=self.user, text=" ".join(args[1:]))
+            return f"added to {mission.id}" + (" (resuming)" if mission.status == "running" else "")
         if name == "pending":
             pending = svc.pending_for(self.user)
             return "\n".join(f"#{self.number(p.id)} {p.tool} ({p.worker}, {p.mission_id})" for p in pending) \

@@ -31,7 +31,7 @@ from bot.cards import Card
 from bot.models import MessageRef
 from bot.render.adaptive import attachment
 from bot.runtime import Runtime
-from bot.service import MissionService
+from bot.service import MissionService, Submitted
 from bot.settings import Settings
 from bot.store import Store
 from bot.surfaces import teams_actions as acts
@@ -40,6 +40,7 @@ from bot.surfaces.teams_refs import ConversationRefs
 log = logging.getLogger(__name__)
 RAW = "missionbot.raw_activity"  # turn_state key: the request body as Teams sent it
 RETRYABLE = {412, 429, 502, 504}
+ACK_TIMEOUT = 30.0  # seconds for the "queued" reply; the mission runs regardless
 __all__ = ["ChannelValidation", "TeamsEndpoint", "TeamsMessenger", "Reply"]  # ChannelValidation: metadata URL hook
 
 
@@ -88,12 +89,21 @@ class TeamsBot(ActivityHandler):
         if not (raw.get("text") or "").strip():
             return
         request = acts.request_of(raw)
-        submitted = await asyncio.to_thread(self.service.submit, request)
-        sent = await context.send_activity(submitted.text)
-        if submitted.mission is not None and sent is not None:
-            ref = MessageRef(platform=acts.PLATFORM, conversation=request.conversation, ts=sent.id,
-                             thread=submitted.mission.thread)
-            await asyncio.to_thread(self.service.attach_status, submitted.mission.id, ref)
+        mission_id = await asyncio.to_thread(acts.mission_of_reply, self.service, raw)
+        if mission_id is not None:  # a reply in a mission's reply chain: the requester adds context
+            await context.send_activity(await asyncio.to_thread(acts.add_context, self.service, mission_id, raw))
+            return
+        loop = asyncio.get_running_loop()
+
+        def post_ack(submitted: Submitted) -> MessageRef | None:
+            # Runs in the core's thread, before the mission is enqueued: the status message exists first.
+            sent = asyncio.run_coroutine_threadsafe(context.send_activity(submitted.text), loop).result(ACK_TIMEOUT)
+            if submitted.mission is None or sent is None:
+                return None
+            return MessageRef(platform=acts.PLATFORM, conversation=request.conversation, ts=sent.id,
+                              thread=submitted.mission.thread)
+
+        await asyncio.to_thread(self.service.submit, request, post_ack=post_ack)
 
     async def on_conversation_update_activity(self, context: TurnContext) -> None:
         self._remember(context, context.turn_state[RAW])  # installed in a team or chat: we may post there

@@ -7,13 +7,14 @@ reads: Teams sends those by itself whenever an approver looks at the card.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from bot.cards import card_for
 from bot.errors import AlreadyDecided, BadRequest, Halted, NotAuthorized, NotFound
 from bot.models import Request
-from bot.render.adaptive import APPROVE, CONTENT_TYPE, REFRESH, REJECT, card_payload
+from bot.render.adaptive import APPROVE, CONTENT_TYPE, REFRESH, REJECT, UNDO, card_payload
 from bot.service import MissionService
 from bot.surfaces.teams_refs import split_conversation
 
@@ -45,6 +46,30 @@ def request_of(raw: dict[str, Any]) -> Request:
                    text=raw.get("text") or "")
 
 
+def mission_of_reply(service: MissionService, raw: dict[str, Any]) -> str | None:
+    """The mission whose reply chain this message is in. A chain's first message has the chain's id as its
+    own, so it (and an activity without an id) is a new request, never a reply."""
+    base, chain = split_conversation((raw.get("conversation") or {}).get("id", ""))
+    if not chain or not raw.get("id") or chain == raw.get("id"):
+        return None
+    return service.rt.store.mission_for_thread(PLATFORM, base, chain)
+
+
+def add_context(service: MissionService, mission_id: str, raw: dict[str, Any]) -> str:
+    """The reply's text joins the mission (only its requester's); the answer says what happened.
+    In a channel the bot only hears messages that mention it, so a refusal is worth saying."""
+    text = strip_mentions(raw.get("text") or "")
+    try:
+        service.add_context(mission_id, user=actor_of(raw), text=text)
+    except (NotAuthorized, BadRequest, NotFound) as err:
+        return str(err)
+    return f"📝 Added to {mission_id} as context."
+
+
+def strip_mentions(text: str) -> str:
+    return re.sub(r"<at>[^<]*</at>", " ", text).strip()
+
+
 @dataclass(frozen=True, kw_only=True)
 class CardAction:
     verb: str
@@ -65,7 +90,7 @@ def card_action(raw: dict[str, Any]) -> CardAction | None:
         data, verb = action.get("data") or {}, action.get("verb") or ""
     else:
         data, verb = value, value.get("mb_verb") or ""
-    if not isinstance(data, dict) or not data.get("proposal_id") or verb not in {APPROVE, REJECT, REFRESH}:
+    if not isinstance(data, dict) or not data.get("proposal_id") or verb not in {APPROVE, REJECT, REFRESH, UNDO}:
         return None
     comment = (data.get("comment") or "").strip() or None
     return CardAction(verb=verb, proposal_id=str(data["proposal_id"]), actor=actor_of(raw),
@@ -93,6 +118,9 @@ def answer(service: MissionService, action: CardAction) -> dict[str, Any]:
     try:
         if action.automatic or action.verb == REFRESH:
             return _card(service, action.proposal_id, action.actor)
+        if action.verb == UNDO:
+            undo = service.request_undo(action.proposal_id, actor=action.actor)
+            return _message(f"↩️ Undo requested: {undo.tool} is proposed to the approvers ({undo.id}).")
         service.decide(action.proposal_id, actor=action.actor, approve=action.verb == APPROVE, platform=PLATFORM,
                        reason_code=action.reason_code, comment=action.comment)
         return _card(service, action.proposal_id, action.actor)

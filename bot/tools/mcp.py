@@ -1,15 +1,12 @@
 """Tools from MCP servers (`integrations:` with stdio or streamable_http), behind the sync Tool interface.
 
-Connections go through langchain-mcp-adapters; each call runs on asyncio under the server's
-`timeout_seconds`, so a server that is down, slow or failing becomes a `ToolError` (an observation and
-a clear verdict), never a hung worker. A server's tool list is cached briefly per process: the list is
-configuration, not state, and listing over stdio costs a process start.
+Connections go through langchain-mcp-adapters and stay open (`bot.tools.mcp_sessions`); each call is
+bounded by the server's `timeout_seconds`, so a server that is down, slow or failing becomes a `ToolError`
+(an observation and a clear verdict), never a hung worker. The tool list is cached per session.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import json
 import os
 import sys
@@ -20,16 +17,16 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from langchain_mcp_adapters.client import MultiServerMCPClient
-from mcp import ClientSession
 from mcp.types import CallToolResult
 
 from bot.config.models import HttpIntegration, StdioIntegration, WorkerConfig
 from bot.errors import ToolError
 from bot.tools.base import ToolSpec, normalize_args
 from bot.tools.json_schema import model_from_schema
+from bot.tools.mcp_sessions import Held, pool
 
 T = TypeVar("T")
-LIST_TTL_SECONDS = 300.0
+PREFIX_ENV, PREFIX_META = "MISSIONBOT_KEY_PREFIX", "missionbot.dev/key_prefix"
 McpIntegration = StdioIntegration | HttpIntegration
 
 
@@ -60,17 +57,10 @@ def connection(integration: McpIntegration, *, env: dict[str, str] | None = None
             "timeout": timedelta(seconds=integration.timeout_seconds), "session_kwargs": read_timeout}
 
 
-def _run(coro_factory: Callable[[], Awaitable[T]], *, timeout: float, what: str) -> T:
-    async def bounded() -> T:
-        return await asyncio.wait_for(coro_factory(), timeout=timeout)
-
+def _run(server: McpServer, use: Callable[[Held], Awaitable[T]], *, what: str, check: bool = True) -> T:
+    timeout = server.integration.timeout_seconds
     try:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(bounded())
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:  # called from async code: own loop, own thread
-            return pool.submit(asyncio.run, bounded()).result()
+        return pool.run(server.key, server.open, use, timeout=timeout, check=check)
     except TimeoutError:
         raise ToolError(f"{what}: no answer within {timeout:g}s") from None
     except ToolError:
@@ -88,31 +78,38 @@ def _reason(exc: BaseException) -> str:
 
 
 class McpServer:
+    """One configured server; calls go through this process's long-lived session to it."""
+
     def __init__(self, name: str, integration: McpIntegration, *, env: dict[str, str] | None = None) -> None:
         self.name, self.integration = name, integration
         self.client = MultiServerMCPClient({name: connection(integration, env=env)})
+        # Calls name the runtime's key prefix in `_meta` (servers that keep missionbot-shaped state, like the
+        # demo helpdesk, honour it), so runtimes that differ only by prefix share one session.
+        prefix = (env or {}).get(PREFIX_ENV)
+        self.meta = {PREFIX_META: prefix} if prefix else None
+        shared_env = {k: v for k, v in (env or {}).items() if k != PREFIX_ENV}
+        self.key = f"{name}|{integration.model_dump_json()}|{json.dumps(shared_env, sort_keys=True)}"
 
-    def _session(self) -> Any:
+    def open(self) -> Any:
         return self.client.session(self.name)
 
     def list_tools(self) -> list[Offered]:
-        async def go() -> list[Offered]:
-            async with self._session() as session:
-                listed = await session.list_tools()
-            return [Offered(name=t.name, description=t.description or "", input_schema=t.inputSchema or {},
-                            read_only=t.annotations.readOnlyHint if t.annotations else None,
-                            destructive=t.annotations.destructiveHint if t.annotations else None)
-                    for t in listed.tools]
+        async def go(held: Held) -> list[Offered]:
+            if held.tools is None:  # listed once per session: the list is configuration, not state
+                listed = await held.ready.result().list_tools()
+                held.tools = [Offered(name=t.name, description=t.description or "", input_schema=t.inputSchema or {},
+                                      read_only=t.annotations.readOnlyHint if t.annotations else None,
+                                      destructive=t.annotations.destructiveHint if t.annotations else None)
+                              for t in listed.tools]
+            return held.tools
 
-        return _run(go, timeout=self.integration.timeout_seconds, what=f"MCP server {self.name} is unreachable")
+        return _run(self, go, what=f"MCP server {self.name} is unreachable", check=False)
 
     def call(self, tool: str, args: dict[str, Any]) -> dict[str, Any]:
-        async def go() -> CallToolResult:
-            session: ClientSession
-            async with self._session() as session:
-                return await session.call_tool(tool, args)
+        async def go(held: Held) -> CallToolResult:
+            return await held.ready.result().call_tool(tool, args, meta=self.meta)
 
-        result = _run(go, timeout=self.integration.timeout_seconds, what=f"{self.name}.{tool} failed")
+        result = _run(self, go, what=f"{self.name}.{tool} failed")
         text = "\n".join(c.text for c in result.content if getattr(c, "type", "") == "text")
         if result.isError:
             raise ToolError(f"{self.name}.{tool}: {text or 'the server reported an error'}")
@@ -143,24 +140,19 @@ class McpTool:
         return self.server.call(self.remote_name, {k: v for k, v in payload.items() if v is not None})
 
 
-_listed: dict[str, tuple[float, list[Offered] | ToolError]] = {}
+_failed: dict[str, tuple[float, ToolError]] = {}
 
 
 def offered(server: McpServer) -> list[Offered]:
-    """The server's tools, cached for a few minutes; a failure is cached briefly so calls fail fast."""
-    key = f"{server.name}:{server.integration.model_dump_json()}"
-    hit = _listed.get(key)
+    """The server's tools (cached by its session); a failure is remembered briefly so calls fail fast."""
+    hit = _failed.get(server.key)
     if hit and hit[0] > time.monotonic():
-        if isinstance(hit[1], ToolError):
-            raise hit[1]
-        return hit[1]
+        raise hit[1]
     try:
-        tools = server.list_tools()
+        return server.list_tools()
     except ToolError as exc:
-        _listed[key] = (time.monotonic() + min(10.0, server.integration.timeout_seconds), exc)
+        _failed[server.key] = (time.monotonic() + min(10.0, server.integration.timeout_seconds), exc)
         raise
-    _listed[key] = (time.monotonic() + LIST_TTL_SECONDS, tools)
-    return tools
 
 
 def mcp_tools(name: str, integration: McpIntegration, worker: WorkerConfig, *,

@@ -1,4 +1,4 @@
-"""Approve/Reject clicks on a card and the reject-reason modal. The core decides; the card itself is
+"""Approve/Reject/Undo clicks on a card and the reject-reason modal. The core decides; the card itself is
 updated by the `sync_cards` job through the Slack messenger (chat.update), never by response_url."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.background import tasks_for
 from bot.cards import card_for
 from bot.errors import AlreadyDecided, MissionbotError
-from bot.render.blockkit import ACTION_APPROVE, ACTION_REJECT, REJECT_MODAL, reject_modal
+from bot.render.blockkit import ACTION_APPROVE, ACTION_REJECT, ACTION_UNDO, REJECT_MODAL, reject_modal
 from bot.runtime import Runtime
 from bot.service import MissionService
 from handlers.slack import home
@@ -57,6 +57,21 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
         card = card_for(proposal, rt.worker(proposal.worker))
         # trigger_id lives 3 seconds: nothing slow happens before this call.
         await client.views_open(trigger_id=body["trigger_id"], view=reject_modal(card))
+
+    async def undo(client: AsyncWebClient, body: dict[str, Any]) -> None:
+        user, channel, proposal_id = _where(body)
+        try:
+            proposal = await core(service.request_undo, proposal_id, actor=user)
+        except MissionbotError as err:
+            await ephemeral(client, channel=channel, user=user, text=_explain(err))
+            return
+        await ephemeral(client, channel=channel, user=user,
+                        text=f"↩️ Undo requested: {proposal.tool} is proposed to the approvers ({proposal.id}).")
+
+    @app.action(ACTION_UNDO)
+    async def on_undo(ack, body: dict[str, Any], client: AsyncWebClient) -> None:  # noqa: ANN001
+        await ack()
+        tasks.spawn(undo(client, body), name="slack-undo")
 
     @app.action(ACTION_APPROVE)
     async def on_approve(ack, body: dict[str, Any], client: AsyncWebClient) -> None:  # noqa: ANN001

@@ -1,6 +1,7 @@
-"""`/mission help | workers | status <id> | autonomy <worker> <mode> | kill <worker> | resume <worker>`.
+"""`/mission help | workers | status <id> | autonomy <worker> <mode> | kill <worker> | resume <worker> |
+digest <worker> [here]`.
 
-Answers are ephemeral; who may do what is the core's rule (owner-only controls raise NotAuthorized).
+Answers are ephemeral (a digest goes to the channel with `here`); who may do what is the core's rule (owner-only controls raise NotAuthorized).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.background import tasks_for
+from bot.digest import render
 from bot.errors import MissionbotError
 from bot.runtime import Runtime
 from bot.service import AUTONOMY_MODES, MissionService
@@ -23,6 +25,8 @@ HELP = (
     f"• `/mission autonomy <worker> <{'|'.join(AUTONOMY_MODES)}>`: change a worker's autonomy (its owner)\n"
     "• `/mission kill <worker>`: pull a worker's kill switch (its owner)\n"
     "• `/mission resume <worker>`: release the kill switch (its owner)\n"
+    "• `/mission digest <worker> [here]`: the worker's weekly digest, to you or to this channel "
+    "(its owner and approvers)\n"
     "Mention me with a request to start a mission."
 )
 
@@ -50,8 +54,25 @@ def answer(service: MissionService, *, user: str, channel: str, text: str) -> st
 def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
     tasks = tasks_for(app)
 
+    async def digest(client: AsyncWebClient, *, user: str, channel: str, args: list[str]) -> None:
+        try:
+            found = await core(service.digest, args[0], actor=user)
+        except MissionbotError as err:
+            await ephemeral(client, channel=channel, user=user, text=str(err))
+            return
+        blocks, fallback = render.blocks(found), render.title(found)
+        if args[1:] == ["here"]:
+            await client.chat_postMessage(channel=channel, text=fallback, blocks=blocks, unfurl_links=False,
+                                          unfurl_media=False)
+        else:
+            await client.chat_postEphemeral(channel=channel, user=user, text=fallback, blocks=blocks)
+
     async def run(client: AsyncWebClient, command: dict[str, Any]) -> None:
         user, channel = command["user_id"], command["channel_id"]
+        verb, *args = (command.get("text") or "").split() or ["help"]
+        if verb.lower() == "digest" and args and args[1:] in ([], ["here"]):
+            await digest(client, user=user, channel=channel, args=args)
+            return
         try:
             text = await core(answer, service, user=user, channel=channel, text=command.get("text") or "")
         except MissionbotError as err:

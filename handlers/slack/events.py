@@ -5,6 +5,7 @@ Each listener acks first; the core call and the Slack answers run after the ack,
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -15,10 +16,11 @@ from bot.background import tasks_for
 from bot.errors import MissionbotError, NotAuthorized
 from bot.models import MessageRef, Request
 from bot.runtime import Runtime
-from bot.service import MissionService
-from handlers.slack.reply import core, ephemeral, plain_text, post, slack_text
+from bot.service import MissionService, Submitted
+from handlers.slack.reply import core, ephemeral, plain_text, post
 
 log = logging.getLogger(__name__)
+ACK_TIMEOUT = 30.0  # seconds for the "queued" reply (429 retries included); the mission runs regardless
 
 
 def _from_a_person(event: dict[str, Any]) -> bool:
@@ -36,18 +38,17 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
         if event.get("thread_ts") and await core(rt.store.mission_for_thread, "slack", channel, thread):
             await follow_up(client, event, text)  # a mention inside a mission's thread adds to it
             return
-        submitted = await core(service.submit, Request(platform="slack", conversation=channel, thread=thread,
-                                                       requester=user, text=text))
-        ts = await post(client, channel=channel, thread=thread, text=submitted.text)
-        if submitted.mission is None:
-            return
-        mission_id = submitted.mission.id
-        await core(service.attach_status, mission_id, MessageRef(platform="slack", conversation=channel,
-                                                                 ts=ts, thread=thread))
-        # A fast worker may have moved on before the status message existed: catch it up once.
-        if (await core(rt.store.mission, mission_id)).status != "queued":
-            summary = (await core(service.status, mission_id)).splitlines()[0]
-            await client.chat_update(channel=channel, ts=ts, text=slack_text(summary))
+        loop = asyncio.get_running_loop()
+
+        def post_ack(submitted: Submitted) -> MessageRef | None:
+            # Runs in the core's thread: the mission is enqueued only once this reply exists, so the
+            # status message is there before any worker can update it.
+            ts = asyncio.run_coroutine_threadsafe(
+                post(client, channel=channel, thread=thread, text=submitted.text), loop).result(ACK_TIMEOUT)
+            return MessageRef(platform="slack", conversation=channel, ts=ts, thread=thread) if ts else None
+
+        await core(service.submit, Request(platform="slack", conversation=channel, thread=thread, requester=user,
+                                           text=text), post_ack=post_ack)
 
     async def follow_up(client: AsyncWebClient, event: dict[str, Any], text: str) -> None:
         channel, user = event["channel"], event["user"]

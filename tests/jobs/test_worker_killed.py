@@ -1,4 +1,8 @@
-"""A worker SIGKILLed mid-mission loses nothing and duplicates nothing once RQ retries the job."""
+"""A worker SIGKILLed mid-mission loses nothing and duplicates nothing once RQ retries the job.
+
+The worker reaches the helpdesk over MCP (stdio); tests/support/crashkit.py makes that server block in
+one call, so the worker dies while the call is in flight (before it, or after the side effect).
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def start_blocking_worker(method: str, *, after: bool = False) -> subprocess.Popen:
     env = {**os.environ, "CRASHKIT_AFTER": "1" if after else "0"}
-    return subprocess.Popen([sys.executable, "-m", "tests.support.crashkit", method], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "tests.support.crashkit", "worker", method], cwd=ROOT, env=env,
                             start_new_session=True)
 
 

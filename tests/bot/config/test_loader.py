@@ -13,7 +13,12 @@ from bot.config import load_workers
 from bot.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[3]
-GOOD = (ROOT / "worker_configs" / "support-triage.yml").read_text()
+# Tool names are checked statically only for built-in integrations (an MCP server's list is known at run
+# time), so the broken variants use the same worker wired to the built-in helpdesk.
+SHIPPED = (ROOT / "worker_configs" / "support-triage.yml").read_text()
+STDIO = "  helpdesk: {transport: stdio, command: python, args: [-m, bot.demo.helpdesk_mcp], timeout_seconds: 20}"
+assert STDIO in SHIPPED
+GOOD = SHIPPED.replace(STDIO, "  helpdesk: {transport: builtin, module: helpdesk}")
 
 
 def broken(tmp_path: Path, old: str, new: str, *, name: str = "support-triage.yml") -> Path:

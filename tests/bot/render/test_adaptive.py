@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from bot.render.adaptive import APPROVE, REFRESH, REJECT, card_payload, decision_line
+from bot.render.adaptive import APPROVE, REFRESH, REJECT, UNDO, card_payload, decision_line
 from tests.bot.render.factories import DECIDED, card
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "fixtures/adaptive_cards/adaptive-card-1.5.0.json")
@@ -66,6 +66,8 @@ def test_the_view_for_someone_who_may_not_decide_has_no_buttons():
 def test_a_decided_card_has_no_actions_and_says_who_where_and_when(change, expected):
     decided = card(**change)
     payload = valid(card_payload(decided))
-    assert "actions" not in payload and "refresh" not in payload
+    # Only an executed action whose tool declares `undo:` keeps one button: Undo.
+    assert [a["verb"] for a in payload.get("actions", [])] == ([UNDO] if decided.undo_tool else [])
+    assert "refresh" not in payload
     assert decision_line(decided) == expected
     assert payload["body"][-1]["text"] == expected

@@ -87,9 +87,12 @@ def test_write_tier_and_shadow_cards_have_no_confirm() -> None:
 def test_decided_card_has_no_buttons_and_says_who_when_where_why(
     mock_slack_api: MockSlackApi, change: dict[str, Any], expected: str
 ) -> None:
-    blocks = card_blocks(card(**{"decided_at": DECIDED, **change}))
+    decided = card(**{"decided_at": DECIDED, **change})
+    blocks = card_blocks(decided)
 
-    assert _of_type(blocks, "actions") == []
+    # No decision buttons; only an executed action whose tool declares `undo:` gets the Undo button.
+    assert [b["block_id"] for b in _of_type(blocks, "actions")] == (
+        [f"mb_undo:{decided.proposal_id}"] if decided.undo_tool else [])
     decision = blocks[blocks.index(_of_type(blocks, "section")[-1]) + 1]  # the line right after "Why"
     assert decision["elements"][0]["text"] == expected.format(ts=int(DECIDED.timestamp()))
     _post(mock_slack_api, blocks)
@@ -177,7 +180,8 @@ def test_escalation_and_undo_notes_show_under_the_status(mock_slack_api: MockSla
                     escalation_note="No answer in 30 min: re-routed to @U0LEAD <!here>")
     assert rendered.undo_tool == "helpdesk.reverse_credit"
 
-    notes = card_blocks(rendered)[-1]["elements"]
+    notes = _of_type(card_blocks(rendered), "context")[-1]["elements"]
+    assert card_blocks(rendered)[-1]["elements"][0]["action_id"] == "mb_undo"  # the button after the notes
     assert notes[0]["text"] == "No answer in 30 min: re-routed to <@U0LEAD> &lt;!here&gt;"
     assert notes[1]["text"].startswith("↩️ Can be undone with `helpdesk.reverse_credit` until <!date^")
     _post(mock_slack_api, card_blocks(rendered))

@@ -16,10 +16,10 @@ def test_a_request_a_card_and_a_decision_in_the_shell(rt, run_jobs):
     assert shell.handle("/as U0OWNER1") == "you are now U0OWNER1"
     assert "nothing waiting" not in shell.handle("/pending")
     assert shell.handle("/reject 1") .startswith("✋ A rejection needs a reason code")
-    assert shell.handle("/reject 1 needs_more_info which outage?") == "recorded: rejected by U0OWNER1"
+    assert shell.handle("/reject 1 other which outage?") == "recorded: rejected by U0OWNER1"
     run_jobs()
     screen = "\n".join(shell.drain())
-    assert "Rejected by U0OWNER1 on console (needs_more_info): which outage?" in screen
+    assert "Rejected by U0OWNER1 on console (other): which outage?" in screen
     assert "Verdict" in screen and "nothing was done" in screen
 
 
@@ -33,3 +33,22 @@ def test_owner_controls_and_bad_commands(rt):
     assert shell.handle("/frobnicate").startswith("unknown command")
     assert shell.handle("/approve") == "Wrong arguments; /help lists the commands."
     assert shell.handle("/status M-NOPE") == "✋ no mission M-NOPE"
+
+
+def test_needs_more_info_is_answered_with_reply_in_the_shell(rt, run_jobs):
+    shell = ConsoleSurface(rt, user="U0AGENT", channel="C0SUPPORT")
+    shell.handle("ESC-1042 please credit the customer")
+    run_jobs()
+    mission_id = rt.store.open_missions("support-triage")[0]
+    shell.drain()
+    shell.handle("/as U0OWNER1")
+    assert shell.handle("/reject 1 needs_more_info which outage?") == "recorded: rejected by U0OWNER1"
+    run_jobs()
+    assert "❓ @U0AGENT, @U0OWNER1 needs more information" in "\n".join(shell.drain())
+    assert "Only @U0AGENT" in shell.handle(f"/reply {mission_id} not mine to answer")
+    shell.handle("/as U0AGENT")
+    assert shell.handle(f"/reply {mission_id} the 09:00-11:00 UTC outage") == f"added to {mission_id} (resuming)"
+    run_jobs()
+    screen = "\n".join(shell.drain())
+    assert "#2 Approval needed: helpdesk.issue_credit" in screen
+    assert "added by the requester: the 09:00-11:00 UTC outage" in screen

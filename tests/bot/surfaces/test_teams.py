@@ -94,8 +94,10 @@ async def test_two_platforms_first_decision_wins_and_both_copies_flip(rt, teams_
     run_jobs()
     assert rt.store.proposal(pid).status == "executed"
     teams_copy = teams_connector.updates()[-1].body["attachments"][0]["content"]
-    assert winner in teams_copy["body"][-1]["text"] and "actions" not in teams_copy
+    assert winner in teams_copy["body"][-1]["text"]
+    assert [a["verb"] for a in teams_copy.get("actions", [])] == ["mb_undo"]  # no decision buttons, only Undo
     slack_updates = mock_slack_api.calls_to("chat.update")
     slack_copy = str(slack_updates[-1].params["blocks"])  # Block Kit words it its own way: who, where
     where = {"teams": "on Teams", "slack": "on Slack"}[decided.decided_on]
-    assert f"<@{decided.decided_by}>" in slack_copy and where in slack_copy and "actions" not in slack_copy
+    assert f"<@{decided.decided_by}>" in slack_copy and where in slack_copy
+    assert "mb_approve" not in slack_copy and "mb_reject" not in slack_copy  # only the Undo button is left

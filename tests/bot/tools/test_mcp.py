@@ -101,3 +101,21 @@ def test_errors_from_the_server_are_tool_errors(rt):
     tools = rt.toolbox.tools_for(mcp_worker(rt))
     with pytest.raises(ToolError, match="no ticket '9'"):
         tools["helpdesk.get_ticket"].call({"ticket_id": "9"}, idempotency_key=None)
+
+
+def test_runtimes_that_differ_by_prefix_share_a_server_but_never_state(rt, redis_url):
+    from bot.tools.mcp import McpServer
+
+    mine = McpServer("helpdesk", HELPDESK, env={"REDIS_URL": redis_url, "MISSIONBOT_KEY_PREFIX": rt.settings.key_prefix})
+    other_prefix = f"{rt.settings.key_prefix}-other"
+    other = McpServer("helpdesk", HELPDESK, env={"REDIS_URL": redis_url, "MISSIONBOT_KEY_PREFIX": other_prefix})
+    assert mine.key == other.key  # one session, one server process
+    try:
+        mine.call("issue_credit", {"account_id": "ACME-7", "amount": 5.0, "idempotency_key": "P-1"})
+        with pytest.raises(ToolError, match="no ticket '1042'"):  # the other namespace was never seeded
+            other.call("get_ticket", {"ticket_id": "1042"})
+        assert [c["amount"] for c in credits(rt)] == [5.0]
+        assert HelpdeskBackend(redis=rt.redis, prefix=other_prefix, clock=rt.clock).credits() == []
+    finally:
+        for key in rt.redis.scan_iter(f"{other_prefix}:*"):
+            rt.redis.delete(key)

@@ -1,0 +1,75 @@
+"""MCP tool-call latency: the shipped helpdesk server over stdio, against the built-in helpdesk (the floor).
+
+    .venv/bin/python -m benchmarks.mcp_calls [--calls 200] [--cold 5]
+
+Rows: the built-in `helpdesk.get_ticket` (in-process, Redis only); the same tool over a warm long-lived
+MCP session (`bot.tools.mcp_sessions`); the first call of a process (server start, initialize, list);
+and a new stdio session per call (how calls were made before sessions were kept open).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime
+
+from redis import Redis
+
+from bot.config.models import StdioIntegration
+from bot.demo.helpdesk import HelpdeskBackend
+from bot.settings import Settings
+from bot.tools.builtin import builtin_tools
+from bot.tools.mcp import McpServer
+
+HELPDESK = StdioIntegration(transport="stdio", command="python", args=["-m", "bot.demo.helpdesk_mcp"],
+                            timeout_seconds=30)
+
+
+def timed(fn, n: int) -> list[float]:  # noqa: ANN001
+    out = []
+    for _ in range(n):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--cold", type=int, default=5)
+    args = parser.parse_args()
+    url = Settings().redis_url or "redis://127.0.0.1:6379/0"
+    redis, prefix = Redis.from_url(url), f"mbbench{uuid.uuid4().hex[:8]}"
+    HelpdeskBackend(redis=redis, prefix=prefix, clock=lambda: datetime.now(UTC)).seed()
+    env = {"REDIS_URL": url, "MISSIONBOT_KEY_PREFIX": prefix}
+    try:
+        builtin = builtin_tools("helpdesk", integration="helpdesk", redis=redis, prefix=prefix,
+                                clock=lambda: datetime.now(UTC))["helpdesk.get_ticket"]
+        floor = timed(lambda: builtin.call({"ticket_id": "1042"}, idempotency_key=None), args.calls)
+        server = McpServer("helpdesk", HELPDESK, env=env)
+        first = timed(lambda: (server.list_tools(), server.call("get_ticket", {"ticket_id": "1042"})), 1)
+        warm = timed(lambda: server.call("get_ticket", {"ticket_id": "1042"}), args.calls)
+
+        async def per_call_session() -> None:
+            async with server.open() as session:
+                await session.call_tool("get_ticket", {"ticket_id": "1042"})
+
+        cold = timed(lambda: asyncio.run(per_call_session()), args.cold)
+    finally:
+        for key in redis.scan_iter(f"{prefix}:*"):
+            redis.delete(key)
+    base = statistics.median(floor)
+    print(f"{'call':<44} {'p50 ms':>9} {'p95 ms':>9} {'x floor':>9}")
+    for name, values in [("built-in helpdesk.get_ticket (floor)", floor), ("MCP stdio, warm session", warm),
+                         ("MCP stdio, first call (start+init+list)", first),
+                         ("MCP stdio, new session per call", cold)]:
+        p95 = sorted(values)[max(0, int(len(values) * 0.95) - 1)]
+        print(f"{name:<44} {statistics.median(values):>9.2f} {p95:>9.2f} {statistics.median(values) / base:>9.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Long-lived MCP client sessions: one per (server, config) per process, owned by a private event loop.
+
+Opening a stdio session starts the server process (~0.5 s) and a mission makes several calls, so sessions
+stay open. A daemon thread runs the asyncio loop that owns them; sync callers (RQ jobs) submit coroutines
+with `run_coroutine_threadsafe` and the loop bounds each use by the server's timeout. A session is pinged
+before each call and reopened when its server died. After a fork (RQ's default Worker forks per job) the
+child starts its own loop and never touches the parent's sessions. Sessions close at process exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import contextlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, TypeVar
+
+from mcp import ClientSession
+
+T = TypeVar("T")
+Opener = Callable[[], AbstractAsyncContextManager[ClientSession]]
+CLOSE_SECONDS = 5.0  # stdio: stdin is closed, then the server gets 2 s before it is terminated
+_orphans: list[Any] = []  # a parent's sessions seen after fork: kept referenced so no finalizer kills its servers
+
+
+class Held:
+    """One open session, held by a task that both enters and exits its context (anyio requires one task)."""
+
+    def __init__(self, opener: Opener) -> None:
+        self.ready: asyncio.Future[ClientSession] = asyncio.get_running_loop().create_future()
+        self.ready.add_done_callback(lambda f: f.cancelled() or f.exception())  # no "never retrieved" noise
+        self.closing = asyncio.Event()
+        self.tools: Any = None  # the server's tool list, cached for this session's life
+        self.task = asyncio.create_task(self._hold(opener))
+
+    async def _hold(self, opener: Opener) -> None:
+        try:
+            async with opener() as session:
+                self.ready.set_result(session)
+                await self.closing.wait()
+        except asyncio.CancelledError:
+            self.ready.cancel()
+        except BaseException as exc:  # noqa: BLE001 - a transport failure ends this session, never the loop
+            if not self.ready.done():
+                self.ready.set_exception(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
+
+    async def guard(self, op: Awaitable[T]) -> T:
+        """`op` on this session, failing at once if the session ends meanwhile.
+
+        When a stdio server dies under a request, the transport's task group is cancelled before the
+        session can fail its pending requests, which would then wait out the whole read timeout.
+        """
+        task = asyncio.ensure_future(op)
+        try:
+            await asyncio.wait({task, self.task}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            task.cancel()  # our caller timed out
+            raise
+        if task.done():
+            return task.result()
+        task.cancel()
+        raise ConnectionError("the MCP session closed (the server exited)")
+
+    @property
+    def usable(self) -> bool:
+        return not self.task.done() and not self.closing.is_set()
+
+    async def close(self) -> None:
+        self.closing.set()
+        if not self.ready.done():
+            self.task.cancel()
+        try:
+            await asyncio.wait_for(asyncio.shield(self.task), CLOSE_SECONDS)
+        except BaseException:  # noqa: BLE001 - closing is best effort
+            self.task.cancel()
+
+
+class SessionPool:
+    def __init__(self, *, max_sessions: int = 8) -> None:
+        self.max_sessions = max_sessions
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._held: OrderedDict[str, Held] = OrderedDict()
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def run(self, key: str, opener: Opener, use: Callable[[Held], Awaitable[T]], *, timeout: float,
+            check: bool = True) -> T:
+        """`use` on the live session for `key`, within `timeout` (raises TimeoutError past it)."""
+        loop = self._loop_here()
+        future = asyncio.run_coroutine_threadsafe(self._use(key, opener, use, timeout, check), loop)
+        try:
+            return future.result(timeout + CLOSE_SECONDS)  # a backstop: the loop enforces `timeout` itself
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise TimeoutError from None
+
+    def _loop_here(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._pid != os.getpid():
+                if self._pid is not None:
+                    _orphans.append((self._loop, self._held))
+                else:
+                    atexit.register(self.close)
+                self._held, self._closing = OrderedDict(), set()
+                self._loop = asyncio.new_event_loop()
+                threading.Thread(target=self._loop.run_forever, name="mcp-sessions", daemon=True).start()
+                self._pid = os.getpid()
+            assert self._loop is not None
+            return self._loop
+
+    async def _use(self, key: str, opener: Opener, use: Callable[[Held], Awaitable[T]], timeout: float,
+                   check: bool) -> T:
+        held: Held | None = None
+        try:
+            async with asyncio.timeout(timeout):
+                held = await self._live(key, opener, check=check)
+                return await held.guard(use(held))
+        except BaseException:
+            if held is not None:
+                self._discard(key, held)  # timed out or broken: the next call gets a fresh session
+            raise
+
+    async def _live(self, key: str, opener: Opener, *, check: bool) -> Held:
+        held = self._held.get(key)
+        if held is not None and held.usable and held.ready.done() and check:
+            try:
+                await held.guard(held.ready.result().send_ping())  # the server may have died since the last call
+            except Exception:  # noqa: BLE001 - any failure means reconnect
+                self._discard(key, held)
+                held = None
+        elif held is not None and not held.usable:
+            self._discard(key, held)
+            held = None
+        if held is None:
+            held = self._held[key] = Held(opener)
+            while len(self._held) > self.max_sessions:
+                self._discard(*next(iter(self._held.items())))  # least recently used
+        self._held.move_to_end(key)
+        try:
+            await asyncio.shield(held.ready)  # one caller timing out must not cancel others' wait
+        except BaseException:
+            self._discard(key, held)
+            raise
+        return held
+
+    def _discard(self, key: str, held: Held) -> None:
+        if self._held.get(key) is held:
+            del self._held[key]
+        task = asyncio.get_running_loop().create_task(held.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    def close(self) -> None:
+        """Close every session of this process (atexit); quiet and bounded."""
+        with self._lock:
+            loop, mine = self._loop, self._pid == os.getpid()
+        if loop is None or not mine or not loop.is_running():
+            return
+
+        async def close_all() -> None:
+            held = list(self._held.values())
+            self._held.clear()
+            await asyncio.gather(*(h.close() for h in held), *self._closing, return_exceptions=True)
+
+        with contextlib.suppress(BaseException):
+            asyncio.run_coroutine_threadsafe(close_all(), loop).result(CLOSE_SECONDS + 1)
+        loop.call_soon_threadsafe(loop.stop)
+
+
+pool = SessionPool()

@@ -1,0 +1,19 @@
+"""An MCP server that tells its process id, so tests can see whether a session (and its server) was reused."""
+
+from __future__ import annotations
+
+import os
+
+from mcp.server.fastmcp import FastMCP
+
+server = FastMCP("pid", log_level="WARNING")
+
+
+@server.tool()
+def whoami() -> dict:
+    """This server's process id."""
+    return {"pid": os.getpid()}
+
+
+if __name__ == "__main__":
+    server.run("stdio")
