@@ -26,8 +26,12 @@ class Notifier:
             self.rt.audit.record("observation", actor=f"worker:{mission.worker}", worker=mission.worker,
                                  mission=mission.id, key=key, text=text)
         if self.rt.store.mark_posted(mission.id, key):
-            messenger = self.rt.messengers.get(mission.platform)
-            messenger.post(conversation=mission.conversation, thread=mission.thread, text=text)
+            try:
+                self.rt.messengers.get(mission.platform).post(conversation=mission.conversation,
+                                                              thread=mission.thread, text=text)
+            except Exception:
+                self.rt.store.unmark_posted(mission.id, key)  # the retried job posts it again
+                raise
 
     def status(self, mission: Mission, text: str) -> None:
         if mission.status_ref is not None:

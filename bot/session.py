@@ -66,7 +66,7 @@ class Session:
     def call(self, key: str, tool: str, args: Mapping[str, Any], *, rationale: str = "") -> CallOutcome:
         """Run a read, propose a write/execute, or refuse, as the gate says. `key` is stable per step."""
         proposal_id = f"{self.mission.id}-{key}"
-        existing = self._existing(proposal_id)
+        existing = self._existing(key, proposal_id)
         if existing is not None:
             return existing
         control = self.rt.control(self.worker.name)
@@ -96,33 +96,44 @@ class Session:
             decided_by="auto" if decision.verdict == "auto" else None,
             decided_at=self.rt.clock() if decision.verdict == "auto" else None,
         )
-        proposal, created = self.rt.store.create_proposal(proposal)
-        if created:
-            self.rt.store.mutate_mission(self.mission.id, lambda m: m.model_copy(
-                update={"proposals": [*m.proposals, proposal.id]}))
-            self.rt.audit.record("proposal.created", actor=f"worker:{self.worker.name}", worker=self.worker.name,
-                                 mission=self.mission.id, proposal=proposal.id, tool=tool, args=normalized,
-                                 tier=decision.tier, rule=decision.rule, shadow=decision.shadow,
-                                 rationale=rationale)
-        if decision.verdict == "auto":
-            if created:
-                self.rt.audit.record("decision.auto_approved", actor="auto", worker=self.worker.name,
-                                     mission=self.mission.id, proposal=proposal.id, rule=decision.rule)
-                self.observe(key, f"🤖 Auto-approved {tool} {_short(normalized)} under rule {decision.rule}")
-            return self._outcome(Executor(self.rt).execute(proposal.id))
-        if created:
-            verb = "Asked the approvers what they would decide on" if decision.shadow else "Proposed"
-            self.observe(key, f"📝 {verb} {tool} {_short(normalized)}: {rationale}".rstrip(": "))
-            self.notify.post_card(proposal, self.mission)
-        return self._outcome(proposal)
+        proposal, _ = self.rt.store.create_proposal(proposal)
+        return self._follow_up(key, proposal)
 
-    def _existing(self, proposal_id: str) -> CallOutcome | None:
+    def _follow_up(self, key: str, proposal: Proposal) -> CallOutcome:
+        """What must follow a new proposal. Each part is done once and checked on every call, so a mission
+        retried after a crash right after `create_proposal` still records, audits and posts its card."""
+        store, worker = self.rt.store, self.worker.name
+        if proposal.id not in store.mission(self.mission.id).proposals:
+            self.mission = store.mutate_mission(self.mission.id, lambda m: m if proposal.id in m.proposals
+                                                else m.model_copy(update={"proposals": [*m.proposals, proposal.id]}))
+        if not store.done(self.mission.id, f"audit-{proposal.id}"):
+            self.rt.audit.record("proposal.created", actor=f"worker:{worker}", worker=worker,
+                                 mission=self.mission.id, proposal=proposal.id, tool=proposal.tool,
+                                 args=proposal.args, tier=proposal.tier, rule=proposal.rule,
+                                 shadow=proposal.shadow, rationale=proposal.rationale)
+            if proposal.decided_by == "auto":
+                self.rt.audit.record("decision.auto_approved", actor="auto", worker=worker,
+                                     mission=self.mission.id, proposal=proposal.id, rule=proposal.rule)
+            store.mark_done(self.mission.id, f"audit-{proposal.id}")  # after: a crash repeats, never loses
+        args = _short(proposal.args)
+        if proposal.decided_by == "auto":
+            self.observe(key, f"🤖 Auto-approved {proposal.tool} {args} under rule {proposal.rule}")
+            if proposal.status in {"approved", "executing"}:
+                proposal = Executor(self.rt).execute(proposal.id)
+            return self._outcome(proposal)
+        verb = "Asked the approvers what they would decide on" if proposal.shadow else "Proposed"
+        self.observe(key, f"📝 {verb} {proposal.tool} {args}: {proposal.rationale}".rstrip(": "))
+        if proposal.status == "pending" and not proposal.cards:
+            self.notify.post_card(proposal, self.mission)
+        return self._outcome(store.proposal(proposal.id))
+
+    def _existing(self, key: str, proposal_id: str) -> CallOutcome | None:
         if not self.rt.redis.exists(self.rt.store.key("proposal", proposal_id)):
             return None
         proposal = self.rt.store.proposal(proposal_id)
-        if proposal.status in {"approved", "executing"} and proposal.decided_by == "auto":
-            proposal = Executor(self.rt).execute(proposal_id)  # an auto-approval interrupted by a crash
-        return self._outcome(proposal)
+        if proposal.settled:
+            return self._outcome(proposal)
+        return self._follow_up(key, proposal)  # finish what a crash may have interrupted
 
     @staticmethod
     def _outcome(proposal: Proposal) -> CallOutcome:

@@ -100,6 +100,15 @@ class Store:
     def mark_posted(self, mission_id: str, key: str) -> bool:
         return bool(self.redis.hsetnx(self.key("posted", mission_id), key, 1))
 
+    def unmark_posted(self, mission_id: str, key: str) -> None:
+        self.redis.hdel(self.key("posted", mission_id), key)
+
+    def done(self, mission_id: str, marker: str) -> bool:
+        return bool(self.redis.hexists(self.key("done", mission_id), marker))
+
+    def mark_done(self, mission_id: str, marker: str) -> None:
+        self.redis.hset(self.key("done", mission_id), marker, 1)
+
     # -- proposals -----------------------------------------------------------------------
     def create_proposal(self, proposal: Proposal) -> tuple[Proposal, bool]:
         """Create once; a retried mission gets the existing proposal back (created=False)."""
