@@ -56,6 +56,11 @@ class Story:
         if not ok:
             raise StoryFailed(what)
 
+    def card_shows(self, proposal_id: str, status: str) -> bool:
+        """True once a copy of the card was updated to `status` (what the approvers see)."""
+        return any(m["op"] == "update" and m.get("card", {}).get("proposal_id") == proposal_id
+                   and m["card"]["status"] == status for _, m in self.shell.outbox.read())
+
     def latest(self) -> Mission:
         ids = self.rt.store.missions_of("support-triage")
         return self.rt.store.mission(ids[-1])
@@ -81,7 +86,7 @@ class Story:
                     proposal.status == "pending")
         self.expect("no credit issued before approval", self.helpdesk.credits() == [])
         self.say("U0AGENT", f"/approve {self.shell.number(proposal.id)}")
-        self.expect("the requester cannot approve their own mission", store.proposal(proposal.id).status == "pending")
+        self.expect("someone who is not an approver cannot decide", store.proposal(proposal.id).status == "pending")
 
         self.step("Approve and act: the owner approves, only then the credit is issued")
         self.say("U0OWNER1", f"/approve {self.shell.number(proposal.id)}")
@@ -100,10 +105,13 @@ class Story:
         self.expect("executed under the auto_approve rule", auto.status == "executed" and auto.decided_by == "auto")
 
         self.step("A larger credit (180) still waits for a human, even in autonomous mode")
-        self.say("U0AGENT", "ESC-1043 third outage this quarter, customer asks for 180")
+        self.say("U0OWNER2", "ESC-1043 third outage this quarter, customer asks for 180")
         self.wait("the larger credit to wait", self.mission_in("awaiting_approval"))
         big = store.proposal(self.latest().proposals[0])
         self.expect("pending for an approver", big.status == "pending")
+        refusal = self.say("U0OWNER2", f"/approve {self.shell.number(big.id)}")
+        self.expect("four-eyes: an approver cannot approve a mission they asked for",
+                    "four-eyes" in refusal and store.proposal(big.id).status == "pending")
 
         self.step("A forbidden action (credit of 900 > 500) is refused")
         self.say("U0AGENT", "ESC-1044 refund the whole year please")
@@ -118,7 +126,7 @@ class Story:
         self.say("U0MANAGER", "/kill support-triage")
         self.worker.start()
         self.expect("queued mission cancelled", store.mission(queued.id).status == "cancelled")
-        self.wait("the pending card to be halted", lambda: store.proposal(big.id).status == "halted")
+        self.wait("the pending card to show 'halted'", lambda: self.card_shows(big.id, "halted"))
         self.expect("still exactly two credits issued", len(self.helpdesk.credits()) == 2)
         self.say("U0MANAGER", "/resume support-triage")
 

@@ -7,8 +7,14 @@ prompt and a thread that prints what workers post through the ConsoleMessenger.
 from __future__ import annotations
 
 import shlex
+import sys
 import threading
+import time
 from collections.abc import Callable
+from typing import TextIO
+
+from redis.exceptions import RedisError
+from rq.registry import StartedJobRegistry
 
 from bot.cards import Card
 from bot.errors import MissionbotError
@@ -128,26 +134,61 @@ class ConsoleSurface:
         prefix = "status ↻ " if msg["op"] == "update" else ""
         return f"{where} {prefix}{msg['text']}"
 
-    def interact(self) -> None:  # pragma: no cover - exercised by hand and by the demo
+    def settle(self, *, timeout: float = 30) -> None:
+        """Wait until the workers have nothing queued or running (piped input: answer in order)."""
+        queues = [self.rt.missions_queue, self.rt.actions_queue]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            busy = sum(len(q) + StartedJobRegistry(q.name, connection=self.rt.redis).count for q in queues)
+            if not busy:
+                return
+            time.sleep(0.05)
+
+    def interact(self, *, stdin: TextIO = sys.stdin) -> None:  # pragma: no cover - by hand and the demo
+        """A prompt; a tail thread prints what workers post. Piped input runs line by line, in order."""
+        scripted = not stdin.isatty()
         stop = threading.Event()
 
         def tail() -> None:
             while not stop.is_set():
-                for line in self.drain(block_ms=500):
+                try:
+                    lines = self.drain(block_ms=500)
+                except RedisError:
+                    if stop.is_set():
+                        return  # the embedded Redis is shutting down with us
+                    raise
+                for line in lines:
                     print(f"\n{line}", flush=True)
 
-        threading.Thread(target=tail, daemon=True).start()
+        follower = None if scripted else threading.Thread(target=tail, daemon=True)
+        if follower:
+            follower.start()
         print(HELP)
         try:
-            while True:
-                try:
-                    line = input(f"{self.user}@{self.channel}> ")
-                except EOFError:
-                    break
+            for line in iter(lambda: self._read_line(stdin, scripted), None):
                 if line.strip() in {"/quit", "/exit"}:
                     break
                 out = self.handle(line)
                 if out:
                     print(out)
+                if scripted:
+                    self.settle()
+                    for shown in self.drain():
+                        print(shown)
         finally:
             stop.set()
+            if follower:
+                follower.join(timeout=2)
+
+    def _read_line(self, stdin: TextIO, scripted: bool) -> str | None:
+        prompt = f"{self.user}@{self.channel}> "
+        if not scripted:
+            try:
+                return input(prompt)
+            except EOFError:
+                return None
+        line = stdin.readline()
+        if not line:
+            return None
+        print(prompt + line.rstrip("\n"))
+        return line
