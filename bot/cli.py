@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from bot import log_redaction
 from bot.commands import (
     audit_cmd,
     check_cmd,
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    log_redaction.install()  # before any command configures logging: no token reaches a log
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -1,9 +1,11 @@
 """The SLA escalation ladder for pending proposals: remind, re-route to backup, expire.
 
-Each step is claimed with one atomic change of the proposal (WATCH/MULTI in `Store.mutate_proposal`):
-only the sweep whose change lands does the step's side effects, so two schedulers (or two sweeps
-racing) remind, re-route and expire each proposal once. Time is working time when the worker
-declares `escalation.working_hours`, and always comes from the runtime's clock.
+Each step is claimed with one atomic change of the proposal (WATCH/MULTI in `Store.mutate_proposal`),
+and its messages go out under a short Redis lease (SET NX), so two schedulers (or two sweeps racing)
+remind and re-route each proposal once. A step counts as done (`escalation_done`) only after its
+messages went out: when a messenger fails, the lease is released and the next sweep delivers the step
+again. Expiry resumes the mission first and leaves the card updates to a retried RQ job. Time is
+working time when the worker declares `escalation.working_hours`, and always comes from the runtime's clock.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from bot.config.models import WorkerConfig
 from bot.errors import NotFound
 from bot.models import Proposal
 from bot.notify import Notifier
-from bot.queueing import enqueue_mission
+from bot.queueing import enqueue_card_sync, enqueue_mission
 from bot.runtime import Runtime
 from bot.worktime import working_minutes
 
 log = logging.getLogger(__name__)
 ACTOR = "system:escalation"
 REMIND, REROUTE = 1, 2
+LEASE_SECONDS = 300  # longer than any messenger call; a sweep that died mid-step frees it after this
 
 
 class _NotNow(Exception):
@@ -46,6 +49,7 @@ class Escalator:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.notify = Notifier(rt)
+        self._held: set[str] = set()  # leases this escalator holds
 
     def sweep(self) -> list[StepTaken]:
         """One pass over every pending proposal; returns the steps this sweep (and no other) took."""
@@ -57,9 +61,14 @@ class Escalator:
                 taken += self._advance(proposal)
             except NotFound:  # removed under us; nothing to escalate
                 continue
+            except Exception:  # one failing proposal must not cost the others their step; retried next sweep
+                log.exception("escalation of %s failed; the next sweep retries it", proposal.id)
         # Missions waiting for the requester's information expire on the same clock (bot/more_info.py).
-        taken += [StepTaken(proposal=mission_id, step="info_expired", minutes=0.0)
-                  for mission_id in more_info.expire_waiting(self.rt)]
+        try:
+            taken += [StepTaken(proposal=mission_id, step="info_expired", minutes=0.0)
+                      for mission_id in more_info.expire_waiting(self.rt)]
+        except Exception:
+            log.exception("expiring missions waiting for information failed; the next sweep retries")
         return taken
 
     def waited(self, proposal: Proposal, worker: WorkerConfig) -> float:
@@ -72,19 +81,56 @@ class Escalator:
         if minutes >= esc.expire_after_minutes:
             return [s for s in [self._expire(proposal, minutes)] if s]
         taken = []
-        if minutes >= esc.response_target_minutes and proposal.escalation_level < REMIND:
-            taken.append(self._remind(proposal, worker, minutes))
-        if esc.backup and minutes >= 2 * esc.response_target_minutes and proposal.escalation_level < REROUTE:
-            taken.append(self._reroute(proposal, worker, minutes))
+        if minutes >= esc.response_target_minutes and proposal.escalation_done < REMIND:
+            taken.append(self._step(proposal.id, REMIND, lambda: self._remind(proposal, worker, minutes)))
+        if esc.backup and minutes >= 2 * esc.response_target_minutes and proposal.escalation_done < REROUTE:
+            taken.append(self._step(proposal.id, REROUTE, lambda: self._reroute(proposal, worker, minutes)))
         return [s for s in taken if s]
 
+    def _lease(self, proposal_id: str, level: int) -> str:
+        return self.rt.store.key("escalation-lease", proposal_id, str(level))
+
+    def _step(self, proposal_id: str, level: int, run: Callable[[], StepTaken | None]) -> StepTaken | None:
+        """Run one step; done only when its messages went out, else its lease is freed for the next sweep."""
+        lease = self._lease(proposal_id, level)
+        try:
+            taken = run()
+        except Exception:
+            if lease in self._held:
+                self._held.discard(lease)
+                self.rt.redis.delete(lease)
+            raise
+        if lease in self._held:  # marked done before the lease goes, so nobody who takes it next redelivers
+            self._mutate(proposal_id, lambda p: p.model_copy(
+                update={"escalation_done": max(p.escalation_done, level)}))
+            self._held.discard(lease)
+            self.rt.redis.delete(lease)
+        return taken
+
     def _claim(self, proposal_id: str, level: int, note: str) -> Proposal | None:
+        """Claim step `level`, or resume it when an earlier claim's messages did not all go out.
+
+        Returns the proposal when this sweep is to send the step's messages (holding its lease), else None.
+        """
         def claim(p: Proposal) -> Proposal:
-            if p.status != "pending" or p.escalation_level >= level:
+            if p.status != "pending" or p.escalation_done >= level:
                 raise _NotNow
+            if p.escalation_level >= level:
+                return p  # claimed by an earlier sweep whose messages failed: deliver them now
             return p.model_copy(update={"escalation_level": level, "escalation_note": note})
 
-        return self._mutate(proposal_id, claim)
+        if self._mutate(proposal_id, claim) is None:
+            return None
+        lease = self._lease(proposal_id, level)
+        if not self.rt.redis.set(lease, self.rt.clock().isoformat(), nx=True, ex=LEASE_SECONDS):
+            return None  # another sweep is sending this step right now
+        self._held.add(lease)
+        current = self.rt.store.proposal(proposal_id)
+        if current.status != "pending" or current.escalation_done >= level:  # it finished while we claimed
+            self._held.discard(lease)
+            self.rt.redis.delete(lease)
+            return None
+        return current
 
     def _mutate(self, proposal_id: str, change: Callable[[Proposal], Proposal]) -> Proposal | None:
         try:
@@ -98,14 +144,15 @@ class Escalator:
         claimed = self._claim(proposal.id, REMIND, note)
         if claimed is None:
             return None
-        self.rt.audit.record("escalation.reminded", actor=ACTOR, worker=worker.name, mission=claimed.mission_id,
-                             proposal=claimed.id, minutes=round(minutes, 1), approvers=worker.escalation.approvers)
-        self.notify.sync_cards(claimed.id)
+        # Idempotent, so first (a retry after a failed reply repeats only that); strict: a failed copy retries too.
+        self.notify.sync_cards(claimed.id, strict=True)
         for ref in claimed.cards[:1]:  # one reply, under the original card
             self.rt.messengers.get(ref.platform).post(
                 conversation=ref.conversation, thread=ref.thread or ref.ts,
                 text=f"⏰ {approvers}: {claimed.tool} for mission {claimed.mission_id} has waited "
                      f"{minutes:.0f} min for a decision (target {worker.escalation.response_target_minutes} min).")
+        self.rt.audit.record("escalation.reminded", actor=ACTOR, worker=worker.name, mission=claimed.mission_id,
+                             proposal=claimed.id, minutes=round(minutes, 1), approvers=worker.escalation.approvers)
         return StepTaken(proposal=claimed.id, step="reminded", minutes=minutes)
 
     def _reroute(self, proposal: Proposal, worker: WorkerConfig, minutes: float) -> StepTaken | None:
@@ -118,8 +165,18 @@ class Escalator:
                              proposal=claimed.id, minutes=round(minutes, 1), backup=backup)
         platform = claimed.cards[0].platform if claimed.cards else self.rt.store.mission(claimed.mission_id).platform
         card = card_for(claimed, worker)
+        messenger = self.rt.messengers.get(platform)
         for user in backup:  # a direct message to each backup approver, kept in sync like every other copy
-            ref = self.rt.messengers.get(platform).post(conversation=user, thread=None, text=card.title, card=card)
+            if platform != "teams":  # on Slack (and the console) a user id is a conversation
+                ref = messenger.post(conversation=user, thread=None, text=card.title, card=card)
+            else:  # Teams opens a 1:1 from what the user told us when they last wrote to the bot
+                ref = messenger.direct(user=user, text=card.title, card=card)  # type: ignore[attr-defined]
+                if ref is None:  # never met them (or Teams refused the chat): nobody to send it to, ever
+                    log.warning("re-route of %s: no Teams 1:1 with backup approver %s (they have not written "
+                                "to the bot yet); skipped", claimed.id, user)
+                    self.rt.audit.record("teams.undeliverable", actor=ACTOR, worker=worker.name,
+                                         mission=claimed.mission_id, proposal=claimed.id, user=user)
+                    continue
             self.rt.store.add_card(claimed.id, ref)
         self.notify.sync_cards(claimed.id)
         return StepTaken(proposal=claimed.id, step="rerouted", minutes=minutes)
@@ -136,8 +193,10 @@ class Escalator:
             expired = self.rt.store.mutate_proposal(proposal.id, expire, worker=proposal.worker)
         except _NotNow:
             return None
+        # The mission resumes first (its verdict says "expired"), so no card or messenger trouble can park it;
+        # the cards are updated by a job RQ retries.
+        enqueue_mission(self.rt, expired.mission_id, reason=f"after-{expired.id}")
         self.rt.audit.record("escalation.expired", actor=ACTOR, worker=expired.worker, mission=expired.mission_id,
                              proposal=expired.id, minutes=round(minutes, 1))
-        self.notify.sync_cards(expired.id)
-        enqueue_mission(self.rt, expired.mission_id, reason=f"after-{expired.id}")  # the verdict says so
+        enqueue_card_sync(self.rt, expired.id, reason="expired")
         return StepTaken(proposal=expired.id, step="expired", minutes=minutes)

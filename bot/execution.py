@@ -22,15 +22,20 @@ class Executor:
         proposal = store.proposal(proposal_id)
         if proposal.status not in {"approved", "executing"}:
             return proposal  # pending, or already settled: nothing to run
-        if self.rt.control(proposal.worker).killed and proposal.status == "approved":
-            return self.settle(proposal_id, status="halted", error="kill switch pulled before execution")
+        killed = False
 
         def start(p: Proposal) -> Proposal:
+            nonlocal killed
             if p.status not in {"approved", "executing"}:
                 return p
-            return p.model_copy(update={"status": "executing"})
+            # Read under the WATCH on the control key: a kill landing before this commit aborts it, and the
+            # retry sees the switch. An `executing` proposal started before the kill; its retry replays the key.
+            killed = p.status == "approved" and self.rt.control(p.worker).killed
+            return p if killed else p.model_copy(update={"status": "executing"})
 
-        proposal = store.mutate_proposal(proposal_id, start)
+        proposal = store.mutate_proposal(proposal_id, start, worker=proposal.worker)
+        if killed:
+            return self.settle(proposal_id, status="halted", error="kill switch pulled before execution")
         if proposal.status != "executing":
             return proposal
         self.rt.audit.record("execution.started", actor=f"worker:{proposal.worker}", worker=proposal.worker,

@@ -92,6 +92,7 @@ class Proposal(BaseModel):
     cards: list[MessageRef] = Field(default_factory=list)
     escalation_level: int = 0  # 1 reminded, 2 re-routed to backup (bot/escalation.py)
     escalation_note: str | None = None  # the line every copy of the card shows about it
+    escalation_done: int = 0  # the highest step whose messages all went out; below the level = retry it
     undo_of: str | None = None  # this proposal undoes that executed one
     context: list[str] = []  # what the requester added to the mission before this was proposed
 

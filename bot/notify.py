@@ -22,9 +22,13 @@ class Notifier:
         """Record once, post once: a retried mission neither stores nor posts a step twice."""
         text = defang_broadcasts(redact(text))  # no observation can ping a whole channel
         obs = Observation(key=key, text=text, at=self.rt.clock(), detail=redact_value(detail or {}))
-        if self.rt.store.add_observation(mission.id, obs):
+        store = self.rt.store
+        if not store.add_observation(mission.id, obs):
+            obs = store.observation(mission.id, key) or obs  # a retry audits what was recorded the first time
+        if not store.done(mission.id, f"obs-{key}"):
             self.rt.audit.record("observation", actor=f"worker:{mission.worker}", worker=mission.worker,
-                                 mission=mission.id, key=key, text=text)
+                                 mission=mission.id, key=key, text=obs.text)
+            store.mark_done(mission.id, f"obs-{key}")  # after: a crash repeats the event, never loses it
         if self.rt.store.mark_posted(mission.id, key):
             try:
                 self.rt.messengers.get(mission.platform).post(conversation=mission.conversation,
@@ -34,14 +38,21 @@ class Notifier:
                 raise
 
     def status(self, mission: Mission, text: str) -> None:
-        if mission.status_ref is not None:
+        """Best effort: the status line is a convenience (its message may be deleted); the mission goes on."""
+        if mission.status_ref is None:
+            return
+        try:
             self.rt.messengers.get(mission.platform).update(mission.status_ref, text=text)
+        except Exception:  # noqa: BLE001 - any platform error; the thread and the verdict still carry the news
+            log.warning("status of mission %s not updated", mission.id, exc_info=True)
 
     def post_card(self, proposal: Proposal, mission: Mission) -> None:
         worker = self.rt.worker(proposal.worker)
         card = card_for(proposal, worker)
         by_platform = worker.escalation.approvals_channels
-        channel = by_platform.get(mission.platform) or worker.escalation.approvals_channel
+        channel = by_platform.get(mission.platform)
+        if not channel and mission.platform in {"slack", "console"}:
+            channel = worker.escalation.approvals_channel  # a Slack channel id: meaningless on Teams
         conversation, thread = (channel, None) if channel else (mission.conversation, mission.thread)
         messenger = self.rt.messengers.get(mission.platform)
         ref = messenger.post(conversation=conversation, thread=thread, text=card.title, card=card)
@@ -57,12 +68,21 @@ class Notifier:
                 continue
             self.rt.store.add_card(proposal.id, ref)
 
-    def sync_cards(self, proposal_id: str) -> None:
-        """Every copy of a card, on every platform, shows the proposal's current state."""
+    def sync_cards(self, proposal_id: str, *, strict: bool = False) -> None:
+        """Every copy of a card, on every platform, shows the proposal's current state. Best effort per copy
+        (the decision is recorded; the buttons refuse a second one anyway), so a deleted card never fails an
+        execution or a mission; `strict` (the card-sync job) raises after trying every copy, so RQ retries."""
+        failed: list[Exception] = []
         proposal = self.rt.store.proposal(proposal_id)
         card = card_for(proposal, self.rt.worker(proposal.worker))
         for ref in proposal.cards:
             if ref.platform not in self.rt.messengers:
                 log.warning("no messenger for %s; card %s not updated there", ref.platform, proposal_id)
                 continue
-            self.rt.messengers.get(ref.platform).update(ref, text=f"{card.title}: {card.status_line}", card=card)
+            try:
+                self.rt.messengers.get(ref.platform).update(ref, text=f"{card.title}: {card.status_line}", card=card)
+            except Exception as exc:  # noqa: BLE001 - any platform error; see the docstring
+                log.warning("card %s not updated at %s", proposal_id, ref, exc_info=True)
+                failed.append(exc)
+        if strict and failed:
+            raise failed[0]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from rq import Callback, RateLimit, Retry
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job
 from rq.queue import Queue
 
 from bot.limits import mission_rate_limit
@@ -20,14 +21,22 @@ def _job_id(rt: Runtime, *parts: str) -> str:
 
 
 def _enqueue(queue: Queue, func: str, arg: str, job_id: str, *, on_failure: str | None = None,
-             rate_limit: RateLimit | None = None) -> bool:
+             rate_limit: RateLimit | None = None, replace_stale: bool = False) -> bool:
     callback = Callback(on_failure) if on_failure else None
     if rate_limit is not None:
         # RQ refuses unique=True with a rate limit, so a marker key rejects the duplicate instead.
-        if not queue.connection.set(f"{job_id}:enqueued", 1, nx=True, ex=86_400):
-            return False
-        queue.enqueue(func, arg, job_id=job_id, retry=RETRY, job_timeout=600, on_failure=callback,
-                      rate_limit=rate_limit)
+        marker = f"{job_id}:enqueued"
+        if not queue.connection.set(marker, 1, nx=True, ex=86_400):
+            # A marker whose job does not exist was left by a crash between the two writes: absent.
+            if not replace_stale or Job.exists(job_id, connection=queue.connection):
+                return False
+            queue.connection.set(marker, 1, ex=86_400)
+        try:
+            queue.enqueue(func, arg, job_id=job_id, retry=RETRY, job_timeout=600, on_failure=callback,
+                          rate_limit=rate_limit)
+        except BaseException:
+            queue.connection.delete(marker)  # the job is not there: a retry must not be refused for 24 h
+            raise
         return True
     try:
         queue.enqueue(func, arg, job_id=job_id, unique=True, retry=RETRY, job_timeout=600, on_failure=callback)
@@ -36,16 +45,28 @@ def _enqueue(queue: Queue, func: str, arg: str, job_id: str, *, on_failure: str 
     return True
 
 
-def enqueue_mission(rt: Runtime, mission_id: str, *, reason: str = "start") -> bool:
+def job_status(rt: Runtime, job_id: str) -> str | None:
+    """RQ's status of the job, None when there is no such job (never enqueued, or expired after finishing)."""
+    try:
+        return Job.fetch(job_id, connection=rt.redis).get_status(refresh=False)
+    except NoSuchJobError:
+        return None
+
+
+def enqueue_mission(rt: Runtime, mission_id: str, *, reason: str = "start", replace_stale: bool = False) -> bool:
     worker = rt.worker(rt.store.mission(mission_id).worker)
-    return _enqueue(rt.missions_queue, "jobs.missions.run_mission", mission_id,
-                    _job_id(rt, "run", mission_id, reason), on_failure="jobs.missions.on_mission_failure",
-                    rate_limit=mission_rate_limit(rt, worker))
+    job_id = run_job_id(rt, mission_id, reason)
+    enqueued = _enqueue(rt.missions_queue, "jobs.missions.run_mission", mission_id, job_id,
+                        on_failure="jobs.missions.on_mission_failure", rate_limit=mission_rate_limit(rt, worker),
+                        replace_stale=replace_stale)
+    if enqueued:  # the recovery sweep checks the latest run job of a mission that should be moving
+        rt.redis.set(rt.store.key("run-job", mission_id), job_id, ex=7 * 86_400)
+    return enqueued
 
 
 def enqueue_execution(rt: Runtime, proposal_id: str) -> bool:
     return _enqueue(rt.actions_queue, "jobs.actions.execute_proposal", proposal_id,
-                    _job_id(rt, "exec", proposal_id), on_failure="jobs.actions.on_execution_failure")
+                    exec_job_id(rt, proposal_id), on_failure="jobs.actions.on_execution_failure")
 
 
 def enqueue_card_sync(rt: Runtime, proposal_id: str, *, reason: str) -> bool:
@@ -54,4 +75,17 @@ def enqueue_card_sync(rt: Runtime, proposal_id: str, *, reason: str) -> bool:
 
 
 def mission_job_id(rt: Runtime, mission_id: str) -> str:
-    return _job_id(rt, "run", mission_id, "start")
+    return run_job_id(rt, mission_id, "start")
+
+
+def run_job_id(rt: Runtime, mission_id: str, reason: str) -> str:
+    return _job_id(rt, "run", mission_id, reason)
+
+
+def exec_job_id(rt: Runtime, proposal_id: str) -> str:
+    return _job_id(rt, "exec", proposal_id)
+
+
+def last_run_job(rt: Runtime, mission_id: str) -> str | None:
+    raw = rt.redis.get(rt.store.key("run-job", mission_id))
+    return raw.decode() if raw else None

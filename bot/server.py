@@ -51,12 +51,15 @@ def add_teams(app: web.Application, rt: Runtime) -> None:
         add_teams_routes(app, rt)
 
 
-def create_app(rt: Runtime, *, slack: AsyncApp | None) -> web.Application:
+def create_app(rt: Runtime, *, slack: AsyncApp | None, slack_over_http: bool = True) -> web.Application:
+    """`slack_over_http=False` (Socket Mode): no /slack/events route, but the Slack app's background work
+    is still drained when the server shuts down."""
     app = web.Application()
     app[RUNTIME] = rt
     app.router.add_get("/healthz", healthz)
     if slack is not None:
-        app.router.add_post(SLACK_PATH, slack_endpoint(slack))
+        if slack_over_http:
+            app.router.add_post(SLACK_PATH, slack_endpoint(slack))
 
         async def finish_background_work(_: web.Application) -> None:
             await tasks_for(slack).drain()  # replies already acked to Slack still get posted

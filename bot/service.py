@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -16,6 +17,7 @@ from bot.limits import admit
 from bot.models import Control, MessageRef, Mission, Proposal, Request
 from bot.notify import Notifier
 from bot.queueing import enqueue_card_sync, enqueue_execution, enqueue_mission, mission_job_id
+from bot.recovery import record_decision
 from bot.routing import NoRoute, help_text, route
 from bot.runner import MissionRunner
 from bot.runtime import Runtime
@@ -43,7 +45,7 @@ class MissionService:
         """Create the mission and enqueue it. `post_ack` is the surface posting `Submitted.text` (every
         outcome, refusals included); the status ref it returns is attached BEFORE the mission is enqueued,
         so no worker can run ahead of the status message. A failed post still enqueues the mission."""
-        submitted = self._submit(request)
+        submitted = self.create(request)
         try:
             ref = post_ack(submitted) if post_ack is not None else None
             if ref is not None and submitted.mission is not None:
@@ -54,10 +56,13 @@ class MissionService:
             # The mission matters more than its "queued" reply: it still runs, without a status message.
             log.exception("could not post the ack for mission %s", submitted.mission.id)
         if submitted.mission is not None:
-            enqueue_mission(self.rt, submitted.mission.id)
+            self.start(submitted.mission.id)
         return submitted
 
-    def _submit(self, request: Request) -> Submitted:
+    def create(self, request: Request) -> Submitted:
+        """Route, admit and record the mission without running it: fast enough for a surface's ack path.
+        The surface then posts `Submitted.text`, calls `attach_status` and `start`; a mission whose start
+        never came (a crash in between) is started by the recovery sweep after a grace period."""
         text = request.text.strip()
         limit = self.rt.settings.max_request_chars
         if len(text) > limit:
@@ -85,6 +90,13 @@ class MissionService:
                              route=found.mission)
         return Submitted(mission=mission, text=f"🧭 Queued mission {mission_id} for {worker.display_name} "
                                                f"({found.mission}). I'll post my reasoning in this thread.")
+
+    def start(self, mission_id: str) -> bool:
+        """Enqueue the mission's run; idempotent (the job id is derived from the mission). False: already
+        enqueued, or the mission is no longer queued (cancelled by the kill switch meanwhile)."""
+        if self.rt.store.mission(mission_id).status != "queued":
+            return False
+        return enqueue_mission(self.rt, mission_id)
 
     def attach_status(self, mission_id: str, ref: MessageRef) -> None:
         """The surface posted the 'queued' reply; later status changes update it in place."""
@@ -118,25 +130,35 @@ class MissionService:
         now = self.rt.clock()
 
         def decide(p: Proposal) -> Proposal:
-            if p.status != "pending":
-                raise AlreadyDecided(status=p.status, by=p.decided_by or "the system",
-                                     at=(p.decided_at or now).strftime("%Y-%m-%d %H:%M UTC"))
-            if self.rt.control(p.worker).killed:
-                raise Halted(f"{worker.display_name} is halted; pending proposals cannot be approved")
+            self._refuse_unless_decidable(p, now=now)
             return p.model_copy(update={"status": status, "decided_by": actor, "decided_at": now,
                                         "decided_on": platform, "reason_code": None if approve else reason_code,
                                         "comment": comment})
 
         decided = self.rt.store.mutate_proposal(proposal_id, decide, worker=worker.name)
-        self.rt.audit.record(f"decision.{status}", actor=actor, worker=worker.name, mission=decided.mission_id,
-                             proposal=decided.id, platform=platform, reason_code=decided.reason_code,
-                             comment=comment)
+        # Each follow-up is also done by the recovery sweep if a crash stops us here (bot/recovery.py).
+        record_decision(self.rt, decided)
         enqueue_card_sync(self.rt, proposal_id, reason="decided")
         if status == "approved":
             enqueue_execution(self.rt, proposal_id)
         else:
             enqueue_mission(self.rt, decided.mission_id, reason=f"after-{proposal_id}")
         return decided
+
+    def check_decidable(self, proposal_id: str, *, actor: str) -> Proposal:
+        """Raise what `decide` would raise for `actor` now (NotAuthorized, AlreadyDecided, Halted), changing
+        nothing: a surface asks before opening a reject dialog. The reason code is checked by `decide`."""
+        proposal = self.rt.store.proposal(proposal_id)
+        self.authorize_decision(proposal, actor)
+        self._refuse_unless_decidable(proposal, now=self.rt.clock())
+        return proposal
+
+    def _refuse_unless_decidable(self, p: Proposal, *, now: datetime) -> None:
+        if p.status != "pending":
+            raise AlreadyDecided(status=p.status, by=p.decided_by or "the system",
+                                 at=(p.decided_at or now).strftime("%Y-%m-%d %H:%M UTC"))
+        if self.rt.control(p.worker).killed:
+            raise Halted(f"{self.rt.worker(p.worker).display_name} is halted; pending proposals cannot be approved")
 
     def authorize_decision(self, proposal: Proposal, actor: str) -> None:
         worker = self.rt.worker(proposal.worker)
@@ -186,7 +208,7 @@ class MissionService:
                 enqueue_mission(self.rt, mission_id, reason=f"kill-{stamp}")
         for proposal in self.rt.store.pending_proposals():
             if proposal.worker == worker:
-                self._halt(proposal.id)
+                self._halt(proposal.id, actor=actor)
         return control
 
     def _cancel_job(self, job_id: str) -> None:
@@ -197,12 +219,20 @@ class MissionService:
         if job.get_status() == "queued":
             job.cancel()
 
-    def _halt(self, proposal_id: str) -> None:
+    def _halt(self, proposal_id: str, *, actor: str) -> None:
+        was: list[str] = []
+
+        def halt(p: Proposal) -> Proposal:
+            was[:] = [p.status]
+            return p.model_copy(update={"status": "halted"}) if p.status in {"pending", "approved"} else p
+
         try:
-            self.rt.store.mutate_proposal(proposal_id, lambda p: p.model_copy(update={"status": "halted"})
-                                          if p.status in {"pending", "approved"} else p)
+            halted = self.rt.store.mutate_proposal(proposal_id, halt)
         except NotFound:
             return
+        if was[0] in {"pending", "approved"}:
+            self.rt.audit.record("proposal.halted", actor=actor, worker=halted.worker, mission=halted.mission_id,
+                                 proposal=proposal_id, was=was[0])
         enqueue_card_sync(self.rt, proposal_id, reason="halted")
 
     def resume(self, worker: str, *, actor: str) -> Control:

@@ -11,10 +11,12 @@ from collections.abc import Awaitable, Callable
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime import Runtime
 from bot.service import MissionService
+from bot.surfaces.slack import RATE_LIMIT_RETRIES
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +46,41 @@ def dedupe_middleware(rt: Runtime) -> Callable[..., Awaitable[BoltResponse | Non
     return dedupe_events
 
 
+def release_on_failure(rt: Runtime) -> Callable[..., Awaitable[None]]:
+    """Bolt's global error handler. A listener that raises does so before its ack (the durable step comes
+    first, everything after the ack runs in a background task), so Slack gets a 500 and retries: the
+    event's dedupe mark is dropped so that retry is processed instead of being taken for a duplicate."""
+
+    async def on_error(error: Exception, body: dict) -> None:
+        log.error("Slack listener failed; Slack will retry", exc_info=error)
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            rt.redis.delete(event_key(rt, event_id))
+
+    return on_error
+
+
+def web_client(*, token: str, api_url: str) -> AsyncWebClient:
+    """Waits out 429s (Slack took no action, so a retry cannot double-post) and nothing else: slack_sdk's
+    default connection-error retry is replaced on purpose, as for the jobs' client (bot/surfaces/slack.py)."""
+    return AsyncWebClient(token=token, base_url=api_url if api_url.endswith("/") else api_url + "/",
+                          retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)])
+
+
 def create_slack_app(*, rt: Runtime, signing_secret: str, token: str, api_url: str,
                      process_before_response: bool = True, service: MissionService | None = None) -> AsyncApp:
-    """`process_before_response=True`: the listener acks and hands the work to a background task,
-    so the HTTP answer leaves as soon as the listener returns, without bolt's 10 ms ack polling."""
+    """`process_before_response=True`: the listener does the durable part (mission record, decision),
+    acks and hands the rest (Slack answers) to a background task, so the HTTP answer leaves as soon as
+    the listener returns, without bolt's 10 ms ack polling, and a failure before it is a 500 Slack retries."""
     from handlers.slack import actions, commands, events, home  # handlers import bot; keep the cycle lazy
 
     app = AsyncApp(
-        client=AsyncWebClient(token=token, base_url=api_url if api_url.endswith("/") else api_url + "/"),
+        client=web_client(token=token, api_url=api_url),
         signing_secret=signing_secret,
         process_before_response=process_before_response,
     )
     app.use(dedupe_middleware(rt))
+    app.error(release_on_failure(rt))
     service = service or MissionService(rt)
     for module in (events, actions, commands, home):
         module.register(app, service=service, rt=rt)

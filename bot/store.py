@@ -16,6 +16,12 @@ from bot.models import Control, MessageRef, Mission, Observation, Proposal
 
 M = TypeVar("M", bound=BaseModel)
 
+_ADD_OBSERVATION = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+return 1
+"""
+
 
 class Store:
     def __init__(self, *, redis: Redis, prefix: str) -> None:
@@ -86,11 +92,14 @@ class Store:
     # -- observations --------------------------------------------------------------------
     def add_observation(self, mission_id: str, obs: Observation) -> bool:
         """False when this step's observation was already recorded (a retried mission)."""
-        key = self.key("obs", mission_id)
-        if not self.redis.hsetnx(key, obs.key, obs.model_dump_json()):
-            return False
-        self.redis.rpush(self.key("obs-order", mission_id), obs.key)
-        return True
+        # One script: the record and its place in the order are written together or not at all.
+        added = self.redis.eval(_ADD_OBSERVATION, 2, self.key("obs", mission_id), self.key("obs-order", mission_id),
+                                obs.key, obs.model_dump_json())
+        return bool(added)
+
+    def observation(self, mission_id: str, key: str) -> Observation | None:
+        raw = self.redis.hget(self.key("obs", mission_id), key)
+        return None if raw is None else Observation.model_validate_json(raw)
 
     def observations(self, mission_id: str) -> list[Observation]:
         order = [k.decode() for k in self.redis.lrange(self.key("obs-order", mission_id), 0, -1)]

@@ -1,29 +1,61 @@
 """Autonomy driven by evidence: error budgets demote a worker on their own; promotion is only ever suggested.
 
-Demotion: when a worker's reject rate over `error_budget.window_days` exceeds `max_reject_rate`, or an
-action it executed is undone, an `autonomous` worker drops to `assisted`. The control change is one
-atomic WATCH/MULTI write (so two sweeps demote once), audited as `control.changed` by
-`system:error_budget`, and the owner gets a message with the numbers.
+Demotion: when a worker's reject rate (human decisions in the audit stream, `RejectCounter`) over
+`error_budget.window_days` exceeds `max_reject_rate`, or an action it executed is undone, an
+`autonomous` worker drops to `assisted`. The control change is one atomic WATCH/MULTI write (so two
+sweeps demote once), audited as `control.changed` by `system:error_budget`, and the owner gets a
+message with the numbers.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+from bot.config.models import WorkerConfig
 from bot.digest.model import ErrorBudgetStatus
-from bot.models import Control, Proposal
+from bot.models import Control
 from bot.runtime import Runtime
 
 ACTOR = "system:error_budget"
-HUMAN_APPROVED = frozenset({"approved", "executing", "executed", "failed"})
+BUDGET_DECISIONS = {"decision.approved": False, "decision.rejected": True}  # kind -> counts as a rejection
+SKEW = timedelta(minutes=5)  # writers' clocks may disagree this much about the audit stream's order
 
 
 class _Unchanged(Exception):
     pass
 
 
-# The error budget's reject rate is the same figure the digest reports.
-RejectRate = ErrorBudgetStatus
+class RejectCounter:
+    """The one definition of the error budget's reject rate, shared by the digest and the demotion check.
+
+    Fed audit events: human approvals and rejections of `worker` recorded in [end - window_days, end).
+    Shadow answers and auto-approvals are not decisions a human made about a live action, so they
+    do not count. The digest feeds it from its single pass; `reject_rate` from the window alone.
+    """
+
+    def __init__(self, worker: WorkerConfig, *, end: datetime) -> None:
+        self.budget, self.end = worker.error_budget, end
+        self.since = end - timedelta(days=self.budget.window_days)
+        self.rejected = self.decided = 0
+
+    def add(self, event: dict[str, Any]) -> None:
+        rejection = BUDGET_DECISIONS.get(event["kind"])
+        if rejection is not None and self.since <= datetime.fromisoformat(event["at"]) < self.end:
+            self.rejected += rejection
+            self.decided += 1
+
+    def status(self) -> ErrorBudgetStatus:
+        return ErrorBudgetStatus(rejected=self.rejected, decided=self.decided, limit=self.budget.max_reject_rate,
+                                 window_days=self.budget.window_days)
+
+
+def reject_rate(rt: Runtime, worker_name: str, *, end: datetime) -> ErrorBudgetStatus:
+    counter = RejectCounter(rt.worker(worker_name), end=end)
+    for event in rt.audit.events(start=rt.audit.start_at(counter.since - SKEW)):
+        if event["worker"] == worker_name:
+            counter.add(event)
+    return counter.status()
 
 
 class Trust:
@@ -33,25 +65,9 @@ class Trust:
     def undo_set(self, worker: str) -> str:
         return self.rt.store.key("undos", worker)
 
-    # -- evidence ------------------------------------------------------------------------
-    def human_decisions(self, worker: str, *, days: int) -> list[Proposal]:
-        """Non-shadow proposals a human decided in the last `days` days (records, not the audit stream)."""
-        since = self.rt.clock() - timedelta(days=days)
-        # A proposal is decided after its mission started; missions from one window earlier cover slow decisions.
-        found = []
-        for mission_id in self.rt.store.missions_of(worker, since=since - timedelta(days=days)):
-            for pid in self.rt.store.mission(mission_id).proposals:
-                p = self.rt.store.proposal(pid)
-                if (not p.shadow and p.decided_at and p.decided_at >= since and p.decided_by not in {None, "auto"}
-                        and (p.status == "rejected" or p.status in HUMAN_APPROVED)):
-                    found.append(p)
-        return found
-
-    def reject_rate(self, worker: str) -> RejectRate:
-        budget = self.rt.worker(worker).error_budget
-        decided = self.human_decisions(worker, days=budget.window_days)
-        return RejectRate(rejected=sum(p.status == "rejected" for p in decided), decided=len(decided),
-                          window_days=budget.window_days, limit=budget.max_reject_rate)
+    def reject_rate(self, worker: str) -> ErrorBudgetStatus:
+        # Up to and including this instant: a decision recorded "now" already counts.
+        return reject_rate(self.rt, worker, end=self.rt.clock() + timedelta(microseconds=1))
 
     # -- enforcement ---------------------------------------------------------------------
     def enforce_all(self) -> list[str]:

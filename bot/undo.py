@@ -16,9 +16,15 @@ from bot.policy import gate
 from bot.runtime import Runtime
 from bot.tools.base import normalize_args
 
+UNDO_SUFFIX = "-undo"
+
 
 def undo_id(proposal_id: str) -> str:
-    return f"{proposal_id}-undo"
+    return f"{proposal_id}{UNDO_SUFFIX}"
+
+
+def is_undo(proposal_id: str | None) -> bool:
+    return bool(proposal_id) and proposal_id.endswith(UNDO_SUFFIX)
 
 
 def request_undo(rt: Runtime, proposal_id: str, *, actor: str) -> Proposal:

@@ -23,6 +23,10 @@ def teams_guard(settings: Settings, allow_anonymous: bool) -> bool:
     """May Teams be served? Without MICROSOFT_APP_ID the SDK accepts unauthenticated requests, so only
     an explicit local-development flag allows that, and it says so loudly."""
     if settings.microsoft_app_id:
+        if not (settings.microsoft_allowed_tenants or "").strip():
+            log.warning("Teams: MICROSOFT_ALLOWED_TENANTS is not set, so requests from ANY Microsoft 365 tenant "
+                        "with a valid Bot Framework token are accepted. Set it to your tenant id(s), comma "
+                        "separated, to refuse the others.")
         return True
     if allow_anonymous:
         log.warning("!!! TEAMS IS RUNNING WITHOUT AUTHENTICATION (--teams-dev-anonymous): anyone who can reach "

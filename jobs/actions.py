@@ -24,7 +24,7 @@ def execute_proposal(proposal_id: str) -> str:
 def sync_cards(proposal_id: str) -> int:
     job = get_current_job()
     rt = runtime.current(job.connection if job else None)
-    Notifier(rt).sync_cards(proposal_id)
+    Notifier(rt).sync_cards(proposal_id, strict=True)  # a failed copy fails the job: RQ retries it
     return len(rt.store.proposal(proposal_id).cards)
 
 

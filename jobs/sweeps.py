@@ -6,6 +6,7 @@ from rq import get_current_job
 
 from bot import runtime
 from bot.escalation import Escalator
+from bot.recovery import Recovery
 
 
 def _rt() -> runtime.Runtime:
@@ -20,6 +21,7 @@ def sweep_escalations() -> int:
     rt = _rt()
     steps = Escalator(rt).sweep()
     Trust(rt).enforce_all()
+    Recovery(rt).sweep()  # finish the follow-ups a crash left undone (bot/recovery.py)
     return len(steps)
 
 

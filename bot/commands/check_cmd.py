@@ -1,22 +1,81 @@
-"""`missionbot check`: validate worker configs."""
+"""`missionbot check`: validate worker configs, and the tool names each MCP server really offers.
+
+Built-in integrations are checked statically by the loader. An MCP server's tools are known only by
+asking it, so `check` connects to each one (bounded by its `timeout_seconds`) and lists them; a typo
+such as `helpdesk.delete_acount` is then reported with file, field and line. `--offline` skips that.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-from bot.commands.common import workers_or_exit
+from bot.commands.common import config_dir, workers_or_exit
+from bot.config.loader import config_files, load_worker_file, offered_tool_issues
+from bot.config.models import BuiltinIntegration, WorkerConfig
+from bot.config.yaml_lines import compose, line_of
+from bot.errors import ConfigIssue, ToolError
 from bot.settings import Settings
 
 
+def mcp_issues(path: Path, worker: WorkerConfig, *, env: dict[str, str]) -> tuple[list[ConfigIssue], list[str]]:
+    """Connect to each MCP integration of `worker`; issues for unknown tools or unreachable servers, and notes."""
+    from bot.tools.mcp import McpServer  # the MCP client stack is heavy: only when there is a server to ask
+
+    issues: list[ConfigIssue] = []
+    notes: list[str] = []
+    for name, integration in worker.integrations.items():
+        if isinstance(integration, BuiltinIntegration):
+            continue
+        try:
+            offered = McpServer(name, integration, env=env).list_tools()
+        except ToolError as exc:
+            line = line_of(compose(path.read_text()), ("integrations", name))
+            issues.append(ConfigIssue(file=str(path), line=line, field=f"integrations.{name}",
+                                      message=f"cannot list its tools ({integration.transport}, timeout "
+                                              f"{integration.timeout_seconds:g}s): {exc} (--offline skips this)"))
+            continue
+        found = offered_tool_issues(path, worker, name, {t.name: t.input_schema for t in offered})
+        issues += found
+        if not found:
+            listed = sum(1 for t in worker.tools if t.partition(".")[0] == name)
+            notes.append(f"{name} ({integration.transport}) offers {len(offered)} tools; "
+                         f"the {listed} listed exist")
+    return issues, notes
+
+
 def run(args: argparse.Namespace) -> int:
-    workers = workers_or_exit(Settings(), args.config_dir)
-    for worker in workers.values():
+    settings = Settings()
+    directory = config_dir(settings, args.config_dir)
+    workers_or_exit(settings, str(directory))  # static validation first: exits with every issue
+    env = {"MISSIONBOT_KEY_PREFIX": settings.key_prefix}
+    if settings.redis_url:
+        env["REDIS_URL"] = settings.redis_url
+    failed = False
+    for path in config_files(directory):
+        worker = load_worker_file(path)
+        remote = [n for n, i in worker.integrations.items() if not isinstance(i, BuiltinIntegration)]
+        notes: list[str] = []
+        if remote and args.offline:
+            notes.append(f"offline: tool names of {', '.join(remote)} (MCP) not checked")
+        elif remote:
+            issues, notes = mcp_issues(path, worker, env=env)
+            for issue in issues:
+                print(issue, file=sys.stderr)
+            if issues:
+                failed = True
+                continue
         tools = ", ".join(f"{name} ({policy.tier})" for name, policy in worker.tools.items())
         print(f"ok  {worker.name}: {len(worker.missions)} mission(s), autonomy {worker.autonomy}, tools: {tools}")
-    return 0
+        for note in notes:
+            print(f"    {note}")
+    return 1 if failed else 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("check", help="validate worker_configs/; non-zero exit with file, field and line")
+    p = sub.add_parser("check", help="validate worker_configs/ (and each MCP server's tool names); "
+                                     "non-zero exit with file, field and line")
     p.add_argument("--config-dir", default=None)
+    p.add_argument("--offline", action="store_true", help="do not connect to MCP servers (tool names unchecked)")
     p.set_defaults(func=run)

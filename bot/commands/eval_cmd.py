@@ -1,5 +1,8 @@
 """`missionbot eval <worker> --dataset cases.jsonl --pass-rate 0.9 [--report out.json]`.
 
+The JSON report goes to `--report`, else to `reports/eval-<worker>.json` (created if missing; git-ignored),
+so a CI run always leaves one to archive.
+
 Runs on an embedded Redis by default, so production state is never touched; `--redis-url` uses a
 given server under a fresh key prefix that is deleted afterwards. Exit 0 at or over the pass rate, 1
 under it, 2 on unusable input.
@@ -18,6 +21,8 @@ from bot.commands.common import workers_or_exit
 from bot.embedded_redis import EmbeddedRedis
 from bot.evals import load_cases, report, run_cases, table
 from bot.settings import Settings
+
+DEFAULT_REPORT = "reports/eval-{worker}.json"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,8 +47,10 @@ def run(args: argparse.Namespace) -> int:
     print(table(results))
     print(f"\n{args.worker}: {summary['passed']}/{summary['cases']} passed, pass rate {summary['pass_rate']:.1%} "
           f"(threshold {args.pass_rate:.1%}): {'OK' if summary['ok'] else 'BELOW THRESHOLD'}")
-    if args.report:
-        Path(args.report).write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
+    path = Path(args.report or DEFAULT_REPORT.format(worker=args.worker))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
+    print(f"report: {path}")
     return 0 if summary["ok"] else 1
 
 
@@ -52,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("worker")
     p.add_argument("--dataset", required=True)
     p.add_argument("--pass-rate", type=float, default=0.9)
-    p.add_argument("--report", help="write the JSON report here")
+    p.add_argument("--report", help="write the JSON report here (default: reports/eval-<worker>.json)")
     p.add_argument("--redis-url", help="use this Redis (under a fresh, deleted-afterwards key prefix)")
     p.add_argument("--config-dir", help="worker configs (default: MISSIONBOT_CONFIG_DIR or worker_configs/)")
     p.set_defaults(func=run)

@@ -51,8 +51,9 @@ def build(rt: runtime.Runtime, *, socket_mode: bool = False) -> Served:
         token = _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN", "the app posts as its bot user")
         signing = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
         slack = create_slack_app(rt=rt, signing_secret=signing, token=token, api_url=settings.slack_api_url)
-        # Same listeners over the websocket; HTTP keeps /healthz (and Teams).
-        return Served(web=create_app(rt, slack=None), socket_mode=AsyncSocketModeHandler(slack, app_token))
+        # Same listeners over the websocket; HTTP keeps /healthz (and Teams) and drains Slack's background work.
+        return Served(web=create_app(rt, slack=slack, slack_over_http=False),
+                      socket_mode=AsyncSocketModeHandler(slack, app_token))
     signing = _secret(settings.slack_signing_secret, "SLACK_SIGNING_SECRET", "every request is verified with it")
     token = _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN", "the app posts as its bot user")
     slack = create_slack_app(rt=rt, signing_secret=signing, token=token, api_url=settings.slack_api_url)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ def load_workers(directory: Path) -> dict[str, WorkerConfig]:
     workers: dict[str, WorkerConfig] = {}
     seen: dict[str, str] = {}
     issues: list[ConfigIssue] = []
-    for path in sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")]):
+    for path in config_files(directory):
         try:
             worker = load_worker_file(path)
         except ConfigError as err:
@@ -45,6 +45,34 @@ def load_workers(directory: Path) -> dict[str, WorkerConfig]:
     if not workers:
         raise ConfigError([ConfigIssue(file=str(directory), line=None, field="-", message="no worker configs (*.yml)")])
     return workers
+
+
+def config_files(directory: Path) -> list[Path]:
+    return sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")])
+
+
+def offered_tool_issues(path: Path, worker: WorkerConfig, integration: str,
+                        offered: Mapping[str, dict[str, Any]]) -> list[ConfigIssue]:
+    """Tools listed for `integration` that its server does not offer, and rule arguments its schema lacks.
+
+    `offered` maps each tool the server lists (short name) to its input JSON Schema; the caller connected.
+    """
+    root = compose(path.read_text())
+    problems: list[tuple[Loc, str]] = []
+    for tool, policy in worker.tools.items():
+        server, _, short = tool.partition(".")
+        if server != integration:
+            continue
+        if short not in offered:
+            problems.append((("tools", tool), f"unknown tool {tool!r}; {integration} offers "
+                             f"{', '.join(f'{integration}.{t}' for t in sorted(offered)) or 'no tools'}"))
+            continue
+        props = offered[short].get("properties")
+        for kind in ("auto_approve", "forbid"):
+            for arg in (getattr(policy, kind) or {}) if isinstance(props, dict) else {}:
+                if arg not in props:
+                    problems.append((("tools", tool, kind, arg), f"{tool} has no argument {arg!r}"))
+    return [_issue(path, root, loc, msg) for loc, msg in problems]
 
 
 def load_worker_file(path: Path) -> WorkerConfig:

@@ -13,6 +13,7 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import WatchError
 
+from bot.demo.helpdesk_policy import entitlement_policy
 from bot.errors import ToolError
 
 TICKETS: dict[str, dict[str, Any]] = {
@@ -72,11 +73,6 @@ ACCOUNTS: dict[str, dict[str, Any]] = {
     "WAYNE-5": {"name": "Wayne Enterprises", "tier": "gold", "arr": 210_000, "history": []},
     "HOOLI-8": {"name": "Hooli", "tier": "platinum", "arr": 500_000, "history": []},
 }
-POLICIES: dict[str, dict[str, Any]] = {
-    "gold": {"max_credit": 250, "credit_per_outage_hour": 10, "section": "Entitlements §2.1 (gold)"},
-    "silver": {"max_credit": 100, "credit_per_outage_hour": 5, "section": "Entitlements §2.2 (silver)"},
-    "bronze": {"max_credit": 25, "credit_per_outage_hour": 2, "section": "Entitlements §2.3 (bronze)"},
-}
 
 
 class HelpdeskBackend:
@@ -105,9 +101,8 @@ class HelpdeskBackend:
         return self._load("account", account_id)
 
     def get_entitlement_policy(self, tier: str) -> dict[str, Any]:
-        if tier not in POLICIES:
-            raise ToolError(f"no entitlement policy for tier {tier!r}")
-        return {"tier": tier, **POLICIES[tier]}
+        # Figures and citation come from knowledge/support/entitlements.md, the document workers cite.
+        return entitlement_policy(tier)
 
     def credits(self) -> list[dict[str, Any]]:
         return [json.loads(c) for c in self.redis.lrange(f"{self.key}:credits", 0, -1)]

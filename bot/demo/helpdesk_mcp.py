@@ -20,6 +20,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 from redis import Redis
 
+from bot import log_redaction
 from bot.demo.helpdesk import HelpdeskBackend
 
 READ = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--transport", choices=["stdio", "streamable-http"], default="stdio")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args(argv)
+    log_redaction.install()  # a tool error that echoes a token must not reach the server's log either
     if args.transport == "stdio":
         build_server().run("stdio")
     else:

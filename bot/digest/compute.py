@@ -1,4 +1,9 @@
-"""One pass over the audit stream (plus the week's mission records for tokens) -> a `Digest`."""
+"""One pass over the audit stream from two weeks back (plus the week's mission records for tokens) -> a `Digest`.
+
+The pass starts at the stream id for the earliest event it needs (`Audit.start_at`): the week before
+(for the arrows), or the error budget's window when that is longer, less the longest a proposal
+can wait for its decision, so a decision in the window still finds its `proposal.created`.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config.models import WorkerConfig
-from bot.digest.model import Digest, ErrorBudgetStatus, Promotion, ReasonCount, WeekStats
+from bot.digest.model import Digest, Promotion, ReasonCount, WeekStats
+from bot.errors import NotFound
+from bot.links import mission_link
 from bot.runtime import Runtime
+from bot.trust import SKEW, RejectCounter
+from bot.undo import is_undo
 from bot.worktime import working_minutes
 
 WEEK = timedelta(days=7)
@@ -32,8 +41,7 @@ class _Pass:
     def __init__(self, rt: Runtime, worker: WorkerConfig, end: datetime) -> None:
         self.worker, self.end = worker, end
         self.weeks = [WeekStats(), WeekStats()]  # this week, the week before
-        self.budget_since = end - timedelta(days=worker.error_budget.window_days)
-        self.budget = [0, 0]  # rejected, decided
+        self.budget = RejectCounter(worker, end=end)
         self.created: dict[str, tuple[datetime, str, dict[str, Any], str | None]] = {}  # at, tool, args, rule
         self.breached: list[set[str]] = [set(), set()]
         self.escalated: list[set[str]] = [set(), set()]
@@ -53,9 +61,7 @@ class _Pass:
         at, kind, data, pid = datetime.fromisoformat(event["at"]), event["kind"], event["data"], event["proposal"]
         if kind == "proposal.created":
             self.created[pid] = (at, data.get("tool", ""), data.get("args") or {}, data.get("rule"))
-        if kind in {"decision.approved", "decision.rejected"} and self.budget_since <= at < self.end:
-            self.budget[0] += kind == "decision.rejected"
-            self.budget[1] += 1
+        self.budget.add(event)
         i = self.week(at)
         if i is None:
             return
@@ -73,9 +79,7 @@ class _Pass:
             w.waited_for_human -= 1
         elif kind in HUMAN:
             self._decision(i, w, at, HUMAN[kind], event)
-        elif kind == "decision.edited":
-            w.edited += 1
-        elif kind == "undo.requested":
+        elif kind == "execution.executed" and is_undo(pid):  # requested undos do not count until they run
             w.undone += 1
         elif kind == "escalation.reminded":
             self.escalated[i].add(pid)
@@ -138,11 +142,33 @@ def _promotions(worker: WorkerConfig, evidence: dict[str, list[tuple[bool, dict[
     return found
 
 
+def _longest_wait(worker: WorkerConfig) -> timedelta:
+    """Wall time a proposal can stay pending: `expire_after_minutes` of working time, stretched by the hours."""
+    wait = timedelta(minutes=worker.escalation.expire_after_minutes)
+    hours = worker.escalation.working_hours
+    if hours is not None:  # e.g. 40 working hours a week: a working minute takes up to 168/40 wall minutes
+        wait *= 168 / (len(hours.days) * (hours.hours[1] - hours.hours[0]))
+    return wait + timedelta(days=1)  # a sweep runs every minute; a day covers a scheduler outage
+
+
+def first_needed(worker: WorkerConfig, end: datetime) -> datetime:
+    """The earliest event time the digest ending at `end` reads."""
+    window = max(2 * WEEK, timedelta(days=worker.error_budget.window_days))
+    return end - window - _longest_wait(worker) - SKEW
+
+
+def _link(rt: Runtime, mission_id: str) -> str | None:
+    try:
+        return mission_link(rt.store.mission(mission_id))
+    except NotFound:  # records expire before the audit does
+        return None
+
+
 def compute(rt: Runtime, worker_name: str, *, end: datetime) -> Digest:
     """The digest of the 7 days before `end` (and the 7 before those for the arrows)."""
     worker = rt.worker(worker_name)
     acc = _Pass(rt, worker, end)
-    for event in rt.audit.events():
+    for event in rt.audit.events(start=rt.audit.start_at(first_needed(worker, end))):
         if event["worker"] == worker_name:
             acc.add(event)
     acc.finish()
@@ -152,11 +178,9 @@ def compute(rt: Runtime, worker_name: str, *, end: datetime) -> Digest:
     return Digest(
         worker=worker.name, display_name=worker.display_name, autonomy=rt.control(worker.name).autonomy,
         start=end - WEEK, end=end, timezone=worker.digest.timezone, current=acc.weeks[0], previous=acc.weeks[1],
-        top_reasons=[ReasonCount(code=c, count=n, example_mission=acc.examples[c])
+        top_reasons=[ReasonCount(code=c, count=n, example_mission=acc.examples[c],
+                                 example_link=_link(rt, acc.examples[c]))
                      for c, n in sorted(acc.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]],
-        tokens=tokens, token_budget=worker.limits.weekly_token_budget,
-        error_budget=ErrorBudgetStatus(rejected=acc.budget[0], decided=acc.budget[1],
-                                       limit=worker.error_budget.max_reject_rate,
-                                       window_days=worker.error_budget.window_days),
+        tokens=tokens, token_budget=worker.limits.weekly_token_budget, error_budget=acc.budget.status(),
         rubber_stamp_approvers=stamps, promotions=_promotions(worker, acc.evidence),
     )

@@ -3,8 +3,11 @@
 Definitions (the digest's footer repeats them in words):
 - decided = human approvals + human rejections (shadow answers and auto-approvals are counted apart);
 - acceptance = approved / decided;
-- override = (rejected + edited + undone) / (decided + auto-approved): every action that reached a
-  decision, human or rule, and how often people overrode the worker;
+- override = (rejected + undone) / (decided + auto-approved): every action that reached a decision,
+  human or rule, and how often people overrode the worker. "Undone" counts undo actions that executed
+  (a requested undo still waiting for an approver is not one). Editing a proposal's arguments before
+  approving it is not a feature, so there is no "edited" term: an approver who wants other arguments
+  rejects with a reason code;
 - escalation rate = proposals that needed a reminder / proposals that waited for a human;
 - time to decision = proposal created (the card appears) to the human decision, nearest-rank p50/p90;
 - SLA breach = a proposal reminded or expired, or decided after `response_target_minutes` of working time;
@@ -39,7 +42,6 @@ class WeekStats(BaseModel):
     approved: int = 0
     rejected: int = 0
     auto_approved: int = 0
-    edited: int = 0
     undone: int = 0
     shadow_approved: int = 0
     shadow_rejected: int = 0
@@ -60,7 +62,7 @@ class WeekStats(BaseModel):
 
     @property
     def override_rate(self) -> float | None:
-        return ratio(self.rejected + self.edited + self.undone, self.decided + self.auto_approved)
+        return ratio(self.rejected + self.undone, self.decided + self.auto_approved)
 
     @property
     def escalation_rate(self) -> float | None:
@@ -83,6 +85,7 @@ class ReasonCount(BaseModel):
     code: str
     count: int
     example_mission: str
+    example_link: str | None = None  # the mission's thread on its platform (bot/links.py), when it has one
 
 
 class ErrorBudgetStatus(BaseModel):

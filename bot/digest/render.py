@@ -7,6 +7,7 @@ blocks, 3000 characters a section; we use a handful of sections, each clipped.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from bot.digest.model import Digest, WeekStats
@@ -36,8 +37,26 @@ def _vs(now: float | None, before: float | None, shown: str, was: str) -> str:
     return f"{shown}{_arrow(now, before)} (was {was})"
 
 
-def sections(d: Digest) -> list[tuple[str, list[str]]]:
-    """(heading, lines) pairs: the digest's content, independent of any platform."""
+# (label, url or None) -> the label as a link in the target format.
+Linker = Callable[[str, str | None], str]
+
+
+def plain_link(label: str, url: str | None) -> str:
+    return f"{label} ({url})" if url else label
+
+
+def mrkdwn_link(label: str, url: str | None) -> str:
+    # Slack reads &, < and > in mrkdwn as escapes, the URL of a <url|label> link included.
+    return f"<{url.replace('&', '&amp;')}|{label}>" if url else label
+
+
+def markdown_link(label: str, url: str | None) -> str:
+    """Adaptive Cards (Teams) render Markdown links in TextBlock text and in FactSet values."""
+    return f"[{label}]({url})" if url else label
+
+
+def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[str]]]:
+    """(heading, lines) pairs: the digest's content, independent of any platform but for `link`."""
     c, p = d.current, d.previous
 
     def count(name: str) -> str:
@@ -53,7 +72,7 @@ def sections(d: Digest) -> list[tuple[str, list[str]]]:
         ("Volume", [f"Missions: {count('missions')}", f"Verdicts: {verdicts}", f"Proposals: {count('proposals')}"]),
         ("Decisions", [
             f"Acceptance: {rate('acceptance_rate')} ({c.approved} approved of {c.decided} decided)",
-            f"Override: {rate('override_rate')} ({c.rejected} rejected, {c.edited} edited, {c.undone} undone)",
+            f"Override: {rate('override_rate')} ({c.rejected} rejected, {c.undone} undone after executing)",
             f"Escalation: {rate('escalation_rate')} ({c.escalated} of {c.waited_for_human} waited past the target)",
             f"Time to decision: p50 {_secs(c.p50_seconds)}{_arrow(c.p50_seconds, p.p50_seconds)}, "
             f"p90 {_secs(c.p90_seconds)}{_arrow(c.p90_seconds, p.p90_seconds)} "
@@ -63,8 +82,9 @@ def sections(d: Digest) -> list[tuple[str, list[str]]]:
         ]),
     ]
     if d.top_reasons:
-        out.append(("Top rejection reasons", [f"{r.code}: {r.count} (e.g. mission {r.example_mission})"
-                                              for r in d.top_reasons]))
+        out.append(("Top rejection reasons", [
+            f"{r.code}: {r.count} (e.g. {link(f'mission {r.example_mission}', r.example_link)})"
+            for r in d.top_reasons]))
     if c.shadow_approved + c.shadow_rejected:
         out.append(("Shadow mode", [f"Agreement: {rate('shadow_agreement')} ({c.shadow_approved} would approve, "
                                     f"{c.shadow_rejected} would reject)"]))
@@ -105,7 +125,7 @@ def blocks(d: Digest) -> list[dict[str, Any]]:
     """Block Kit within Slack's limits: 50 blocks, 3000 characters a section, ~12k characters in all."""
     out: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": _clip(title(d), 150)}}]
     size, note = len(json.dumps(out)), "Arrows compare with the week before."
-    for heading, body in sections(d):
+    for heading, body in sections(d, link=mrkdwn_link):
         block = {"type": "section", "text": {"type": "mrkdwn",
                                              "text": _clip(f"*{heading}*\n" + "\n".join(f"• {b}" for b in body))}}
         size += len(json.dumps(block, ensure_ascii=False)) + 1
@@ -120,7 +140,7 @@ def blocks(d: Digest) -> list[dict[str, Any]]:
 def adaptive_card(d: Digest) -> dict[str, Any]:
     body: list[dict[str, Any]] = [{"type": "TextBlock", "text": title(d), "weight": "Bolder", "size": "Medium",
                                    "wrap": True}]
-    for heading, lines in sections(d):
+    for heading, lines in sections(d, link=markdown_link):
         body.append({"type": "TextBlock", "text": heading, "weight": "Bolder", "separator": True, "wrap": True})
         body.append({"type": "FactSet", "facts": [_fact(line) for line in lines]})
     return {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",

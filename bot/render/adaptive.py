@@ -1,8 +1,9 @@
 """Adaptive Card (1.5) rendering of the platform-neutral `Card`, for Microsoft Teams.
 
 Approve and Reject are `Action.Execute` (Universal Actions): Teams sends an `adaptiveCard/action` invoke
-and shows the card we answer with. `refresh.userIds` lists the approvers, whose clients fetch their own
-view (with buttons); everyone else keeps the posted copy.
+and shows the card we answer with. The posted copy is the status view (no buttons); `refresh.userIds`
+lists the approvers' Teams MRIs, whose clients fetch their own view (with buttons) by themselves. Anyone
+else may still pick "Refresh card" and gets the view the core allows them.
 """
 
 from __future__ import annotations
@@ -60,8 +61,9 @@ def _actions(card: Card) -> list[dict[str, Any]]:
     ]
 
 
-def card_payload(card: Card, *, with_actions: bool = True) -> dict[str, Any]:
-    """The card as Teams gets it. `with_actions=False` is the view for someone who may not decide."""
+def card_payload(card: Card, *, with_actions: bool = True, refresh_users: list[str] | None = None) -> dict[str, Any]:
+    """The card as Teams gets it. `with_actions=False` is the status view (posted copies, non-approvers).
+    `refresh_users`: the approvers' MRIs; unset, the approvers configured as MRIs (`29:…`) are used."""
     facts = [{"title": name, "value": value} for name, value in card.fields]
     facts.append({"title": "tier", "value": card.tier})
     if card.rule:
@@ -91,7 +93,7 @@ def card_payload(card: Card, *, with_actions: bool = True) -> dict[str, Any]:
     if card.open:
         payload["refresh"] = {"action": {"type": "Action.Execute", "verb": REFRESH, "title": "Refresh",
                                          "data": _data(card, REFRESH)},
-                              "userIds": card.approvers[:MAX_REFRESH_USERS]}
+                              "userIds": _refresh_users(card, refresh_users)}
         if with_actions:
             payload["actions"] = _actions(card)
     elif card.undo_tool and card.undo_until:
@@ -103,5 +105,11 @@ def card_payload(card: Card, *, with_actions: bool = True) -> dict[str, Any]:
     return payload
 
 
-def attachment(card: Card, *, with_actions: bool = True) -> dict[str, Any]:
-    return {"contentType": CONTENT_TYPE, "content": card_payload(card, with_actions=with_actions)}
+def _refresh_users(card: Card, given: list[str] | None) -> list[str]:
+    users = given if given is not None else [a for a in card.approvers if a.startswith("29:")]
+    return list(dict.fromkeys(users))[:MAX_REFRESH_USERS]  # Teams: userIds are MRIs, at most 60
+
+
+def attachment(card: Card, *, with_actions: bool = True, refresh_users: list[str] | None = None) -> dict[str, Any]:
+    return {"contentType": CONTENT_TYPE,
+            "content": card_payload(card, with_actions=with_actions, refresh_users=refresh_users)}

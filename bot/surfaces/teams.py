@@ -1,71 +1,35 @@
-"""Microsoft Teams through the Bot Framework: the ONLY module that imports botbuilder.
+"""Microsoft Teams inbound through the Bot Framework: `POST /api/messages` turns into core calls.
 
-Microsoft is retiring the Python Bot Framework SDK for the M365 Agents SDK; everything platform-meaningful
-lives in `teams_actions` / `teams_refs` (plain JSON), so a swap rewrites this file only.
+With `teams_messenger.py` (outbound), the only modules that import botbuilder. Microsoft is retiring the
+Python Bot Framework SDK for the M365 Agents SDK; everything platform-meaningful lives in `teams_actions`,
+`teams_refs` and `teams_users` (plain JSON), so a swap rewrites those two files only.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext, serializer_helper
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity, ActivityTypes, ConversationReference
+from botbuilder.schema import Activity
 from botframework.connector.auth import ChannelValidation, ServiceClientCredentialsFactory
-from msrest.exceptions import HttpOperationError
-from tenacity import (
-    AsyncRetrying,
-    before_sleep_log,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_random_exponential,
-)
 
-from bot.audit import Audit
-from bot.cards import Card
 from bot.models import MessageRef
-from bot.render.adaptive import attachment
 from bot.runtime import Runtime
 from bot.service import MissionService, Submitted
 from bot.settings import Settings
-from bot.store import Store
 from bot.surfaces import teams_actions as acts
+from bot.surfaces.teams_messenger import TeamsMessenger, make_adapter
 from bot.surfaces.teams_refs import ConversationRefs
+from bot.surfaces.teams_users import TeamsUsers, configured_ids
 
 log = logging.getLogger(__name__)
 RAW = "missionbot.raw_activity"  # turn_state key: the request body as Teams sent it
-RETRYABLE = {412, 429, 502, 504}
 ACK_TIMEOUT = 30.0  # seconds for the "queued" reply; the mission runs regardless
-__all__ = ["ChannelValidation", "TeamsEndpoint", "TeamsMessenger", "Reply"]  # ChannelValidation: metadata URL hook
-
-
-class _Config:
-    """The attribute names ConfigurationBotFrameworkAuthentication reads, from our Settings."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.APP_ID = settings.microsoft_app_id
-        self.APP_PASSWORD = settings.microsoft_app_password.get_secret_value() if settings.microsoft_app_password else None
-        self.APP_TENANTID = settings.microsoft_app_tenant_id
-        self.APP_TYPE = "SingleTenant" if settings.microsoft_app_tenant_id else "MultiTenant"
-
-
-def make_adapter(settings: Settings, *, credentials: ServiceClientCredentialsFactory | None = None,
-                 raise_errors: bool = False) -> CloudAdapter:
-    auth = ConfigurationBotFrameworkAuthentication(_Config(settings), credentials_factory=credentials)
-    adapter = CloudAdapter(auth)
-    if raise_errors:  # proactive sends: the caller retries or reports; the SDK would swallow the error
-        return adapter
-
-    async def on_error(context: TurnContext, error: Exception) -> None:
-        log.exception("Teams turn failed: %s", type(error).__name__, exc_info=error)
-
-    adapter.on_turn_error = on_error
-    return adapter
+# ChannelValidation: the tests' metadata URL hook; TeamsMessenger: where platforms.py finds it
+__all__ = ["ChannelValidation", "TeamsEndpoint", "TeamsMessenger", "Reply"]
 
 
 class TeamsBot(ActivityHandler):
@@ -73,22 +37,25 @@ class TeamsBot(ActivityHandler):
 
     def __init__(self, rt: Runtime) -> None:
         self.rt, self.service, self.refs = rt, MissionService(rt), ConversationRefs(store=rt.store)
+        self.users = TeamsUsers(store=rt.store)
 
     def _remember(self, context: TurnContext, raw: dict[str, Any]) -> None:
         reference = serializer_helper(TurnContext.get_conversation_reference(context.activity))
         self.refs.save(reference, is_channel=acts.is_channel(raw))
+        self.users.remember(raw)  # their MRI (card refresh) and what a 1:1 with them needs (re-routes)
 
     async def on_message_activity(self, context: TurnContext) -> None:
         raw = context.turn_state[RAW]
         self._remember(context, raw)
-        action = acts.card_action(raw)
+        known = configured_ids(self.rt)
+        action = acts.card_action(raw, known)
         if action is not None:  # legacy Action.Submit: a message with the card's `value` and `replyToId`
             body = await asyncio.to_thread(acts.answer, self.service, action)
             await context.send_activity(acts.answer_text(body))
             return
         if not (raw.get("text") or "").strip():
             return
-        request = acts.request_of(raw)
+        request = acts.request_of(raw, known)
         mission_id = await asyncio.to_thread(acts.mission_of_reply, self.service, raw)
         if mission_id is not None:  # a reply in a mission's reply chain: the requester adds context
             await context.send_activity(await asyncio.to_thread(acts.add_context, self.service, mission_id, raw))
@@ -112,7 +79,8 @@ class TeamsBot(ActivityHandler):
         raw = context.turn_state[RAW]
         if raw.get("name") != "adaptiveCard/action":
             return await super().on_invoke_activity(context)
-        action = acts.card_action(raw)  # reads value.trigger from the raw body: botbuilder's model drops it
+        self.users.remember(raw)
+        action = acts.card_action(raw, configured_ids(self.rt))  # reads value.trigger from the raw body: botbuilder's model drops it
         if action is None:
             body = {"statusCode": 400, "type": acts.ERROR_TYPE,
                     "value": {"code": "BadRequest", "message": "not a missionbot card action"}}
@@ -162,97 +130,3 @@ class TeamsEndpoint:
             return Reply(201)
         body = invoke.body if isinstance(invoke.body, dict) or invoke.body is None else serializer_helper(invoke.body)
         return Reply(int(invoke.status), body)
-
-
-def _retryable(err: BaseException) -> bool:
-    return isinstance(err, HttpOperationError) and getattr(err.response, "status_code", None) in RETRYABLE
-
-
-def _status(err: BaseException) -> int | None:
-    return getattr(getattr(err, "response", None), "status_code", None)
-
-
-class TeamsMessenger:
-    """The Messenger for RQ jobs: proactive posts and in-place updates through `continue_conversation`."""
-
-    platform = acts.PLATFORM
-
-    def __init__(self, *, store: Store, settings: Settings, audit: Audit | None = None, attempts: int = 4,
-                 backoff_seconds: float = 0.5, max_backoff_seconds: float = 8.0,
-                 credentials: ServiceClientCredentialsFactory | None = None) -> None:
-        self.refs, self.audit, self.settings = ConversationRefs(store=store), audit, settings
-        self.credentials = credentials
-        self.retry = dict(stop=stop_after_attempt(attempts), reraise=True, retry=retry_if_exception(_retryable),
-                          wait=wait_random_exponential(multiplier=backoff_seconds, max=max_backoff_seconds),
-                          before_sleep=before_sleep_log(log, logging.WARNING))  # bounded, jittered
-
-    def _run(self, work: Callable[[], Awaitable[Any]]) -> Any:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(work())
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:  # called from async code: own loop, own thread
-            return pool.submit(asyncio.run, work()).result()
-
-    async def _send(self, conversation: str, thread: str | None,
-                    act: Callable[[TurnContext], Awaitable[Any]]) -> Any:
-        reference = ConversationReference().deserialize(self.refs.load(conversation, thread))
-        adapter = make_adapter(self.settings, credentials=self.credentials, raise_errors=True)  # per call: aiohttp binds to a loop
-        result: list[Any] = []
-
-        async def logic(context: TurnContext) -> None:
-            result.append(await act(context))
-
-        async for attempt in AsyncRetrying(**self.retry):
-            with attempt:
-                result.clear()
-                await adapter.continue_conversation(reference, logic, self.settings.microsoft_app_id)
-        return result[-1] if result else None
-
-    def _gone(self, conversation: str, err: HttpOperationError) -> None:
-        if self.refs.first_failure(conversation):
-            log.error("Teams answered 403 for conversation %s: the bot is not in its roster (removed from the "
-                      "team or chat?). Messages there are dropped until it is added back.", conversation)
-            if self.audit is not None:
-                self.audit.record("teams.undeliverable", actor="system", conversation=conversation, status=403,
-                                  error=str(err)[:200])
-
-    def _message(self, text: str, card: Card | None, **extra: Any) -> Activity:
-        if card is None:
-            return Activity(type=ActivityTypes.message, text=text, **extra)
-        return Activity(type=ActivityTypes.message, summary=text, attachments=[attachment(card)], **extra)
-
-    def post(self, *, conversation: str, thread: str | None, text: str, card: Card | None = None) -> MessageRef:
-        async def send(context: TurnContext) -> Any:
-            # The continuation event has a made-up id the SDK would reply to; a proactive post replies to
-            # nothing (SendToConversation; the reply chain, if any, is in the conversation id).
-            context.activity.id = None
-            return await context.send_activity(self._message(text, card))
-
-        try:
-            sent = self._run(lambda: self._send(conversation, thread, send))
-        except HttpOperationError as err:
-            if _status(err) != 403:
-                raise
-            self._gone(conversation, err)
-            return MessageRef(platform=self.platform, conversation=conversation, ts="", thread=thread)
-        return MessageRef(platform=self.platform, conversation=conversation, ts=sent.id if sent else "", thread=thread)
-
-    def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
-        if not ref.ts:  # never delivered (403 at post time): nothing to update
-            return
-
-        async def replace(context: TurnContext) -> Any:
-            return await context.update_activity(self._message(text, card, id=ref.ts))
-
-        try:
-            self._run(lambda: self._send(ref.conversation, ref.thread, replace))
-        except HttpOperationError as err:
-            if _status(err) != 403:
-                raise
-            self._gone(ref.conversation, err)
-
-    def ephemeral(self, *, conversation: str, user: str, text: str) -> None:
-        # Teams has no ephemeral messages in channels; a proactive 1:1 needs the user's chat, which we
-        # keep only once they have written to the bot. Fall back to a mention-free post in the conversation.
-        self.post(conversation=conversation, thread=None, text=text)

@@ -14,19 +14,20 @@ from typing import Any
 from bot.cards import card_for
 from bot.errors import AlreadyDecided, BadRequest, Halted, NotAuthorized, NotFound
 from bot.models import Request
-from bot.render.adaptive import APPROVE, CONTENT_TYPE, REFRESH, REJECT, UNDO, card_payload
+from bot.render.adaptive import APPROVE, CONTENT_TYPE, MAX_REFRESH_USERS, REFRESH, REJECT, UNDO, card_payload
 from bot.service import MissionService
 from bot.surfaces.teams_refs import split_conversation
+from bot.surfaces.teams_users import TeamsUsers, configured_ids, identity
 
 PLATFORM = "teams"
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 ERROR_TYPE = "application/vnd.microsoft.error"
 
 
-def actor_of(raw: dict[str, Any]) -> str:
-    """The person behind an activity: their Entra object id when Teams sends it, else the channel id."""
-    sender = raw.get("from") or {}
-    return sender.get("aadObjectId") or sender.get("id") or ""
+def actor_of(raw: dict[str, Any], known: set[str] | frozenset[str] = frozenset()) -> str:
+    """The person behind an activity: the one of their ids (Entra object id, `from.id`) that the config
+    names in `known`, else the Entra object id when Teams sends it, else `from.id`."""
+    return identity(raw, set(known))
 
 
 def tenant_of(raw: dict[str, Any]) -> str | None:
@@ -39,10 +40,11 @@ def is_channel(raw: dict[str, Any]) -> bool:
     return conversation.get("conversationType") == "channel" or bool((raw.get("channelData") or {}).get("channel"))
 
 
-def request_of(raw: dict[str, Any]) -> Request:
+def request_of(raw: dict[str, Any], known: set[str] | frozenset[str] = frozenset()) -> Request:
     """A channel mention or a personal-chat message, as the core's Request (the reply chain is the thread)."""
     base, chain = split_conversation((raw.get("conversation") or {}).get("id", ""))
-    return Request(platform=PLATFORM, conversation=base, thread=chain or raw.get("id"), requester=actor_of(raw),
+    return Request(platform=PLATFORM, conversation=base, thread=chain or raw.get("id"),
+                   requester=actor_of(raw, known),
                    text=raw.get("text") or "")
 
 
@@ -60,7 +62,7 @@ def add_context(service: MissionService, mission_id: str, raw: dict[str, Any]) -
     In a channel the bot only hears messages that mention it, so a refusal is worth saying."""
     text = strip_mentions(raw.get("text") or "")
     try:
-        service.add_context(mission_id, user=actor_of(raw), text=text)
+        service.add_context(mission_id, user=actor_of(raw, configured_ids(service.rt)), text=text)
     except (NotAuthorized, BadRequest, NotFound) as err:
         return str(err)
     return f"📝 Added to {mission_id} as context."
@@ -80,7 +82,7 @@ class CardAction:
     comment: str | None = None
 
 
-def card_action(raw: dict[str, Any]) -> CardAction | None:
+def card_action(raw: dict[str, Any], known: set[str] | frozenset[str] = frozenset()) -> CardAction | None:
     """From an `adaptiveCard/action` invoke, or a message carrying a submitted card's `value`."""
     value = raw.get("value")
     if not isinstance(value, dict):
@@ -93,7 +95,7 @@ def card_action(raw: dict[str, Any]) -> CardAction | None:
     if not isinstance(data, dict) or not data.get("proposal_id") or verb not in {APPROVE, REJECT, REFRESH, UNDO}:
         return None
     comment = (data.get("comment") or "").strip() or None
-    return CardAction(verb=verb, proposal_id=str(data["proposal_id"]), actor=actor_of(raw),
+    return CardAction(verb=verb, proposal_id=str(data["proposal_id"]), actor=actor_of(raw, known),
                       automatic=value.get("trigger") == "automatic", reason_code=data.get("reason_code") or None,
                       comment=comment)
 
@@ -106,7 +108,9 @@ def _card(service: MissionService, proposal_id: str, actor: str) -> dict[str, An
     except NotAuthorized:
         may_decide = False
     card = card_for(proposal, service.rt.worker(proposal.worker))
-    return {"statusCode": 200, "type": CONTENT_TYPE, "value": card_payload(card, with_actions=may_decide)}
+    refresh = TeamsUsers(store=service.rt.store).mris(card.approvers, limit=MAX_REFRESH_USERS)
+    return {"statusCode": 200, "type": CONTENT_TYPE,
+            "value": card_payload(card, with_actions=may_decide, refresh_users=refresh)}
 
 
 def _message(text: str) -> dict[str, Any]:

@@ -156,21 +156,30 @@ class SessionPool:
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 
-    def close(self) -> None:
-        """Close every session of this process (atexit); quiet and bounded."""
+    def close_where(self, matches: Callable[[str], bool]) -> None:
+        """Close this process's sessions whose key matches, e.g. before their server is stopped on purpose."""
         with self._lock:
             loop, mine = self._loop, self._pid == os.getpid()
         if loop is None or not mine or not loop.is_running():
             return
 
-        async def close_all() -> None:
-            held = list(self._held.values())
-            self._held.clear()
-            await asyncio.gather(*(h.close() for h in held), *self._closing, return_exceptions=True)
+        async def close_matching() -> None:
+            held = [(k, h) for k, h in self._held.items() if matches(k)]
+            for key, _ in held:
+                del self._held[key]
+            # sessions already being discarded finish closing too, so nothing is left half-open
+            await asyncio.gather(*(h.close() for _, h in held), *self._closing, return_exceptions=True)
 
         with contextlib.suppress(BaseException):
-            asyncio.run_coroutine_threadsafe(close_all(), loop).result(CLOSE_SECONDS + 1)
-        loop.call_soon_threadsafe(loop.stop)
+            asyncio.run_coroutine_threadsafe(close_matching(), loop).result(CLOSE_SECONDS + 1)
+
+    def close(self) -> None:
+        """Close every session of this process (atexit); quiet and bounded."""
+        self.close_where(lambda _: True)
+        with self._lock:
+            loop, mine = self._loop, self._pid == os.getpid()
+        if loop is not None and mine and loop.is_running():
+            loop.call_soon_threadsafe(loop.stop)
 
 
 pool = SessionPool()

@@ -1,5 +1,5 @@
-"""Approve/Reject/Undo clicks on a card and the reject-reason modal. The core decides; the card itself is
-updated by the `sync_cards` job through the Slack messenger (chat.update), never by response_url."""
+"""Approve/Reject/Undo clicks on a card and the reject-reason modal. The core decides, before the ack; the
+card itself is updated by the `sync_cards` job through the Slack messenger (chat.update), never by response_url."""
 
 from __future__ import annotations
 
@@ -34,23 +34,17 @@ def _explain(err: MissionbotError) -> str:
 def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
     tasks = tasks_for(app)
 
-    async def approve(client: AsyncWebClient, body: dict[str, Any]) -> None:
-        user, channel, proposal_id = _where(body)
-        try:
-            await core(service.decide, proposal_id, actor=user, approve=True, platform="slack")
-        except MissionbotError as err:
-            await ephemeral(client, channel=channel, user=user, text=_explain(err))
+    async def after_approve(client: AsyncWebClient, body: dict[str, Any], refused: MissionbotError | None) -> None:
+        user, channel, _ = _where(body)
+        if refused is not None:
+            await ephemeral(client, channel=channel, user=user, text=_explain(refused))
         if channel is None:  # clicked in App Home: show what is left to decide
             await home.publish(client, service=service, rt=rt, user=user)
 
     async def open_modal(client: AsyncWebClient, body: dict[str, Any]) -> None:
         user, channel, proposal_id = _where(body)
         try:
-            proposal = await core(rt.store.proposal, proposal_id)
-            await core(service.authorize_decision, proposal, user)
-            if proposal.status != "pending":
-                raise AlreadyDecided(status=proposal.status, by=proposal.decided_by or "the system",
-                                     at=(proposal.decided_at or rt.clock()).strftime("%Y-%m-%d %H:%M UTC"))
+            proposal = await core(service.check_decidable, proposal_id, actor=user)
         except MissionbotError as err:
             await ephemeral(client, channel=channel, user=user, text=_explain(err))
             return
@@ -58,29 +52,37 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
         # trigger_id lives 3 seconds: nothing slow happens before this call.
         await client.views_open(trigger_id=body["trigger_id"], view=reject_modal(card))
 
-    async def undo(client: AsyncWebClient, body: dict[str, Any]) -> None:
-        user, channel, proposal_id = _where(body)
-        try:
-            proposal = await core(service.request_undo, proposal_id, actor=user)
-        except MissionbotError as err:
-            await ephemeral(client, channel=channel, user=user, text=_explain(err))
-            return
-        await ephemeral(client, channel=channel, user=user,
-                        text=f"↩️ Undo requested: {proposal.tool} is proposed to the approvers ({proposal.id}).")
+    async def after_undo(client: AsyncWebClient, body: dict[str, Any], answer: str) -> None:
+        user, channel, _ = _where(body)
+        await ephemeral(client, channel=channel, user=user, text=answer)
 
+    # Block actions are never retried by Slack: whatever must survive a crash (the decision, the undo
+    # proposal) is recorded before the ack; a failure there answers 500, which Slack shows on the button.
     @app.action(ACTION_UNDO)
     async def on_undo(ack, body: dict[str, Any], client: AsyncWebClient) -> None:  # noqa: ANN001
+        user, _, proposal_id = _where(body)
+        try:
+            proposal = await core(service.request_undo, proposal_id, actor=user)
+            answer = f"↩️ Undo requested: {proposal.tool} is proposed to the approvers ({proposal.id})."
+        except MissionbotError as err:
+            answer = _explain(err)
         await ack()
-        tasks.spawn(undo(client, body), name="slack-undo")
+        tasks.spawn(after_undo(client, body, answer), name="slack-undo")
 
     @app.action(ACTION_APPROVE)
     async def on_approve(ack, body: dict[str, Any], client: AsyncWebClient) -> None:  # noqa: ANN001
+        user, _, proposal_id = _where(body)
+        refused: MissionbotError | None = None
+        try:  # a few ms of Redis; the card itself is updated by the sync_cards job
+            await core(service.decide, proposal_id, actor=user, approve=True, platform="slack")
+        except MissionbotError as err:
+            refused = err
         await ack()
-        tasks.spawn(approve(client, body), name="slack-approve")
+        tasks.spawn(after_approve(client, body, refused), name="slack-approve")
 
     @app.action(ACTION_REJECT)
     async def on_reject(ack, body: dict[str, Any], client: AsyncWebClient) -> None:  # noqa: ANN001
-        await ack()
+        await ack()  # nothing durable yet: the decision comes with the modal's submission
         tasks.spawn(open_modal(client, body), name="slack-reject-modal")
 
     @app.view(REJECT_MODAL)

@@ -18,23 +18,30 @@ from bot.runtime import Runtime
 from bot.service import AUTONOMY_MODES, MissionService
 from handlers.slack.reply import core, ephemeral
 
-HELP = (
-    "*/mission* commands:\n"
-    "• `/mission workers`: the AI workers of this channel\n"
-    "• `/mission status <mission id>`: where a mission stands\n"
-    f"• `/mission autonomy <worker> <{'|'.join(AUTONOMY_MODES)}>`: change a worker's autonomy (its owner)\n"
-    "• `/mission kill <worker>`: pull a worker's kill switch (its owner)\n"
-    "• `/mission resume <worker>`: release the kill switch (its owner)\n"
-    "• `/mission digest <worker> [here]`: the worker's weekly digest, to you or to this channel "
-    "(its owner and approvers)\n"
-    "Mention me with a request to start a mission."
-)
+# Every verb `/mission` understands, in the order help lists them: (usage, what it does). The
+# dispatcher below refuses a verb missing here, so help cannot fall behind the commands.
+VERBS: dict[str, tuple[str, str]] = {
+    "help": ("/mission help", "this list"),
+    "workers": ("/mission workers", "the AI workers of this channel"),
+    "status": ("/mission status <mission id>", "where a mission stands"),
+    "autonomy": (f"/mission autonomy <worker> <{'|'.join(AUTONOMY_MODES)}>", "change a worker's autonomy (its owner)"),
+    "kill": ("/mission kill <worker>", "pull a worker's kill switch (its owner)"),
+    "resume": ("/mission resume <worker>", "release the kill switch (its owner)"),
+    "digest": ("/mission digest <worker> [here]",
+               "the worker's weekly digest, to you or to this channel (its owner and approvers)"),
+}
+HELP = ("*/mission* commands:\n" + "".join(f"• `{usage}`: {what}\n" for usage, what in VERBS.values())
+        + "Mention me (or DM me) with a request to start a mission; decide on proposals with the card "
+          "buttons or in my App Home.")
 
 
 def answer(service: MissionService, *, user: str, channel: str, text: str) -> str:
-    """The reply to one command line; raises MissionbotError for the user to read."""
+    """The reply to one command line (digest aside, which answers with blocks); raises MissionbotError
+    for the user to read."""
     verb, *args = text.split() or ["help"]
     verb = verb.lower()
+    if verb not in VERBS:
+        return f"I don't know `/mission {text.strip()}`.\n{HELP}"
     if verb == "workers" and not args:
         return service.workers_here(channel)
     if verb == "status" and len(args) == 1:
@@ -48,7 +55,9 @@ def answer(service: MissionService, *, user: str, channel: str, text: str) -> st
     if verb == "resume" and len(args) == 1:
         service.resume(args[0], actor=user)
         return f"▶️ {args[0]} is running again."
-    return HELP if verb == "help" else f"I don't know `/mission {text.strip()}`.\n{HELP}"
+    if verb == "help":
+        return HELP
+    return f"Usage: `{VERBS[verb][0]}`: {VERBS[verb][1]}."
 
 
 def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:

@@ -1,12 +1,15 @@
 """Mentions and DMs become missions; the requester's replies in a mission's thread become its context.
 
-Each listener acks first; the core call and the Slack answers run after the ack, in the background.
+Each listener does the durable part first (the mission record, the added context), then acks; the Slack
+answers run after the ack, in the background. A failure in the durable part is a 500 (bolt's error
+handler, bot/slack_app.py, forgets the event_id) so Slack's retry is processed; a crash after the ack
+leaves a queued mission that the recovery sweep starts.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Coroutine
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -20,7 +23,7 @@ from bot.service import MissionService, Submitted
 from handlers.slack.reply import core, ephemeral, plain_text, post
 
 log = logging.getLogger(__name__)
-ACK_TIMEOUT = 30.0  # seconds for the "queued" reply (429 retries included); the mission runs regardless
+After = Coroutine[Any, Any, None]  # what runs after the ack
 
 
 def _from_a_person(event: dict[str, Any]) -> bool:
@@ -31,55 +34,64 @@ def _from_a_person(event: dict[str, Any]) -> bool:
 def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
     tasks = tasks_for(app)
 
-    async def request(client: AsyncWebClient, event: dict[str, Any], bot_user_id: str | None) -> None:
+    async def request(client: AsyncWebClient, event: dict[str, Any], bot_user_id: str | None) -> After | None:
+        """Before the ack: the mission record (or the help/refusal answer); nothing is enqueued yet."""
         channel, user = event["channel"], event["user"]
         thread = event.get("thread_ts") or event["ts"]
         text = plain_text(event.get("text") or "", bot_user_id=bot_user_id)
         if event.get("thread_ts") and await core(rt.store.mission_for_thread, "slack", channel, thread):
-            await follow_up(client, event, text)  # a mention inside a mission's thread adds to it
-            return
-        loop = asyncio.get_running_loop()
+            return await follow_up(client, event, text)  # a mention inside a mission's thread adds to it
+        submitted = await core(service.create, Request(platform="slack", conversation=channel, thread=thread,
+                                                       requester=user, text=text))
+        return answer(client, submitted, channel=channel, thread=thread)
 
-        def post_ack(submitted: Submitted) -> MessageRef | None:
-            # Runs in the core's thread: the mission is enqueued only once this reply exists, so the
-            # status message is there before any worker can update it.
-            ts = asyncio.run_coroutine_threadsafe(
-                post(client, channel=channel, thread=thread, text=submitted.text), loop).result(ACK_TIMEOUT)
-            return MessageRef(platform="slack", conversation=channel, ts=ts, thread=thread) if ts else None
+    async def answer(client: AsyncWebClient, submitted: Submitted, *, channel: str, thread: str) -> None:
+        """After the ack: the "queued" reply becomes the status message, THEN the mission starts, so no
+        worker runs ahead of it. A failed reply still starts the mission, without a status message."""
+        mission = submitted.mission
+        try:
+            ts = await post(client, channel=channel, thread=thread, text=submitted.text)
+            if mission is not None and ts:
+                await core(service.attach_status, mission.id,
+                           MessageRef(platform="slack", conversation=channel, ts=ts, thread=thread))
+        finally:
+            if mission is not None:
+                await core(service.start, mission.id)
 
-        await core(service.submit, Request(platform="slack", conversation=channel, thread=thread, requester=user,
-                                           text=text), post_ack=post_ack)
-
-    async def follow_up(client: AsyncWebClient, event: dict[str, Any], text: str) -> None:
+    async def follow_up(client: AsyncWebClient, event: dict[str, Any], text: str) -> After | None:
         channel, user = event["channel"], event["user"]
         mission_id = await core(rt.store.mission_for_thread, "slack", channel, event["thread_ts"])
         if mission_id is None:
-            return
+            return None
         try:
             await core(service.add_context, mission_id, user=user, text=text)
         except NotAuthorized:
-            return  # colleagues talking in the thread are not addressing the bot
+            return None  # colleagues talking in the thread are not addressing the bot
         except MissionbotError as err:
-            await ephemeral(client, channel=channel, user=user, text=str(err))
-            return
-        await ephemeral(client, channel=channel, user=user, text=f"📝 Added to {mission_id} as context.")
+            return ephemeral(client, channel=channel, user=user, text=str(err))
+        return ephemeral(client, channel=channel, user=user, text=f"📝 Added to {mission_id} as context.")
+
+    def then(after: After | None, name: str) -> None:
+        if after is not None:
+            tasks.spawn(after, name=name)
 
     @app.event("app_mention")
     async def on_mention(ack, event: dict[str, Any], client: AsyncWebClient, context) -> None:  # noqa: ANN001
+        after = await request(client, event, context.bot_user_id) if _from_a_person(event) else None
         await ack()
-        if _from_a_person(event):
-            tasks.spawn(request(client, event, context.bot_user_id), name="slack-mention")
+        then(after, "slack-mention")
 
     @app.event("message")
     async def on_message(ack, event: dict[str, Any], client: AsyncWebClient, context) -> None:  # noqa: ANN001
-        await ack()
+        bot, after = context.bot_user_id, None
+        text = event.get("text") or ""
+        # A thread reply that mentions the bot is handled by the app_mention delivery of the same message.
+        reply = bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts")
         if not _from_a_person(event):
-            return
-        bot = context.bot_user_id
-        if event.get("channel_type") == "im":
-            tasks.spawn(request(client, event, bot), name="slack-dm")
-        elif event.get("thread_ts") and event["thread_ts"] != event["ts"]:
-            if bot and f"<@{bot}>" in (event.get("text") or ""):
-                return  # the app_mention delivery of this same message handles it
-            text = plain_text(event.get("text") or "", bot_user_id=bot)
-            tasks.spawn(follow_up(client, event, text), name="slack-thread-reply")
+            pass
+        elif event.get("channel_type") == "im":
+            after = await request(client, event, bot)
+        elif reply and not (bot and f"<@{bot}>" in text):
+            after = await follow_up(client, event, plain_text(text, bot_user_id=bot))
+        await ack()
+        then(after, "slack-message")

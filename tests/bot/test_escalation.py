@@ -21,8 +21,16 @@ from tests.support.redis_server import drain
 def clock(settings, redis):
     clk = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))  # a Monday
     clk.rt = clocked_runtime(settings, redis, clk)
+    around_the_clock(clk.rt)
     yield clk
     runtime.install(None)
+
+
+def around_the_clock(rt, worker: str = "support-triage") -> None:
+    """These ladders count wall minutes: drop the shipped config's working hours (tested on their own below)."""
+    config = rt.workers[worker]
+    rt.workers[worker] = config.model_copy(
+        update={"escalation": config.escalation.model_copy(update={"working_hours": None})})
 
 
 def park(rt, run_jobs_fn) -> str:
@@ -135,3 +143,91 @@ def test_working_hours_pause_the_clock(clock):
     clock.now = datetime(2026, 11, 30, 8, 16, tzinfo=UTC)  # 09:16: 31 minutes
     assert [s.step for s in esc.sweep()] == ["reminded"]
     assert rt.store.proposal(pid).status == "pending"
+
+
+class Flaky:
+    """The console messenger, but the first call of `op` that `when` picks raises, like a platform outage."""
+
+    def __init__(self, inner, *, op: str, when=lambda *a, **kw: True) -> None:  # noqa: ANN001
+        self.inner, self.op, self.when, self.failures = inner, op, when, 0
+        self.platform = inner.platform
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        call = getattr(self.inner, name)
+        if name != self.op:
+            return call
+
+        def flaky(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            if not self.failures and self.when(*args, **kwargs):
+                self.failures += 1
+                raise ConnectionError("platform unavailable")
+            return call(*args, **kwargs)
+
+        return flaky
+
+
+def test_a_failed_reminder_is_sent_by_the_next_sweep_and_other_proposals_go_on(clock):
+    rt = clock.rt
+    pids = [park(rt, lambda: drain(rt)) for _ in range(2)]
+    flaky = Flaky(rt.messengers.get("console"), op="post", when=lambda **kw: kw.get("thread") is not None)
+    rt.messengers.add(flaky)
+    esc = Escalator(rt)
+    clock.advance(minutes=31)
+    first = esc.sweep()  # one reply fails: that proposal waits for the next sweep, the other is reminded
+    assert flaky.failures == 1 and [s.step for s in first] == ["reminded"]
+    [failed] = [p for p in pids if p != first[0].proposal]
+    assert rt.store.proposal(failed).escalation_done == 0 and kinds(rt, failed) == []
+    second = esc.sweep()
+    assert [(s.proposal, s.step) for s in second] == [(failed, "reminded")]
+    assert esc.sweep() == []
+    for pid in pids:
+        p = rt.store.proposal(pid)
+        assert (p.escalation_level, p.escalation_done) == (1, 1) and kinds(rt, pid) == ["escalation.reminded"]
+        replies = [m for m in outbox(rt) if m["op"] == "post" and m.get("thread") == p.cards[0].ts]
+        assert len(replies) == 1  # once each, the failed one included
+
+
+def test_a_failed_reroute_is_retried(clock):
+    rt = clock.rt
+    pid = park(rt, lambda: drain(rt))
+    esc = Escalator(rt)
+    clock.advance(minutes=31)
+    esc.sweep()
+    flaky = Flaky(rt.messengers.get("console"), op="post", when=lambda **kw: kw.get("conversation") == "U0LEAD")
+    rt.messengers.add(flaky)
+    clock.advance(minutes=30)
+    assert esc.sweep() == [] and flaky.failures == 1
+    assert [c.conversation for c in rt.store.proposal(pid).cards] == ["C0APPROVALS"]
+    assert [s.step for s in esc.sweep()] == ["rerouted"]
+    assert esc.sweep() == []
+    assert [c.conversation for c in rt.store.proposal(pid).cards] == ["C0APPROVALS", "U0LEAD"]
+
+
+def test_expiry_closes_the_mission_even_when_the_card_update_fails(clock):
+    rt = clock.rt
+    pid = park(rt, lambda: drain(rt))
+    flaky = Flaky(rt.messengers.get("console"), op="update", when=lambda *a, **kw: kw.get("card") is not None)
+    rt.messengers.add(flaky)
+    clock.advance(minutes=1441)
+    assert [s.step for s in Escalator(rt).sweep()] == ["expired"]
+    drain(rt)  # the card job fails once and RQ retries it
+    p = rt.store.proposal(pid)
+    assert flaky.failures == 1 and p.status == "expired"
+    assert rt.store.mission(p.mission_id).status == "done"
+    last = {m["ref"]: m["card"]["status_line"] for m in outbox(rt) if m["op"] == "update" and m.get("card")}
+    assert last[p.cards[0].ts] == "Expired, no decision"
+
+
+def test_a_failed_reminder_card_update_is_retried(clock):
+    rt = clock.rt
+    pid = park(rt, lambda: drain(rt))
+    flaky = Flaky(rt.messengers.get("console"), op="update", when=lambda *a, **kw: kw.get("card") is not None)
+    rt.messengers.add(flaky)
+    esc = Escalator(rt)
+    clock.advance(minutes=31)
+    assert esc.sweep() == [] and flaky.failures == 1
+    assert [s.step for s in esc.sweep()] == ["reminded"]
+    card_ts = rt.store.proposal(pid).cards[0].ts
+    assert any(m["op"] == "update" and m.get("ref") == card_ts and "Reminder" in m["card"]["escalation_note"]
+               for m in outbox(rt))
+    assert len([m for m in outbox(rt) if m["op"] == "post" and m.get("thread") == card_ts]) == 1

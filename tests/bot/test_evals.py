@@ -76,3 +76,13 @@ def test_bad_dataset_exits_two(tmp_path, redis_url):
     path = tmp_path / "bad.jsonl"
     path.write_text('{"id": "x"}\n')
     assert main(["eval", "support-triage", "--dataset", str(path), "--redis-url", redis_url]) == 2
+
+
+def test_the_report_goes_to_reports_by_default(tmp_path, redis_url, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # reports/ does not exist yet
+    dataset = write(tmp_path, GOOD[:1])
+    assert main(["eval", "support-triage", "--dataset", dataset, "--redis-url", redis_url,
+                 "--config-dir", str(ROOT / "worker_configs")]) == 0
+    report = json.loads((tmp_path / "reports" / "eval-support-triage.json").read_text())
+    assert (report["worker"], report["cases"], report["ok"]) == ("support-triage", 1, True)
+    assert "report: reports/eval-support-triage.json" in capsys.readouterr().out

@@ -15,6 +15,7 @@ from bot.render.adaptive import card_payload
 from bot.render.blockkit import card_blocks
 from bot.service import MissionService
 from bot.surfaces.console import ConsoleMessenger
+from tests.bot.test_escalation import around_the_clock
 from tests.support.clock import Clock, clocked_runtime
 from tests.support.redis_server import drain
 
@@ -109,6 +110,7 @@ def test_another_reason_code_still_closes_and_codes_are_configurable(rt, run_job
 def clock(settings, redis):
     clk = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))  # a Monday
     clk.rt = clocked_runtime(settings, redis, clk)
+    around_the_clock(clk.rt)  # expiry below counts wall minutes, not the shipped config's working hours
     yield clk
     runtime.install(None)
 

@@ -156,3 +156,14 @@ async def test_without_an_app_id_teams_is_refused_unless_explicitly_anonymous(rt
     assert "MICROSOFT_APP_ID is not set" in caplog.text
     status, _ = await post(teams_app(rt, allow_anonymous=True), mention(teams_connector, "ESC-1042"))
     assert status == 201 and "WITHOUT AUTHENTICATION" in caplog.text
+
+
+def test_serving_teams_with_an_app_id_but_no_tenant_allowlist_warns(rt, teams_connector, caplog):
+    from bot.server import create_app
+
+    caplog.set_level("WARNING", logger="handlers.teams")
+    create_app(teams_runtime(rt, teams_connector, app_id=APP_ID), slack=None)  # what `missionbot serve` builds
+    assert "MICROSOFT_ALLOWED_TENANTS is not set" in caplog.text and "ANY Microsoft 365 tenant" in caplog.text
+    caplog.clear()
+    create_app(teams_runtime(rt, teams_connector, app_id=APP_ID, tenants=TENANT), slack=None)
+    assert "MICROSOFT_ALLOWED_TENANTS" not in caplog.text

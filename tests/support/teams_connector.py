@@ -56,7 +56,7 @@ class LocalConnector:
             self._fail += [(status, headers or {})] * times
 
     def posts(self) -> list[Call]:
-        return [c for c in self.calls if c.method == "POST"]
+        return [c for c in self.calls if c.method == "POST" and c.path != "/v3/conversations"]
 
     def updates(self) -> list[Call]:
         return [c for c in self.calls if c.method == "PUT"]
@@ -82,11 +82,27 @@ class LocalConnector:
             return web.json_response({"id": path.rsplit("/", 1)[-1]})
         return web.json_response({"id": f"act-{next(self._ids)}"})
 
+    async def _create(self, request: web.Request) -> web.Response:
+        """POST /v3/conversations (create_conversation): a 1:1 chat's id is stable per member, as in Teams."""
+        body = await request.json()
+        with self._lock:
+            self.calls.append(Call(request.method, request.path, body, request.headers.get("Authorization")))
+            failure = self._fail.pop(0) if self._fail else None
+        if failure:
+            return web.json_response({"error": {"code": "Failure", "message": f"HTTP {failure[0]}"}},
+                                     status=failure[0], headers=failure[1])
+        member = (body.get("members") or [{}])[0].get("id", "")
+        return web.json_response({"id": f"a:dm-{member}", "serviceUrl": self.url})
+
+    def created(self) -> list[Call]:
+        return [c for c in self.calls if c.method == "POST" and c.path == "/v3/conversations"]
+
     def _serve(self) -> None:
         self.loop = asyncio.new_event_loop()
         app = web.Application()
         app.router.add_get("/openid", self._openid)
         app.router.add_get("/keys", self._keys)
+        app.router.add_post("/v3/conversations", self._create)
         app.router.add_route("*", "/v3/conversations/{tail:.*}", self._conversations)
         self._runner = web.AppRunner(app)
         self.loop.run_until_complete(self._runner.setup())

@@ -58,8 +58,19 @@ def submit(connector: LocalConnector, verb: str, proposal_id: str, *, user: str 
     return raw
 
 
+def personal(connector: LocalConnector, text: str, *, user: str = "29:megan", aad: str | None = "aad-megan",
+             chat: str | None = None) -> dict[str, Any]:
+    """A message in the user's 1:1 chat with the bot (text "" only introduces the user to the bot)."""
+    raw = fixture("teams_message_personal.json")
+    sender = {"id": user, "name": user, **({"aadObjectId": aad} if aad else {})}
+    raw.update(serviceUrl=connector.url, text=text, attachments=[], **{"from": sender})
+    if chat:
+        raw["conversation"]["id"] = chat
+    return raw
+
+
 def teams_runtime(rt: Runtime, connector: LocalConnector, *, app_id: str | None = None, tenants: str | None = None,
-                  extra: tuple[object, ...] = (), **escalation: Any) -> Runtime:
+                  extra: tuple[object, ...] = (), clock: Any = None, **escalation: Any) -> Runtime:
     """`rt` with Teams settings, a TeamsMessenger pointed at the local connector, and OWNER as an approver."""
     settings = Settings(**{**rt.settings.model_dump(), "microsoft_app_id": app_id,
                            "microsoft_allowed_tenants": tenants})
@@ -70,7 +81,8 @@ def teams_runtime(rt: Runtime, connector: LocalConnector, *, app_id: str | None 
     teams = TeamsMessenger(store=rt.store, settings=settings, audit=rt.audit, backoff_seconds=0.01,
                            max_backoff_seconds=0.05, credentials=LocalCredentials(app_id, "unused") if app_id else None)
     messengers = Messengers(ConsoleMessenger(redis=rt.redis, prefix=settings.key_prefix), teams, *extra)
-    instance = runtime.create_runtime(settings=settings, redis=rt.redis, workers=workers, messengers=messengers)
+    instance = runtime.create_runtime(settings=settings, redis=rt.redis, workers=workers, messengers=messengers,
+                                      clock=clock or rt.clock)
     runtime.install(instance)  # jobs drained by run_jobs use this one
     return instance
 

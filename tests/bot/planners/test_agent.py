@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 from langchain_core.messages import ToolMessage
+from rq import SimpleWorker
 
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.models import Request
@@ -62,18 +66,46 @@ def test_read_propose_park_approve_resume_verdict(rt, run_jobs, script):
     assert done.tokens == 450 and "tokens used: 450" in done.verdict
 
 
+class Killed(BaseException):
+    """The worker process dying mid-run (not an Exception: nothing on the way may swallow it)."""
+
+
 def test_a_resumed_agent_never_repeats_an_executed_side_effect(rt, run_jobs, script):
-    script(triage_script())
+    from bot.runner import MissionRunner
+
+    def killed_once(messages):
+        if not killed:
+            killed.append(messages)
+            raise Killed
+        return turn("Credited 40 under Entitlements 2.1 Gold.")
+
+    killed: list = []
+    model = script([*triage_script()[:3], killed_once, killed_once])
     mission = ask(rt, "ESC-1042")
     run_jobs()
     pid = rt.store.mission(mission.id).proposals[0]
     MissionService(rt).decide(pid, actor="U0OWNER1", approve=True, platform="console")
-    run_jobs()
-    # A duplicate resume (a retried job, a stale enqueue) finds the mission closed and the credit issued once.
-    from bot.runner import MissionRunner
+    # Execute the approved credit, but not yet the resume it enqueued: the mission is still open.
+    SimpleWorker([rt.actions_queue], connection=rt.redis).work(burst=True)
+    assert rt.store.proposal(pid).status == "executed" and len(credits(rt)) == 1
+    assert rt.store.mission(mission.id).is_open and len(rt.missions_queue) == 1
 
-    assert MissionRunner(rt).run(mission.id) == "done"
-    assert len(credits(rt)) == 1 and rt.store.mission(mission.id).proposals == [pid]
+    # A resume dies after the execution's outcome was fed back, while the model is thinking.
+    with pytest.raises(Killed):
+        MissionRunner(rt).run(mission.id)
+    told = [m for m in killed[0] if isinstance(m, ToolMessage) and m.tool_call_id == "c4"]
+    assert told and told[0].content.startswith("APPROVED by U0OWNER1 and EXECUTED")
+    assert rt.store.mission(mission.id).is_open
+
+    # Then the retry, a stale resume and the queued job all run the same open mission, two of them at once.
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: MissionRunner(rt).run(mission.id), range(2)))
+    run_jobs()
+    done = rt.store.mission(mission.id)
+    assert done.status == "done" and set(results) <= {"done"}
+    assert [c["amount"] for c in credits(rt)] == [40.0] and done.proposals == [pid]
+    assert model.i == 5  # the final answer was asked for once after the crash, then reused
+    assert rt.store.proposal(pid).status == "executed"
 
 
 def test_rejection_reaches_the_model_with_its_reason(rt, run_jobs, script):

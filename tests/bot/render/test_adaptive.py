@@ -46,8 +46,17 @@ def test_an_open_card_has_execute_actions_a_reject_form_and_a_refresh_for_approv
     submit = reject["card"]["actions"][0]
     assert (submit["type"], submit["verb"]) == ("Action.Execute", REJECT)
     assert payload["refresh"]["action"]["verb"] == REFRESH
-    assert payload["refresh"]["userIds"] == ["U0OWNER1", "U0OWNER2", "U0LEAD"]
+    # Teams wants MRIs there: the shipped approvers are Slack ids, so none is listed unless resolved.
+    assert payload["refresh"]["userIds"] == []
     assert any("Duplicate charge" in b.get("text", "") for b in payload["body"])
+
+
+def test_refresh_user_ids_are_teams_mris_at_most_sixty():
+    mris = [f"29:user-{i}" for i in range(70)]
+    payload = valid(card_payload(card(), refresh_users=mris))
+    assert payload["refresh"]["userIds"] == mris[:60]
+    configured = card().model_copy(update={"approvers": ["aad-1", "29:mri-2", "U0SLACK", "29:mri-2"]})
+    assert card_payload(configured)["refresh"]["userIds"] == ["29:mri-2"]  # given as an MRI in config
 
 
 def test_the_view_for_someone_who_may_not_decide_has_no_buttons():

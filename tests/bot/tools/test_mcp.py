@@ -119,3 +119,17 @@ def test_runtimes_that_differ_by_prefix_share_a_server_but_never_state(rt, redis
     finally:
         for key in rt.redis.scan_iter(f"{other_prefix}:*"):
             rt.redis.delete(key)
+
+
+def test_a_server_tool_that_raises_becomes_an_observation_and_a_clear_verdict(rt, run_jobs):
+    failing = StdioIntegration(transport="stdio", command="python", args=["-m", "tests.support.failing_mcp"],
+                               timeout_seconds=20)
+    mcp_worker(rt, failing)
+    mission = ask(rt, "ESC-1042 checkout down")
+    run_jobs()
+    done = rt.store.mission(mission.id)
+    assert done.status == "failed" and done.proposals == []
+    assert "Could not finish" in done.verdict
+    assert "helpdesk database unavailable while reading ticket 1042" in done.verdict
+    warned = [o.text for o in rt.store.observations(mission.id) if o.text.startswith("⚠️")]
+    assert warned and "helpdesk.get_ticket" in warned[0] and "database unavailable" in warned[0]

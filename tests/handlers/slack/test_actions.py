@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.errors import BadRequest
 from bot.render.blockkit import ACTION_APPROVE, ACTION_REJECT, REJECT_MODAL
+from bot.service import MissionService
 from tests.handlers.slack.test_loop import credits
 
 
@@ -77,3 +79,21 @@ async def test_reject_by_a_non_approver_opens_no_modal(slack, run_jobs):
     await slack.send_interaction(slack.click(ACTION_REJECT, pid, user="U0RANDOM", card_ts=card_ts))
     await slack.settle()
     assert slack.api.calls_to("views.open") == [] and "can decide" in slack.ephemerals("U0RANDOM")[0]
+
+
+async def test_whether_a_reject_click_may_open_the_modal_is_the_cores_rule(slack, run_jobs, monkeypatch):
+    pid, card_ts = await parked(slack, run_jobs)
+    await slack.send_interaction(slack.click(ACTION_APPROVE, pid, user="U0OWNER1", card_ts=card_ts))
+    await slack.send_interaction(slack.click(ACTION_REJECT, pid, user="U0OWNER2", card_ts=card_ts))
+    await slack.settle()
+    assert slack.api.calls_to("views.open") == [] and "Already approved by <@U0OWNER1>" in slack.ephemerals("U0OWNER2")[0]
+
+    pid, card_ts = await parked(slack, run_jobs)  # pending, clicked by an approver: the core alone may refuse
+
+    def refuse(self, proposal_id, *, actor):  # noqa: ANN001, ANN202
+        raise BadRequest(f"core says no to {actor} on {proposal_id}")
+
+    monkeypatch.setattr(MissionService, "check_decidable", refuse)
+    await slack.send_interaction(slack.click(ACTION_REJECT, pid, user="U0OWNER1", card_ts=card_ts))
+    await slack.settle()
+    assert slack.api.calls_to("views.open") == [] and f"core says no to U0OWNER1 on {pid}" in slack.ephemerals("U0OWNER1")

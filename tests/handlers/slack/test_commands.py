@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
+from bot.service import MissionService
+from handlers.slack.commands import VERBS, answer
 from tests.handlers.slack.test_actions import parked
 
 
@@ -32,3 +38,19 @@ async def test_help_workers_status_and_autonomy(slack, run_jobs):
     assert "support-triage" in workers and "it-access" not in workers
     assert "no mission" in status.lower() or "M-NOPE" in status
     assert slack.rt.control("support-triage").autonomy == "shadow"
+
+
+async def test_help_lists_every_verb_the_command_understands(slack):
+    service = MissionService(slack.rt)
+    for verb in VERBS:  # each one is understood (with or without its arguments)
+        assert not answer(service, user="U0AGENT", channel="C0SUPPORT", text=verb).startswith("I don't know")
+    assert answer(service, user="U0AGENT", channel="C0SUPPORT", text="frobnicate").startswith("I don't know")
+    await slack.command("help", user="U0AGENT")
+    await slack.settle()
+    [help_text] = slack.ephemerals("U0AGENT")
+    for verb in VERBS:
+        assert f"`/mission {verb}" in help_text, verb
+    assert "App Home" in help_text and "Mention me" in help_text  # what is not a verb is named too
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[3] / "manifest.yml").read_text())
+    hint = manifest["features"]["slash_commands"][0]["usage_hint"]
+    assert {part.split()[0] for part in hint.split(" | ")} == set(VERBS)

@@ -6,9 +6,11 @@ built, and its answer is captured where the client would send it back over the s
 
 from __future__ import annotations
 
+import asyncio
 import copy
 
 import pytest
+from aiohttp import web
 from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.background import tasks_for
@@ -57,3 +59,20 @@ async def test_http_mode_serves_slack_events(slack_rt):
     served = serve_cmd.build(slack_rt)
     assert served.socket_mode is None
     assert "/slack/events" in {r.resource.canonical for r in served.web.router.routes()}
+
+
+async def test_socket_mode_drains_background_work_on_shutdown(slack_rt, monkeypatch):
+    monkeypatch.setattr(slack_rt.settings, "slack_app_token", type(slack_rt.settings.slack_bot_token)("xapp-1-test"))
+    served = serve_cmd.build(slack_rt, socket_mode=True)
+    finished = []
+
+    async def reply_still_being_posted() -> None:
+        await asyncio.sleep(0.2)
+        finished.append(True)
+
+    tasks_for(served.socket_mode.app).spawn(reply_still_being_posted())
+    runner = web.AppRunner(served.web)
+    await runner.setup()
+    await runner.cleanup()  # what `serve` does after closing the socket
+    assert finished == [True]
+    await served.socket_mode.client.close()

@@ -1,0 +1,153 @@
+"""Recovery sweep: finish what a crash between two writes left undone, once a minute.
+
+A decision, a submission or a settlement is one atomic state change followed by follow-ups (an audit
+event, a job). A process that dies in between leaves a record that says "approved" with no execution
+job, a mission that says "queued" with no run job, or a mission parked on a proposal that has settled.
+The state change is the source of truth; this sweep re-derives the missing follow-ups from it. Every
+follow-up is idempotent (job ids derived from the work, done-markers for audit events), so running it
+next to the normal path, or twice, adds nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from rq.job import Job
+
+from bot.models import Mission, Proposal
+from bot.queueing import (
+    enqueue_card_sync,
+    enqueue_execution,
+    enqueue_mission,
+    exec_job_id,
+    job_status,
+    last_run_job,
+    mission_job_id,
+)
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+GRACE = timedelta(minutes=2)  # longer than any ack path between creating a mission and starting it
+LIVE = {"queued", "started", "scheduled", "deferred", "rate_limited", "created"}  # will still run
+TERMINAL_BAD = {"failed", "stopped", "canceled"}
+UNSETTLED = {"pending", "approved", "executing"}
+
+
+def decision_marker(proposal_id: str) -> str:
+    return f"decision-{proposal_id}"
+
+
+def record_decision(rt: Runtime, proposal: Proposal) -> bool:
+    """Append the human decision's audit event once; False when it was already there. The marker is
+    written after the append: a crash in between repeats the event, it never loses it."""
+    if proposal.decided_by in {None, "auto"} or proposal.status == "pending":
+        return False
+    if rt.store.done(proposal.mission_id, decision_marker(proposal.id)):
+        return False
+    kind = proposal.status if proposal.status in {"rejected", "shadow_approved", "shadow_rejected"} else "approved"
+    rt.audit.record(f"decision.{kind}", actor=proposal.decided_by, worker=proposal.worker,
+                    mission=proposal.mission_id, proposal=proposal.id, platform=proposal.decided_on,
+                    reason_code=proposal.reason_code, comment=proposal.comment)
+    rt.store.mark_done(proposal.mission_id, decision_marker(proposal.id))
+    return True
+
+
+@dataclass(kw_only=True)
+class Recovered:
+    audited: list[str] = field(default_factory=list)  # proposals whose decision event was written now
+    executions: list[str] = field(default_factory=list)  # proposals whose execution job was re-enqueued
+    started: list[str] = field(default_factory=list)  # missions whose run job was re-enqueued
+    resumed: list[str] = field(default_factory=list)  # missions resumed after their proposal settled
+
+    def __len__(self) -> int:
+        return len(self.audited) + len(self.executions) + len(self.started) + len(self.resumed)
+
+
+class Recovery:
+    def __init__(self, rt: Runtime, *, grace: timedelta | None = None) -> None:
+        self.rt, self.grace = rt, GRACE if grace is None else grace
+
+    def sweep(self) -> Recovered:
+        done = Recovered()
+        # One sweep at a time: two would each see the same job missing and both enqueue it.
+        lock = self.rt.store.key("recovery", "lock")
+        if not self.rt.redis.set(lock, 1, nx=True, ex=55):
+            return done
+        try:
+            for worker in self.rt.workers:
+                for mission_id in self.rt.store.open_missions(worker):
+                    try:
+                        self._mission(self.rt.store.mission(mission_id), done)
+                    except Exception:  # noqa: BLE001 - one broken record must not stop the others' recovery
+                        log.exception("recovery of mission %s failed", mission_id)
+        finally:
+            self.rt.redis.delete(lock)
+        return done
+
+    def _mission(self, mission: Mission, done: Recovered) -> None:
+        proposals = [self.rt.store.proposal(pid) for pid in mission.proposals]
+        for proposal in proposals:
+            # After the grace period only: `decide` itself writes it a moment after the state change.
+            if self._older(proposal.decided_at) and record_decision(self.rt, proposal):
+                done.audited.append(proposal.id)
+                enqueue_card_sync(self.rt, proposal.id, reason="decided")
+            if proposal.status in {"approved", "executing"} and self._execution_lost(proposal):
+                done.executions.append(proposal.id)
+        if mission.status in {"queued", "running"} and self._run_lost(mission):
+            done.started.append(mission.id)
+        elif mission.status == "awaiting_approval" and proposals and \
+                not any(p.status in UNSETTLED for p in proposals) and self._stuck(mission.id, "parked"):
+            # Parked, yet nothing is left to wait for: the resume after the settlement was never enqueued.
+            last = proposals[-1].id
+            if enqueue_mission(self.rt, mission.id, reason=f"after-{last}", replace_stale=True) or \
+                    enqueue_mission(self.rt, mission.id, reason=f"recover-{self._stamp()}"):
+                done.resumed.append(mission.id)
+
+    def _execution_lost(self, proposal: Proposal) -> bool:
+        if not self._older(proposal.decided_at):
+            return False  # an auto-approval runs inline in its mission; a fresh approval is being enqueued
+        job_id = exec_job_id(self.rt, proposal.id)
+        status = job_status(self.rt, job_id)
+        if status in LIVE or status == "finished":
+            return False
+        if status in TERMINAL_BAD:  # failed for good and its failure callback did not settle it
+            Job.fetch(job_id, connection=self.rt.redis).delete()
+        log.warning("re-enqueueing the execution of approved proposal %s (job %s)", proposal.id, status)
+        return enqueue_execution(self.rt, proposal.id)
+
+    def _run_lost(self, mission: Mission) -> bool:
+        start = mission_job_id(self.rt, mission.id)
+        latest = last_run_job(self.rt, mission.id)
+        if any(job_status(self.rt, job) in LIVE for job in {latest, start} if job):
+            return False
+        if mission.status == "queued":
+            if not self._older(mission.created_at):
+                return False  # the surface may still be posting its ack before `start`
+            # The start job itself, if it never got there (a marker without a job counts as absent).
+            if not Job.exists(start, connection=self.rt.redis) and \
+                    enqueue_mission(self.rt, mission.id, replace_stale=True):
+                log.warning("started mission %s, queued with no run job", mission.id)
+                return True
+        elif not self._stuck(mission.id, "running"):
+            return False
+        log.warning("re-enqueueing mission %s (%s) whose run job %s is gone", mission.id, mission.status, latest)
+        return enqueue_mission(self.rt, mission.id, reason=f"recover-{self._stamp()}")
+
+    # -- time ----------------------------------------------------------------------------
+    def _older(self, at: datetime | None) -> bool:
+        return at is not None and self.rt.clock() - at >= self.grace
+
+    def _stuck(self, mission_id: str, what: str) -> bool:
+        """True once the same symptom has been seen for the grace period (the first sighting starts it)."""
+        key = self.rt.store.key("recovery", "seen", mission_id, what)
+        now = self.rt.clock()
+        # Expires well after the grace period: a symptom seen once, long ago, starts no clock today.
+        self.rt.redis.set(key, now.isoformat(), nx=True, ex=int(self.grace.total_seconds()) * 3 + 300)
+        first = datetime.fromisoformat((self.rt.redis.get(key) or b"").decode() or now.isoformat())
+        return now - first >= self.grace
+
+    def _stamp(self) -> str:
+        return str(int(self.rt.clock().timestamp()))

@@ -1,0 +1,63 @@
+"""`missionbot check` asks each MCP server for its tools: a misspelt tool name is a file:line error."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+SHIPPED = (ROOT / "worker_configs" / "support-triage.yml").read_text()
+assert "helpdesk: {transport: stdio" in SHIPPED
+
+
+def check(directory: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot.cli", "check", "--config-dir", str(directory), *extra],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def configs(tmp_path: Path, old: str = "", new: str = "") -> Path:
+    assert old in SHIPPED
+    (tmp_path / "support-triage.yml").write_text(SHIPPED.replace(old, new, 1))
+    return tmp_path
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+
+
+def test_a_tool_the_mcp_server_does_not_offer_is_reported_with_file_field_and_line(tmp_path):
+    directory = configs(tmp_path, "helpdesk.delete_account: {tier: forbidden}",
+                        "helpdesk.delete_acount: {tier: forbidden}")
+    bad = check(directory)
+    line = line_of(directory / "support-triage.yml", "helpdesk.delete_acount")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert f"support-triage.yml:{line}: tools.helpdesk.delete_acount: unknown tool 'helpdesk.delete_acount'" \
+        in bad.stderr
+    assert "helpdesk.delete_account" in bad.stderr  # what the server does offer
+    offline = check(directory, "--offline")
+    assert offline.returncode == 0 and "offline: tool names of helpdesk (MCP) not checked" in offline.stdout
+
+
+def test_a_rule_on_an_argument_the_server_schema_lacks_is_reported(tmp_path):
+    directory = configs(tmp_path, "auto_approve: {amount: {lte: 50}}", "auto_approve: {amont: {lte: 50}}")
+    bad = check(directory)
+    assert bad.returncode == 1
+    line = line_of(directory / "support-triage.yml", "amont")
+    assert f":{line}: tools.helpdesk.issue_credit.auto_approve.amont: helpdesk.issue_credit has no argument" \
+        in bad.stderr
+
+
+def test_the_shipped_config_passes_after_listing_the_servers_tools(tmp_path):
+    good = check(configs(tmp_path))
+    assert good.returncode == 0, good.stderr
+    assert "ok  support-triage" in good.stdout and "helpdesk (stdio) offers 6 tools; the 6 listed exist" in good.stdout
+
+
+def test_an_unreachable_server_fails_the_check_unless_offline(tmp_path):
+    directory = configs(tmp_path, "command: python, args: [-m, bot.demo.helpdesk_mcp], timeout_seconds: 20",
+                        "command: /nonexistent/helpdesk-mcp, timeout_seconds: 5")
+    bad = check(directory)
+    line = line_of(directory / "support-triage.yml", "/nonexistent/helpdesk-mcp")
+    assert bad.returncode == 1 and f":{line}: integrations.helpdesk: cannot list its tools" in bad.stderr
+    assert check(directory, "--offline").returncode == 0
