@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.nested import map_strings
+
 _ZW = "\u200b"  # a zero-width space after "@" breaks every platform's mention parser, and reads the same
 _SLACK_SPECIAL = re.compile(r"<!([a-z^][^>|]*)(?:\|([^>]*))?>", re.IGNORECASE)  # <!channel>, <!subteam^S1|x>
 _SLACK_USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
@@ -37,10 +39,4 @@ def defang(text: str) -> str:
 
 
 def defang_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return defang(value)
-    if isinstance(value, dict):
-        return {k: defang_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [defang_value(v) for v in value]
-    return value
+    return map_strings(defang, value)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.nested import map_strings
+
 _PATTERNS = [
     re.compile(r"xox[abposr]-[A-Za-z0-9-]{10,}"),  # Slack tokens
     re.compile(r"xapp-[A-Za-z0-9-]{10,}"),  # Slack app-level tokens
@@ -25,10 +27,4 @@ def redact(text: str) -> str:
 
 
 def redact_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {k: redact_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact_value(v) for v in value]
-    return value
+    return map_strings(redact, value)

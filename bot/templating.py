@@ -8,6 +8,8 @@ from typing import Any
 from jinja2 import StrictUndefined, Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from bot.nested import map_strings
+
 _ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
 
@@ -26,10 +28,4 @@ def render(source: str, variables: dict[str, Any]) -> str:
 
 def render_value(value: Any, variables: dict[str, Any]) -> Any:
     """Render every string inside a (nested) argument structure."""
-    if isinstance(value, str):
-        return render(value, variables)
-    if isinstance(value, dict):
-        return {k: render_value(v, variables) for k, v in value.items()}
-    if isinstance(value, list):
-        return [render_value(v, variables) for v in value]
-    return value
+    return map_strings(lambda text: render(text, variables), value)

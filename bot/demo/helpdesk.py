@@ -11,9 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from redis import Redis
-from redis.exceptions import WatchError
 
 from bot.demo.helpdesk_policy import entitlement_policy
+from bot.demo.idempotent import once
 from bot.errors import ToolError
 
 TICKETS: dict[str, dict[str, Any]] = {
@@ -109,13 +109,13 @@ class HelpdeskBackend:
 
     def issue_credit(self, *, account_id: str, amount: float, reason: str, idempotency_key: str | None) -> dict[str, Any]:
         self._load("account", account_id)
-        return self._once(idempotency_key, lambda pipe, n: self._credit(pipe, n, account_id, amount, reason))
+        return once(self.redis, self.key, idempotency_key, lambda pipe, n: self._credit(pipe, n, account_id, amount, reason))
 
     def reverse_credit(self, *, credit_id: str, idempotency_key: str | None) -> dict[str, Any]:
         original = next((c for c in self.credits() if c["credit_id"] == credit_id), None)
         if original is None:
             raise ToolError(f"no credit {credit_id!r}")
-        return self._once(idempotency_key, lambda pipe, n: self._credit(
+        return once(self.redis, self.key, idempotency_key, lambda pipe, n: self._credit(
             pipe, n, original["account_id"], -original["amount"], f"reversal of {credit_id}"))
 
     def _credit(self, pipe: Any, n: int, account_id: str, amount: float, reason: str) -> dict[str, Any]:
@@ -123,23 +123,3 @@ class HelpdeskBackend:
                   "at": self.clock().isoformat()}
         pipe.rpush(f"{self.key}:credits", json.dumps(credit))
         return credit
-
-    def _once(self, key: str | None, apply: Callable[[Any, int], dict[str, Any]]) -> dict[str, Any]:
-        """Apply a side effect at most once per idempotency key (WATCH/MULTI, retried on conflict)."""
-        idem = f"{self.key}:idem:{key}"
-        while True:
-            with self.redis.pipeline() as pipe:
-                try:
-                    pipe.watch(idem)
-                    done = pipe.get(idem)
-                    if done is not None:
-                        return {**json.loads(done), "replayed": True}
-                    n = int(self.redis.incr(f"{self.key}:seq"))
-                    pipe.multi()
-                    result = apply(pipe, n)
-                    if key is not None:
-                        pipe.set(idem, json.dumps(result))
-                    pipe.execute()
-                    return result
-                except WatchError:
-                    continue

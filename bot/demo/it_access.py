@@ -9,6 +9,7 @@ from typing import Any
 
 from redis import Redis
 
+from bot.demo.idempotent import once
 from bot.errors import ToolError
 
 PEOPLE: dict[str, dict[str, Any]] = {
@@ -53,10 +54,11 @@ class DirectoryBackend:
     def grant_access(self, *, username: str, app: str, days: int, idempotency_key: str | None) -> dict[str, Any]:
         self.get_person(username)
         self.get_app_policy(app)
-        grant = {"username": username, "app": app, "days": days, "at": self.clock().isoformat(),
-                 "key": idempotency_key}
-        # SET NX on the key makes a retried grant a no-op that returns the first result.
-        if idempotency_key and not self.redis.set(f"{self.key}:idem:{idempotency_key}", json.dumps(grant), nx=True):
-            return {**json.loads(self.redis.get(f"{self.key}:idem:{idempotency_key}")), "replayed": True}
-        self.redis.rpush(f"{self.key}:grants", json.dumps(grant))
-        return grant
+
+        def record(pipe: Any, _: int) -> dict[str, Any]:
+            grant = {"username": username, "app": app, "days": days, "at": self.clock().isoformat(),
+                     "key": idempotency_key}
+            pipe.rpush(f"{self.key}:grants", json.dumps(grant))
+            return grant
+
+        return once(self.redis, self.key, idempotency_key, record)
