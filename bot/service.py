@@ -7,19 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
-
 from bot import more_info
+from bot.control import halt_worker
 from bot.digest.model import Digest
-from bot.errors import AlreadyDecided, BadRequest, Halted, NotAuthorized, NotFound
+from bot.errors import AlreadyDecided, BadRequest, Halted, NotAuthorized
 from bot.limits import admit
 from bot.models import Control, MessageRef, Mission, Proposal, Request
 from bot.notify import Notifier
-from bot.queueing import enqueue_card_sync, enqueue_execution, enqueue_mission, mission_job_id
+from bot.queueing import enqueue_card_sync, enqueue_execution, enqueue_mission
 from bot.recovery import record_decision
 from bot.routing import NoRoute, help_text, route
-from bot.runner import MissionRunner
 from bot.runtime import Runtime
 
 AUTONOMY_MODES = ("shadow", "assisted", "autonomous")
@@ -197,43 +194,8 @@ class MissionService:
         """From now: no tool call starts, queued missions are cancelled, pending proposals are halted."""
         self._owner(worker, actor)
         control = self._set(worker, actor, killed=True)
-        stamp = str(int(self.rt.clock().timestamp()))
-        for mission_id in self.rt.store.open_missions(worker):
-            mission = self.rt.store.mission(mission_id)
-            if mission.status == "queued":
-                self._cancel_job(mission_job_id(self.rt, mission_id))
-                MissionRunner(self.rt).close(mission, status="cancelled", text=f"🛑 Mission {mission_id} was "
-                                             f"cancelled: the owner pulled {worker}'s kill switch.")
-            else:  # running or parked: its next run sees the switch and stops
-                enqueue_mission(self.rt, mission_id, reason=f"kill-{stamp}")
-        for proposal in self.rt.store.pending_proposals():
-            if proposal.worker == worker:
-                self._halt(proposal.id, actor=actor)
+        halt_worker(self.rt, worker, actor=actor)
         return control
-
-    def _cancel_job(self, job_id: str) -> None:
-        try:
-            job = Job.fetch(job_id, connection=self.rt.redis)
-        except NoSuchJobError:
-            return
-        if job.get_status() == "queued":
-            job.cancel()
-
-    def _halt(self, proposal_id: str, *, actor: str) -> None:
-        was: list[str] = []
-
-        def halt(p: Proposal) -> Proposal:
-            was[:] = [p.status]
-            return p.model_copy(update={"status": "halted"}) if p.status in {"pending", "approved"} else p
-
-        try:
-            halted = self.rt.store.mutate_proposal(proposal_id, halt)
-        except NotFound:
-            return
-        if was[0] in {"pending", "approved"}:
-            self.rt.audit.record("proposal.halted", actor=actor, worker=halted.worker, mission=halted.mission_id,
-                                 proposal=proposal_id, was=was[0])
-        enqueue_card_sync(self.rt, proposal_id, reason="halted")
 
     def resume(self, worker: str, *, actor: str) -> Control:
         self._owner(worker, actor)
