@@ -54,6 +54,12 @@ def build(rt: runtime.Runtime, *, socket_mode: bool = False) -> Served:
         # Same listeners over the websocket; HTTP keeps /healthz (and Teams) and drains Slack's background work.
         return Served(web=create_app(rt, slack=slack, slack_over_http=False),
                       socket_mode=AsyncSocketModeHandler(slack, app_token))
+    if settings.slack_signing_secret is None and settings.slack_bot_token is None:
+        if not (settings.microsoft_app_id or rt.extras.get("teams_dev_anonymous")):
+            raise MissingSetting("missionbot serve: nothing to serve: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
+                                 "for Slack, MICROSOFT_APP_ID for Teams (or --teams-dev-anonymous locally).")
+        log.warning("Slack is not configured (no SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN): serving Teams only")
+        return Served(web=create_app(rt, slack=None), socket_mode=None)
     signing = _secret(settings.slack_signing_secret, "SLACK_SIGNING_SECRET", "every request is verified with it")
     token = _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN", "the app posts as its bot user")
     slack = create_slack_app(rt=rt, signing_secret=signing, token=token, api_url=settings.slack_api_url)

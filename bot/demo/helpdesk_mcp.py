@@ -46,6 +46,7 @@ def build_server(hd: HelpdeskBackend | None = None, **settings: Any) -> FastMCP:
             return default
         if prefix not in namespaces:
             namespaces[prefix] = HelpdeskBackend(redis=default.redis, prefix=prefix, clock=default.clock)
+            namespaces[prefix].seed()  # demo data on first use (SET NX: never overwrites a deployment's)
         return namespaces[prefix]
 
     server = FastMCP("helpdesk", instructions="Demo helpdesk: tickets, accounts, entitlement policies, credits.",
@@ -93,10 +94,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args(argv)
     log_redaction.install()  # a tool error that echoes a token must not reach the server's log either
+    desk = backend()
+    desk.seed()  # the demo tickets exist for `worker` + `serve` too, not only for `missionbot demo`
     if args.transport == "stdio":
-        build_server().run("stdio")
+        build_server(desk).run("stdio")
     else:
-        build_server(host="127.0.0.1", port=args.port).run("streamable-http")
+        build_server(desk, host="127.0.0.1", port=args.port).run("streamable-http")
 
 
 if __name__ == "__main__":

@@ -27,9 +27,11 @@ class PlaybookPlanner:
         # After the requester answered a request for more information, the step runs again as a new
         # attempt: a new stable key, so a new proposal (the rejected one stays in the record).
         suffix = f"-a{attempt(mission)}" if attempt(mission) > 1 else ""
-        for i in range(mission.state.get("cursor", 0), len(steps)):
+        start = mission.state.get("cursor", 0)
+        for i in range(start, len(steps)):
             step, key = steps[i], f"s{i + 1}{suffix}"
-            session.progress(f"⏳ {session.worker.display_name}: gathering {i + 1}/{len(steps)}")
+            if i > start or start == 0:  # a resume re-enters its parked step: no "gathering" flash
+                session.progress(f"⏳ {session.worker.display_name}: gathering {i + 1}/{len(steps)}")
             try:
                 if isinstance(step, ObserveStep):
                     session.observe(key, f"💬 {render(step.observe, variables)}")
