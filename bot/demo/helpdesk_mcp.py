@@ -38,16 +38,22 @@ def backend() -> HelpdeskBackend:
 def build_server(hd: HelpdeskBackend | None = None, **settings: Any) -> FastMCP:
     default = hd or backend()
     namespaces: dict[str, HelpdeskBackend] = {}
+    seeded: set[str] = set()
 
     def desk(ctx: Context) -> HelpdeskBackend:
         meta = ctx.request_context.meta
         prefix = (meta.model_extra or {}).get(PREFIX_META) if meta else None
         if not isinstance(prefix, str) or not prefix:
-            return default
-        if prefix not in namespaces:
-            namespaces[prefix] = HelpdeskBackend(redis=default.redis, prefix=prefix, clock=default.clock)
-            namespaces[prefix].seed()  # demo data on first use (SET NX: never overwrites a deployment's)
-        return namespaces[prefix]
+            chosen = default
+        else:
+            chosen = namespaces.setdefault(
+                prefix, HelpdeskBackend(redis=default.redis, prefix=prefix, clock=default.clock))
+        if chosen.key not in seeded:
+            # Demo data on first use, so `worker` + `serve` work without `missionbot demo` (SET NX: never
+            # overwrites). Not at start: listing tools (`missionbot check`) must not need Redis.
+            chosen.seed()
+            seeded.add(chosen.key)
+        return chosen
 
     server = FastMCP("helpdesk", instructions="Demo helpdesk: tickets, accounts, entitlement policies, credits.",
                      log_level="WARNING", **settings)
@@ -94,12 +100,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args(argv)
     log_redaction.install()  # a tool error that echoes a token must not reach the server's log either
-    desk = backend()
-    desk.seed()  # the demo tickets exist for `worker` + `serve` too, not only for `missionbot demo`
     if args.transport == "stdio":
-        build_server(desk).run("stdio")
+        build_server().run("stdio")
     else:
-        build_server(desk, host="127.0.0.1", port=args.port).run("streamable-http")
+        build_server(host="127.0.0.1", port=args.port).run("streamable-http")
 
 
 if __name__ == "__main__":
