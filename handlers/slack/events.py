@@ -39,8 +39,9 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
         channel, user = event["channel"], event["user"]
         thread = event.get("thread_ts") or event["ts"]
         text = plain_text(event.get("text") or "", bot_user_id=bot_user_id)
-        if event.get("thread_ts") and await core(rt.store.mission_for_thread, "slack", channel, thread):
-            return await follow_up(client, event, text)  # a mention inside a mission's thread adds to it
+        mission_id = await thread_mission(event)
+        if mission_id is not None:
+            return await follow_up(client, event, text, mission_id)  # a mention in a mission's thread adds to it
         submitted = await core(service.create, Request(platform="slack", conversation=channel, thread=thread,
                                                        requester=user, text=text))
         return answer(client, submitted, channel=channel, thread=thread)
@@ -58,11 +59,13 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
             if mission is not None:
                 await core(service.start, mission.id)
 
-    async def follow_up(client: AsyncWebClient, event: dict[str, Any], text: str) -> After | None:
-        channel, user = event["channel"], event["user"]
-        mission_id = await core(rt.store.mission_for_thread, "slack", channel, event["thread_ts"])
-        if mission_id is None:
+    async def thread_mission(event: dict[str, Any]) -> str | None:
+        if not event.get("thread_ts"):
             return None
+        return await core(rt.store.mission_for_thread, "slack", event["channel"], event["thread_ts"])
+
+    async def follow_up(client: AsyncWebClient, event: dict[str, Any], text: str, mission_id: str) -> After | None:
+        channel, user = event["channel"], event["user"]
         try:
             await core(service.add_context, mission_id, user=user, text=text)
         except NotAuthorized:
@@ -91,7 +94,7 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
             pass
         elif event.get("channel_type") == "im":
             after = await request(client, event, bot)
-        elif reply and not (bot and f"<@{bot}>" in text):
-            after = await follow_up(client, event, plain_text(text, bot_user_id=bot))
+        elif reply and not (bot and f"<@{bot}>" in text) and (mission_id := await thread_mission(event)):
+            after = await follow_up(client, event, plain_text(text, bot_user_id=bot), mission_id)
         await ack()
         then(after, "slack-message")
