@@ -34,8 +34,9 @@ def _at(fields: dict[bytes, bytes]) -> datetime:
 
 
 class Audit:
-    def __init__(self, *, redis: Redis, prefix: str, clock: Callable[[], datetime]) -> None:
-        self.redis, self.clock = redis, clock
+    def __init__(self, *, redis: Redis, prefix: str, clock: Callable[[], datetime],
+                 redact: Callable[[Any], Any] = redact_value) -> None:
+        self.redis, self.clock, self.redact = redis, clock, redact  # redact: the runtime's Redactor.value
         self.stream = f"{prefix}:audit"
         self.head = f"{prefix}:audit:head"
 
@@ -59,7 +60,7 @@ class Audit:
                     event = {
                         "seq": head["seq"] + 1, "at": self.clock().isoformat(), "kind": kind, "actor": actor,
                         "worker": worker, "mission": mission, "proposal": proposal,
-                        "data": redact_value(data), "prev": head["hash"],
+                        "data": self.redact(data), "prev": head["hash"],
                     }
                     event["hash"] = _digest(head["hash"], event)
                     pipe.multi()

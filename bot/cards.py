@@ -1,4 +1,9 @@
-"""The platform-neutral approval card. Renderers (console text, Block Kit, Adaptive Card) read only this."""
+"""The platform-neutral approval card. Renderers (console text, Block Kit, Adaptive Card) read only this.
+
+A card is what people see, so `card_for` fills it with the redacted, defanged copy of everything the model,
+a tool or a person wrote (arguments, their names, rationale, comments); the proposal keeps the real arguments,
+which are what executes.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.config.models import WorkerConfig
+from bot.defang import defang
 from bot.models import Mission, Proposal
+from bot.redact import SHAPES_ONLY, Redactor
 
 STATUS_LINES = {
     "pending": "Awaiting a decision",
@@ -64,18 +71,26 @@ def _field_value(value: Any) -> str:
     return value if isinstance(value, str) else format(value, "g") if isinstance(value, float) else str(value)
 
 
-def card_for(proposal: Proposal, worker: WorkerConfig, *, thread_link: str | None = None) -> Card:
+def card_for(proposal: Proposal, worker: WorkerConfig, *, thread_link: str | None = None,
+             redactor: Redactor | None = None) -> Card:
+    redactor = redactor or SHAPES_ONLY  # callers with a runtime pass `rt.redactor`: configured values too
+
+    def shown(text: str | None) -> str | None:
+        return None if text is None else defang(redactor.text(text))
+
     verb = "Shadow check" if proposal.shadow else "Approval needed"
+    args = redactor.value(proposal.args)  # secret-named keys lose their value, then every string is redacted
     return Card(
         proposal_id=proposal.id, mission_id=proposal.mission_id, worker=worker.name,
-        worker_display=worker.display_name, title=f"{verb}: {proposal.tool}", tool=proposal.tool,
-        fields=[(k, _field_value(v)) for k, v in proposal.args.items()], tier=proposal.tier, rule=proposal.rule,
-        rationale=proposal.rationale, shadow=proposal.shadow, status=proposal.status,
-        status_line=STATUS_LINES[proposal.status], decided_by=proposal.decided_by,
-        decided_at=proposal.decided_at, decided_on=proposal.decided_on, reason_code=proposal.reason_code,
-        comment=proposal.comment, reason_codes=list(worker.escalation.reason_codes),
+        worker_display=worker.display_name, title=f"{verb}: {shown(proposal.tool)}", tool=shown(proposal.tool),
+        fields=[(shown(str(k)), shown(_field_value(v))) for k, v in args.items()], tier=proposal.tier,
+        rule=redactor.text(proposal.rule) if proposal.rule else None, rationale=shown(proposal.rationale), shadow=proposal.shadow,
+        status=proposal.status, status_line=STATUS_LINES[proposal.status], decided_by=proposal.decided_by,
+        decided_at=proposal.decided_at, decided_on=proposal.decided_on, reason_code=shown(proposal.reason_code),
+        comment=shown(proposal.comment), reason_codes=list(worker.escalation.reason_codes),
         approvers=[*worker.escalation.approvers, *worker.escalation.backup], thread_link=thread_link,
-        escalation_note=proposal.escalation_note, context=list(proposal.context), **_undo(proposal, worker),
+        escalation_note=redactor.text(proposal.escalation_note) if proposal.escalation_note else None,
+        context=[shown(c) for c in proposal.context], **_undo(proposal, worker),
     )
 
 

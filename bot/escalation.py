@@ -164,7 +164,7 @@ class Escalator:
         self.rt.audit.record("escalation.rerouted", actor=ACTOR, worker=worker.name, mission=claimed.mission_id,
                              proposal=claimed.id, minutes=round(minutes, 1), backup=backup)
         platform = claimed.cards[0].platform if claimed.cards else self.rt.store.mission(claimed.mission_id).platform
-        card = card_for(claimed, worker)
+        card = card_for(claimed, worker, redactor=self.rt.redactor)
         messenger = self.rt.messengers.get(platform)
         for user in backup:  # a direct message to each backup approver, kept in sync like every other copy
             if platform != "teams":  # on Slack (and the console) a user id is a conversation

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot import verdict
 from bot.config.models import WorkerConfig
+from bot.defang import product, trusted
 from bot.models import Mission, Proposal
 from bot.notify import Notifier
 from bot.queueing import enqueue_mission
@@ -60,12 +61,12 @@ def ask(rt: Runtime, mission: Mission, proposal: Proposal) -> str:
                     asked=parked.requester)
     quote = "\n".join(f"> {line}" for line in (proposal.comment or "").splitlines()) or "> (no comment given)"
     notify = Notifier(rt)
-    notify.observe(parked, f"info-{proposal.id}",
-                   f"❓ @{parked.requester}, @{proposal.decided_by} needs more information before deciding on "
-                   f"{proposal.tool}:\n{quote}\nReply in this thread with what is missing and I will propose it "
-                   "again with your answer.")
-    notify.status(parked, f"❓ {rt.worker(parked.worker).display_name}: waiting for more information from "
-                          f"@{parked.requester}")
+    notify.observe(parked, f"info-{proposal.id}", product(
+        f"❓ @{parked.requester}, @{proposal.decided_by} needs more information before deciding on "
+        f"{proposal.tool}:\n{{quote}}\nReply in this thread with what is missing and I will propose it "
+        "again with your answer.", quote=quote))  # the product's mentions stay; the approver's words are inert
+    notify.status(parked, trusted(f"❓ {rt.worker(parked.worker).display_name}: waiting for more information from "
+                                  f"@{parked.requester}"))
     return parked.status
 
 
@@ -86,8 +87,8 @@ def resume(rt: Runtime, mission_id: str, *, user: str, text: str) -> Mission:
     if resumed:
         rt.audit.record("mission.resumed_with_info", actor=user, worker=updated.worker, mission=mission_id,
                         attempt=attempt(updated))
-        Notifier(rt).status(updated, f"▶️ {rt.worker(updated.worker).display_name}: resuming with "
-                                     f"@{user}'s answer (attempt {attempt(updated)})")
+        Notifier(rt).status(updated, trusted(f"▶️ {rt.worker(updated.worker).display_name}: resuming with "
+                                             f"@{user}'s answer (attempt {attempt(updated)})"))
         enqueue_mission(rt, mission_id, reason=f"info-{attempt(updated)}")
     return updated
 
@@ -111,7 +112,7 @@ def _overdue(rt: Runtime, mission: Mission, worker: WorkerConfig) -> bool:
 
 def _expire(rt: Runtime, mission: Mission, worker: WorkerConfig) -> bool:
     proposals = [rt.store.proposal(p) for p in mission.proposals]
-    text = verdict.compose(mission, proposals, refusals=[], failed=False, planner_text=(
+    text = verdict.compose(mission, proposals, refusals=[], failed=False, redactor=rt.redactor, planner_text=trusted(
         f"⌛ No answer from @{mission.requester} within {worker.escalation.expire_after_minutes} min; "
         "the mission expired."))
     won = False

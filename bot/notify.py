@@ -1,14 +1,17 @@
-"""What a mission says in its thread and on its cards, through its platform's Messenger."""
+"""What a mission says in its thread and on its cards, through its platform's Messenger.
+
+Every text and card leaves through here redacted (the runtime's one Redactor) and defanged: a `ProductText`
+keeps the mentions the product wrote, any other string is treated as untrusted whole (`bot.defang.shown`).
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from bot.cards import card_for
-from bot.defang import defang_broadcasts
+from bot.cards import Card, card_for
+from bot.defang import ProductText, shown
 from bot.models import Mission, Observation, Proposal
-from bot.redact import redact, redact_value
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -18,10 +21,19 @@ class Notifier:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
 
+    def shown(self, text: str) -> str:
+        """Redacted, then defanged (a `ProductText` keeps its mentions). Redaction runs on the text as composed:
+        the redactor also knows each secret's defanged form, so a defanged part cannot slip a value through."""
+        redacted = self.rt.redactor.text(text)
+        return shown(ProductText(redacted) if isinstance(text, ProductText) else redacted)
+
+    def card(self, proposal: Proposal) -> Card:
+        return card_for(proposal, self.rt.worker(proposal.worker), redactor=self.rt.redactor)
+
     def observe(self, mission: Mission, key: str, text: str, detail: dict[str, Any] | None = None) -> None:
         """Record once, post once: a retried mission neither stores nor posts a step twice."""
-        text = defang_broadcasts(redact(text))  # no observation can ping a whole channel
-        obs = Observation(key=key, text=text, at=self.rt.clock(), detail=redact_value(detail or {}))
+        text = self.shown(text)
+        obs = Observation(key=key, text=text, at=self.rt.clock(), detail=self.rt.redactor.value(detail or {}))
         store = self.rt.store
         if not store.add_observation(mission.id, obs):
             obs = store.observation(mission.id, key) or obs  # a retry audits what was recorded the first time
@@ -42,13 +54,13 @@ class Notifier:
         if mission.status_ref is None:
             return
         try:
-            self.rt.messengers.get(mission.platform).update(mission.status_ref, text=text)
+            self.rt.messengers.get(mission.platform).update(mission.status_ref, text=self.shown(text))
         except Exception:  # noqa: BLE001 - any platform error; the thread and the verdict still carry the news
             log.warning("status of mission %s not updated", mission.id, exc_info=True)
 
     def post_card(self, proposal: Proposal, mission: Mission) -> None:
         worker = self.rt.worker(proposal.worker)
-        card = card_for(proposal, worker)
+        card = self.card(proposal)
         by_platform = worker.escalation.approvals_channels
         channel = by_platform.get(mission.platform)
         if not channel and mission.platform in {"slack", "console"}:
@@ -74,7 +86,7 @@ class Notifier:
         execution or a mission; `strict` (the card-sync job) raises after trying every copy, so RQ retries."""
         failed: list[Exception] = []
         proposal = self.rt.store.proposal(proposal_id)
-        card = card_for(proposal, self.rt.worker(proposal.worker))
+        card = self.card(proposal)
         for ref in proposal.cards:
             if ref.platform not in self.rt.messengers:
                 log.warning("no messenger for %s; card %s not updated there", ref.platform, proposal_id)

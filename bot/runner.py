@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import more_info, verdict
+from bot.defang import trusted
 from bot.errors import Halted
 from bot.models import Mission
 from bot.notify import Notifier
@@ -53,7 +54,7 @@ class MissionRunner:
         assert isinstance(result, Finished)
         proposals = [self.rt.store.proposal(p) for p in self.rt.store.mission(mission_id).proposals]
         text = verdict.compose(session.mission, proposals, refusals=session.refusals,
-                               planner_text=result.verdict, failed=result.failed)
+                               planner_text=result.verdict, failed=result.failed, redactor=self.rt.redactor)
         return self.close(session.mission, status="failed" if result.failed else "done", text=text)
 
     def _park(self, mission: Mission) -> str:
@@ -64,7 +65,7 @@ class MissionRunner:
         if mission.status != "awaiting_approval":
             return mission.status
         approvers = ", ".join(f"@{a}" for a in worker.escalation.approvers)
-        self.notify.status(mission, f"✋ {worker.display_name}: awaiting approval by {approvers}")
+        self.notify.status(mission, trusted(f"✋ {worker.display_name}: awaiting approval by {approvers}"))
         return mission.status
 
     def close(self, mission: Mission, *, status: str, text: str) -> str:

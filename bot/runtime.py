@@ -6,6 +6,7 @@ find the one their worker process installed (or build one from the environment).
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,10 +15,12 @@ from datetime import UTC, datetime
 from redis import Redis
 from rq import Queue
 
+from bot import log_redaction
 from bot.audit import Audit
 from bot.config import WorkerConfig, load_workers
 from bot.errors import NotFound
 from bot.messenger import Messengers
+from bot.redact import Redactor
 from bot.settings import Settings
 from bot.store import Store
 from bot.surfaces.console import ConsoleMessenger
@@ -48,6 +51,7 @@ class Runtime:
     toolbox: Toolbox
     missions_queue: Queue
     actions_queue: Queue
+    redactor: Redactor = field(default_factory=Redactor)  # every text, card, audit field and model input for people
     extras: dict[str, object] = field(default_factory=dict)
 
     def worker(self, name: str) -> WorkerConfig:
@@ -72,11 +76,14 @@ def create_runtime(
     prefix = settings.key_prefix
     if messengers is None:
         messengers = Messengers(ConsoleMessenger(redis=redis, prefix=prefix))
+    workers = workers if workers is not None else load_workers(settings.config_dir)
+    redactor = Redactor.from_config(settings=settings, workers=workers, environ=os.environ)
+    log_redaction.use(redactor)  # the log record factory has no runtime to ask
     rt = Runtime(
-        settings=settings, redis=redis,
-        workers=workers if workers is not None else load_workers(settings.config_dir),
+        settings=settings, redis=redis, workers=workers, redactor=redactor,
         clock=clock, new_id=new_id, messengers=messengers,
-        store=Store(redis=redis, prefix=prefix), audit=Audit(redis=redis, prefix=prefix, clock=clock),
+        store=Store(redis=redis, prefix=prefix),
+        audit=Audit(redis=redis, prefix=prefix, clock=clock, redact=redactor.value),
         toolbox=Toolbox(redis=redis, prefix=prefix, clock=clock),
         missions_queue=Queue(f"{prefix}-missions", connection=redis),
         actions_queue=Queue(f"{prefix}-actions", connection=redis),

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.defang import product
 from bot.errors import Halted, ToolError
 from bot.execution import Executor
 from bot.models import Mission, Proposal
@@ -76,14 +77,14 @@ class Session:
         try:
             normalized = normalize_args(impl.spec, args) if impl else dict(args)
         except ToolError as exc:
-            self.observe(key, f"⚠️ {exc}")
+            self.observe(key, product("⚠️ {error}", error=str(exc)))  # it quotes the model's argument names
             return CallOutcome(kind="error", message=str(exc))
         decision = gate(self.worker, control, tool, normalized)
         if decision.verdict == "refuse" or impl is None:
             rule = decision.rule if decision.verdict == "refuse" else f"{tool} is unavailable"
             self.rt.audit.record("tool.refused", actor=f"worker:{self.worker.name}", worker=self.worker.name,
                                  mission=self.mission.id, tool=tool, args=normalized, rule=rule)
-            self.observe(key, f"🚫 Refused {tool}: {rule}")
+            self.observe(key, product("🚫 Refused {tool}: {rule}", tool=tool, rule=rule))  # a model-made name
             self.refusals.append(f"{tool} ({rule})")
             return CallOutcome(kind="refused", message=rule)
         if decision.verdict == "run":
@@ -115,14 +116,16 @@ class Session:
                 self.rt.audit.record("decision.auto_approved", actor="auto", worker=worker,
                                      mission=self.mission.id, proposal=proposal.id, rule=proposal.rule)
             store.mark_done(self.mission.id, f"audit-{proposal.id}")  # after: a crash repeats, never loses
-        args = _short(proposal.args)
+        args = _short(self.rt.redactor.value(proposal.args))  # shown redacted; the proposal keeps the real ones
         if proposal.decided_by == "auto":
-            self.observe(key, f"🤖 Auto-approved {proposal.tool} {args} under rule {proposal.rule}")
+            self.observe(key, product("🤖 Auto-approved {tool} {args} under rule {rule}", tool=proposal.tool,
+                                      args=args, rule=proposal.rule))
             if proposal.status in {"approved", "executing"}:
                 proposal = Executor(self.rt).execute(proposal.id)
             return self._outcome(proposal)
         verb = "Asked the approvers what they would decide on" if proposal.shadow else "Proposed"
-        self.observe(key, f"📝 {verb} {proposal.tool} {args}: {proposal.rationale}".rstrip(": "))
+        self.observe(key, product(f"📝 {verb} {{tool}} {{args}}" + (": {why}" if proposal.rationale.strip() else ""),
+                                  tool=proposal.tool, args=args, why=proposal.rationale.strip()))
         if proposal.status == "pending" and not proposal.cards:
             self.notify.post_card(proposal, self.mission)
         return self._outcome(store.proposal(proposal.id))
@@ -145,7 +148,7 @@ class Session:
         try:
             result = impl.call(args, idempotency_key=None)
         except ToolError as exc:
-            self.observe(key, f"⚠️ {tool} failed: {exc}")
+            self.observe(key, product("⚠️ {tool} failed: {error}", tool=tool, error=str(exc)))
             return CallOutcome(kind="error", message=str(exc))
         self.rt.audit.record("tool.called", actor=f"worker:{self.worker.name}", worker=self.worker.name,
                              mission=self.mission.id, tool=tool, args=args)

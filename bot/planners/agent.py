@@ -27,9 +27,11 @@ from langchain_core.messages import (
 
 from bot import limits
 from bot.defang import defang, defang_value
-from bot.planners.agent_context import ToolNames, model_tools, request_message, system_prompt, untrusted
+from bot.planners.agent_context import ToolNames, model_tools, request_message, system_prompt
+from bot.planners.agent_context import untrusted as _untrusted
 from bot.planners.base import Finished, Parked
 from bot.planners.chat_models import ModelFactory, ModelUnavailable
+from bot.redact import Redactor
 from bot.session import CallOutcome, Session
 
 DEFAULT_MAX_STEPS = 12
@@ -105,7 +107,8 @@ class AgentPlanner:
         messages = self.load(session)
         if not messages:
             m = session.mission
-            messages = [HumanMessage(request_message(requester=m.requester, text=m.text, context=m.context))]
+            messages = [HumanMessage(request_message(requester=m.requester, text=m.text, context=m.context,
+                                                     redactor=session.rt.redactor))]
             self.save(session, messages, context_seen=len(m.context))
         last = messages[-1]
         if isinstance(last, AIMessage) and last.tool_calls:  # parked or interrupted: answer what settled
@@ -156,7 +159,8 @@ class AgentPlanner:
         if len(context) <= seen:
             return messages
         note = "\n".join([f"@{session.mission.requester} added more information to the mission:",
-                          *(untrusted("requester_follow_up", c) for c in context[seen:])])
+                          *(_untrusted("requester_follow_up", c, redactor=session.rt.redactor)
+                            for c in context[seen:])])
         messages = [*messages, HumanMessage(note)]
         self.save(session, messages, context_seen=len(context))
         return messages
@@ -180,7 +184,8 @@ class AgentPlanner:
         self.save(session, messages, tokens=tokens, turns=turn)
         if tokens:
             limits.add_tokens(session.rt, session.worker.name, tokens)
-        calls = ", ".join(f"{self_name(c['name'])}({_short(c['args'], 120)})" for c in ai.tool_calls)
+        redactor = session.rt.redactor  # before `_short`: a cut value would escape the key patterns
+        calls = ", ".join(f"{self_name(c['name'])}({_short(redactor.value(c['args']), 120)})" for c in ai.tool_calls)
         said = _short(_content(ai)) if _content(ai) else ""
         text = f"🧠 step {turn}: " + (f"{said} → " if said and calls else said) + (f"calls {calls}" if calls else "")
         session.observe(f"m{turn}", defang(text.rstrip(": ")),
@@ -204,9 +209,10 @@ class AgentPlanner:
                 parked = True
                 continue
             if outcome.kind == "result":
-                session.observe(key, f"🔎 {tool}: {defang(_short(outcome.result or {}))}",
+                shown = _short(session.rt.redactor.value(outcome.result or {}))  # redacted before it is cut
+                session.observe(key, f"🔎 {tool}: {defang(shown)}",
                                 detail={"tool": tool, "args": call["args"], "result": outcome.result})
-            answers.append(ToolMessage(content=_tool_content(tool, outcome), tool_call_id=call["id"],
+            answers.append(ToolMessage(content=_tool_content(tool, outcome, session.rt.redactor), tool_call_id=call["id"],
                                        name=call["name"], status="error" if outcome.kind in {"refused", "error"}
                                        else "success"))
         return answers, parked
@@ -216,11 +222,16 @@ def self_name(model_name: str) -> str:
     return model_name.replace("__", ".", 1)
 
 
-def _tool_content(tool: str, outcome: CallOutcome) -> str:
+def _tool_content(tool: str, outcome: CallOutcome, redactor: Redactor) -> str:
+    """The model's next input: every part that a tool or a person wrote is labelled and redacted."""
+
+    def untrusted(source: str, payload: Any) -> str:
+        return _untrusted(source, payload, redactor=redactor)
+
     if outcome.kind == "result":
         return untrusted(tool, outcome.result or {})
     if outcome.kind == "refused":
-        return f"REFUSED by policy: {outcome.message}. Do not retry this call."
+        return f"REFUSED by policy: {redactor.text(outcome.message)}. Do not retry this call."
     if outcome.kind == "error":
         return f"ERROR: {untrusted(tool, outcome.message)}"
     p = outcome.proposal

@@ -13,7 +13,7 @@ from typing import Any
 from langchain_core.tools import StructuredTool
 
 from bot.config.models import WorkerConfig
-from bot.redact import redact
+from bot.redact import SHAPES_ONLY, Redactor
 from bot.tools.base import Tool
 
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -40,17 +40,19 @@ def system_prompt(worker: WorkerConfig, instructions: str) -> str:
                          instructions=instructions.strip())
 
 
-def untrusted(source: str, payload: Any) -> str:
-    """Label data as untrusted; a payload cannot close the tag early, and secrets never reach the model."""
-    text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False, default=str)
-    text = redact(text).replace("<untrusted_data", "&lt;untrusted_data").replace("</untrusted_data",
+def untrusted(source: str, payload: Any, *, redactor: Redactor = SHAPES_ONLY) -> str:
+    """Label data as untrusted; a payload cannot close the tag early, and secrets never reach the model.
+    Structured data is redacted before it is serialized, so a secret-named key hides its value whatever it is."""
+    if not isinstance(payload, str):
+        payload = json.dumps(redactor.value(payload), ensure_ascii=False, default=str)
+    text = redactor.text(payload).replace("<untrusted_data", "&lt;untrusted_data").replace("</untrusted_data",
                                                                                   "&lt;/untrusted_data")
     return f'<untrusted_data source="{re.sub(r"[^A-Za-z0-9_.-]", "_", source)}">\n{text}\n</untrusted_data>'
 
 
-def request_message(*, requester: str, text: str, context: list[str]) -> str:
-    parts = [f"A mission request from @{requester}:", untrusted("request", text)]
-    parts += [untrusted("requester_follow_up", c) for c in context]
+def request_message(*, requester: str, text: str, context: list[str], redactor: Redactor = SHAPES_ONLY) -> str:
+    parts = [f"A mission request from @{requester}:", untrusted("request", text, redactor=redactor)]
+    parts += [untrusted("requester_follow_up", c, redactor=redactor) for c in context]
     return "\n".join(parts)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import TemplateError
 
 from bot.config.models import ObserveStep, ProposeStep, ToolStep
+from bot.defang import product
 from bot.more_info import attempt
 from bot.planners.base import Finished, Parked
 from bot.session import Session
@@ -34,6 +35,7 @@ class PlaybookPlanner:
                 session.progress(f"⏳ {session.worker.display_name}: gathering {i + 1}/{len(steps)}")
             try:
                 if isinstance(step, ObserveStep):
+                    # the config's template, filled with tool results and the request: untrusted as a whole
                     session.observe(key, f"💬 {render(step.observe, variables)}")
                 else:
                     tool = step.tool if isinstance(step, ToolStep) else step.propose
@@ -43,13 +45,15 @@ class PlaybookPlanner:
                         session.save(cursor=i, vars=variables)
                         return Parked()
                     if outcome.kind == "result":
-                        session.observe(key, f"🔎 {tool}: {_summary(outcome.result or {})}")
+                        # redacted before `_summary` cuts it: a cut value would escape the key patterns
+                        shown = _summary(session.rt.redactor.value(outcome.result or {}))
+                        session.observe(key, product("🔎 {tool}: {result}", tool=tool, result=shown))
                     if outcome.kind == "error" and isinstance(step, ToolStep):
                         return Finished(verdict=f"Could not finish: {outcome.message}", failed=True)
                     if step.save_as:
                         variables[step.save_as] = outcome.as_data()
             except TemplateError as exc:
-                session.observe(key, f"⚠️ step {i + 1} could not be prepared: {exc}")
+                session.observe(key, product("⚠️ step {n} could not be prepared: {error}", n=i + 1, error=str(exc)))
                 return Finished(verdict=f"Could not finish: step {i + 1} refers to missing data ({exc})",
                                 failed=True)
             session.save(cursor=i + 1, vars=variables)

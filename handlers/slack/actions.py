@@ -48,7 +48,7 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
         except MissionbotError as err:
             await ephemeral(client, channel=channel, user=user, text=_explain(err))
             return
-        card = card_for(proposal, rt.worker(proposal.worker))
+        card = card_for(proposal, rt.worker(proposal.worker), redactor=rt.redactor)
         # trigger_id lives 3 seconds: nothing slow happens before this call.
         await client.views_open(trigger_id=body["trigger_id"], view=reject_modal(card))
 

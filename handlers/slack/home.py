@@ -17,7 +17,7 @@ from handlers.slack.reply import core
 
 async def publish(client: AsyncWebClient, *, service: MissionService, rt: Runtime, user: str) -> None:
     proposals = await core(service.pending_for, user)
-    cards = [card_for(p, rt.worker(p.worker)) for p in proposals]
+    cards = [card_for(p, rt.worker(p.worker), redactor=rt.redactor) for p in proposals]
     await client.views_publish(user_id=user, view=home_view(cards))
 
 
