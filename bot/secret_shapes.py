@@ -75,11 +75,12 @@ def looks_like_token(value: str) -> bool:
 
 _HINT = r"(?=[\w.-]*(?i:pass|pwd|secret|token|key|auth|credential|cookie|signature|bearer|jwt|otp))"
 # `name: value`, `name=value`, `"name": "value"`, `\"name\": \"value\"` (JSON inside a JSON string),
-# `Authorization: Bearer value`. Unquoted values stop at separators and never start at a mask.
+# `Authorization: Bearer value`. Unquoted values stop at separators (`&` only before `name=`), never start at
+# a mask.
 SECRET_KEY_VALUE = re.compile(
     r"(?<![\w-])\\?[\"']?" + _HINT + r"(?P<name>[A-Za-z][\w.-]{0,80})\\?[\"']?[ \t]*(?::|=>?)[ \t]*"
     r"(?P<value>\\\"(?:[^\"\\]|\\[^\"])*\\\"|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'"
-    r"|(?!\[redacted\])(?:(?i:bearer|basic|token|digest)[ \t]+)?[^\s\"',;&}\]\[<>]+)"
+    r"|(?!\[redacted\])(?:(?i:bearer|basic|token|digest)[ \t]+)?(?:[^\s\"',;&}\]\[<>]|&(?![\w.-]+=))+)"
 )
 
 # A long random value shortly after a secret-ish word: "signing secret is 8f14e45f…", "api key: Zm9v…".
