@@ -114,17 +114,29 @@ class ScriptedLLMServer:
             return action
         if isinstance(action, Status):
             return _error(action, {"error": {"message": action.message, "type": "scripted", "code": None}})
-        calls = [{"id": cid, "type": "function", "function": {"name": name, "arguments": args}}
-                 for name, args, cid in action.calls]
+        calls = [
+            {"id": cid, "type": "function", "function": {"name": name, "arguments": args}}
+            for name, args, cid in action.calls
+        ]
         message: dict[str, Any] = {"role": "assistant", "content": action.text or None}
         if calls:
             message["tool_calls"] = calls
-        return web.json_response({
-            "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
-            "model": request.match_info.get("model", "scripted"),
-            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}],
-            "usage": {"prompt_tokens": action.tokens - action.tokens // 4,
-                      "completion_tokens": action.tokens // 4, "total_tokens": action.tokens}})
+        return web.json_response(
+            {
+                "id": f"chatcmpl-{len(self.requests)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": request.match_info.get("model", "scripted"),
+                "choices": [
+                    {"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}
+                ],
+                "usage": {
+                    "prompt_tokens": action.tokens - action.tokens // 4,
+                    "completion_tokens": action.tokens // 4,
+                    "total_tokens": action.tokens,
+                },
+            }
+        )
 
     async def _anthropic(self, request: web.Request) -> web.StreamResponse:
         action = await self._next("anthropic", request)
@@ -134,12 +146,25 @@ class ScriptedLLMServer:
             kind = {429: "rate_limit_error", 401: "authentication_error"}.get(action.status, "api_error")
             return _error(action, {"type": "error", "error": {"type": kind, "message": action.message}})
         content: list[dict[str, Any]] = [{"type": "text", "text": action.text}] if action.text else []
-        content += [{"type": "tool_use", "id": cid, "name": name, "input": json.loads(args)}
-                    for name, args, cid in action.calls]
-        return web.json_response({
-            "id": f"msg_{len(self.requests)}", "type": "message", "role": "assistant", "model": "scripted",
-            "content": content, "stop_reason": "tool_use" if action.calls else "end_turn", "stop_sequence": None,
-            "usage": {"input_tokens": action.tokens - action.tokens // 4, "output_tokens": action.tokens // 4}})
+        content += [
+            {"type": "tool_use", "id": cid, "name": name, "input": json.loads(args)}
+            for name, args, cid in action.calls
+        ]
+        return web.json_response(
+            {
+                "id": f"msg_{len(self.requests)}",
+                "type": "message",
+                "role": "assistant",
+                "model": "scripted",
+                "content": content,
+                "stop_reason": "tool_use" if action.calls else "end_turn",
+                "stop_sequence": None,
+                "usage": {
+                    "input_tokens": action.tokens - action.tokens // 4,
+                    "output_tokens": action.tokens // 4,
+                },
+            }
+        )
 
 
 def _error(action: Status, body: dict[str, Any]) -> web.Response:

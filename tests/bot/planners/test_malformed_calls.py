@@ -11,13 +11,28 @@ from tests.support.scripted_model import turn
 
 
 def ask(rt):
-    return MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                                             text="ESC-1042 checkout down")).mission
+    return (
+        MissionService(rt)
+        .submit(
+            Request(
+                platform="console",
+                conversation="C0SUPPORT",
+                requester="U0AGENT",
+                text="ESC-1042 checkout down",
+            )
+        )
+        .mission
+    )
 
 
 def malformed(call_id: str) -> AIMessage:
-    bad = {"name": "helpdesk__get_ticket", "args": '{"ticket_id": ', "id": call_id,
-           "error": "Expecting value: line 1 column 15", "type": "invalid_tool_call"}
+    bad = {
+        "name": "helpdesk__get_ticket",
+        "args": '{"ticket_id": ',
+        "id": call_id,
+        "error": "Expecting value: line 1 column 15",
+        "type": "invalid_tool_call",
+    }
     return AIMessage(content="Reading the ticket.", invalid_tool_calls=[bad])
 
 
@@ -40,5 +55,7 @@ def test_a_model_that_only_sends_malformed_calls_fails_saying_why(rt, run_jobs, 
     run_jobs()
     done = rt.store.mission(mission.id)
     assert model.i == DEFAULT_MAX_STEPS
-    assert done.status == "failed" and f"Could not finish within {DEFAULT_MAX_STEPS} model steps" in done.verdict
+    assert (
+        done.status == "failed" and f"Could not finish within {DEFAULT_MAX_STEPS} model steps" in done.verdict
+    )
     assert "last tool call (helpdesk__get_ticket) was malformed: Expecting value" in done.verdict

@@ -23,6 +23,7 @@ MODELS = {"openai": "openai:gpt-4.1-mini", "anthropic": "anthropic:claude-sonnet
 @pytest.fixture
 def provider_worker(rt, agent_worker, monkeypatch):
     """support-triage on a real provider package: `use(provider, server, **config)` points it at `server`."""
+
     def use(provider: str, server: ScriptedLLMServer | None, **config):
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
         monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key")
@@ -37,8 +38,11 @@ def provider_worker(rt, agent_worker, monkeypatch):
 
 
 def ask(rt, text: str = "ESC-1042 checkout down, please credit"):
-    return MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                                             text=text)).mission
+    return (
+        MissionService(rt)
+        .submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text=text))
+        .mission
+    )
 
 
 def ran_once(rt, mission_id: str) -> bool:
@@ -48,7 +52,9 @@ def ran_once(rt, mission_id: str) -> bool:
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
-def test_a_provider_that_never_answers_fails_the_mission_within_the_bound(rt, run_jobs, provider_worker, provider):
+def test_a_provider_that_never_answers_fails_the_mission_within_the_bound(
+    rt, run_jobs, provider_worker, provider
+):
     timeout, retries = 1.0, 1
     with ScriptedLLMServer([hang(), hang()]) as server:
         provider_worker(provider, server, model_timeout_seconds=timeout, model_max_retries=retries)
@@ -71,8 +77,9 @@ def test_a_provider_that_never_answers_fails_the_mission_within_the_bound(rt, ru
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
-def test_a_missing_api_key_fails_at_once_naming_the_variable(rt, run_jobs, provider_worker, monkeypatch,
-                                                             provider):
+def test_a_missing_api_key_fails_at_once_naming_the_variable(
+    rt, run_jobs, provider_worker, monkeypatch, provider
+):
     with ScriptedLLMServer([reply("never asked")]) as server:
         provider_worker(provider, server)
         variable = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}[provider]
@@ -86,18 +93,26 @@ def test_a_missing_api_key_fails_at_once_naming_the_variable(rt, run_jobs, provi
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
 def test_a_rate_limit_is_an_observation_and_the_mission_carries_on(rt, run_jobs, provider_worker, provider):
-    with ScriptedLLMServer([status(429, retry_after=1), reply("Nothing to credit: no outage on record.")]) as server:
+    with ScriptedLLMServer(
+        [status(429, retry_after=1), reply("Nothing to credit: no outage on record.")]
+    ) as server:
         provider_worker(provider, server, model_max_retries=2)
         mission = ask(rt)
         run_jobs()
     done = rt.store.mission(mission.id)
     assert done.status == "done" and "Nothing to credit" in done.verdict, done.verdict
-    assert len(server.requests) == 2 and server.requests[1].at - server.requests[0].at >= 1  # Retry-After kept
+    assert (
+        len(server.requests) == 2 and server.requests[1].at - server.requests[0].at >= 1
+    )  # Retry-After kept
     notes = [o.text for o in rt.store.observations(mission.id)]
-    assert any("is rate limiting this worker (HTTP 429); retrying in 1s (attempt 2 of 3)" in n for n in notes), notes
+    assert any(
+        "is rate limiting this worker (HTTP 429); retrying in 1s (attempt 2 of 3)" in n for n in notes
+    ), notes
 
 
-def test_a_rate_limit_that_outlasts_the_budget_is_a_verdict_not_an_internal_error(rt, run_jobs, provider_worker):
+def test_a_rate_limit_that_outlasts_the_budget_is_a_verdict_not_an_internal_error(
+    rt, run_jobs, provider_worker
+):
     with ScriptedLLMServer([status(429, retry_after=0), status(429, retry_after=0)]) as server:
         provider_worker("openai", server, model_max_retries=1)
         mission = ask(rt)
@@ -113,14 +128,18 @@ def test_a_rejected_key_names_the_variable_and_is_not_retried(rt, run_jobs, prov
         mission = ask(rt)
         run_jobs()
     done = rt.store.mission(mission.id)
-    assert done.status == "failed" and "refused the credentials (HTTP 401): check OPENAI_API_KEY" in done.verdict
+    assert (
+        done.status == "failed" and "refused the credentials (HTTP 401): check OPENAI_API_KEY" in done.verdict
+    )
     assert len(server.requests) == 1 and ran_once(rt, mission.id)
 
 
 def test_a_malformed_tool_call_is_answered_with_an_error_the_model_reads(rt, run_jobs, provider_worker):
-    script = [reply("Reading the ticket.", ("helpdesk__get_ticket", '{"ticket_id": "1042"', "call_bad")),
-              reply("", ("helpdesk__get_ticket", '{"ticket_id": "1042"}', "call_good")),
-              reply("Ticket 1042 read; no credit is due.")]
+    script = [
+        reply("Reading the ticket.", ("helpdesk__get_ticket", '{"ticket_id": "1042"', "call_bad")),
+        reply("", ("helpdesk__get_ticket", '{"ticket_id": "1042"}', "call_good")),
+        reply("Ticket 1042 read; no credit is due."),
+    ]
     with ScriptedLLMServer(script) as server:
         provider_worker("openai", server)
         mission = ask(rt)
