@@ -79,11 +79,11 @@ class ModelFailed(MissionbotError):
 
 
 def _verdict(f: Failure, worker: WorkerConfig, attempts: int) -> str:
-    tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+    tries = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''}"
     model = worker.model
     if f.kind == "timeout":
         return (
-            f"The model {model} did not answer: no reply within {worker.model_timeout_seconds:g}s, {tries}. "
+            f"The model {model} did not answer: no reply within {worker.model_timeout_seconds:g}s; {tries}. "
             "Nothing further will run; try again later."
         )
     if f.kind == "rate_limit":
@@ -92,14 +92,14 @@ def _verdict(f: Failure, worker: WorkerConfig, attempts: int) -> str:
             if f.retry_after and f.retry_after > MAX_BACKOFF_SECONDS
             else ""
         )
-        return f"The provider of {model} is rate limiting this worker (HTTP 429){wait}, {tries}. Try again later."
+        return f"The provider of {model} is rate limiting this worker (HTTP 429){wait}; {tries}. Try again later."
     if f.kind == "auth":
         keys = " or ".join(KEY_VARIABLES.get(provider_of(worker), ())) or "the provider's credentials"
         return f"The provider of {model} refused the credentials (HTTP {f.status}): check {keys}. {f.detail}"
     if f.kind == "server":
-        return f"The provider of {model} failed (HTTP {f.status}), {tries}: {f.detail}"
+        return f"The provider of {model} failed (HTTP {f.status}); {tries}: {f.detail}"
     if f.kind == "connection":
-        return f"Could not reach the provider of {model}, {tries}: {f.detail}"
+        return f"Could not reach the provider of {model}; {tries}: {f.detail}"
     return f"The provider of {model} rejected the request (HTTP {f.status}): {f.detail}"
 
 

@@ -63,7 +63,7 @@ def test_a_provider_that_never_answers_fails_the_mission_within_the_bound(
         ended = time.monotonic()
     done = rt.store.mission(mission.id)
     assert done.status == "failed", done.verdict
-    assert "did not answer: no reply within 1s, 2 attempts" in done.verdict
+    assert "did not answer: no reply within 1s; gave up after 2 attempts" in done.verdict
     assert "internal error" not in done.verdict
     assert [r.api for r in server.requests] == [provider, provider]  # the client itself did not retry
     # Timed from the first request (the first LLM mission of a process spends seconds importing LangChain):
@@ -118,7 +118,10 @@ def test_a_rate_limit_that_outlasts_the_budget_is_a_verdict_not_an_internal_erro
         mission = ask(rt)
         run_jobs()
     done = rt.store.mission(mission.id)
-    assert done.status == "failed" and "rate limiting this worker (HTTP 429), 2 attempts" in done.verdict
+    assert (
+        done.status == "failed"
+        and "rate limiting this worker (HTTP 429); gave up after 2 attempts" in done.verdict
+    )
     assert len(server.requests) == 2 and ran_once(rt, mission.id)
 
 
