@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from langchain_core.messages import AIMessage, ToolMessage
 
 from bot.models import Request
@@ -59,3 +60,23 @@ def test_a_model_that_only_sends_malformed_calls_fails_saying_why(rt, run_jobs, 
         done.status == "failed" and f"Could not finish within {DEFAULT_MAX_STEPS} model steps" in done.verdict
     )
     assert "last tool call (helpdesk__get_ticket) was malformed: Expecting value" in done.verdict
+
+
+class Killed(BaseException):
+    """The worker process dying while the model thinks (not an Exception: nothing may swallow it)."""
+
+
+def test_a_run_killed_right_after_a_malformed_call_resumes_by_telling_the_model(rt, script):
+    from bot.runner import MissionRunner
+
+    def dies(messages):
+        raise Killed
+
+    model = script([malformed("b1"), dies, turn("Could not read the ticket; nothing proposed.")])
+    mission = ask(rt)
+    with pytest.raises(Killed):
+        MissionRunner(rt).run(mission.id)  # the malformed turn was saved, its answer not yet
+    assert MissionRunner(rt).run(mission.id) == "done"  # the retry: not "Reading the ticket." as a verdict
+    done = rt.store.mission(mission.id)
+    assert "nothing proposed" in done.verdict
+    assert any(isinstance(m, ToolMessage) and m.tool_call_id == "b1" for m in model.seen[2])
