@@ -2,6 +2,11 @@
 
 Documents are split at Markdown headings, so every hit cites a document and a section. The index is
 built once per set of files and their modification times, so an edited policy is picked up at once.
+
+Where a `knowledge:` path points (`resolve`): an absolute path as it is; a relative one against the directory
+holding the worker's config file, or, when nothing exists there, against that directory's parent (the
+project layout the shipped configs use: `worker_configs/` next to `knowledge/`). Nothing else: not the
+current directory. `missionbot check` reports a path found in neither place, with file and line.
 """
 
 from __future__ import annotations
@@ -67,9 +72,27 @@ def documents(paths: list[Path]) -> list[Path]:
     return found
 
 
+def candidates(path: str, *, config_dir: Path) -> list[tuple[Path, Path]]:
+    """(base, path) for each place a `knowledge:` path may mean, in the order they are tried."""
+    given = Path(path).expanduser()
+    if given.is_absolute():
+        return [(given.parent, given)]
+    return [(base, base / given) for base in (config_dir.resolve(), config_dir.resolve().parent)]
+
+
+def resolve(path: str, *, config_dir: Path) -> tuple[Path, Path] | None:
+    """(base, path) of the first candidate that exists, else None (the caller reports where it looked)."""
+    return next((c for c in candidates(path, config_dir=config_dir) if c[1].exists()), None)
+
+
+def looked_in(path: str, *, config_dir: Path) -> str:
+    return " or ".join(str(p) for _, p in candidates(path, config_dir=config_dir))
+
+
 class KnowledgeIndex:
-    def __init__(self, files: list[Path], *, root: Path) -> None:
-        self.passages = [p for f in files for p in split_sections(_name(f, root), f.read_text(errors="replace"))]
+    def __init__(self, files: list[tuple[Path, Path]]) -> None:
+        """`files`: (document, the base its cited name is relative to)."""
+        self.passages = [p for f, base in files for p in split_sections(_name(f, base), f.read_text(errors="replace"))]
         from rank_bm25 import BM25Plus  # numpy underneath: loaded when a worker first searches
 
         corpus = [_tokens(f"{p.section} {p.text}") for p in self.passages]
@@ -105,25 +128,27 @@ class SearchArgs(BaseModel):
 _cache: dict[tuple[Any, ...], KnowledgeIndex] = {}
 
 
-def index_for(worker: WorkerConfig, *, root: Path) -> KnowledgeIndex:
-    files = documents([root / k.path for k in worker.knowledge])
-    key = tuple((str(f), f.stat().st_mtime_ns) for f in files)
+def index_for(worker: WorkerConfig, *, config_dir: Path) -> KnowledgeIndex:
+    found = [hit for k in worker.knowledge if (hit := resolve(k.path, config_dir=config_dir))]
+    files = [(f, base) for base, path in found for f in documents([path])]
+    key = tuple((str(f), f.stat().st_mtime_ns) for f, _ in files)
     if key not in _cache:
         if len(_cache) >= 16:  # stale versions of edited files; rebuilding costs milliseconds
             _cache.clear()
-        _cache[key] = KnowledgeIndex(files, root=root)
+        _cache[key] = KnowledgeIndex(files)
     return _cache[key]
 
 
-def knowledge_tools(worker: WorkerConfig, *, root: Path) -> dict[str, FunctionTool]:
+def knowledge_tools(worker: WorkerConfig, *, config_dir: Path) -> dict[str, FunctionTool]:
     """`knowledge.search` for a worker that has `knowledge:` and lists the tool (always tier read)."""
     if not worker.knowledge or TOOL_NAME not in worker.tools:
         return {}
 
     def search(*, query: str, limit: int) -> dict[str, Any]:
-        hits = index_for(worker, root=root).search(query, limit=limit)
-        if not hits and not documents([root / k.path for k in worker.knowledge]):
-            raise ToolError(f"no knowledge documents found under {', '.join(k.path for k in worker.knowledge)}")
+        hits = index_for(worker, config_dir=config_dir).search(query, limit=limit)
+        if not hits and not index_for(worker, config_dir=config_dir).passages:
+            looked = "; ".join(looked_in(k.path, config_dir=config_dir) for k in worker.knowledge)
+            raise ToolError(f"no knowledge documents found (looked in {looked})")
         return {"query": query, "results": hits,
                 "cite_as": [f"{h['document']} § {h['section']}" for h in hits]}
 

@@ -11,11 +11,6 @@ from typing import Any
 from bot.knowledge import knowledge_tools
 
 
-def knowledge_root(config_dir: Path) -> Path:
-    """`knowledge:` paths are relative to the project, i.e. the directory holding `worker_configs/`."""
-    return config_dir.resolve().parent
-
-
 def agent_planner(rt: Any, mission: Any) -> Any:
     from bot.planners.agent import AgentPlanner  # imported on first LLM mission: LangChain is heavy
 
@@ -52,7 +47,8 @@ def wire(rt: Any) -> None:
         env["REDIS_URL"] = url
     for transport in ("stdio", "streamable_http"):
         rt.toolbox.providers.setdefault(transport, _mcp_provider(env))
-    root = knowledge_root(Path(settings.config_dir))
-    rt.toolbox.worker_providers.append(lambda worker: knowledge_tools(worker, root=root))
+    # `knowledge:` paths resolve against the config files' directory (then its parent): bot/knowledge.py
+    config_dir = Path(settings.config_dir)
+    rt.toolbox.worker_providers.append(lambda worker: knowledge_tools(worker, config_dir=config_dir))
     rt.extras.setdefault("model_factory", build_chat_model)
     rt.extras.setdefault("planner_factory", agent_planner)

@@ -28,4 +28,5 @@ def on_mission_failure(job: Any, connection: Any, exc_type: type, exc: BaseExcep
     mission = rt.store.mission(mission_id)
     MissionRunner(rt).close(mission, status="failed",
                             text=f"*Verdict ({mission_id}): Failed.* An internal error stopped this mission "
-                                 f"({exc_type.__name__}); nothing further will run. Operators were alerted.")
+                                 f"({exc_type.__name__}); nothing further will run. The error is in the worker's "
+                                 f"log under this mission id, for operators.")

@@ -3,6 +3,8 @@
 Built-in integrations are checked statically by the loader. An MCP server's tools are known only by
 asking it, so `check` connects to each one (bounded by its `timeout_seconds`) and lists them; a typo
 such as `helpdesk.delete_acount` is then reported with file, field and line. `--offline` skips that.
+A `knowledge:` path that exists nowhere is an error too; an LLM worker whose provider's API key is not
+set in this environment is a warning (the key may live only in the worker's environment): exit stays 0.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import sys
 from pathlib import Path
 
 from bot.commands.common import config_dir, workers_or_exit
-from bot.config.loader import config_files, load_worker_file, offered_tool_issues
+from bot.config.loader import config_files, knowledge_issues, load_worker_file, offered_tool_issues
 from bot.config.models import BuiltinIntegration, WorkerConfig
 from bot.config.yaml_lines import compose, line_of
 from bot.errors import ConfigIssue, ToolError
+from bot.planners.chat_models import missing_key
 from bot.settings import Settings
 
 
@@ -55,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
     failed = False
     for path in config_files(directory):
         worker = load_worker_file(path)
+        if missing := knowledge_issues(path, worker):
+            for issue in missing:
+                print(issue, file=sys.stderr)
+            failed = True
+            continue
         remote = [n for n, i in worker.integrations.items() if not isinstance(i, BuiltinIntegration)]
         notes: list[str] = []
         if remote and args.offline:
@@ -70,6 +78,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"ok  {worker.name}: {len(worker.missions)} mission(s), autonomy {worker.autonomy}, tools: {tools}")
         for note in notes:
             print(f"    {note}")
+        if variable := missing_key(worker):
+            line = line_of(compose(path.read_text()), ("model",))
+            print(f"warn {path}:{line}: model: {variable} is not set; {worker.name}'s missions ({worker.model}) "
+                  "fail at once until `missionbot worker` runs with it", file=sys.stderr)
     return 1 if failed else 0
 
 

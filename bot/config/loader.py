@@ -10,10 +10,18 @@ import yaml
 from jinja2 import TemplateSyntaxError
 from pydantic import ValidationError
 
-from bot.config.models import BuiltinIntegration, ObserveStep, ProposeStep, ToolStep, WorkerConfig
+from bot.config.models import (
+    MODEL_CALL_BOUND_SECONDS,
+    BuiltinIntegration,
+    ObserveStep,
+    ProposeStep,
+    ToolStep,
+    WorkerConfig,
+)
 from bot.config.yaml_lines import compose, line_of
 from bot.errors import ConfigError, ConfigIssue
 from bot.knowledge import TOOL_NAME as KNOWLEDGE_TOOL
+from bot.knowledge import looked_in, resolve
 from bot.templating import parse_template
 from bot.tools.builtin import builtin_args_model, builtin_tool_names
 
@@ -75,6 +83,17 @@ def offered_tool_issues(path: Path, worker: WorkerConfig, integration: str,
     return [_issue(path, root, loc, msg) for loc, msg in problems]
 
 
+def knowledge_issues(path: Path, worker: WorkerConfig) -> list[ConfigIssue]:
+    """`knowledge:` paths that exist neither next to the config file nor in its parent directory."""
+    missing = [(i, k.path) for i, k in enumerate(worker.knowledge) if resolve(k.path, config_dir=path.parent) is None]
+    if not missing:
+        return []
+    root = compose(path.read_text())
+    return [_issue(path, root, ("knowledge", i, "path"),
+                   f"knowledge path {rel!r} does not exist (looked in {looked_in(rel, config_dir=path.parent)})")
+            for i, rel in missing]
+
+
 def load_worker_file(path: Path) -> WorkerConfig:
     text = path.read_text()
     try:
@@ -109,6 +128,10 @@ def _issue(path: Path, root: yaml.Node | None, loc: Loc, message: str) -> Config
 
 def _semantic_problems(worker: WorkerConfig) -> Iterator[tuple[Loc, str]]:
     """Cross-field rules pydantic cannot express: every tool exists, every reference resolves."""
+    worst = worker.model_timeout_seconds * (worker.model_max_retries + 1)
+    if worst > MODEL_CALL_BOUND_SECONDS:
+        yield ("model_timeout_seconds",), f"model_timeout_seconds x (model_max_retries + 1) is {worst:g}s; " \
+            f"keep it within {MODEL_CALL_BOUND_SECONDS}s so a silent provider cannot outlive the mission job"
     for tool, policy in worker.tools.items():
         if tool == KNOWLEDGE_TOOL:
             if not worker.knowledge:

@@ -147,7 +147,8 @@ class MissionSpec(Strict):
 
 
 class KnowledgeSource(Strict):
-    path: str
+    # Relative paths: the config file's directory first, then its parent (see bot/knowledge.py `resolve`).
+    path: str = Field(min_length=1)
 
 
 class Limits(Strict):
@@ -182,6 +183,10 @@ class Promotion(Strict):
     min_acceptance: float = Field(default=0.95, ge=0, le=1)
 
 
+# A mission job is killed by RQ after 600 s (bot/queueing.py); one model call, retries included, ends well before.
+MODEL_CALL_BOUND_SECONDS = 360
+
+
 class WorkerConfig(Strict):
     name: str = Field(pattern=r"^[a-z0-9-]+$")
     display_name: str
@@ -191,6 +196,10 @@ class WorkerConfig(Strict):
     channels: list[str] = []
     autonomy: Autonomy = "assisted"
     model: str = "playbook"
+    # Each model call: the provider's HTTP timeout, then at most this many retries (timeouts, 429, 5xx,
+    # connection errors), so a silent provider holds a worker for at most timeout x (retries + 1) + backoff.
+    model_timeout_seconds: float = Field(default=60, gt=0, le=300)
+    model_max_retries: int = Field(default=2, ge=0, le=5)
     escalation: Escalation
     integrations: dict[str, Integration] = {}
     tools: dict[str, ToolPolicy] = {}

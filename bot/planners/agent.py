@@ -27,10 +27,12 @@ from langchain_core.messages import (
 
 from bot import limits
 from bot.defang import defang, defang_value
+from bot.planners import malformed
 from bot.planners.agent_context import ToolNames, model_tools, request_message, system_prompt
 from bot.planners.agent_context import untrusted as _untrusted
 from bot.planners.base import Finished, Parked
 from bot.planners.chat_models import ModelFactory, ModelUnavailable
+from bot.planners.model_calls import ModelCalls, ModelFailed
 from bot.redact import Redactor
 from bot.session import CallOutcome, Session
 
@@ -63,7 +65,7 @@ class _Gate(AgentMiddleware):
             return {"jump_to": "end"}
         return None
 
-    @hook_config(can_jump_to=["end"])
+    @hook_config(can_jump_to=["end", "model"])
     def after_model(self, state: dict[str, Any], runtime: Any) -> dict[str, Any] | None:
         messages: list[AnyMessage] = list(state["messages"])
         turn = self.planner.turns(self.session) + 1
@@ -78,15 +80,18 @@ class _Gate(AgentMiddleware):
         update: dict[str, Any] = {"messages": [ai, *answers]}
         if parked:
             update["jump_to"] = "end"
+        elif ai.invalid_tool_calls:  # told what was wrong, the model gets another step (within the cap)
+            update["jump_to"] = "model"
         return update
 
 
 def _with_call_ids(ai: AIMessage, turn: int) -> AIMessage:
     """Every tool call needs an id that survives a resume; some providers leave it empty."""
-    if all(call.get("id") for call in ai.tool_calls):
+    if all(call.get("id") for call in [*ai.tool_calls, *ai.invalid_tool_calls]):
         return ai
     calls = [{**c, "id": c.get("id") or f"call{turn}_{i}"} for i, c in enumerate(ai.tool_calls)]
-    return ai.model_copy(update={"tool_calls": calls})
+    invalid = [{**c, "id": c.get("id") or f"bad{turn}_{i}"} for i, c in enumerate(ai.invalid_tool_calls)]
+    return ai.model_copy(update={"tool_calls": calls, "invalid_tool_calls": invalid})
 
 
 class AgentPlanner:
@@ -111,7 +116,7 @@ class AgentPlanner:
                                                      redactor=session.rt.redactor))]
             self.save(session, messages, context_seen=len(m.context))
         last = messages[-1]
-        if isinstance(last, AIMessage) and last.tool_calls:  # parked or interrupted: answer what settled
+        if isinstance(last, AIMessage) and (last.tool_calls or last.invalid_tool_calls):  # parked or interrupted
             answers, parked = self.resolve(session, names, messages)
             messages = [*messages, *answers]
             self.save(session, messages)
@@ -126,16 +131,22 @@ class AgentPlanner:
             session.observe("agent-model", f"⚠️ {exc}")
             return Finished(verdict=f"Could not start: {exc}", failed=True)
         gate = _Gate(self, session, names)
+        calls = ModelCalls(worker=session.worker, observe=session.observe, turn=lambda: self.turns(session) + 1)
         agent = create_agent(model, model_tools(session.worker, tools, names),
                              system_prompt=system_prompt(session.worker, session.spec.instructions or ""),
-                             middleware=[gate])
-        result = agent.invoke({"messages": messages}, {"recursion_limit": 4 * self.max_steps + 10})
+                             middleware=[gate, calls])
+        try:
+            result = agent.invoke({"messages": messages}, {"recursion_limit": 4 * self.max_steps + 10})
+        except ModelFailed as exc:  # a verdict, not an internal error: RQ must not retry it for 40 minutes
+            session.observe("agent-model", f"⚠️ {exc}")
+            return Finished(verdict=str(exc), failed=True)
         if gate.parked:
             return Parked()
         final = result["messages"][-1]
         if gate.capped or not isinstance(final, AIMessage) or final.tool_calls:
-            session.observe("agent-cap", f"⚠️ Stopped after {self.max_steps} model steps without a verdict.")
-            return Finished(verdict=f"Could not finish within {self.max_steps} model steps.", failed=True)
+            why = malformed.malformed_note(result["messages"])
+            session.observe("agent-cap", f"⚠️ Stopped after {self.max_steps} model steps without a verdict.{why}")
+            return Finished(verdict=f"Could not finish within {self.max_steps} model steps.{why}", failed=True)
         return self._finish(session, final)
 
     @staticmethod
@@ -215,6 +226,10 @@ class AgentPlanner:
             answers.append(ToolMessage(content=_tool_content(tool, outcome, session.rt.redactor), tool_call_id=call["id"],
                                        name=call["name"], status="error" if outcome.kind in {"refused", "error"}
                                        else "success"))
+        for bad in ai.invalid_tool_calls:
+            if bad["id"] not in answered:
+                answers.append(malformed.invalid_call_answer(bad))
+                session.observe(f"t{turn}-bad-{_SLUG.sub('', bad['id'])[-32:]}", malformed.observation(bad))
         return answers, parked
 
 

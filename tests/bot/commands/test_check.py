@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -61,3 +63,41 @@ def test_an_unreachable_server_fails_the_check_unless_offline(tmp_path):
     line = line_of(directory / "support-triage.yml", "/nonexistent/helpdesk-mcp")
     assert bad.returncode == 1 and f":{line}: integrations.helpdesk: cannot list its tools" in bad.stderr
     assert check(directory, "--offline").returncode == 0
+
+
+AGENT = (ROOT / "worker_configs" / "support-agent.yml").read_text()
+
+
+def check_env(directory: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    keep = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    return subprocess.run([sys.executable, "-m", "bot.cli", "check", "--offline", "--config-dir", str(directory)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120, env={**keep, **env})
+
+
+def test_an_llm_worker_without_its_provider_key_is_a_warning_not_an_error(tmp_path):
+    directory = tmp_path / "worker_configs"
+    directory.mkdir()
+    (directory / "support-agent.yml").write_text(AGENT)
+    shutil.copytree(ROOT / "knowledge", tmp_path / "knowledge")
+    without = check_env(directory, {})
+    line = line_of(directory / "support-agent.yml", "model: openai:")
+    assert without.returncode == 0, without.stderr
+    assert "ok  support-agent" in without.stdout
+    assert f"warn {directory}/support-agent.yml:{line}: model: OPENAI_API_KEY is not set" in without.stderr
+    with_key = check_env(directory, {"OPENAI_API_KEY": "sk-test"})
+    assert with_key.returncode == 0 and "warn" not in with_key.stderr
+
+
+def test_a_knowledge_path_that_exists_nowhere_is_reported_with_file_and_line(tmp_path):
+    """A config dir copied without its knowledge: the error says where it looked; a copy inside it fixes it."""
+    directory = tmp_path / "copied_configs"
+    directory.mkdir()
+    (directory / "support-agent.yml").write_text(AGENT)
+    bad = check_env(directory, {"OPENAI_API_KEY": "sk-test"})
+    line = line_of(directory / "support-agent.yml", "knowledge: [{path: knowledge/support/}]")
+    assert bad.returncode == 1
+    assert f"support-agent.yml:{line}: knowledge.0.path: knowledge path 'knowledge/support/' does not exist " \
+        f"(looked in {directory}/knowledge/support or {tmp_path}/knowledge/support)" in bad.stderr
+    shutil.copytree(ROOT / "knowledge", directory / "knowledge")
+    good = check_env(directory, {"OPENAI_API_KEY": "sk-test"})
+    assert good.returncode == 0 and "ok  support-agent" in good.stdout, good.stderr

@@ -45,6 +45,12 @@ def line_of(text: str, needle: str) -> int:
         ("{tool: helpdesk.get_account_history,", "{tool: helpdesk.get_acount_history,",
          "missions.triage_escalation.steps.1.tool", "helpdesk.get_acount_history", "unknown tool"),
         ("autonomy: assisted", "autonomy: assisted\ncolour: blue", "colour", "colour: blue", "Extra inputs"),
+        ("autonomy: assisted", "autonomy: assisted\nmodel_timeout_seconds: 0", "model_timeout_seconds",
+         "model_timeout_seconds: 0", "greater than 0"),
+        ("autonomy: assisted", "autonomy: assisted\nmodel_max_retries: -1", "model_max_retries",
+         "model_max_retries: -1", "greater than or equal to 0"),
+        ("autonomy: assisted", "autonomy: assisted\nmodel_timeout_seconds: 200\nmodel_max_retries: 2",
+         "model_timeout_seconds", "model_timeout_seconds: 200", "is 600s; keep it within 360s"),
     ],
 )
 def test_each_error_names_file_field_and_line(tmp_path, old, new, field, needle, message):

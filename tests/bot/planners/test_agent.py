@@ -138,8 +138,9 @@ def test_step_cap_closes_the_mission_with_a_clear_verdict(rt, run_jobs, script):
 
 
 def test_a_missing_provider_package_names_the_extra(rt, run_jobs, agent_worker):
-    rt.workers["support-triage"] = agent_worker.model_copy(update={"model": "openai:gpt-4.1-mini"})
+    # langchain-openai and -anthropic are test dependencies; langchain-ollama is not installed
+    rt.workers["support-triage"] = agent_worker.model_copy(update={"model": "ollama:llama3.1"})
     mission = ask(rt, "ESC-1042")
     run_jobs()
     done = rt.store.mission(mission.id)
-    assert done.status == "failed" and "pip install 'missionbot[openai]'" in done.verdict
+    assert done.status == "failed" and "pip install 'missionbot[ollama]'" in done.verdict
