@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bot import lifecycle
 from bot.config.models import WorkerConfig
 from bot.models import Mission, Proposal
 
@@ -21,6 +22,7 @@ STATUS_LINES = {
     "halted": "Halted: the kill switch is pulled",
     "shadow_approved": "Shadow: the approver would approve",
     "shadow_rejected": "Shadow: the approver would reject",
+    "closed": lifecycle.status_line(None),
 }
 
 
@@ -71,7 +73,8 @@ def card_for(proposal: Proposal, worker: WorkerConfig, *, thread_link: str | Non
         worker_display=worker.display_name, title=f"{verb}: {proposal.tool}", tool=proposal.tool,
         fields=[(k, _field_value(v)) for k, v in proposal.args.items()], tier=proposal.tier, rule=proposal.rule,
         rationale=proposal.rationale, shadow=proposal.shadow, status=proposal.status,
-        status_line=STATUS_LINES[proposal.status], decided_by=proposal.decided_by,
+        status_line=lifecycle.status_line(proposal.closed_because) if proposal.status == "closed"
+        else STATUS_LINES[proposal.status], decided_by=proposal.decided_by,
         decided_at=proposal.decided_at, decided_on=proposal.decided_on, reason_code=proposal.reason_code,
         comment=proposal.comment, reason_codes=list(worker.escalation.reason_codes),
         approvers=[*worker.escalation.approvers, *worker.escalation.backup], thread_link=thread_link,

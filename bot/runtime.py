@@ -16,8 +16,11 @@ from rq import Queue
 
 from bot.audit import Audit
 from bot.config import WorkerConfig, load_workers
+from bot.config.loader import load_people
+from bot.config.models import Person
 from bot.errors import NotFound
 from bot.messenger import Messengers
+from bot.people import People
 from bot.settings import Settings
 from bot.store import Store
 from bot.surfaces.console import ConsoleMessenger
@@ -49,6 +52,7 @@ class Runtime:
     missions_queue: Queue
     actions_queue: Queue
     extras: dict[str, object] = field(default_factory=dict)
+    people: People = field(default_factory=People)  # linked Slack/Teams accounts (bot/people.py)
 
     def worker(self, name: str) -> WorkerConfig:
         try:
@@ -68,15 +72,19 @@ def create_runtime(
     clock: Clock = utc_now,
     new_id: Callable[[], str] = new_mission_id,
     messengers: Messengers | None = None,
+    people: list[Person] | None = None,
 ) -> Runtime:
     prefix = settings.key_prefix
     if messengers is None:
         messengers = Messengers(ConsoleMessenger(redis=redis, prefix=prefix))
+    store = Store(redis=redis, prefix=prefix)
+    if people is None:  # the directory's _people.yml (none: nobody linked)
+        people = load_people(settings.config_dir) if settings.config_dir.is_dir() else []
     rt = Runtime(
         settings=settings, redis=redis,
         workers=workers if workers is not None else load_workers(settings.config_dir),
         clock=clock, new_id=new_id, messengers=messengers,
-        store=Store(redis=redis, prefix=prefix), audit=Audit(redis=redis, prefix=prefix, clock=clock),
+        store=store, people=People(persons=people, store=store), audit=Audit(redis=redis, prefix=prefix, clock=clock),
         toolbox=Toolbox(redis=redis, prefix=prefix, clock=clock),
         missions_queue=Queue(f"{prefix}-missions", connection=redis),
         actions_queue=Queue(f"{prefix}-actions", connection=redis),
