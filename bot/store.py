@@ -87,7 +87,8 @@ class Store:
                         raise NotFound(f"no such record mission:{mission_id}")
                     before = Mission.model_validate_json(raw)
                     updated = change(before)
-                    settled = self._settled_by_close(pipe, updated) if before.is_open and not updated.is_open else []
+                    closing = before.is_open and not updated.is_open
+                    settled = self._settled_by_close(pipe, updated) if closing else []
                     pipe.multi()
                     pipe.set(key, updated.model_dump_json())
                     if not updated.is_open:
@@ -165,7 +166,11 @@ class Store:
         return found
 
     def mutate_proposal(
-        self, proposal_id: str, change: Callable[[Proposal], Proposal], *, worker: str | None = None,
+        self,
+        proposal_id: str,
+        change: Callable[[Proposal], Proposal],
+        *,
+        worker: str | None = None,
         mission: str | None = None,
     ) -> Proposal:
         # Watching the worker's control key makes "kill switch pulled" and "approved" exclusive; watching
