@@ -14,6 +14,7 @@ An account never named anywhere is a person of its own, so an unlinked Teams app
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from bot.config.models import Person
 from bot.store import Store
@@ -82,3 +83,17 @@ class People:
     def _by_email(self, email: str) -> str:
         assert self.store is not None
         return self.store.key("people", "by-email", email)
+
+
+def learn_slack_user(people: People, user: dict[str, Any]) -> bool:
+    """From Slack's `users.info` user object (needs the `users:read.email` scope): its profile email, for a
+    human whose address Slack confirmed. The Slack surface calls it once per user it has not seen lately."""
+    email = (user.get("profile") or {}).get("email")
+    if (
+        not isinstance(email, str)
+        or user.get("is_bot")
+        or user.get("deleted")
+        or user.get("is_email_confirmed") is False
+    ):
+        return False
+    return people.learn_email(account=str(user.get("id") or ""), email=email)

@@ -13,7 +13,7 @@ from bot.config.loader import config_files, load_people, load_workers
 from bot.config.models import Person
 from bot.errors import ConfigError, NotAuthorized
 from bot.models import Request
-from bot.people import People
+from bot.people import People, learn_slack_user
 from bot.render.adaptive import APPROVE
 from bot.service import MissionService
 from bot.surfaces.teams_actions import answer, card_action
@@ -93,7 +93,9 @@ def test_accounts_are_linked_when_slack_and_teams_report_the_same_verified_email
     with_teams_approver(rt, linked=False)
     pid = parked(rt, run_jobs)
     people = rt.people
-    assert people.learn_email(account="U0AGENT", email="Ada.Agent@Example.com")  # Slack users.info
+    slack_user = {"id": "U0AGENT", "is_email_confirmed": True, "profile": {"email": "Ada.Agent@Example.com"}}
+    assert not learn_slack_user(people, {**slack_user, "is_email_confirmed": False})  # unconfirmed: ignored
+    assert learn_slack_user(people, slack_user)  # Slack users.info
     assert not people.same("U0AGENT", AGENT_MRI)  # one platform alone links nothing
     raw = {"from": {"id": AGENT_MRI, "aadObjectId": AGENT_AAD, "userPrincipalName": "ada.agent@example.com"}}
     assert learn_email(people, raw)  # Teams' member record
