@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bot import lifecycle
 from bot.config.models import WorkerConfig
 from bot.defang import defang
 from bot.models import Mission, Proposal
@@ -28,6 +29,7 @@ STATUS_LINES = {
     "halted": "Halted: the kill switch is pulled",
     "shadow_approved": "Shadow: the approver would approve",
     "shadow_rejected": "Shadow: the approver would reject",
+    "closed": lifecycle.status_line(None),
 }
 
 
@@ -85,7 +87,9 @@ def card_for(proposal: Proposal, worker: WorkerConfig, *, thread_link: str | Non
         worker_display=worker.display_name, title=f"{verb}: {shown(proposal.tool)}", tool=shown(proposal.tool),
         fields=[(shown(str(k)), shown(_field_value(v))) for k, v in args.items()], tier=proposal.tier,
         rule=redactor.text(proposal.rule) if proposal.rule else None, rationale=shown(proposal.rationale),
-        shadow=proposal.shadow, status=proposal.status, status_line=STATUS_LINES[proposal.status], decided_by=proposal.decided_by,
+        shadow=proposal.shadow, status=proposal.status,
+        status_line=lifecycle.status_line(proposal.closed_because) if proposal.status == "closed"
+        else STATUS_LINES[proposal.status], decided_by=proposal.decided_by,
         decided_at=proposal.decided_at, decided_on=proposal.decided_on, reason_code=shown(proposal.reason_code),
         comment=shown(proposal.comment), reason_codes=list(worker.escalation.reason_codes),
         approvers=[*worker.escalation.approvers, *worker.escalation.backup], thread_link=thread_link,

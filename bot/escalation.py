@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import more_info
+from bot import lifecycle, more_info
 from bot.cards import card_for
 from bot.config.models import WorkerConfig
 from bot.errors import NotFound
@@ -37,7 +37,7 @@ class _NotNow(Exception):
 @dataclass(frozen=True, kw_only=True)
 class StepTaken:
     proposal: str
-    step: str  # reminded | rerouted | expired
+    step: str  # reminded | rerouted | expired | closed (its mission closed without it)
     minutes: float
 
 
@@ -76,6 +76,8 @@ class Escalator:
 
     def _advance(self, proposal: Proposal) -> list[StepTaken]:
         worker = self.rt.worker(proposal.worker)
+        if lifecycle.close_orphan(self.rt, proposal.id, actor=ACTOR):  # its mission closed without it
+            return [StepTaken(proposal=proposal.id, step="closed", minutes=self.waited(proposal, worker))]
         esc = worker.escalation
         minutes = self.waited(proposal, worker)
         if minutes >= esc.expire_after_minutes:
@@ -188,9 +190,11 @@ class Escalator:
             return p.model_copy(update={"status": "expired", "decided_at": self.rt.clock(),
                                         "escalation_note": f"⌛ No decision within {minutes:.0f} min"})
 
-        # Watching the control key like `decide` does: an approval and the expiry cannot both land.
+        # Watching the control and mission keys like `decide` does: an approval, a close and the expiry
+        # cannot both land (a close settles the proposal first, and `expire` then leaves it).
         try:
-            expired = self.rt.store.mutate_proposal(proposal.id, expire, worker=proposal.worker)
+            expired = self.rt.store.mutate_proposal(proposal.id, expire, worker=proposal.worker,
+                                                    mission=proposal.mission_id)
         except _NotNow:
             return None
         # The mission resumes first (its verdict says "expired"), so no card or messenger trouble can park it;

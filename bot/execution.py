@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot import lifecycle
 from bot.errors import ToolError
 from bot.models import Proposal
 from bot.notify import Notifier
@@ -23,17 +24,28 @@ class Executor:
         if proposal.status not in {"approved", "executing"}:
             return proposal  # pending, or already settled: nothing to run
         killed = False
+        closed: list[Proposal] = []
 
         def start(p: Proposal) -> Proposal:
             nonlocal killed
+            closed.clear()
             if p.status not in {"approved", "executing"}:
                 return p
+            # Under the WATCH on the mission key: a mission that closed before this claim runs nothing.
+            settled = lifecycle.settle_if_closed(self.rt, p)
+            if settled is not None:
+                closed.append(settled)
+                return settled
             # Read under the WATCH on the control key: a kill landing before this commit aborts it, and the
             # retry sees the switch. An `executing` proposal started before the kill; its retry replays the key.
             killed = p.status == "approved" and self.rt.control(p.worker).killed
             return p if killed else p.model_copy(update={"status": "executing"})
 
-        proposal = store.mutate_proposal(proposal_id, start, worker=proposal.worker)
+        proposal = store.mutate_proposal(proposal_id, start, worker=proposal.worker, mission=proposal.mission_id)
+        if closed:
+            lifecycle.announce(self.rt, store.mission(proposal.mission_id), actor=f"worker:{proposal.worker}",
+                               proposals=[proposal_id])
+            return proposal
         if killed:
             return self.settle(proposal_id, status="halted", error="kill switch pulled before execution")
         if proposal.status != "executing":

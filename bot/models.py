@@ -11,10 +11,10 @@ MissionStatus = Literal["queued", "running", "awaiting_approval", "awaiting_info
                         "halted", "expired"]
 ProposalStatus = Literal[
     "pending", "approved", "executing", "executed", "failed", "rejected", "expired", "halted",
-    "shadow_approved", "shadow_rejected",
+    "shadow_approved", "shadow_rejected", "closed",
 ]
 SETTLED: frozenset[str] = frozenset(
-    {"executed", "failed", "rejected", "expired", "halted", "shadow_approved", "shadow_rejected"}
+    {"executed", "failed", "rejected", "expired", "halted", "shadow_approved", "shadow_rejected", "closed"}
 )
 OPEN_MISSION: frozenset[str] = frozenset({"queued", "running", "awaiting_approval", "awaiting_info"})
 
@@ -95,6 +95,7 @@ class Proposal(BaseModel):
     escalation_done: int = 0  # the highest step whose messages all went out; below the level = retry it
     undo_of: str | None = None  # this proposal undoes that executed one
     context: list[str] = []  # what the requester added to the mission before this was proposed
+    closed_because: str | None = None  # status "closed": the status its mission closed with (bot/lifecycle.py)
 
     @property
     def settled(self) -> bool:

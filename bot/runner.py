@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import more_info, verdict
+from bot import lifecycle, more_info, verdict
 from bot.defang import trusted
 from bot.errors import Halted
 from bot.models import Mission
@@ -69,13 +69,15 @@ class MissionRunner:
         return mission.status
 
     def close(self, mission: Mission, *, status: str, text: str) -> str:
-        """Close once: a second close (retry, race with the kill switch) changes nothing."""
+        """Close once: a second close (retry, race with the kill switch) changes nothing. The same atomic
+        step settles the mission's pending proposals (bot/lifecycle.py); their cards then say why."""
         closed = self.rt.store.mutate_mission(
             mission.id, lambda m: m.model_copy(update={"status": status, "verdict": text}) if m.is_open else m)
         if closed.verdict != text:
             return closed.status
         self.rt.audit.record(f"mission.{status}", actor=f"worker:{closed.worker}", worker=closed.worker,
                              mission=closed.id, verdict=text)
+        lifecycle.announce(self.rt, closed, actor=f"worker:{closed.worker}")  # the proposals the close settled
         self.notify.observe(closed, "verdict", text)
         self.notify.status(closed, f"{'✅' if status == 'done' else '⏹'} {closed.worker}: {status}")
         return closed.status

@@ -18,8 +18,11 @@ from rq import Queue
 from bot import log_redaction
 from bot.audit import Audit
 from bot.config import WorkerConfig, load_workers
+from bot.config.loader import load_people
+from bot.config.models import Person
 from bot.errors import NotFound
 from bot.messenger import Messengers
+from bot.people import People
 from bot.redact import Redactor
 from bot.settings import Settings
 from bot.store import Store
@@ -53,6 +56,7 @@ class Runtime:
     actions_queue: Queue
     redactor: Redactor = field(default_factory=Redactor)  # every text, card, audit field and model input for people
     extras: dict[str, object] = field(default_factory=dict)
+    people: People = field(default_factory=People)  # linked Slack/Teams accounts (bot/people.py)
 
     def worker(self, name: str) -> WorkerConfig:
         try:
@@ -72,6 +76,7 @@ def create_runtime(
     clock: Clock = utc_now,
     new_id: Callable[[], str] = new_mission_id,
     messengers: Messengers | None = None,
+    people: list[Person] | None = None,
 ) -> Runtime:
     prefix = settings.key_prefix
     if messengers is None:
@@ -79,10 +84,13 @@ def create_runtime(
     workers = workers if workers is not None else load_workers(settings.config_dir)
     redactor = Redactor.from_config(settings=settings, workers=workers, environ=os.environ)
     log_redaction.use(redactor)  # the log record factory has no runtime to ask
+    store = Store(redis=redis, prefix=prefix)
+    if people is None:  # the directory's _people.yml (none: nobody linked)
+        people = load_people(settings.config_dir) if settings.config_dir.is_dir() else []
     rt = Runtime(
         settings=settings, redis=redis, workers=workers, redactor=redactor,
         clock=clock, new_id=new_id, messengers=messengers,
-        store=Store(redis=redis, prefix=prefix),
+        store=store, people=People(persons=people, store=store),
         audit=Audit(redis=redis, prefix=prefix, clock=clock, redact=redactor.value),
         toolbox=Toolbox(redis=redis, prefix=prefix, clock=clock),
         missions_queue=Queue(f"{prefix}-missions", connection=redis),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import more_info
+from bot import lifecycle, more_info
 from bot.control import halt_worker
 from bot.digest.model import Digest
 from bot.errors import AlreadyDecided, BadRequest, Halted, NotAuthorized
@@ -102,7 +102,7 @@ class MissionService:
     def add_context(self, mission_id: str, *, user: str, text: str) -> Mission:
         """A follow-up from the requester (a thread reply) joins the mission's context; only they may add it."""
         mission = self.rt.store.mission(mission_id)
-        if user != mission.requester:
+        if not self.rt.people.same(user, mission.requester):  # the same person, from any platform
             raise NotAuthorized(f"Only @{mission.requester}, who asked for {mission_id}, can add context to it.")
         text = text.strip()
         if not text:
@@ -132,7 +132,8 @@ class MissionService:
                                         "decided_on": platform, "reason_code": None if approve else reason_code,
                                         "comment": comment})
 
-        decided = self.rt.store.mutate_proposal(proposal_id, decide, worker=worker.name)
+        decided = self.rt.store.mutate_proposal(proposal_id, decide, worker=worker.name,
+                                                mission=proposal.mission_id)
         # Each follow-up is also done by the recovery sweep if a crash stops us here (bot/recovery.py).
         record_decision(self.rt, decided)
         enqueue_card_sync(self.rt, proposal_id, reason="decided")
@@ -151,6 +152,9 @@ class MissionService:
         return proposal
 
     def _refuse_unless_decidable(self, p: Proposal, *, now: datetime) -> None:
+        closed = lifecycle.blocker(self.rt, p, now=now)  # a proposal belongs to its mission
+        if closed is not None:
+            raise closed
         if p.status != "pending":
             raise AlreadyDecided(status=p.status, by=p.decided_by or "the system",
                                  at=(p.decided_at or now).strftime("%Y-%m-%d %H:%M UTC"))
@@ -158,23 +162,29 @@ class MissionService:
             raise Halted(f"{self.rt.worker(p.worker).display_name} is halted; pending proposals cannot be approved")
 
     def authorize_decision(self, proposal: Proposal, actor: str) -> None:
+        """Approvers and four-eyes compare people: a linked Slack and Teams account are one (bot/people.py)."""
+        refused = self._refusal(proposal, actor, self.rt.people.accounts_of(actor))
+        if refused is not None:
+            raise NotAuthorized(refused)
+
+    def _refusal(self, proposal: Proposal, actor: str, accounts: frozenset[str]) -> str | None:
         worker = self.rt.worker(proposal.worker)
-        if not worker.may_approve(actor):
+        if not worker.may_approve(actor, accounts=accounts):
             names = ", ".join(f"@{a}" for a in [*worker.escalation.approvers, *worker.escalation.backup])
-            raise NotAuthorized(f"Only {names} can decide on {worker.display_name}'s proposals.")
-        if actor == proposal.requester and not worker.escalation.allow_self_approval:
-            raise NotAuthorized("You asked for this mission, so another approver must decide (four-eyes rule).")
+            return f"Only {names} can decide on {worker.display_name}'s proposals."
+        if proposal.requester in accounts and not worker.escalation.allow_self_approval:
+            return "You asked for this mission, so another approver must decide (four-eyes rule)."
+        return None
 
     def pending_for(self, user: str) -> list[Proposal]:
-        """Oldest first, only what `user` may decide."""
-        return [p for p in self.rt.store.pending_proposals()
-                if self.rt.worker(p.worker).may_approve(user)
-                and (p.requester != user or self.rt.worker(p.worker).escalation.allow_self_approval)]
+        """Oldest first, only what `user` (as a person: every linked account) may decide."""
+        accounts = self.rt.people.accounts_of(user)
+        return [p for p in self.rt.store.pending_proposals() if self._refusal(p, user, accounts) is None]
 
     # -- control (owner only) ------------------------------------------------------------
     def _owner(self, worker_name: str, actor: str) -> None:
         worker = self.rt.worker(worker_name)
-        if actor != worker.owner:
+        if not self.rt.people.same(actor, worker.owner):
             raise NotAuthorized(f"Only {worker.display_name}'s owner @{worker.owner} can change its controls.")
 
     def _set(self, worker: str, actor: str, **change: object) -> Control:
@@ -222,7 +232,8 @@ class MissionService:
         from bot.digest.compute import compute  # local import: one pass over the week's events, on demand
 
         worker = self.rt.worker(worker_name)
-        if actor != worker.owner and not worker.may_approve(actor):
+        accounts = self.rt.people.accounts_of(actor)
+        if worker.owner not in accounts and not worker.may_approve(actor, accounts=accounts):
             raise NotAuthorized(f"Only {worker.display_name}'s owner @{worker.owner} and its approvers can read "
                                 "its digest.")
         self.rt.audit.record("digest.viewed", actor=actor, worker=worker_name)

@@ -9,9 +9,11 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 from redis import Redis
+from redis.client import Pipeline
 from redis.exceptions import WatchError
 
 from bot.errors import NotFound
+from bot.lifecycle import settle
 from bot.models import Control, MessageRef, Mission, Observation, Proposal
 
 M = TypeVar("M", bound=BaseModel)
@@ -73,10 +75,40 @@ class Store:
         return found
 
     def mutate_mission(self, mission_id: str, change: Callable[[Mission], Mission]) -> Mission:
-        updated = self._mutate(self.key("mission", mission_id), Mission, change)
-        if not updated.is_open:
-            self.redis.srem(self.key("open", updated.worker), mission_id)
-        return updated
+        """Like `_mutate`; a change that closes an open mission also settles its proposals in the SAME
+        transaction (bot/lifecycle.py), so no decision or execution claim can land in between."""
+        key = self.key("mission", mission_id)
+        while True:
+            with self.redis.pipeline() as pipe:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    if raw is None:
+                        raise NotFound(f"no such record mission:{mission_id}")
+                    before = Mission.model_validate_json(raw)
+                    updated = change(before)
+                    closing = before.is_open and not updated.is_open
+                    settled = self._settled_by_close(pipe, updated) if closing else []
+                    pipe.multi()
+                    pipe.set(key, updated.model_dump_json())
+                    if not updated.is_open:
+                        pipe.srem(self.key("open", updated.worker), mission_id)
+                    for proposal in settled:
+                        pipe.set(self.key("proposal", proposal.id), proposal.model_dump_json())
+                        pipe.zrem(self.key("pending"), proposal.id)
+                    pipe.execute()
+                    return updated
+                except WatchError:
+                    continue
+
+    def _settled_by_close(self, pipe: Pipeline, mission: Mission) -> list[Proposal]:
+        """The mission's proposals as its close leaves them (only those it changes), read under WATCH."""
+        keys = [self.key("proposal", pid) for pid in mission.proposals]
+        if not keys:
+            return []
+        pipe.watch(*keys)  # added to the mission key's WATCH: a decision landing first aborts the close
+        found = [Proposal.model_validate_json(raw) for raw in pipe.mget(keys) if raw is not None]
+        return [p for p in (settle(mission, proposal) for proposal in found) if p is not None]
 
     def open_missions(self, worker: str) -> list[str]:
         return sorted(m.decode() for m in self.redis.smembers(self.key("open", worker)))
@@ -134,10 +166,17 @@ class Store:
         return found
 
     def mutate_proposal(
-        self, proposal_id: str, change: Callable[[Proposal], Proposal], *, worker: str | None = None
+        self,
+        proposal_id: str,
+        change: Callable[[Proposal], Proposal],
+        *,
+        worker: str | None = None,
+        mission: str | None = None,
     ) -> Proposal:
-        # Watching the worker's control key makes "kill switch pulled" and "approved" exclusive.
+        # Watching the worker's control key makes "kill switch pulled" and "approved" exclusive; watching
+        # the mission key makes "mission closed" and "approved" (or "executing") exclusive.
         watch = [self.key("control", worker)] if worker else []
+        watch += [self.key("mission", mission)] if mission else []
         updated = self._mutate(self.key("proposal", proposal_id), Proposal, change, watch=watch)
         if updated.status != "pending":
             self.redis.zrem(self.key("pending"), proposal_id)

@@ -7,7 +7,7 @@ worker's error budget (see bot/trust.py).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.errors import BadRequest, NotAuthorized
 from bot.models import Proposal
@@ -27,6 +27,16 @@ def is_undo(proposal_id: str | None) -> bool:
     return bool(proposal_id) and proposal_id.endswith(UNDO_SUFFIX)
 
 
+def undo_deadline(rt: Runtime, undo: Proposal) -> datetime | None:
+    """Until when `undo` may be decided once its mission has closed: the undo window of the action it
+    reverses (bot/lifecycle.py). None when that cannot be known (no policy now): no extra limit."""
+    original = rt.store.proposal(undo.undo_of) if undo.undo_of else None
+    policy = rt.worker(undo.worker).policy(original.tool) if original else None
+    if original is None or original.decided_at is None or policy is None:
+        return None
+    return original.decided_at + timedelta(minutes=policy.undo_window_minutes)
+
+
 def request_undo(rt: Runtime, proposal_id: str, *, actor: str) -> Proposal:
     original = rt.store.proposal(proposal_id)
     worker = rt.worker(original.worker)
@@ -35,7 +45,8 @@ def request_undo(rt: Runtime, proposal_id: str, *, actor: str) -> Proposal:
         raise BadRequest(f"{original.tool} declares no undo.")
     if original.status != "executed" or original.decided_at is None:
         raise BadRequest(f"Only an executed action can be undone; this one is {original.status}.")
-    if actor not in {worker.owner, original.requester} and not worker.may_approve(actor):
+    accounts = rt.people.accounts_of(actor)  # a person, whichever platform they ask from
+    if not accounts & {worker.owner, original.requester} and not worker.may_approve(actor, accounts=accounts):
         raise NotAuthorized(f"Only the requester, {worker.display_name}'s approvers or its owner can ask for an undo.")
     if rt.clock() > original.decided_at + timedelta(minutes=policy.undo_window_minutes):
         raise BadRequest(f"The undo window ({policy.undo_window_minutes} min) for {original.tool} has passed.")

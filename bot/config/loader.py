@@ -14,6 +14,8 @@ from bot.config.models import (
     MODEL_CALL_BOUND_SECONDS,
     BuiltinIntegration,
     ObserveStep,
+    PeopleFile,
+    Person,
     ProposeStep,
     ToolStep,
     WorkerConfig,
@@ -26,6 +28,7 @@ from bot.templating import parse_template
 from bot.tools.builtin import builtin_args_model, builtin_tool_names
 
 Loc = tuple[str | int, ...]
+PEOPLE_FILE = "_people.yml"
 
 
 def load_workers(directory: Path) -> dict[str, WorkerConfig]:
@@ -48,6 +51,10 @@ def load_workers(directory: Path) -> dict[str, WorkerConfig]:
             continue
         seen[worker.name] = str(path)
         workers[worker.name] = worker
+    try:
+        load_people(directory)  # validated with the workers: `check` and every start report it too
+    except ConfigError as err:
+        issues.extend(err.issues)
     if issues:
         raise ConfigError(issues)
     if not workers:
@@ -56,7 +63,44 @@ def load_workers(directory: Path) -> dict[str, WorkerConfig]:
 
 
 def config_files(directory: Path) -> list[Path]:
-    return sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")])
+    """The worker configs: every YAML file except `_`-prefixed ones (`_people.yml` is not a worker)."""
+    return sorted(p for p in [*directory.glob("*.yml"), *directory.glob("*.yaml")] if not p.name.startswith("_"))
+
+
+def load_people(directory: Path) -> list[Person]:
+    """`_people.yml` of the directory (none: nobody is linked); ConfigError with file and line."""
+    path = directory / PEOPLE_FILE
+    if not path.is_file():
+        return []
+    text = path.read_text()
+    try:
+        root = compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError([ConfigIssue(file=str(path), line=mark.line + 1 if mark else None, field="-",
+                                       message=f"not valid YAML: {exc}")]) from None
+    try:
+        people = PeopleFile.model_validate(data if data is not None else {}).people
+    except ValidationError as exc:
+        raise ConfigError([_issue(path, root, _clean(e["loc"]), e["msg"]) for e in exc.errors()]) from None
+    problems = list(_people_problems(people))
+    if problems:
+        raise ConfigError([_issue(path, root, loc, msg) for loc, msg in problems])
+    return people
+
+
+def _people_problems(people: list[Person]) -> Iterator[tuple[Loc, str]]:
+    """An account names one person (else four-eyes would be ambiguous); each person has an account."""
+    owner: dict[str, str] = {}
+    for i, person in enumerate(people):
+        if not person.accounts:
+            yield ("people", i), f"{person.name} has no account (slack, teams_aad or teams_mri)"
+        for kind in ("slack", "teams_aad", "teams_mri"):
+            for j, account in enumerate(getattr(person, kind)):
+                if account in owner and owner[account] != person.name:
+                    yield ("people", i, kind, j), f"{account} is already {owner[account]}'s account"
+                owner.setdefault(account, person.name)
 
 
 def offered_tool_issues(path: Path, worker: WorkerConfig, integration: str,

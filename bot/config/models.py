@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
@@ -217,5 +218,35 @@ class WorkerConfig(Strict):
     def policy(self, tool: str) -> ToolPolicy | None:
         return self.tools.get(tool)
 
-    def may_approve(self, user: str) -> bool:
-        return user in self.escalation.approvers or user in self.escalation.backup
+    def may_approve(self, user: str, *, accounts: Iterable[str] = ()) -> bool:
+        """`accounts`: every account of the same person (bot/people.py); any of them listed is enough."""
+        listed = {*self.escalation.approvers, *self.escalation.backup}
+        return user in listed or any(a in listed for a in accounts)
+
+
+class Person(Strict):
+    """One person's accounts on every platform: four-eyes and "who asked" compare people, not accounts."""
+
+    name: str = Field(min_length=1)
+    email: str | None = None
+    slack: list[str] = []  # Slack user ids (U…, W…)
+    teams_aad: list[str] = []  # Entra object ids (a Teams activity's from.aadObjectId)
+    teams_mri: list[str] = []  # Teams MRIs (29:…, a Teams activity's from.id)
+
+    @field_validator("teams_mri")
+    @classmethod
+    def _mris(cls, mris: list[str]) -> list[str]:
+        bad = [m for m in mris if not m.startswith("29:")]
+        if bad:
+            raise ValueError(f"a Teams MRI starts with 29: (not {', '.join(bad)})")
+        return mris
+
+    @property
+    def accounts(self) -> list[str]:
+        return [*self.slack, *self.teams_aad, *self.teams_mri]
+
+
+class PeopleFile(Strict):
+    """`worker_configs/_people.yml`: who is who across Slack and Teams."""
+
+    people: list[Person] = []

@@ -37,7 +37,7 @@ class TeamsBot(ActivityHandler):
 
     def __init__(self, rt: Runtime) -> None:
         self.rt, self.service, self.refs = rt, MissionService(rt), ConversationRefs(store=rt.store)
-        self.users = TeamsUsers(store=rt.store)
+        self.users = TeamsUsers(store=rt.store, people=rt.people)
 
     def _remember(self, context: TurnContext, raw: dict[str, Any]) -> None:
         reference = serializer_helper(TurnContext.get_conversation_reference(context.activity))

@@ -108,7 +108,7 @@ def _card(service: MissionService, proposal_id: str, actor: str) -> dict[str, An
     except NotAuthorized:
         may_decide = False
     card = card_for(proposal, service.rt.worker(proposal.worker), redactor=service.rt.redactor)
-    refresh = TeamsUsers(store=service.rt.store).mris(card.approvers, limit=MAX_REFRESH_USERS)
+    refresh = TeamsUsers(store=service.rt.store, people=service.rt.people).mris(card.approvers, limit=MAX_REFRESH_USERS)
     return {"statusCode": 200, "type": CONTENT_TYPE,
             "value": card_payload(card, with_actions=may_decide, refresh_users=refresh)}
 

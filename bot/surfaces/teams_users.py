@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from bot.people import People
 from bot.runtime import Runtime
 from bot.store import Store
 
@@ -29,9 +30,20 @@ def ids_of(raw: dict[str, Any]) -> list[str]:
 
 
 def configured_ids(rt: Runtime) -> set[str]:
-    """Every person any worker names: owners, approvers, backups."""
+    """Every account any worker names (owners, approvers, backups) and every account `_people.yml` links."""
     return {user for w in rt.workers.values()
-            for user in (w.owner, *w.escalation.approvers, *w.escalation.backup) if user}
+            for user in (w.owner, *w.escalation.approvers, *w.escalation.backup) if user} | \
+        rt.people.configured_accounts()
+
+
+def learn_email(people: People, raw: dict[str, Any]) -> bool:
+    """Teams' verified address for the sender (the member record's UPN, else its email), when the activity
+    (or the member the surface fetched into `from`) carries one: links them to a Slack account with it."""
+    sender = raw.get("from") or {}
+    email = sender.get("userPrincipalName") or sender.get("email")
+    if not isinstance(email, str):
+        return False
+    return any([people.learn_email(account=user, email=email) for user in ids_of(raw)])
 
 
 def identity(raw: dict[str, Any], known: set[str]) -> str:
@@ -42,8 +54,9 @@ def identity(raw: dict[str, Any], known: set[str]) -> str:
 
 
 class TeamsUsers:
-    def __init__(self, *, store: Store) -> None:
+    def __init__(self, *, store: Store, people: People | None = None) -> None:
         self.store = store
+        self.people = people  # given: an approver named by another platform's id gets their linked MRIs
 
     @property
     def _key(self) -> str:
@@ -61,6 +74,8 @@ class TeamsUsers:
                             "service_url": raw.get("serviceUrl"), "tenant": tenant,
                             "bot": raw.get("recipient") or {}})
         self.store.redis.hset(self._key, mapping={user: entry for user in ids_of(raw)})
+        if self.people is not None:
+            learn_email(self.people, raw)
 
     def lookup(self, user: str) -> dict[str, Any] | None:
         """What we know of `user` (an Entra object id or an MRI), or None if they never wrote to the bot."""
@@ -71,6 +86,8 @@ class TeamsUsers:
         """The MRIs of `users`: an MRI as given, an Entra object id if we have seen that person; others
         (a Slack id, someone who never wrote to the bot) have none."""
         users = list(dict.fromkeys(users))
+        if self.people is not None:
+            users = list(dict.fromkeys(a for u in users for a in sorted(self.people.accounts_of(u), key=u.__ne__)))
         if not users:
             return []
         found = self.store.redis.hmget(self._key, users)

@@ -9,6 +9,7 @@ from bot.errors import AlreadyDecided
 from bot.execution import Executor
 from bot.models import Request
 from bot.queueing import enqueue_execution
+from bot.runner import MissionRunner
 from bot.service import MissionService
 from jobs.actions import execute_proposal
 
@@ -65,3 +66,28 @@ def test_an_execution_interrupted_after_the_effect_does_not_repeat_it(rt, run_jo
     backend.issue_credit(account_id="ACME-7", amount=40.0, reason="first attempt", idempotency_key=pid)
     assert execute_proposal(pid) == "executed"
     assert len(credits(rt)) == 1 and rt.store.proposal(pid).result["replayed"] is True
+
+
+def test_a_burst_of_approvals_racing_the_missions_close_executes_at_most_once_and_never_after_it(rt, run_jobs):
+    pid = parked_proposal(rt, run_jobs)
+    svc = MissionService(rt)
+    mission_id = rt.store.proposal(pid).mission_id
+
+    def act(who: str) -> str:
+        if who == "close":
+            MissionRunner(rt).close(rt.store.mission(mission_id), status="failed", text="failed")
+            return "closed"
+        try:
+            svc.decide(pid, actor=who, approve=True, platform="console")
+            Executor(rt).execute(pid)  # the execution job, at once
+            return "won"
+        except AlreadyDecided:
+            return "lost"
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(act, ["U0OWNER1", "U0OWNER2", "U0LEAD", "close"] * 3))
+    run_jobs()
+    final = rt.store.proposal(pid)
+    assert results.count("won") <= 1 and final.status in {"executed", "closed"}
+    assert len(credits(rt)) == (1 if final.status == "executed" else 0)
+    assert rt.store.mission(mission_id).status == "failed"
