@@ -11,7 +11,7 @@ from jinja2 import TemplateSyntaxError
 from pydantic import ValidationError
 
 from bot.config.models import BuiltinIntegration, ObserveStep, ProposeStep, ToolStep, WorkerConfig
-from bot.config.yaml_lines import compose, line_of
+from bot.config.yaml_lines import MAX_BYTES, YamlLimitError, compose, line_of, load
 from bot.errors import ConfigError, ConfigIssue
 from bot.knowledge import TOOL_NAME as KNOWLEDGE_TOOL
 from bot.templating import parse_template
@@ -76,10 +76,16 @@ def offered_tool_issues(path: Path, worker: WorkerConfig, integration: str,
 
 
 def load_worker_file(path: Path) -> WorkerConfig:
+    if path.stat().st_size > MAX_BYTES:  # before reading it: a huge file is refused, not loaded
+        raise ConfigError([ConfigIssue(file=str(path), line=None, field="-",
+                                       message=f"refused: larger than {MAX_BYTES // 1024} KiB")])
     text = path.read_text()
     try:
-        root = compose(text)
-        data = yaml.safe_load(text)
+        root, data = load(text)
+    except YamlLimitError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ConfigError([ConfigIssue(file=str(path), line=line, field="-", message=f"refused: {exc.problem}")]) \
+            from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
