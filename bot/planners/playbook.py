@@ -11,7 +11,7 @@ from bot.config.models import ObserveStep, ProposeStep, ToolStep
 from bot.more_info import attempt
 from bot.planners.base import Finished, Parked
 from bot.session import Session
-from bot.templating import render, render_value
+from bot.templating import TemplateLimit, render, render_value
 
 
 def _summary(result: dict[str, Any], limit: int = 400) -> str:
@@ -50,8 +50,9 @@ class PlaybookPlanner:
                         variables[step.save_as] = outcome.as_data()
             except TemplateError as exc:
                 session.observe(key, f"⚠️ step {i + 1} could not be prepared: {exc}")
-                return Finished(verdict=f"Could not finish: step {i + 1} refers to missing data ({exc})",
-                                failed=True)
+                why = "was refused by the template sandbox" if isinstance(exc, TemplateLimit) else \
+                    "refers to missing data"
+                return Finished(verdict=f"Could not finish: step {i + 1} {why} ({exc})", failed=True)
             session.save(cursor=i + 1, vars=variables)
         verdict = session.spec.verdict
         return Finished(verdict=render(verdict, variables) if verdict else None)
