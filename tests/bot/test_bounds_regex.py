@@ -25,9 +25,14 @@ def test_the_slow_pattern_is_allowed_at_load():
 def test_a_slow_match_pattern_is_no_match_and_routing_returns(rt):
     worker = rt.workers["support-triage"]
     spec = worker.missions["triage_escalation"]
-    slow = worker.model_copy(update={"missions": {
-        "slow": MissionSpec(description="slow", match=[SLOW], instructions="x"),
-        "triage_escalation": spec}})
+    slow = worker.model_copy(
+        update={
+            "missions": {
+                "slow": MissionSpec(description="slow", match=[SLOW], instructions="x"),
+                "triage_escalation": spec,
+            }
+        }
+    )
     started = time.monotonic()
     result = route({"support-triage": slow}, conversation="C0ELSEWHERE", text=EVIL)
     assert time.monotonic() - started < 2  # a safety bound (limit 0.2 s; the clock is checked coarsely)
@@ -40,8 +45,10 @@ def test_a_slow_match_pattern_is_no_match_and_routing_returns(rt):
 
 def _worker_with(rt, **policy):
     worker = rt.workers["support-triage"]
-    tools = {**worker.tools, "helpdesk.issue_credit": worker.tools["helpdesk.issue_credit"].model_copy(
-        update=policy)}
+    tools = {
+        **worker.tools,
+        "helpdesk.issue_credit": worker.tools["helpdesk.issue_credit"].model_copy(update=policy),
+    }
     return worker.model_copy(update={"tools": tools})
 
 
@@ -62,6 +69,10 @@ def test_an_auto_approve_pattern_that_runs_out_of_time_asks_a_human(rt):
     started = time.monotonic()
     decision = gate(worker, Control(autonomy="autonomous"), "helpdesk.issue_credit", args)
     assert time.monotonic() - started < 2 and decision.verdict == "propose"
-    assert gate(worker, Control(autonomy="autonomous"), "helpdesk.issue_credit",
-                {**args, "reason": "aaaaaa!"}).verdict == "auto"
+    assert (
+        gate(
+            worker, Control(autonomy="autonomous"), "helpdesk.issue_credit", {**args, "reason": "aaaaaa!"}
+        ).verdict
+        == "auto"
+    )
     assert TIMEOUT_SECONDS < 1

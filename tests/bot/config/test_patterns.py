@@ -15,8 +15,15 @@ from tests.bot.config.test_loader import broken, line_of
 
 NESTED = [r"^(a+)+$", r"(a*)*", r"(?:a{1,3})+b", r"^(\w+\s?)*$", r"(x+x+)+y", r"((ab)*c)+", r"(?>(a+)+!)"]
 OVERLAPPING = [r"^(a|a)*$", r"(ab|a[bc]d)*", r"(?:cat|ca.)+"]
-FINE = [r"\bESC-(?P<ticket_id>\d+)\b", r"(a{3})+", r"(a|b)*", r"[(a+)+]", r"(ab|cd)+", r"a.*b",
-        r"access for (?P<username>[a-z0-9._-]+) to (?P<app>[a-z0-9-]+)(?: for (?P<days>\d+) days?)?"]
+FINE = [
+    r"\bESC-(?P<ticket_id>\d+)\b",
+    r"(a{3})+",
+    r"(a|b)*",
+    r"[(a+)+]",
+    r"(ab|cd)+",
+    r"a.*b",
+    r"access for (?P<username>[a-z0-9._-]+) to (?P<app>[a-z0-9-]+)(?: for (?P<days>\d+) days?)?",
+]
 
 
 @pytest.mark.parametrize("pattern", NESTED + OVERLAPPING)
@@ -54,8 +61,11 @@ def test_a_nested_match_pattern_is_refused_with_file_and_line(tmp_path):
 
 
 def test_a_nested_matches_condition_is_refused_with_file_and_line(tmp_path):
-    directory = broken(tmp_path, "forbid: {amount: {gt: 500}}",
-                       "forbid:\n      amount: {gt: 500}\n      reason: {matches: '^(a|a)*$'}")
+    directory = broken(
+        tmp_path,
+        "forbid: {amount: {gt: 500}}",
+        "forbid:\n      amount: {gt: 500}\n      reason: {matches: '^(a|a)*$'}",
+    )
     with pytest.raises(ConfigError) as err:
         load_workers(directory)
     issue = err.value.issues[0]

@@ -47,8 +47,9 @@ def refused(directory: Path) -> tuple[str, int | None]:
 
 
 def test_billion_laughs_is_refused_at_the_anchor_that_explodes(tmp_path):
-    directory, text = with_prefix(tmp_path, "x-bomb:\n" + "".join(f"  {line}\n" for line in
-                                                                   billion_laughs(5).splitlines()))
+    directory, text = with_prefix(
+        tmp_path, "x-bomb:\n" + "".join(f"  {line}\n" for line in billion_laughs(5).splitlines())
+    )
     message, line = refused(directory)
     assert "expands to more than 50,000 values" in message
     assert line == line_of(text, "a4: &a4")  # 111,111 values: the first level past the limit
@@ -56,15 +57,17 @@ def test_billion_laughs_is_refused_at_the_anchor_that_explodes(tmp_path):
 
 def test_more_aliases_than_the_limit_are_refused_with_the_line(tmp_path):
     # billion_laughs(9) has 90 aliases: refused on the 51st, long before anything is expanded.
-    directory, text = with_prefix(tmp_path, "x-bomb:\n" + "".join(f"  {line}\n" for line in
-                                                                   billion_laughs(9).splitlines()))
+    directory, text = with_prefix(
+        tmp_path, "x-bomb:\n" + "".join(f"  {line}\n" for line in billion_laughs(9).splitlines())
+    )
     message, line = refused(directory)
     assert "more than 50 aliases" in message and line == line_of(text, "a6: &a6")
 
 
 def test_merge_key_bomb_is_refused(tmp_path):
-    directory, _ = with_prefix(tmp_path, "x-merge:\n" + "".join(f"  {line}\n" for line in
-                                                                 merge_bomb().splitlines()))
+    directory, _ = with_prefix(
+        tmp_path, "x-merge:\n" + "".join(f"  {line}\n" for line in merge_bomb().splitlines())
+    )
     message, _ = refused(directory)
     assert "expands to more than" in message
 
@@ -87,18 +90,25 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
 def test_a_few_plain_aliases_still_work(tmp_path):
     shared = "approvers: [U0OWNER1, U0OWNER2]"
     text = GOOD.replace(shared, "approvers: &owners [U0OWNER1, U0OWNER2]").replace(
-        "backup: [U0LEAD]", "backup: *owners")
+        "backup: [U0LEAD]", "backup: *owners"
+    )
     (tmp_path / "support-triage.yml").write_text(text)
     worker = load_workers(tmp_path)["support-triage"]
     assert worker.escalation.backup == ["U0OWNER1", "U0OWNER2"]
 
 
 def test_check_command_refuses_a_bomb_quickly_with_file_and_line(tmp_path):
-    directory, text = with_prefix(tmp_path, "x-bomb:\n" + "".join(f"  {line}\n" for line in
-                                                                   billion_laughs(5).splitlines()))
+    directory, text = with_prefix(
+        tmp_path, "x-bomb:\n" + "".join(f"  {line}\n" for line in billion_laughs(5).splitlines())
+    )
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "check", "--config-dir", str(directory)],
-                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "check", "--config-dir", str(directory)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     elapsed = time.monotonic() - started
     assert result.returncode == 1, result.stderr
     assert f"support-triage.yml:{line_of(text, 'a4: &a4')}: -: refused: expands to more than" in result.stderr

@@ -15,8 +15,11 @@ from tests.support.scripted_model import call, turn
 
 
 def ask(rt, text: str = "ESC-1042"):
-    return MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                                             text=text)).mission
+    return (
+        MissionService(rt)
+        .submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text=text))
+        .mission
+    )
 
 
 def with_limits(rt, **values) -> None:
@@ -63,8 +66,9 @@ def test_a_hundred_calls_in_one_turn_run_eight_and_say_so_once(rt, run_jobs, scr
     assert len(thread) <= 1 + 2 + 8 + 1 + 1  # request ack, 2 model steps, 8 reads, the cap note, the verdict
 
 
-def test_endless_flooding_turns_stop_at_the_mission_cap_with_one_note_then_the_verdict(rt, run_jobs, script,
-                                                                                        posts):
+def test_endless_flooding_turns_stop_at_the_mission_cap_with_one_note_then_the_verdict(
+    rt, run_jobs, script, posts
+):
     model = script([lambda _, i=i: turn("more", *reads(100, prefix=f"r{i}_"), tokens=10) for i in range(12)])
     mission = ask(rt)
     run_jobs()
@@ -78,13 +82,17 @@ def test_endless_flooding_turns_stop_at_the_mission_cap_with_one_note_then_the_v
     assert len(notes) == 1 and "Stopped before the next model step" in notes[0].text
     keys = [o.key for o in rt.store.observations(mission.id)]
     assert keys[-2:] == ["agent-limit", "verdict"]
-    assert len(posts) <= 1 + 6 * 2 + 40 + 2  # ack, per turn (step + cap note), 40 reads, the note, the verdict
+    assert (
+        len(posts) <= 1 + 6 * 2 + 40 + 2
+    )  # ack, per turn (step + cap note), 40 reads, the note, the verdict
 
 
 def test_ten_identical_write_calls_make_one_card_and_one_credit(rt, run_jobs, script, posts):
     with_limits(rt, tool_calls_per_turn=20)
-    credit = [call("helpdesk__issue_credit", f"w{i}", account_id="ACME-7", amount=40, reason="ESC-1042 outage")
-              for i in range(10)]
+    credit = [
+        call("helpdesk__issue_credit", f"w{i}", account_id="ACME-7", amount=40, reason="ESC-1042 outage")
+        for i in range(10)
+    ]
     model = script([turn("Propose 40 (Entitlements 2.1 Gold).", *credit, tokens=40), turn("Credited 40.")])
     mission = ask(rt)
     run_jobs()
@@ -105,8 +113,10 @@ def test_ten_identical_write_calls_make_one_card_and_one_credit(rt, run_jobs, sc
 
 def test_identical_auto_approved_calls_execute_once(rt, run_jobs, script):
     MissionService(rt).set_autonomy("support-triage", "autonomous", actor="U0MANAGER")
-    credit = [call("helpdesk__issue_credit", f"a{i}", account_id="ACME-7", amount=30, reason="ESC-1042")
-              for i in range(5)]
+    credit = [
+        call("helpdesk__issue_credit", f"a{i}", account_id="ACME-7", amount=30, reason="ESC-1042")
+        for i in range(5)
+    ]
     script([turn("Credit 30.", *credit), turn("Credited 30.")])
     mission = ask(rt)
     run_jobs()
