@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import operator
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot import regexes
 from bot.config.models import Condition
+
+log = logging.getLogger(__name__)
 
 _ORDER = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le, "gt": operator.gt,
           "gte": operator.ge}
@@ -23,9 +26,15 @@ def _num(value: Any) -> Any:
     return value
 
 
-def _holds(op: str, actual: Any, expected: Any) -> bool:
+def _holds(op: str, actual: Any, expected: Any, *, on_timeout: bool) -> bool:
     if op == "matches":
-        return actual is not None and re.search(str(expected), str(actual)) is not None
+        if actual is None:
+            return False
+        try:
+            return regexes.search(str(expected), str(actual)) is not None
+        except regexes.PatternTimeout as exc:
+            log.warning("condition %s; treated as %s", exc, "holding" if on_timeout else "not holding")
+            return on_timeout
     if op in {"in", "not_in"}:
         members = expected if isinstance(expected, list) else [expected]
         found = actual in members or _num(actual) in [_num(m) for m in members]
@@ -38,9 +47,13 @@ def _holds(op: str, actual: Any, expected: Any) -> bool:
         return False  # incomparable types never satisfy an ordering
 
 
-def matches(condition: Condition, args: Mapping[str, Any]) -> bool:
-    """True when every `argument: {operator: value}` pair holds for `args`."""
-    return all(_holds(op, args.get(arg), expected) for arg, ops in condition.items() for op, expected in ops.items())
+def matches(condition: Condition, args: Mapping[str, Any], *, on_timeout: bool = False) -> bool:
+    """True when every `argument: {operator: value}` pair holds for `args`.
+
+    A `matches` pattern that runs out of time counts as `on_timeout`: the caller picks the safe side
+    (a `forbid` rule holds, an `auto_approve` rule does not)."""
+    return all(_holds(op, args.get(arg), expected, on_timeout=on_timeout)
+               for arg, ops in condition.items() for op, expected in ops.items())
 
 
 def describe(condition: Condition) -> str:

@@ -31,7 +31,7 @@ def gate(worker: WorkerConfig, control: Control, tool: str, args: Mapping[str, A
         return GateDecision(verdict="refuse", tier="unknown", rule=f"{tool} is not listed under tools")
     if policy.tier == "forbidden":
         return GateDecision(verdict="refuse", tier="forbidden", rule=f"{tool} is forbidden")
-    if policy.forbid and matches(policy.forbid, args):
+    if policy.forbid and matches(policy.forbid, args, on_timeout=True):  # a timeout refuses
         return GateDecision(verdict="refuse", tier=policy.tier, rule=f"forbid: {describe(policy.forbid)}")
     if policy.tier == "read":
         return GateDecision(verdict="run", tier="read", rule="read tier")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import regexes
 from bot.config.models import WorkerConfig
+
+log = logging.getLogger(__name__)
 
 _PREFIX = re.compile(r"^\s*([a-z0-9-]+)\s*:\s*(.*)$", re.DOTALL)
 _MENTION = re.compile(r"<@[A-Z0-9]+>|<at>[^<]*</at>")
@@ -34,7 +38,11 @@ def clean(text: str) -> str:
 def _match(worker: WorkerConfig, text: str) -> tuple[str, dict[str, Any]] | None:
     for name, spec in worker.missions.items():
         for pattern in spec.match:
-            found = re.search(pattern, text)
+            try:
+                found = regexes.search(pattern, text)
+            except regexes.PatternTimeout as exc:  # a slow pattern is a no-match, never a frozen server
+                log.warning("routing to %s/%s: %s; treated as no match", worker.name, name, exc)
+                continue
             if found:
                 return name, {k: v for k, v in found.groupdict().items() if v is not None}
     return None

@@ -5,15 +5,18 @@ Every tool call goes through `call`, so the gate sits outside whatever model dri
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot import limits
 from bot.defang import product
 from bot.errors import Halted, ToolError
 from bot.execution import Executor
 from bot.models import Mission, Proposal
+from bot.more_info import attempt
 from bot.notify import Notifier
 from bot.policy import gate
 from bot.runtime import Runtime
@@ -73,6 +76,12 @@ class Session:
         control = self.rt.control(self.worker.name)
         if control.killed:
             raise Halted(f"{self.worker.display_name} was halted by its owner")
+        cap = self.worker.limits.tool_calls_per_mission
+        if not limits.admit_tool_call(self.rt, self.mission.id, key, cap=cap):
+            rule = f"limit of {cap} tool calls per mission reached"  # the planner says so once, then stops
+            self.rt.audit.record("tool.refused", actor=f"worker:{self.worker.name}", worker=self.worker.name,
+                                 mission=self.mission.id, tool=tool, rule=rule)
+            return CallOutcome(kind="refused", message=rule)
         impl = self.rt.toolbox.tools_for(self.worker).get(tool)
         try:
             normalized = normalize_args(impl.spec, args) if impl else dict(args)
@@ -89,6 +98,9 @@ class Session:
             return CallOutcome(kind="refused", message=rule)
         if decision.verdict == "run":
             return self._read(key, tool, impl, normalized)
+        duplicate = self._duplicate(proposal_id, tool, normalized)
+        if duplicate is not None:
+            return duplicate
         proposal = Proposal(
             id=proposal_id, mission_id=self.mission.id, worker=self.worker.name, tool=tool, args=normalized,
             tier=decision.tier, rule=decision.rule, rationale=rationale, shadow=decision.shadow,
@@ -129,6 +141,21 @@ class Session:
         if proposal.status == "pending" and not proposal.cards:
             self.notify.post_card(proposal, self.mission)
         return self._outcome(store.proposal(proposal.id))
+
+    def _duplicate(self, proposal_id: str, tool: str, args: dict[str, Any]) -> CallOutcome | None:
+        """The outcome of an identical proposal (same tool, same normalized arguments) made earlier in this
+        attempt of the mission: ten identical calls make one card and at most one execution. The first
+        proposal claims its content atomically; a later attempt (after more information) proposes anew."""
+        content = json.dumps([attempt(self.mission), tool, args], sort_keys=True, default=str)
+        digest = hashlib.sha256(content.encode()).hexdigest()[:32]
+        index = self.rt.store.key("proposal-content", self.mission.id)
+        with self.rt.redis.pipeline() as pipe:
+            pipe.hsetnx(index, digest, proposal_id)
+            pipe.hget(index, digest)
+            first = pipe.execute()[1].decode()
+        if first == proposal_id or not self.rt.redis.exists(self.rt.store.key("proposal", first)):
+            return None  # the first of its kind (or the first crashed before creating it): propose
+        return self._outcome(self.rt.store.proposal(first))
 
     def _existing(self, key: str, proposal_id: str) -> CallOutcome | None:
         if not self.rt.redis.exists(self.rt.store.key("proposal", proposal_id)):

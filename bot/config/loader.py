@@ -20,7 +20,7 @@ from bot.config.models import (
     ToolStep,
     WorkerConfig,
 )
-from bot.config.yaml_lines import compose, line_of
+from bot.config.yaml_lines import MAX_BYTES, YamlLimitError, compose, line_of, load
 from bot.errors import ConfigError, ConfigIssue
 from bot.knowledge import TOOL_NAME as KNOWLEDGE_TOOL
 from bot.knowledge import looked_in, resolve
@@ -72,14 +72,7 @@ def load_people(directory: Path) -> list[Person]:
     path = directory / PEOPLE_FILE
     if not path.is_file():
         return []
-    text = path.read_text()
-    try:
-        root = compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError([ConfigIssue(file=str(path), line=mark.line + 1 if mark else None, field="-",
-                                       message=f"not valid YAML: {exc}")]) from None
+    root, data = read_yaml(path)
     try:
         people = PeopleFile.model_validate(data if data is not None else {}).people
     except ValidationError as exc:
@@ -138,15 +131,25 @@ def knowledge_issues(path: Path, worker: WorkerConfig) -> list[ConfigIssue]:
             for i, rel in missing]
 
 
-def load_worker_file(path: Path) -> WorkerConfig:
-    text = path.read_text()
+def read_yaml(path: Path) -> tuple[yaml.Node | None, Any]:
+    """A config file's node tree (for lines) and data, within the YAML limits; ConfigError with file and line."""
+    if path.stat().st_size > MAX_BYTES:  # before reading it: a huge file is refused, not loaded
+        raise ConfigError([ConfigIssue(file=str(path), line=None, field="-",
+                                       message=f"refused: larger than {MAX_BYTES // 1024} KiB")])
     try:
-        root = compose(text)
-        data = yaml.safe_load(text)
+        return load(path.read_text())
+    except YamlLimitError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ConfigError([ConfigIssue(file=str(path), line=line, field="-", message=f"refused: {exc.problem}")]) \
+            from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         raise ConfigError([ConfigIssue(file=str(path), line=line, field="-", message=f"not valid YAML: {exc}")]) from None
+
+
+def load_worker_file(path: Path) -> WorkerConfig:
+    root, data = read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError([ConfigIssue(file=str(path), line=1, field="-", message="expected a mapping at the top")])
     try:

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+
+from bot.regexes import check_pattern
 
 Tier = Literal["read", "write", "execute", "forbidden"]
 Autonomy = Literal["shadow", "assisted", "autonomous"]
 Operator = Literal["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "matches"]
+
+
+def _safe_matches(ops: dict[Operator, Any]) -> dict[Operator, Any]:
+    if "matches" in ops:
+        check_pattern(str(ops["matches"]))  # refused at load, with the argument's line
+    return ops
+
+
 # {argument: {operator: value}}; every pair must hold (AND).
-Condition = dict[str, dict[Operator, Any]]
+Condition = dict[str, Annotated[dict[Operator, Any], AfterValidator(_safe_matches)]]
+Pattern = Annotated[str, AfterValidator(check_pattern)]
 
 
 class Strict(BaseModel):
@@ -131,20 +141,10 @@ Step = Annotated[
 
 class MissionSpec(Strict):
     description: str
-    match: list[str] = []
+    match: list[Pattern] = []
     instructions: str | None = None
     steps: list[Step] = Field(default=[], max_length=5)
     verdict: str | None = None
-
-    @field_validator("match")
-    @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
-        return patterns
 
 
 class KnowledgeSource(Strict):
@@ -156,6 +156,10 @@ class Limits(Strict):
     missions_per_hour: int = Field(default=120, ge=1)
     concurrency: int = Field(default=4, ge=1)
     weekly_token_budget: int = Field(default=2_000_000, ge=0)
+    # Enforced before every model call of an agent mission (0: no cap); tool calls beyond these are not run.
+    tokens_per_mission: int = Field(default=250_000, ge=0)
+    tool_calls_per_turn: int = Field(default=8, ge=1)
+    tool_calls_per_mission: int = Field(default=40, ge=1)
 
 
 class ErrorBudget(Strict):

@@ -27,7 +27,7 @@ from langchain_core.messages import (
 
 from bot import limits
 from bot.defang import defang, defang_value
-from bot.planners import malformed
+from bot.planners import agent_limits, malformed
 from bot.planners.agent_context import ToolNames, model_tools, request_message, system_prompt
 from bot.planners.agent_context import untrusted as _untrusted
 from bot.planners.base import Finished, Parked
@@ -57,11 +57,15 @@ class _Gate(AgentMiddleware):
         self.planner, self.session, self.names = planner, session, names
         self.parked = False
         self.capped = False
+        self.stopped: str | None = None  # a budget or cap that forbids the next model call
 
     @hook_config(can_jump_to=["end"])
     def before_model(self, state: dict[str, Any], runtime: Any) -> dict[str, Any] | None:
         if self.planner.turns(self.session) >= self.planner.max_steps:
             self.capped = True
+            return {"jump_to": "end"}
+        self.stopped = agent_limits.stop_reason(self.session)
+        if self.stopped:
             return {"jump_to": "end"}
         return None
 
@@ -142,6 +146,8 @@ class AgentPlanner:
             return Finished(verdict=str(exc), failed=True)
         if gate.parked:
             return Parked()
+        if gate.stopped:
+            return agent_limits.stopped(session, gate.stopped)
         final = result["messages"][-1]
         if gate.capped or not isinstance(final, AIMessage) or final.tool_calls:
             why = malformed.malformed_note(result["messages"])
@@ -191,7 +197,7 @@ class AgentPlanner:
     def record_turn(self, session: Session, ai: AIMessage, messages: list[AnyMessage], turn: int) -> None:
         """Save before any tool runs: a retry then resumes these exact calls instead of asking again."""
         usage = dict(ai.usage_metadata or {})
-        tokens = int(usage.get("total_tokens", 0))
+        tokens = agent_limits.turn_tokens(ai, messages)
         self.save(session, messages, tokens=tokens, turns=turn)
         if tokens:
             limits.add_tokens(session.rt, session.worker.name, tokens)
@@ -209,8 +215,12 @@ class AgentPlanner:
         turn = self.turns(session)
         answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
         answers, parked = [], False
+        beyond_cap = agent_limits.over_turn_cap(session, turn, ai.tool_calls)
         for call in ai.tool_calls:
             if call["id"] in answered:
+                continue
+            if call["id"] in beyond_cap:
+                answers.append(agent_limits.not_run(call, cap=session.worker.limits.tool_calls_per_turn))
                 continue
             tool = names.config_name(call["name"])
             key = f"t{turn}-{_SLUG.sub('', call['id'])[-32:]}"

@@ -12,7 +12,7 @@ from bot.defang import product
 from bot.more_info import attempt
 from bot.planners.base import Finished, Parked
 from bot.session import Session
-from bot.templating import render, render_value
+from bot.templating import TemplateLimit, render, render_value
 
 
 def _summary(result: dict[str, Any], limit: int = 400) -> str:
@@ -54,8 +54,9 @@ class PlaybookPlanner:
                         variables[step.save_as] = outcome.as_data()
             except TemplateError as exc:
                 session.observe(key, product("⚠️ step {n} could not be prepared: {error}", n=i + 1, error=str(exc)))
-                return Finished(verdict=f"Could not finish: step {i + 1} refers to missing data ({exc})",
-                                failed=True)
+                why = "was refused by the template sandbox" if isinstance(exc, TemplateLimit) else \
+                    "refers to missing data"
+                return Finished(verdict=f"Could not finish: step {i + 1} {why} ({exc})", failed=True)
             session.save(cursor=i + 1, vars=variables)
         verdict = session.spec.verdict
         return Finished(verdict=render(verdict, variables) if verdict else None)

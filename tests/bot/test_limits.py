@@ -56,3 +56,26 @@ def test_concurrency_holds_extra_mission_jobs_in_rqs_rate_limit(rt, run_jobs):
     assert len(rt.missions_queue) == 2 and registry.get_rate_limited_job_count() == 3
     run_jobs()  # each finished job lets the next one through
     assert {rt.store.mission(m.id).status for m in missions} == {"awaiting_approval"}
+
+
+def test_tool_calls_are_admitted_by_step_key_up_to_the_cap_atomically(rt):
+    from concurrent.futures import ThreadPoolExecutor
+
+    keys = [f"t1-c{i}" for i in range(20)]
+    with ThreadPoolExecutor(8) as pool:
+        admitted = list(pool.map(lambda k: limits.admit_tool_call(rt, "M1", k, cap=5), keys))
+    assert sum(admitted) == 5 and limits.tool_calls_capped(rt, "M1")
+    first = keys[admitted.index(True)]
+    assert limits.admit_tool_call(rt, "M1", first, cap=5)  # a retried step is admitted again
+    assert not limits.admit_tool_call(rt, "M1", "t2-new", cap=5)
+    assert limits.admit_tool_call(rt, "M2", "t1-c0", cap=5) and not limits.tool_calls_capped(rt, "M2")
+
+
+def test_turn_refusal_names_the_budget_that_is_spent(rt):
+    with_limits(rt, weekly_token_budget=1000, tokens_per_mission=300)
+    worker = rt.workers["support-triage"]
+    assert limits.turn_refusal(rt, worker, mission_id="M1", mission_tokens=299) is None
+    assert "its limit is 300" in limits.turn_refusal(rt, worker, mission_id="M1", mission_tokens=300)
+    limits.add_tokens(rt, "support-triage", 1000)
+    assert "weekly model budget (1,000 of 1,000 tokens)" in limits.turn_refusal(rt, worker, mission_id="M1",
+                                                                                 mission_tokens=0)
