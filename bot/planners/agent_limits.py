@@ -11,6 +11,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
 
 from bot import limits
+from bot.defang import trusted
 from bot.planners.base import Finished
 from bot.session import Session
 
@@ -36,9 +37,9 @@ def stop_reason(session: Session) -> str | None:
 
 def stopped(session: Session, reason: str) -> Finished:
     session.observe("agent-limit", f"⚠️ Stopped before the next model step: {reason}.")
-    return Finished(
-        verdict=f"Stopped: {reason}. Its owner @{session.worker.owner} can raise the limit.", failed=True
-    )
+    # The product's own words (the reason comes from bot/limits.py): the owner's mention stays live.
+    return Finished(verdict=trusted(f"Stopped: {reason}. Its owner @{session.worker.owner} can raise the limit."),
+                    failed=True)
 
 
 def over_turn_cap(session: Session, turn: int, calls: list[dict[str, Any]]) -> set[str]:
