@@ -1,28 +1,79 @@
-"""Append-only, hash-chained audit stream in Redis.
+"""Append-only, keyed audit stream in Redis.
 
-Each event carries the previous event's hash; `verify` recomputes the chain, so an edited,
-deleted or reordered event, or a truncated tail, is detected.
+Design: the HMAC key never goes to Redis, and an append is one round trip with no WATCH loop.
+
+- The writer seals the event's content client-side: `mac = HMAC-SHA256(key, body)`, where `body` is the
+  canonical JSON of the event (time, kind, actor, ids, redacted data), the key id `kid`, and the writer's
+  own sequence: a random `writer` id (one per process and thread) and `wseq` = 1, 2, 3... for its events.
+- One Lua script (EVALSHA) then reads the head, assigns the stream-wide `seq` = head + 1, XADDs the entry
+  with `prev` = the previous entry's MAC, and sets the head to (seq, mac): atomic, so writers never fork
+  the chain and never retry. A per-writer marker in the same script drops a retried duplicate append.
+- `verify` (bot/audit_verify.py), holding the key, checks every MAC (an edited event fails), that `seq`
+  has no gap and each `prev` links to the previous MAC (a deleted or reordered event, unless the attacker
+  renumbers), that the head exists and matches the last event (a deleted head, a head wound back, a cut
+  tail left with its head), and that each writer's `wseq` runs 1, 2, 3... with no gap or repeat: `wseq`
+  is under the MAC, so renumbering `seq`/`prev` after deleting an event still leaves its writer's gap.
+- The head is anchored outside Redis: `audit checkpoint` signs (seq, a SHA-256 over every MAC up to it,
+  time) into a JSONL file; verifying against it catches a cut tail with a rewound head and a rewritten
+  prefix. A checkpoint ahead of an intact stream is reported as LOST events (a failover), not tampering.
+
+What someone with Redis write access but no key can still do: delete the newest events (after the last
+checkpoint) together with the head; that is why checkpoints should be taken often.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
+import secrets
+import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import IO, Any
 
 from redis import Redis
-from redis.exceptions import WatchError
 
+from bot.audit_keys import AuditKeys
 from bot.redact import redact_value
 
 GENESIS = "0" * 64
+WRITER_TTL = 86_400  # the duplicate-append marker only has to outlive a client's retries
+
+# KEYS: stream, head, writer marker. ARGV: body, mac, wseq. Returns {seq, prev}; {0, ""} for a duplicate.
+_APPEND = (
+    """
+local last = redis.call('GET', KEYS[3])
+if last and tonumber(last) >= tonumber(ARGV[3]) then return {0, ''} end
+local seq, prev = 0, '"""
+    + GENESIS
+    + """'
+local head = redis.call('GET', KEYS[2])
+if head then
+  local at = string.find(head, ':', 1, true)
+  seq, prev = tonumber(string.sub(head, 1, at - 1)), string.sub(head, at + 1)
+end
+seq = seq + 1
+redis.call('XADD', KEYS[1], '*', 'event', ARGV[1], 'mac', ARGV[2], 'seq', seq, 'prev', prev)
+redis.call('SET', KEYS[2], seq .. ':' .. ARGV[2])
+redis.call('SET', KEYS[3], ARGV[3], 'EX', """
+    + str(WRITER_TTL)
+    + """)
+return {seq, prev}
+"""
+)
 
 
-def _digest(prev: str, event: dict[str, Any]) -> str:
-    canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{prev}|{canonical}".encode()).hexdigest()
+def mac_of(key: bytes, body: str) -> str:
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+
+
+def parse_head(raw: bytes | None) -> tuple[int, str] | None:
+    if not raw:
+        return None
+    seq, _, mac = raw.decode().partition(":")
+    return int(seq), mac
 
 
 def _ms(entry_id: bytes) -> int:
@@ -33,11 +84,36 @@ def _at(fields: dict[bytes, bytes]) -> datetime:
     return datetime.fromisoformat(json.loads(fields[b"event"])["at"])
 
 
+def decode(entry_id: bytes, fields: dict[bytes, bytes]) -> dict[str, Any]:
+    """One stream entry as the event dict readers use (`kind`, `actor`, `at`, ..., `seq`, `prev`, `mac`)."""
+    event = json.loads(fields[b"event"])
+    event["seq"] = int(fields[b"seq"]) if b"seq" in fields else event.get("seq")
+    event["prev"] = fields.get(b"prev", b"").decode() or event.get("prev")
+    event["mac"] = fields.get(b"mac", b"").decode() or None
+    return {"_id": entry_id.decode(), **event}
+
+
+class _Writer(threading.local):
+    """This thread's writer identity; a forked child or a failed append starts a new one."""
+
+    id: str = ""
+    seq: int = 0
+    pid: int = 0
+
+
 class Audit:
-    def __init__(self, *, redis: Redis, prefix: str, clock: Callable[[], datetime]) -> None:
-        self.redis, self.clock = redis, clock
+    def __init__(self, *, redis: Redis, prefix: str, clock: Callable[[], datetime], keys: AuditKeys) -> None:
+        self.redis, self.clock, self.keys, self.prefix = redis, clock, keys, prefix
         self.stream = f"{prefix}:audit"
         self.head = f"{prefix}:audit:head"
+        self._append = redis.register_script(_APPEND)
+        self._writer = _Writer()
+
+    def _me(self) -> _Writer:
+        writer = self._writer
+        if writer.pid != os.getpid() or not writer.id:
+            writer.id, writer.seq, writer.pid = secrets.token_hex(8), 0, os.getpid()
+        return writer
 
     def record(
         self,
@@ -49,26 +125,38 @@ class Audit:
         proposal: str | None = None,
         **data: Any,
     ) -> dict[str, Any]:
-        """Append one event; WATCH on the head serializes writers so the chain has no forks."""
-        while True:
-            with self.redis.pipeline() as pipe:
-                try:
-                    pipe.watch(self.head)
-                    raw = pipe.get(self.head)
-                    head = json.loads(raw) if raw else {"seq": 0, "hash": GENESIS}
-                    event = {
-                        "seq": head["seq"] + 1, "at": self.clock().isoformat(), "kind": kind, "actor": actor,
-                        "worker": worker, "mission": mission, "proposal": proposal,
-                        "data": redact_value(data), "prev": head["hash"],
-                    }
-                    event["hash"] = _digest(head["hash"], event)
-                    pipe.multi()
-                    pipe.xadd(self.stream, {"event": json.dumps(event, default=str)})
-                    pipe.set(self.head, json.dumps({"seq": event["seq"], "hash": event["hash"]}))
-                    pipe.execute()
-                    return event
-                except WatchError:
-                    continue
+        """Append one event in one round trip (see the module docstring)."""
+        writer = self._me()
+        event = {
+            "at": self.clock().isoformat(),
+            "kind": kind,
+            "actor": actor,
+            "worker": worker,
+            "mission": mission,
+            "proposal": proposal,
+            "data": redact_value(data),
+            "kid": self.keys.kid,
+            "writer": writer.id,
+            "wseq": writer.seq + 1,
+        }
+        body = json.dumps(event, sort_keys=True, separators=(",", ":"), default=str)
+        mac = mac_of(self.keys.current, body)
+        try:
+            seq, prev = self._append(
+                keys=[self.stream, self.head, f"{self.stream}:writer:{writer.id}"],
+                args=[body, mac, writer.seq + 1],
+            )
+        except Exception:
+            # Landed or not? Unknown: a new writer id keeps an unknowable outcome from looking like a gap.
+            writer.id = ""
+            raise
+        writer.seq += 1
+        return {
+            **json.loads(body),
+            "seq": int(seq),
+            "prev": prev.decode() if isinstance(prev, bytes) else prev,
+            "mac": mac,
+        }
 
     def events(self, *, start: str = "-") -> Iterator[dict[str, Any]]:
         """Events in order from stream id `start` (inclusive; see `start_at`)."""
@@ -81,7 +169,7 @@ class Audit:
             if not batch:
                 return
             for entry_id, fields in batch:
-                yield {"_id": entry_id.decode(), **json.loads(fields[b"event"])}
+                yield decode(entry_id, fields)
             last = batch[-1][0].decode()
 
     def start_at(self, when: datetime) -> str:
@@ -123,24 +211,7 @@ class Audit:
         return count
 
     def verify(self) -> list[str]:
-        """Problems found, in order; an empty list means the chain is intact."""
-        problems: list[str] = []
-        # Read the head first: events appended while we verify are newer than it and are left alone.
-        raw = self.redis.get(self.head)
-        head = json.loads(raw) if raw else {"seq": 0, "hash": GENESIS}
-        prev, seq = GENESIS, 0
-        for event in self.events():
-            if seq >= head["seq"]:
-                break
-            entry = event.pop("_id")
-            claimed = event.pop("hash", None)
-            if event.get("seq") != seq + 1:
-                problems.append(f"{entry}: sequence jumps from {seq} to {event.get('seq')} (events deleted?)")
-            if event.get("prev") != prev:
-                problems.append(f"{entry}: seq {event.get('seq')} does not follow the previous event's hash")
-            if _digest(event.get("prev", ""), event) != claimed:
-                problems.append(f"{entry}: seq {event.get('seq')} was altered (hash mismatch)")
-            prev, seq = claimed or "", event.get("seq", seq)
-        if head["seq"] != seq or head["hash"] != prev:
-            problems.append(f"the stream ends at seq {seq} but the head says {head['seq']} (tail deleted?)")
-        return problems
+        """Problems found (tampering, then lost events), in order; an empty list means the chain is intact."""
+        from bot.audit_verify import check  # local: the verifier reads this module's stream format
+
+        return check(self).problems

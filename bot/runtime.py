@@ -15,6 +15,8 @@ from redis import Redis
 from rq import Queue
 
 from bot.audit import Audit
+from bot.audit_config import record_config_versions
+from bot.audit_keys import AuditKeys
 from bot.config import WorkerConfig, load_workers
 from bot.errors import NotFound
 from bot.messenger import Messengers
@@ -68,7 +70,10 @@ def create_runtime(
     clock: Clock = utc_now,
     new_id: Callable[[], str] = new_mission_id,
     messengers: Messengers | None = None,
+    audit_keys: AuditKeys | None = None,
 ) -> Runtime:
+    """`audit_keys` defaults to the settings' key; without one this raises MissingAuditKey."""
+    keys = audit_keys or AuditKeys.from_settings(settings)
     prefix = settings.key_prefix
     if messengers is None:
         messengers = Messengers(ConsoleMessenger(redis=redis, prefix=prefix))
@@ -76,7 +81,7 @@ def create_runtime(
         settings=settings, redis=redis,
         workers=workers if workers is not None else load_workers(settings.config_dir),
         clock=clock, new_id=new_id, messengers=messengers,
-        store=Store(redis=redis, prefix=prefix), audit=Audit(redis=redis, prefix=prefix, clock=clock),
+        store=Store(redis=redis, prefix=prefix), audit=Audit(redis=redis, prefix=prefix, clock=clock, keys=keys),
         toolbox=Toolbox(redis=redis, prefix=prefix, clock=clock),
         missions_queue=Queue(f"{prefix}-missions", connection=redis),
         actions_queue=Queue(f"{prefix}-actions", connection=redis),
@@ -106,4 +111,5 @@ def current(connection: Redis | None = None) -> Runtime:
         redis = connection or Redis.from_url(settings.redis_url or "redis://127.0.0.1:6379/0")
         _installed = create_runtime(settings=settings, redis=redis,
                                     messengers=default_messengers(settings=settings, redis=redis))
+        record_config_versions(_installed, actor="system:jobs")
     return _installed

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.audit_config import config_version
 from bot.errors import Halted, ToolError
 from bot.execution import Executor
 from bot.models import Mission, Proposal
@@ -113,7 +114,8 @@ class Session:
                                  shadow=proposal.shadow, rationale=proposal.rationale)
             if proposal.decided_by == "auto":
                 self.rt.audit.record("decision.auto_approved", actor="auto", worker=worker,
-                                     mission=self.mission.id, proposal=proposal.id, rule=proposal.rule)
+                                     mission=self.mission.id, proposal=proposal.id, rule=proposal.rule,
+                                     config_version=config_version(self.worker))
             store.mark_done(self.mission.id, f"audit-{proposal.id}")  # after: a crash repeats, never loses
         args = _short(proposal.args)
         if proposal.decided_by == "auto":
