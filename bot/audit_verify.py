@@ -84,7 +84,7 @@ def check(audit: Audit, *, checkpoint: dict[str, Any] | None = None) -> Verdict:
         except (KeyError, ValueError):
             v.tampered.append(f"{where}: not a sealed audit entry")
             continue
-        if seq > head[0]:
+        if seq > max(head[0], newest_seq):
             break  # appended while we were reading
         if seq != v.seq + 1:
             v.tampered.append(f"{where}: sequence jumps from {v.seq} to {seq} (events deleted or reordered?)")
@@ -96,7 +96,7 @@ def check(audit: Audit, *, checkpoint: dict[str, Any] | None = None) -> Verdict:
         v.seq, v.chain, v.events = seq, link(v.chain, prev_mac), v.events + 1
         if checkpoint and seq == checkpoint["seq"]:
             at_checkpoint = (v.chain, body.get("at"))
-    if (v.seq, prev_mac) != head:
+    if newest_seq <= head[0] and (v.seq, prev_mac) != head:
         v.tampered.append(f"the stream ends at seq {v.seq} but the head says seq {head[0]} (tail deleted?)")
     vetted = 0
     if checkpoint:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.audit import Audit
 from bot.audit_keys import AuditKeys
 from bot.audit_verify import LOST_EXIT, TAMPERED_EXIT, Verdict, check, latest_checkpoint, sign_checkpoint
 from bot.commands.common import add_insecure_audit_key_flag, audit_key_or_exit, redis_or_exit
-from bot.runtime import utc_now
 from bot.settings import Settings
 
 
@@ -26,7 +26,7 @@ def _audit(command: str, args: argparse.Namespace) -> Audit:
     return Audit(
         redis=redis_or_exit(settings, command),
         prefix=settings.key_prefix,
-        clock=utc_now,
+        clock=lambda: datetime.now(UTC),
         keys=AuditKeys.from_settings(settings),
     )
 
@@ -84,7 +84,7 @@ def checkpoint(args: argparse.Namespace) -> int:
             + ("" if verdict.tampered else " (pass --accept-lost to anchor it anyway)")
         )
         return verdict.exit_code
-    line = sign_checkpoint(audit, verdict, at=utc_now())
+    line = sign_checkpoint(audit, verdict, at=datetime.now(UTC))
     with open(args.out, "a") as out:
         out.write(json.dumps(line, sort_keys=True) + "\n")
     print(f"checkpoint at seq {line['seq']} appended to {args.out}")
