@@ -7,7 +7,7 @@ Design: the HMAC key never goes to Redis, and an append is one round trip with n
   own sequence: a random `writer` id (one per process and thread) and `wseq` = 1, 2, 3... for its events.
 - One Lua script (EVALSHA) then reads the head, assigns the stream-wide `seq` = head + 1, XADDs the entry
   with `prev` = the previous entry's MAC, and sets the head to (seq, mac): atomic, so writers never fork
-  the chain and never retry. A per-writer marker in the same script drops a retried duplicate append.
+  the chain and never retry. The head read there also drops a client's retry of the append it just made.
 - `verify` (bot/audit_verify.py), holding the key, checks every MAC (an edited event fails), that `seq`
   has no gap and each `prev` links to the previous MAC (a deleted or reordered event, unless the attacker
   renumbers), that the head exists and matches the last event (a deleted head, a head wound back, a cut
@@ -39,30 +39,21 @@ from bot.audit_keys import AuditKeys
 from bot.redact import redact_value
 
 GENESIS = "0" * 64
-WRITER_TTL = 86_400  # the duplicate-append marker only has to outlive a client's retries
-
-# KEYS: stream, head, writer marker. ARGV: body, mac, wseq. Returns {seq, prev}; {0, ""} for a duplicate.
-_APPEND = (
-    """
-local last = redis.call('GET', KEYS[3])
-if last and tonumber(last) >= tonumber(ARGV[3]) then return {0, ''} end
-local seq, prev = 0, '"""
-    + GENESIS
-    + """'
+# KEYS: stream, head. ARGV: body, mac. Returns {seq, prev}; {0, ""} when the head already is this event (a
+# client retry after a lost reply). A retry that races another writer lands twice; verify reports the repeat.
+_APPEND = """
+local seq, prev = 0, 'GENESIS'
 local head = redis.call('GET', KEYS[2])
 if head then
   local at = string.find(head, ':', 1, true)
   seq, prev = tonumber(string.sub(head, 1, at - 1)), string.sub(head, at + 1)
+  if prev == ARGV[2] then return {0, ''} end
 end
 seq = seq + 1
 redis.call('XADD', KEYS[1], '*', 'event', ARGV[1], 'mac', ARGV[2], 'seq', seq, 'prev', prev)
 redis.call('SET', KEYS[2], seq .. ':' .. ARGV[2])
-redis.call('SET', KEYS[3], ARGV[3], 'EX', """
-    + str(WRITER_TTL)
-    + """)
 return {seq, prev}
-"""
-)
+""".replace("GENESIS", GENESIS)
 
 
 def mac_of(key: bytes, body: str) -> str:
@@ -93,12 +84,16 @@ def decode(entry_id: bytes, fields: dict[bytes, bytes]) -> dict[str, Any]:
     return {"_id": entry_id.decode(), **event}
 
 
+_forks = [0]  # bumped in every forked child (RQ's Worker forks per job): its writers must not continue ours
+os.register_at_fork(after_in_child=lambda: _forks.__setitem__(0, _forks[0] + 1))
+
+
 class _Writer(threading.local):
     """This thread's writer identity; a forked child or a failed append starts a new one."""
 
     id: str = ""
     seq: int = 0
-    pid: int = 0
+    fork: int = -1
 
 
 class Audit:
@@ -107,12 +102,12 @@ class Audit:
         self.stream = f"{prefix}:audit"
         self.head = f"{prefix}:audit:head"
         self._append = redis.register_script(_APPEND)
-        self._writer = _Writer()
+        self._writer, self._kid = _Writer(), keys.kid
 
     def _me(self) -> _Writer:
         writer = self._writer
-        if writer.pid != os.getpid() or not writer.id:
-            writer.id, writer.seq, writer.pid = secrets.token_hex(8), 0, os.getpid()
+        if writer.fork != _forks[0] or not writer.id:
+            writer.id, writer.seq, writer.fork = secrets.token_hex(8), 0, _forks[0]
         return writer
 
     def record(
@@ -135,24 +130,21 @@ class Audit:
             "mission": mission,
             "proposal": proposal,
             "data": redact_value(data),
-            "kid": self.keys.kid,
+            "kid": self._kid,
             "writer": writer.id,
             "wseq": writer.seq + 1,
         }
         body = json.dumps(event, sort_keys=True, separators=(",", ":"), default=str)
         mac = mac_of(self.keys.current, body)
         try:
-            seq, prev = self._append(
-                keys=[self.stream, self.head, f"{self.stream}:writer:{writer.id}"],
-                args=[body, mac, writer.seq + 1],
-            )
+            seq, prev = self._append(keys=[self.stream, self.head], args=[body, mac])
         except Exception:
             # Landed or not? Unknown: a new writer id keeps an unknowable outcome from looking like a gap.
             writer.id = ""
             raise
         writer.seq += 1
         return {
-            **json.loads(body),
+            **event,
             "seq": int(seq),
             "prev": prev.decode() if isinstance(prev, bytes) else prev,
             "mac": mac,

@@ -120,7 +120,10 @@ def _writer_step(writers: dict[str, int], body: dict[str, Any], seq: int, where:
         return
     last = writers.get(writer, 0)
     if wseq <= last:
-        v.tampered.append(f"{where}: writer {writer} event {wseq} repeats (replayed?)")
+        v.tampered.append(
+            f"{where}: writer {writer} event {wseq} repeats (replayed, or an append retried "
+            "after a lost reply while another writer appended)"
+        )
     elif wseq > last + 1:
         v.gaps.append(
             (seq, f"{where}: writer {writer} events {last + 1}..{wseq - 1} are missing (lost or deleted)")
