@@ -46,7 +46,16 @@ local seq, prev = 0, 'GENESIS'
 local head = redis.call('GET', KEYS[2])
 if head then
   local at = string.find(head, ':', 1, true)
-  seq, prev = tonumber(string.sub(head, 1, at - 1)), string.sub(head, at + 1)
+  seq = at and tonumber(string.sub(head, 1, at - 1))
+  if seq then
+    prev = string.sub(head, at + 1)
+  else  -- a head from before the chain was keyed ({"seq": n, "hash": h}): carry on from it
+    local ok, old = pcall(cjson.decode, head)
+    if not (ok and type(old) == 'table' and tonumber(old.seq)) then
+      return redis.error_reply('audit head unreadable: ' .. KEYS[2])
+    end
+    seq, prev = tonumber(old.seq), tostring(old.hash)
+  end
   if prev == ARGV[2] then return {0, ''} end
 end
 seq = seq + 1

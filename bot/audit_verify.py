@@ -50,15 +50,42 @@ def link(chain: str, mac: str) -> str:
     return hashlib.sha256(f"{chain}|{mac}".encode()).hexdigest()
 
 
-def _body_ok(audit: Audit, fields: dict[bytes, bytes], body: dict[str, Any], where: str, v: Verdict) -> bool:
-    key = audit.keys.for_id(str(body.get("kid")))
+@dataclass(frozen=True)
+class _Entry:
+    seq: int
+    text: str  # the sealed body, exactly as MACed
+    body: dict[str, Any]
+    prev: str
+    mac: str
+
+
+def _sealed(fields: dict[bytes, bytes]) -> _Entry | None:
+    """The entry's parts, or None when it is not something `Audit.record` writes."""
+    try:
+        text = fields[b"event"].decode()
+        entry = _Entry(
+            int(fields[b"seq"]), text, json.loads(text), fields[b"prev"].decode(), fields[b"mac"].decode()
+        )
+    except (KeyError, ValueError):
+        return None
+    return entry if isinstance(entry.body, dict) else None
+
+
+def _mac_ok(audit: Audit, entry: _Entry, where: str, v: Verdict) -> None:
+    key = audit.keys.for_id(str(entry.body.get("kid")))
     if key is None:
-        v.tampered.append(f"{where}: signed with a key we do not hold (kid {body.get('kid')!r})")
-        return False
-    if not hmac.compare_digest(mac_of(key, fields[b"event"].decode()), fields.get(b"mac", b"").decode()):
+        v.tampered.append(f"{where}: signed with a key we do not hold (kid {entry.body.get('kid')!r})")
+    elif not hmac.compare_digest(mac_of(key, entry.text), entry.mac):
         v.tampered.append(f"{where}: altered (MAC mismatch)")
-        return False
-    return True
+
+
+def _head(audit: Audit, v: Verdict) -> tuple[int, str]:
+    try:
+        head = parse_head(audit.redis.get(audit.head))
+    except ValueError:
+        v.tampered.append("the head is unreadable (overwritten?)")
+        return -1, ""
+    return head or (0, GENESIS)
 
 
 def check(audit: Audit, *, checkpoint: dict[str, Any] | None = None) -> Verdict:
@@ -66,36 +93,39 @@ def check(audit: Audit, *, checkpoint: dict[str, Any] | None = None) -> Verdict:
     v = Verdict()
     # The newest entry first, then the head: the head is set with each append, so it can only be ahead.
     newest = audit.redis.xrevrange(audit.stream, count=1)
-    head = parse_head(audit.redis.get(audit.head))
-    if head is None:
-        if newest:
-            v.tampered.append("events exist but the head is missing (head deleted?)")
-        head = (0, GENESIS)
-    newest_seq = int(newest[0][1].get(b"seq", b"0")) if newest else 0
-    if newest_seq > head[0]:
+    newest_seq = (_sealed(newest[0][1]) or _Entry(0, "", {}, "", "")).seq if newest else 0
+    if newest and not audit.redis.exists(audit.head):
+        v.tampered.append("events exist but the head is missing (head deleted?)")
+    head = _head(audit, v)
+    if newest_seq > head[0] >= 0:
         v.tampered.append(
             f"the head says seq {head[0]} but the stream reaches seq {newest_seq} (head wound back?)"
         )
-    prev_mac, writers, at_checkpoint = GENESIS, {}, None
+    prev_mac, writers, at_checkpoint = (
+        GENESIS,
+        {},
+        (GENESIS, None) if checkpoint and checkpoint["seq"] == 0 else None,
+    )
     for entry_id, fields in _entries(audit):
-        where = f"{entry_id.decode()} (seq {fields.get(b'seq', b'?').decode()})"
-        try:
-            seq, body = int(fields[b"seq"]), json.loads(fields[b"event"])
-        except (KeyError, ValueError):
-            v.tampered.append(f"{where}: not a sealed audit entry")
+        entry = _sealed(fields)
+        if entry is None:
+            v.tampered.append(f"{entry_id.decode()}: not a sealed audit entry")
             continue
-        if seq > max(head[0], newest_seq):
+        if entry.seq > max(head[0], newest_seq):
             break  # appended while we were reading
-        if seq != v.seq + 1:
-            v.tampered.append(f"{where}: sequence jumps from {v.seq} to {seq} (events deleted or reordered?)")
-        if fields.get(b"prev", b"").decode() != prev_mac:
+        where = f"{entry_id.decode()} (seq {entry.seq})"
+        if entry.seq != v.seq + 1:
+            v.tampered.append(
+                f"{where}: sequence jumps from {v.seq} to {entry.seq} (events deleted or reordered?)"
+            )
+        if entry.prev != prev_mac:
             v.tampered.append(f"{where}: does not link to the previous event")
-        _body_ok(audit, fields, body, where, v)
-        _writer_step(writers, body, seq, where, v)
-        prev_mac = fields.get(b"mac", b"").decode()
-        v.seq, v.chain, v.events = seq, link(v.chain, prev_mac), v.events + 1
-        if checkpoint and seq == checkpoint["seq"]:
-            at_checkpoint = (v.chain, body.get("at"))
+        _mac_ok(audit, entry, where, v)
+        _writer_step(writers, entry.body, entry.seq, where, v)
+        prev_mac = entry.mac
+        v.seq, v.chain, v.events = entry.seq, link(v.chain, entry.mac), v.events + 1
+        if checkpoint and entry.seq == checkpoint["seq"]:
+            at_checkpoint = (v.chain, entry.body.get("at"))
     if newest_seq <= head[0] and (v.seq, prev_mac) != head:
         v.tampered.append(f"the stream ends at seq {v.seq} but the head says seq {head[0]} (tail deleted?)")
     vetted = 0

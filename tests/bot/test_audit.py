@@ -15,6 +15,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from redis.exceptions import ResponseError
 
 from bot.audit import Audit, parse_head
 from bot.audit_keys import AuditKeys
@@ -265,3 +268,45 @@ def test_secrets_never_reach_the_audit_stream(rt):
     rt.audit.record("x", actor="U1", text="token xoxb-1234567890-abcdefghij and sk-proj-ABCDEFGHIJKLMNOPQRST")
     stored = rt.redis.xrange(rt.audit.stream)[-1][1][b"event"].decode()
     assert "xoxb-1234567890" not in stored and "sk-proj-ABC" not in stored and "[redacted]" in stored
+
+
+def test_appends_carry_on_from_a_head_written_before_the_chain_was_keyed(rt):
+    rt.redis.set(rt.audit.head, json.dumps({"seq": 7, "hash": "ab" * 32}))
+    assert rt.audit.record("after.upgrade", actor="U1")["seq"] == 8
+    rt.redis.set(rt.audit.head, "garbage")
+    with pytest.raises(ResponseError, match="audit head unreadable"):
+        rt.audit.record("x", actor="U1")
+    assert any("unreadable" in p for p in rt.audit.verify())
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payloads=st.lists(JSONISH, min_size=1, max_size=4), junk=st.binary(max_size=30), at=st.integers(0, 3))
+def test_any_payload_verifies_and_any_junk_entry_is_caught(rt, payloads, junk, at):
+    audit = Audit(redis=rt.redis, prefix=f"{rt.settings.key_prefix}:fz", clock=rt.clock, keys=rt.audit.keys)
+    rt.redis.delete(audit.stream, audit.head)
+    for payload in payloads:
+        audit.record("fuzz", actor="U1", payload=payload)
+    assert check(audit).problems == []
+    rows, victim = entries(audit), min(at, len(payloads) - 1)
+    audit.redis.delete(audit.stream)
+    for i, (entry_id, fields) in enumerate(rows):
+        audit.redis.xadd(
+            audit.stream,
+            {**fields, b"event": fields[b"event"] + junk} if i == victim else fields,
+            id=entry_id,
+        )
+    assert (check(audit).exit_code != 0) == bool(junk)
+
+
+def test_a_checkpoint_of_an_empty_stream_holds_until_events_arrive(rt):
+    checkpoint = sign_checkpoint(rt.audit, check(rt.audit), at=rt.clock())
+    assert checkpoint["seq"] == 0 and check(rt.audit, checkpoint=checkpoint).problems == []
+    filled(rt, 2)
+    assert check(rt.audit, checkpoint=checkpoint).problems == []
