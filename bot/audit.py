@@ -39,7 +39,7 @@ from bot.audit_keys import AuditKeys
 from bot.redact import redact_value
 
 GENESIS = "0" * 64
-# KEYS: stream, head. ARGV: body, mac. Returns {seq, prev}; {0, ""} when the head already is this event (a
+# KEYS: stream, head. ARGV: body, mac. Returns the event's seq; 0 when the head already is this event (a
 # client retry after a lost reply). A retry that races another writer lands twice; verify reports the repeat.
 _APPEND = """
 local seq, prev = 0, 'GENESIS'
@@ -56,12 +56,12 @@ if head then
     end
     seq, prev = tonumber(old.seq), tostring(old.hash)
   end
-  if prev == ARGV[2] then return {0, ''} end
+  if prev == ARGV[2] then return 0 end
 end
 seq = seq + 1
 redis.call('XADD', KEYS[1], '*', 'event', ARGV[1], 'mac', ARGV[2], 'seq', seq, 'prev', prev)
 redis.call('SET', KEYS[2], seq .. ':' .. ARGV[2])
-return {seq, prev}
+return seq
 """.replace("GENESIS", GENESIS)
 
 
@@ -143,21 +143,17 @@ class Audit:
             "writer": writer.id,
             "wseq": writer.seq + 1,
         }
-        body = json.dumps(event, sort_keys=True, separators=(",", ":"), default=str)
+        # The MAC covers these exact bytes, stored as they are: no canonical form is needed to verify.
+        body = json.dumps(event, separators=(",", ":"), default=str)
         mac = mac_of(self.keys.current, body)
         try:
-            seq, prev = self._append(keys=[self.stream, self.head], args=[body, mac])
+            seq = self._append(keys=[self.stream, self.head], args=[body, mac])
         except Exception:
             # Landed or not? Unknown: a new writer id keeps an unknowable outcome from looking like a gap.
             writer.id = ""
             raise
         writer.seq += 1
-        return {
-            **event,
-            "seq": int(seq),
-            "prev": prev.decode() if isinstance(prev, bytes) else prev,
-            "mac": mac,
-        }
+        return {**event, "seq": int(seq), "mac": mac}
 
     def events(self, *, start: str = "-") -> Iterator[dict[str, Any]]:
         """Events in order from stream id `start` (inclusive; see `start_at`)."""
