@@ -34,4 +34,6 @@ class Settings(BaseSettings):
     audit_key: SecretStr | None = Field(default=None, validation_alias="MISSIONBOT_AUDIT_KEY")
     audit_key_file: Path | None = Field(default=None, validation_alias="MISSIONBOT_AUDIT_KEY_FILE")
     # Keys retired by a rotation, comma-separated: `audit verify` still checks the events they signed.
-    audit_previous_keys: SecretStr | None = Field(default=None, validation_alias="MISSIONBOT_AUDIT_PREVIOUS_KEYS")
+    audit_previous_keys: SecretStr | None = Field(
+        default=None, validation_alias="MISSIONBOT_AUDIT_PREVIOUS_KEYS"
+    )

@@ -51,19 +51,26 @@ def audit_key_or_exit(settings: Settings, command: str, *, insecure: bool = Fals
         return settings
     except MissingAuditKey as err:
         if not insecure:
-            print(f"missionbot {command}: {err}. It signs the audit trail and must not live in Redis; set it "
-                  "(e.g. `export MISSIONBOT_AUDIT_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`) "
-                  "or pass --insecure-audit-key to run with a published key anyone can forge.", file=sys.stderr)
+            print(
+                f"missionbot {command}: {err}. It signs the audit trail and must not live in Redis; set it "
+                "(e.g. `export MISSIONBOT_AUDIT_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`) "
+                "or pass --insecure-audit-key to run with a published key anyone can forge.",
+                file=sys.stderr,
+            )
             sys.exit(2)
     logging.getLogger(__name__).warning(
         "!!! --insecure-audit-key: the audit trail is signed with a PUBLISHED key; anyone with Redis access can "
-        "rewrite it undetected. Set MISSIONBOT_AUDIT_KEY for anything but local development. !!!")
+        "rewrite it undetected. Set MISSIONBOT_AUDIT_KEY for anything but local development. !!!"
+    )
     return settings.model_copy(update={"audit_key": SecretStr(INSECURE_KEY.decode())})
 
 
 def add_insecure_audit_key_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--insecure-audit-key", action="store_true",
-                        help="run without MISSIONBOT_AUDIT_KEY, signing the audit with a published key (dev only)")
+    parser.add_argument(
+        "--insecure-audit-key",
+        action="store_true",
+        help="run without MISSIONBOT_AUDIT_KEY, signing the audit with a published key (dev only)",
+    )
 
 
 def process_runtime(settings: Settings, command: str, *, insecure_audit_key: bool = False):  # noqa: ANN201
@@ -76,7 +83,11 @@ def process_runtime(settings: Settings, command: str, *, insecure_audit_key: boo
     settings = audit_key_or_exit(settings, command, insecure=insecure_audit_key)
     redis = redis_or_exit(settings, command)
     workers = workers_or_exit(settings, str(config_dir(settings)))
-    rt = runtime.create_runtime(settings=settings, redis=redis, workers=workers,
-                                messengers=default_messengers(settings=settings, redis=redis))
+    rt = runtime.create_runtime(
+        settings=settings,
+        redis=redis,
+        workers=workers,
+        messengers=default_messengers(settings=settings, redis=redis),
+    )
     record_config_versions(rt, actor=f"system:{command}")
     return rt

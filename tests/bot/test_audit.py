@@ -174,6 +174,8 @@ def test_a_cut_tail_with_a_rewound_head_is_caught_by_the_checkpoint_as_lost_even
     assert any("2 event(s) lost" in p for p in verdict.lost)
     audit.record("after.failover", actor="U1")  # the same writer carries on: its own sequence shows the gap
     assert any("events 4..5 are missing" in p for p in check(audit).lost)
+    reviewed = sign_checkpoint(audit, check(audit), at=rt.clock())  # `audit checkpoint --accept-lost`
+    assert check(audit, checkpoint=reviewed).problems == []  # gaps up to a checkpoint were vetted there
 
 
 def test_a_stream_continued_after_a_failover_is_lost_not_tampered(rt):
