@@ -18,10 +18,12 @@ def default_messengers(*, settings: Settings, redis: Redis) -> Messengers:
         messengers.add(SlackMessenger(client=slack_client(settings)))
     if settings.microsoft_app_id or settings.teams_enabled:
         from bot.audit import Audit
+        from bot.audit_keys import AuditKeys
         from bot.store import Store
         from bot.surfaces.teams import TeamsMessenger  # botbuilder loads only where Teams is used
 
         prefix = settings.key_prefix
         messengers.add(TeamsMessenger(store=Store(redis=redis, prefix=prefix), settings=settings,
-                                      audit=Audit(redis=redis, prefix=prefix, clock=lambda: datetime.now(UTC))))
+                                      audit=Audit(redis=redis, prefix=prefix, clock=lambda: datetime.now(UTC),
+                                                  keys=AuditKeys.from_settings(settings))))
     return messengers

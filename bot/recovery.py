@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from rq.job import Job
 
+from bot.audit_config import version_of
 from bot.models import Mission, Proposal
 from bot.queueing import (
     enqueue_card_sync,
@@ -50,7 +51,8 @@ def record_decision(rt: Runtime, proposal: Proposal) -> bool:
     kind = proposal.status if proposal.status in {"rejected", "shadow_approved", "shadow_rejected"} else "approved"
     rt.audit.record(f"decision.{kind}", actor=proposal.decided_by, worker=proposal.worker,
                     mission=proposal.mission_id, proposal=proposal.id, platform=proposal.decided_on,
-                    reason_code=proposal.reason_code, comment=proposal.comment)
+                    reason_code=proposal.reason_code, comment=proposal.comment,
+                    config_version=version_of(rt, proposal.worker))
     rt.store.mark_done(proposal.mission_id, decision_marker(proposal.id))
     return True
 

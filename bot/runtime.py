@@ -17,6 +17,8 @@ from rq import Queue
 
 from bot import log_redaction
 from bot.audit import Audit
+from bot.audit_config import record_config_versions
+from bot.audit_keys import AuditKeys
 from bot.config import WorkerConfig, load_workers
 from bot.config.loader import load_people
 from bot.config.models import Person
@@ -77,7 +79,10 @@ def create_runtime(
     new_id: Callable[[], str] = new_mission_id,
     messengers: Messengers | None = None,
     people: list[Person] | None = None,
+    audit_keys: AuditKeys | None = None,
 ) -> Runtime:
+    """`audit_keys` defaults to the settings' key; without one this raises MissingAuditKey."""
+    keys = audit_keys or AuditKeys.from_settings(settings)
     prefix = settings.key_prefix
     if messengers is None:
         messengers = Messengers(ConsoleMessenger(redis=redis, prefix=prefix))
@@ -91,7 +96,7 @@ def create_runtime(
         settings=settings, redis=redis, workers=workers, redactor=redactor,
         clock=clock, new_id=new_id, messengers=messengers,
         store=store, people=People(persons=people, store=store),
-        audit=Audit(redis=redis, prefix=prefix, clock=clock, redact=redactor.value),
+        audit=Audit(redis=redis, prefix=prefix, clock=clock, keys=keys, redact=redactor.value),
         toolbox=Toolbox(redis=redis, prefix=prefix, clock=clock),
         missions_queue=Queue(f"{prefix}-missions", connection=redis),
         actions_queue=Queue(f"{prefix}-actions", connection=redis),
@@ -121,4 +126,5 @@ def current(connection: Redis | None = None) -> Runtime:
         redis = connection or Redis.from_url(settings.redis_url or "redis://127.0.0.1:6379/0")
         _installed = create_runtime(settings=settings, redis=redis,
                                     messengers=default_messengers(settings=settings, redis=redis))
+        record_config_versions(_installed, actor="system:jobs")
     return _installed

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot import limits
+from bot.audit_config import config_version
 from bot.defang import product
 from bot.errors import Halted, ToolError
 from bot.execution import Executor
@@ -126,7 +127,8 @@ class Session:
                                  shadow=proposal.shadow, rationale=proposal.rationale)
             if proposal.decided_by == "auto":
                 self.rt.audit.record("decision.auto_approved", actor="auto", worker=worker,
-                                     mission=self.mission.id, proposal=proposal.id, rule=proposal.rule)
+                                     mission=self.mission.id, proposal=proposal.id, rule=proposal.rule,
+                                     config_version=config_version(self.worker))
             store.mark_done(self.mission.id, f"audit-{proposal.id}")  # after: a crash repeats, never loses
         args = _short(self.rt.redactor.value(proposal.args))  # shown redacted; the proposal keeps the real ones
         if proposal.decided_by == "auto":

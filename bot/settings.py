@@ -30,3 +30,10 @@ class Settings(BaseSettings):
     key_prefix: str = Field(default="missionbot", validation_alias=AliasChoices("MISSIONBOT_KEY_PREFIX", "key_prefix"))
     port: int = Field(default=3000, validation_alias="PORT")
     max_request_chars: int = Field(default=4000, validation_alias="MISSIONBOT_MAX_REQUEST_CHARS")
+    # The audit chain's HMAC key (never stored in Redis): the value, or a file a secret store mounts.
+    audit_key: SecretStr | None = Field(default=None, validation_alias="MISSIONBOT_AUDIT_KEY")
+    audit_key_file: Path | None = Field(default=None, validation_alias="MISSIONBOT_AUDIT_KEY_FILE")
+    # Keys retired by a rotation, comma-separated: `audit verify` still checks the events they signed.
+    audit_previous_keys: SecretStr | None = Field(
+        default=None, validation_alias="MISSIONBOT_AUDIT_PREVIOUS_KEYS"
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +21,11 @@ pytest_plugins = ["tests.support.fixtures_slack", "tests.support.fixtures_teams"
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "worker_configs"
+
+# One throwaway audit key per test run, in the environment so subprocess workers sign with it too.
+if not os.environ.get("MISSIONBOT_AUDIT_KEY"):
+    os.environ["MISSIONBOT_AUDIT_KEY"] = secrets.token_hex(32)
+    print("tests: using a throwaway audit key (MISSIONBOT_AUDIT_KEY) for this run", file=sys.stderr)
 
 
 @pytest.fixture(scope="session")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+import logging
 import sys
 from pathlib import Path
 
+from pydantic import SecretStr
 from redis import Redis
 
+from bot.audit_keys import INSECURE_KEY, AuditKeys, MissingAuditKey
 from bot.config import WorkerConfig, load_workers
 from bot.errors import ConfigError
 from bot.settings import Settings
@@ -40,12 +44,50 @@ def redis_or_exit(settings: Settings, command: str) -> Redis:
     return Redis.from_url(settings.redis_url)
 
 
-def process_runtime(settings: Settings, command: str):  # noqa: ANN201 - bot.runtime.Runtime
-    """The runtime a long-running process (serve, worker, scheduler) builds: Redis required, real messengers."""
+def audit_key_or_exit(settings: Settings, command: str, *, insecure: bool = False) -> Settings:
+    """Settings holding a usable audit key; exit 2 without one, unless `insecure` (then a published key)."""
+    try:
+        AuditKeys.from_settings(settings)
+        return settings
+    except MissingAuditKey as err:
+        if not insecure:
+            print(
+                f"missionbot {command}: {err}. It signs the audit trail and must not live in Redis; set it "
+                "(e.g. `export MISSIONBOT_AUDIT_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`) "
+                "or pass --insecure-audit-key to run with a published key anyone can forge.",
+                file=sys.stderr,
+            )
+            sys.exit(2)
+    logging.getLogger(__name__).warning(
+        "!!! --insecure-audit-key: the audit trail is signed with a PUBLISHED key; anyone with Redis access can "
+        "rewrite it undetected. Set MISSIONBOT_AUDIT_KEY for anything but local development. !!!"
+    )
+    return settings.model_copy(update={"audit_key": SecretStr(INSECURE_KEY.decode())})
+
+
+def add_insecure_audit_key_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--insecure-audit-key",
+        action="store_true",
+        help="run without MISSIONBOT_AUDIT_KEY, signing the audit with a published key (dev only)",
+    )
+
+
+def process_runtime(settings: Settings, command: str, *, insecure_audit_key: bool = False):  # noqa: ANN201
+    """The runtime a long-running process (serve, worker, scheduler) builds: an audit key and Redis required,
+    real messengers; a worker config that changed since the last process loaded it is audited."""
     from bot import runtime
+    from bot.audit_config import record_config_versions
     from bot.platforms import default_messengers
 
+    settings = audit_key_or_exit(settings, command, insecure=insecure_audit_key)
     redis = redis_or_exit(settings, command)
     workers = workers_or_exit(settings, str(config_dir(settings)))
-    return runtime.create_runtime(settings=settings, redis=redis, workers=workers,
-                                  messengers=default_messengers(settings=settings, redis=redis))
+    rt = runtime.create_runtime(
+        settings=settings,
+        redis=redis,
+        workers=workers,
+        messengers=default_messengers(settings=settings, redis=redis),
+    )
+    record_config_versions(rt, actor=f"system:{command}")
+    return rt

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from redis import Redis
 
 from bot import runtime
+from bot.audit_config import record_config_versions
+from bot.audit_keys import throwaway_key
 from bot.commands.common import config_dir, workers_or_exit
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.embedded_redis import EmbeddedRedis
@@ -20,13 +22,15 @@ from bot.surfaces.shell import ConsoleSurface
 
 
 @contextlib.contextmanager
-def local_stack(settings: Settings) -> Iterator[tuple[runtime.Runtime, WorkerProcess]]:
+def local_stack(settings: Settings, *, command: str = "demo") -> Iterator[tuple[runtime.Runtime, WorkerProcess]]:
     """Redis (embedded when REDIS_URL is unset), the runtime, seeded demo data and one worker process."""
+    settings = throwaway_key(settings, command=command)  # before the worker's environment is copied
     with contextlib.ExitStack() as stack:
         url = settings.redis_url or stack.enter_context(EmbeddedRedis()).url
         redis = Redis.from_url(url)
         workers = workers_or_exit(settings)
         rt = runtime.create_runtime(settings=settings, redis=redis, workers=workers)
+        record_config_versions(rt, actor=f"system:{command}")
         HelpdeskBackend(redis=redis, prefix=settings.key_prefix, clock=rt.clock).seed()
         env = {**os.environ, "REDIS_URL": url, "MISSIONBOT_KEY_PREFIX": settings.key_prefix,
                "MISSIONBOT_CONFIG_DIR": str(config_dir(settings).resolve())}
@@ -58,7 +62,7 @@ class WorkerProcess:
 
 
 def run_shell(args: argparse.Namespace) -> int:
-    with local_stack(Settings()) as (rt, _):
+    with local_stack(Settings(), command="shell") as (rt, _):
         ConsoleSurface(rt, user=args.user, channel=args.channel).interact()
     return 0
 

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from bot import runtime
-from bot.commands.common import config_dir, redis_or_exit, workers_or_exit
+from bot.commands.common import audit_key_or_exit, config_dir, redis_or_exit, workers_or_exit
 from bot.digest import render
 from bot.digest.compute import compute
 from bot.digest.send import send
@@ -16,7 +16,7 @@ from bot.settings import Settings
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings()
+    settings = audit_key_or_exit(Settings(), "digest")  # --post records digest.sent in the audit
     redis = redis_or_exit(settings, "digest")
     workers = workers_or_exit(settings, str(config_dir(settings)))
     rt = runtime.create_runtime(settings=settings, redis=redis, workers=workers,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from redis import Redis
 
+from bot.audit_keys import throwaway_key
 from bot.commands.common import workers_or_exit
 from bot.embedded_redis import EmbeddedRedis
 from bot.evals import load_cases, report, run_cases, table
@@ -26,6 +27,7 @@ DEFAULT_REPORT = "reports/eval-{worker}.json"
 
 
 def run(args: argparse.Namespace) -> int:
+    throwaway_key(Settings(), command="eval")  # cases run on a scratch Redis: nothing there to verify later
     workers = workers_or_exit(Settings(), args.config_dir)
     if args.worker not in workers:
         print(f"no worker {args.worker!r}; known: {', '.join(sorted(workers))}")

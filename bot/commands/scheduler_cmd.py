@@ -15,7 +15,7 @@ import socket
 from rq.cron import CronScheduler
 
 from bot import runtime
-from bot.commands.common import process_runtime
+from bot.commands.common import add_insecure_audit_key_flag, process_runtime
 from bot.settings import Settings
 from jobs.sweeps import sweep_escalations, weekly_digest
 
@@ -39,7 +39,7 @@ def build_scheduler(rt: runtime.Runtime, *, name: str | None = None) -> CronSche
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
-    rt = process_runtime(settings, "scheduler")
+    rt = process_runtime(settings, "scheduler", insecure_audit_key=args.insecure_audit_key)
     cron = build_scheduler(rt)
     for job in cron.get_jobs():
         print(f"scheduled {job.name}: " + (f"every {job.interval}s" if job.interval else f"cron '{job.cron}'"))
@@ -49,4 +49,5 @@ def run(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("scheduler", help="RQ cron: escalation sweeps every minute, weekly digests")
+    add_insecure_audit_key_flag(p)
     p.set_defaults(func=run)

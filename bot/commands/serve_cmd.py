@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot import runtime
-from bot.commands.common import process_runtime
+from bot.commands.common import add_insecure_audit_key_flag, process_runtime
 from bot.settings import Settings
 
 if TYPE_CHECKING:  # bolt and aiohttp load only when serving, not for every `missionbot` command
@@ -87,7 +87,7 @@ async def serve(rt: runtime.Runtime, *, socket_mode: bool, port: int) -> None:
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
-    rt = process_runtime(settings, "serve")
+    rt = process_runtime(settings, "serve", insecure_audit_key=args.insecure_audit_key)
     rt.extras["teams_dev_anonymous"] = args.teams_dev_anonymous  # read by handlers/teams.py:teams_guard
     try:
         asyncio.run(serve(rt, socket_mode=args.socket_mode, port=args.port or settings.port))
@@ -105,4 +105,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=None, help="HTTP port (default: PORT, else 3000)")
     p.add_argument("--teams-dev-anonymous", action="store_true",
                    help="serve Teams WITHOUT authentication when MICROSOFT_APP_ID is unset (local development only)")
+    add_insecure_audit_key_flag(p)
     p.set_defaults(func=run)

@@ -131,7 +131,8 @@ class Story:
         self.say("U0MANAGER", "/resume support-triage")
 
         self.step("Audit: the hash chain verifies")
-        problems = Audit(redis=self.rt.redis, prefix=self.rt.settings.key_prefix, clock=self.rt.clock).verify()
+        problems = Audit(redis=self.rt.redis, prefix=self.rt.settings.key_prefix, clock=self.rt.clock,
+                         keys=self.rt.audit.keys).verify()
         for problem in problems[:5]:
             print("   ", problem)
         self.expect(f"audit verify passes ({sum(1 for _ in self.rt.audit.events())} events)", problems == [])
