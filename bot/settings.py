@@ -30,3 +30,10 @@ class Settings(BaseSettings):
     key_prefix: str = Field(default="missionbot", validation_alias=AliasChoices("MISSIONBOT_KEY_PREFIX", "key_prefix"))
     port: int = Field(default=3000, validation_alias="PORT")
     max_request_chars: int = Field(default=4000, validation_alias="MISSIONBOT_MAX_REQUEST_CHARS")
+    # Crash recovery (seconds; tests shorten them). A dead worker's job is retried once its execution
+    # heartbeat is `job_heartbeat + abandoned_after` old and the next recovery sweep has run.
+    worker_ttl: int = Field(default=60, ge=20, validation_alias="MISSIONBOT_WORKER_TTL")
+    job_heartbeat: int = Field(default=10, ge=1, validation_alias="MISSIONBOT_JOB_HEARTBEAT")
+    abandoned_after: int = Field(default=30, ge=1, validation_alias="MISSIONBOT_ABANDONED_AFTER")
+    sweep_seconds: int = Field(default=30, ge=1, validation_alias="MISSIONBOT_SWEEP_SECONDS")
+    recovery_grace: int = Field(default=30, ge=0, validation_alias="MISSIONBOT_RECOVERY_GRACE")

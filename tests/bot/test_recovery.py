@@ -13,7 +13,7 @@ from bot.models import Request
 from bot.queueing import enqueue_mission, mission_job_id
 from bot.recovery import Recovery
 from bot.service import MissionService
-from jobs.sweeps import sweep_escalations
+from jobs.sweeps import sweep_recovery
 
 NOW = timedelta(0)
 
@@ -65,7 +65,8 @@ def test_an_approval_cut_off_before_its_job_is_audited_and_executed_by_the_sweep
     assert len(Recovery(rt, grace=NOW).sweep()) == 0  # nothing left to recover, nothing repeated
 
 
-def test_a_rejection_cut_off_before_the_resume_closes_its_mission_through_the_minute_sweep(rt, run_jobs, monkeypatch):
+def test_a_rejection_cut_off_before_the_resume_closes_its_mission_through_the_recovery_sweep(rt, run_jobs,
+                                                                                           monkeypatch):
     mission_id, pid = parked(rt, run_jobs)
     crash_after_the_decision(monkeypatch)
     with pytest.raises(SystemExit):
@@ -73,7 +74,8 @@ def test_a_rejection_cut_off_before_the_resume_closes_its_mission_through_the_mi
                                   reason_code="wrong_amount")
     monkeypatch.undo()
     monkeypatch.setattr("bot.recovery.GRACE", NOW)  # the scheduler's sweep, its grace period over
-    sweep_escalations()  # the registered minute sweep runs the recovery
+    monkeypatch.setattr(rt.settings, "recovery_grace", 0)
+    sweep_recovery()  # the registered recovery sweep
     run_jobs()
     closed = rt.store.mission(mission_id)
     assert closed.status == "done" and "rejected by @U0OWNER1" in closed.verdict
