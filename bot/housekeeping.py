@@ -123,7 +123,9 @@ def release_dead_slots(redis: Redis, rate_limit_keys: Iterable[str], *, swept: S
         registry.cleanup()
 
 
-def sweep(redis: Redis, queues: Iterable[Queue], rate_limit_keys: Iterable[str], *, stale_after: int) -> Swept:
+def sweep(
+    redis: Redis, queues: Iterable[Queue], rate_limit_keys: Iterable[str], *, stale_after: int
+) -> Swept:
     swept = Swept()
     for queue in queues:
         clean_queue(queue, stale_after=stale_after, swept=swept)

@@ -23,12 +23,18 @@ class Outage:
     def down(self, err: BaseException) -> None:
         if self.since is None:
             self.since = time.monotonic()
-            self.log.error("%s: Redis unreachable (%s: %s); reconnecting with backoff", self.what,
-                           type(err).__name__, err)
+            self.log.error(
+                "%s: Redis unreachable (%s: %s); reconnecting with backoff",
+                self.what,
+                type(err).__name__,
+                err,
+            )
 
     def up(self) -> None:
         if self.since is not None:
-            self.log.warning("%s: Redis reachable again after %.1fs", self.what, time.monotonic() - self.since)
+            self.log.warning(
+                "%s: Redis reachable again after %.1fs", self.what, time.monotonic() - self.since
+            )
             self.since = None
 
     def wait_for(self, redis: Redis, *, stop: threading.Event, max_delay: float = 5.0) -> bool:

@@ -79,8 +79,13 @@ class _OncePerOutage(logging.Filter):
 
 def build(queue: Queue, *, settings: Settings, simple: bool, outage: Outage) -> Worker:
     cls = HeartbeatSimpleWorker if simple else HeartbeatWorker
-    worker = cls([queue], connection=queue.connection, worker_ttl=settings.worker_ttl,
-                 job_monitoring_interval=settings.job_heartbeat, maintenance_interval=settings.sweep_seconds)
+    worker = cls(
+        [queue],
+        connection=queue.connection,
+        worker_ttl=settings.worker_ttl,
+        job_monitoring_interval=settings.job_heartbeat,
+        maintenance_interval=settings.sweep_seconds,
+    )
     worker.settings, worker.outage = settings, outage
     return worker
 
@@ -105,7 +110,9 @@ def work_forever(queue: Queue, *, settings: Settings, simple: bool, burst: bool)
             return
         worker = build(queue, settings=settings, simple=simple, outage=outage)
         try:
-            worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")  # installs its own handlers
+            worker.work(
+                burst=burst, with_scheduler=True, logging_level="WARNING"
+            )  # installs its own handlers
         except StopRequested:
             return
         except REDIS_DOWN as err:

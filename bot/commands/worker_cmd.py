@@ -103,5 +103,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("worker", help="RQ workers for the mission and action queues (one process per queue)")
     p.add_argument("--burst", action="store_true", help="drain the queues, then exit")
     p.add_argument("--simple", action="store_true", help="run jobs in this process (no fork per job)")
-    p.add_argument("--queue", choices=QUEUES, help="run only this queue's worker (what the supervisor starts)")
+    p.add_argument(
+        "--queue", choices=QUEUES, help="run only this queue's worker (what the supervisor starts)"
+    )
     p.set_defaults(func=run)

@@ -12,7 +12,9 @@ from tests.support.fleet import Fleet
 
 @pytest.fixture
 def fleet(redis_url: str, prefix: str, rt, tmp_path) -> Iterator[Fleet]:  # noqa: ANN001 - rt: a Runtime
-    procs = Fleet(redis_url=redis_url, prefix=prefix, config_dir=crashkit.configs(tmp_path), logs=tmp_path / "logs")
+    procs = Fleet(
+        redis_url=redis_url, prefix=prefix, config_dir=crashkit.configs(tmp_path), logs=tmp_path / "logs"
+    )
     yield procs
     for name in list(procs.procs):
         procs.kill(name)

@@ -24,8 +24,11 @@ BOUND = 120  # seconds from a worker's death until its job has run again
 
 
 def submit(rt) -> str:  # noqa: ANN001
-    return MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                                             text="ESC-1042")).mission.id
+    return (
+        MissionService(rt)
+        .submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042"))
+        .mission.id
+    )
 
 
 def settled(rt, mission_id: str, status: str = "awaiting_approval"):  # noqa: ANN001, ANN201
@@ -33,8 +36,11 @@ def settled(rt, mission_id: str, status: str = "awaiting_approval"):  # noqa: AN
 
 
 def posted_once(rt, mission_id: str) -> None:  # noqa: ANN001
-    posts = Counter(m["text"][:40] for _, m in ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix).read()
-                    if m["op"] == "post" and m.get("thread") == mission_id)
+    posts = Counter(
+        m["text"][:40]
+        for _, m in ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix).read()
+        if m["op"] == "post" and m.get("thread") == mission_id
+    )
     assert posts and all(n == 1 for n in posts.values()), posts  # no observation posted twice
 
 
@@ -58,12 +64,18 @@ def test_killed_right_after_the_pop_the_job_goes_back_to_its_queue(rt, fleet, pr
     wait_for(settled(rt, mission_id), timeout=BOUND - (time.monotonic() - died), what="mission parked")
     mission = rt.store.mission(mission_id)
     assert len(mission.proposals) == 1 and [o.key for o in rt.store.observations(mission_id)] == [
-        "s1", "s2", "s3", "s4", "s5"]
+        "s1",
+        "s2",
+        "s3",
+        "s4",
+        "s5",
+    ]
     posted_once(rt, mission_id)
 
 
 def test_killed_mid_mission_then_mid_execution_each_job_runs_again_and_the_credit_is_issued_once(
-        rt, fleet, prefix, tmp_path):
+    rt, fleet, prefix, tmp_path
+):
     mission_id = submit(rt)
     fleet.worker(config_dir=crashkit.configs(tmp_path, "get_entitlement_policy"))  # step 3 of 5
     wait_entered(rt.redis, prefix, "get_entitlement_policy")
@@ -95,7 +107,9 @@ def test_killed_mid_mission_then_mid_execution_each_job_runs_again_and_the_credi
     assert len(credits(rt)) == 1, took
 
 
-def test_killed_during_housekeeping_the_lock_it_leaves_delays_recovery_by_seconds(rt, fleet, prefix, tmp_path):
+def test_killed_during_housekeeping_the_lock_it_leaves_delays_recovery_by_seconds(
+    rt, fleet, prefix, tmp_path
+):
     mission_id = submit(rt)
     fleet.worker(config_dir=crashkit.configs(tmp_path, "get_entitlement_policy"))
     wait_entered(rt.redis, prefix, "get_entitlement_policy")

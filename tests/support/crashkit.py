@@ -15,6 +15,7 @@ Each moment blocks once per test (a Redis flag), so the worker started after the
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import signal
@@ -71,9 +72,12 @@ def configs(tmp: Path, method: str | None = None, *, after: bool = False) -> Pat
     triage = yaml.safe_load((ROOT / "worker_configs" / "support-triage.yml").read_text())
     if method:
         triage["integrations"]["helpdesk"] = {
-            "transport": "stdio", "command": "python", "timeout_seconds": 300,
+            "transport": "stdio",
+            "command": "python",
+            "timeout_seconds": 300,
             "args": ["-m", "tests.support.crashkit", "serve", method],
-            "env": {"CRASHKIT_AFTER": "1" if after else "0"}}
+            "env": {"CRASHKIT_AFTER": "1" if after else "0"},
+        }
     folder = tmp / f"configs-{method or 'plain'}-{int(after)}"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "support-triage.yml").write_text(yaml.safe_dump(triage, sort_keys=False))
@@ -119,7 +123,8 @@ def hook_env(tmp: Path, name: str) -> dict[str, str]:
         "import os\n"
         "if os.environ.get('CRASHKIT_HOOK'):\n"
         "    from tests.support import crashkit\n"
-        "    crashkit.install_hook(os.environ['CRASHKIT_HOOK'])\n")
+        "    crashkit.install_hook(os.environ['CRASHKIT_HOOK'])\n"
+    )
     return {"CRASHKIT_HOOK": name, "PYTHONPATH": f"{folder}{os.pathsep}{ROOT}"}
 
 
@@ -145,10 +150,8 @@ def descendants(pid: int) -> list[int]:
 def kill_tree(pid: int) -> None:
     """SIGKILL a process and every process under it (a work horse sits in its own process group)."""
     for victim in [pid, *descendants(pid)]:
-        try:
+        with contextlib.suppress(ProcessLookupError):  # it ended on its own meanwhile
             os.kill(victim, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 if __name__ == "__main__":

@@ -36,16 +36,29 @@ class Fleet:
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def env(self, **more: str) -> dict[str, str]:
-        return {**os.environ, **FAST, "REDIS_URL": self.redis_url, "MISSIONBOT_KEY_PREFIX": self.prefix,
-                "MISSIONBOT_CONFIG_DIR": str(self.config_dir), **self.extra, **more}
+        return {
+            **os.environ,
+            **FAST,
+            "REDIS_URL": self.redis_url,
+            "MISSIONBOT_KEY_PREFIX": self.prefix,
+            "MISSIONBOT_CONFIG_DIR": str(self.config_dir),
+            **self.extra,
+            **more,
+        }
 
     def start(self, name: str, *argv: str, config_dir: Path | None = None, **env: str) -> subprocess.Popen:
         if config_dir is not None:
             env["MISSIONBOT_CONFIG_DIR"] = str(config_dir)
         self.logs.mkdir(parents=True, exist_ok=True)
         out = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the child writes to it until it ends
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", *argv], cwd=ROOT, env=self.env(**env),
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", *argv],
+            cwd=ROOT,
+            env=self.env(**env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.procs[name] = proc
         return proc
 
@@ -63,7 +76,7 @@ class Fleet:
     def stop(self) -> dict[str, int]:
         """SIGTERM each process and wait for it (the worker finishes the job in hand)."""
         codes = {}
-        for name, proc in list(self.procs.items()):
+        for proc in self.procs.values():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
         for name, proc in list(self.procs.items()):
@@ -80,8 +93,14 @@ class Fleet:
         return path.read_text(errors="replace") if path.exists() else ""
 
 
-def wait_for(check: Callable[[], object], *, timeout: float, what: str, poll: float = 0.1,
-             alive: Callable[[], bool] = lambda: True) -> float:
+def wait_for(
+    check: Callable[[], object],
+    *,
+    timeout: float,
+    what: str,
+    poll: float = 0.1,
+    alive: Callable[[], bool] = lambda: True,
+) -> float:
     """Seconds until `check()` is truthy; fails after `timeout` (a real wait, nothing skipped)."""
     start = time.monotonic()
     if os.environ.get("FLEET_DEBUG"):
@@ -96,5 +115,8 @@ def wait_for(check: Callable[[], object], *, timeout: float, what: str, poll: fl
 def wait_entered(redis, prefix: str, name: str, *, timeout: float = 90) -> None:  # noqa: ANN001
     from tests.support.crashkit import entered_key
 
-    wait_for(lambda: name.encode() in redis.lrange(entered_key(prefix), 0, -1), timeout=timeout,
-             what=f"the worker reaching {name}")
+    wait_for(
+        lambda: name.encode() in redis.lrange(entered_key(prefix), 0, -1),
+        timeout=timeout,
+        what=f"the worker reaching {name}",
+    )
