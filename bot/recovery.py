@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from rq.job import Job
 
 from bot.housekeeping import requeue_orphan
+from bot.outage import REDIS_DOWN
 from bot.models import Mission, Proposal
 from bot.queueing import (
     enqueue_card_sync,
@@ -86,6 +87,8 @@ class Recovery:
                 for mission_id in self.rt.store.open_missions(worker):
                     try:
                         self._mission(self.rt.store.mission(mission_id), done)
+                    except REDIS_DOWN:
+                        raise  # nothing else can be recovered either; the next sweep starts over
                     except Exception:  # noqa: BLE001 - one broken record must not stop the others' recovery
                         log.exception("recovery of mission %s failed", mission_id)
         finally:

@@ -64,17 +64,22 @@ class HeartbeatSimpleWorker(_Mixin, SimpleWorker):
 
 
 class _OncePerOutage(logging.Filter):
-    """RQ logs every reconnect attempt; the first one of an outage is enough (ours says when it ends)."""
+    """RQ logs every reconnect attempt, and a traceback when an outage ends its loop; the outage's first
+    line is enough (ours, which also says when it ends)."""
 
     def __init__(self, outage: Outage) -> None:
         super().__init__()
         self.outage = outage
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if "could not connect to Redis" not in str(record.msg):
-            return True
-        self.outage.down(ConnectionError(str(record.args[1]) if record.args else "connection lost"))
-        return False
+        err = record.exc_info[1] if record.exc_info else None
+        if isinstance(err, REDIS_DOWN):
+            self.outage.down(err)
+            return False
+        if "could not connect to Redis" in str(record.msg) or "ConnectionError" in record.getMessage():
+            self.outage.down(ConnectionError("connection lost"))
+            return False
+        return True
 
 
 def build(queue: Queue, *, settings: Settings, simple: bool, outage: Outage) -> Worker:
@@ -98,7 +103,8 @@ def work_forever(queue: Queue, *, settings: Settings, simple: bool, burst: bool)
     """
     stop = threading.Event()
     outage = Outage(log=log, what=f"worker {queue.name}")
-    logging.getLogger("rq.worker").addFilter(_OncePerOutage(outage))
+    for name in ("rq.worker", "rq.scheduler"):
+        logging.getLogger(name).addFilter(_OncePerOutage(outage))
 
     def between_workers(signum: int, frame: object) -> None:
         stop.set()  # no RQ loop is running: nothing in hand

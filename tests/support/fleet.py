@@ -6,14 +6,18 @@ the environment (the production code reads them from `MISSIONBOT_...` settings) 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from redis import Redis
 
 from tests.support.crashkit import ROOT, kill_tree
 
@@ -68,6 +72,12 @@ class Fleet:
     def scheduler(self) -> subprocess.Popen:
         return self.start("scheduler", "scheduler")
 
+    def serve(self, port: int) -> subprocess.Popen:
+        return self.start("serve", "serve", "--port", str(port), "--teams-dev-anonymous")
+
+    def alive(self) -> dict[str, int | None]:
+        return {name: proc.poll() for name, proc in self.procs.items()}
+
     def kill(self, name: str) -> None:
         proc = self.procs.pop(name)
         kill_tree(proc.pid)
@@ -120,3 +130,64 @@ def wait_entered(redis, prefix: str, name: str, *, timeout: float = 90) -> None:
         timeout=timeout,
         what=f"the worker reaching {name}",
     )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PrivateRedis:
+    """A redis-server of the test's own (AOF, fsync every second) that it may stop, kill and restart."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.port = folder, free_port()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        argv = [
+            "/usr/bin/redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.folder),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+        ]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = Redis.from_url(self.url)
+        wait_for(lambda: _pings(client), timeout=30, what="redis-server up")
+        client.close()
+
+    def shutdown(self) -> None:
+        """A clean stop: SHUTDOWN writes the AOF out first."""
+        with contextlib.suppress(Exception):  # the connection drops as the server exits
+            Redis.from_url(self.url).shutdown()
+        assert self.proc is not None
+        self.proc.wait(timeout=30)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait()
+
+
+def _pings(client: Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except Exception:  # noqa: BLE001 - not up yet
+        return False
