@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from rq.job import Job
 
 from bot.housekeeping import requeue_orphan
-from bot.outage import REDIS_DOWN
 from bot.models import Mission, Proposal
+from bot.outage import REDIS_DOWN
 from bot.queueing import (
     enqueue_card_sync,
     enqueue_execution,
