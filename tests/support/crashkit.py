@@ -67,9 +67,12 @@ def serve(method: str) -> None:
     helpdesk_mcp.main([])
 
 
-def configs(tmp: Path, method: str | None = None, *, after: bool = False) -> Path:
-    """A config directory with support-triage only; its helpdesk blocks in `method` when given."""
+def configs(tmp: Path, method: str | None = None, *, after: bool = False, builtin: bool = False) -> Path:
+    """A config directory with support-triage only; its helpdesk blocks in `method` when given, or runs
+    in-process (`builtin`: no MCP server to start for each job)."""
     triage = yaml.safe_load((ROOT / "worker_configs" / "support-triage.yml").read_text())
+    if builtin:
+        triage["integrations"]["helpdesk"] = {"transport": "builtin", "module": "helpdesk"}
     if method:
         triage["integrations"]["helpdesk"] = {
             "transport": "stdio",
@@ -78,7 +81,7 @@ def configs(tmp: Path, method: str | None = None, *, after: bool = False) -> Pat
             "args": ["-m", "tests.support.crashkit", "serve", method],
             "env": {"CRASHKIT_AFTER": "1" if after else "0"},
         }
-    folder = tmp / f"configs-{method or 'plain'}-{int(after)}"
+    folder = tmp / f"configs-{method or 'plain'}-{int(after)}-{int(builtin)}"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "support-triage.yml").write_text(yaml.safe_dump(triage, sort_keys=False))
     return folder
