@@ -16,6 +16,7 @@ from rq import SimpleWorker, Worker
 from rq.exceptions import StopRequested
 from rq.job import Job
 from rq.queue import Queue
+from rq.utils import now
 
 from bot import housekeeping
 from bot.outage import REDIS_DOWN, Outage
@@ -38,18 +39,12 @@ class _Mixin:
         swept = housekeeping.Swept()
         for queue in self.queues:  # type: ignore[attr-defined]
             housekeeping.clean_queue(queue, stale_after=self.settings.abandoned_after, swept=swept)
-        self.last_cleaned_at = _now()
+        self.last_cleaned_at = now()
 
     def heartbeat(self, timeout: int | None = None, pipeline: object = None) -> None:
         super().heartbeat(timeout, pipeline)  # type: ignore[misc]
         if pipeline is None:
             self.outage.up()  # the worker's first successful write after an outage
-
-
-def _now():  # noqa: ANN202 - RQ's own clock (aware UTC datetime)
-    from rq.utils import now
-
-    return now()
 
 
 class HeartbeatWorker(_Mixin, Worker):
