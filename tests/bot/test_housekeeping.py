@@ -14,8 +14,11 @@ from bot.service import MissionService
 
 
 def submitted(rt) -> tuple[str, str]:  # noqa: ANN001
-    mission = MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                                                text="ESC-1042")).mission
+    mission = (
+        MissionService(rt)
+        .submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042"))
+        .mission
+    )
     return mission.id, mission_job_id(rt, mission.id)
 
 
