@@ -11,7 +11,10 @@ expired executions and frees leaked `RateLimit` slots. What RQ leaves out, and t
   after a minute through a worker object, and again if it sees the entry twice. Here it goes back to
   the front of its queue, once, with its id and its rate-limit slot;
 - a job marked queued or started with no evidence of life (in no queue, no intermediate list, no live
-  execution), e.g. after Redis lost its last writes, holds its slot forever; here it is queued again.
+  execution), e.g. after Redis lost its last writes, holds its slot forever; here it is queued again;
+- a retry scheduled for later waits for RQ's scheduler, whose lock a killed worker holds for a minute
+  after its death (and the next worker looks again only at its housekeeping); here a retry overdue by
+  `stale_after` seconds is queued by the sweep.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from dataclasses import dataclass, field
 
 from redis import Redis
 from rq import worker_registration
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 from rq.queue import Queue
 from rq.rate_limit import RateLimitRegistry
 from rq.registry import clean_registries
@@ -99,6 +104,28 @@ def _requeue_stale_pops(queue: Queue, *, stale_after: int) -> list[str]:
     return requeued
 
 
+def _enqueue_overdue(queue: Queue, *, overdue_after: int) -> list[str]:
+    """RQScheduler.enqueue_scheduled_jobs for retries its scheduler left behind. Removing the entry is the
+    claim: of two sweepers (or a scheduler coming back), the one whose ZREM removed it enqueues it."""
+    registry = queue.scheduled_job_registry
+    moved = []
+    for job_id in registry.get_jobs_to_schedule(int(time.time()) - overdue_after):
+        if not queue.connection.zrem(registry.key, job_id):
+            continue
+        try:
+            job = Job.fetch(job_id, connection=queue.connection)
+        except NoSuchJobError:
+            continue
+        with queue.connection.pipeline() as pipe:
+            if job.has_rate_limit:
+                queue._enqueue_rate_limited_job(job, pipeline=pipe, at_front=job.should_enqueue_at_front())
+            else:
+                queue._enqueue_job(job, pipeline=pipe, at_front=job.should_enqueue_at_front())
+            pipe.execute()
+        moved.append(job_id)
+    return moved
+
+
 def clean_queue(queue: Queue, *, stale_after: int, swept: Swept) -> None:
     """RQ's registry cleanup (abandoned executions are retried) plus the stale pops, under a short lock."""
     lock = _lock_key(queue)
@@ -109,6 +136,7 @@ def clean_queue(queue: Queue, *, stale_after: int, swept: Swept) -> None:
         clean_registries(queue)
         worker_registration.clean_worker_registry(queue)
         swept.requeued += _requeue_stale_pops(queue, stale_after=stale_after)
+        swept.requeued += _enqueue_overdue(queue, overdue_after=stale_after)
     finally:
         queue.connection.delete(lock)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 from rq.rate_limit import RateLimitRegistry
 
@@ -61,3 +62,13 @@ def test_a_lock_left_by_a_killed_housekeeper_expires_in_seconds(rt):
     rt.redis.set(lock, 1, ex=housekeeping.LOCK_SECONDS)  # what a worker killed mid-cleanup leaves behind
     assert rt.missions_queue.name in sweep(rt).skipped
     assert 0 < rt.redis.ttl(lock) <= housekeeping.LOCK_SECONDS  # not RQ's 899 s
+
+
+def test_a_retry_left_behind_by_a_dead_scheduler_is_queued_once_overdue(rt):
+    job = rt.actions_queue.enqueue_at(datetime.now(UTC) + timedelta(seconds=0.5), "os.getpid")
+    assert job.get_status() == "scheduled" and job_evidence(rt, job.id) == "alive"
+    assert sweep(rt).requeued == []  # not due yet: RQ's scheduler moves it when it is
+    time.sleep(1.7)  # due, and overdue by more than `stale_after`: no scheduler moved it
+    assert sweep(rt).requeued == [job.id]
+    assert rt.actions_queue.job_ids == [job.id] and job.get_status() == "queued"
+    assert sweep(rt).requeued == []

@@ -94,13 +94,13 @@ def soak(
         logs=folder / "logs",
     )
     submitted: list[str] = []
-    per_round = -(-missions // kills)  # all submitted in the first rounds, then the kills go on
     try:
         fleet.scheduler()
         fleet.worker()
         last_kill = time.monotonic()
         for n in range(kills):
-            for _ in range(min(per_round, missions - len(submitted))):
+            # Spread over every round, up to the last kill: work is in flight whenever a kill lands.
+            for _ in range((n + 1) * missions // kills - n * missions // kills):
                 request = Request(
                     platform="console",
                     conversation="C0SUPPORT",
