@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from redis import Redis
+from rq import Worker
 
 from bot import runtime
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.models import Request
-from bot.server import fresh_workers
 from bot.service import MissionService
 from bot.settings import Settings
 from bot.surfaces.console import ConsoleMessenger
 from tests.support import crashkit
-from tests.support.crashkit import ROOT
+from tests.support.crashkit import ROOT, descendants
 from tests.support.fleet import Fleet
 
 TICKETS = ["ESC-1042", "ESC-1043", "ESC-1044", "ESC-1046"]  # approve, approve, forbidden, approve
@@ -50,8 +50,10 @@ class SoakResult:
         return self.credits - self.executed + self.duplicate_posts
 
 
-def _ready(rt: runtime.Runtime) -> bool:
-    return fresh_workers(rt) == {"missions": 1, "actions": 1}
+def _ready(rt: runtime.Runtime, supervisor: int) -> bool:
+    """Both queue workers of this worker tree are registered (a killed one's record outlives it)."""
+    tree = set(descendants(supervisor))
+    return all(any(w.pid in tree for w in Worker.all(queue=q)) for q in (rt.missions_queue, rt.actions_queue))
 
 
 def _approve(rt: runtime.Runtime, missions: list[str]) -> None:
@@ -96,7 +98,7 @@ def soak(
     submitted: list[str] = []
     try:
         fleet.scheduler()
-        fleet.worker()
+        worker = fleet.worker()
         last_kill = time.monotonic()
         for n in range(kills):
             # Spread over every round, up to the last kill: work is in flight whenever a kill lands.
@@ -109,14 +111,14 @@ def soak(
                 )
                 submitted.append(MissionService(rt).submit(request).mission.id)
             deadline = time.monotonic() + 120
-            while not _ready(rt) and time.monotonic() < deadline:
+            while not _ready(rt, worker.pid) and time.monotonic() < deadline:
                 time.sleep(0.1)
             _approve(rt, submitted)
             time.sleep(rng.uniform(0, max_pause))
             fleet.kill("worker")
             last_kill = time.monotonic()
             log(f"kill {n + 1}/{kills}: {len(_open(rt, submitted))} of {len(submitted)} missions open")
-            fleet.worker()
+            worker = fleet.worker()
         settle = None
         while time.monotonic() - last_kill < settle_wait:
             _approve(rt, submitted)
