@@ -104,9 +104,9 @@ def test_every_process_rides_out_a_redis_restart_and_every_mission_settles(priva
     executed = HelpdeskBackend(redis=rt.redis, prefix=rt.settings.key_prefix, clock=rt.clock).credits()
     assert len(executed) == len(first) + len(second)  # each approval executed, once
     assert all(code is None for code in fleet.alive().values()), fleet.alive()
-    for name in ("worker", "scheduler"):  # one line per outage and process, not one per retry
-        assert fleet.log(name).count("Redis unreachable") <= 2 * (2 if name == "worker" else 1), fleet.log(
-            name
-        )
+    # One line per outage and process (the two queue workers, and a work horse or RQ's scheduler process
+    # caught in it), not one per reconnect attempt: RQ alone logs each retry, and its pubsub thread every 2 s.
+    assert fleet.log("worker").count("Redis unreachable") <= 2 * 4, fleet.log("worker")
+    assert fleet.log("scheduler").count("Redis unreachable") == 2, fleet.log("scheduler")
     codes = fleet.stop()  # SIGTERM: the worker and the scheduler stop cleanly
     assert (codes["worker"], codes["scheduler"]) == (0, 0) and codes["serve"] in {0, -15}
