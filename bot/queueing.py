@@ -9,6 +9,7 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
 from rq.queue import Queue
 
+from bot.housekeeping import job_is_alive
 from bot.limits import mission_rate_limit
 from bot.runtime import Runtime
 
@@ -51,6 +52,22 @@ def job_status(rt: Runtime, job_id: str) -> str | None:
         return Job.fetch(job_id, connection=rt.redis).get_status(refresh=False)
     except NoSuchJobError:
         return None
+
+
+def job_evidence(rt: Runtime, job_id: str) -> str:
+    """What Redis shows of a job, not what its status field claims: `alive` (in its queue, popped by a
+    worker, executing with a fresh heartbeat, scheduled for a retry, deferred or waiting for a slot),
+    `finished`, `failed`, `orphan` (marked queued or started with none of that: its worker died, or Redis
+    lost the write that held it) or `absent` (no such job)."""
+    raw = rt.redis.hget(f"rq:job:{job_id}", "status")
+    status = raw.decode() if raw else None
+    if status is None:
+        return "absent"
+    if status in {"finished", "failed", "stopped", "canceled"}:
+        return "finished" if status == "finished" else "failed"
+    if status in {"queued", "started"}:
+        return "alive" if job_is_alive(rt.redis, job_id) else "orphan"
+    return "alive"
 
 
 def enqueue_mission(rt: Runtime, mission_id: str, *, reason: str = "start", replace_stale: bool = False) -> bool:

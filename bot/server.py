@@ -1,10 +1,11 @@
 """The aiohttp application `missionbot serve` runs: Slack at `POST /slack/events`, `GET /healthz`,
-and the Teams endpoint when its module is present."""
+`GET /readyz`, and the Teams endpoint when its module is present."""
 
 from __future__ import annotations
 
 import asyncio
 import importlib.util
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from rq import Worker
@@ -28,18 +29,43 @@ def slack_endpoint(slack: AsyncApp):  # noqa: ANN201 - an aiohttp handler
 
 
 def health(rt: Runtime) -> tuple[int, dict[str, object]]:
-    """Redis answers and at least one RQ worker is heartbeating on the missions queue."""
+    """Liveness: this process answers. Nothing outside it is consulted (Redis down is `/readyz`'s answer),
+    so an orchestrator restarts the process only when the process itself is stuck."""
+    return 200, {"status": "ok"}
+
+
+def fresh_workers(rt: Runtime) -> dict[str, int]:
+    """RQ workers per queue whose heartbeat is younger than `worker_ttl`: a killed worker's record
+    outlives it by a minute or more, so being registered is no evidence of life."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=rt.settings.worker_ttl)
+    counts = {}
+    for name, queue in (("missions", rt.missions_queue), ("actions", rt.actions_queue)):
+        workers = Worker.all(queue=queue)
+        counts[name] = sum(1 for w in workers if w.last_heartbeat and w.last_heartbeat >= cutoff)
+    return counts
+
+
+def readiness(rt: Runtime) -> tuple[int, dict[str, object]]:
+    """Readiness: Redis answers and worker configs are loaded; workers with a fresh heartbeat are reported."""
+    configs = len(rt.workers)
     try:
         rt.redis.ping()
-        workers = len(Worker.all(queue=rt.missions_queue))
+        workers: dict[str, int] | None = fresh_workers(rt)
+        redis = "ok"
     except Exception as err:  # noqa: BLE001 - any failure is the answer
-        return 503, {"status": "down", "redis": f"error: {type(err).__name__}", "workers": None}
-    ok = workers > 0
-    return (200 if ok else 503), {"status": "ok" if ok else "no workers", "redis": "ok", "workers": workers}
+        workers, redis = None, f"error: {type(err).__name__}"
+    ok = redis == "ok" and configs > 0
+    return (200 if ok else 503), {"status": "ready" if ok else "not ready", "redis": redis, "configs": configs,
+                                  "workers": workers}
 
 
 async def healthz(request: web.Request) -> web.Response:
-    status, body = await asyncio.to_thread(health, request.app[RUNTIME])
+    status, body = health(request.app[RUNTIME])
+    return web.json_response(body, status=status)
+
+
+async def readyz(request: web.Request) -> web.Response:
+    status, body = await asyncio.to_thread(readiness, request.app[RUNTIME])
     return web.json_response(body, status=status)
 
 
@@ -57,6 +83,7 @@ def create_app(rt: Runtime, *, slack: AsyncApp | None, slack_over_http: bool = T
     app = web.Application()
     app[RUNTIME] = rt
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     if slack is not None:
         if slack_over_http:
             app.router.add_post(SLACK_PATH, slack_endpoint(slack))

@@ -37,3 +37,10 @@ class Settings(BaseSettings):
     audit_previous_keys: SecretStr | None = Field(
         default=None, validation_alias="MISSIONBOT_AUDIT_PREVIOUS_KEYS"
     )
+    # Crash recovery (seconds; tests shorten them). A dead worker's job is retried once its execution
+    # heartbeat is `job_heartbeat + abandoned_after` old and the next recovery sweep has run.
+    worker_ttl: int = Field(default=60, ge=20, validation_alias="MISSIONBOT_WORKER_TTL")
+    job_heartbeat: int = Field(default=10, ge=1, validation_alias="MISSIONBOT_JOB_HEARTBEAT")
+    abandoned_after: int = Field(default=30, ge=1, validation_alias="MISSIONBOT_ABANDONED_AFTER")
+    sweep_seconds: int = Field(default=30, ge=1, validation_alias="MISSIONBOT_SWEEP_SECONDS")
+    recovery_grace: int = Field(default=30, ge=0, validation_alias="MISSIONBOT_RECOVERY_GRACE")

@@ -1,4 +1,4 @@
-"""Scheduled jobs (`missionbot scheduler` enqueues them): escalation sweep, trust checks, weekly digests."""
+"""Scheduled jobs (`missionbot scheduler` enqueues them): escalation sweep, trust checks, recovery, digests."""
 
 from __future__ import annotations
 
@@ -21,8 +21,20 @@ def sweep_escalations() -> int:
     rt = _rt()
     steps = Escalator(rt).sweep()
     Trust(rt).enforce_all()
-    Recovery(rt).sweep()  # finish the follow-ups a crash left undone (bot/recovery.py)
     return len(steps)
+
+
+def sweep_recovery() -> int:
+    """Every `sweep_seconds`: give back the jobs dead workers held (bot/housekeeping.py), then finish the
+    follow-ups a crash left undone (bot/recovery.py); returns how many things were repaired."""
+    from bot import housekeeping
+    from bot.limits import mission_rate_limit
+
+    rt = _rt()
+    swept = housekeeping.sweep(rt.redis, [rt.missions_queue, rt.actions_queue],
+                               [mission_rate_limit(rt, w).key for w in rt.workers.values()],
+                               stale_after=rt.settings.abandoned_after)
+    return len(swept.requeued) + len(Recovery(rt).sweep())
 
 
 def weekly_digest(worker: str) -> bool:

@@ -1,23 +1,33 @@
-"""`missionbot scheduler`: RQ's CronScheduler enqueues the escalation sweep every minute and the digests.
+"""`missionbot scheduler`: RQ's CronScheduler enqueues the escalation sweep every minute, the recovery
+sweep every `MISSIONBOT_SWEEP_SECONDS` and the digests.
 
 The digest job is enqueued every 15 minutes and sends only when the worker's local day and hour
 have come (`digest:` in its config), once per week: cron expressions in RQ run on the server's
 local time, so the timezone and DST are handled in the job, not in the expression.
+
+The loop is RQ's (`CronScheduler.start`) with one change: a Redis outage is waited out (logged once)
+instead of ending the process.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import socket
+import threading
 
 from rq.cron import CronScheduler
 
 from bot import runtime
 from bot.commands.common import add_insecure_audit_key_flag, process_runtime
+from bot.outage import REDIS_DOWN, Outage
 from bot.settings import Settings
-from jobs.sweeps import sweep_escalations, weekly_digest
+from jobs.sweeps import sweep_escalations, sweep_recovery, weekly_digest
+
+log = logging.getLogger("missionbot.scheduler")
 
 SWEEP_SECONDS = 60
 DIGEST_CHECK = "*/15 * * * *"
@@ -30,6 +40,9 @@ def build_scheduler(rt: runtime.Runtime, *, name: str | None = None) -> CronSche
     queue = rt.actions_queue.name  # the queue `missionbot worker` already serves
     cron.register(sweep_escalations, queue_name=queue, interval=SWEEP_SECONDS, job_timeout=300,
                   result_ttl=600, name=f"{prefix}:sweep_escalations")
+    every = rt.settings.sweep_seconds  # a sweep not started by the next one's turn is dropped (`ttl`)
+    cron.register(sweep_recovery, queue_name=queue, interval=every, job_timeout=300, ttl=max(every * 2, 10),
+                  result_ttl=600, name=f"{prefix}:sweep_recovery")
     for worker in sorted(rt.workers):
         cron.register(weekly_digest, queue_name=queue, args=(worker,), cron=DIGEST_CHECK, job_timeout=300,
                       result_ttl=3600, name=f"{prefix}:weekly_digest:{worker}")
@@ -43,11 +56,37 @@ def run(args: argparse.Namespace) -> int:
     cron = build_scheduler(rt)
     for job in cron.get_jobs():
         print(f"scheduled {job.name}: " + (f"every {job.interval}s" if job.interval else f"cron '{job.cron}'"))
-    cron.start()  # RQ's own loop: sleeps until the next job is due, stops on SIGTERM/SIGINT
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    run_forever(cron, stop=stop)
     return 0
 
 
+def run_forever(cron: CronScheduler, *, stop: threading.Event) -> None:
+    """CronScheduler.start's rounds (enqueue what is due, save, heartbeat, sleep) until `stop` is set."""
+    outage = Outage(log=log, what="scheduler")
+    registered = False
+    while not stop.is_set():
+        try:
+            if not registered:
+                cron.register_birth()
+                registered = True
+            if cron.enqueue_jobs():
+                cron.save()
+            cron.heartbeat()
+        except REDIS_DOWN as err:
+            outage.down(err)
+            registered = False
+            outage.wait_for(cron.connection, stop=stop)
+            continue
+        outage.up()
+        stop.wait(cron.calculate_sleep_interval())
+    with contextlib.suppress(*REDIS_DOWN):  # down at exit: its registry entry expires on its own
+        cron.register_death()
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("scheduler", help="RQ cron: escalation sweeps every minute, weekly digests")
+    p = sub.add_parser("scheduler", help="RQ cron: escalation and recovery sweeps, weekly digests")
     add_insecure_audit_key_flag(p)
     p.set_defaults(func=run)

@@ -13,7 +13,7 @@ from bot.models import Request
 from bot.queueing import enqueue_mission, mission_job_id
 from bot.recovery import Recovery
 from bot.service import MissionService
-from jobs.sweeps import sweep_escalations
+from jobs.sweeps import sweep_recovery
 
 NOW = timedelta(0)
 
@@ -65,7 +65,8 @@ def test_an_approval_cut_off_before_its_job_is_audited_and_executed_by_the_sweep
     assert len(Recovery(rt, grace=NOW).sweep()) == 0  # nothing left to recover, nothing repeated
 
 
-def test_a_rejection_cut_off_before_the_resume_closes_its_mission_through_the_minute_sweep(rt, run_jobs, monkeypatch):
+def test_a_rejection_cut_off_before_the_resume_closes_its_mission_through_the_recovery_sweep(rt, run_jobs,
+                                                                                           monkeypatch):
     mission_id, pid = parked(rt, run_jobs)
     crash_after_the_decision(monkeypatch)
     with pytest.raises(SystemExit):
@@ -73,7 +74,8 @@ def test_a_rejection_cut_off_before_the_resume_closes_its_mission_through_the_mi
                                   reason_code="wrong_amount")
     monkeypatch.undo()
     monkeypatch.setattr("bot.recovery.GRACE", NOW)  # the scheduler's sweep, its grace period over
-    sweep_escalations()  # the registered minute sweep runs the recovery
+    monkeypatch.setattr(rt.settings, "recovery_grace", 0)
+    sweep_recovery()  # the registered recovery sweep
     run_jobs()
     closed = rt.store.mission(mission_id)
     assert closed.status == "done" and "rejected by @U0OWNER1" in closed.verdict
@@ -156,3 +158,26 @@ def test_check_decidable_raises_what_decide_would_and_changes_nothing(rt, run_jo
     with pytest.raises(AlreadyDecided) as err:
         svc.check_decidable(pid, actor="U0OWNER2")
     assert err.value.by == "U0OWNER1"
+
+
+def test_a_mission_stuck_parked_after_its_resume_ended_is_re_driven_once_not_every_sweep(rt, run_jobs):
+    from rq.job import Job
+
+    from bot.queueing import last_run_job
+
+    mission_id, pid = parked(rt, run_jobs)
+    rt.store.mutate_proposal(pid, lambda p: p.model_copy(update={"status": "rejected"}))  # settled
+
+    def ended_without_moving_it(job_id: str) -> None:
+        rt.missions_queue.remove(job_id)
+        Job.fetch(job_id, connection=rt.redis).set_status("finished")
+
+    assert enqueue_mission(rt, mission_id, reason=f"after-{pid}")
+    ended_without_moving_it(last_run_job(rt, mission_id))
+    start, sweeps = rt.clock(), iter(range(1, 100))
+    rt.clock = lambda: start + timedelta(minutes=next(sweeps))  # each sweep a minute after the last
+    assert Recovery(rt, grace=NOW).sweep().resumed == [mission_id]
+    assert Recovery(rt, grace=NOW).sweep().resumed == []  # its recovery job is queued: alive
+    ended_without_moving_it(last_run_job(rt, mission_id))
+    assert Recovery(rt, grace=NOW).sweep().resumed == []  # a second run would end the same way
+    assert len(rt.missions_queue) == 0

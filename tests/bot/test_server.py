@@ -1,31 +1,52 @@
-"""`GET /healthz`: Redis answers and RQ workers heartbeat on the missions queue; 503 otherwise."""
+"""`GET /healthz` (this process answers) and `GET /readyz` (Redis, configs, workers with a fresh heartbeat)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from aiohttp.test_utils import TestClient, TestServer
 from redis import Redis
 from rq import Worker
+from rq.utils import now, utcformat
 
 from bot.server import create_app
 
 
-async def test_healthz_needs_redis_and_a_worker_heartbeat(rt):
+async def test_readyz_counts_only_workers_whose_heartbeat_is_fresh(rt):
     async with TestClient(TestServer(create_app(rt, slack=None))) as client:
-        answer = await client.get("/healthz")
-        assert answer.status == 503 and (await answer.json())["workers"] == 0
-        worker = Worker([rt.missions_queue, rt.actions_queue], connection=rt.redis)
+        answer = await client.get("/readyz")
+        body = await answer.json()
+        assert answer.status == 200 and body["workers"] == {"missions": 0, "actions": 0}
+        assert body["redis"] == "ok" and body["configs"] == len(rt.workers)
+        worker = Worker([rt.missions_queue], connection=rt.redis)
         worker.register_birth()
         try:
-            answer = await client.get("/healthz")
-            assert answer.status == 200 and await answer.json() == {"status": "ok", "redis": "ok", "workers": 1}
+            answer = await client.get("/readyz")
+            assert (await answer.json())["workers"] == {"missions": 1, "actions": 0}
+            # Killed a while ago: its record is still there (it expires a minute after the TTL), its beat is old.
+            stale = now() - timedelta(seconds=rt.settings.worker_ttl + 1)
+            rt.redis.hset(worker.key, "last_heartbeat", utcformat(stale))
+            answer = await client.get("/readyz")
+            assert answer.status == 200 and (await answer.json())["workers"] == {"missions": 0, "actions": 0}
         finally:
             worker.register_death()
+        assert (await client.get("/healthz")).status == 200
         assert (await client.post("/slack/events", data=b"{}")).status == 404  # no Slack app, no route
 
 
-async def test_healthz_reports_redis_down(rt):
+async def test_redis_down_is_not_ready_but_still_alive(rt):
     down = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
     rt.redis = down
     async with TestClient(TestServer(create_app(rt, slack=None))) as client:
+        answer = await client.get("/readyz")
+        body = await answer.json()
+        assert answer.status == 503 and body["status"] == "not ready" and body["redis"].startswith("error")
         answer = await client.get("/healthz")
-        assert answer.status == 503 and (await answer.json())["status"] == "down"
+        assert answer.status == 200 and await answer.json() == {"status": "ok"}
+
+
+async def test_no_worker_configs_is_not_ready(rt):
+    rt.workers = {}
+    async with TestClient(TestServer(create_app(rt, slack=None))) as client:
+        answer = await client.get("/readyz")
+        assert answer.status == 503 and (await answer.json())["configs"] == 0

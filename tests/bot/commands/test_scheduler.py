@@ -25,11 +25,13 @@ def clocked(settings, redis):
 def test_registers_the_sweep_and_a_digest_per_worker(rt):
     cron = build_scheduler(rt, name="test")
     jobs = {job.name.removeprefix(rt.settings.key_prefix + ":"): job for job in cron.get_jobs()}
-    assert set(jobs) == {"sweep_escalations", *(f"weekly_digest:{w}" for w in rt.workers)}
+    assert set(jobs) == {"sweep_escalations", "sweep_recovery", *(f"weekly_digest:{w}" for w in rt.workers)}
     assert {"weekly_digest:it-access", "weekly_digest:support-triage"} <= set(jobs)
     sweep = jobs["sweep_escalations"]
     assert (sweep.func_name, sweep.interval, sweep.queue_name) == ("jobs.sweeps.sweep_escalations", 60,
                                                                     rt.actions_queue.name)
+    recovery = jobs["sweep_recovery"]
+    assert (recovery.func_name, recovery.interval) == ("jobs.sweeps.sweep_recovery", rt.settings.sweep_seconds)
     digest = jobs["weekly_digest:support-triage"]
     assert (digest.func_name, digest.cron, digest.args) == ("jobs.sweeps.weekly_digest", DIGEST_CHECK,
                                                              ("support-triage",))
@@ -42,8 +44,8 @@ def test_enqueued_jobs_run_on_the_worker_queue_and_the_digest_goes_out_once(cloc
         update={"timezone": "Europe/Berlin", "hour": 9})})
     cron = build_scheduler(rt, name="test")
     assert due_week(rt, "support-triage") is None  # 08:30 Berlin: not yet
-    cron.enqueue_jobs()  # what CronScheduler.start() does each round: the interval job is due at once
-    assert len(rt.actions_queue) == 1
+    cron.enqueue_jobs()  # what CronScheduler.start() does each round: the interval jobs are due at once
+    assert len(rt.actions_queue) == 2  # the escalation and the recovery sweeps
     drain(rt)
     clock.now = datetime(2026, 11, 23, 8, 5, tzinfo=UTC)  # 09:05 Berlin
     assert due_week(rt, "support-triage") == "2026-W48"
