@@ -5,24 +5,53 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+from collections.abc import Mapping
 
 from aiohttp import web
 from rq import Worker
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
 
 from bot.background import tasks_for
 from bot.runtime import Runtime
+from bot.surfaces.slack_payloads import screen
 
 RUNTIME = web.AppKey("runtime", Runtime)
 SLACK_PATH = "/slack/events"
 
 
+def signed(verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]) -> bool:
+    try:  # a non-numeric timestamp or a non-ASCII signature raises rather than answering False
+        return verifier.is_valid(body, headers.get("X-Slack-Request-Timestamp"), headers.get("X-Slack-Signature"))
+    except (ValueError, TypeError):
+        return False
+
+
 def slack_endpoint(slack: AsyncApp):  # noqa: ANN201 - an aiohttp handler
-    """One URL for the Events API, interactivity and the slash command (bolt tells them apart)."""
+    """One URL for the Events API, interactivity and the slash command (bolt tells them apart).
+
+    Before bolt sees a request: its signature (401), then its shape (400, bot/surfaces/slack_payloads.py),
+    so a malformed body never reaches bolt's parser, a listener or a Redis key. Bolt checks the signature
+    again; the first check only keeps unauthenticated bytes out of the parsers."""
+    verifier = SignatureVerifier(slack._signing_secret)  # noqa: SLF001 - the secret bolt was built with
 
     async def handle(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await slack.async_dispatch(await to_bolt_request(request)))
+        raw = await request.read()
+        if not signed(verifier, raw, request.headers):
+            return web.json_response({"error": "invalid signature"}, status=401)
+        try:
+            bolt_request = AsyncBoltRequest(body=raw.decode("utf-8"), query=request.query_string,
+                                            headers=request.headers)  # type: ignore[arg-type]
+        except Exception as err:  # noqa: BLE001 - bolt's parser: JSON, form, context extraction on any shape
+            return web.json_response({"error": f"unreadable body ({type(err).__name__})"}, status=400)
+        refused = screen(bolt_request.body)
+        if refused is not None:
+            if refused.status < 400:
+                return web.Response(status=refused.status)
+            return web.json_response({"error": refused.reason}, status=refused.status)
+        return await to_aiohttp_response(await slack.async_dispatch(bolt_request))
 
     return handle
 
