@@ -158,8 +158,12 @@ class UrlVerification(_Model):
 
 
 _PROPOSAL_ID: TypeAdapter[str] = TypeAdapter(Id)
-_BY_TYPE: dict[str, type[_Model]] = {"event_callback": EventCallback, "block_actions": BlockActions,
-                                     "view_submission": ViewSubmission, "url_verification": UrlVerification}
+_BY_TYPE: dict[str, type[_Model]] = {
+    "event_callback": EventCallback,
+    "block_actions": BlockActions,
+    "view_submission": ViewSubmission,
+    "url_verification": UrlVerification,
+}
 
 
 def screen(body: object) -> Refusal | None:

@@ -18,9 +18,14 @@ from bot.settings import Settings
 
 # Microsoft's Bot Framework connector hosts: Teams (public, GCC, GCC High, DoD) and the Azure Bot Service
 # channels. A host matches an entry or is a subdomain of one. MISSIONBOT_TEAMS_SERVICE_HOSTS replaces it.
-MICROSOFT_SERVICE_HOSTS = ("smba.trafficmanager.net", "smba.infra.gcc.teams.microsoft.com",
-                           "smba.infra.gov.teams.microsoft.us", "smba.infra.dod.teams.microsoft.us",
-                           "botframework.com", "botframework.azure.us")
+MICROSOFT_SERVICE_HOSTS = (
+    "smba.trafficmanager.net",
+    "smba.infra.gcc.teams.microsoft.com",
+    "smba.infra.gov.teams.microsoft.us",
+    "smba.infra.dod.teams.microsoft.us",
+    "botframework.com",
+    "botframework.azure.us",
+)
 
 
 class _Model(BaseModel):
