@@ -79,7 +79,15 @@ class EventCallback(_Model):
     enterprise_id: SlackId | None = None
     authorizations: list[Authorization] | None = None
     is_ext_shared_channel: bool | None = None
-    event: Event
+    event: dict[str, Any]
+
+    @model_validator(mode="after")
+    def _events_we_read(self) -> EventCallback:
+        if self.event.get("type") in HANDLED_EVENTS:  # others are only acknowledged, never read
+            Event.model_validate(self.event)
+        elif not isinstance(self.event.get("type"), str):
+            raise ValueError("event.type must be a string")
+        return self
 
 
 class Action(_Model):

@@ -81,12 +81,12 @@ class TeamsBot(ActivityHandler):
         raw = context.turn_state[RAW]
         if raw.get("name") != "adaptiveCard/action":  # the SDK would answer 501 to the invokes we do not take
             return InvokeResponse(status=400, body={"error": f"unsupported invoke {raw.get('name')!r}"})
-        self.users.remember(raw)
         action = acts.card_action(raw, configured_ids(self.rt))  # reads value.trigger from the raw body: botbuilder's model drops it
-        if action is None:
+        if action is None:  # answered as Universal Actions say (HTTP 200, statusCode 400), remembering nothing
             body = {"statusCode": 400, "type": acts.ERROR_TYPE,
                     "value": {"code": "BadRequest", "message": "not a missionbot card action"}}
         else:
+            self.users.remember(raw)
             body = await asyncio.to_thread(acts.answer, self.service, action)
         # A plain dict body: the SDK would run serializer_helper on it twice ('dict' ... 'is_xml_model');
         # TeamsEndpoint writes this dict itself.
