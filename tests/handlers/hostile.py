@@ -78,10 +78,15 @@ def _set(payload: dict[str, Any], path: Path, value: Any, *, delete: bool = Fals
 
 _SCALARS = st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans())
 _WRONG: dict[type, st.SearchStrategy[Any]] = {
-    str: st.one_of(_SCALARS, st.lists(st.text(max_size=3), max_size=2), st.dictionaries(st.text(max_size=3),
-                                                                                         st.integers(), max_size=2)),
+    str: st.one_of(
+        _SCALARS,
+        st.lists(st.text(max_size=3), max_size=2),
+        st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    ),
     dict: st.one_of(_SCALARS, st.text(max_size=8), st.lists(st.integers(), max_size=2)),
-    list: st.one_of(_SCALARS, st.text(max_size=8), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)),
+    list: st.one_of(
+        _SCALARS, st.text(max_size=8), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)
+    ),
 }
 
 
@@ -89,24 +94,36 @@ def mutated(template: Template) -> st.SearchStrategy[dict[str, Any]]:
     """The payload with one required field removed or nulled, or one modelled field given a wrong type."""
     payload, required, typed = template
     removed = st.sampled_from(required).flatmap(
-        lambda path: st.sampled_from([_set(payload, path, None, delete=True), _set(payload, path, None)]))
+        lambda path: st.sampled_from([_set(payload, path, None, delete=True), _set(payload, path, None)])
+    )
     retyped = st.sampled_from(typed).flatmap(
-        lambda pair: _WRONG[pair[1]].map(lambda value: _set(payload, pair[0], value)))
+        lambda pair: _WRONG[pair[1]].map(lambda value: _set(payload, pair[0], value))
+    )
     return st.one_of(removed, retyped)
 
 
-JSON_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20))
-JSON = st.recursive(JSON_LEAVES, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                          st.dictionaries(st.text(max_size=10), inner, max_size=4)),
-                    max_leaves=20)
+JSON_LEAVES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20)
+)
+JSON = st.recursive(
+    JSON_LEAVES,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
 
 
 def garbage_bytes(valid: st.SearchStrategy[bytes]) -> st.SearchStrategy[bytes]:
     """Bytes that are no request: random, truncated, broken UTF-8, deeply nested, or JSON that is no object."""
     truncated = valid.flatmap(lambda body: st.integers(0, max(len(body) - 2, 0)).map(lambda n: body[:n]))
-    not_utf8 = valid.flatmap(lambda body: st.tuples(st.integers(0, len(body)), st.sampled_from(
-        [b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\x80\x80"])).map(lambda p: body[:p[0]] + p[1] + body[p[0]:]))
+    not_utf8 = valid.flatmap(
+        lambda body: st.tuples(
+            st.integers(0, len(body)), st.sampled_from([b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\x80\x80"])
+        ).map(lambda p: body[: p[0]] + p[1] + body[p[0] :])
+    )
     nested = st.tuples(st.integers(100, 60_000), st.sampled_from(["[", '{"a":'])).map(
-        lambda p: (p[1] * p[0] + ("]" if p[1] == "[" else "}") * p[0]).encode())
+        lambda p: (p[1] * p[0] + ("]" if p[1] == "[" else "}") * p[0]).encode()
+    )
     not_an_object = JSON.filter(lambda v: not isinstance(v, dict)).map(lambda v: json.dumps(v).encode())
     return st.one_of(st.binary(max_size=300), truncated, not_utf8, nested, not_an_object)

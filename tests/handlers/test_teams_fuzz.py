@@ -22,20 +22,55 @@ from tests.handlers.hostile import JSON, Served, garbage_bytes, mutated, served,
 from tests.support.teams_connector import LocalConnector
 from tests.support.teams_harness import execute, mention, personal, submit, teams_app, teams_runtime
 
-FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                        HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 JSON_TYPE = "application/json"
-REQUIRED = [("type",), ("channelId",), ("serviceUrl",), ("from",), ("from", "id"), ("recipient",),
-            ("recipient", "id"), ("conversation",), ("conversation", "id")]
-TYPED = [(("id",), str), (("type",), str), (("channelId",), str), (("serviceUrl",), str), (("from",), dict),
-         (("from", "id"), str), (("from", "aadObjectId"), str), (("from", "name"), str), (("recipient",), dict),
-         (("recipient", "id"), str), (("conversation",), dict), (("conversation", "id"), str),
-         (("conversation", "tenantId"), str), (("channelData",), dict), (("channelData", "tenant"), dict),
-         (("channelData", "tenant", "id"), str), (("channelData", "channel"), dict), (("replyToId",), str),
-         (("text",), str), (("timestamp",), str), (("entities",), list), (("attachments",), list)]
-INVOKE_TYPED = [(("name",), str), (("value",), dict), (("value", "action"), dict), (("value", "action", "data"), dict),
-                (("value", "action", "verb"), str), (("value", "action", "data", "proposal_id"), str),
-                (("value", "action", "data", "comment"), str), (("value", "trigger"), str)]
+REQUIRED = [
+    ("type",),
+    ("channelId",),
+    ("serviceUrl",),
+    ("from",),
+    ("from", "id"),
+    ("recipient",),
+    ("recipient", "id"),
+    ("conversation",),
+    ("conversation", "id"),
+]
+TYPED = [
+    (("id",), str),
+    (("type",), str),
+    (("channelId",), str),
+    (("serviceUrl",), str),
+    (("from",), dict),
+    (("from", "id"), str),
+    (("from", "aadObjectId"), str),
+    (("from", "name"), str),
+    (("recipient",), dict),
+    (("recipient", "id"), str),
+    (("conversation",), dict),
+    (("conversation", "id"), str),
+    (("conversation", "tenantId"), str),
+    (("channelData",), dict),
+    (("channelData", "tenant"), dict),
+    (("channelData", "tenant", "id"), str),
+    (("channelData", "channel"), dict),
+    (("replyToId",), str),
+    (("text",), str),
+    (("timestamp",), str),
+    (("entities",), list),
+    (("attachments",), list),
+]
+INVOKE_TYPED = [
+    (("name",), str),
+    (("value",), dict),
+    (("value", "action"), dict),
+    (("value", "action", "data"), dict),
+    (("value", "action", "verb"), str),
+    (("value", "action", "data", "proposal_id"), str),
+    (("value", "action", "data", "comment"), str),
+    (("value", "trigger"), str),
+]
 SUBMIT_TYPED = [(("value", "proposal_id"), str), (("value", "mb_verb"), str), (("value", "reason_code"), str)]
 
 
@@ -95,10 +130,22 @@ def teams(rt: Runtime, teams_connector: LocalConnector) -> Iterator[tuple[Served
 
 
 def bad_service_urls(elsewhere: Elsewhere) -> st.SearchStrategy[str]:
-    return st.sampled_from([elsewhere.url, elsewhere.url.replace("http:", "https:"), "https://evil.example/",
-                            "https://smba.trafficmanager.net.evil.example/", "http://smba.trafficmanager.net/",
-                            "https://user:pw@smba.trafficmanager.net/", "ftp://127.0.0.1/", "not a url", "https://[::1",
-                            "http://127.0.0.1:99999/", "file:///etc/passwd", "//127.0.0.1/"])
+    return st.sampled_from(
+        [
+            elsewhere.url,
+            elsewhere.url.replace("http:", "https:"),
+            "https://evil.example/",
+            "https://smba.trafficmanager.net.evil.example/",
+            "http://smba.trafficmanager.net/",
+            "https://user:pw@smba.trafficmanager.net/",
+            "ftp://127.0.0.1/",
+            "not a url",
+            "https://[::1",
+            "http://127.0.0.1:99999/",
+            "file:///etc/passwd",
+            "//127.0.0.1/",
+        ]
+    )
 
 
 def malformed_requests(connector: LocalConnector, elsewhere: Elsewhere) -> st.SearchStrategy[bytes]:
@@ -107,27 +154,35 @@ def malformed_requests(connector: LocalConnector, elsewhere: Elsewhere) -> st.Se
     invoke = execute(connector, APPROVE, "P0000001")
     card_submit = submit(connector, APPROVE, "P0000001")
     activities = st.one_of(
-        mutated((message, REQUIRED, TYPED)), mutated((channel, REQUIRED, TYPED)),
+        mutated((message, REQUIRED, TYPED)),
+        mutated((channel, REQUIRED, TYPED)),
         mutated((invoke, [*REQUIRED, ("name",)], [*TYPED, *INVOKE_TYPED])),
         mutated((card_submit, REQUIRED, [*TYPED, *SUBMIT_TYPED])),
         st.sampled_from([message, channel, invoke]).flatmap(
-            lambda a: bad_service_urls(elsewhere).map(lambda url: {**a, "serviceUrl": url})),
-        st.dictionaries(st.sampled_from(["type", "from", "conversation", "serviceUrl", "value", "text", "id"]),
-                        JSON, max_size=5),
+            lambda a: bad_service_urls(elsewhere).map(lambda url: {**a, "serviceUrl": url})
+        ),
+        st.dictionaries(
+            st.sampled_from(["type", "from", "conversation", "serviceUrl", "value", "text", "id"]),
+            JSON,
+            max_size=5,
+        ),
     )
     valid = st.sampled_from([message, channel, invoke]).map(lambda a: json.dumps(a).encode())
     return st.one_of(activities.map(lambda a: json.dumps(a).encode()), garbage_bytes(valid))
 
 
 def test_malformed_activities_get_no_5xx_change_nothing_and_reach_no_one(
-        teams, teams_connector: LocalConnector, elsewhere: Elsewhere, prefix: str) -> None:
+    teams, teams_connector: LocalConnector, elsewhere: Elsewhere, prefix: str
+) -> None:
     http, instance = teams
     before = snapshot(instance.redis, prefix)
     seen: dict[int, int] = {}
 
     @FUZZ
-    @given(body=malformed_requests(teams_connector, elsewhere),
-           content_type=st.sampled_from([JSON_TYPE, JSON_TYPE, "application/json; charset=utf-8", "text/plain"]))
+    @given(
+        body=malformed_requests(teams_connector, elsewhere),
+        content_type=st.sampled_from([JSON_TYPE, JSON_TYPE, "application/json; charset=utf-8", "text/plain"]),
+    )
     def check(body: bytes, content_type: str) -> None:
         status, answer = http.post("/api/messages", body, {"Content-Type": content_type})
         seen[status] = seen.get(status, 0) + 1
@@ -143,8 +198,11 @@ def test_the_unmutated_activities_are_accepted(teams, teams_connector: LocalConn
     """The fuzz test's bases are real activities: unmutated, a message becomes a mission and its answer
     goes to the (allowed, local) serviceUrl, so the fuzz test's 4xx come from the mutations."""
     http, instance = teams
-    status, _ = http.post("/api/messages", json.dumps(personal(teams_connector, "ESC-1042 please credit")).encode(),
-                          {"Content-Type": JSON_TYPE})
+    status, _ = http.post(
+        "/api/messages",
+        json.dumps(personal(teams_connector, "ESC-1042 please credit")).encode(),
+        {"Content-Type": JSON_TYPE},
+    )
     assert status == 201 and len(teams_connector.posts()) == 1
 
 
@@ -155,8 +213,9 @@ def test_an_unknown_invoke_is_a_400_not_the_sdks_501(teams, teams_connector: Loc
     assert status == 400, answer
 
 
-def test_an_invoke_that_is_no_card_action_remembers_nothing(teams, teams_connector: LocalConnector,
-                                                            prefix: str) -> None:
+def test_an_invoke_that_is_no_card_action_remembers_nothing(
+    teams, teams_connector: LocalConnector, prefix: str
+) -> None:
     http, instance = teams
     invoke = execute(teams_connector, APPROVE, "P0000001")
     invoke["value"] = {"trigger": "manual"}  # no action: Universal Actions' own 400, inside the HTTP 200
