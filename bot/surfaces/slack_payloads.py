@@ -41,6 +41,15 @@ class UserRef(_Model):
     team_id: SlackId | None = None
 
 
+class Envelope(_Model):
+    """Fields bolt reads off every request to build its context (slack_bolt/request/internals.py)."""
+
+    team: SlackId | Ref | None = None
+    enterprise: SlackId | Ref | None = None
+    team_id: SlackId | None = None
+    enterprise_id: SlackId | None = None
+
+
 class Event(_Model):
     type: str
     user: SlackId | None = None
@@ -180,6 +189,7 @@ def screen(body: object) -> Refusal | None:
         return Refusal(400, "the body is not an object")
     kind = body.get("type")
     try:
+        Envelope.model_validate(body)
         if "command" in body:  # bolt's own test for a slash command
             Command.model_validate(body)
             return None

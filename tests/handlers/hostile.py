@@ -11,6 +11,7 @@ import asyncio
 import copy
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,9 +19,16 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from redis import Redis
 
+# Examples per fuzz test: modest by default so the suite stays quick; MISSIONBOT_FUZZ_EXAMPLES=5000 digs deeper.
+FUZZ = settings(
+    max_examples=int(os.environ.get("MISSIONBOT_FUZZ_EXAMPLES", "250")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 Path = tuple[str | int, ...]
 # A payload a real platform sends, the paths that must be there, and the paths that may be absent but must
 # have their type when present (str / dict / list), as the endpoint's models say.

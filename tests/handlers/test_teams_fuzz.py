@@ -13,18 +13,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.render.adaptive import APPROVE
 from bot.runtime import Runtime
-from tests.handlers.hostile import JSON, Served, garbage_bytes, mutated, served, snapshot
+from tests.handlers.hostile import FUZZ, JSON, Served, garbage_bytes, mutated, served, snapshot
 from tests.support.teams_connector import LocalConnector
 from tests.support.teams_harness import execute, mention, personal, submit, teams_app, teams_runtime
 
-FUZZ = settings(
-    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
-)
 JSON_TYPE = "application/json"
 REQUIRED = [
     ("type",),

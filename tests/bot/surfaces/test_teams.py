@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.errors import AlreadyDecided
