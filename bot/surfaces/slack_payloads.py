@@ -92,10 +92,11 @@ class EventCallback(_Model):
 
     @model_validator(mode="after")
     def _events_we_read(self) -> EventCallback:
-        if self.event.get("type") in HANDLED_EVENTS:  # others are only acknowledged, never read
-            Event.model_validate(self.event)
-        elif not isinstance(self.event.get("type"), str):
+        kind = self.event.get("type")
+        if not isinstance(kind, str):
             raise ValueError("event.type must be a string")
+        if kind in HANDLED_EVENTS:  # others are only acknowledged, never read
+            Event.model_validate(self.event)
         return self
 
 
