@@ -15,10 +15,12 @@ process under a fresh key prefix, removed afterwards.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 import warnings
@@ -26,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NonInteractiveExampleWarning
 from redis import Redis
@@ -61,13 +63,17 @@ def start_serve(*, redis_url: str, prefix: str, slack_api: str, port: int) -> su
         "MISSIONBOT_CONFIG_DIR": str(ROOT / "worker_configs"),
     }
     env.pop("MICROSOFT_APP_ID", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--teams-dev-anonymous"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    # serve logs every refusal: to a file, since an unread pipe fills up and blocks it mid-run
+    log = Path(tempfile.mkstemp(prefix="fuzz-serve-", suffix=".log")[1])
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--teams-dev-anonymous"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    print(f"serve logs to {log}", file=sys.stderr)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -75,7 +81,7 @@ def start_serve(*, redis_url: str, prefix: str, slack_api: str, port: int) -> su
             return process
         except requests.ConnectionError:
             if process.poll() is not None:
-                raise SystemExit(f"serve exited: {process.stderr.read().decode()[-2000:]}") from None
+                raise SystemExit(f"serve exited: {log.read_text()[-2000:]}") from None
             time.sleep(0.2)
     process.kill()
     raise SystemExit("serve did not answer within 60 s")
@@ -87,12 +93,15 @@ class Tally:
         self.statuses: Counter[int] = Counter()
         self.errors: list[tuple[int, bytes]] = []
         self.changes: list[bytes] = []
+        self.accepted: list[tuple[int, bytes, bytes]] = []
         self.before = snapshot(redis, prefix)
 
-    def record(self, status: int, body: bytes) -> None:
+    def record(self, status: int, body: bytes, answer: bytes = b"") -> None:
         self.statuses[status] += 1
         if status >= 500:
             self.errors.append((status, body[:200]))
+        elif status < 400 and answer:  # only Slack's (and Teams') empty 2xx is expected
+            self.accepted.append((status, answer[:200], body[:200]))
         after = snapshot(self.redis, self.prefix)
         if after != self.before:
             self.changes.append(body[:200])
@@ -102,27 +111,35 @@ class Tally:
         total = sum(self.statuses.values())
         print(
             f"{self.name}: {total} malformed requests; answers {dict(sorted(self.statuses.items()))}; "
-            f"5xx: {len(self.errors)}; requests that changed Redis: {len(self.changes)}"
+            f"5xx: {len(self.errors)}; 2xx with a body: {len(self.accepted)}; requests that changed Redis: "
+            f"{len(self.changes)}"
         )
         for status, body in self.errors[:10]:
             print(f"  {status} for {body!r}")
+        for status, answer, body in self.accepted[:10]:
+            print(f"  {status} {answer!r} for {body!r}")
         for body in self.changes[:10]:
             print(f"  state changed after {body!r}")
 
 
 def fuzz(strategy: st.SearchStrategy, count: int, send) -> None:  # noqa: ANN001 - send(example)
-    @settings(
-        max_examples=count,
-        deadline=None,
-        database=None,
-        derandomize=False,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(example=strategy)
-    def run(example) -> None:  # noqa: ANN001
-        send(example)
+    """`count` examples in rounds of at most 500, each with its own seed: one long Hypothesis run slows down
+    as it hunts for examples it has not tried yet."""
+    sent = 0
+    for round_ in itertools.count():
+        if sent >= count:
+            return
+        size = min(500, count - sent)
 
-    run()
+        @seed(round_)
+        @settings(max_examples=size, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @given(example=strategy)
+        def run(example) -> None:  # noqa: ANN001
+            send(example)
+
+        run()
+        sent += size
+        print(f"  ... {sent} sent", file=sys.stderr, flush=True)
 
 
 def main() -> None:
@@ -147,7 +164,7 @@ def main() -> None:
                 data=body,
                 headers={"Content-Type": content_type, **sign(SECRET, body)},
             )
-            slack.record(answer.status_code, body)
+            slack.record(answer.status_code, body, answer.content)
 
         started = time.monotonic()
         fuzz(slack_requests(), args.requests // 2, to_slack)
@@ -156,7 +173,7 @@ def main() -> None:
         def to_teams(example: tuple[bytes, str]) -> None:
             body, content_type = example
             answer = http.post(f"{base}/api/messages", data=body, headers={"Content-Type": content_type})
-            teams.record(answer.status_code, body)
+            teams.record(answer.status_code, body, answer.content)
 
         content_types = st.sampled_from(["application/json", "application/json", "text/plain"])
         fuzz(
