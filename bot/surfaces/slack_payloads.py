@@ -211,9 +211,11 @@ def screen(body: object) -> Refusal | None:
             return None
         if "ssl_check" in body and kind is None:  # Slack's certificate probe: bolt answers it
             return None
+        if not isinstance(kind, str):  # a list or a dict would not even hash
+            return Refusal(400, "no payload type")
         if kind in UNHANDLED_TYPES:
             return IGNORED
-        model = _BY_TYPE.get(kind) if isinstance(kind, str) else None
+        model = _BY_TYPE.get(kind)
         if model is None:  # bolt's own "unhandled request" logging fails on odd shapes: it never sees these
             return Refusal(400, "not a Slack payload type")
         model.model_validate(body)

@@ -272,8 +272,10 @@ def test_an_event_no_listener_takes_gets_slacks_empty_200(server, slack_rt: Runt
 
 def test_an_event_type_that_is_no_string_is_a_400(server) -> None:
     http, _ = server
-    body = mention()
-    body["event"]["type"] = []  # once a 500: a list looked up in a set of event names
-    raw = json.dumps(body).encode()
-    status, _ = http.post("/slack/events", raw, {"Content-Type": JSON_TYPE, **sign(SECRET, raw)})
-    assert status == 400
+    for where in ("event", "body"):
+        for kind in ([], {"a": 1}):  # once a 500: a list looked up in a set of type names
+            body = mention()
+            (body["event"] if where == "event" else body)["type"] = kind
+            raw = json.dumps(body).encode()
+            status, _ = http.post("/slack/events", raw, {"Content-Type": JSON_TYPE, **sign(SECRET, raw)})
+            assert status == 400, (where, kind)
