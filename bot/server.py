@@ -4,26 +4,65 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import importlib.util
+import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from rq import Worker
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.background import tasks_for
 from bot.runtime import Runtime
+from bot.surfaces.slack_payloads import screen
 
 RUNTIME = web.AppKey("runtime", Runtime)
 SLACK_PATH = "/slack/events"
+SIGNATURE_WINDOW_SECONDS = 300  # Slack's: older requests may be replays
+
+
+def signed(secret: bytes, body: bytes, headers: Mapping[str, str], *, now: float) -> bool:
+    """Slack's v0 signature over the raw bytes (slack_sdk's verifier decodes them first, so a signed body
+    that is not UTF-8 would read as unsigned), within Slack's 5-minute window."""
+    timestamp, signature = headers.get("X-Slack-Request-Timestamp", ""), headers.get("X-Slack-Signature", "")
+    if (
+        not (timestamp.isascii() and timestamp.isdigit())
+        or abs(now - int(timestamp)) > SIGNATURE_WINDOW_SECONDS
+    ):
+        return False
+    expected = hmac.new(secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(f"v0={expected}".encode(), signature.encode("utf-8", "replace"))
 
 
 def slack_endpoint(slack: AsyncApp):  # noqa: ANN201 - an aiohttp handler
-    """One URL for the Events API, interactivity and the slash command (bolt tells them apart)."""
+    """One URL for the Events API, interactivity and the slash command (bolt tells them apart).
+
+    Before bolt sees a request: its signature (401), then its shape (400, bot/surfaces/slack_payloads.py),
+    so a malformed body never reaches bolt's parser, a listener or a Redis key. Bolt checks the signature
+    again; the first check only keeps unauthenticated bytes out of the parsers."""
+    secret = slack._signing_secret.encode()  # noqa: SLF001 - the secret bolt was built with
 
     async def handle(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await slack.async_dispatch(await to_bolt_request(request)))
+        raw = await request.read()
+        if not signed(secret, raw, request.headers, now=time.time()):
+            return web.json_response({"error": "invalid signature"}, status=401)
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=raw.decode("utf-8"), query=request.query_string, headers=request.headers
+            )  # type: ignore[arg-type]
+        except Exception as err:  # noqa: BLE001 - bolt's parser: JSON, form, context extraction on any shape
+            return web.json_response({"error": f"unreadable body ({type(err).__name__})"}, status=400)
+        refused = screen(bolt_request.body)
+        if refused is not None:
+            if refused.status < 400:
+                return web.Response(status=refused.status)
+            return web.json_response({"error": refused.reason}, status=refused.status)
+        return await to_aiohttp_response(await slack.async_dispatch(bolt_request))
 
     return handle
 

@@ -11,6 +11,7 @@ from bot import lifecycle, more_info
 from bot.control import halt_worker
 from bot.digest.model import Digest
 from bot.errors import AlreadyDecided, BadRequest, Halted, NotAuthorized
+from bot.inputs import is_blank
 from bot.limits import admit
 from bot.models import Control, MessageRef, Mission, Proposal, Request
 from bot.notify import Notifier
@@ -20,6 +21,7 @@ from bot.routing import NoRoute, help_text, route
 from bot.runtime import Runtime
 
 AUTONOMY_MODES = ("shadow", "assisted", "autonomous")
+BLANK_REQUEST = "Your message has no visible text, so there is nothing to start. Tell me what you need in words."
 log = logging.getLogger(__name__)
 
 
@@ -61,6 +63,8 @@ class MissionService:
         The surface then posts `Submitted.text`, calls `attach_status` and `start`; a mission whose start
         never came (a crash in between) is started by the recovery sweep after a grace period."""
         text = request.text.strip()
+        if is_blank(text):  # zero-width, bidi and control characters only: nothing to act on
+            return Submitted(text=BLANK_REQUEST)
         limit = self.rt.settings.max_request_chars
         if len(text) > limit:
             return Submitted(text=f"That request is {len(text):,} characters long; the limit is {limit:,}. "

@@ -6,7 +6,6 @@ Authentication (JWT), the tenant allowlist and every decision live behind `Teams
 
 from __future__ import annotations
 
-import json
 import logging
 
 from aiohttp import web
@@ -57,7 +56,7 @@ def add_teams_routes(app: web.Application, rt: Runtime, *, settings: Settings | 
             return web.json_response({"error": "expected application/json"}, status=415)
         try:
             raw = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested deeper than the parser goes
             return web.json_response({"error": "body is not JSON"}, status=400)
         if not isinstance(raw, dict):
             return web.json_response({"error": "body is not an activity"}, status=400)

@@ -15,6 +15,7 @@ from typing import Any
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext, serializer_helper
 from botbuilder.schema import Activity
 from botframework.connector.auth import ChannelValidation, ServiceClientCredentialsFactory
+from msrest.exceptions import DeserializationError
 
 from bot.models import MessageRef
 from bot.runtime import Runtime
@@ -22,6 +23,7 @@ from bot.service import MissionService, Submitted
 from bot.settings import Settings
 from bot.surfaces import teams_actions as acts
 from bot.surfaces.teams_messenger import TeamsMessenger, make_adapter
+from bot.surfaces.teams_payloads import malformed, service_url_allowed
 from bot.surfaces.teams_refs import ConversationRefs
 from bot.surfaces.teams_users import TeamsUsers, configured_ids
 
@@ -77,14 +79,14 @@ class TeamsBot(ActivityHandler):
 
     async def on_invoke_activity(self, context: TurnContext) -> InvokeResponse | None:
         raw = context.turn_state[RAW]
-        if raw.get("name") != "adaptiveCard/action":
-            return await super().on_invoke_activity(context)
-        self.users.remember(raw)
+        if raw.get("name") != "adaptiveCard/action":  # the SDK would answer 501 to the invokes we do not take
+            return InvokeResponse(status=400, body={"error": f"unsupported invoke {raw.get('name')!r}"})
         action = acts.card_action(raw, configured_ids(self.rt))  # reads value.trigger from the raw body: botbuilder's model drops it
-        if action is None:
+        if action is None:  # answered as Universal Actions say (HTTP 200, statusCode 400), remembering nothing
             body = {"statusCode": 400, "type": acts.ERROR_TYPE,
                     "value": {"code": "BadRequest", "message": "not a missionbot card action"}}
         else:
+            self.users.remember(raw)
             body = await asyncio.to_thread(acts.answer, self.service, action)
         # A plain dict body: the SDK would run serializer_helper on it twice ('dict' ... 'is_xml_model');
         # TeamsEndpoint writes this dict itself.
@@ -102,15 +104,21 @@ class TeamsEndpoint:
 
     def __init__(self, rt: Runtime, *, settings: Settings,
                  credentials: ServiceClientCredentialsFactory | None = None) -> None:
-        self.adapter = make_adapter(settings, credentials=credentials)
+        self.adapter, self.settings = make_adapter(settings, credentials=credentials), settings
         self.bot = TeamsBot(rt)
         allowed = settings.microsoft_allowed_tenants or ""
         self.tenants = {t.strip() for t in allowed.split(",") if t.strip()}
 
     async def handle(self, raw: dict[str, Any], auth_header: str | None) -> Reply:
-        activity = Activity().deserialize(raw)
-        if not activity.type:
-            return Reply(400, {"error": "not a Bot Framework activity"})
+        """Shape (400), then the JWT (401), the tenant (403) and where replies would go (403): nothing is
+        read into Redis, and no host is contacted, before all four pass."""
+        problem = malformed(raw)
+        if problem is not None:
+            return Reply(400, {"error": f"not a usable Bot Framework activity: {problem}"})
+        try:
+            activity = Activity().deserialize(raw)
+        except DeserializationError as err:  # dates, entities, attachments: fields the SDK types itself
+            return Reply(400, {"error": f"not a usable Bot Framework activity: {type(err).__name__}"})
         try:
             auth = await self.adapter.bot_framework_authentication.authenticate_request(activity, auth_header or None)
         except Exception as err:  # noqa: BLE001 - the SDK raises PermissionError, PyJWT errors and bare Exception
@@ -120,6 +128,10 @@ class TeamsEndpoint:
         if self.tenants and tenant not in self.tenants:
             log.warning("Teams request from tenant %r refused: not in MICROSOFT_ALLOWED_TENANTS", tenant)
             return Reply(403, {"error": "tenant not allowed"})
+        if not service_url_allowed(raw["serviceUrl"], settings=self.settings):
+            log.warning("Teams request refused: serviceUrl %r is not a configured Bot Framework host "
+                        "(MISSIONBOT_TEAMS_SERVICE_HOSTS)", raw["serviceUrl"][:200])
+            return Reply(403, {"error": "serviceUrl not allowed"})
 
         async def turn(context: TurnContext) -> None:
             context.turn_state[RAW] = raw

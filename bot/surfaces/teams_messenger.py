@@ -32,6 +32,7 @@ from bot.render.adaptive import MAX_REFRESH_USERS, attachment
 from bot.settings import Settings
 from bot.store import Store
 from bot.surfaces.teams_actions import PLATFORM
+from bot.surfaces.teams_payloads import service_url_allowed
 from bot.surfaces.teams_refs import ConversationRefs
 from bot.surfaces.teams_retry import retry_policy
 from bot.surfaces.teams_retry import status_of as _status
@@ -90,7 +91,10 @@ class TeamsMessenger:
 
     async def _send(self, conversation: str, thread: str | None,
                     act: Callable[[TurnContext], Awaitable[Any]]) -> Any:
-        reference = ConversationReference().deserialize(self.refs.load(conversation, thread))
+        stored = self.refs.load(conversation, thread)
+        if not service_url_allowed(stored.get("serviceUrl"), settings=self.settings):  # never an unconfigured host
+            raise LookupError(f"the Teams service URL for {conversation!r} is not an allowed host")
+        reference = ConversationReference().deserialize(stored)
         adapter = make_adapter(self.settings, credentials=self.credentials, raise_errors=True)  # per call: aiohttp binds to a loop
         result: list[Any] = []
 
@@ -154,7 +158,7 @@ class TeamsMessenger:
         stored when they last wrote to the bot; None when we know nothing of them (they never did) or Teams
         refuses the chat (403: the app is not installed for them)."""
         known = self.users.lookup(user)
-        if known is None or not known.get("service_url"):
+        if known is None or not service_url_allowed(known.get("service_url"), settings=self.settings):
             return None
         parameters = ConversationParameters(
             is_group=False, bot=ChannelAccount().deserialize(known["bot"]), members=[ChannelAccount(id=known["mri"])],

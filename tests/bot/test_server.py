@@ -50,3 +50,20 @@ async def test_no_worker_configs_is_not_ready(rt):
     async with TestClient(TestServer(create_app(rt, slack=None))) as client:
         answer = await client.get("/readyz")
         assert answer.status == 503 and (await answer.json())["configs"] == 0
+
+
+def test_the_slack_signature_is_checked_on_the_raw_bytes_within_five_minutes():
+    import json
+    from pathlib import Path
+
+    from bot.server import signed
+
+    vector = json.loads((Path(__file__).parents[1] / "fixtures" / "slack" / "signature_test_vector.json").read_text())
+    secret, body = vector["signing_secret"].encode(), vector["body"].encode()
+    headers = {"X-Slack-Request-Timestamp": vector["timestamp"], "X-Slack-Signature": vector["valid_signature"]}
+    now = vector["clock_now_for_validity"]
+    assert signed(secret, body, headers, now=now)
+    assert not signed(secret, body + b"\xff", headers, now=now)
+    assert not signed(secret, body, headers, now=now + 301)
+    for bad in ({**headers, "X-Slack-Signature": "v0=é"}, {**headers, "X-Slack-Request-Timestamp": "１２"}, {}):
+        assert not signed(secret, body, bad, now=now)

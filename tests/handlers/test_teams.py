@@ -8,8 +8,18 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.render.adaptive import APPROVE, CONTENT_TYPE, REFRESH, REJECT
+from bot.service import BLANK_REQUEST
 from tests.support.teams_connector import APP_ID, OUTBOUND_TOKEN
-from tests.support.teams_harness import OWNER, TENANT, execute, mention, submit, teams_app, teams_runtime
+from tests.support.teams_harness import (
+    OWNER,
+    TENANT,
+    execute,
+    mention,
+    personal,
+    submit,
+    teams_app,
+    teams_runtime,
+)
 
 
 async def post(app, raw: dict, token: str | None = None):  # noqa: ANN001, ANN201
@@ -167,3 +177,11 @@ def test_serving_teams_with_an_app_id_but_no_tenant_allowlist_warns(rt, teams_co
     caplog.clear()
     create_app(teams_runtime(rt, teams_connector, app_id=APP_ID, tenants=TENANT), slack=None)
     assert "MICROSOFT_ALLOWED_TENANTS" not in caplog.text
+
+
+async def test_a_message_of_only_invisible_characters_is_no_mission_and_gets_a_short_answer(rt, teams_connector):
+    rt = teams_runtime(rt, teams_connector)
+    invisible = "\u200b\u200d\u2060\ufeff\u202e\u2066\u2069\u3164\u00ad\U000e0041\u2800\ufe0f"
+    status, _ = await post(teams_app(rt, allow_anonymous=True), personal(teams_connector, invisible))
+    assert status == 201 and rt.store.open_missions("support-triage") == []
+    assert [c.body["text"] for c in teams_connector.posts()] == [BLANK_REQUEST]

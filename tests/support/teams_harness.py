@@ -73,7 +73,8 @@ def teams_runtime(rt: Runtime, connector: LocalConnector, *, app_id: str | None 
                   extra: tuple[object, ...] = (), clock: Any = None, **escalation: Any) -> Runtime:
     """`rt` with Teams settings, a TeamsMessenger pointed at the local connector, and OWNER as an approver."""
     settings = Settings(**{**rt.settings.model_dump(), "microsoft_app_id": app_id,
-                           "microsoft_allowed_tenants": tenants})
+                           "microsoft_allowed_tenants": tenants,
+                           "teams_service_hosts": "127.0.0.1"})  # the local connector, with or without an app id
     worker = rt.workers["support-triage"]
     changes = {"approvers": [*worker.escalation.approvers, OWNER], **escalation}
     workers = {**rt.workers, worker.name: worker.model_copy(

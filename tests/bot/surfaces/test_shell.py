@@ -52,3 +52,11 @@ def test_needs_more_info_is_answered_with_reply_in_the_shell(rt, run_jobs):
     screen = "\n".join(shell.drain())
     assert "#2 Approval needed: helpdesk.issue_credit" in screen
     assert "added by the requester: the 09:00-11:00 UTC outage" in screen
+
+
+def test_a_request_of_only_invisible_characters_is_no_mission(rt):
+    from bot.service import BLANK_REQUEST
+
+    shell = ConsoleSurface(rt, user="U0AGENT", channel="C0SUPPORT")
+    assert shell.handle("\u200b\u202e\u2066\u3164\ufe0f\U000e0041\u2800") == BLANK_REQUEST
+    assert rt.store.open_missions("support-triage") == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.errors import AlreadyDecided
@@ -103,3 +104,17 @@ async def test_two_platforms_first_decision_wins_and_both_copies_flip(rt, teams_
     who = f"<@{decided.decided_by}>" if decided.decided_on == "slack" else decided.decided_by
     assert who in slack_copy and where in slack_copy
     assert "mb_approve" not in slack_copy and "mb_reject" not in slack_copy  # only the Undo button is left
+
+
+def test_a_stored_reference_to_an_unconfigured_host_is_never_contacted(rt, teams_connector):
+    """Defence in depth behind the endpoint's check: a reference stored before it (or written into Redis by
+    someone else) cannot make a job send to a host the bot is not configured for."""
+    rt = teams_runtime(rt, teams_connector)
+    ConversationRefs(store=rt.store).save({"channelId": "msteams", "serviceUrl": "https://evil.example/",
+                                           "conversation": {"id": APPROVALS}}, is_channel=True)
+    teams = rt.messengers.get("teams")
+    with pytest.raises(LookupError, match="not an allowed host"):
+        teams.post(conversation=APPROVALS, thread=None, text="hello")
+    rt.redis.hset(rt.store.key("teams", "users"), "aad-x", '{"mri": "29:x", "service_url": "https://evil.example/",'
+                                                           ' "tenant": "t", "bot": {"id": "28:bot"}}')
+    assert teams.direct(user="aad-x", text="hello") is None and teams_connector.calls == []

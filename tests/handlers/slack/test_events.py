@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.notify import Notifier
+from bot.service import BLANK_REQUEST
 
 
 async def mission_of(slack, body) -> str:  # noqa: ANN001
@@ -79,3 +80,16 @@ async def test_a_40000_character_trace_arrives_in_pieces_slack_accepts(slack, ru
     delivered = "\n".join(p["text"] for p in pieces).replace("&lt;", "<").replace("&gt;", ">")
     # Every word arrived, in order, nothing lost at the cuts (the mention itself is neutralised).
     assert [w for w in delivered.split() if "channel" not in w] == [w for w in trace.split() if "channel" not in w]
+
+
+# Zero-width space/joiner, word joiner, BOM, bidi overrides and isolates, Hangul filler, soft hyphen, a tag
+# character, the braille blank, a variation selector: a message that shows nothing.
+INVISIBLE = "\u200b\u200d\u2060\ufeff\u202e\u2066\u2069\u3164\u00ad\U000e0041\u2800\ufe0f \t"
+
+
+async def test_a_mention_of_only_invisible_characters_is_no_mission_and_gets_a_short_answer(slack):
+    body = slack.mention(INVISIBLE)
+    assert (await slack.send_event(body)).status == 200
+    await slack.settle()
+    assert slack.rt.store.open_missions("support-triage") == []
+    assert [p["text"] for p in slack.posted("C0SUPPORT")] == [BLANK_REQUEST]
