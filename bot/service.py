@@ -109,8 +109,8 @@ class MissionService:
         if not self.rt.people.same(user, mission.requester):  # the same person, from any platform
             raise NotAuthorized(f"Only @{mission.requester}, who asked for {mission_id}, can add context to it.")
         text = text.strip()
-        if not text:
-            raise BadRequest("There is no text to add.")
+        if is_blank(text):  # invisible-only text adds nothing a person or the model could read
+            raise BadRequest("There is no visible text to add.")
         limit = self.rt.settings.max_request_chars
         if len(text) > limit:
             raise BadRequest(f"That reply is {len(text):,} characters long; the limit is {limit:,}.")

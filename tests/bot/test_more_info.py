@@ -69,6 +69,9 @@ def test_needs_more_info_asks_the_requester_and_a_reply_reproposes_as_attempt_tw
     svc = MissionService(rt)
     with pytest.raises(NotAuthorized):
         svc.add_context(mission_id, user="U0OWNER2", text="not the requester")
+    with pytest.raises(BadRequest):  # invisible-only: nothing to read, the mission keeps waiting
+        svc.add_context(mission_id, user="U0AGENT", text="\u200b\u2066\u200d \u2069")
+    assert rt.store.mission(mission_id).status == "awaiting_info"
     svc.add_context(mission_id, user="U0AGENT", text=ANSWER)
     run_jobs()
     mission = rt.store.mission(mission_id)
