@@ -44,6 +44,7 @@ _HOST_PATH = re.compile(
     r"|(?<![\w/.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?:[/?#]\S*)?"
 )
 _HOST = re.compile(rf"(?<![\w./\\-])((?:{_LABEL}\.)+)((?:xn--)?[A-Za-z][A-Za-z0-9-]*)(?![\w-])")
+_ANGLE_SIGIL = re.compile(r"<(?=[@!#])")
 LINK_REMOVED = "[link removed]"
 
 
@@ -89,7 +90,8 @@ def _defang_once(text: str) -> str:
     text = _USER_REF.sub(lambda m: "@" + _ZW + m.group(1), text)
     text = _URL.sub(LINK_REMOVED, text)
     text = _HOST_PATH.sub(LINK_REMOVED, text)
-    return _HOST.sub(_bare_host, text)
+    text = _HOST.sub(_bare_host, text)
+    return _ANGLE_SIGIL.sub("<" + _ZW, text)  # whatever is left of "<@", "<!", "<#": never Slack markup
 
 
 def defang_value(value: Any) -> Any:
