@@ -25,6 +25,7 @@ from redis import Redis
 
 from bot.audit import Audit
 from bot.audit_keys import AuditKeys
+from bot.audit_verify import check
 
 URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 KEYS = AuditKeys(current=b"benchmark-key-0123456789abcdef")
@@ -97,9 +98,9 @@ def main() -> None:
             b, a = statistics.median(bare), statistics.median(audit)
             paired = statistics.median(x / y for x, y in zip(audit, bare, strict=True))
             print(f"{writers:>7} | {b:>11.0f} | {a:>9.0f} | {a / b:>16.2f} | {paired:.2f}", flush=True)
-        verdict_ok = not Audit(
-            redis=redis, prefix=prefix, clock=lambda: datetime.now(UTC), keys=KEYS
-        ).verify()
+        verdict_ok = not check(
+            Audit(redis=redis, prefix=prefix, clock=lambda: datetime.now(UTC), keys=KEYS)
+        ).problems
         print(f"chain after the run verifies: {verdict_ok}")
     finally:
         for key in redis.scan_iter(match=f"{prefix}:*", count=1000):

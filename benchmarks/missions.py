@@ -19,7 +19,7 @@ from pathlib import Path
 from redis import Redis
 from rq import Queue, SimpleWorker
 
-from bot import runtime
+from bot import app
 from bot.cards import Card
 from bot.config import load_workers
 from bot.config.models import BuiltinIntegration
@@ -90,9 +90,9 @@ def run_round(redis: Redis, url: str, n: int, *, mcp: bool) -> dict[str, float]:
     if not mcp:  # in-process tools: measure missionbot, not a helpdesk server's JSON-RPC
         update["integrations"] = {"helpdesk": BuiltinIntegration(transport="builtin", module="helpdesk")}
     workers["support-triage"] = triage.model_copy(update=update)
-    rt = runtime.create_runtime(settings=settings, redis=redis, workers=workers,
+    rt = app.create_runtime(settings=settings, redis=redis, workers=workers,
                                 messengers=Messengers(NullMessenger()))
-    runtime.install(rt)
+    app.install(rt)
     HelpdeskBackend(redis=redis, prefix=prefix, clock=rt.clock).seed()
     try:
         floor_q = Queue(f"{prefix}-floor", connection=redis)
@@ -113,7 +113,7 @@ def run_round(redis: Redis, url: str, n: int, *, mcp: bool) -> dict[str, float]:
         return {"noop_per_s": n / noop_s, "missions_per_s": n / mission_s, "enqueue_ms": enqueue_ms,
                 "submit_ms": submit_ms}
     finally:
-        runtime.install(None)
+        app.install(None)
         for key in redis.scan_iter(match=f"*{prefix}*", count=1000):
             redis.delete(key)
 

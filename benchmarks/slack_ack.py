@@ -33,9 +33,9 @@ from rq import SimpleWorker
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import runtime
+from bot import app
+from bot.app import default_messengers
 from bot.models import Request
-from bot.platforms import default_messengers
 from bot.render.blockkit import ACTION_APPROVE
 from bot.server import create_app
 from bot.service import MissionService
@@ -155,9 +155,9 @@ def main() -> None:
     api.start()
     settings = Settings(REDIS_URL=redis_url, MISSIONBOT_KEY_PREFIX=prefix, MISSIONBOT_CONFIG_DIR=CONFIGS,
                         SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api.url)
-    rt = runtime.create_runtime(settings=settings, redis=redis,
+    rt = app.create_runtime(settings=settings, redis=redis,
                                 messengers=default_messengers(settings=settings, redis=redis))
-    runtime.install(rt)
+    app.install(rt)
     try:
         from bot.demo.helpdesk import HelpdeskBackend
 
@@ -214,7 +214,7 @@ def main() -> None:
                 print(f"{kind:<14} {name:<33} {pct(lat, 50):8.2f} {pct(lat, 99):8.2f} "
                       f"{pct(lat, 50) / pct(floor, 50):7.2f} {pct(lat, 99) / pct(floor, 99):7.2f}")
     finally:
-        runtime.install(None)
+        app.install(None)
         api.stop()
         cleanup(redis, prefix)
 

@@ -208,9 +208,3 @@ class Audit:
             out.write(json.dumps(event, sort_keys=True, default=str) + "\n")
             count += 1
         return count
-
-    def verify(self) -> list[str]:
-        """Problems found (tampering, then lost events), in order; an empty list means the chain is intact."""
-        from bot.audit_verify import check  # local: the verifier reads this module's stream format
-
-        return check(self).problems

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import lifecycle, more_info
+from bot import closing, more_info
 from bot.cards import card_for
 from bot.config.models import WorkerConfig
 from bot.errors import NotFound
@@ -76,7 +76,7 @@ class Escalator:
 
     def _advance(self, proposal: Proposal) -> list[StepTaken]:
         worker = self.rt.worker(proposal.worker)
-        if lifecycle.close_orphan(self.rt, proposal.id, actor=ACTOR):  # its mission closed without it
+        if closing.close_orphan(self.rt, proposal.id, actor=ACTOR):  # its mission closed without it
             return [StepTaken(proposal=proposal.id, step="closed", minutes=self.waited(proposal, worker))]
         esc = worker.escalation
         minutes = self.waited(proposal, worker)

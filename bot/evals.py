@@ -17,11 +17,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 from redis import Redis
 
+from bot.app import create_runtime
 from bot.config.models import WorkerConfig
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.models import Control, Request
 from bot.runner import MissionRunner
-from bot.runtime import Runtime, create_runtime
+from bot.runtime import Runtime
 from bot.service import MissionService
 from bot.settings import Settings
 

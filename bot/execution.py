@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import lifecycle
+from bot import closing
 from bot.errors import ToolError
 from bot.models import Proposal
 from bot.notify import Notifier
@@ -32,7 +32,7 @@ class Executor:
             if p.status not in {"approved", "executing"}:
                 return p
             # Under the WATCH on the mission key: a mission that closed before this claim runs nothing.
-            settled = lifecycle.settle_if_closed(self.rt, p)
+            settled = closing.settle_if_closed(self.rt, p)
             if settled is not None:
                 closed.append(settled)
                 return settled
@@ -43,7 +43,7 @@ class Executor:
 
         proposal = store.mutate_proposal(proposal_id, start, worker=proposal.worker, mission=proposal.mission_id)
         if closed:
-            lifecycle.announce(self.rt, store.mission(proposal.mission_id), actor=f"worker:{proposal.worker}",
+            closing.announce(self.rt, store.mission(proposal.mission_id), actor=f"worker:{proposal.worker}",
                                proposals=[proposal_id])
             return proposal
         if killed:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import lifecycle, verdict
+from bot import closing, verdict
 from bot.config.models import WorkerConfig
 from bot.defang import product, trusted
 from bot.models import Mission, Proposal
@@ -126,7 +126,7 @@ def _expire(rt: Runtime, mission: Mission, worker: WorkerConfig) -> bool:
     if not won:
         return False
     rt.audit.record("mission.expired", actor=ACTOR, worker=done.worker, mission=done.id, verdict=text)
-    lifecycle.announce(rt, done, actor=ACTOR)  # the close settled its open proposals (bot/lifecycle.py)
+    closing.announce(rt, done, actor=ACTOR)  # the close settled its open proposals (bot/lifecycle.py)
     notify = Notifier(rt)
     notify.observe(done, "verdict", text)
     notify.status(done, f"⌛ {done.worker}: expired")

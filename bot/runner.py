@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import lifecycle, more_info, verdict
+from bot import closing, more_info, verdict
 from bot.defang import trusted
 from bot.errors import Halted
 from bot.models import Mission
@@ -14,7 +14,7 @@ from bot.session import Session
 
 
 def planner_for(rt: Runtime, mission: Mission) -> Planner:
-    factory = rt.extras.get("planner_factory")
+    factory = rt.planner_factory
     if rt.worker(mission.worker).is_playbook or factory is None:
         return PlaybookPlanner()
     return factory(rt, mission)  # type: ignore[operator]
@@ -77,7 +77,7 @@ class MissionRunner:
             return closed.status
         self.rt.audit.record(f"mission.{status}", actor=f"worker:{closed.worker}", worker=closed.worker,
                              mission=closed.id, verdict=text)
-        lifecycle.announce(self.rt, closed, actor=f"worker:{closed.worker}")  # the proposals the close settled
+        closing.announce(self.rt, closed, actor=f"worker:{closed.worker}")  # the proposals the close settled
         self.notify.observe(closed, "verdict", text)
         self.notify.status(closed, f"{'✅' if status == 'done' else '⏹'} {closed.worker}: {status}")
         return closed.status

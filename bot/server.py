@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import importlib.util
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot.background import tasks_for
 from bot.runtime import Runtime
 from bot.surfaces.slack_payloads import screen
+from handlers.teams import add_teams_routes
 
 RUNTIME = web.AppKey("runtime", Runtime)
 SLACK_PATH = "/slack/events"
@@ -110,10 +110,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 def add_teams(app: web.Application, rt: Runtime) -> None:
     """Teams: `handlers/teams.py` owns `/api/messages` through `add_teams_routes(app, rt)`."""
-    if importlib.util.find_spec("handlers.teams") is not None:
-        from handlers.teams import add_teams_routes  # type: ignore[import-not-found]
-
-        add_teams_routes(app, rt)
+    add_teams_routes(app, rt)
 
 
 def create_app(rt: Runtime, *, slack: AsyncApp | None, slack_over_http: bool = True) -> web.Application:

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import lifecycle, more_info
+from bot import closing, more_info
 from bot.control import halt_worker
+from bot.digest.compute import compute
 from bot.digest.model import Digest
 from bot.errors import AlreadyDecided, BadRequest, Halted, NotAuthorized
 from bot.inputs import is_blank
@@ -19,6 +20,7 @@ from bot.queueing import enqueue_card_sync, enqueue_execution, enqueue_mission
 from bot.recovery import record_decision
 from bot.routing import NoRoute, help_text, route
 from bot.runtime import Runtime
+from bot.undo import request_undo
 
 AUTONOMY_MODES = ("shadow", "assisted", "autonomous")
 BLANK_REQUEST = "Your message has no visible text, so there is nothing to start. Tell me what you need in words."
@@ -156,7 +158,7 @@ class MissionService:
         return proposal
 
     def _refuse_unless_decidable(self, p: Proposal, *, now: datetime) -> None:
-        closed = lifecycle.blocker(self.rt, p, now=now)  # a proposal belongs to its mission
+        closed = closing.blocker(self.rt, p, now=now)  # a proposal belongs to its mission
         if closed is not None:
             raise closed
         if p.status != "pending":
@@ -233,8 +235,6 @@ class MissionService:
 
     def digest(self, worker_name: str, *, actor: str) -> Digest:
         """The worker's weekly digest up to now, for its owner and approvers (it names approvers and rates)."""
-        from bot.digest.compute import compute  # local import: one pass over the week's events, on demand
-
         worker = self.rt.worker(worker_name)
         accounts = self.rt.people.accounts_of(actor)
         if worker.owner not in accounts and not worker.may_approve(actor, accounts=accounts):
@@ -246,6 +246,4 @@ class MissionService:
     # -- undo ----------------------------------------------------------------------------
     def request_undo(self, proposal_id: str, *, actor: str) -> Proposal:
         """Ask to reverse an executed action: creates the undo tool's proposal, which an approver decides."""
-        from bot.undo import request_undo  # local import: the undo rules live in their own module
-
         return request_undo(self.rt, proposal_id, actor=actor)

@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.runtime import Runtime
 from bot.service import MissionService
 from bot.surfaces.slack import RATE_LIMIT_RETRIES
+from handlers.slack import actions, commands, events, home
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,6 @@ def create_slack_app(*, rt: Runtime, signing_secret: str, token: str, api_url: s
     """`process_before_response=True`: the listener does the durable part (mission record, decision),
     acks and hands the rest (Slack answers) to a background task, so the HTTP answer leaves as soon as
     the listener returns, without bolt's 10 ms ack polling, and a failure before it is a 500 Slack retries."""
-    from handlers.slack import actions, commands, events, home  # handlers import bot; keep the cycle lazy
-
     app = AsyncApp(
         client=web_client(token=token, api_url=api_url),
         signing_secret=signing_secret,

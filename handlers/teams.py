@@ -12,10 +12,10 @@ from aiohttp import web
 
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.surfaces.teams import TeamsEndpoint
 
 log = logging.getLogger(__name__)
 PATH = "/api/messages"
-DEV_ANONYMOUS = "teams_dev_anonymous"  # rt.extras flag set by `missionbot serve --teams-dev-anonymous`
 
 
 def teams_guard(settings: Settings, allow_anonymous: bool) -> bool:
@@ -38,7 +38,7 @@ def teams_guard(settings: Settings, allow_anonymous: bool) -> bool:
 def add_teams_routes(app: web.Application, rt: Runtime, *, settings: Settings | None = None,
                      allow_anonymous: bool | None = None, credentials: object = None) -> None:
     settings = settings or rt.settings
-    anonymous = bool(rt.extras.get(DEV_ANONYMOUS)) if allow_anonymous is None else allow_anonymous
+    anonymous = rt.teams_dev_anonymous if allow_anonymous is None else allow_anonymous
     if not teams_guard(settings, anonymous):
         async def refused(_: web.Request) -> web.Response:
             return web.json_response({"error": "Teams is not configured on this server (MICROSOFT_APP_ID)"},
@@ -46,8 +46,6 @@ def add_teams_routes(app: web.Application, rt: Runtime, *, settings: Settings | 
 
         app.router.add_post(PATH, refused)
         return
-
-    from bot.surfaces.teams import TeamsEndpoint  # botbuilder loads only when Teams is served
 
     endpoint = TeamsEndpoint(rt, settings=settings, credentials=credentials)  # type: ignore[arg-type]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from rq import get_current_job
 
-from bot import runtime
+from bot import app
 from bot.runner import MissionRunner
 
 log = logging.getLogger(__name__)
@@ -15,14 +15,14 @@ log = logging.getLogger(__name__)
 
 def run_mission(mission_id: str) -> str:
     job = get_current_job()
-    return MissionRunner(runtime.current(job.connection if job else None)).run(mission_id)
+    return MissionRunner(app.for_job(job.connection if job else None)).run(mission_id)
 
 
 def on_mission_failure(job: Any, connection: Any, exc_type: type, exc: BaseException, tb: Any) -> None:
     """Called by RQ on each failure; only the last one (no retries left) closes the mission."""
     if job.retries_left:
         return
-    rt = runtime.current(connection)
+    rt = app.for_job(connection)
     mission_id = job.args[0]
     log.error("mission %s failed for good: %s", mission_id, exc_type.__name__)
     mission = rt.store.mission(mission_id)

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from rq import get_current_job
 
-from bot import runtime
+from bot import app, housekeeping, runtime
+from bot.digest.send import send_if_due
 from bot.escalation import Escalator
+from bot.limits import mission_rate_limit
 from bot.recovery import Recovery
+from bot.trust import Trust
 
 
 def _rt() -> runtime.Runtime:
     job = get_current_job()
-    return runtime.current(job.connection if job else None)
+    return app.for_job(job.connection if job else None)
 
 
 def sweep_escalations() -> int:
     """Remind, re-route or expire overdue proposals, then apply the error budgets; returns steps taken."""
-    from bot.trust import Trust
-
     rt = _rt()
     steps = Escalator(rt).sweep()
     Trust(rt).enforce_all()
@@ -27,9 +28,6 @@ def sweep_escalations() -> int:
 def sweep_recovery() -> int:
     """Every `sweep_seconds`: give back the jobs dead workers held (bot/housekeeping.py), then finish the
     follow-ups a crash left undone (bot/recovery.py); returns how many things were repaired."""
-    from bot import housekeeping
-    from bot.limits import mission_rate_limit
-
     rt = _rt()
     swept = housekeeping.sweep(rt.redis, [rt.missions_queue, rt.actions_queue],
                                [mission_rate_limit(rt, w).key for w in rt.workers.values()],
@@ -39,6 +37,4 @@ def sweep_recovery() -> int:
 
 def weekly_digest(worker: str) -> bool:
     """Send `worker`'s digest when its configured local day and hour have come, once per week."""
-    from bot.digest.send import send_if_due
-
     return send_if_due(_rt(), worker)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from redis import Redis
 
-from bot import runtime
+from bot import app, runtime
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.embedded_redis import EmbeddedRedis
 from bot.settings import Settings
@@ -70,11 +70,11 @@ def settings(redis_url: str, prefix: str, monkeypatch: pytest.MonkeyPatch) -> Se
 
 @pytest.fixture
 def rt(settings: Settings, redis: Redis) -> Iterator[runtime.Runtime]:
-    instance = runtime.create_runtime(settings=settings, redis=redis)
+    instance = app.create_runtime(settings=settings, redis=redis)
     HelpdeskBackend(redis=redis, prefix=settings.key_prefix, clock=instance.clock).seed()
-    runtime.install(instance)
+    app.install(instance)
     yield instance
-    runtime.install(None)
+    app.install(None)
 
 
 @pytest.fixture

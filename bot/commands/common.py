@@ -10,9 +10,12 @@ from pathlib import Path
 from pydantic import SecretStr
 from redis import Redis
 
+from bot import app
+from bot.audit_config import record_config_versions
 from bot.audit_keys import INSECURE_KEY, AuditKeys, MissingAuditKey
 from bot.config import WorkerConfig, load_workers
 from bot.errors import ConfigError
+from bot.runtime import Runtime
 from bot.settings import Settings
 
 REPO_CONFIGS = Path(__file__).resolve().parents[2] / "worker_configs"
@@ -73,21 +76,17 @@ def add_insecure_audit_key_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def process_runtime(settings: Settings, command: str, *, insecure_audit_key: bool = False):  # noqa: ANN201
+def process_runtime(settings: Settings, command: str, *, insecure_audit_key: bool = False) -> Runtime:
     """The runtime a long-running process (serve, worker, scheduler) builds: an audit key and Redis required,
     real messengers; a worker config that changed since the last process loaded it is audited."""
-    from bot import runtime
-    from bot.audit_config import record_config_versions
-    from bot.platforms import default_messengers
-
     settings = audit_key_or_exit(settings, command, insecure=insecure_audit_key)
     redis = redis_or_exit(settings, command)
     workers = workers_or_exit(settings, str(config_dir(settings)))
-    rt = runtime.create_runtime(
+    rt = app.create_runtime(
         settings=settings,
         redis=redis,
         workers=workers,
-        messengers=default_messengers(settings=settings, redis=redis),
+        messengers=app.default_messengers(settings=settings, redis=redis),
     )
     record_config_versions(rt, actor=f"system:{command}")
     return rt

@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 from redis import Redis
 
-from bot import runtime
+from bot import app, runtime
 from bot.audit_config import record_config_versions
 from bot.audit_keys import throwaway_key
 from bot.commands.common import config_dir, workers_or_exit
 from bot.demo.helpdesk import HelpdeskBackend
+from bot.demo.story import play
+from bot.demo.worker_process import WorkerProcess
 from bot.embedded_redis import EmbeddedRedis
 from bot.settings import Settings
 from bot.surfaces.shell import ConsoleSurface
@@ -29,7 +29,7 @@ def local_stack(settings: Settings, *, command: str = "demo") -> Iterator[tuple[
         url = settings.redis_url or stack.enter_context(EmbeddedRedis()).url
         redis = Redis.from_url(url)
         workers = workers_or_exit(settings)
-        rt = runtime.create_runtime(settings=settings, redis=redis, workers=workers)
+        rt = app.create_runtime(settings=settings, redis=redis, workers=workers)
         record_config_versions(rt, actor=f"system:{command}")
         HelpdeskBackend(redis=redis, prefix=settings.key_prefix, clock=rt.clock).seed()
         env = {**os.environ, "REDIS_URL": url, "MISSIONBOT_KEY_PREFIX": settings.key_prefix,
@@ -38,27 +38,6 @@ def local_stack(settings: Settings, *, command: str = "demo") -> Iterator[tuple[
         stack.callback(worker.stop)
         worker.start()
         yield rt, worker
-
-
-class WorkerProcess:
-    """One `missionbot worker` subprocess the demo can stop and start (to show a mission left queued)."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", "--simple"], env=self.env)
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.process = None
 
 
 def run_shell(args: argparse.Namespace) -> int:
@@ -71,8 +50,6 @@ def run_demo(args: argparse.Namespace) -> int:
     settings = Settings()
     with local_stack(settings) as (rt, worker):
         if args.script:
-            from bot.demo.story import play
-
             return play(rt, worker=worker)
         print("missionbot demo: embedded Redis and a worker are running. Try:\n"
               "  ESC-1042 checkout was down, customer asks for a credit\n"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from bot import runtime
+from bot import app
+from bot.app import default_messengers
 from bot.commands.common import audit_key_or_exit, config_dir, redis_or_exit, workers_or_exit
 from bot.digest import render
 from bot.digest.compute import compute
 from bot.digest.send import send
 from bot.errors import NotFound
-from bot.platforms import default_messengers
 from bot.settings import Settings
 
 
@@ -19,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
     settings = audit_key_or_exit(Settings(), "digest")  # --post records digest.sent in the audit
     redis = redis_or_exit(settings, "digest")
     workers = workers_or_exit(settings, str(config_dir(settings)))
-    rt = runtime.create_runtime(settings=settings, redis=redis, workers=workers,
+    rt = app.create_runtime(settings=settings, redis=redis, workers=workers,
                                 messengers=default_messengers(settings=settings, redis=redis))
     try:
         if args.post:

@@ -15,6 +15,8 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:  # bolt and aiohttp load only when serving, not for every `missionbot` command
     from aiohttp import web
+
+    # Loaded on use: only `serve` needs the web and Slack stacks; the other commands start without them.
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ def _secret(value: object, name: str, why: str) -> str:
 def build(rt: runtime.Runtime, *, socket_mode: bool = False) -> Served:
     """The server for these settings; Socket Mode when asked for or when SLACK_APP_TOKEN is set.
     Must run inside the event loop that will serve (aiohttp clients bind to it)."""
+    # Loaded on use: only `serve` needs the web and Slack stacks; the other commands start without them.
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
     from bot.server import create_app
@@ -55,7 +58,7 @@ def build(rt: runtime.Runtime, *, socket_mode: bool = False) -> Served:
         return Served(web=create_app(rt, slack=slack, slack_over_http=False),
                       socket_mode=AsyncSocketModeHandler(slack, app_token))
     if settings.slack_signing_secret is None and settings.slack_bot_token is None:
-        if not (settings.microsoft_app_id or rt.extras.get("teams_dev_anonymous")):
+        if not (settings.microsoft_app_id or rt.teams_dev_anonymous):
             raise MissingSetting("missionbot serve: nothing to serve: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
                                  "for Slack, MICROSOFT_APP_ID for Teams (or --teams-dev-anonymous locally).")
         log.warning("Slack is not configured (no SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN): serving Teams only")
@@ -88,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
     rt = process_runtime(settings, "serve", insecure_audit_key=args.insecure_audit_key)
-    rt.extras["teams_dev_anonymous"] = args.teams_dev_anonymous  # read by handlers/teams.py:teams_guard
+    rt.teams_dev_anonymous = args.teams_dev_anonymous  # read by handlers/teams.py:teams_guard
     try:
         asyncio.run(serve(rt, socket_mode=args.socket_mode, port=args.port or settings.port))
     except MissingSetting as err:

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 
+from bot import app, rq_worker
 from bot.commands.common import (
     add_insecure_audit_key_flag,
     audit_key_or_exit,
@@ -33,10 +34,8 @@ HEALTHY_RUN = 60.0  # a child that ran this long starts its next restart delay f
 
 
 def run_queue(settings: Settings, name: str, *, burst: bool, simple: bool, insecure_audit_key: bool) -> int:
-    from bot import rq_worker, runtime
-
     rt = process_runtime(settings, "worker", insecure_audit_key=insecure_audit_key)
-    runtime.install(rt)
+    app.install(rt)
     queue = rt.missions_queue if name == "missions" else rt.actions_queue
     rq_worker.work_forever(queue, settings=settings, simple=simple, burst=burst)
     return 0

@@ -6,8 +6,9 @@ import time
 from collections.abc import Callable
 
 from bot.audit import Audit
-from bot.commands.demo_cmd import WorkerProcess
+from bot.audit_verify import check
 from bot.demo.helpdesk import HelpdeskBackend
+from bot.demo.worker_process import WorkerProcess
 from bot.models import Mission
 from bot.runtime import Runtime
 from bot.surfaces.shell import ConsoleSurface
@@ -131,8 +132,8 @@ class Story:
         self.say("U0MANAGER", "/resume support-triage")
 
         self.step("Audit: the hash chain verifies")
-        problems = Audit(redis=self.rt.redis, prefix=self.rt.settings.key_prefix, clock=self.rt.clock,
-                         keys=self.rt.audit.keys).verify()
+        problems = check(Audit(redis=self.rt.redis, prefix=self.rt.settings.key_prefix, clock=self.rt.clock,
+                               keys=self.rt.audit.keys)).problems
         for problem in problems[:5]:
             print("   ", problem)
         self.expect(f"audit verify passes ({sum(1 for _ in self.rt.audit.events())} events)", problems == [])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from bot import runtime
+from bot import app
 from bot.audit_config import config_version, record_config_versions
 from bot.models import Request
 from bot.service import MissionService
@@ -17,7 +17,7 @@ def config_events(rt) -> list[dict]:
 def test_a_config_is_audited_when_first_loaded_and_when_it_changes_not_on_each_start(rt, settings):
     assert record_config_versions(rt, actor="system:test") == sorted(rt.workers)
     assert {e["kind"] for e in config_events(rt)} == {"config.loaded"}
-    again = runtime.create_runtime(settings=settings, redis=rt.redis, workers=rt.workers)  # a process restart
+    again = app.create_runtime(settings=settings, redis=rt.redis, workers=rt.workers)  # a process restart
     assert record_config_versions(again, actor="system:test") == []
 
     old = config_version(rt.workers["support-triage"])
@@ -25,7 +25,7 @@ def test_a_config_is_audited_when_first_loaded_and_when_it_changes_not_on_each_s
         **rt.workers,
         "support-triage": rt.workers["support-triage"].model_copy(update={"description": "v2"}),
     }
-    starts = [runtime.create_runtime(settings=settings, redis=rt.redis, workers=changed) for _ in range(4)]
+    starts = [app.create_runtime(settings=settings, redis=rt.redis, workers=changed) for _ in range(4)]
     threads = [
         threading.Thread(target=record_config_versions, args=(s,), kwargs={"actor": "system:test"})
         for s in starts

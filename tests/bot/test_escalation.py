@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import runtime
+from bot import app
+from bot.audit_verify import check
 from bot.config.models import WorkingHours
 from bot.escalation import Escalator
 from bot.models import Request
@@ -23,7 +24,7 @@ def clock(settings, redis):
     clk.rt = clocked_runtime(settings, redis, clk)
     around_the_clock(clk.rt)
     yield clk
-    runtime.install(None)
+    app.install(None)
 
 
 def around_the_clock(rt, worker: str = "support-triage") -> None:
@@ -90,7 +91,7 @@ def test_remind_then_reroute_then_expire(clock):
     assert kinds(rt, pid) == ["escalation.reminded", "escalation.rerouted", "escalation.expired"]
     assert all(e["actor"] == "system:escalation" for e in rt.audit.events() if e["kind"].startswith("escalation"))
     assert not [e for e in rt.audit.events() if e["kind"].startswith("execution.")]  # the action never ran
-    assert rt.audit.verify() == []
+    assert check(rt.audit).problems == []
 
 
 def test_an_approval_after_expiry_is_refused(clock):

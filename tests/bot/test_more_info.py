@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import runtime
+from bot import app
 from bot.cards import card_for
 from bot.errors import BadRequest, NotAuthorized
 from bot.escalation import Escalator
@@ -115,7 +115,7 @@ def clock(settings, redis):
     clk.rt = clocked_runtime(settings, redis, clk)
     around_the_clock(clk.rt)  # expiry below counts wall minutes, not the shipped config's working hours
     yield clk
-    runtime.install(None)
+    app.install(None)
 
 
 def test_a_mission_waiting_for_information_expires_once(clock):

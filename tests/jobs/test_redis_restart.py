@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from redis import Redis
 
-from bot import runtime
+from bot import app, runtime
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.models import Request
 from bot.service import MissionService
@@ -29,16 +29,16 @@ def private(tmp_path, prefix) -> Iterator[tuple[PrivateRedis, runtime.Runtime, F
     server.start()
     redis = Redis.from_url(server.url)
     settings = Settings(REDIS_URL=server.url, MISSIONBOT_KEY_PREFIX=prefix, MISSIONBOT_CONFIG_DIR=CONFIGS)
-    rt = runtime.create_runtime(settings=settings, redis=redis)
+    rt = app.create_runtime(settings=settings, redis=redis)
     HelpdeskBackend(redis=redis, prefix=prefix, clock=rt.clock).seed()
-    runtime.install(rt)
+    app.install(rt)
     fleet = Fleet(
         redis_url=server.url, prefix=prefix, config_dir=crashkit.configs(tmp_path), logs=tmp_path / "logs"
     )
     yield server, rt, fleet
     for name in list(fleet.procs):
         fleet.kill(name)
-    runtime.install(None)
+    app.install(None)
     if server.proc and server.proc.poll() is None:
         server.kill()
 

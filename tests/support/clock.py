@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot import runtime
+from bot import app, runtime
 from bot.demo.helpdesk import HelpdeskBackend
 
 
@@ -20,7 +20,7 @@ class Clock:
 
 
 def clocked_runtime(settings, redis, clock: Clock) -> runtime.Runtime:  # noqa: ANN001
-    instance = runtime.create_runtime(settings=settings, redis=redis, clock=clock)
+    instance = app.create_runtime(settings=settings, redis=redis, clock=clock)
     HelpdeskBackend(redis=redis, prefix=settings.key_prefix, clock=clock).seed()
-    runtime.install(instance)
+    app.install(instance)
     return instance

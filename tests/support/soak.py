@@ -18,7 +18,7 @@ from pathlib import Path
 from redis import Redis
 from rq import Worker
 
-from bot import runtime
+from bot import app, runtime
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.models import Request
 from bot.service import MissionService
@@ -87,7 +87,7 @@ def soak(
     settings = Settings(
         REDIS_URL=redis_url, MISSIONBOT_KEY_PREFIX=prefix, MISSIONBOT_CONFIG_DIR=ROOT / "worker_configs"
     )
-    rt = runtime.create_runtime(settings=settings, redis=redis)
+    rt = app.create_runtime(settings=settings, redis=redis)
     HelpdeskBackend(redis=redis, prefix=prefix, clock=rt.clock).seed()
     fleet = Fleet(
         redis_url=redis_url,
@@ -183,7 +183,7 @@ def restarts(*, folder: Path, prefix: str, count: int, outage: float = 5.0, log=
     settings = Settings(
         REDIS_URL=server.url, MISSIONBOT_KEY_PREFIX=prefix, MISSIONBOT_CONFIG_DIR=ROOT / "worker_configs"
     )
-    rt = runtime.create_runtime(settings=settings, redis=redis)
+    rt = app.create_runtime(settings=settings, redis=redis)
     HelpdeskBackend(redis=redis, prefix=prefix, clock=rt.clock).seed()
     fleet = Fleet(
         redis_url=server.url,

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import runtime
+from bot import app
 from bot.messenger import Messengers
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -82,9 +82,9 @@ def teams_runtime(rt: Runtime, connector: LocalConnector, *, app_id: str | None 
     teams = TeamsMessenger(store=rt.store, settings=settings, audit=rt.audit, backoff_seconds=0.01,
                            max_backoff_seconds=0.05, credentials=LocalCredentials(app_id, "unused") if app_id else None)
     messengers = Messengers(ConsoleMessenger(redis=rt.redis, prefix=settings.key_prefix), teams, *extra)
-    instance = runtime.create_runtime(settings=settings, redis=rt.redis, workers=workers, messengers=messengers,
+    instance = app.create_runtime(settings=settings, redis=rt.redis, workers=workers, messengers=messengers,
                                       clock=clock or rt.clock)
-    runtime.install(instance)  # jobs drained by run_jobs use this one
+    app.install(instance)  # jobs drained by run_jobs use this one
     return instance
 
 

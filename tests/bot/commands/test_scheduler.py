@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import runtime
+from bot import app
 from bot.commands.scheduler_cmd import DIGEST_CHECK, build_scheduler
 from bot.digest.send import due_week
 from bot.surfaces.console import ConsoleMessenger
@@ -19,7 +19,7 @@ def clocked(settings, redis):
     clock = Clock(datetime(2026, 11, 23, 7, 30, tzinfo=UTC))  # Monday 08:30 in Berlin
     rt = clocked_runtime(settings, redis, clock)
     yield rt, clock
-    runtime.install(None)
+    app.install(None)
 
 
 def test_registers_the_sweep_and_a_digest_per_worker(rt):

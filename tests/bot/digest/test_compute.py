@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import runtime
+from bot import app
 from bot.digest.compute import compute
 from bot.digest.model import percentile
 from bot.escalation import Escalator
@@ -95,7 +95,7 @@ def week(settings, redis):
     for mission_id, tokens in ((m1, 1500), (m2, 500)):
         rt.store.mutate_mission(mission_id, lambda m, t=tokens: m.model_copy(update={"tokens": t}))
     yield rt
-    runtime.install(None)
+    app.install(None)
 
 
 def test_the_hand_computed_week(week):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import jsonschema
 import pytest
 
-from bot import runtime
+from bot import app
 from bot.digest import render
 from bot.digest.compute import compute, first_needed
 from bot.links import mission_link
@@ -32,7 +32,7 @@ def clock(settings, redis):
     clk = Clock(START)
     clk.rt = clocked_runtime(settings, redis, clk)
     yield clk
-    runtime.install(None)
+    app.install(None)
 
 
 def decisions(rt, clock: Clock, approver: str, *, approved: int, rejected: int = 0, mission: str = "M-X",

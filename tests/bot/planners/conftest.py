@@ -24,7 +24,7 @@ def script(rt, agent_worker):
     """Install a scripted model for the agent worker: `script([...replies])` returns the model."""
     def install(replies) -> ScriptedChatModel:
         model = ScriptedChatModel(replies)
-        rt.extras["model_factory"] = lambda worker: model
+        rt.model_factory = lambda worker: model
         return model
 
     return install

@@ -128,8 +128,8 @@ def test_step_cap_closes_the_mission_with_a_clear_verdict(rt, run_jobs, script):
 
     loop = [turn("again", call("helpdesk__get_ticket", f"r{i}", ticket_id="1042"), tokens=10) for i in range(20)]
     model = script(loop)
-    rt.extras["planner_factory"] = lambda rt_, mission: agent.AgentPlanner(
-        model_factory=rt_.extras["model_factory"], max_steps=3)
+    rt.planner_factory = lambda rt_, mission: agent.AgentPlanner(
+        model_factory=rt_.model_factory, max_steps=3)
     mission = ask(rt, "ESC-1042")
     run_jobs()
     done = rt.store.mission(mission.id)

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import ToolMessage, messages_to_dict
 
-from bot import runtime
+from bot import app
+from bot.app import default_messengers
 from bot.config.models import HttpIntegration, StdioIntegration
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.models import Request
 from bot.notify import Notifier
-from bot.platforms import default_messengers
 from bot.render import adaptive
 from bot.service import MissionService
 from bot.settings import Settings
@@ -136,11 +136,11 @@ def slack_rt(rt, agent_worker, mock_slack_api, monkeypatch):
         "tickets": StdioIntegration(transport="stdio", command="tickets-mcp", env={"TICKETS_DSN": MCP_SECRET}),
         "crm": HttpIntegration(transport="streamable_http", url="http://crm.invalid/mcp",
                                headers={"Authorization": f"Bearer {HEADER_TOKEN}"})}})
-    instance = runtime.create_runtime(settings=settings, redis=rt.redis, workers={**rt.workers, "mcp-keys": keyed},
+    instance = app.create_runtime(settings=settings, redis=rt.redis, workers={**rt.workers, "mcp-keys": keyed},
                                       messengers=default_messengers(settings=settings, redis=rt.redis))
-    runtime.install(instance)
+    app.install(instance)
     yield instance
-    runtime.install(rt)
+    app.install(rt)
 
 
 def on_slack(rt, text):
@@ -175,7 +175,7 @@ def test_secrets_from_a_tool_and_the_model_reach_no_message_card_audit_log_or_mo
         turn(echo, call("helpdesk__issue_credit", "c2", account_id="ACME-7", amount=120,
                         reason=f"token {BOT_TOKEN} key {API_KEY} secret {SIGNING} db_password: {DB_PASSWORD}")),
     ])
-    rt.extras["model_factory"] = lambda worker: model
+    rt.model_factory = lambda worker: model
     caplog.set_level(logging.DEBUG)
     mission = on_slack(rt, f"ESC-1077 credit please; our signing secret is {SIGNING}")
     run_jobs()
@@ -217,7 +217,7 @@ def test_no_mention_link_or_markup_from_a_model_or_tool_reaches_slack_teams_or_t
     rt.redis.set(f"{rt.settings.key_prefix}:helpdesk:ticket:1078", json.dumps(ticket))
     model = ScriptedChatModel([turn("", call("helpdesk__get_ticket", "r1", ticket_id="1078")), hostile,
                                turn("[click](evil-pay.com/login) @U0OWNER1 all done")])
-    rt.extras["model_factory"] = lambda worker: model
+    rt.model_factory = lambda worker: model
     mission = on_slack(rt, "ESC-1078 credit")
     run_jobs()
     pid = rt.store.mission(mission.id).proposals[0]

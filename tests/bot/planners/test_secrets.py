@@ -69,7 +69,7 @@ def test_tokens_in_an_exception_never_reach_a_log(rt, run_jobs, agent_worker, ca
             raise RuntimeError(f"Incorrect API key provided: {os.environ['OPENAI_API_KEY']} "
                                f"(while posting with {os.environ['SLACK_BOT_TOKEN']})")
 
-        rt.extras["model_factory"] = broken_client
+        rt.model_factory = broken_client
         caplog.set_level(logging.DEBUG)
         mission = MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT",
                                                     requester="U0AGENT", text="ESC-1042")).mission

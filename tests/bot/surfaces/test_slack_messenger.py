@@ -6,8 +6,8 @@ import pytest
 from redis import Redis
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot.app import default_messengers
 from bot.models import MessageRef
-from bot.platforms import default_messengers
 from bot.render.blockkit import REJECT_MODAL
 from bot.settings import Settings
 from bot.surfaces.slack import SlackMessenger, slack_client

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot import runtime
-from bot.platforms import default_messengers
+from bot import app, runtime
+from bot.app import default_messengers
 from bot.server import create_app
 from bot.settings import Settings
 from bot.slack_app import create_slack_app
@@ -24,12 +24,12 @@ def slack_rt(rt: runtime.Runtime, mock_slack_api: MockSlackApi, monkeypatch: pyt
         monkeypatch.setenv(name, value)
     settings = Settings(**{**rt.settings.model_dump(), "slack_bot_token": TOKEN, "slack_signing_secret": SECRET,
                            "slack_api_url": mock_slack_api.url})
-    instance = runtime.create_runtime(settings=settings, redis=rt.redis, workers=rt.workers,
+    instance = app.create_runtime(settings=settings, redis=rt.redis, workers=rt.workers,
                                       messengers=default_messengers(settings=settings, redis=rt.redis))
     assert "slack" in instance.messengers  # platforms.py gives jobs a SlackMessenger when the token is set
-    runtime.install(instance)  # jobs drained by run_jobs use this one
+    app.install(instance)  # jobs drained by run_jobs use this one
     yield instance
-    runtime.install(rt)
+    app.install(rt)
 
 
 @pytest.fixture
