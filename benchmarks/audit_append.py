@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 
 from redis import Redis
 
-from bot.audit import Audit
-from bot.audit_keys import AuditKeys
-from bot.audit_verify import check
+from bot.core.audit import Audit
+from bot.core.audit_keys import AuditKeys
+from bot.core.audit_verify import check
 
 URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 KEYS = AuditKeys(current=b"benchmark-key-0123456789abcdef")

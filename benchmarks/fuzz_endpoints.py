@@ -35,8 +35,8 @@ from redis import Redis
 
 from tests.handlers.hostile import snapshot
 from tests.handlers.slack.test_fuzz import malformed_requests as slack_requests
-from tests.handlers.test_teams_fuzz import Elsewhere
-from tests.handlers.test_teams_fuzz import malformed_requests as teams_requests
+from tests.handlers.teams.test_fuzz import Elsewhere
+from tests.handlers.teams.test_fuzz import malformed_requests as teams_requests
 from tests.support.mock_slack_api import MockSlackApi
 from tests.support.redis_server import cleanup
 from tests.support.slack_signing import sign

@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 
 from redis import Redis
 
-from bot.config.models import StdioIntegration
+from bot.core.config.models import StdioIntegration
+from bot.core.settings import Settings
 from bot.demo.helpdesk import HelpdeskBackend
-from bot.settings import Settings
 from bot.tools.builtin import builtin_tools
 from bot.tools.mcp import McpServer
 

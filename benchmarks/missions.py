@@ -20,15 +20,15 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 
 from bot import app
-from bot.cards import Card
-from bot.config import load_workers
-from bot.config.models import BuiltinIntegration
+from bot.core.cards import Card
+from bot.core.config import load_workers
+from bot.core.config.models import BuiltinIntegration
+from bot.core.embedded_redis import EmbeddedRedis, answers
+from bot.core.messenger import Messengers
+from bot.core.models import MessageRef, Request
+from bot.core.settings import Settings
 from bot.demo.helpdesk import HelpdeskBackend
-from bot.embedded_redis import EmbeddedRedis, answers
-from bot.messenger import Messengers
-from bot.models import MessageRef, Request
-from bot.service import MissionService
-from bot.settings import Settings
+from bot.missions.service import MissionService
 
 ROOT = Path(__file__).resolve().parents[1]
 

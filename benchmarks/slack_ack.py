@@ -35,12 +35,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import app
 from bot.app import default_messengers
-from bot.models import Request
-from bot.render.blockkit import ACTION_APPROVE
-from bot.server import create_app
-from bot.service import MissionService
-from bot.settings import Settings
-from bot.slack_app import create_slack_app
+from bot.core.models import Request
+from bot.core.settings import Settings
+from bot.missions.service import MissionService
+from bot.platforms.server import create_app
+from bot.platforms.slack.app import create_slack_app
+from bot.platforms.slack.blockkit import ACTION_APPROVE
 from tests.support.mock_slack_api import MockSlackApi
 from tests.support.redis_server import cleanup
 from tests.support.slack_signing import form_body, sign

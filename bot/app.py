@@ -15,25 +15,25 @@ from typing import Any
 from redis import Redis
 from rq import Queue
 
-from bot import log_redaction
-from bot.audit import Audit
-from bot.audit_config import record_config_versions
-from bot.audit_keys import AuditKeys
-from bot.config import WorkerConfig, load_workers
-from bot.config.loader import load_people
-from bot.config.models import Person
-from bot.knowledge import knowledge_tools
-from bot.messenger import Messengers
-from bot.models import Mission
-from bot.people import People
-from bot.planners.base import Planner
-from bot.planners.chat_models import build_chat_model
-from bot.redact import Redactor
-from bot.runtime import Clock, Runtime, new_mission_id, utc_now
-from bot.settings import Settings
-from bot.store import Store
-from bot.surfaces.console import ConsoleMessenger
-from bot.surfaces.slack import SlackMessenger, slack_client
+from bot.core import log_redaction
+from bot.core.audit import Audit
+from bot.core.audit_config import record_config_versions
+from bot.core.audit_keys import AuditKeys
+from bot.core.config import WorkerConfig, load_workers
+from bot.core.config.loader import load_people
+from bot.core.config.models import Person
+from bot.core.messenger import Messengers
+from bot.core.models import Mission
+from bot.core.people import People
+from bot.core.redact import Redactor
+from bot.core.runtime import Clock, Runtime, new_mission_id, utc_now
+from bot.core.settings import Settings
+from bot.core.store import Store
+from bot.missions.planners.base import Planner
+from bot.missions.planners.chat_models import build_chat_model
+from bot.platforms.console.messenger import ConsoleMessenger
+from bot.platforms.slack.messenger import SlackMessenger, slack_client
+from bot.tools.knowledge import knowledge_tools
 from bot.tools.registry import Toolbox
 
 
@@ -82,7 +82,7 @@ def create_runtime(
 
 def agent_planner(rt: Runtime, mission: Mission) -> Planner:
     # Optional dependency loaded on use: LangChain's agent stack is heavy, and playbook workers never need it.
-    from bot.planners.agent import AgentPlanner
+    from bot.missions.planners.agent import AgentPlanner
 
     return AgentPlanner(model_factory=rt.model_factory)
 
@@ -115,7 +115,7 @@ def _add_tool_providers(toolbox: Toolbox, *, settings: Settings, redis: Redis) -
         env["REDIS_URL"] = url
     for transport in ("stdio", "streamable_http"):
         toolbox.providers.setdefault(transport, _mcp_provider(env))
-    # `knowledge:` paths resolve against the config files' directory (then its parent): bot/knowledge.py
+    # `knowledge:` paths resolve against the config files' directory (then its parent): bot/tools/knowledge.py
     config_dir = Path(settings.config_dir)
     toolbox.worker_providers.append(lambda worker: knowledge_tools(worker, config_dir=config_dir))
 
@@ -127,7 +127,7 @@ def default_messengers(*, settings: Settings, redis: Redis) -> Messengers:
         messengers.add(SlackMessenger(client=slack_client(settings)))
     if settings.microsoft_app_id or settings.teams_enabled:
         # Optional dependency loaded on use: botbuilder loads only where Teams is used.
-        from bot.surfaces.teams import TeamsMessenger
+        from bot.platforms.teams.endpoint import TeamsMessenger
 
         prefix = settings.key_prefix
         audit = Audit(

@@ -6,7 +6,6 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bot import log_redaction
 from bot.commands import (
     audit_cmd,
     check_cmd,
@@ -18,6 +17,7 @@ from bot.commands import (
     tools_cmd,
     worker_cmd,
 )
+from bot.core import log_redaction
 
 
 def _not_yet(name: str, issue: str) -> Callable[[argparse.Namespace], int]:

@@ -18,13 +18,13 @@ from pydantic import BaseModel, ConfigDict
 from redis import Redis
 
 from bot.app import create_runtime
-from bot.config.models import WorkerConfig
+from bot.core.config.models import WorkerConfig
+from bot.core.models import Control, Request
+from bot.core.runtime import Runtime
+from bot.core.settings import Settings
 from bot.demo.helpdesk import HelpdeskBackend
-from bot.models import Control, Request
-from bot.runner import MissionRunner
-from bot.runtime import Runtime
-from bot.service import MissionService
-from bot.settings import Settings
+from bot.missions.runner import MissionRunner
+from bot.missions.service import MissionService
 
 
 class Expected(BaseModel):

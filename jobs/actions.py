@@ -7,9 +7,9 @@ from typing import Any
 from rq import get_current_job
 
 from bot import app
-from bot.execution import Executor
-from bot.notify import Notifier
-from bot.queueing import enqueue_mission
+from bot.core.queueing import enqueue_mission
+from bot.missions.execution import Executor
+from bot.missions.notify import Notifier
 
 
 def execute_proposal(proposal_id: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from rq import get_current_job
 
 from bot import app
-from bot.runner import MissionRunner
+from bot.missions.runner import MissionRunner
 
 log = logging.getLogger(__name__)
 

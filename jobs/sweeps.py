@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from rq import get_current_job
 
-from bot import app, housekeeping, runtime
-from bot.digest.send import send_if_due
-from bot.escalation import Escalator
-from bot.limits import mission_rate_limit
-from bot.recovery import Recovery
-from bot.trust import Trust
+from bot import app
+from bot.core import housekeeping, runtime
+from bot.core.limits import mission_rate_limit
+from bot.missions.digest.send import send_if_due
+from bot.missions.escalation import Escalator
+from bot.missions.recovery import Recovery
+from bot.missions.trust import Trust
 
 
 def _rt() -> runtime.Runtime:
@@ -26,8 +27,8 @@ def sweep_escalations() -> int:
 
 
 def sweep_recovery() -> int:
-    """Every `sweep_seconds`: give back the jobs dead workers held (bot/housekeeping.py), then finish the
-    follow-ups a crash left undone (bot/recovery.py); returns how many things were repaired."""
+    """Every `sweep_seconds`: give back the jobs dead workers held (bot/core/housekeeping.py), then finish the
+    follow-ups a crash left undone (bot/missions/recovery.py); returns how many things were repaired."""
     rt = _rt()
     swept = housekeeping.sweep(rt.redis, [rt.missions_queue, rt.actions_queue],
                                [mission_rate_limit(rt, w).key for w in rt.workers.values()],

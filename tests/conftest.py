@@ -12,10 +12,13 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from redis import Redis
 
-from bot import app, runtime
+from bot import app
+from bot.core import runtime
+from bot.core.embedded_redis import EmbeddedRedis
+from bot.core.settings import Settings
 from bot.demo.helpdesk import HelpdeskBackend
-from bot.embedded_redis import EmbeddedRedis
-from bot.settings import Settings
+from tests.support import crashkit
+from tests.support.fleet import Fleet
 from tests.support.redis_server import cleanup, drain, new_prefix, server_url
 
 pytest_plugins = ["tests.support.fixtures_slack", "tests.support.fixtures_teams"]
@@ -80,3 +83,14 @@ def rt(settings: Settings, redis: Redis) -> Iterator[runtime.Runtime]:
 @pytest.fixture
 def run_jobs(rt: runtime.Runtime):  # noqa: ANN201
     return lambda: drain(rt)
+
+
+@pytest.fixture
+def fleet(redis_url: str, prefix: str, rt: runtime.Runtime, tmp_path: Path) -> Iterator[Fleet]:
+    """Real worker/scheduler processes on the test's Redis prefix (tests/support/fleet.py)."""
+    procs = Fleet(
+        redis_url=redis_url, prefix=prefix, config_dir=crashkit.configs(tmp_path), logs=tmp_path / "logs"
+    )
+    yield procs
+    for name in list(procs.procs):
+        procs.kill(name)

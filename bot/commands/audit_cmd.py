@@ -14,11 +14,11 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.audit import Audit
-from bot.audit_keys import AuditKeys
-from bot.audit_verify import LOST_EXIT, TAMPERED_EXIT, Verdict, check, latest_checkpoint, sign_checkpoint
 from bot.commands.common import add_insecure_audit_key_flag, audit_key_or_exit, redis_or_exit
-from bot.settings import Settings
+from bot.core.audit import Audit
+from bot.core.audit_keys import AuditKeys
+from bot.core.audit_verify import LOST_EXIT, TAMPERED_EXIT, Verdict, check, latest_checkpoint, sign_checkpoint
+from bot.core.settings import Settings
 
 
 def _audit(command: str, args: argparse.Namespace) -> Audit:

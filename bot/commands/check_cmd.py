@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 
 from bot.commands.common import config_dir, workers_or_exit
-from bot.config.loader import config_files, knowledge_issues, load_worker_file, offered_tool_issues
-from bot.config.models import BuiltinIntegration, WorkerConfig
-from bot.config.yaml_lines import compose, line_of
-from bot.errors import ConfigIssue, ToolError
-from bot.planners.chat_models import missing_key
-from bot.settings import Settings
+from bot.core.config.loader import config_files, knowledge_issues, load_worker_file, offered_tool_issues
+from bot.core.config.models import BuiltinIntegration, WorkerConfig
+from bot.core.config.yaml_lines import compose, line_of
+from bot.core.errors import ConfigIssue, ToolError
+from bot.core.settings import Settings
+from bot.missions.planners.chat_models import missing_key
 
 
 def mcp_issues(path: Path, worker: WorkerConfig, *, env: dict[str, str]) -> tuple[list[ConfigIssue], list[str]]:

@@ -11,12 +11,12 @@ from pydantic import SecretStr
 from redis import Redis
 
 from bot import app
-from bot.audit_config import record_config_versions
-from bot.audit_keys import INSECURE_KEY, AuditKeys, MissingAuditKey
-from bot.config import WorkerConfig, load_workers
-from bot.errors import ConfigError
-from bot.runtime import Runtime
-from bot.settings import Settings
+from bot.core.audit_config import record_config_versions
+from bot.core.audit_keys import INSECURE_KEY, AuditKeys, MissingAuditKey
+from bot.core.config import WorkerConfig, load_workers
+from bot.core.errors import ConfigError
+from bot.core.runtime import Runtime
+from bot.core.settings import Settings
 
 REPO_CONFIGS = Path(__file__).resolve().parents[2] / "worker_configs"
 

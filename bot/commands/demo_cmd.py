@@ -9,16 +9,17 @@ from collections.abc import Iterator
 
 from redis import Redis
 
-from bot import app, runtime
-from bot.audit_config import record_config_versions
-from bot.audit_keys import throwaway_key
+from bot import app
 from bot.commands.common import config_dir, workers_or_exit
+from bot.core import runtime
+from bot.core.audit_config import record_config_versions
+from bot.core.audit_keys import throwaway_key
+from bot.core.embedded_redis import EmbeddedRedis
+from bot.core.settings import Settings
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.demo.story import play
 from bot.demo.worker_process import WorkerProcess
-from bot.embedded_redis import EmbeddedRedis
-from bot.settings import Settings
-from bot.surfaces.shell import ConsoleSurface
+from bot.platforms.console.shell import ConsoleSurface
 
 
 @contextlib.contextmanager

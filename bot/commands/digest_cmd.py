@@ -8,11 +8,11 @@ import json
 from bot import app
 from bot.app import default_messengers
 from bot.commands.common import audit_key_or_exit, config_dir, redis_or_exit, workers_or_exit
-from bot.digest import render
-from bot.digest.compute import compute
-from bot.digest.send import send
-from bot.errors import NotFound
-from bot.settings import Settings
+from bot.core.errors import NotFound
+from bot.core.settings import Settings
+from bot.missions.digest import render
+from bot.missions.digest.compute import compute
+from bot.missions.digest.send import send
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from redis import Redis
 
-from bot.audit_keys import throwaway_key
 from bot.commands.common import workers_or_exit
-from bot.embedded_redis import EmbeddedRedis
+from bot.core.audit_keys import throwaway_key
+from bot.core.embedded_redis import EmbeddedRedis
+from bot.core.settings import Settings
 from bot.evals import load_cases, report, run_cases, table
-from bot.settings import Settings
 
 DEFAULT_REPORT = "reports/eval-{worker}.json"
 

@@ -21,10 +21,10 @@ import threading
 
 from rq.cron import CronScheduler
 
-from bot import runtime
 from bot.commands.common import add_insecure_audit_key_flag, process_runtime
-from bot.outage import REDIS_DOWN, Outage
-from bot.settings import Settings
+from bot.core import runtime
+from bot.core.outage import REDIS_DOWN, Outage
+from bot.core.settings import Settings
 from jobs.sweeps import sweep_escalations, sweep_recovery, weekly_digest
 
 log = logging.getLogger("missionbot.scheduler")

@@ -9,15 +9,14 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot import runtime
 from bot.commands.common import add_insecure_audit_key_flag, process_runtime
-from bot.settings import Settings
+from bot.core import runtime
+from bot.core.settings import Settings
 
 if TYPE_CHECKING:  # bolt and aiohttp load only when serving, not for every `missionbot` command
     from aiohttp import web
 
-    # Loaded on use: only `serve` needs the web and Slack stacks; the other commands start without them.
-    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+    from bot.platforms.slack.app import AsyncSocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +41,8 @@ def build(rt: runtime.Runtime, *, socket_mode: bool = False) -> Served:
     """The server for these settings; Socket Mode when asked for or when SLACK_APP_TOKEN is set.
     Must run inside the event loop that will serve (aiohttp clients bind to it)."""
     # Loaded on use: only `serve` needs the web and Slack stacks; the other commands start without them.
-    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-    from bot.server import create_app
-    from bot.slack_app import create_slack_app
+    from bot.platforms.server import create_app
+    from bot.platforms.slack.app import create_slack_app, socket_mode_handler
 
     settings = rt.settings
     socket_mode = socket_mode or settings.slack_app_token is not None
@@ -56,7 +53,7 @@ def build(rt: runtime.Runtime, *, socket_mode: bool = False) -> Served:
         slack = create_slack_app(rt=rt, signing_secret=signing, token=token, api_url=settings.slack_api_url)
         # Same listeners over the websocket; HTTP keeps /healthz (and Teams) and drains Slack's background work.
         return Served(web=create_app(rt, slack=slack, slack_over_http=False),
-                      socket_mode=AsyncSocketModeHandler(slack, app_token))
+                      socket_mode=socket_mode_handler(slack, app_token))
     if settings.slack_signing_secret is None and settings.slack_bot_token is None:
         if not (settings.microsoft_app_id or rt.teams_dev_anonymous):
             raise MissingSetting("missionbot serve: nothing to serve: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
@@ -91,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
     rt = process_runtime(settings, "serve", insecure_audit_key=args.insecure_audit_key)
-    rt.teams_dev_anonymous = args.teams_dev_anonymous  # read by handlers/teams.py:teams_guard
+    rt.teams_dev_anonymous = args.teams_dev_anonymous  # read by handlers/teams/routes.py:teams_guard
     try:
         asyncio.run(serve(rt, socket_mode=args.socket_mode, port=args.port or settings.port))
     except MissingSetting as err:

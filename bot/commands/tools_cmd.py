@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 
 from bot.commands.common import workers_or_exit
-from bot.config.models import BuiltinIntegration, WorkerConfig
-from bot.errors import ToolError
-from bot.settings import Settings
+from bot.core.config.models import BuiltinIntegration, WorkerConfig
+from bot.core.errors import ToolError
+from bot.core.settings import Settings
 from bot.tools.mcp import McpServer
 
 

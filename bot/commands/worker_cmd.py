@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-from bot import app, rq_worker
+from bot import app
 from bot.commands.common import (
     add_insecure_audit_key_flag,
     audit_key_or_exit,
@@ -25,7 +25,8 @@ from bot.commands.common import (
     redis_or_exit,
     workers_or_exit,
 )
-from bot.settings import Settings
+from bot.core import rq_worker
+from bot.core.settings import Settings
 
 log = logging.getLogger("missionbot.worker")
 QUEUES = ("missions", "actions")

@@ -12,9 +12,9 @@ from typing import Any
 
 from redis import Redis
 
+from bot.core.errors import ToolError
 from bot.demo.helpdesk_policy import entitlement_policy
 from bot.demo.idempotent import once
-from bot.errors import ToolError
 
 TICKETS: dict[str, dict[str, Any]] = {
     "1042": {"subject": "Checkout down for 6 hours during launch", "account_id": "ACME-7", "tier": "gold",

@@ -20,7 +20,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 from redis import Redis
 
-from bot import log_redaction
+from bot.core import log_redaction
 from bot.demo.helpdesk import HelpdeskBackend
 
 READ = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.errors import ToolError
+from bot.core.errors import ToolError
 
 PROJECT = Path(__file__).resolve().parents[2]
 DOCUMENT = "knowledge/support/entitlements.md"

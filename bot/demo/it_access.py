@@ -9,8 +9,8 @@ from typing import Any
 
 from redis import Redis
 
+from bot.core.errors import ToolError
 from bot.demo.idempotent import once
-from bot.errors import ToolError
 
 PEOPLE: dict[str, dict[str, Any]] = {
     "jdoe": {"name": "Jane Doe", "department": "engineering", "manager": "U0ITLEAD", "employment": "full-time"},

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from bot.audit import Audit
-from bot.audit_verify import check
+from bot.core.audit import Audit
+from bot.core.audit_verify import check
+from bot.core.models import Mission
+from bot.core.runtime import Runtime
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.demo.worker_process import WorkerProcess
-from bot.models import Mission
-from bot.runtime import Runtime
-from bot.surfaces.shell import ConsoleSurface
+from bot.platforms.console.shell import ConsoleSurface
 
 
 class StoryFailed(Exception):

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from bot.errors import ToolError
+from bot.core.errors import ToolError
 
 
 @dataclass(frozen=True, kw_only=True)

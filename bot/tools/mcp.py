@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 from langchain_mcp_adapters.client import MultiServerMCPClient
 from mcp.types import CallToolResult
 
-from bot.config.models import HttpIntegration, StdioIntegration, WorkerConfig
-from bot.errors import ToolError
+from bot.core.config.models import HttpIntegration, StdioIntegration, WorkerConfig
+from bot.core.errors import ToolError
 from bot.tools.base import ToolSpec, normalize_args
 from bot.tools.json_schema import model_from_schema
 from bot.tools.mcp_sessions import Held, pool

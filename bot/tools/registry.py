@@ -7,7 +7,7 @@ from datetime import datetime
 
 from redis import Redis
 
-from bot.config.models import BuiltinIntegration, WorkerConfig
+from bot.core.config.models import BuiltinIntegration, WorkerConfig
 from bot.tools.base import Tool
 from bot.tools.builtin import builtin_tools
 

@@ -9,12 +9,18 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.background import tasks_for
-from bot.cards import card_for
-from bot.errors import AlreadyDecided, MissionbotError
-from bot.render.blockkit import ACTION_APPROVE, ACTION_REJECT, ACTION_UNDO, REJECT_MODAL, reject_modal
-from bot.runtime import Runtime
-from bot.service import MissionService
+from bot.core.cards import card_for
+from bot.core.errors import AlreadyDecided, MissionbotError
+from bot.core.runtime import Runtime
+from bot.missions.service import MissionService
+from bot.platforms.slack.background import tasks_for
+from bot.platforms.slack.blockkit import (
+    ACTION_APPROVE,
+    ACTION_REJECT,
+    ACTION_UNDO,
+    REJECT_MODAL,
+    reject_modal,
+)
 from handlers.slack import home
 from handlers.slack.reply import already_decided, core, ephemeral
 

@@ -11,11 +11,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.background import tasks_for
-from bot.digest import render
-from bot.errors import MissionbotError
-from bot.runtime import Runtime
-from bot.service import AUTONOMY_MODES, MissionService
+from bot.core.errors import MissionbotError
+from bot.core.runtime import Runtime
+from bot.missions.digest import render
+from bot.missions.service import AUTONOMY_MODES, MissionService
+from bot.platforms.slack.background import tasks_for
 from handlers.slack.reply import core, ephemeral
 
 # Every verb `/mission` understands, in the order help lists them: (usage, what it does). The

@@ -2,7 +2,7 @@
 
 Each listener does the durable part first (the mission record, the added context), then acks; the Slack
 answers run after the ack, in the background. A failure in the durable part is a 500 (bolt's error
-handler, bot/slack_app.py, forgets the event_id) so Slack's retry is processed; a crash after the ack
+handler, bot/platforms/slack/app.py, forgets the event_id) so Slack's retry is processed; a crash after the ack
 leaves a queued mission that the recovery sweep starts.
 """
 
@@ -15,11 +15,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.background import tasks_for
-from bot.errors import MissionbotError, NotAuthorized
-from bot.models import MessageRef, Request
-from bot.runtime import Runtime
-from bot.service import MissionService, Submitted
+from bot.core.errors import MissionbotError, NotAuthorized
+from bot.core.models import MessageRef, Request
+from bot.core.runtime import Runtime
+from bot.missions.service import MissionService, Submitted
+from bot.platforms.slack.background import tasks_for
 from handlers.slack.reply import core, ephemeral, plain_text, post
 
 log = logging.getLogger(__name__)

@@ -7,11 +7,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.background import tasks_for
-from bot.cards import card_for
-from bot.render.blockkit import home_view
-from bot.runtime import Runtime
-from bot.service import MissionService
+from bot.core.cards import card_for
+from bot.core.runtime import Runtime
+from bot.missions.service import MissionService
+from bot.platforms.slack.background import tasks_for
+from bot.platforms.slack.blockkit import home_view
 from handlers.slack.reply import core
 
 

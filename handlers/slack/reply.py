@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import AlreadyDecided
-from bot.render.blockkit import split_text
-from bot.surfaces.slack import slack_text
+from bot.core.errors import AlreadyDecided
+from bot.platforms.slack.blockkit import split_text
+from bot.platforms.slack.messenger import slack_text
 
 T = TypeVar("T")
 _SLACK_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from bot.models import Request
-from bot.service import MissionService
+from bot.core.models import Request
+from bot.missions.service import MissionService
 from jobs.missions import on_mission_failure
 
 

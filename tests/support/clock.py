@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot import app, runtime
+from bot import app
+from bot.core import runtime
 from bot.demo.helpdesk import HelpdeskBackend
 
 

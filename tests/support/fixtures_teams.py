@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from botframework.connector.auth import MicrosoftAppCredentials, PasswordServiceClientCredentialFactory
 
-from bot.surfaces import teams as teams_surface
+from bot.platforms.teams import endpoint as teams_surface
 from tests.support.teams_connector import OUTBOUND_TOKEN, LocalConnector
 
 

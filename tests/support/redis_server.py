@@ -8,7 +8,7 @@ import uuid
 from redis import Redis
 from rq import SimpleWorker
 
-from bot.embedded_redis import EmbeddedRedis, answers
+from bot.core.embedded_redis import EmbeddedRedis, answers
 
 
 def server_url(stack: list[EmbeddedRedis]) -> str:

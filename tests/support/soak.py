@@ -18,12 +18,13 @@ from pathlib import Path
 from redis import Redis
 from rq import Worker
 
-from bot import app, runtime
+from bot import app
+from bot.core import runtime
+from bot.core.models import Request
+from bot.core.settings import Settings
 from bot.demo.helpdesk import HelpdeskBackend
-from bot.models import Request
-from bot.service import MissionService
-from bot.settings import Settings
-from bot.surfaces.console import ConsoleMessenger
+from bot.missions.service import MissionService
+from bot.platforms.console.messenger import ConsoleMessenger
 from tests.support import crashkit
 from tests.support.crashkit import ROOT, descendants
 from tests.support.fleet import Fleet

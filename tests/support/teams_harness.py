@@ -9,12 +9,12 @@ from typing import Any
 from aiohttp import web
 
 from bot import app
-from bot.messenger import Messengers
-from bot.runtime import Runtime
-from bot.settings import Settings
-from bot.surfaces.console import ConsoleMessenger
-from bot.surfaces.teams import TeamsMessenger
-from handlers.teams import add_teams_routes
+from bot.core.messenger import Messengers
+from bot.core.runtime import Runtime
+from bot.core.settings import Settings
+from bot.platforms.console.messenger import ConsoleMessenger
+from bot.platforms.teams.endpoint import TeamsMessenger
+from handlers.teams.routes import add_teams_routes
 from tests.support.fixtures_teams import LocalCredentials
 from tests.support.teams_connector import LocalConnector
 

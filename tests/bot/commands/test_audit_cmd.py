@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit import Audit
-from tests.bot.test_audit import FORGERIES, filled
+from bot.core.audit import Audit
+from tests.bot.core.test_audit import FORGERIES, filled
 from tests.support.redis_server import cleanup, new_prefix
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -8,8 +8,8 @@ import pytest
 
 from bot import app
 from bot.commands.scheduler_cmd import DIGEST_CHECK, build_scheduler
-from bot.digest.send import due_week
-from bot.surfaces.console import ConsoleMessenger
+from bot.missions.digest.send import due_week
+from bot.platforms.console.messenger import ConsoleMessenger
 from tests.support.clock import Clock, clocked_runtime
 from tests.support.redis_server import drain
 

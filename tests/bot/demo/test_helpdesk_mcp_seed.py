@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot import app
-from bot.models import Request
-from bot.service import MissionService
+from bot.core.models import Request
+from bot.missions.service import MissionService
 from tests.support.redis_server import drain
 
 

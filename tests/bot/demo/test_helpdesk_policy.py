@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
+from bot.core.errors import ToolError
+from bot.core.models import Request
 from bot.demo.helpdesk_policy import DOCUMENT, PROJECT, entitlement_policy
-from bot.errors import ToolError
-from bot.models import Request
-from bot.service import MissionService
+from bot.missions.service import MissionService
 
 CITATION = "knowledge/support/entitlements.md § 2.1 Gold"
 

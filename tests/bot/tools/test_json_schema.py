@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import ToolError
+from bot.core.errors import ToolError
 from bot.tools.base import ToolSpec, normalize_args
 from bot.tools.json_schema import model_from_schema
 

@@ -7,11 +7,11 @@ import time
 import pytest
 
 from bot.commands.tools_cmd import describe
-from bot.config.models import StdioIntegration, ToolPolicy
+from bot.core.config.models import StdioIntegration, ToolPolicy
+from bot.core.errors import ToolError
+from bot.core.models import Request
 from bot.demo.helpdesk import HelpdeskBackend
-from bot.errors import ToolError
-from bot.models import Request
-from bot.service import MissionService
+from bot.missions.service import MissionService
 
 HELPDESK = StdioIntegration(transport="stdio", command="python", args=["-m", "bot.demo.helpdesk_mcp"],
                             timeout_seconds=20)

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.config.models import HttpIntegration
-from bot.service import MissionService
+from bot.core.config.models import HttpIntegration
+from bot.missions.service import MissionService
 from bot.tools.mcp_sessions import pool
 from tests.bot.tools.test_mcp import ask, credits, mcp_worker
 

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.config.models import StdioIntegration
+from bot.core.config.models import StdioIntegration
 from bot.tools.mcp import McpServer
 
 ROOT = Path(__file__).resolve().parents[3]

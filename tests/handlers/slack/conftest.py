@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot import app, runtime
+from bot import app
 from bot.app import default_messengers
-from bot.server import create_app
-from bot.settings import Settings
-from bot.slack_app import create_slack_app
+from bot.core import runtime
+from bot.core.settings import Settings
+from bot.platforms.server import create_app
+from bot.platforms.slack.app import create_slack_app
 from tests.handlers.slack.harness import SECRET, TOKEN, SlackHarness
 from tests.support.mock_slack_api import MockSlackApi
 

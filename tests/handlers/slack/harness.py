@@ -11,8 +11,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from bot.background import tasks_for
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
+from bot.platforms.slack.background import tasks_for
 from tests.support.mock_slack_api import MockSlackApi
 from tests.support.slack_signing import command_body, form_body, sign
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.errors import BadRequest
-from bot.render.blockkit import ACTION_APPROVE, ACTION_REJECT, REJECT_MODAL
-from bot.service import MissionService
+from bot.core.errors import BadRequest
+from bot.missions.service import MissionService
+from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_REJECT, REJECT_MODAL
 from tests.handlers.slack.test_loop import credits
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.service import MissionService
+from bot.missions.service import MissionService
 from handlers.slack.commands import VERBS, answer
 from tests.handlers.slack.test_actions import parked
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.background import tasks_for
-from bot.render.blockkit import ACTION_APPROVE
-from bot.service import MissionService
-from bot.slack_app import event_key
+from bot.missions.service import MissionService
+from bot.platforms.slack.app import event_key
+from bot.platforms.slack.background import tasks_for
+from bot.platforms.slack.blockkit import ACTION_APPROVE
 from tests.handlers.slack.test_actions import parked
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.notify import Notifier
-from bot.service import BLANK_REQUEST
+from bot.missions.notify import Notifier
+from bot.missions.service import BLANK_REQUEST
 
 
 async def mission_of(slack, body) -> str:  # noqa: ANN001

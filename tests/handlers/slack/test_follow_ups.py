@@ -3,8 +3,8 @@ and the "queued" status message existing before the mission runs."""
 
 from __future__ import annotations
 
-from bot.render.blockkit import ACTION_APPROVE, ACTION_UNDO
-from bot.service import MissionService
+from bot.missions.service import MissionService
+from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_UNDO
 from tests.handlers.slack.test_actions import parked
 
 

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.background import tasks_for
-from bot.render.blockkit import ACTION_APPROVE, REJECT_MODAL
-from bot.runtime import Runtime
-from bot.server import create_app
-from bot.slack_app import create_slack_app
+from bot.core.runtime import Runtime
+from bot.platforms.server import create_app
+from bot.platforms.slack.app import create_slack_app
+from bot.platforms.slack.background import tasks_for
+from bot.platforms.slack.blockkit import ACTION_APPROVE, REJECT_MODAL
 from tests.handlers.hostile import FUZZ, JSON, Served, garbage_bytes, mutated, served, snapshot
 from tests.handlers.slack.harness import BOT_USER, SECRET, TOKEN, fixture
 from tests.support.mock_slack_api import MockSlackApi

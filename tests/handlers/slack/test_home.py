@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.render.blockkit import ACTION_APPROVE
+from bot.platforms.slack.blockkit import ACTION_APPROVE
 from tests.handlers.slack.test_actions import parked
 
 

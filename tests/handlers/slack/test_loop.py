@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.demo.helpdesk import HelpdeskBackend
-from bot.render.blockkit import ACTION_APPROVE
+from bot.platforms.slack.blockkit import ACTION_APPROVE
 
 
 def credits(rt) -> list[float]:  # noqa: ANN001

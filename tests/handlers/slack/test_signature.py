@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.slack_app import event_key
+from bot.platforms.slack.app import event_key
 from tests.support.slack_signing import sign
 
 STALE = int(time.time()) - 6 * 60

@@ -13,8 +13,8 @@ import pytest
 from aiohttp import web
 from slack_sdk.socket_mode.request import SocketModeRequest
 
-from bot.background import tasks_for
 from bot.commands import serve_cmd
+from bot.platforms.slack.background import tasks_for
 from tests.handlers.slack.harness import BOT_USER, fixture
 
 

@@ -1,0 +1,210 @@
+"""Append-only, keyed audit stream in Redis.
+
+Design: the HMAC key never goes to Redis, and an append is one round trip with no WATCH loop.
+
+- The writer seals the event's content client-side: `mac = HMAC-SHA256(key, body)`, where `body` is the
+  JSON of the event (time, kind, actor, ids, redacted data), stored byte for byte as MACed, with the key
+  id `kid` and the writer's own sequence: a random `writer` id (one per process and thread) and `wseq` = 1, 2, 3... for its events.
+- One Lua script (EVALSHA) then reads the head, assigns the stream-wide `seq` = head + 1, XADDs the entry
+  with `prev` = the previous entry's MAC, and sets the head to (seq, mac): atomic, so writers never fork
+  the chain and never retry. The head read there also drops a client's retry of the append it just made.
+- `verify` (bot/core/audit_verify.py), holding the key, checks every MAC (an edited event fails), that `seq`
+  has no gap and each `prev` links to the previous MAC (a deleted or reordered event, unless the attacker
+  renumbers), that the head exists and matches the last event (a deleted head, a head wound back, a cut
+  tail left with its head), and that each writer's `wseq` runs 1, 2, 3... with no gap or repeat: `wseq`
+  is under the MAC, so renumbering `seq`/`prev` after deleting an event still leaves its writer's gap.
+- The head is anchored outside Redis: `audit checkpoint` signs (seq, a SHA-256 over every MAC up to it,
+  time) into a JSONL file; verifying against it catches a cut tail with a rewound head and a rewritten
+  prefix. A checkpoint ahead of an intact stream is reported as LOST events (a failover), not tampering.
+
+What someone with Redis write access but no key can still do: delete the newest events (after the last
+checkpoint) together with the head; that is why checkpoints should be taken often.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import IO, Any
+
+from redis import Redis
+
+from bot.core.audit_keys import AuditKeys
+from bot.core.redact import redact_value
+
+GENESIS = "0" * 64
+# KEYS: stream, head. ARGV: body, mac. Returns the event's seq; 0 when the head already is this event (a
+# client retry after a lost reply). A retry that races another writer lands twice; verify reports the repeat.
+_APPEND = """
+local seq, prev = 0, 'GENESIS'
+local head = redis.call('GET', KEYS[2])
+if head then
+  local at = string.find(head, ':', 1, true)
+  seq = at and tonumber(string.sub(head, 1, at - 1))
+  if seq then
+    prev = string.sub(head, at + 1)
+  else  -- a head from before the chain was keyed ({"seq": n, "hash": h}): carry on from it
+    local ok, old = pcall(cjson.decode, head)
+    if not (ok and type(old) == 'table' and tonumber(old.seq)) then
+      return redis.error_reply('audit head unreadable: ' .. KEYS[2])
+    end
+    seq, prev = tonumber(old.seq), tostring(old.hash)
+  end
+  if prev == ARGV[2] then return 0 end
+end
+seq = seq + 1
+redis.call('XADD', KEYS[1], '*', 'event', ARGV[1], 'mac', ARGV[2], 'seq', seq, 'prev', prev)
+redis.call('SET', KEYS[2], seq .. ':' .. ARGV[2])
+return seq
+""".replace("GENESIS", GENESIS)
+
+
+def mac_of(key: bytes, body: str) -> str:
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+
+
+def parse_head(raw: bytes | None) -> tuple[int, str] | None:
+    if not raw:
+        return None
+    seq, _, mac = raw.decode().partition(":")
+    return int(seq), mac
+
+
+def _ms(entry_id: bytes) -> int:
+    return int(entry_id.split(b"-")[0])
+
+
+def _at(fields: dict[bytes, bytes]) -> datetime:
+    return datetime.fromisoformat(json.loads(fields[b"event"])["at"])
+
+
+def decode(entry_id: bytes, fields: dict[bytes, bytes]) -> dict[str, Any]:
+    """One stream entry as the event dict readers use (`kind`, `actor`, `at`, ..., `seq`, `prev`, `mac`)."""
+    event = json.loads(fields[b"event"])
+    event["seq"] = int(fields[b"seq"]) if b"seq" in fields else event.get("seq")
+    event["prev"] = fields.get(b"prev", b"").decode() or event.get("prev")
+    event["mac"] = fields.get(b"mac", b"").decode() or None
+    return {"_id": entry_id.decode(), **event}
+
+
+_forks = [0]  # bumped in every forked child (RQ's Worker forks per job): its writers must not continue ours
+os.register_at_fork(after_in_child=lambda: _forks.__setitem__(0, _forks[0] + 1))
+
+
+class _Writer(threading.local):
+    """This thread's writer identity; a forked child or a failed append starts a new one."""
+
+    id: str = ""
+    seq: int = 0
+    fork: int = -1
+
+
+class Audit:
+    def __init__(self, *, redis: Redis, prefix: str, clock: Callable[[], datetime], keys: AuditKeys,
+                 redact: Callable[[Any], Any] = redact_value) -> None:
+        # redact: the runtime's configured Redactor.value (bot/core/redact.py); shapes-only without a runtime
+        self.redis, self.clock, self.keys, self.prefix, self.redact = redis, clock, keys, prefix, redact
+        self.stream = f"{prefix}:audit"
+        self.head = f"{prefix}:audit:head"
+        self._append = redis.register_script(_APPEND)
+        self._writer, self._kid = _Writer(), keys.kid
+
+    def _me(self) -> _Writer:
+        writer = self._writer
+        if writer.fork != _forks[0] or not writer.id:
+            writer.id, writer.seq, writer.fork = secrets.token_hex(8), 0, _forks[0]
+        return writer
+
+    def record(
+        self,
+        kind: str,
+        *,
+        actor: str,
+        worker: str | None = None,
+        mission: str | None = None,
+        proposal: str | None = None,
+        **data: Any,
+    ) -> dict[str, Any]:
+        """Append one event in one round trip (see the module docstring)."""
+        writer = self._me()
+        event = {
+            "at": self.clock().isoformat(),
+            "kind": kind,
+            "actor": actor,
+            "worker": worker,
+            "mission": mission,
+            "proposal": proposal,
+            "data": self.redact(data),
+            "kid": self._kid,
+            "writer": writer.id,
+            "wseq": writer.seq + 1,
+        }
+        # The MAC covers these exact bytes, stored as they are: no canonical form is needed to verify.
+        body = json.dumps(event, separators=(",", ":"), default=str)
+        mac = mac_of(self.keys.current, body)
+        try:
+            seq = self._append(keys=[self.stream, self.head], args=[body, mac])
+        except Exception:
+            # Landed or not? Unknown: a new writer id keeps an unknowable outcome from looking like a gap.
+            writer.id = ""
+            raise
+        writer.seq += 1
+        return {**event, "seq": int(seq), "mac": mac}
+
+    def events(self, *, start: str = "-") -> Iterator[dict[str, Any]]:
+        """Events in order from stream id `start` (inclusive; see `start_at`)."""
+        last, first = start, True
+        while True:
+            batch = self.redis.xrange(self.stream, min=last, max="+", count=1000)
+            if not first:
+                batch = batch[1:]
+            first = False
+            if not batch:
+                return
+            for entry_id, fields in batch:
+                yield decode(entry_id, fields)
+            last = batch[-1][0].decode()
+
+    def start_at(self, when: datetime) -> str:
+        """A stream id from which `events(start=...)` yields every event recorded at or after `when`.
+
+        Stream ids carry Redis's time, events the runtime clock's, so the id is found by bisecting
+        on the events' own `at` (O(log n) single-entry reads), then reading the one millisecond that
+        straddles `when`. Events are appended in clock order, so callers pass `when` with a margin for
+        small clock skew between writers.
+        """
+        head = self.redis.xrange(self.stream, count=1)
+        tail = self.redis.xrevrange(self.stream, count=1)
+        if not head:
+            return "-"
+        # The first millisecond whose first event is at or after `when`; one past the tail if none is.
+        lo, hi = _ms(head[0][0]), _ms(tail[0][0]) + 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            [(entry, fields)] = self.redis.xrange(self.stream, min=str(mid), max="+", count=1)
+            if _at(fields) < when:
+                lo = _ms(entry) + 1
+            else:
+                hi = mid
+        # The last millisecond before it starts earlier but may end with events at or after `when`.
+        before = self.redis.xrevrange(self.stream, max=str(lo - 1), count=1)
+        if before:
+            straddling = str(_ms(before[0][0]))
+            for entry, fields in self.redis.xrange(self.stream, min=straddling, max=straddling):
+                if _at(fields) >= when:
+                    return entry.decode()
+        return str(lo)
+
+    def export(self, out: IO[str]) -> int:
+        count = 0
+        for event in self.events():
+            event.pop("_id")
+            out.write(json.dumps(event, sort_keys=True, default=str) + "\n")
+            count += 1
+        return count

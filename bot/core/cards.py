@@ -1,0 +1,111 @@
+"""The platform-neutral approval card. Renderers (console text, Block Kit, Adaptive Card) read only this.
+
+A card is what people see, so `card_for` fills it with the redacted, defanged copy of everything the model,
+a tool or a person wrote (arguments, their names, rationale, comments); the proposal keeps the real arguments,
+which are what executes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.core import lifecycle
+from bot.core.config.models import WorkerConfig
+from bot.core.defang import defang
+from bot.core.models import Mission, Proposal
+from bot.core.redact import SHAPES_ONLY, Redactor
+
+STATUS_LINES = {
+    "pending": "Awaiting a decision",
+    "approved": "Approved",
+    "executing": "Approved, executing",
+    "executed": "Approved and executed",
+    "failed": "Approved, but execution failed",
+    "rejected": "Rejected",
+    "expired": "Expired, no decision",
+    "halted": "Halted: the kill switch is pulled",
+    "shadow_approved": "Shadow: the approver would approve",
+    "shadow_rejected": "Shadow: the approver would reject",
+    "closed": lifecycle.status_line(None),
+}
+
+
+class Card(BaseModel):
+    proposal_id: str
+    mission_id: str
+    worker: str
+    worker_display: str
+    title: str
+    tool: str
+    fields: list[tuple[str, str]]  # normalized arguments, rendered by us, never the model's prose
+    tier: str
+    rule: str | None
+    rationale: str
+    shadow: bool
+    status: str
+    status_line: str
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decided_on: str | None = None
+    reason_code: str | None = None
+    comment: str | None = None
+    reason_codes: list[str]
+    approvers: list[str]
+    thread_link: str | None = None
+    escalation_note: str | None = None  # "Reminder sent…", "Re-routed to @U0LEAD…": shown under the status
+    undo_tool: str | None = None  # set on an executed action whose tool declares `undo:`
+    undo_until: datetime | None = None  # renderers show an "Undo" button until then
+    context: list[str] = []  # what the requester added (e.g. the information an approver asked for)
+
+    @property
+    def open(self) -> bool:
+        return self.status == "pending"
+
+    @property
+    def needs_confirm(self) -> bool:
+        return self.tier == "execute"
+
+
+def _field_value(value: Any) -> str:
+    return value if isinstance(value, str) else format(value, "g") if isinstance(value, float) else str(value)
+
+
+def card_for(proposal: Proposal, worker: WorkerConfig, *, thread_link: str | None = None,
+             redactor: Redactor | None = None) -> Card:
+    redactor = redactor or SHAPES_ONLY  # callers with a runtime pass `rt.redactor`: configured values too
+
+    def shown(text: str | None) -> str | None:
+        return None if text is None else defang(redactor.text(text))
+
+    verb = "Shadow check" if proposal.shadow else "Approval needed"
+    args = redactor.value(proposal.args)  # secret-named keys lose their value, then every string is redacted
+    return Card(
+        proposal_id=proposal.id, mission_id=proposal.mission_id, worker=worker.name,
+        worker_display=worker.display_name, title=f"{verb}: {shown(proposal.tool)}", tool=shown(proposal.tool),
+        fields=[(shown(str(k)), shown(_field_value(v))) for k, v in args.items()], tier=proposal.tier,
+        rule=redactor.text(proposal.rule) if proposal.rule else None, rationale=shown(proposal.rationale),
+        shadow=proposal.shadow, status=proposal.status,
+        status_line=lifecycle.status_line(proposal.closed_because) if proposal.status == "closed"
+        else STATUS_LINES[proposal.status], decided_by=proposal.decided_by,
+        decided_at=proposal.decided_at, decided_on=proposal.decided_on, reason_code=shown(proposal.reason_code),
+        comment=shown(proposal.comment), reason_codes=list(worker.escalation.reason_codes),
+        approvers=[*worker.escalation.approvers, *worker.escalation.backup], thread_link=thread_link,
+        escalation_note=redactor.text(proposal.escalation_note) if proposal.escalation_note else None,
+        context=[shown(c) for c in proposal.context], **_undo(proposal, worker),
+    )
+
+
+def _undo(proposal: Proposal, worker: WorkerConfig) -> dict[str, Any]:
+    policy = worker.policy(proposal.tool)
+    if proposal.status != "executed" or policy is None or not policy.undo or proposal.decided_at is None:
+        return {}
+    # The window runs from the decision; execution follows it within seconds.
+    return {"undo_tool": policy.undo,
+            "undo_until": proposal.decided_at + timedelta(minutes=policy.undo_window_minutes)}
+
+
+def mission_link(mission: Mission) -> str:
+    return f"mission {mission.id}"

@@ -1,0 +1,256 @@
+"""The worker config schema. `extra="forbid"` everywhere: an unknown field is an error, not a silent no-op."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+
+from bot.core.regexes import check_pattern
+
+Tier = Literal["read", "write", "execute", "forbidden"]
+Autonomy = Literal["shadow", "assisted", "autonomous"]
+Operator = Literal["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "matches"]
+
+
+def _safe_matches(ops: dict[Operator, Any]) -> dict[Operator, Any]:
+    if "matches" in ops:
+        check_pattern(str(ops["matches"]))  # refused at load, with the argument's line
+    return ops
+
+
+# {argument: {operator: value}}; every pair must hold (AND).
+Condition = dict[str, Annotated[dict[Operator, Any], AfterValidator(_safe_matches)]]
+Pattern = Annotated[str, AfterValidator(check_pattern)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _zone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Europe/Berlin)") from None
+    return name
+
+
+class WorkingHours(Strict):
+    """The SLA clock runs only inside these hours; outside them escalation waits."""
+
+    days: list[Weekday] = Field(default=["mon", "tue", "wed", "thu", "fri"], min_length=1)
+    hours: tuple[int, int] = (9, 17)  # [start, end) local hours
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        return _zone(name)
+
+    @field_validator("hours")
+    @classmethod
+    def _ordered(cls, hours: tuple[int, int]) -> tuple[int, int]:
+        if not 0 <= hours[0] < hours[1] <= 24:
+            raise ValueError("hours is [start, end) with 0 <= start < end <= 24")
+        return hours
+
+
+class Escalation(Strict):
+    approvers: list[str] = Field(min_length=1)
+    approvals_channel: str | None = None
+    response_target_minutes: int = Field(default=30, ge=1)
+    backup: list[str] = []
+    expire_after_minutes: int = Field(default=1440, ge=1)
+    allow_self_approval: bool = False
+    reason_codes: list[str] = Field(default=["wrong_amount", "policy_violation", "needs_more_info", "other"], min_length=1)
+    working_hours: WorkingHours | None = None
+    # Per platform ({teams: "19:…@thread.tacv2", slack: C0…}): every listed platform with a messenger gets a
+    # copy of each card; the first decision wins and every copy flips. Unset: approvals_channel / the thread.
+    approvals_channels: dict[str, str] = {}
+    # A rejection with one of these codes asks the requester for more and re-proposes with their answer.
+    more_info_codes: list[str] = ["needs_more_info"]
+
+
+class BuiltinIntegration(Strict):
+    transport: Literal["builtin"]
+    module: str
+
+
+class StdioIntegration(Strict):
+    transport: Literal["stdio"]
+    command: str
+    args: list[str] = []
+    env: dict[str, str] = {}
+    timeout_seconds: float = Field(default=30, gt=0)
+
+
+class HttpIntegration(Strict):
+    transport: Literal["streamable_http"]
+    url: str
+    headers: dict[str, str] = {}
+    timeout_seconds: float = Field(default=30, gt=0)
+
+
+Integration = Annotated[BuiltinIntegration | StdioIntegration | HttpIntegration, Field(discriminator="transport")]
+
+
+class ToolPolicy(Strict):
+    tier: Tier
+    auto_approve: Condition | None = None
+    forbid: Condition | None = None
+    undo: str | None = None
+    undo_window_minutes: int = Field(default=1440, ge=1)  # how long after execution "Undo" is offered
+
+
+class ToolStep(Strict):
+    tool: str
+    args: dict[str, Any] = {}
+    save_as: str | None = None
+
+
+class ObserveStep(Strict):
+    observe: str
+
+
+class ProposeStep(Strict):
+    propose: str
+    args: dict[str, Any] = {}
+    rationale: str = ""
+    save_as: str | None = None
+
+
+def _step_kind(value: Any) -> str | None:
+    # Tag a step by its verb so an error names one kind of step, not all three.
+    keys = value if isinstance(value, dict) else vars(value)
+    return next((k for k in ("tool", "observe", "propose") if k in keys), None)
+
+
+Step = Annotated[
+    Annotated[ToolStep, Tag("tool")] | Annotated[ObserveStep, Tag("observe")] | Annotated[ProposeStep, Tag("propose")],
+    Discriminator(_step_kind, custom_error_type="step", custom_error_message="a step needs one of tool, observe, propose"),
+]
+
+
+class MissionSpec(Strict):
+    description: str
+    match: list[Pattern] = []
+    instructions: str | None = None
+    steps: list[Step] = Field(default=[], max_length=5)
+    verdict: str | None = None
+
+
+class KnowledgeSource(Strict):
+    # Relative paths: the config file's directory first, then its parent (see bot/tools/knowledge.py `resolve`).
+    path: str = Field(min_length=1)
+
+
+class Limits(Strict):
+    missions_per_hour: int = Field(default=120, ge=1)
+    concurrency: int = Field(default=4, ge=1)
+    weekly_token_budget: int = Field(default=2_000_000, ge=0)
+    # Enforced before every model call of an agent mission (0: no cap); tool calls beyond these are not run.
+    tokens_per_mission: int = Field(default=250_000, ge=0)
+    tool_calls_per_turn: int = Field(default=8, ge=1)
+    tool_calls_per_mission: int = Field(default=40, ge=1)
+
+
+class ErrorBudget(Strict):
+    max_reject_rate: float = Field(default=0.2, ge=0, le=1)
+    window_days: int = Field(default=7, ge=1)
+
+
+class DigestSchedule(Strict):
+    """When the weekly digest goes out, in the manager's timezone, and through which platform."""
+
+    day: Weekday = "mon"
+    hour: int = Field(default=9, ge=0, le=23)
+    timezone: str = "UTC"
+    platform: str = "console"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        return _zone(name)
+
+
+class Promotion(Strict):
+    """Evidence the digest needs before it suggests an auto_approve rule (never applied automatically)."""
+
+    min_decisions: int = Field(default=20, ge=1)
+    min_acceptance: float = Field(default=0.95, ge=0, le=1)
+
+
+# A mission job is killed by RQ after 600 s (bot/core/queueing.py); one model call, retries included, ends well before.
+MODEL_CALL_BOUND_SECONDS = 360
+
+
+class WorkerConfig(Strict):
+    name: str = Field(pattern=r"^[a-z0-9-]+$")
+    display_name: str
+    description: str
+    owner: str
+    digest_channel: str | None = None
+    channels: list[str] = []
+    autonomy: Autonomy = "assisted"
+    model: str = "playbook"
+    # Each model call: the provider's HTTP timeout, then at most this many retries (timeouts, 429, 5xx,
+    # connection errors), so a silent provider holds a worker for at most timeout x (retries + 1) + backoff.
+    model_timeout_seconds: float = Field(default=60, gt=0, le=300)
+    model_max_retries: int = Field(default=2, ge=0, le=5)
+    escalation: Escalation
+    integrations: dict[str, Integration] = {}
+    tools: dict[str, ToolPolicy] = {}
+    knowledge: list[KnowledgeSource] = []
+    limits: Limits = Limits()
+    error_budget: ErrorBudget = ErrorBudget()
+    digest: DigestSchedule = DigestSchedule()
+    promotion: Promotion | None = None
+    missions: dict[str, MissionSpec] = Field(min_length=1)
+
+    @property
+    def is_playbook(self) -> bool:
+        return self.model == "playbook"
+
+    def policy(self, tool: str) -> ToolPolicy | None:
+        return self.tools.get(tool)
+
+    def may_approve(self, user: str, *, accounts: Iterable[str] = ()) -> bool:
+        """`accounts`: every account of the same person (bot/core/people.py); any of them listed is enough."""
+        listed = {*self.escalation.approvers, *self.escalation.backup}
+        return user in listed or any(a in listed for a in accounts)
+
+
+class Person(Strict):
+    """One person's accounts on every platform: four-eyes and "who asked" compare people, not accounts."""
+
+    name: str = Field(min_length=1)
+    email: str | None = None
+    slack: list[str] = []  # Slack user ids (U…, W…)
+    teams_aad: list[str] = []  # Entra object ids (a Teams activity's from.aadObjectId)
+    teams_mri: list[str] = []  # Teams MRIs (29:…, a Teams activity's from.id)
+
+    @field_validator("teams_mri")
+    @classmethod
+    def _mris(cls, mris: list[str]) -> list[str]:
+        bad = [m for m in mris if not m.startswith("29:")]
+        if bad:
+            raise ValueError(f"a Teams MRI starts with 29: (not {', '.join(bad)})")
+        return mris
+
+    @property
+    def accounts(self) -> list[str]:
+        return [*self.slack, *self.teams_aad, *self.teams_mri]
+
+
+class PeopleFile(Strict):
+    """`worker_configs/_people.yml`: who is who across Slack and Teams."""
+
+    people: list[Person] = []

@@ -1,0 +1,128 @@
+"""A worker's limits: missions per hour and the weekly token budget at submit, concurrency on enqueue;
+inside a mission, the weekly budget and the mission's own token and tool-call caps before every model turn.
+
+Counters live in Redis (several `serve` processes share them); time comes from the runtime's clock.
+Concurrency is RQ's own `RateLimit`: mission jobs of one worker beyond `limits.concurrency` wait in
+RQ's rate-limited registry and start as running ones finish.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rq import RateLimit
+
+from bot.core.config.models import WorkerConfig
+from bot.core.runtime import Runtime
+
+# Count this submission only if the window has room; one round trip, atomic under concurrent submits.
+_HOURLY = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - 3600)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {0, oldest[2]}
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+redis.call('EXPIRE', KEYS[1], 3700)
+return {1, '0'}
+"""
+
+# Admit a mission's tool call by its stable step key: a retried step is admitted again, a new one only while
+# the mission is under its cap. Returns 0 when admitted, else how many calls have been turned away.
+_TOOL_CALL = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
+if redis.call('SCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('SADD', KEYS[1], ARGV[1])
+  return 0
+end
+return redis.call('INCR', KEYS[2])
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Refusal:
+    text: str
+    retry_at: datetime | None = None
+
+
+def _week(now: datetime) -> str:
+    year, week, _ = now.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _tokens_key(rt: Runtime, worker: str, now: datetime) -> str:
+    return rt.store.key("tokens", worker, _week(now))
+
+
+def tokens_this_week(rt: Runtime, worker: str) -> int:
+    return int(rt.redis.get(_tokens_key(rt, worker, rt.clock())) or 0)
+
+
+def add_tokens(rt: Runtime, worker: str, tokens: int) -> None:
+    key = _tokens_key(rt, worker, rt.clock())
+    with rt.redis.pipeline() as pipe:
+        pipe.incrby(key, tokens)
+        pipe.expire(key, int(timedelta(days=15).total_seconds()))
+        pipe.execute()
+
+
+def _next_week(now: datetime) -> datetime:
+    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    return monday + timedelta(days=7)
+
+
+def admit(rt: Runtime, worker: WorkerConfig, *, mission_id: str) -> Refusal | None:
+    """None when a new mission may start (and it is counted); else why not and when to try again."""
+    now, limits = rt.clock(), worker.limits
+    spent = tokens_this_week(rt, worker.name)
+    if limits.weekly_token_budget and spent >= limits.weekly_token_budget:
+        again = _next_week(now)
+        return Refusal(retry_at=again, text=(
+            f"{worker.display_name} has used its weekly model budget ({spent:,} of "
+            f"{limits.weekly_token_budget:,} tokens); new missions start again on "
+            f"{again:%A %d %b at %H:%M UTC}. Its owner @{worker.owner} can raise the budget."))
+    ok, oldest = rt.redis.eval(_HOURLY, 1, rt.store.key("submits", worker.name), now.timestamp(),
+                               limits.missions_per_hour, mission_id)
+    if not int(ok):
+        again = datetime.fromtimestamp(float(oldest) + 3600, tz=now.tzinfo) + timedelta(minutes=1)
+        return Refusal(retry_at=again, text=(
+            f"{worker.display_name} has taken {limits.missions_per_hour} missions in the last hour, its limit; "
+            f"try again at {again:%H:%M} UTC."))
+    return None
+
+
+def estimate_tokens(*, chars: int) -> int:
+    """For a provider that reports no usage: about four characters a token, so the budget still binds."""
+    return max(1, chars // 4)
+
+
+def admit_tool_call(rt: Runtime, mission_id: str, key: str, *, cap: int) -> bool:
+    """True when the step `key` may call a tool: it was admitted before, or the mission is under `cap`."""
+    refused = rt.redis.eval(_TOOL_CALL, 2, rt.store.key("tool-calls", mission_id),
+                            rt.store.key("tool-calls-refused", mission_id), key, cap)
+    return not int(refused)
+
+
+def tool_calls_capped(rt: Runtime, mission_id: str) -> bool:
+    """True once a tool call of the mission was turned away for the cap."""
+    return bool(int(rt.redis.get(rt.store.key("tool-calls-refused", mission_id)) or 0))
+
+
+def turn_refusal(rt: Runtime, worker: WorkerConfig, *, mission_id: str, mission_tokens: int) -> str | None:
+    """Why a mission may not make another model call, or None: checked before every model turn."""
+    limits = worker.limits
+    spent = tokens_this_week(rt, worker.name)
+    if limits.weekly_token_budget and spent >= limits.weekly_token_budget:
+        return (f"{worker.display_name} has used its weekly model budget ({spent:,} of "
+                f"{limits.weekly_token_budget:,} tokens)")
+    if limits.tokens_per_mission and mission_tokens >= limits.tokens_per_mission:
+        return f"this mission has used {mission_tokens:,} tokens, its limit is {limits.tokens_per_mission:,}"
+    if tool_calls_capped(rt, mission_id):
+        return f"this mission asked for more than {limits.tool_calls_per_mission} tool calls, its limit"
+    return None
+
+
+def mission_rate_limit(rt: Runtime, worker: WorkerConfig) -> RateLimit:
+    """At most `limits.concurrency` of this worker's mission jobs queued or running at once."""
+    return RateLimit(key=f"{rt.settings.key_prefix}-missions-{worker.name}", concurrency=worker.limits.concurrency)

@@ -1,0 +1,43 @@
+"""The one small interface every platform backend implements, and the registry jobs pick from."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.core.cards import Card
+from bot.core.models import MessageRef
+
+
+class Messenger(Protocol):
+    platform: str
+
+    def post(self, *, conversation: str, thread: str | None, text: str, card: Card | None = None) -> MessageRef:
+        """Post a message (a trace line, a status, a card); returns where it landed."""
+        ...
+
+    def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
+        """Replace a message in place (status line, decided card)."""
+        ...
+
+    def ephemeral(self, *, conversation: str, user: str, text: str) -> None:
+        """A message only `user` sees."""
+        ...
+
+
+class Messengers:
+    """Platform name -> Messenger; a mission talks through the messenger of its own platform."""
+
+    def __init__(self, *messengers: Messenger) -> None:
+        self._by_platform = {m.platform: m for m in messengers}
+
+    def add(self, messenger: Messenger) -> None:
+        self._by_platform[messenger.platform] = messenger
+
+    def get(self, platform: str) -> Messenger:
+        try:
+            return self._by_platform[platform]
+        except KeyError:
+            raise LookupError(f"no messenger for platform {platform!r}") from None
+
+    def __contains__(self, platform: str) -> bool:
+        return platform in self._by_platform

@@ -1,0 +1,111 @@
+"""Domain records kept in Redis. Plain pydantic models: the store serializes them as JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+MissionStatus = Literal["queued", "running", "awaiting_approval", "awaiting_info", "done", "failed", "cancelled",
+                        "halted", "expired"]
+ProposalStatus = Literal[
+    "pending", "approved", "executing", "executed", "failed", "rejected", "expired", "halted",
+    "shadow_approved", "shadow_rejected", "closed",
+]
+SETTLED: frozenset[str] = frozenset(
+    {"executed", "failed", "rejected", "expired", "halted", "shadow_approved", "shadow_rejected", "closed"}
+)
+OPEN_MISSION: frozenset[str] = frozenset({"queued", "running", "awaiting_approval", "awaiting_info"})
+
+
+class MessageRef(BaseModel):
+    """Where a message lives on its platform, so it can be updated in place later."""
+
+    platform: str
+    conversation: str
+    ts: str
+    thread: str | None = None
+
+
+class Request(BaseModel):
+    platform: str
+    conversation: str
+    requester: str
+    text: str
+    thread: str | None = None  # the thread the request belongs to (Slack: ts of the mention)
+
+
+class Observation(BaseModel):
+    key: str  # stable per step, so a retried mission does not record or post it twice
+    text: str
+    at: datetime
+    detail: dict[str, Any] = {}
+
+
+class Mission(BaseModel):
+    id: str
+    worker: str
+    mission: str
+    platform: str
+    conversation: str
+    thread: str | None
+    requester: str
+    text: str
+    vars: dict[str, Any] = {}
+    status: MissionStatus = "queued"
+    created_at: datetime
+    updated_at: datetime
+    cursor: int = 0
+    state: dict[str, Any] = {}
+    status_ref: MessageRef | None = None
+    verdict: str | None = None
+    proposals: list[str] = []
+    context: list[str] = []
+    tokens: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_MISSION
+
+
+class Proposal(BaseModel):
+    id: str
+    mission_id: str
+    worker: str
+    tool: str
+    args: dict[str, Any]
+    tier: str
+    rule: str | None = None  # the policy rule that sent it here (auto_approve match, tier)
+    rationale: str = ""
+    shadow: bool = False
+    requester: str
+    status: ProposalStatus = "pending"
+    created_at: datetime
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decided_on: str | None = None  # platform the decision came from
+    reason_code: str | None = None
+    comment: str | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    cards: list[MessageRef] = Field(default_factory=list)
+    escalation_level: int = 0  # 1 reminded, 2 re-routed to backup (bot/missions/escalation.py)
+    escalation_note: str | None = None  # the line every copy of the card shows about it
+    escalation_done: int = 0  # the highest step whose messages all went out; below the level = retry it
+    undo_of: str | None = None  # this proposal undoes that executed one
+    context: list[str] = []  # what the requester added to the mission before this was proposed
+    closed_because: str | None = None  # status "closed": the status its mission closed with (bot/core/lifecycle.py)
+
+    @property
+    def settled(self) -> bool:
+        return self.status in SETTLED
+
+
+class Control(BaseModel):
+    """Runtime control of a worker, owned by its owner; overrides the config's starting autonomy."""
+
+    autonomy: str
+    killed: bool = False
+    changed_by: str | None = None
+    changed_at: datetime | None = None

@@ -1,0 +1,124 @@
+"""One RQ worker on one queue, with heartbeats short enough to find a dead worker's job in time.
+
+RQ keeps a job's execution alive for `job_monitoring_interval + 60` s after each heartbeat; here the
+margin is `settings.abandoned_after`, so a job whose worker died is retried by the next sweep once
+`job_heartbeat + abandoned_after` seconds have passed. Housekeeping (registries, stale pops, leaked
+rate-limit slots) is `bot.core.housekeeping`, the same code the recovery sweep runs, under its short lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from rq import SimpleWorker, Worker
+from rq.exceptions import StopRequested
+from rq.job import Job
+from rq.queue import Queue
+from rq.utils import now
+
+from bot.core import housekeeping
+from bot.core.outage import REDIS_DOWN, Outage
+from bot.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class _Mixin:
+    settings: Settings
+    outage: Outage
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        beat = self.settings.job_heartbeat
+        if job.timeout and job.timeout > 0:
+            beat = int(min(job.timeout - working_time, beat))
+        return max(beat, 1) + self.settings.abandoned_after
+
+    def clean_registries(self) -> None:
+        swept = housekeeping.Swept()
+        for queue in self.queues:  # type: ignore[attr-defined]
+            housekeeping.clean_queue(queue, stale_after=self.settings.abandoned_after, swept=swept)
+        self.last_cleaned_at = now()
+
+    def heartbeat(self, timeout: int | None = None, pipeline: object = None) -> None:
+        super().heartbeat(timeout, pipeline)  # type: ignore[misc]
+        if pipeline is None:
+            self.outage.up()  # the worker's first successful write after an outage
+
+
+class HeartbeatWorker(_Mixin, Worker):
+    """Forks a work horse per job and heartbeats it every `job_heartbeat` seconds."""
+
+
+class HeartbeatSimpleWorker(_Mixin, SimpleWorker):
+    """Runs jobs in-process (`--simple`): no heartbeat while a job runs, so its execution TTL stays RQ's."""
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        return SimpleWorker.get_heartbeat_ttl(self, job, working_time)
+
+
+class _OncePerOutage(logging.Filter):
+    """RQ logs every reconnect attempt, and a traceback when an outage ends its loop; the outage's first
+    line is enough (ours, which also says when it ends)."""
+
+    def __init__(self, outage: Outage) -> None:
+        super().__init__()
+        self.outage = outage
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        err = record.exc_info[1] if record.exc_info else None
+        if isinstance(err, REDIS_DOWN):
+            self.outage.down(err)
+            return False
+        if "could not connect to Redis" in str(record.msg) or "ConnectionError" in record.getMessage():
+            self.outage.down(ConnectionError("connection lost"))
+            return False
+        return True
+
+
+def build(queue: Queue, *, settings: Settings, simple: bool, outage: Outage) -> Worker:
+    cls = HeartbeatSimpleWorker if simple else HeartbeatWorker
+    worker = cls(
+        [queue],
+        connection=queue.connection,
+        worker_ttl=settings.worker_ttl,
+        job_monitoring_interval=settings.job_heartbeat,
+        maintenance_interval=settings.sweep_seconds,
+    )
+    worker.settings, worker.outage = settings, outage
+    return worker
+
+
+def work_forever(queue: Queue, *, settings: Settings, simple: bool, burst: bool) -> None:
+    """Run RQ's work loop; when it ends because Redis went away, wait for Redis and start a fresh one.
+
+    RQ's loop survives an outage only while it waits for a job: one during a heartbeat, housekeeping or
+    the end of a job makes it quit. SIGTERM/SIGINT is RQ's warm shutdown (the job in hand finishes).
+    """
+    stop = threading.Event()
+    outage = Outage(log=log, what=f"worker {queue.name}")
+    for name in ("rq.worker", "rq.scheduler"):
+        logging.getLogger(name).addFilter(_OncePerOutage(outage))
+
+    def between_workers(signum: int, frame: object) -> None:
+        stop.set()  # no RQ loop is running: nothing in hand
+
+    while not stop.is_set():
+        signal.signal(signal.SIGTERM, between_workers)
+        signal.signal(signal.SIGINT, between_workers)
+        if not outage.wait_for(queue.connection, stop=stop):
+            return
+        worker = build(queue, settings=settings, simple=simple, outage=outage)
+        try:
+            worker.work(
+                burst=burst, with_scheduler=True, logging_level="WARNING"
+            )  # installs its own handlers
+        except StopRequested:
+            return
+        except REDIS_DOWN as err:
+            outage.down(err)
+        if burst or worker._stop_requested or worker._shutdown_requested_date is not None:
+            return
+        log.warning("worker %s: RQ's loop ended; starting a fresh one", queue.name)
+        stop.wait(1.0)

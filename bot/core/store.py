@@ -1,0 +1,205 @@
+"""The Redis store. Every key lives under the deployment's prefix; state changes that race use WATCH/MULTI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import TypeVar
+
+from pydantic import BaseModel
+from redis import Redis
+from redis.client import Pipeline
+from redis.exceptions import WatchError
+
+from bot.core.errors import NotFound
+from bot.core.lifecycle import settle
+from bot.core.models import Control, MessageRef, Mission, Observation, Proposal
+
+M = TypeVar("M", bound=BaseModel)
+
+_ADD_OBSERVATION = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+return 1
+"""
+
+
+class Store:
+    def __init__(self, *, redis: Redis, prefix: str) -> None:
+        self.redis = redis
+        self.prefix = prefix
+
+    def key(self, *parts: str) -> str:
+        return ":".join((self.prefix, *parts))
+
+    # -- generic -------------------------------------------------------------------------
+    def _get(self, key: str, cls: type[M]) -> M | None:
+        raw = self.redis.get(key)
+        return None if raw is None else cls.model_validate_json(raw)
+
+    def _create(self, key: str, obj: BaseModel) -> bool:
+        return bool(self.redis.set(key, obj.model_dump_json(), nx=True))
+
+    def _mutate(self, key: str, cls: type[M], change: Callable[[M], M], *, watch: Iterable[str] = ()) -> M:
+        """Optimistic read-modify-write: `change` may raise to abort; one writer wins each round."""
+        while True:
+            with self.redis.pipeline() as pipe:
+                try:
+                    pipe.watch(key, *watch)
+                    raw = pipe.get(key)
+                    if raw is None:
+                        raise NotFound(f"no such record {key.removeprefix(self.prefix + ':')}")
+                    updated = change(cls.model_validate_json(raw))
+                    pipe.multi()
+                    pipe.set(key, updated.model_dump_json())
+                    pipe.execute()
+                    return updated
+                except WatchError:
+                    continue
+
+    # -- missions ------------------------------------------------------------------------
+    def create_mission(self, mission: Mission) -> None:
+        with self.redis.pipeline() as pipe:
+            pipe.set(self.key("mission", mission.id), mission.model_dump_json(), nx=True)
+            pipe.zadd(self.key("missions", mission.worker), {mission.id: mission.created_at.timestamp()})
+            pipe.sadd(self.key("open", mission.worker), mission.id)
+            if mission.thread:
+                pipe.set(self.key("thread", mission.platform, mission.conversation, mission.thread), mission.id)
+            pipe.execute()
+
+    def mission(self, mission_id: str) -> Mission:
+        found = self._get(self.key("mission", mission_id), Mission)
+        if found is None:
+            raise NotFound(f"no mission {mission_id}")
+        return found
+
+    def mutate_mission(self, mission_id: str, change: Callable[[Mission], Mission]) -> Mission:
+        """Like `_mutate`; a change that closes an open mission also settles its proposals in the SAME
+        transaction (bot/core/lifecycle.py), so no decision or execution claim can land in between."""
+        key = self.key("mission", mission_id)
+        while True:
+            with self.redis.pipeline() as pipe:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    if raw is None:
+                        raise NotFound(f"no such record mission:{mission_id}")
+                    before = Mission.model_validate_json(raw)
+                    updated = change(before)
+                    closing = before.is_open and not updated.is_open
+                    settled = self._settled_by_close(pipe, updated) if closing else []
+                    pipe.multi()
+                    pipe.set(key, updated.model_dump_json())
+                    if not updated.is_open:
+                        pipe.srem(self.key("open", updated.worker), mission_id)
+                    for proposal in settled:
+                        pipe.set(self.key("proposal", proposal.id), proposal.model_dump_json())
+                        pipe.zrem(self.key("pending"), proposal.id)
+                    pipe.execute()
+                    return updated
+                except WatchError:
+                    continue
+
+    def _settled_by_close(self, pipe: Pipeline, mission: Mission) -> list[Proposal]:
+        """The mission's proposals as its close leaves them (only those it changes), read under WATCH."""
+        keys = [self.key("proposal", pid) for pid in mission.proposals]
+        if not keys:
+            return []
+        pipe.watch(*keys)  # added to the mission key's WATCH: a decision landing first aborts the close
+        found = [Proposal.model_validate_json(raw) for raw in pipe.mget(keys) if raw is not None]
+        return [p for p in (settle(mission, proposal) for proposal in found) if p is not None]
+
+    def open_missions(self, worker: str) -> list[str]:
+        return sorted(m.decode() for m in self.redis.smembers(self.key("open", worker)))
+
+    def mission_for_thread(self, platform: str, conversation: str, thread: str) -> str | None:
+        raw = self.redis.get(self.key("thread", platform, conversation, thread))
+        return raw.decode() if raw else None
+
+    def missions_of(self, worker: str, *, since: datetime | None = None) -> list[str]:
+        low = since.timestamp() if since else "-inf"
+        return [m.decode() for m in self.redis.zrangebyscore(self.key("missions", worker), low, "+inf")]
+
+    # -- observations --------------------------------------------------------------------
+    def add_observation(self, mission_id: str, obs: Observation) -> bool:
+        """False when this step's observation was already recorded (a retried mission)."""
+        # One script: the record and its place in the order are written together or not at all.
+        added = self.redis.eval(_ADD_OBSERVATION, 2, self.key("obs", mission_id), self.key("obs-order", mission_id),
+                                obs.key, obs.model_dump_json())
+        return bool(added)
+
+    def observation(self, mission_id: str, key: str) -> Observation | None:
+        raw = self.redis.hget(self.key("obs", mission_id), key)
+        return None if raw is None else Observation.model_validate_json(raw)
+
+    def observations(self, mission_id: str) -> list[Observation]:
+        order = [k.decode() for k in self.redis.lrange(self.key("obs-order", mission_id), 0, -1)]
+        raw = self.redis.hmget(self.key("obs", mission_id), order) if order else []
+        return [Observation.model_validate_json(r) for r in raw if r]
+
+    def mark_posted(self, mission_id: str, key: str) -> bool:
+        return bool(self.redis.hsetnx(self.key("posted", mission_id), key, 1))
+
+    def unmark_posted(self, mission_id: str, key: str) -> None:
+        self.redis.hdel(self.key("posted", mission_id), key)
+
+    def done(self, mission_id: str, marker: str) -> bool:
+        return bool(self.redis.hexists(self.key("done", mission_id), marker))
+
+    def mark_done(self, mission_id: str, marker: str) -> None:
+        self.redis.hset(self.key("done", mission_id), marker, 1)
+
+    # -- proposals -----------------------------------------------------------------------
+    def create_proposal(self, proposal: Proposal) -> tuple[Proposal, bool]:
+        """Create once; a retried mission gets the existing proposal back (created=False)."""
+        if self._create(self.key("proposal", proposal.id), proposal):
+            if proposal.status == "pending":
+                self.redis.zadd(self.key("pending"), {proposal.id: proposal.created_at.timestamp()})
+            return proposal, True
+        return self.proposal(proposal.id), False
+
+    def proposal(self, proposal_id: str) -> Proposal:
+        found = self._get(self.key("proposal", proposal_id), Proposal)
+        if found is None:
+            raise NotFound(f"no proposal {proposal_id}")
+        return found
+
+    def mutate_proposal(
+        self,
+        proposal_id: str,
+        change: Callable[[Proposal], Proposal],
+        *,
+        worker: str | None = None,
+        mission: str | None = None,
+    ) -> Proposal:
+        # Watching the worker's control key makes "kill switch pulled" and "approved" exclusive; watching
+        # the mission key makes "mission closed" and "approved" (or "executing") exclusive.
+        watch = [self.key("control", worker)] if worker else []
+        watch += [self.key("mission", mission)] if mission else []
+        updated = self._mutate(self.key("proposal", proposal_id), Proposal, change, watch=watch)
+        if updated.status != "pending":
+            self.redis.zrem(self.key("pending"), proposal_id)
+        return updated
+
+    def pending_proposals(self) -> list[Proposal]:
+        ids = [p.decode() for p in self.redis.zrange(self.key("pending"), 0, -1)]
+        return [self.proposal(pid) for pid in ids]
+
+    def add_card(self, proposal_id: str, ref: MessageRef) -> None:
+        def add(p: Proposal) -> Proposal:
+            return p if ref in p.cards else p.model_copy(update={"cards": [*p.cards, ref]})
+
+        self.mutate_proposal(proposal_id, add)
+
+    # -- control -------------------------------------------------------------------------
+    def control(self, worker: str, *, default_autonomy: str) -> Control:
+        found = self._get(self.key("control", worker), Control)
+        return found or Control(autonomy=default_autonomy)
+
+    def set_control(self, worker: str, control: Control) -> None:
+        self.redis.set(self.key("control", worker), control.model_dump_json())
+
+    # -- misc ----------------------------------------------------------------------------
+    def set_json(self, key: str, value: object, *, ttl: int | None = None) -> None:
+        self.redis.set(self.key(key), json.dumps(value), ex=ttl)

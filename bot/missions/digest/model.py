@@ -1,0 +1,147 @@
+"""The weekly digest as data: what `compute` produces and every renderer reads.
+
+Definitions (the digest's footer repeats them in words):
+- decided = human approvals + human rejections (shadow answers and auto-approvals are counted apart);
+- acceptance = approved / decided;
+- override = (rejected + undone) / (decided + auto-approved): every action that reached a decision,
+  human or rule, and how often people overrode the worker. "Undone" counts undo actions that executed
+  (a requested undo still waiting for an approver is not one). Editing a proposal's arguments before
+  approving it is not a feature, so there is no "edited" term: an approver who wants other arguments
+  rejects with a reason code;
+- escalation rate = proposals that needed a reminder / proposals that waited for a human;
+- time to decision = proposal created (the card appears) to the human decision, nearest-rank p50/p90;
+- SLA breach = a proposal reminded or expired, or decided after `response_target_minutes` of working time;
+- rubber stamp = an approval under 5 s after the card appeared, or an approver who approved all of more than 20.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least p of the sample at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+class WeekStats(BaseModel):
+    missions: int = 0
+    verdicts: dict[str, int] = {}
+    proposals: int = 0
+    approved: int = 0
+    rejected: int = 0
+    auto_approved: int = 0
+    undone: int = 0
+    shadow_approved: int = 0
+    shadow_rejected: int = 0
+    waited_for_human: int = 0
+    escalated: int = 0
+    sla_breaches: int = 0
+    expiries: int = 0
+    decision_seconds: list[float] = []
+    fast_approvals: int = 0
+
+    @property
+    def decided(self) -> int:
+        return self.approved + self.rejected
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        return ratio(self.approved, self.decided)
+
+    @property
+    def override_rate(self) -> float | None:
+        return ratio(self.rejected + self.undone, self.decided + self.auto_approved)
+
+    @property
+    def escalation_rate(self) -> float | None:
+        return ratio(self.escalated, self.waited_for_human)
+
+    @property
+    def shadow_agreement(self) -> float | None:
+        return ratio(self.shadow_approved, self.shadow_approved + self.shadow_rejected)
+
+    @property
+    def p50_seconds(self) -> float | None:
+        return percentile(self.decision_seconds, 0.5)
+
+    @property
+    def p90_seconds(self) -> float | None:
+        return percentile(self.decision_seconds, 0.9)
+
+
+class ReasonCount(BaseModel):
+    code: str
+    count: int
+    example_mission: str
+    example_link: str | None = None  # the mission's thread on its platform (bot/missions/digest/links.py), when it has one
+
+
+class ErrorBudgetStatus(BaseModel):
+    rejected: int
+    decided: int
+    limit: float
+    window_days: int
+
+    @property
+    def rate(self) -> float:
+        return self.rejected / self.decided if self.decided else 0.0
+
+    @property
+    def exceeded(self) -> bool:
+        return self.decided > 0 and self.rate > self.limit
+
+    def describe(self) -> str:
+        return (f"{self.rejected} of {self.decided} decisions rejected in the last {self.window_days} days "
+                f"({self.rate:.0%}, budget {self.limit:.0%})")
+
+
+class Promotion(BaseModel):
+    tool: str
+    decisions: int
+    approved: int
+    condition: dict[str, dict[str, Any]]  # the auto_approve condition that would apply
+
+    @property
+    def acceptance(self) -> float:
+        return self.approved / self.decisions
+
+    @property
+    def rule(self) -> str:
+        """The exact line to put under `tools: <tool>:` in the worker's YAML."""
+        inner = ", ".join(f"{arg}: {{{', '.join(f'{op}: {v:g}' for op, v in ops.items())}}}"
+                          for arg, ops in self.condition.items())
+        return f"auto_approve: {{{inner}}}"
+
+
+class Digest(BaseModel):
+    worker: str
+    display_name: str
+    autonomy: str
+    start: datetime
+    end: datetime
+    timezone: str
+    current: WeekStats
+    previous: WeekStats
+    top_reasons: list[ReasonCount] = []
+    tokens: int = 0
+    token_budget: int = 0
+    error_budget: ErrorBudgetStatus
+    rubber_stamp_approvers: list[str] = []
+    promotions: list[Promotion] = []
+    promotion_days: int = 14
+
+    @property
+    def budget_used(self) -> float | None:
+        return ratio(self.tokens, self.token_budget)

@@ -1,0 +1,62 @@
+"""Deliver a digest: to `digest_channel`, else a DM to the owner, through the configured platform's Messenger.
+
+A messenger that can show rich digests exposes `post_digest(*, conversation, digest) -> MessageRef`
+(Slack renders `render.blocks`, Teams `render.adaptive_card`); every other one gets the plain text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.config.models import WEEKDAYS
+from bot.core.models import MessageRef
+from bot.core.runtime import Runtime
+from bot.missions.digest import render
+from bot.missions.digest.compute import compute
+from bot.missions.digest.model import Digest
+
+
+def send(rt: Runtime, worker_name: str, *, end: datetime | None = None) -> tuple[Digest, MessageRef]:
+    worker = rt.worker(worker_name)
+    digest = compute(rt, worker_name, end=end or rt.clock())
+    messenger = rt.messengers.get(worker.digest.platform)
+    conversation = worker.digest_channel or worker.owner
+    rich = getattr(messenger, "post_digest", None)
+    if callable(rich):
+        ref = rich(conversation=conversation, digest=digest)
+    else:
+        ref = messenger.post(conversation=conversation, thread=None, text=render.text(digest))
+    rt.audit.record("digest.sent", actor="system:digest", worker=worker_name, conversation=conversation,
+                    platform=worker.digest.platform, start=digest.start.isoformat(), end=digest.end.isoformat())
+    return digest, ref
+
+
+def due_week(rt: Runtime, worker_name: str) -> str | None:
+    """The ISO week to send for when the local day and hour have come (the rest of that day catches up)."""
+    schedule = rt.worker(worker_name).digest
+    local = rt.clock().astimezone(ZoneInfo(schedule.timezone))
+    if local.weekday() != WEEKDAYS.index(schedule.day) or local.hour < schedule.hour:
+        return None
+    year, week, _ = local.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def send_if_due(rt: Runtime, worker_name: str) -> bool:
+    """Once per worker and week, however many schedulers enqueue the check (SET NX on the week)."""
+    week = due_week(rt, worker_name)
+    if week is None:
+        return False
+    marker = rt.store.key("digest-sent", worker_name, week)
+    if not rt.redis.set(marker, rt.clock().isoformat(), nx=True, ex=int(timedelta(days=30).total_seconds())):
+        return False
+    schedule = rt.worker(worker_name).digest
+    local = rt.clock().astimezone(ZoneInfo(schedule.timezone))
+    # The week ends at the scheduled local time, so every digest covers the same 7 days whatever the delay.
+    end = local.replace(hour=schedule.hour, minute=0, second=0, microsecond=0)
+    try:
+        send(rt, worker_name, end=end)
+    except Exception:
+        rt.redis.delete(marker)  # let the next check (or the job's retry) send it
+        raise
+    return True

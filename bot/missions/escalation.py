@@ -1,0 +1,206 @@
+"""The SLA escalation ladder for pending proposals: remind, re-route to backup, expire.
+
+Each step is claimed with one atomic change of the proposal (WATCH/MULTI in `Store.mutate_proposal`),
+and its messages go out under a short Redis lease (SET NX), so two schedulers (or two sweeps racing)
+remind and re-route each proposal once. A step counts as done (`escalation_done`) only after its
+messages went out: when a messenger fails, the lease is released and the next sweep delivers the step
+again. Expiry resumes the mission first and leaves the card updates to a retried RQ job. Time is
+working time when the worker declares `escalation.working_hours`, and always comes from the runtime's clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.core.cards import card_for
+from bot.core.config.models import WorkerConfig
+from bot.core.errors import NotFound
+from bot.core.models import Proposal
+from bot.core.queueing import enqueue_card_sync, enqueue_mission
+from bot.core.runtime import Runtime
+from bot.core.worktime import working_minutes
+from bot.missions import closing, more_info
+from bot.missions.notify import Notifier
+
+log = logging.getLogger(__name__)
+ACTOR = "system:escalation"
+REMIND, REROUTE = 1, 2
+LEASE_SECONDS = 300  # longer than any messenger call; a sweep that died mid-step frees it after this
+
+
+class _NotNow(Exception):
+    """Raised inside a mutate to leave the proposal untouched (decided meanwhile, or step already taken)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepTaken:
+    proposal: str
+    step: str  # reminded | rerouted | expired | closed (its mission closed without it)
+    minutes: float
+
+
+def _mentions(users: list[str]) -> str:
+    return ", ".join(f"@{u}" for u in users)
+
+
+class Escalator:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.notify = Notifier(rt)
+        self._held: set[str] = set()  # leases this escalator holds
+
+    def sweep(self) -> list[StepTaken]:
+        """One pass over every pending proposal; returns the steps this sweep (and no other) took."""
+        taken: list[StepTaken] = []
+        for proposal in self.rt.store.pending_proposals():
+            if proposal.worker not in self.rt.workers:
+                continue
+            try:
+                taken += self._advance(proposal)
+            except NotFound:  # removed under us; nothing to escalate
+                continue
+            except Exception:  # one failing proposal must not cost the others their step; retried next sweep
+                log.exception("escalation of %s failed; the next sweep retries it", proposal.id)
+        # Missions waiting for the requester's information expire on the same clock (bot/missions/more_info.py).
+        try:
+            taken += [StepTaken(proposal=mission_id, step="info_expired", minutes=0.0)
+                      for mission_id in more_info.expire_waiting(self.rt)]
+        except Exception:
+            log.exception("expiring missions waiting for information failed; the next sweep retries")
+        return taken
+
+    def waited(self, proposal: Proposal, worker: WorkerConfig) -> float:
+        return working_minutes(proposal.created_at, self.rt.clock(), worker.escalation.working_hours)
+
+    def _advance(self, proposal: Proposal) -> list[StepTaken]:
+        worker = self.rt.worker(proposal.worker)
+        if closing.close_orphan(self.rt, proposal.id, actor=ACTOR):  # its mission closed without it
+            return [StepTaken(proposal=proposal.id, step="closed", minutes=self.waited(proposal, worker))]
+        esc = worker.escalation
+        minutes = self.waited(proposal, worker)
+        if minutes >= esc.expire_after_minutes:
+            return [s for s in [self._expire(proposal, minutes)] if s]
+        taken = []
+        if minutes >= esc.response_target_minutes and proposal.escalation_done < REMIND:
+            taken.append(self._step(proposal.id, REMIND, lambda: self._remind(proposal, worker, minutes)))
+        if esc.backup and minutes >= 2 * esc.response_target_minutes and proposal.escalation_done < REROUTE:
+            taken.append(self._step(proposal.id, REROUTE, lambda: self._reroute(proposal, worker, minutes)))
+        return [s for s in taken if s]
+
+    def _lease(self, proposal_id: str, level: int) -> str:
+        return self.rt.store.key("escalation-lease", proposal_id, str(level))
+
+    def _step(self, proposal_id: str, level: int, run: Callable[[], StepTaken | None]) -> StepTaken | None:
+        """Run one step; done only when its messages went out, else its lease is freed for the next sweep."""
+        lease = self._lease(proposal_id, level)
+        try:
+            taken = run()
+        except Exception:
+            if lease in self._held:
+                self._held.discard(lease)
+                self.rt.redis.delete(lease)
+            raise
+        if lease in self._held:  # marked done before the lease goes, so nobody who takes it next redelivers
+            self._mutate(proposal_id, lambda p: p.model_copy(
+                update={"escalation_done": max(p.escalation_done, level)}))
+            self._held.discard(lease)
+            self.rt.redis.delete(lease)
+        return taken
+
+    def _claim(self, proposal_id: str, level: int, note: str) -> Proposal | None:
+        """Claim step `level`, or resume it when an earlier claim's messages did not all go out.
+
+        Returns the proposal when this sweep is to send the step's messages (holding its lease), else None.
+        """
+        def claim(p: Proposal) -> Proposal:
+            if p.status != "pending" or p.escalation_done >= level:
+                raise _NotNow
+            if p.escalation_level >= level:
+                return p  # claimed by an earlier sweep whose messages failed: deliver them now
+            return p.model_copy(update={"escalation_level": level, "escalation_note": note})
+
+        if self._mutate(proposal_id, claim) is None:
+            return None
+        lease = self._lease(proposal_id, level)
+        if not self.rt.redis.set(lease, self.rt.clock().isoformat(), nx=True, ex=LEASE_SECONDS):
+            return None  # another sweep is sending this step right now
+        self._held.add(lease)
+        current = self.rt.store.proposal(proposal_id)
+        if current.status != "pending" or current.escalation_done >= level:  # it finished while we claimed
+            self._held.discard(lease)
+            self.rt.redis.delete(lease)
+            return None
+        return current
+
+    def _mutate(self, proposal_id: str, change: Callable[[Proposal], Proposal]) -> Proposal | None:
+        try:
+            return self.rt.store.mutate_proposal(proposal_id, change)
+        except _NotNow:
+            return None
+
+    def _remind(self, proposal: Proposal, worker: WorkerConfig, minutes: float) -> StepTaken | None:
+        approvers = _mentions(worker.escalation.approvers)
+        note = f"⏰ Reminder: waiting {minutes:.0f} min (target {worker.escalation.response_target_minutes} min)"
+        claimed = self._claim(proposal.id, REMIND, note)
+        if claimed is None:
+            return None
+        # Idempotent, so first (a retry after a failed reply repeats only that); strict: a failed copy retries too.
+        self.notify.sync_cards(claimed.id, strict=True)
+        for ref in claimed.cards[:1]:  # one reply, under the original card
+            self.rt.messengers.get(ref.platform).post(
+                conversation=ref.conversation, thread=ref.thread or ref.ts,
+                text=f"⏰ {approvers}: {claimed.tool} for mission {claimed.mission_id} has waited "
+                     f"{minutes:.0f} min for a decision (target {worker.escalation.response_target_minutes} min).")
+        self.rt.audit.record("escalation.reminded", actor=ACTOR, worker=worker.name, mission=claimed.mission_id,
+                             proposal=claimed.id, minutes=round(minutes, 1), approvers=worker.escalation.approvers)
+        return StepTaken(proposal=claimed.id, step="reminded", minutes=minutes)
+
+    def _reroute(self, proposal: Proposal, worker: WorkerConfig, minutes: float) -> StepTaken | None:
+        backup = worker.escalation.backup
+        note = f"↪️ Re-routed to {_mentions(backup)} after {minutes:.0f} min without a decision"
+        claimed = self._claim(proposal.id, REROUTE, note)
+        if claimed is None:
+            return None
+        self.rt.audit.record("escalation.rerouted", actor=ACTOR, worker=worker.name, mission=claimed.mission_id,
+                             proposal=claimed.id, minutes=round(minutes, 1), backup=backup)
+        platform = claimed.cards[0].platform if claimed.cards else self.rt.store.mission(claimed.mission_id).platform
+        card = card_for(claimed, worker, redactor=self.rt.redactor)
+        messenger = self.rt.messengers.get(platform)
+        for user in backup:  # a direct message to each backup approver, kept in sync like every other copy
+            if platform != "teams":  # on Slack (and the console) a user id is a conversation
+                ref = messenger.post(conversation=user, thread=None, text=card.title, card=card)
+            else:  # Teams opens a 1:1 from what the user told us when they last wrote to the bot
+                ref = messenger.direct(user=user, text=card.title, card=card)  # type: ignore[attr-defined]
+                if ref is None:  # never met them (or Teams refused the chat): nobody to send it to, ever
+                    log.warning("re-route of %s: no Teams 1:1 with backup approver %s (they have not written "
+                                "to the bot yet); skipped", claimed.id, user)
+                    self.rt.audit.record("teams.undeliverable", actor=ACTOR, worker=worker.name,
+                                         mission=claimed.mission_id, proposal=claimed.id, user=user)
+                    continue
+            self.rt.store.add_card(claimed.id, ref)
+        self.notify.sync_cards(claimed.id)
+        return StepTaken(proposal=claimed.id, step="rerouted", minutes=minutes)
+
+    def _expire(self, proposal: Proposal, minutes: float) -> StepTaken | None:
+        def expire(p: Proposal) -> Proposal:
+            if p.status != "pending":
+                raise _NotNow
+            return p.model_copy(update={"status": "expired", "decided_at": self.rt.clock(),
+                                        "escalation_note": f"⌛ No decision within {minutes:.0f} min"})
+
+        # Watching the control and mission keys like `decide` does: an approval, a close and the expiry
+        # cannot both land (a close settles the proposal first, and `expire` then leaves it).
+        try:
+            expired = self.rt.store.mutate_proposal(proposal.id, expire, worker=proposal.worker,
+                                                    mission=proposal.mission_id)
+        except _NotNow:
+            return None
+        # The mission resumes first (its verdict says "expired"), so no card or messenger trouble can park it;
+        # the cards are updated by a job RQ retries.
+        enqueue_mission(self.rt, expired.mission_id, reason=f"after-{expired.id}")
+        self.rt.audit.record("escalation.expired", actor=ACTOR, worker=expired.worker, mission=expired.mission_id,
+                             proposal=expired.id, minutes=round(minutes, 1))
+        enqueue_card_sync(self.rt, expired.id, reason="expired")
+        return StepTaken(proposal=expired.id, step="expired", minutes=minutes)

@@ -1,0 +1,81 @@
+"""Run an approved action exactly once: a state change in Redis plus the proposal id as idempotency key."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.errors import ToolError
+from bot.core.models import Proposal
+from bot.core.runtime import Runtime
+from bot.missions import closing
+from bot.missions.notify import Notifier
+
+log = logging.getLogger(__name__)
+
+
+class Executor:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.notify = Notifier(rt)
+
+    def execute(self, proposal_id: str) -> Proposal:
+        store = self.rt.store
+        proposal = store.proposal(proposal_id)
+        if proposal.status not in {"approved", "executing"}:
+            return proposal  # pending, or already settled: nothing to run
+        killed = False
+        closed: list[Proposal] = []
+
+        def start(p: Proposal) -> Proposal:
+            nonlocal killed
+            closed.clear()
+            if p.status not in {"approved", "executing"}:
+                return p
+            # Under the WATCH on the mission key: a mission that closed before this claim runs nothing.
+            settled = closing.settle_if_closed(self.rt, p)
+            if settled is not None:
+                closed.append(settled)
+                return settled
+            # Read under the WATCH on the control key: a kill landing before this commit aborts it, and the
+            # retry sees the switch. An `executing` proposal started before the kill; its retry replays the key.
+            killed = p.status == "approved" and self.rt.control(p.worker).killed
+            return p if killed else p.model_copy(update={"status": "executing"})
+
+        proposal = store.mutate_proposal(proposal_id, start, worker=proposal.worker, mission=proposal.mission_id)
+        if closed:
+            closing.announce(self.rt, store.mission(proposal.mission_id), actor=f"worker:{proposal.worker}",
+                               proposals=[proposal_id])
+            return proposal
+        if killed:
+            return self.settle(proposal_id, status="halted", error="kill switch pulled before execution")
+        if proposal.status != "executing":
+            return proposal
+        self.rt.audit.record("execution.started", actor=f"worker:{proposal.worker}", worker=proposal.worker,
+                             mission=proposal.mission_id, proposal=proposal.id, tool=proposal.tool)
+        tool = self.rt.toolbox.tools_for(self.rt.worker(proposal.worker)).get(proposal.tool)
+        try:
+            if tool is None:
+                raise ToolError(f"{proposal.tool} is not available to this worker")
+            # The proposal id is the idempotency key: a retried job cannot issue a second credit.
+            result = tool.call(proposal.args, idempotency_key=proposal.id)
+        except ToolError as exc:
+            return self.settle(proposal_id, status="failed", error=str(exc))
+        return self.settle(proposal_id, status="executed", result=result)
+
+    def fail(self, proposal_id: str, *, error: str) -> Proposal:
+        return self.settle(proposal_id, status="failed", error=error)
+
+    def settle(self, proposal_id: str, *, status: str, result: dict | None = None, error: str | None = None
+                ) -> Proposal:
+        proposal = self.rt.store.mutate_proposal(
+            proposal_id, lambda p: p if p.settled else p.model_copy(update={"status": status, "result": result,
+                                                                             "error": error}))
+        self.rt.audit.record(f"execution.{status}", actor=f"worker:{proposal.worker}", worker=proposal.worker,
+                             mission=proposal.mission_id, proposal=proposal.id, tool=proposal.tool,
+                             result=result, error=error)
+        mission = self.rt.store.mission(proposal.mission_id)
+        outcome = f"✅ Executed {proposal.tool}: {result}" if status == "executed" else \
+            f"⛔ {proposal.tool} {status}: {error}"
+        self.notify.observe(mission, f"exec-{proposal.id}", outcome)
+        self.notify.sync_cards(proposal.id)
+        return proposal

@@ -1,0 +1,100 @@
+"""What a mission says in its thread and on its cards, through its platform's Messenger.
+
+Every text and card leaves through here redacted (the runtime's one Redactor) and defanged: a `ProductText`
+keeps the mentions the product wrote, any other string is treated as untrusted whole (`bot.core.defang.shown`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.core.cards import Card, card_for
+from bot.core.defang import ProductText, shown
+from bot.core.models import Mission, Observation, Proposal
+from bot.core.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class Notifier:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def shown(self, text: str) -> str:
+        """Redacted, then defanged (a `ProductText` keeps its mentions). Redaction runs on the text as composed:
+        the redactor also knows each secret's defanged form, so a defanged part cannot slip a value through."""
+        redacted = self.rt.redactor.text(text)
+        return shown(ProductText(redacted) if isinstance(text, ProductText) else redacted)
+
+    def card(self, proposal: Proposal) -> Card:
+        return card_for(proposal, self.rt.worker(proposal.worker), redactor=self.rt.redactor)
+
+    def observe(self, mission: Mission, key: str, text: str, detail: dict[str, Any] | None = None) -> None:
+        """Record once, post once: a retried mission neither stores nor posts a step twice."""
+        text = self.shown(text)
+        obs = Observation(key=key, text=text, at=self.rt.clock(), detail=self.rt.redactor.value(detail or {}))
+        store = self.rt.store
+        if not store.add_observation(mission.id, obs):
+            obs = store.observation(mission.id, key) or obs  # a retry audits what was recorded the first time
+        if not store.done(mission.id, f"obs-{key}"):
+            self.rt.audit.record("observation", actor=f"worker:{mission.worker}", worker=mission.worker,
+                                 mission=mission.id, key=key, text=obs.text)
+            store.mark_done(mission.id, f"obs-{key}")  # after: a crash repeats the event, never loses it
+        if self.rt.store.mark_posted(mission.id, key):
+            try:
+                self.rt.messengers.get(mission.platform).post(conversation=mission.conversation,
+                                                              thread=mission.thread, text=text)
+            except Exception:
+                self.rt.store.unmark_posted(mission.id, key)  # the retried job posts it again
+                raise
+
+    def status(self, mission: Mission, text: str) -> None:
+        """Best effort: the status line is a convenience (its message may be deleted); the mission goes on."""
+        if mission.status_ref is None:
+            return
+        try:
+            self.rt.messengers.get(mission.platform).update(mission.status_ref, text=self.shown(text))
+        except Exception:  # noqa: BLE001 - any platform error; the thread and the verdict still carry the news
+            log.warning("status of mission %s not updated", mission.id, exc_info=True)
+
+    def post_card(self, proposal: Proposal, mission: Mission) -> None:
+        worker = self.rt.worker(proposal.worker)
+        card = self.card(proposal)
+        by_platform = worker.escalation.approvals_channels
+        channel = by_platform.get(mission.platform)
+        if not channel and mission.platform in {"slack", "console"}:
+            channel = worker.escalation.approvals_channel  # a Slack channel id: meaningless on Teams
+        conversation, thread = (channel, None) if channel else (mission.conversation, mission.thread)
+        messenger = self.rt.messengers.get(mission.platform)
+        ref = messenger.post(conversation=conversation, thread=thread, text=card.title, card=card)
+        self.rt.store.add_card(proposal.id, ref)
+        for platform, elsewhere in by_platform.items():  # copies for approvers on the other platforms
+            if platform == mission.platform or platform not in self.rt.messengers:
+                continue
+            try:
+                ref = self.rt.messengers.get(platform).post(conversation=elsewhere, thread=None, text=card.title,
+                                                            card=card)
+            except Exception:  # noqa: BLE001 - one platform's outage must not cost the others their card
+                log.exception("card %s not posted on %s", proposal.id, platform)
+                continue
+            self.rt.store.add_card(proposal.id, ref)
+
+    def sync_cards(self, proposal_id: str, *, strict: bool = False) -> None:
+        """Every copy of a card, on every platform, shows the proposal's current state. Best effort per copy
+        (the decision is recorded; the buttons refuse a second one anyway), so a deleted card never fails an
+        execution or a mission; `strict` (the card-sync job) raises after trying every copy, so RQ retries."""
+        failed: list[Exception] = []
+        proposal = self.rt.store.proposal(proposal_id)
+        card = self.card(proposal)
+        for ref in proposal.cards:
+            if ref.platform not in self.rt.messengers:
+                log.warning("no messenger for %s; card %s not updated there", ref.platform, proposal_id)
+                continue
+            try:
+                self.rt.messengers.get(ref.platform).update(ref, text=f"{card.title}: {card.status_line}", card=card)
+            except Exception as exc:  # noqa: BLE001 - any platform error; see the docstring
+                log.warning("card %s not updated at %s", proposal_id, ref, exc_info=True)
+                failed.append(exc)
+        if strict and failed:
+            raise failed[0]

@@ -1,0 +1,62 @@
+"""The deterministic `playbook` model: a mission's declared steps, run in order, resumable after any step."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jinja2 import TemplateError
+
+from bot.core.config.models import ObserveStep, ProposeStep, ToolStep
+from bot.core.defang import product
+from bot.core.templating import TemplateLimit, render, render_value
+from bot.missions.more_info import attempt
+from bot.missions.planners.base import Finished, Parked
+from bot.missions.session import Session
+
+
+def _summary(result: dict[str, Any], limit: int = 400) -> str:
+    text = json.dumps(result, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class PlaybookPlanner:
+    def advance(self, session: Session) -> Parked | Finished:
+        mission, steps = session.mission, session.spec.steps
+        variables: dict[str, Any] = {"request": mission.text, "requester": mission.requester,
+                                     **mission.vars, **mission.state.get("vars", {}), "context": mission.context}
+        # After the requester answered a request for more information, the step runs again as a new
+        # attempt: a new stable key, so a new proposal (the rejected one stays in the record).
+        suffix = f"-a{attempt(mission)}" if attempt(mission) > 1 else ""
+        start = mission.state.get("cursor", 0)
+        for i in range(start, len(steps)):
+            step, key = steps[i], f"s{i + 1}{suffix}"
+            if i > start or start == 0:  # a resume re-enters its parked step: no "gathering" flash
+                session.progress(f"⏳ {session.worker.display_name}: gathering {i + 1}/{len(steps)}")
+            try:
+                if isinstance(step, ObserveStep):
+                    # the config's template, filled with tool results and the request: untrusted as a whole
+                    session.observe(key, f"💬 {render(step.observe, variables)}")
+                else:
+                    tool = step.tool if isinstance(step, ToolStep) else step.propose
+                    rationale = render(step.rationale, variables) if isinstance(step, ProposeStep) else ""
+                    outcome = session.call(key, tool, render_value(step.args, variables), rationale=rationale)
+                    if outcome.kind == "parked":
+                        session.save(cursor=i, vars=variables)
+                        return Parked()
+                    if outcome.kind == "result":
+                        # redacted before `_summary` cuts it: a cut value would escape the key patterns
+                        shown = _summary(session.rt.redactor.value(outcome.result or {}))
+                        session.observe(key, product("🔎 {tool}: {result}", tool=tool, result=shown))
+                    if outcome.kind == "error" and isinstance(step, ToolStep):
+                        return Finished(verdict=f"Could not finish: {outcome.message}", failed=True)
+                    if step.save_as:
+                        variables[step.save_as] = outcome.as_data()
+            except TemplateError as exc:
+                session.observe(key, product("⚠️ step {n} could not be prepared: {error}", n=i + 1, error=str(exc)))
+                why = "was refused by the template sandbox" if isinstance(exc, TemplateLimit) else \
+                    "refers to missing data"
+                return Finished(verdict=f"Could not finish: step {i + 1} {why} ({exc})", failed=True)
+            session.save(cursor=i + 1, vars=variables)
+        verdict = session.spec.verdict
+        return Finished(verdict=render(verdict, variables) if verdict else None)

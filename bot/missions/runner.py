@@ -1,0 +1,83 @@
+"""Run (or resume) one mission: hold its lock, advance its planner, park or close it with a verdict."""
+
+from __future__ import annotations
+
+from bot.core.defang import trusted
+from bot.core.errors import Halted
+from bot.core.models import Mission
+from bot.core.runtime import Runtime
+from bot.missions import closing, more_info, verdict
+from bot.missions.notify import Notifier
+from bot.missions.planners.base import Finished, Parked, Planner
+from bot.missions.planners.playbook import PlaybookPlanner
+from bot.missions.session import Session
+
+
+def planner_for(rt: Runtime, mission: Mission) -> Planner:
+    factory = rt.planner_factory
+    if rt.worker(mission.worker).is_playbook or factory is None:
+        return PlaybookPlanner()
+    return factory(rt, mission)  # type: ignore[operator]
+
+
+class MissionRunner:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.notify = Notifier(rt)
+
+    def run(self, mission_id: str) -> str:
+        """Safe to run twice, even at once: steps have stable keys and every transition is conditional."""
+        mission = self.rt.store.mission(mission_id)
+        if not mission.is_open:
+            return mission.status
+        worker = self.rt.worker(mission.worker)
+        if self.rt.control(worker.name).killed:
+            return self.close(mission, status="cancelled" if mission.status == "queued" else "halted",
+                              text=f"🛑 {worker.display_name} was halted by its owner; nothing more will run.")
+        if mission.status == more_info.WAITING:
+            return mission.status  # nothing to do until the requester answers (or the mission expires)
+        if mission.status == "queued":
+            self.rt.audit.record("mission.started", actor=f"worker:{worker.name}", worker=worker.name,
+                                 mission=mission.id)
+        mission = self.rt.store.mutate_mission(
+            mission_id, lambda m: m.model_copy(update={"status": "running"}) if m.is_open else m)
+        question = more_info.question_for(self.rt, mission)
+        if question is not None:  # rejected for more information: ask the requester instead of finishing
+            return more_info.ask(self.rt, mission, question)
+        session = Session(self.rt, mission)
+        try:
+            result = planner_for(self.rt, mission).advance(session)
+        except Halted as exc:
+            return self.close(session.mission, status="halted", text=f"🛑 {exc}; nothing more will run.")
+        if isinstance(result, Parked):
+            return self._park(session.mission)
+        assert isinstance(result, Finished)
+        proposals = [self.rt.store.proposal(p) for p in self.rt.store.mission(mission_id).proposals]
+        text = verdict.compose(session.mission, proposals, refusals=session.refusals,
+                               planner_text=result.verdict, failed=result.failed, redactor=self.rt.redactor)
+        return self.close(session.mission, status="failed" if result.failed else "done", text=text)
+
+    def _park(self, mission: Mission) -> str:
+        worker = self.rt.worker(mission.worker)
+        # Only a running mission parks: a concurrent kill-run or resume may have closed it already.
+        mission = self.rt.store.mutate_mission(
+            mission.id, lambda m: m.model_copy(update={"status": "awaiting_approval"}) if m.status == "running" else m)
+        if mission.status != "awaiting_approval":
+            return mission.status
+        approvers = ", ".join(f"@{a}" for a in worker.escalation.approvers)
+        self.notify.status(mission, trusted(f"✋ {worker.display_name}: awaiting approval by {approvers}"))
+        return mission.status
+
+    def close(self, mission: Mission, *, status: str, text: str) -> str:
+        """Close once: a second close (retry, race with the kill switch) changes nothing. The same atomic
+        step settles the mission's pending proposals (bot/core/lifecycle.py); their cards then say why."""
+        closed = self.rt.store.mutate_mission(
+            mission.id, lambda m: m.model_copy(update={"status": status, "verdict": text}) if m.is_open else m)
+        if closed.verdict != text:
+            return closed.status
+        self.rt.audit.record(f"mission.{status}", actor=f"worker:{closed.worker}", worker=closed.worker,
+                             mission=closed.id, verdict=text)
+        closing.announce(self.rt, closed, actor=f"worker:{closed.worker}")  # the proposals the close settled
+        self.notify.observe(closed, "verdict", text)
+        self.notify.status(closed, f"{'✅' if status == 'done' else '⏹'} {closed.worker}: {status}")
+        return closed.status

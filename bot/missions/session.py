@@ -1,0 +1,184 @@
+"""What a planner may do during a mission: observe, call a tool through the gate, propose, save progress.
+
+Every tool call goes through `call`, so the gate sits outside whatever model drives the planner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bot.core import limits
+from bot.core.audit_config import config_version
+from bot.core.defang import product
+from bot.core.errors import Halted, ToolError
+from bot.core.models import Mission, Proposal
+from bot.core.policy import gate
+from bot.core.runtime import Runtime
+from bot.missions.execution import Executor
+from bot.missions.more_info import attempt
+from bot.missions.notify import Notifier
+from bot.tools.base import normalize_args
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallOutcome:
+    kind: Literal["result", "parked", "refused", "settled", "error"]
+    result: dict[str, Any] | None = None
+    proposal: Proposal | None = None
+    message: str = ""
+
+    def as_data(self) -> dict[str, Any]:
+        """What a later step (or the model) sees of this call."""
+        if self.kind == "result":
+            return self.result or {}
+        if self.proposal is not None:
+            p = self.proposal
+            return {"status": p.status, "result": p.result, "decided_by": p.decided_by,
+                    "reason_code": p.reason_code, "comment": p.comment, "error": p.error}
+        return {"status": self.kind, "message": self.message}
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Session:
+    def __init__(self, rt: Runtime, mission: Mission) -> None:
+        self.rt = rt
+        self.mission = mission
+        self.worker = rt.worker(mission.worker)
+        self.spec = self.worker.missions[mission.mission]
+        self.notify = Notifier(rt)
+        self.refusals: list[str] = []
+
+    # -- progress --------------------------------------------------------------------------
+    def observe(self, key: str, text: str, detail: dict[str, Any] | None = None) -> None:
+        self.notify.observe(self.mission, key, text, detail)
+
+    def progress(self, text: str) -> None:
+        self.notify.status(self.mission, text)
+
+    def save(self, **state: Any) -> None:
+        self.mission = self.rt.store.mutate_mission(
+            self.mission.id, lambda m: m.model_copy(update={"state": {**m.state, **state}}))
+
+    # -- tools ---------------------------------------------------------------------------
+    def call(self, key: str, tool: str, args: Mapping[str, Any], *, rationale: str = "") -> CallOutcome:
+        """Run a read, propose a write/execute, or refuse, as the gate says. `key` is stable per step."""
+        proposal_id = f"{self.mission.id}-{key}"
+        existing = self._existing(key, proposal_id)
+        if existing is not None:
+            return existing
+        control = self.rt.control(self.worker.name)
+        if control.killed:
+            raise Halted(f"{self.worker.display_name} was halted by its owner")
+        cap = self.worker.limits.tool_calls_per_mission
+        if not limits.admit_tool_call(self.rt, self.mission.id, key, cap=cap):
+            rule = f"limit of {cap} tool calls per mission reached"  # the planner says so once, then stops
+            self.rt.audit.record("tool.refused", actor=f"worker:{self.worker.name}", worker=self.worker.name,
+                                 mission=self.mission.id, tool=tool, rule=rule)
+            return CallOutcome(kind="refused", message=rule)
+        impl = self.rt.toolbox.tools_for(self.worker).get(tool)
+        try:
+            normalized = normalize_args(impl.spec, args) if impl else dict(args)
+        except ToolError as exc:
+            self.observe(key, product("⚠️ {error}", error=str(exc)))  # it quotes the model's argument names
+            return CallOutcome(kind="error", message=str(exc))
+        decision = gate(self.worker, control, tool, normalized)
+        if decision.verdict == "refuse" or impl is None:
+            rule = decision.rule if decision.verdict == "refuse" else f"{tool} is unavailable"
+            self.rt.audit.record("tool.refused", actor=f"worker:{self.worker.name}", worker=self.worker.name,
+                                 mission=self.mission.id, tool=tool, args=normalized, rule=rule)
+            self.observe(key, product("🚫 Refused {tool}: {rule}", tool=tool, rule=rule))  # a model-made name
+            self.refusals.append(f"{tool} ({rule})")
+            return CallOutcome(kind="refused", message=rule)
+        if decision.verdict == "run":
+            return self._read(key, tool, impl, normalized)
+        duplicate = self._duplicate(proposal_id, tool, normalized)
+        if duplicate is not None:
+            return duplicate
+        proposal = Proposal(
+            id=proposal_id, mission_id=self.mission.id, worker=self.worker.name, tool=tool, args=normalized,
+            tier=decision.tier, rule=decision.rule, rationale=rationale, shadow=decision.shadow,
+            requester=self.mission.requester, created_at=self.rt.clock(), context=list(self.mission.context),
+            status="approved" if decision.verdict == "auto" else "pending",
+            decided_by="auto" if decision.verdict == "auto" else None,
+            decided_at=self.rt.clock() if decision.verdict == "auto" else None,
+        )
+        proposal, _ = self.rt.store.create_proposal(proposal)
+        return self._follow_up(key, proposal)
+
+    def _follow_up(self, key: str, proposal: Proposal) -> CallOutcome:
+        """What must follow a new proposal. Each part is done once and checked on every call, so a mission
+        retried after a crash right after `create_proposal` still records, audits and posts its card."""
+        store, worker = self.rt.store, self.worker.name
+        if proposal.id not in store.mission(self.mission.id).proposals:
+            self.mission = store.mutate_mission(self.mission.id, lambda m: m if proposal.id in m.proposals
+                                                else m.model_copy(update={"proposals": [*m.proposals, proposal.id]}))
+        if not store.done(self.mission.id, f"audit-{proposal.id}"):
+            self.rt.audit.record("proposal.created", actor=f"worker:{worker}", worker=worker,
+                                 mission=self.mission.id, proposal=proposal.id, tool=proposal.tool,
+                                 args=proposal.args, tier=proposal.tier, rule=proposal.rule,
+                                 shadow=proposal.shadow, rationale=proposal.rationale)
+            if proposal.decided_by == "auto":
+                self.rt.audit.record("decision.auto_approved", actor="auto", worker=worker,
+                                     mission=self.mission.id, proposal=proposal.id, rule=proposal.rule,
+                                     config_version=config_version(self.worker))
+            store.mark_done(self.mission.id, f"audit-{proposal.id}")  # after: a crash repeats, never loses
+        args = _short(self.rt.redactor.value(proposal.args))  # shown redacted; the proposal keeps the real ones
+        if proposal.decided_by == "auto":
+            self.observe(key, product("🤖 Auto-approved {tool} {args} under rule {rule}", tool=proposal.tool,
+                                      args=args, rule=proposal.rule))
+            if proposal.status in {"approved", "executing"}:
+                proposal = Executor(self.rt).execute(proposal.id)
+            return self._outcome(proposal)
+        verb = "Asked the approvers what they would decide on" if proposal.shadow else "Proposed"
+        self.observe(key, product(f"📝 {verb} {{tool}} {{args}}" + (": {why}" if proposal.rationale.strip() else ""),
+                                  tool=proposal.tool, args=args, why=proposal.rationale.strip()))
+        if proposal.status == "pending" and not proposal.cards:
+            self.notify.post_card(proposal, self.mission)
+        return self._outcome(store.proposal(proposal.id))
+
+    def _duplicate(self, proposal_id: str, tool: str, args: dict[str, Any]) -> CallOutcome | None:
+        """The outcome of an identical proposal (same tool, same normalized arguments) made earlier in this
+        attempt of the mission: ten identical calls make one card and at most one execution. The first
+        proposal claims its content atomically; a later attempt (after more information) proposes anew."""
+        content = json.dumps([attempt(self.mission), tool, args], sort_keys=True, default=str)
+        digest = hashlib.sha256(content.encode()).hexdigest()[:32]
+        index = self.rt.store.key("proposal-content", self.mission.id)
+        with self.rt.redis.pipeline() as pipe:
+            pipe.hsetnx(index, digest, proposal_id)
+            pipe.hget(index, digest)
+            first = pipe.execute()[1].decode()
+        if first == proposal_id or not self.rt.redis.exists(self.rt.store.key("proposal", first)):
+            return None  # the first of its kind (or the first crashed before creating it): propose
+        return self._outcome(self.rt.store.proposal(first))
+
+    def _existing(self, key: str, proposal_id: str) -> CallOutcome | None:
+        if not self.rt.redis.exists(self.rt.store.key("proposal", proposal_id)):
+            return None
+        proposal = self.rt.store.proposal(proposal_id)
+        if proposal.settled:
+            return self._outcome(proposal)
+        return self._follow_up(key, proposal)  # finish what a crash may have interrupted
+
+    @staticmethod
+    def _outcome(proposal: Proposal) -> CallOutcome:
+        if proposal.settled:
+            return CallOutcome(kind="settled", proposal=proposal)
+        return CallOutcome(kind="parked", proposal=proposal)
+
+    def _read(self, key: str, tool: str, impl: Any, args: dict[str, Any]) -> CallOutcome:
+        try:
+            result = impl.call(args, idempotency_key=None)
+        except ToolError as exc:
+            self.observe(key, product("⚠️ {tool} failed: {error}", tool=tool, error=str(exc)))
+            return CallOutcome(kind="error", message=str(exc))
+        self.rt.audit.record("tool.called", actor=f"worker:{self.worker.name}", worker=self.worker.name,
+                             mission=self.mission.id, tool=tool, args=args)
+        return CallOutcome(kind="result", result=result)

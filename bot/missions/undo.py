@@ -1,0 +1,84 @@
+"""Undo: an executed action whose tool declares `undo:` can be reversed, through a proposal like any other.
+
+The undo proposal is never auto-approved (an approver decides, four-eyes applies to whoever asked),
+its arguments come from the executed action's result and arguments, and an executed undo spends the
+worker's error budget (see bot/missions/trust.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.core.errors import BadRequest, NotAuthorized
+from bot.core.models import Proposal
+from bot.core.policy import gate
+from bot.core.runtime import Runtime
+from bot.missions.notify import Notifier
+from bot.tools.base import normalize_args
+
+UNDO_SUFFIX = "-undo"
+
+
+def undo_id(proposal_id: str) -> str:
+    return f"{proposal_id}{UNDO_SUFFIX}"
+
+
+def is_undo(proposal_id: str | None) -> bool:
+    return bool(proposal_id) and proposal_id.endswith(UNDO_SUFFIX)
+
+
+def undo_deadline(rt: Runtime, undo: Proposal) -> datetime | None:
+    """Until when `undo` may be decided once its mission has closed: the undo window of the action it
+    reverses (bot/core/lifecycle.py). None when that cannot be known (no policy now): no extra limit."""
+    original = rt.store.proposal(undo.undo_of) if undo.undo_of else None
+    policy = rt.worker(undo.worker).policy(original.tool) if original else None
+    if original is None or original.decided_at is None or policy is None:
+        return None
+    return original.decided_at + timedelta(minutes=policy.undo_window_minutes)
+
+
+def request_undo(rt: Runtime, proposal_id: str, *, actor: str) -> Proposal:
+    original = rt.store.proposal(proposal_id)
+    worker = rt.worker(original.worker)
+    policy = worker.policy(original.tool)
+    if policy is None or not policy.undo:
+        raise BadRequest(f"{original.tool} declares no undo.")
+    if original.status != "executed" or original.decided_at is None:
+        raise BadRequest(f"Only an executed action can be undone; this one is {original.status}.")
+    accounts = rt.people.accounts_of(actor)  # a person, whichever platform they ask from
+    if not accounts & {worker.owner, original.requester} and not worker.may_approve(actor, accounts=accounts):
+        raise NotAuthorized(f"Only the requester, {worker.display_name}'s approvers or its owner can ask for an undo.")
+    if rt.clock() > original.decided_at + timedelta(minutes=policy.undo_window_minutes):
+        raise BadRequest(f"The undo window ({policy.undo_window_minutes} min) for {original.tool} has passed.")
+    if rt.redis.exists(rt.store.key("proposal", undo_id(proposal_id))):
+        existing = rt.store.proposal(undo_id(proposal_id))
+        raise BadRequest(f"An undo of this action was already requested by @{existing.requester} "
+                         f"({existing.status}).")
+    tool = rt.toolbox.tools_for(worker).get(policy.undo)
+    if tool is None:
+        raise BadRequest(f"The undo tool {policy.undo} is not available to {worker.display_name}.")
+    # The result names what was created (e.g. credit_id); the original arguments fill the rest.
+    fields = tool.spec.args_model.model_fields
+    source = {**original.args, **(original.result or {})}
+    args = normalize_args(tool.spec, {k: source[k] for k in fields if k in source})
+    decision = gate(worker, rt.control(worker.name), policy.undo, args)
+    if decision.verdict == "refuse":
+        raise BadRequest(f"The undo {policy.undo} is refused: {decision.rule}")
+    undo = Proposal(
+        id=undo_id(proposal_id), mission_id=original.mission_id, worker=worker.name, tool=policy.undo, args=args,
+        tier=decision.tier, rule=f"undo of {original.tool}: needs an approver", requester=actor,
+        rationale=f"Undo {original.tool} ({proposal_id}), asked by @{actor}.", created_at=rt.clock(),
+        undo_of=proposal_id,
+    )
+    undo, created = rt.store.create_proposal(undo)
+    if not created:
+        raise BadRequest("An undo of this action was already requested.")
+    rt.store.mutate_mission(original.mission_id, lambda m: m.model_copy(update={"proposals": [*m.proposals, undo.id]}))
+    rt.redis.sadd(rt.store.key("undos", worker.name), undo.id)
+    rt.audit.record("undo.requested", actor=actor, worker=worker.name, mission=original.mission_id,
+                    proposal=proposal_id, undo=undo.id, tool=policy.undo)
+    rt.audit.record("proposal.created", actor=actor, worker=worker.name, mission=original.mission_id,
+                    proposal=undo.id, tool=undo.tool, args=args, tier=undo.tier, rule=undo.rule, shadow=False,
+                    rationale=undo.rationale)
+    Notifier(rt).post_card(undo, rt.store.mission(original.mission_id))
+    return undo

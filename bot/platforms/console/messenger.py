@@ -1,0 +1,44 @@
+"""The console backend: messages go to a Redis stream that `missionbot shell` tails.
+
+Going through Redis (not stdout) lets RQ workers in other processes talk to the shell, and lets
+tests read exactly what a user would have seen.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from redis import Redis
+
+from bot.core.cards import Card
+from bot.core.models import MessageRef
+
+
+class ConsoleMessenger:
+    platform = "console"
+
+    def __init__(self, *, redis: Redis, prefix: str) -> None:
+        self.redis = redis
+        self.stream = f"{prefix}:console:outbox"
+
+    def _add(self, fields: dict[str, Any]) -> str:
+        clean = {k: v for k, v in fields.items() if v is not None}
+        return self.redis.xadd(self.stream, {"msg": json.dumps(clean)}).decode()
+
+    def post(self, *, conversation: str, thread: str | None, text: str, card: Card | None = None) -> MessageRef:
+        ts = self._add({"op": "post", "conversation": conversation, "thread": thread, "text": text,
+                        "card": card.model_dump(mode="json") if card else None})
+        return MessageRef(platform=self.platform, conversation=conversation, ts=ts, thread=thread)
+
+    def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
+        self._add({"op": "update", "conversation": ref.conversation, "thread": ref.thread, "ref": ref.ts,
+                   "text": text, "card": card.model_dump(mode="json") if card else None})
+
+    def ephemeral(self, *, conversation: str, user: str, text: str) -> None:
+        self._add({"op": "ephemeral", "conversation": conversation, "user": user, "text": text})
+
+    def read(self, after: str = "0-0", *, block_ms: int | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """Messages after the stream id `after` (the shell's cursor)."""
+        found = self.redis.xread({self.stream: after}, block=block_ms, count=500)
+        return [(mid.decode(), json.loads(f[b"msg"])) for _, entries in found for mid, f in entries]

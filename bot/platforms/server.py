@@ -1,0 +1,133 @@
+"""The aiohttp application `missionbot serve` runs: Slack at `POST /slack/events`, `GET /healthz`,
+`GET /readyz`, and the Teams endpoint when its module is present."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+from rq import Worker
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot.core.runtime import Runtime
+from bot.platforms.slack.background import tasks_for
+from bot.platforms.slack.payloads import screen
+from handlers.teams.routes import add_teams_routes
+
+RUNTIME = web.AppKey("runtime", Runtime)
+SLACK_PATH = "/slack/events"
+SIGNATURE_WINDOW_SECONDS = 300  # Slack's: older requests may be replays
+
+
+def signed(secret: bytes, body: bytes, headers: Mapping[str, str], *, now: float) -> bool:
+    """Slack's v0 signature over the raw bytes (slack_sdk's verifier decodes them first, so a signed body
+    that is not UTF-8 would read as unsigned), within Slack's 5-minute window."""
+    timestamp, signature = headers.get("X-Slack-Request-Timestamp", ""), headers.get("X-Slack-Signature", "")
+    if (
+        not (timestamp.isascii() and timestamp.isdigit())
+        or abs(now - int(timestamp)) > SIGNATURE_WINDOW_SECONDS
+    ):
+        return False
+    expected = hmac.new(secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(f"v0={expected}".encode(), signature.encode("utf-8", "replace"))
+
+
+def slack_endpoint(slack: AsyncApp):  # noqa: ANN201 - an aiohttp handler
+    """One URL for the Events API, interactivity and the slash command (bolt tells them apart).
+
+    Before bolt sees a request: its signature (401), then its shape (400, bot/platforms/slack/payloads.py),
+    so a malformed body never reaches bolt's parser, a listener or a Redis key. Bolt checks the signature
+    again; the first check only keeps unauthenticated bytes out of the parsers."""
+    secret = slack._signing_secret.encode()  # noqa: SLF001 - the secret bolt was built with
+
+    async def handle(request: web.Request) -> web.Response:
+        raw = await request.read()
+        if not signed(secret, raw, request.headers, now=time.time()):
+            return web.json_response({"error": "invalid signature"}, status=401)
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=raw.decode("utf-8"), query=request.query_string, headers=request.headers
+            )  # type: ignore[arg-type]
+        except Exception as err:  # noqa: BLE001 - bolt's parser: JSON, form, context extraction on any shape
+            return web.json_response({"error": f"unreadable body ({type(err).__name__})"}, status=400)
+        refused = screen(bolt_request.body)
+        if refused is not None:
+            if refused.status < 400:
+                return web.Response(status=refused.status)
+            return web.json_response({"error": refused.reason}, status=refused.status)
+        return await to_aiohttp_response(await slack.async_dispatch(bolt_request))
+
+    return handle
+
+
+def health(rt: Runtime) -> tuple[int, dict[str, object]]:
+    """Liveness: this process answers. Nothing outside it is consulted (Redis down is `/readyz`'s answer),
+    so an orchestrator restarts the process only when the process itself is stuck."""
+    return 200, {"status": "ok"}
+
+
+def fresh_workers(rt: Runtime) -> dict[str, int]:
+    """RQ workers per queue whose heartbeat is younger than `worker_ttl`: a killed worker's record
+    outlives it by a minute or more, so being registered is no evidence of life."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=rt.settings.worker_ttl)
+    counts = {}
+    for name, queue in (("missions", rt.missions_queue), ("actions", rt.actions_queue)):
+        workers = Worker.all(queue=queue)
+        counts[name] = sum(1 for w in workers if w.last_heartbeat and w.last_heartbeat >= cutoff)
+    return counts
+
+
+def readiness(rt: Runtime) -> tuple[int, dict[str, object]]:
+    """Readiness: Redis answers and worker configs are loaded; workers with a fresh heartbeat are reported."""
+    configs = len(rt.workers)
+    try:
+        rt.redis.ping()
+        workers: dict[str, int] | None = fresh_workers(rt)
+        redis = "ok"
+    except Exception as err:  # noqa: BLE001 - any failure is the answer
+        workers, redis = None, f"error: {type(err).__name__}"
+    ok = redis == "ok" and configs > 0
+    return (200 if ok else 503), {"status": "ready" if ok else "not ready", "redis": redis, "configs": configs,
+                                  "workers": workers}
+
+
+async def healthz(request: web.Request) -> web.Response:
+    status, body = health(request.app[RUNTIME])
+    return web.json_response(body, status=status)
+
+
+async def readyz(request: web.Request) -> web.Response:
+    status, body = await asyncio.to_thread(readiness, request.app[RUNTIME])
+    return web.json_response(body, status=status)
+
+
+def add_teams(app: web.Application, rt: Runtime) -> None:
+    """Teams: `handlers/teams/routes.py` owns `/api/messages` through `add_teams_routes(app, rt)`."""
+    add_teams_routes(app, rt)
+
+
+def create_app(rt: Runtime, *, slack: AsyncApp | None, slack_over_http: bool = True) -> web.Application:
+    """`slack_over_http=False` (Socket Mode): no /slack/events route, but the Slack app's background work
+    is still drained when the server shuts down."""
+    app = web.Application()
+    app[RUNTIME] = rt
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    if slack is not None:
+        if slack_over_http:
+            app.router.add_post(SLACK_PATH, slack_endpoint(slack))
+
+        async def finish_background_work(_: web.Application) -> None:
+            await tasks_for(slack).drain()  # replies already acked to Slack still get posted
+
+        app.on_shutdown.append(finish_background_work)
+    # ---- Teams (the Teams engineer's one line lives in add_teams) ----
+    add_teams(app, rt)
+    return app

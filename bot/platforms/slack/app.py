@@ -1,0 +1,92 @@
+"""The slack-bolt AsyncApp: one app for HTTP (`POST /slack/events`) and Socket Mode, same listeners.
+
+Built-in bolt middleware verifies the signature (5-minute window, 401 otherwise) and ignores the
+bot's own events before ours runs; ours drops Events API deliveries already seen (by `event_id`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.runtime import Runtime
+from bot.missions.service import MissionService
+from bot.platforms.slack.messenger import RATE_LIMIT_RETRIES
+from handlers.slack import actions, commands, events, home
+
+log = logging.getLogger(__name__)
+
+# Slack retries a delivery 3 times within about 5 minutes; an hour is well past the last retry.
+EVENT_TTL_SECONDS = 3600
+
+
+def event_key(rt: Runtime, event_id: str) -> str:
+    return rt.store.key("slack", "event", event_id)
+
+
+def first_delivery(rt: Runtime, event_id: str) -> bool:
+    """True once per event_id (SET NX). A retry (X-Slack-Retry-Num) whose first delivery never
+    arrived is still a first delivery here, so it is processed."""
+    return bool(rt.redis.set(event_key(rt, event_id), "1", nx=True, ex=EVENT_TTL_SECONDS))
+
+
+def dedupe_middleware(rt: Runtime) -> Callable[..., Awaitable[BoltResponse | None]]:
+    async def dedupe_events(body: dict, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:  # noqa: A002
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not first_delivery(rt, event_id):
+            log.info("duplicate Slack event %s acknowledged and dropped", event_id)
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    return dedupe_events
+
+
+def release_on_failure(rt: Runtime) -> Callable[..., Awaitable[None]]:
+    """Bolt's global error handler. A listener that raises does so before its ack (the durable step comes
+    first, everything after the ack runs in a background task), so Slack gets a 500 and retries: the
+    event's dedupe mark is dropped so that retry is processed instead of being taken for a duplicate."""
+
+    async def on_error(error: Exception, body: dict) -> None:
+        log.error("Slack listener failed; Slack will retry", exc_info=error)
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            rt.redis.delete(event_key(rt, event_id))
+
+    return on_error
+
+
+def web_client(*, token: str, api_url: str) -> AsyncWebClient:
+    """Waits out 429s (Slack took no action, so a retry cannot double-post) and nothing else: slack_sdk's
+    default connection-error retry is replaced on purpose, as for the jobs' client (bot/platforms/slack/messenger.py)."""
+    return AsyncWebClient(token=token, base_url=api_url if api_url.endswith("/") else api_url + "/",
+                          retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)])
+
+
+def create_slack_app(*, rt: Runtime, signing_secret: str, token: str, api_url: str,
+                     process_before_response: bool = True, service: MissionService | None = None) -> AsyncApp:
+    """`process_before_response=True`: the listener does the durable part (mission record, decision),
+    acks and hands the rest (Slack answers) to a background task, so the HTTP answer leaves as soon as
+    the listener returns, without bolt's 10 ms ack polling, and a failure before it is a 500 Slack retries."""
+    app = AsyncApp(
+        client=web_client(token=token, api_url=api_url),
+        signing_secret=signing_secret,
+        process_before_response=process_before_response,
+    )
+    app.use(dedupe_middleware(rt))
+    app.error(release_on_failure(rt))
+    service = service or MissionService(rt)
+    for module in (events, actions, commands, home):
+        module.register(app, service=service, rt=rt)
+    return app
+
+
+def socket_mode_handler(app: AsyncApp, app_token: str) -> AsyncSocketModeHandler:
+    """The same listeners over Slack's websocket (Socket Mode) instead of HTTP."""
+    return AsyncSocketModeHandler(app, app_token)

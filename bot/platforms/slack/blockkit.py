@@ -1,0 +1,223 @@
+"""Block Kit rendering of approval cards, the reject-reason modal and the App Home tab.
+
+Every payload stays inside Slack's limits by construction (50 blocks a message, 100 a view,
+3000 characters a section, 2000 a field, and well under the undocumented aggregate
+`msg_blocks_too_long` size): long values are truncated here with a note, never sent to be
+rejected. Every piece of text that came from a tool, the model or a user is escaped.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.core.cards import Card
+from bot.platforms.slack.mrkdwn import escape, link_core_mentions, mention, slack_date, split_text, truncate
+
+__all__ = ["ACTION_APPROVE", "ACTION_REJECT", "ACTION_UNDO", "REJECT_MODAL", "card_blocks", "decision_line", "escape",
+           "home_view", "mention", "reject_modal", "split_text"]
+
+ACTION_APPROVE = "mb_approve"
+ACTION_REJECT = "mb_reject"
+ACTION_UNDO = "mb_undo"
+REJECT_MODAL = "mb_reject_modal"
+
+SECTION_CHARS = 3000
+FIELD_CHARS = 2000
+HEADER_CHARS = 150
+FIELDS_PER_SECTION = 10
+MAX_FIELDS = 20
+# Slack rejects a message whose blocks add up to roughly 12-13k characters (undocumented); a card
+# aims well below, measured as compact JSON, which is stricter than counting the text alone.
+CARD_JSON_BUDGET = 10_000
+_FIELDS_BUDGET = 6_000  # characters shared by all argument values at full scale
+VIEW_BLOCKS = 100
+_HOME_BLOCKS_PER_CARD = 3
+PLATFORM_NAMES = {"slack": "Slack", "teams": "Teams", "console": "the console"}
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text if len(text) <= limit else text[: limit - 1] + "…", "emoji": True}
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _json_size(blocks: list[dict[str, Any]]) -> int:
+    return len(json.dumps(blocks, separators=(",", ":"), ensure_ascii=False))
+
+
+def _field(name: str, value: str, cap: int) -> dict[str, Any]:
+    label = f"*{truncate(escape(name), 100)}*\n"
+    body = truncate(escape(value), max(cap - len(label), 40)) if value else "_(empty)_"
+    return _mrkdwn(label + body)
+
+
+def _field_sections(card: Card, scale: float) -> list[dict[str, Any]]:
+    shown = card.fields[:MAX_FIELDS]
+    if not shown:
+        return [{"type": "section", "text": _mrkdwn("_No arguments._")}]
+    cap = max(int(min(FIELD_CHARS, _FIELDS_BUDGET // len(shown)) * scale), 60)
+    fields = [_field(name, value, cap) for name, value in shown]
+    sections = [{"type": "section", "fields": fields[i : i + FIELDS_PER_SECTION]}
+                for i in range(0, len(fields), FIELDS_PER_SECTION)]
+    if hidden := len(card.fields) - len(shown):
+        sections.append({"type": "context", "elements": [_mrkdwn(f"_…and {hidden} more arguments not shown._")]})
+    return sections
+
+
+def _buttons(card: Card) -> dict[str, Any]:
+    approve: dict[str, Any] = {"type": "button", "action_id": ACTION_APPROVE, "value": card.proposal_id,
+                               "style": "primary", "text": _plain("Approve", 75)}
+    if card.needs_confirm and not card.shadow:  # a shadow approval runs nothing, so nothing to confirm
+        tool = truncate(escape(card.tool), 100)
+        approve["confirm"] = {
+            "title": _plain("Run this action?", 100),
+            "text": _mrkdwn(f"Approving runs `{tool}` for real with the arguments on this card."),
+            "confirm": _plain("Approve and run", 30), "deny": _plain("Cancel", 30), "style": "primary",
+        }
+    reject = {"type": "button", "action_id": ACTION_REJECT, "value": card.proposal_id, "style": "danger",
+              "text": _plain("Reject…", 75)}
+    return {"type": "actions", "block_id": f"mb_decide:{card.proposal_id}"[:255], "elements": [approve, reject]}
+
+
+def _reason(card: Card) -> str:
+    if not card.reason_code and not card.comment:
+        return ""
+    parts = [escape(card.reason_code or "")] + ([truncate(escape(card.comment), 1000)] if card.comment else [])
+    return f" (reason: {': '.join(p for p in parts if p)})"
+
+
+def decision_line(card: Card) -> str:
+    """Who decided, when, where and why, for a card that is no longer open."""
+    who = mention(card.decided_by) if card.decided_by else "someone"
+    when = f" at {slack_date(card.decided_at)}" if card.decided_at else ""
+    where = f" on {PLATFORM_NAMES.get(card.decided_on, escape(card.decided_on))}" if card.decided_on else ""
+    if card.status in ("approved", "executing", "executed", "failed"):
+        line = (f"✅ Auto-approved by rule {truncate(escape(card.rule or 'auto'), 300)}{when}" if card.decided_by == "auto"
+                else f"✅ Approved by {who}{when}{where}")
+        return line + {"executing": " · executing", "executed": " · executed",
+                       "failed": " · ⚠️ execution failed"}.get(card.status, "")
+    if card.status == "rejected":
+        return f"✋ Rejected by {who}{when}{where}{_reason(card)}"
+    if card.status in ("shadow_approved", "shadow_rejected"):
+        verb = "approve" if card.status == "shadow_approved" else "reject"
+        return f"👥 Shadow: {who} would {verb}{when}{where}{_reason(card)}; nothing was run"
+    return {"expired": "⌛ Expired, no decision", "halted": "🛑 Halted: the kill switch is pulled"}.get(
+        card.status, escape(card.status_line))
+
+
+def _context(card: Card) -> dict[str, Any]:
+    parts = [f"*{escape(card.worker_display)}* · mission `{escape(card.mission_id)}`"]
+    if card.thread_link:
+        parts.append(f"<{escape(card.thread_link)}|open thread>")
+    if card.shadow:
+        parts.append("shadow mode: nothing runs whatever you choose")
+    return {"type": "context", "elements": [_mrkdwn(" · ".join(parts))]}
+
+
+def _card_blocks(card: Card, scale: float) -> list[dict[str, Any]]:
+    rule = truncate(escape(card.rule), max(int(500 * scale), 60)) if card.rule else "_none_"
+    why = truncate(escape(card.rationale), max(int((SECTION_CHARS - 10) * scale), 100)) or "_none given_"
+    blocks = [
+        {"type": "header", "text": _plain(f"{card.worker_display}: {card.title}", HEADER_CHARS)},
+        _context(card),
+        *_field_sections(card, scale),
+        {"type": "section", "text": _mrkdwn(f"*Tier* `{escape(card.tier)}`   *Rule* {rule}")},
+        {"type": "section", "text": _mrkdwn(f"*Why*\n{why}")},
+    ]
+    if card.context:
+        blocks.append(_context_section(card, scale))
+    blocks.append(_buttons(card) if card.open
+                  else {"type": "context", "elements": [_mrkdwn(decision_line(card))]})
+    if notes := _notes(card):
+        blocks.append({"type": "context", "elements": [_mrkdwn(note) for note in notes]})
+    if card.undo_tool and card.undo_until:
+        blocks.append(_undo_button(card))
+    return blocks
+
+
+def _undo_button(card: Card) -> dict[str, Any]:
+    """Asks for the undo (itself a proposal an approver decides); the core refuses it after the window."""
+    tool = truncate(escape(card.undo_tool or ""), 100)
+    button = {"type": "button", "action_id": ACTION_UNDO, "value": card.proposal_id, "text": _plain("Undo", 75),
+              "confirm": {"title": _plain("Ask to undo this?", 100),
+                          "text": _mrkdwn(f"This proposes `{tool}` to reverse the action; an approver decides."),
+                          "confirm": _plain("Propose undo", 30), "deny": _plain("Cancel", 30),
+                          "style": "danger"}}
+    return {"type": "actions", "block_id": f"mb_undo:{card.proposal_id}"[:255], "elements": [button]}
+
+
+def _context_section(card: Card, scale: float) -> dict[str, Any]:
+    """What the requester added (quoted, escaped): the approver sees the answer to their question."""
+    cap = max(int((SECTION_CHARS - 60) * scale), 100)
+    quoted = "\n".join(f"> {line}" for entry in card.context for line in escape(entry).splitlines() or [""])
+    return {"type": "section", "text": _mrkdwn(f"*Added by the requester*\n{truncate(quoted, cap)}")}
+
+
+def _notes(card: Card) -> list[str]:
+    """Escalation and undo notes the core adds under the status (its `@U…` markers become mentions)."""
+    notes = [link_core_mentions(truncate(escape(card.escalation_note), 1000))] if card.escalation_note else []
+    if card.undo_tool and card.undo_until:
+        notes.append(f"↩️ Can be undone with `{truncate(escape(card.undo_tool), 100)}` "
+                     f"until {slack_date(card.undo_until)}")
+    return notes
+
+
+def card_blocks(card: Card) -> list[dict[str, Any]]:
+    """The card as message blocks; shrinks long values until the whole fits Slack's aggregate limit."""
+    for scale in (1.0, 0.5, 0.25, 0.1, 0.05):
+        blocks = _card_blocks(card, scale)
+        if _json_size(blocks) <= CARD_JSON_BUDGET:
+            break
+    return blocks
+
+
+def _summary(card: Card, *, limit: int) -> str:
+    args = ", ".join(f"{name}={value}" for name, value in card.fields)
+    return truncate(escape(args), limit) if args else "_no arguments_"
+
+
+def reject_modal(card: Card) -> dict[str, Any]:
+    """The reject-reason modal; `private_metadata` carries the proposal id back to the submit handler."""
+    options = [{"text": _plain(code.replace("_", " ").capitalize(), 75), "value": code[:150]}
+               for code in card.reason_codes[:100]]
+    return {
+        "type": "modal", "callback_id": REJECT_MODAL, "private_metadata": card.proposal_id,
+        "title": _plain("Reject proposal", 24), "submit": _plain("Reject", 24), "close": _plain("Cancel", 24),
+        "blocks": [
+            {"type": "section", "text": _mrkdwn(f"*{truncate(escape(card.title), 300)}*\n"
+                                                f"{_summary(card, limit=2000)}")},
+            {"type": "input", "block_id": "reason", "label": _plain("Reason", 2000),
+             "element": {"type": "static_select", "action_id": "reason_code",
+                         "placeholder": _plain("Pick a reason", 150), "options": options}},
+            {"type": "input", "block_id": "comment", "optional": True, "label": _plain("Comment", 2000),
+             "element": {"type": "plain_text_input", "action_id": "comment", "multiline": True,
+                         "max_length": 1000}},
+        ],
+    }
+
+
+def _home_card(card: Card) -> list[dict[str, Any]]:
+    text = (f"*{truncate(escape(card.worker_display), 100)}* · {truncate(escape(card.title), 200)}\n"
+            f"{_summary(card, limit=300)}\n"
+            f"*Why* {truncate(escape(card.rationale), 300) or '_none given_'}\n"
+            f"_tier_ `{escape(card.tier)}` · mission `{escape(card.mission_id)}`")
+    return [{"type": "divider"}, {"type": "section", "text": _mrkdwn(text)}, _buttons(card)]
+
+
+def home_view(cards: list[Card]) -> dict[str, Any]:
+    """App Home: the caller's pending decisions in the order given (oldest first), within 100 blocks."""
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain("Your pending decisions", HEADER_CHARS)}]
+    if not cards:
+        blocks.append({"type": "section", "text": _mrkdwn("Nothing is waiting for your decision.")})
+        return {"type": "home", "blocks": blocks}
+    blocks.append({"type": "context", "elements": [_mrkdwn(f"{len(cards)} waiting, oldest first.")]})
+    room = (VIEW_BLOCKS - len(blocks) - 1) // _HOME_BLOCKS_PER_CARD  # keep one block for the overflow note
+    for card in cards[:room]:
+        blocks += _home_card(card)
+    if (hidden := max(len(cards) - room, 0)) > 0:
+        blocks.append({"type": "context", "elements": [_mrkdwn(
+            f"…and {hidden} more. Decide on the ones above, or open them from their approvals channel.")]})
+    return {"type": "home", "blocks": blocks}

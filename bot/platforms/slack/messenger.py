@@ -1,0 +1,84 @@
+"""The Slack backend of the Messenger interface, on slack_sdk's sync WebClient (RQ jobs are sync).
+
+Text from the core is escaped first, then the core's own `@U…` markers become mentions, so
+`<!channel>` or a link inside tool output can never ping or phish anyone. Long text is split into
+several thread messages instead of being rejected; unfurls stay off so a URL in a trace does not
+blow up into a preview.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.core.cards import Card
+from bot.core.models import MessageRef
+from bot.core.settings import Settings
+from bot.platforms.slack.blockkit import card_blocks, home_view, reject_modal
+from bot.platforms.slack.mrkdwn import escape, link_core_mentions, split_text, truncate
+
+TEXT_CHUNK = 3000  # one section's worth: readable, and far below chat.postMessage's 40,000
+RATE_LIMIT_RETRIES = 3
+
+
+def slack_client(settings: Settings) -> WebClient:
+    """A WebClient for SLACK_BOT_TOKEN at SLACK_API_URL that waits out 429s (Retry-After).
+
+    Only rate-limit answers are retried: Slack took no action on a 429, so retrying cannot
+    double-post. slack_sdk's default connection-error retry is left out on purpose, because a
+    connection reset after Slack stored a message would post it twice.
+    """
+    if settings.slack_bot_token is None:
+        raise ValueError("SLACK_BOT_TOKEN is not set")
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    return WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=base_url,
+                     retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)])
+
+
+def slack_text(text: str) -> str:
+    """Core text made safe for mrkdwn: escaped, then the core's `@U…` markers turned into mentions."""
+    return link_core_mentions(escape(text))
+
+
+class SlackMessenger:
+    platform = "slack"
+
+    def __init__(self, *, client: WebClient) -> None:
+        self.client = client
+
+    def _ref(self, answer: Any, thread: str | None) -> MessageRef:
+        return MessageRef(platform=self.platform, conversation=answer["channel"], ts=answer["ts"], thread=thread)
+
+    def post(self, *, conversation: str, thread: str | None, text: str, card: Card | None = None) -> MessageRef:
+        """A card is one message; text may become several, and the first one's ref is returned."""
+        if card is not None:
+            answer = self.client.chat_postMessage(
+                channel=conversation, thread_ts=thread, text=truncate(slack_text(text), TEXT_CHUNK),
+                blocks=card_blocks(card), unfurl_links=False, unfurl_media=False)
+            return self._ref(answer, thread)
+        refs = [self._ref(self.client.chat_postMessage(channel=conversation, thread_ts=thread, text=chunk,
+                                                       unfurl_links=False, unfurl_media=False), thread)
+                for chunk in split_text(slack_text(text), limit=TEXT_CHUNK)]
+        return refs[0]
+
+    def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
+        """chat.update in place; never response_url, which expires and is unavailable to jobs."""
+        payload: dict[str, Any] = {"channel": ref.conversation, "ts": ref.ts,
+                                   "text": truncate(slack_text(text), TEXT_CHUNK)}
+        if card is not None:
+            payload["blocks"] = card_blocks(card)
+        self.client.chat_update(**payload)
+
+    def ephemeral(self, *, conversation: str, user: str, text: str) -> None:
+        for chunk in split_text(slack_text(text), limit=TEXT_CHUNK):
+            self.client.chat_postEphemeral(channel=conversation, user=user, text=chunk)
+
+    # Slack-only extras the handlers call (positional or keyword, as the contract writes them).
+    def publish_home(self, user: str, cards: list[Card]) -> None:
+        self.client.views_publish(user_id=user, view=home_view(cards))
+
+    def open_reject_modal(self, trigger_id: str, card: Card) -> str:
+        """Opens the modal (trigger ids live 3 seconds, so call this before any slow work); returns the view id."""
+        return self.client.views_open(trigger_id=trigger_id, view=reject_modal(card))["view"]["id"]

@@ -1,0 +1,115 @@
+"""Adaptive Card (1.5) rendering of the platform-neutral `Card`, for Microsoft Teams.
+
+Approve and Reject are `Action.Execute` (Universal Actions): Teams sends an `adaptiveCard/action` invoke
+and shows the card we answer with. The posted copy is the status view (no buttons); `refresh.userIds`
+lists the approvers' Teams MRIs, whose clients fetch their own view (with buttons) by themselves. Anyone
+else may still pick "Refresh card" and gets the view the core allows them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.cards import Card
+
+VERSION = "1.5"
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+APPROVE, REJECT, REFRESH, UNDO = "mb_approve", "mb_reject", "mb_refresh", "mb_undo"
+PLATFORM_NAMES = {"slack": "Slack", "teams": "Teams", "console": "the console"}
+MAX_REFRESH_USERS = 60  # Teams runs automatic refresh for at most 60 listed users
+
+
+def _text(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def decision_line(card: Card) -> str:
+    """"Approved by U0OWNER1 on Teams at 2026-11-21 19:55 UTC (wrong_amount: too high)"."""
+    line = card.status_line
+    if card.decided_by:
+        line += f" by {card.decided_by}"
+    if card.decided_on:
+        line += f" on {PLATFORM_NAMES.get(card.decided_on, card.decided_on)}"
+    if card.decided_at:
+        line += f" at {card.decided_at.strftime('%Y-%m-%d %H:%M UTC')}"
+    reason = ": ".join(x for x in (card.reason_code, card.comment) if x)
+    return line + (f" ({reason})" if reason else "")
+
+
+def _data(card: Card, verb: str) -> dict[str, str]:
+    # `mb_verb` travels in data too, so a client that falls back to Action.Submit still says what it meant.
+    return {"proposal_id": card.proposal_id, "mb_verb": verb}
+
+
+def _actions(card: Card) -> list[dict[str, Any]]:
+    reject_form = {
+        "type": "AdaptiveCard",
+        "body": [
+            {"type": "Input.ChoiceSet", "id": "reason_code", "label": "Reason", "isRequired": True,
+             "errorMessage": "Pick a reason", "style": "compact", "value": card.reason_codes[0],
+             "choices": [{"title": code.replace("_", " "), "value": code} for code in card.reason_codes]},
+            {"type": "Input.Text", "id": "comment", "label": "Comment (optional)", "isMultiline": True,
+             "maxLength": 500},
+        ],
+        "actions": [{"type": "Action.Execute", "title": "Reject", "verb": REJECT, "style": "destructive",
+                     "data": _data(card, REJECT), "associatedInputs": "auto"}],
+    }
+    return [
+        {"type": "Action.Execute", "title": "Approve", "verb": APPROVE, "style": "positive",
+         "data": _data(card, APPROVE), "associatedInputs": "none"},
+        {"type": "Action.ShowCard", "title": "Reject…", "card": reject_form},
+    ]
+
+
+def card_payload(card: Card, *, with_actions: bool = True, refresh_users: list[str] | None = None) -> dict[str, Any]:
+    """The card as Teams gets it. `with_actions=False` is the status view (posted copies, non-approvers).
+    `refresh_users`: the approvers' MRIs; unset, the approvers configured as MRIs (`29:…`) are used."""
+    facts = [{"title": name, "value": value} for name, value in card.fields]
+    facts.append({"title": "tier", "value": card.tier})
+    if card.rule:
+        facts.append({"title": "rule", "value": card.rule})
+    body: list[dict[str, Any]] = [
+        _text(card.title, size="Medium", weight="Bolder"),
+        _text(f"{card.worker_display} · mission {card.mission_id}", isSubtle=True, spacing="None"),
+        {"type": "FactSet", "facts": facts},
+    ]
+    if card.rationale:
+        body.append(_text(f"Why: {card.rationale}"))
+    if card.context:
+        body.append(_text("Added by the requester: " + " / ".join(card.context), isSubtle=True))
+    if card.escalation_note:
+        body.append(_text(card.escalation_note, isSubtle=True))
+    if card.open:
+        body.append(_text(card.status_line, isSubtle=True))
+    else:
+        color = "Good" if card.status in {"approved", "executing", "executed", "shadow_approved"} else "Attention"
+        body.append(_text(decision_line(card), weight="Bolder", color=color))
+    payload: dict[str, Any] = {
+        "type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": VERSION, "body": body,
+        "fallbackText": f"{card.title}: {card.status_line if card.open else decision_line(card)}",
+        "msteams": {"width": "Full"},  # a Teams-only key: the public 1.5 schema does not know it
+    }
+    if card.open:
+        payload["refresh"] = {"action": {"type": "Action.Execute", "verb": REFRESH, "title": "Refresh",
+                                         "data": _data(card, REFRESH)},
+                              "userIds": _refresh_users(card, refresh_users)}
+        if with_actions:
+            payload["actions"] = _actions(card)
+    elif card.undo_tool and card.undo_until:
+        # Anyone may press it; the core decides who may ask (requester, approvers, owner) and until when.
+        until = card.undo_until.strftime("%Y-%m-%d %H:%M UTC")
+        payload["actions"] = [{"type": "Action.Execute", "title": "Undo", "verb": UNDO, "data": _data(card, UNDO),
+                               "associatedInputs": "none",
+                               "tooltip": f"Propose {card.undo_tool} to reverse this (until {until})"}]
+    return payload
+
+
+def _refresh_users(card: Card, given: list[str] | None) -> list[str]:
+    users = given if given is not None else [a for a in card.approvers if a.startswith("29:")]
+    return list(dict.fromkeys(users))[:MAX_REFRESH_USERS]  # Teams: userIds are MRIs, at most 60
+
+
+def attachment(card: Card, *, with_actions: bool = True, refresh_users: list[str] | None = None) -> dict[str, Any]:
+    return {"contentType": CONTENT_TYPE,
+            "content": card_payload(card, with_actions=with_actions, refresh_users=refresh_users)}

@@ -1,0 +1,195 @@
+"""Teams outbound, for RQ jobs: proactive posts, in-place updates and 1:1s through the Bot Framework.
+
+With `teams.py` (inbound), the only modules that import botbuilder; what the messages mean lives in plain
+JSON modules (`teams_actions`, `teams_refs`, `teams_users`), so a move to the M365 Agents SDK rewrites two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from botbuilder.core import TurnContext, serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+from botframework.connector.auth import ServiceClientCredentialsFactory
+from msrest.exceptions import HttpOperationError
+from tenacity import AsyncRetrying
+
+from bot.core.audit import Audit
+from bot.core.cards import Card
+from bot.core.models import MessageRef
+from bot.core.settings import Settings
+from bot.core.store import Store
+from bot.platforms.teams.adaptive import MAX_REFRESH_USERS, attachment
+from bot.platforms.teams.payloads import service_url_allowed
+from bot.platforms.teams.refs import ConversationRefs
+from bot.platforms.teams.retry import retry_policy
+from bot.platforms.teams.retry import status_of as _status
+from bot.platforms.teams.users import TeamsUsers
+from handlers.teams.actions import PLATFORM
+
+log = logging.getLogger(__name__)
+
+
+class _Config:
+    """The attribute names ConfigurationBotFrameworkAuthentication reads, from our Settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.APP_ID = settings.microsoft_app_id
+        self.APP_PASSWORD = settings.microsoft_app_password.get_secret_value() if settings.microsoft_app_password else None
+        self.APP_TENANTID = settings.microsoft_app_tenant_id
+        self.APP_TYPE = "SingleTenant" if settings.microsoft_app_tenant_id else "MultiTenant"
+
+
+def make_adapter(settings: Settings, *, credentials: ServiceClientCredentialsFactory | None = None,
+                 raise_errors: bool = False) -> CloudAdapter:
+    auth = ConfigurationBotFrameworkAuthentication(_Config(settings), credentials_factory=credentials)
+    adapter = CloudAdapter(auth)
+    if raise_errors:  # proactive sends: the caller retries or reports; the SDK would swallow the error
+        return adapter
+
+    async def on_error(context: TurnContext, error: Exception) -> None:
+        log.exception("Teams turn failed: %s", type(error).__name__, exc_info=error)
+
+    adapter.on_turn_error = on_error
+    return adapter
+
+
+class TeamsMessenger:
+    """The Messenger for RQ jobs: proactive posts and in-place updates through `continue_conversation`."""
+
+    platform = PLATFORM
+
+    def __init__(self, *, store: Store, settings: Settings, audit: Audit | None = None, attempts: int = 4,
+                 backoff_seconds: float = 0.5, max_backoff_seconds: float = 8.0, max_retry_after: float = 30.0,
+                 credentials: ServiceClientCredentialsFactory | None = None,
+                 sleep: Callable[[float], Awaitable[None]] | None = None) -> None:
+        self.refs, self.audit, self.settings = ConversationRefs(store=store), audit, settings
+        self.users = TeamsUsers(store=store)
+        self.credentials = credentials
+        self.retry = retry_policy(attempts=attempts, backoff_seconds=backoff_seconds,  # bounded, jittered
+                                  max_backoff_seconds=max_backoff_seconds, max_retry_after=max_retry_after,
+                                  sleep=sleep)
+
+    def _run(self, work: Callable[[], Awaitable[Any]]) -> Any:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(work())
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:  # called from async code: own loop, own thread
+            return pool.submit(asyncio.run, work()).result()
+
+    async def _send(self, conversation: str, thread: str | None,
+                    act: Callable[[TurnContext], Awaitable[Any]]) -> Any:
+        stored = self.refs.load(conversation, thread)
+        if not service_url_allowed(stored.get("serviceUrl"), settings=self.settings):  # never an unconfigured host
+            raise LookupError(f"the Teams service URL for {conversation!r} is not an allowed host")
+        reference = ConversationReference().deserialize(stored)
+        adapter = make_adapter(self.settings, credentials=self.credentials, raise_errors=True)  # per call: aiohttp binds to a loop
+        result: list[Any] = []
+
+        async def logic(context: TurnContext) -> None:
+            result.append(await act(context))
+
+        async for attempt in AsyncRetrying(**self.retry):
+            with attempt:
+                result.clear()
+                await adapter.continue_conversation(reference, logic, self.settings.microsoft_app_id)
+        return result[-1] if result else None
+
+    def _gone(self, conversation: str, err: HttpOperationError) -> None:
+        if self.refs.first_failure(conversation):
+            log.error("Teams answered 403 for conversation %s: the bot is not in its roster (removed from the "
+                      "team or chat?). Messages there are dropped until it is added back.", conversation)
+            if self.audit is not None:
+                self.audit.record("teams.undeliverable", actor="system", conversation=conversation, status=403,
+                                  error=str(err)[:200])
+
+    def _message(self, text: str, card: Card | None, **extra: Any) -> Activity:
+        if card is None:
+            return Activity(type=ActivityTypes.message, text=text, **extra)
+        # Everyone sees the status view; the approvers' clients refresh to their view with the buttons.
+        mris = self.users.mris(card.approvers, limit=MAX_REFRESH_USERS)
+        content = attachment(card, with_actions=False, refresh_users=mris)
+        return Activity(type=ActivityTypes.message, summary=text, attachments=[content], **extra)
+
+    def post(self, *, conversation: str, thread: str | None, text: str, card: Card | None = None) -> MessageRef:
+        async def send(context: TurnContext) -> Any:
+            # The continuation event has a made-up id the SDK would reply to; a proactive post replies to
+            # nothing (SendToConversation; the reply chain, if any, is in the conversation id).
+            context.activity.id = None
+            return await context.send_activity(self._message(text, card))
+
+        try:
+            sent = self._run(lambda: self._send(conversation, thread, send))
+        except HttpOperationError as err:
+            if _status(err) != 403:
+                raise
+            self._gone(conversation, err)
+            return MessageRef(platform=self.platform, conversation=conversation, ts="", thread=thread)
+        return MessageRef(platform=self.platform, conversation=conversation, ts=sent.id if sent else "", thread=thread)
+
+    def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
+        if not ref.ts:  # never delivered (403 at post time): nothing to update
+            return
+
+        async def replace(context: TurnContext) -> Any:
+            return await context.update_activity(self._message(text, card, id=ref.ts))
+
+        try:
+            self._run(lambda: self._send(ref.conversation, ref.thread, replace))
+        except HttpOperationError as err:
+            if _status(err) != 403:
+                raise
+            self._gone(ref.conversation, err)
+
+    def direct(self, *, user: str, text: str, card: Card | None = None) -> MessageRef | None:
+        """A 1:1 message to `user` (Entra object id or MRI), opened with `create_conversation` from what we
+        stored when they last wrote to the bot; None when we know nothing of them (they never did) or Teams
+        refuses the chat (403: the app is not installed for them)."""
+        known = self.users.lookup(user)
+        if known is None or not service_url_allowed(known.get("service_url"), settings=self.settings):
+            return None
+        parameters = ConversationParameters(
+            is_group=False, bot=ChannelAccount().deserialize(known["bot"]), members=[ChannelAccount(id=known["mri"])],
+            tenant_id=known.get("tenant"), channel_data={"tenant": {"id": known.get("tenant")}})
+        found: list[tuple[str, Any]] = []
+
+        async def send(context: TurnContext) -> None:
+            self.refs.save(serializer_helper(TurnContext.get_conversation_reference(context.activity)),
+                           is_channel=False)  # later updates of this copy go through the stored reference
+            context.activity.id = None  # a new message, not a reply to the creation event
+            found.append((context.activity.conversation.id, await context.send_activity(self._message(text, card))))
+
+        async def create() -> None:
+            adapter = make_adapter(self.settings, credentials=self.credentials, raise_errors=True)
+            async for attempt in AsyncRetrying(**self.retry):
+                with attempt:
+                    found.clear()
+                    await adapter.create_conversation(self.settings.microsoft_app_id, send, parameters, "msteams",
+                                                      known["service_url"])
+
+        try:
+            self._run(create)
+        except HttpOperationError as err:
+            if _status(err) != 403:
+                raise  # transient: the caller's retry delivers it later
+            log.error("Teams refused a 1:1 with %s (403): %s", user, str(err)[:200])
+            return None
+        conversation, sent = found[-1]
+        return MessageRef(platform=self.platform, conversation=conversation, ts=sent.id if sent else "", thread=None)
+
+    def ephemeral(self, *, conversation: str, user: str, text: str) -> None:
+        # Teams has no ephemeral messages in channels; a proactive 1:1 needs the user's chat, which we
+        # keep only once they have written to the bot. Fall back to a mention-free post in the conversation.
+        self.post(conversation=conversation, thread=None, text=text)

@@ -1,0 +1,90 @@
+"""Broken configs are reported with file, field and line; `missionbot check` exits non-zero."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.core.config import load_workers
+from bot.core.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[4]
+# Tool names are checked statically only for built-in integrations (an MCP server's list is known at run
+# time), so the broken variants use the same worker wired to the built-in helpdesk.
+SHIPPED = (ROOT / "worker_configs" / "support-triage.yml").read_text()
+STDIO = "  helpdesk: {transport: stdio, command: python, args: [-m, bot.demo.helpdesk_mcp], timeout_seconds: 20}"
+assert STDIO in SHIPPED
+GOOD = SHIPPED.replace(STDIO, "  helpdesk: {transport: builtin, module: helpdesk}")
+
+
+def broken(tmp_path: Path, old: str, new: str, *, name: str = "support-triage.yml") -> Path:
+    assert old in GOOD, old
+    (tmp_path / name).write_text(GOOD.replace(old, new, 1))
+    return tmp_path
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "needle", "message"),
+    [
+        ("helpdesk.get_ticket: {tier: read}", "helpdesk.get_tikcet: {tier: read}", "tools.helpdesk.get_tikcet",
+         "helpdesk.get_tikcet", "unknown tool"),
+        ("helpdesk.reverse_credit: {tier: execute}", "helpdesk.reverse_credit: {tier: exec}",
+         "tools.helpdesk.reverse_credit.tier", "helpdesk.reverse_credit: {tier: exec}", "'read', 'write'"),
+        ("{amount: {lte: 50}}", "{amount: {below: 50}}", "tools.helpdesk.issue_credit.auto_approve.amount.below",
+         "auto_approve: {amount: {below", "'eq'"),
+        ("approvers: [U0OWNER1, U0OWNER2]", "approvers: []", "escalation.approvers", "approvers: []",
+         "at least 1"),
+        ("{tool: helpdesk.get_account_history,", "{tool: helpdesk.get_acount_history,",
+         "missions.triage_escalation.steps.1.tool", "helpdesk.get_acount_history", "unknown tool"),
+        ("autonomy: assisted", "autonomy: assisted\ncolour: blue", "colour", "colour: blue", "Extra inputs"),
+        ("autonomy: assisted", "autonomy: assisted\nmodel_timeout_seconds: 0", "model_timeout_seconds",
+         "model_timeout_seconds: 0", "greater than 0"),
+        ("autonomy: assisted", "autonomy: assisted\nmodel_max_retries: -1", "model_max_retries",
+         "model_max_retries: -1", "greater than or equal to 0"),
+        ("autonomy: assisted", "autonomy: assisted\nmodel_timeout_seconds: 200\nmodel_max_retries: 2",
+         "model_timeout_seconds", "model_timeout_seconds: 200", "is 600s; keep it within 360s"),
+    ],
+)
+def test_each_error_names_file_field_and_line(tmp_path, old, new, field, needle, message):
+    directory = broken(tmp_path, old, new)
+    with pytest.raises(ConfigError) as err:
+        load_workers(directory)
+    text = (directory / "support-triage.yml").read_text()
+    issue = next(i for i in err.value.issues if i.field == field)
+    assert issue.file.endswith("support-triage.yml")
+    assert issue.line == line_of(text, needle)
+    assert message in issue.message
+
+
+def test_duplicate_worker_names_are_an_error(tmp_path):
+    shutil.copy(ROOT / "worker_configs" / "support-triage.yml", tmp_path / "a.yml")
+    shutil.copy(ROOT / "worker_configs" / "support-triage.yml", tmp_path / "b.yml")
+    with pytest.raises(ConfigError) as err:
+        load_workers(tmp_path)
+    name_line = line_of(GOOD, "name: support-triage")
+    assert f"b.yml:{name_line}: name: duplicate worker name 'support-triage'" in str(err.value)
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path):
+    (tmp_path / "x.yml").write_text("name: x\ntools: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"x\.yml:\d+: -: not valid YAML"):
+        load_workers(tmp_path)
+
+
+def test_check_command_exits_non_zero_with_the_line(tmp_path):
+    directory = broken(tmp_path, "helpdesk.get_ticket: {tier: read}", "helpdesk.get_ticket: {tier: reed}")
+    bad = subprocess.run([sys.executable, "-m", "bot.cli", "check", "--config-dir", str(directory)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 1
+    expected_line = line_of((directory / "support-triage.yml").read_text(), "{tier: reed}")
+    assert f"support-triage.yml:{expected_line}: tools.helpdesk.get_ticket.tier" in bad.stderr
+    good = subprocess.run([sys.executable, "-m", "bot.cli", "check"], capture_output=True, text=True, cwd=ROOT)
+    assert good.returncode == 0 and "ok  support-triage" in good.stdout

@@ -1,0 +1,62 @@
+"""The console surface: requests, threads, numbered cards, user switching, owner controls."""
+
+from __future__ import annotations
+
+from bot.platforms.console.shell import ConsoleSurface
+
+
+def test_a_request_a_card_and_a_decision_in_the_shell(rt, run_jobs):
+    shell = ConsoleSurface(rt, user="U0AGENT", channel="C0SUPPORT")
+    assert shell.handle("ESC-1042 please credit the customer") == ""
+    run_jobs()
+    screen = "\n".join(shell.drain())
+    assert "Queued mission M-" in screen and "helpdesk.get_ticket" in screen
+    assert "#1 Approval needed: helpdesk.issue_credit" in screen and "[1] Approve" in screen
+    assert "four-eyes" in shell.handle("/approve 1") or "Only" in shell.handle("/approve 1")
+    assert shell.handle("/as U0OWNER1") == "you are now U0OWNER1"
+    assert "nothing waiting" not in shell.handle("/pending")
+    assert shell.handle("/reject 1") .startswith("✋ A rejection needs a reason code")
+    assert shell.handle("/reject 1 other which outage?") == "recorded: rejected by U0OWNER1"
+    run_jobs()
+    screen = "\n".join(shell.drain())
+    assert "Rejected by U0OWNER1 on console (other): which outage?" in screen
+    assert "Verdict" in screen and "nothing was done" in screen
+
+
+def test_owner_controls_and_bad_commands(rt):
+    shell = ConsoleSurface(rt, user="U0AGENT", channel="C0SUPPORT")
+    assert shell.handle("/kill support-triage").startswith("✋ Only Support Triage's owner")
+    shell.handle("/as U0MANAGER")
+    assert shell.handle("/autonomy support-triage reckless").startswith("✋ Autonomy is one of")
+    assert shell.handle("/autonomy support-triage shadow") == "support-triage is now shadow"
+    assert "shadow" in shell.handle("/workers")
+    assert shell.handle("/frobnicate").startswith("unknown command")
+    assert shell.handle("/approve") == "Wrong arguments; /help lists the commands."
+    assert shell.handle("/status M-NOPE") == "✋ no mission M-NOPE"
+
+
+def test_needs_more_info_is_answered_with_reply_in_the_shell(rt, run_jobs):
+    shell = ConsoleSurface(rt, user="U0AGENT", channel="C0SUPPORT")
+    shell.handle("ESC-1042 please credit the customer")
+    run_jobs()
+    mission_id = rt.store.open_missions("support-triage")[0]
+    shell.drain()
+    shell.handle("/as U0OWNER1")
+    assert shell.handle("/reject 1 needs_more_info which outage?") == "recorded: rejected by U0OWNER1"
+    run_jobs()
+    assert "❓ @U0AGENT, @U0OWNER1 needs more information" in "\n".join(shell.drain())
+    assert "Only @U0AGENT" in shell.handle(f"/reply {mission_id} not mine to answer")
+    shell.handle("/as U0AGENT")
+    assert shell.handle(f"/reply {mission_id} the 09:00-11:00 UTC outage") == f"added to {mission_id} (resuming)"
+    run_jobs()
+    screen = "\n".join(shell.drain())
+    assert "#2 Approval needed: helpdesk.issue_credit" in screen
+    assert "added by the requester: the 09:00-11:00 UTC outage" in screen
+
+
+def test_a_request_of_only_invisible_characters_is_no_mission(rt):
+    from bot.missions.service import BLANK_REQUEST
+
+    shell = ConsoleSurface(rt, user="U0AGENT", channel="C0SUPPORT")
+    assert shell.handle("\u200b\u202e\u2066\u3164\ufe0f\U000e0041\u2800") == BLANK_REQUEST
+    assert rt.store.open_missions("support-triage") == []

@@ -1,0 +1,97 @@
+"""Who sees the buttons on Teams, and who a Teams user is to the approver list.
+
+The posted copy of a card is the status view for everyone; `refresh.userIds` names the approvers by their
+Teams MRI, and their refresh invoke answers with Approve/Reject. A configured approver may be an Entra object
+id (`from.aadObjectId`) or the activity's `from.id` (an MRI, or `user-id-0` in the Agents Playground).
+"""
+
+from __future__ import annotations
+
+from bot.platforms.teams.adaptive import APPROVE, CONTENT_TYPE, REFRESH
+from handlers.teams.actions import MESSAGE_TYPE
+from tests.handlers.teams.test_routes import parked_proposal, post
+from tests.support.teams_harness import APPROVALS, OWNER, execute, personal, teams_app, teams_runtime
+
+OWNER_MRI = f"29:{OWNER}"  # what execute(..., user=OWNER) sends as from.id
+
+
+def card_posts(connector) -> list[dict]:  # noqa: ANN001
+    return [p.body["attachments"][0]["content"] for p in connector.posts() if p.body.get("attachments")]
+
+
+async def test_the_posted_card_is_the_status_view_and_refresh_names_the_approvers_mris(rt, teams_connector,
+                                                                                         run_jobs):
+    rt = teams_runtime(rt, teams_connector, approvals_channels={"teams": APPROVALS},
+                       backup=["29:backup-given-as-mri"])
+    app = teams_app(rt, allow_anonymous=True)
+    # The owner approver has written to the bot once: from then on we know their MRI.
+    assert (await post(app, personal(teams_connector, "", user=OWNER_MRI, aad=OWNER)))[0] == 201
+    pid = await parked_proposal(rt, teams_connector, run_jobs)
+
+    [posted] = card_posts(teams_connector)
+    assert "actions" not in posted  # nobody gets buttons from the posted copy
+    # MRIs only (max 60): the Slack ids in the config have none; an MRI in the config is taken as it is.
+    assert posted["refresh"]["userIds"] == [OWNER_MRI, "29:backup-given-as-mri"]
+    assert posted["refresh"]["action"]["verb"] == REFRESH
+
+    status, body = await post(app, execute(teams_connector, REFRESH, pid, trigger="automatic"))
+    assert status == 200 and body["type"] == CONTENT_TYPE
+    assert [a["title"] for a in body["value"]["actions"]] == ["Approve", "Reject…"]  # the approver's view
+    assert body["value"]["refresh"]["userIds"] == [OWNER_MRI, "29:backup-given-as-mri"]
+    status, body = await post(app, execute(teams_connector, REFRESH, pid, user="aad-bystander", trigger="automatic"))
+    assert status == 200 and body["type"] == CONTENT_TYPE and "actions" not in body["value"]  # the status view
+    assert rt.store.proposal(pid).status == "pending"
+
+    await post(app, execute(teams_connector, APPROVE, pid))
+    run_jobs()
+    updated = [u.body["attachments"][0]["content"] for u in teams_connector.updates() if u.body.get("attachments")]
+    assert updated and all("mb_approve" not in str(c.get("actions", [])) for c in updated)
+
+
+async def test_an_approver_configured_by_from_id_is_authorized_and_stays_one_person(rt, teams_connector, run_jobs):
+    # The Agents Playground's user: from.id `user-id-0`, with an Entra object id the config does not name.
+    playground = {"id": "user-id-0", "aadObjectId": "00000000-0000-0000-0000-0000000000020", "name": "User"}
+    rt = teams_runtime(rt, teams_connector, approvers=["user-id-0"])
+    pid = await parked_proposal(rt, teams_connector, run_jobs)
+    app = teams_app(rt, allow_anonymous=True)
+
+    outsider = execute(teams_connector, APPROVE, pid)
+    outsider["from"] = {**playground, "id": "user-id-1"}  # same object id, another from.id: not configured
+    _, body = await post(app, outsider)
+    assert body["type"] == MESSAGE_TYPE and "can decide" in body["value"]
+
+    approve = execute(teams_connector, APPROVE, pid)
+    approve["from"] = playground
+    status, body = await post(app, approve)
+    assert status == 200 and "by user-id-0 on Teams" in body["value"]["body"][-1]["text"]
+    assert rt.store.proposal(pid).decided_by == "user-id-0"
+
+
+async def test_a_requester_known_by_both_ids_cannot_approve_their_own_request(rt, teams_connector, run_jobs):
+    rt = teams_runtime(rt, teams_connector, approvers=["29:megan"])
+    app = teams_app(rt, allow_anonymous=True)
+    raw = personal(teams_connector, "ESC-1042 checkout was down, please credit")  # from 29:megan / aad-megan
+    await post(app, raw)
+    run_jobs()
+    mission = rt.store.mission(rt.store.mission_for_thread("teams", raw["conversation"]["id"], raw["id"]))
+    assert mission.requester == "29:megan"  # the id the config names, not the object id
+    approve = execute(teams_connector, APPROVE, mission.proposals[0])
+    approve["from"] = {"id": "29:megan", "aadObjectId": "aad-megan"}
+    _, body = await post(app, approve)
+    assert body["type"] == MESSAGE_TYPE and "four-eyes" in body["value"]
+
+
+async def test_a_personal_chat_message_becomes_a_mission_answered_in_that_chat(rt, teams_connector, run_jobs):
+    rt = teams_runtime(rt, teams_connector)
+    raw = personal(teams_connector, "ESC-1042 checkout was down, please credit")
+    chat = raw["conversation"]["id"]
+    status, _ = await post(teams_app(rt, allow_anonymous=True), raw)
+    assert status == 201
+    queued = teams_connector.posts()[0]
+    # The reply to the incoming message, in the 1:1 chat (a personal chat has no reply chains).
+    assert queued.path == f"/v3/conversations/{chat}/activities/{raw['id']}" and "Queued mission" in queued.body["text"]
+    mission = rt.store.mission(rt.store.mission_for_thread("teams", chat, raw["id"]))
+    assert (mission.platform, mission.conversation, mission.requester) == ("teams", chat, "aad-megan")
+    run_jobs()
+    assert len(teams_connector.posts()) > 2
+    assert all(p.path == f"/v3/conversations/{chat}/activities" for p in teams_connector.posts()[1:])
