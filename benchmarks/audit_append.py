@@ -32,7 +32,7 @@ KEYS = AuditKeys(current=b"benchmark-key-0123456789abcdef")
 DATA = {"tool": "helpdesk.issue_credit", "args": {"account_id": "ACME-7", "amount": 30}, "tier": "execute"}
 
 
-def _writer(mode: str, prefix: str, seconds: float, barrier, counts) -> None:  # noqa: ANN001 - mp proxies
+def _writer(mode: str, prefix: str, seconds: float, barrier, counts) -> None:  # mp proxies
     redis = Redis.from_url(URL)
     audit = Audit(redis=redis, prefix=prefix, clock=lambda: datetime.now(UTC), keys=KEYS)
     stream = f"{prefix}:bare"

@@ -122,7 +122,7 @@ class Tally:
             print(f"  state changed after {body!r}")
 
 
-def fuzz(strategy: st.SearchStrategy, count: int, send) -> None:  # noqa: ANN001 - send(example)
+def fuzz(strategy: st.SearchStrategy, count: int, send) -> None:  # send(example)
     """`count` examples in rounds of at most 500, each with its own seed: one long Hypothesis run slows down
     as it hunts for examples it has not tried yet."""
     sent = 0
@@ -134,7 +134,7 @@ def fuzz(strategy: st.SearchStrategy, count: int, send) -> None:  # noqa: ANN001
         @seed(round_)
         @settings(max_examples=size, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         @given(example=strategy)
-        def run(example) -> None:  # noqa: ANN001
+        def run(example) -> None:
             send(example)
 
         run()

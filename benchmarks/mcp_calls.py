@@ -24,11 +24,12 @@ from bot.demo.helpdesk import HelpdeskBackend
 from bot.tools.builtin import builtin_tools
 from bot.tools.mcp import McpServer
 
-HELPDESK = StdioIntegration(transport="stdio", command="python", args=["-m", "bot.demo.helpdesk_mcp"],
-                            timeout_seconds=30)
+HELPDESK = StdioIntegration(
+    transport="stdio", command="python", args=["-m", "bot.demo.helpdesk_mcp"], timeout_seconds=30
+)
 
 
-def timed(fn, n: int) -> list[float]:  # noqa: ANN001
+def timed(fn, n: int) -> list[float]:
     out = []
     for _ in range(n):
         started = time.perf_counter()
@@ -47,8 +48,9 @@ def main() -> None:
     HelpdeskBackend(redis=redis, prefix=prefix, clock=lambda: datetime.now(UTC)).seed()
     env = {"REDIS_URL": url, "MISSIONBOT_KEY_PREFIX": prefix}
     try:
-        builtin = builtin_tools("helpdesk", integration="helpdesk", redis=redis, prefix=prefix,
-                                clock=lambda: datetime.now(UTC))["helpdesk.get_ticket"]
+        builtin = builtin_tools(
+            "helpdesk", integration="helpdesk", redis=redis, prefix=prefix, clock=lambda: datetime.now(UTC)
+        )["helpdesk.get_ticket"]
         floor = timed(lambda: builtin.call({"ticket_id": "1042"}, idempotency_key=None), args.calls)
         server = McpServer("helpdesk", HELPDESK, env=env)
         first = timed(lambda: (server.list_tools(), server.call("get_ticket", {"ticket_id": "1042"})), 1)
@@ -64,11 +66,16 @@ def main() -> None:
             redis.delete(key)
     base = statistics.median(floor)
     print(f"{'call':<44} {'p50 ms':>9} {'p95 ms':>9} {'x floor':>9}")
-    for name, values in [("built-in helpdesk.get_ticket (floor)", floor), ("MCP stdio, warm session", warm),
-                         ("MCP stdio, first call (start+init+list)", first),
-                         ("MCP stdio, new session per call", cold)]:
+    for name, values in [
+        ("built-in helpdesk.get_ticket (floor)", floor),
+        ("MCP stdio, warm session", warm),
+        ("MCP stdio, first call (start+init+list)", first),
+        ("MCP stdio, new session per call", cold),
+    ]:
         p95 = sorted(values)[max(0, int(len(values) * 0.95) - 1)]
-        print(f"{name:<44} {statistics.median(values):>9.2f} {p95:>9.2f} {statistics.median(values) / base:>9.1f}")
+        print(
+            f"{name:<44} {statistics.median(values):>9.2f} {p95:>9.2f} {statistics.median(values) / base:>9.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -38,7 +38,9 @@ class NullMessenger:
 
     platform = "console"
 
-    def post(self, *, conversation: str, thread: str | None, text: str, card: Card | None = None) -> MessageRef:
+    def post(
+        self, *, conversation: str, thread: str | None, text: str, card: Card | None = None
+    ) -> MessageRef:
         return MessageRef(platform="console", conversation=conversation, ts="0", thread=thread)
 
     def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
@@ -73,8 +75,10 @@ def main() -> None:
     print(f"redis: {url}; {args.missions} missions x {args.rounds} rounds (medians); helpdesk: {helpdesk}")
     print(f"bare no-op RQ jobs (SimpleWorker):      {floor_rate:8.0f} jobs/s")
     print(f"playbook missions (5 steps + proposal): {mission_rate:8.0f} missions/s")
-    print(f"  ratio missions/s : no-op jobs/s = {mission_rate / floor_rate:.3f}  "
-          f"(one mission = {floor_rate / mission_rate:.1f} no-op jobs of time)")
+    print(
+        f"  ratio missions/s : no-op jobs/s = {mission_rate / floor_rate:.3f}  "
+        f"(one mission = {floor_rate / mission_rate:.1f} no-op jobs of time)"
+    )
     print(f"bare Queue.enqueue:                     {enqueue_floor:8.3f} ms/job")
     print(f"MissionService.submit (route+store+audit+enqueue): {submit_cost:.3f} ms/mission")
     print(f"  ratio submit : enqueue = {submit_cost / enqueue_floor:.2f}")
@@ -90,8 +94,9 @@ def run_round(redis: Redis, url: str, n: int, *, mcp: bool) -> dict[str, float]:
     if not mcp:  # in-process tools: measure missionbot, not a helpdesk server's JSON-RPC
         update["integrations"] = {"helpdesk": BuiltinIntegration(transport="builtin", module="helpdesk")}
     workers["support-triage"] = triage.model_copy(update=update)
-    rt = app.create_runtime(settings=settings, redis=redis, workers=workers,
-                                messengers=Messengers(NullMessenger()))
+    rt = app.create_runtime(
+        settings=settings, redis=redis, workers=workers, messengers=Messengers(NullMessenger())
+    )
     app.install(rt)
     HelpdeskBackend(redis=redis, prefix=prefix, clock=rt.clock).seed()
     try:
@@ -105,13 +110,21 @@ def run_round(redis: Redis, url: str, n: int, *, mcp: bool) -> dict[str, float]:
         svc = MissionService(rt)
         start = time.perf_counter()
         for _ in range(n):
-            svc.submit(Request(platform="console", conversation="C0SUPPORT", requester="U0BENCH", text="ESC-1042"))
+            svc.submit(
+                Request(platform="console", conversation="C0SUPPORT", requester="U0BENCH", text="ESC-1042")
+            )
         submit_ms = (time.perf_counter() - start) * 1000 / n
         mission_s = drain([rt.missions_queue, rt.actions_queue], redis)
-        parked = sum(rt.store.mission(m).status == "awaiting_approval" for m in rt.store.missions_of("support-triage"))
+        parked = sum(
+            rt.store.mission(m).status == "awaiting_approval" for m in rt.store.missions_of("support-triage")
+        )
         assert parked == n, f"only {parked}/{n} missions reached their proposal"
-        return {"noop_per_s": n / noop_s, "missions_per_s": n / mission_s, "enqueue_ms": enqueue_ms,
-                "submit_ms": submit_ms}
+        return {
+            "noop_per_s": n / noop_s,
+            "missions_per_s": n / mission_s,
+            "enqueue_ms": enqueue_ms,
+            "submit_ms": submit_ms,
+        }
     finally:
         app.install(None)
         for key in redis.scan_iter(match=f"*{prefix}*", count=1000):

@@ -66,7 +66,7 @@ class ServerThread:
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)
             await site.start()
-            self.port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 - the bound ephemeral port
+            self.port = site._server.sockets[0].getsockname()[1]  # the bound ephemeral port
 
         self._loop.run_until_complete(start())
         self._ready.set()
@@ -82,11 +82,11 @@ def bare_app(api_url: str) -> web.Application:
     bolt = AsyncApp(client=AsyncWebClient(token=TOKEN, base_url=api_url), signing_secret=SECRET)
 
     @bolt.event("app_mention")
-    async def mention(ack) -> None:  # noqa: ANN001
+    async def mention(ack) -> None:
         await ack()
 
     @bolt.action(re.compile(".*"))
-    async def action(ack) -> None:  # noqa: ANN001
+    async def action(ack) -> None:
         await ack()
 
     async def handle(request: web.Request) -> web.Response:
@@ -100,21 +100,47 @@ def bare_app(api_url: str) -> web.Application:
 
 
 def mention_request(n: int) -> tuple[bytes, str]:
-    event = {"type": "app_mention", "text": "<@UBOT> ESC-1042 please", "user": "U0AGENT", "channel": "C0SUPPORT",
-             "ts": f"1700{n:06d}.000100", "event_ts": f"1700{n:06d}.000100"}
-    body = {"type": "event_callback", "team_id": "T111", "api_app_id": "A111", "event": event,
-            "event_id": f"Ev{uuid.uuid4().hex[:12]}", "event_time": 1700000000,
-            "authorizations": [{"team_id": "T111", "user_id": "UBOT", "is_bot": True}]}
+    event = {
+        "type": "app_mention",
+        "text": "<@UBOT> ESC-1042 please",
+        "user": "U0AGENT",
+        "channel": "C0SUPPORT",
+        "ts": f"1700{n:06d}.000100",
+        "event_ts": f"1700{n:06d}.000100",
+    }
+    body = {
+        "type": "event_callback",
+        "team_id": "T111",
+        "api_app_id": "A111",
+        "event": event,
+        "event_id": f"Ev{uuid.uuid4().hex[:12]}",
+        "event_time": 1700000000,
+        "authorizations": [{"team_id": "T111", "user_id": "UBOT", "is_bot": True}],
+    }
     return json.dumps(body).encode(), "application/json"
 
 
 def click_request(proposal_id: str) -> tuple[bytes, str]:
     """An approver's Approve click (not the requester: four-eyes) on a pending proposal."""
-    payload = {"type": "block_actions", "user": {"id": "U0OWNER1"}, "api_app_id": "A111", "team": {"id": "T111"},
-               "container": {"type": "message", "message_ts": "1.000100", "channel_id": "C0APPROVALS"},
-               "channel": {"id": "C0APPROVALS"}, "trigger_id": "1.1.x", "response_url": "http://127.0.0.1:9/x",
-               "actions": [{"action_id": ACTION_APPROVE, "block_id": "mb_actions", "value": proposal_id,
-                            "type": "button", "action_ts": "1.1"}]}
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U0OWNER1"},
+        "api_app_id": "A111",
+        "team": {"id": "T111"},
+        "container": {"type": "message", "message_ts": "1.000100", "channel_id": "C0APPROVALS"},
+        "channel": {"id": "C0APPROVALS"},
+        "trigger_id": "1.1.x",
+        "response_url": "http://127.0.0.1:9/x",
+        "actions": [
+            {
+                "action_id": ACTION_APPROVE,
+                "block_id": "mb_actions",
+                "value": proposal_id,
+                "type": "button",
+                "action_ts": "1.1",
+            }
+        ],
+    }
     return form_body(payload), "application/x-www-form-urlencoded"
 
 
@@ -122,6 +148,7 @@ async def fire(url: str, requests: list[tuple[bytes, str]], rate: float) -> list
     """Open loop: request i leaves at start + i/rate whatever the earlier ones are doing."""
     latencies: list[float] = []
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:
+
         async def one(at: float, body: bytes, content_type: str) -> None:
             await asyncio.sleep(max(0.0, at - time.perf_counter()))
             headers = {"Content-Type": content_type, **sign(SECRET, body)}
@@ -153,10 +180,17 @@ def main() -> None:
     redis, prefix = Redis.from_url(redis_url), f"bench{uuid.uuid4().hex[:8]}"
     api = MockSlackApi()
     api.start()
-    settings = Settings(REDIS_URL=redis_url, MISSIONBOT_KEY_PREFIX=prefix, MISSIONBOT_CONFIG_DIR=CONFIGS,
-                        SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api.url)
-    rt = app.create_runtime(settings=settings, redis=redis,
-                                messengers=default_messengers(settings=settings, redis=redis))
+    settings = Settings(
+        REDIS_URL=redis_url,
+        MISSIONBOT_KEY_PREFIX=prefix,
+        MISSIONBOT_CONFIG_DIR=CONFIGS,
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=api.url,
+    )
+    rt = app.create_runtime(
+        settings=settings, redis=redis, messengers=default_messengers(settings=settings, redis=redis)
+    )
     app.install(rt)
     try:
         from bot.demo.helpdesk import HelpdeskBackend
@@ -164,28 +198,53 @@ def main() -> None:
         HelpdeskBackend(redis=redis, prefix=prefix, clock=rt.clock).seed()
         # Every mention must be a real mission: lift the hourly cap (120) that would turn most into refusals.
         for name, worker in rt.workers.items():
-            rt.workers[name] = worker.model_copy(update={"limits": worker.limits.model_copy(
-                update={"missions_per_hour": 1_000_000})})
-        mission = MissionService(rt).submit(Request(platform="slack", conversation="C0SUPPORT", thread="1.1",
-                                                    requester="U0AGENT", text="ESC-1042 please")).mission
-        SimpleWorker([rt.missions_queue, rt.actions_queue], connection=redis).work(burst=True, logging_level=logging.ERROR)
+            rt.workers[name] = worker.model_copy(
+                update={"limits": worker.limits.model_copy(update={"missions_per_hour": 1_000_000})}
+            )
+        mission = (
+            MissionService(rt)
+            .submit(
+                Request(
+                    platform="slack",
+                    conversation="C0SUPPORT",
+                    thread="1.1",
+                    requester="U0AGENT",
+                    text="ESC-1042 please",
+                )
+            )
+            .mission
+        )
+        SimpleWorker([rt.missions_queue, rt.actions_queue], connection=redis).work(
+            burst=True, logging_level=logging.ERROR
+        )
         parked = rt.store.proposal(rt.store.mission(mission.id).proposals[0])
         fresh = itertools.count()
 
         def pending_proposal() -> str:
             """A fresh pending proposal per click, so each one is a real approval (decide: authorize,
             WATCH/MULTI, audit, card-sync and execution enqueues), not a refusal."""
-            copy, _ = rt.store.create_proposal(parked.model_copy(update={"id": f"{parked.id}-b{next(fresh)}"}))
+            copy, _ = rt.store.create_proposal(
+                parked.model_copy(update={"id": f"{parked.id}-b{next(fresh)}"})
+            )
             return copy.id
 
         def missionbot(process_before_response: bool) -> Callable[[], web.Application]:
-            return lambda: create_app(rt, slack=create_slack_app(
-                rt=rt, signing_secret=SECRET, token=TOKEN, api_url=api.url,
-                process_before_response=process_before_response))
+            return lambda: create_app(
+                rt,
+                slack=create_slack_app(
+                    rt=rt,
+                    signing_secret=SECRET,
+                    token=TOKEN,
+                    api_url=api.url,
+                    process_before_response=process_before_response,
+                ),
+            )
 
-        targets = {"bare bolt (ack only)": ServerThread(lambda: bare_app(api.url)),
-                   "missionbot": ServerThread(missionbot(True)),
-                   "missionbot, bolt default runner": ServerThread(missionbot(False))}
+        targets = {
+            "bare bolt (ack only)": ServerThread(lambda: bare_app(api.url)),
+            "missionbot": ServerThread(missionbot(True)),
+            "missionbot, bolt default runner": ServerThread(missionbot(False)),
+        }
         kinds = {"app_mention": mention_request, "block_actions": lambda n: click_request(pending_proposal())}
         results: dict[tuple[str, str], list[float]] = {}
         for server in targets.values():  # warm up: auth.test, connection pools, imports
@@ -195,24 +254,34 @@ def main() -> None:
             for kind, make in kinds.items():
                 for name, server in targets.items():
                     batch = [make(i) for i in range(args.requests)]
-                    results.setdefault((kind, name), []).extend(asyncio.run(fire(server.url, batch, args.rate)))
+                    results.setdefault((kind, name), []).extend(
+                        asyncio.run(fire(server.url, batch, args.rate))
+                    )
 
         sent = 2 * (50 + args.rounds * args.requests)  # per kind, to the two missionbot targets
         missions = len(rt.store.missions_of("support-triage")) - 1
-        approved = sum(rt.store.proposal(f"{parked.id}-b{i}").status == "approved" for i in range(next(fresh)))
-        print(f"\nreal work behind the missionbot acks: {missions} missions created of {sent} mentions, "
-              f"{approved} approvals of {sent} clicks")
+        approved = sum(
+            rt.store.proposal(f"{parked.id}-b{i}").status == "approved" for i in range(next(fresh))
+        )
+        print(
+            f"\nreal work behind the missionbot acks: {missions} missions created of {sent} mentions, "
+            f"{approved} approvals of {sent} clicks"
+        )
         if (missions, approved) != (sent, sent):
             raise SystemExit("some requests were refused: the figures would not measure the real path")
-        print(f"\nSlack ack latency, {args.rate:g} req/s open loop, {args.requests * args.rounds} requests "
-              f"per cell, loopback ({os.cpu_count()} CPUs)\n")
+        print(
+            f"\nSlack ack latency, {args.rate:g} req/s open loop, {args.requests * args.rounds} requests "
+            f"per cell, loopback ({os.cpu_count()} CPUs)\n"
+        )
         print(f"{'request':<14} {'target':<33} {'p50 ms':>8} {'p99 ms':>8} {'p50 ×':>7} {'p99 ×':>7}")
         for kind in kinds:
             floor = results[(kind, "bare bolt (ack only)")]
             for name in targets:
                 lat = results[(kind, name)]
-                print(f"{kind:<14} {name:<33} {pct(lat, 50):8.2f} {pct(lat, 99):8.2f} "
-                      f"{pct(lat, 50) / pct(floor, 50):7.2f} {pct(lat, 99) / pct(floor, 99):7.2f}")
+                print(
+                    f"{kind:<14} {name:<33} {pct(lat, 50):8.2f} {pct(lat, 99):8.2f} "
+                    f"{pct(lat, 50) / pct(floor, 50):7.2f} {pct(lat, 99) / pct(floor, 99):7.2f}"
+                )
     finally:
         app.install(None)
         api.stop()

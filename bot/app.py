@@ -131,9 +131,14 @@ def default_messengers(*, settings: Settings, redis: Redis) -> Messengers:
 
         prefix = settings.key_prefix
         audit = Audit(
-            redis=redis, prefix=prefix, clock=lambda: datetime.now(UTC), keys=AuditKeys.from_settings(settings)
+            redis=redis,
+            prefix=prefix,
+            clock=lambda: datetime.now(UTC),
+            keys=AuditKeys.from_settings(settings),
         )
-        messengers.add(TeamsMessenger(store=Store(redis=redis, prefix=prefix), settings=settings, audit=audit))
+        messengers.add(
+            TeamsMessenger(store=Store(redis=redis, prefix=prefix), settings=settings, audit=audit)
+        )
     return messengers
 
 

@@ -32,8 +32,13 @@ def _not_yet(name: str, issue: str) -> Callable[[argparse.Namespace], int]:
 COMMANDS = [check_cmd, worker_cmd, demo_cmd, audit_cmd, serve_cmd]
 COMMANDS += [scheduler_cmd, digest_cmd, eval_cmd]
 COMMANDS += [tools_cmd]
-NOT_YET = {"serve": "Slack/Teams", "scheduler": "escalation and digest", "eval": "evals", "tools": "MCP",
-           "digest": "digest"}
+NOT_YET = {
+    "serve": "Slack/Teams",
+    "scheduler": "escalation and digest",
+    "eval": "evals",
+    "tools": "MCP",
+    "digest": "digest",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

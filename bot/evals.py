@@ -72,8 +72,11 @@ def _same(want: Any, got: Any) -> bool:
 
 
 def _matches(want: Expected, got: Expected) -> bool:
-    return (want.tool == got.tool and want.outcome == got.outcome
-            and all(k in got.args and _same(v, got.args[k]) for k, v in want.args.items()))
+    return (
+        want.tool == got.tool
+        and want.outcome == got.outcome
+        and all(k in got.args and _same(v, got.args[k]) for k, v in want.args.items())
+    )
 
 
 class EvalRun:
@@ -82,16 +85,18 @@ class EvalRun:
     def __init__(self, *, redis: Redis, worker: WorkerConfig, workers: dict[str, WorkerConfig]) -> None:
         self.prefix = f"eval-{uuid.uuid4().hex[:12]}"
         self.worker = worker
-        self.rt: Runtime = create_runtime(settings=Settings(MISSIONBOT_KEY_PREFIX=self.prefix), redis=redis,
-                                          workers=workers)
+        self.rt: Runtime = create_runtime(
+            settings=Settings(MISSIONBOT_KEY_PREFIX=self.prefix), redis=redis, workers=workers
+        )
         HelpdeskBackend(redis=redis, prefix=self.prefix, clock=self.rt.clock).seed()
         self.rt.store.set_control(worker.name, Control(autonomy="shadow", changed_by="eval"))
 
     def run(self, case: Case) -> Result:
         channel = case.channel or (self.worker.channels[0] if self.worker.channels else "C0EVAL")
         text = case.request if case.channel or self.worker.channels else f"{self.worker.name}: {case.request}"
-        submitted = MissionService(self.rt).submit(Request(platform="console", conversation=channel,
-                                                           requester=case.requester, text=text))
+        submitted = MissionService(self.rt).submit(
+            Request(platform="console", conversation=channel, requester=case.requester, text=text)
+        )
         if submitted.mission is None:
             return self._judge(case, [], "not_started")
         mission = submitted.mission
@@ -99,10 +104,15 @@ class EvalRun:
             return self._judge(case, [], f"routed to {mission.worker}")
         status = MissionRunner(self.rt).run(mission.id)  # in process: the eval needs no RQ worker
         mission = self.rt.store.mission(mission.id)
-        actual = [Expected(tool=p.tool, args=p.args, outcome="proposed")
-                  for p in (self.rt.store.proposal(pid) for pid in mission.proposals)]
-        actual += [Expected(tool=e["data"]["tool"], args=e["data"].get("args") or {}, outcome="refused")
-                   for e in self.rt.audit.events() if e["kind"] == "tool.refused" and e["mission"] == mission.id]
+        actual = [
+            Expected(tool=p.tool, args=p.args, outcome="proposed")
+            for p in (self.rt.store.proposal(pid) for pid in mission.proposals)
+        ]
+        actual += [
+            Expected(tool=e["data"]["tool"], args=e["data"].get("args") or {}, outcome="refused")
+            for e in self.rt.audit.events()
+            if e["kind"] == "tool.refused" and e["mission"] == mission.id
+        ]
         return self._judge(case, actual, status)
 
     @staticmethod
@@ -117,11 +127,19 @@ class EvalRun:
         problems += [f"unexpected {a.outcome} {a.tool} {json.dumps(a.args, default=str)}" for a in left]
         if status in {"not_started"} or status.startswith("routed to"):
             if case.status != status:
-                problems.append(f"the request {status.replace('_', ' ')}, not a {case.id} mission of this worker")
+                problems.append(
+                    f"the request {status.replace('_', ' ')}, not a {case.id} mission of this worker"
+                )
         elif case.status and case.status != status:
             problems.append(f"mission ended {status}, expected {case.status}")
-        return Result(id=case.id, passed=not problems, expected=case.expect, actual=actual, status=status,
-                      problems=problems)
+        return Result(
+            id=case.id,
+            passed=not problems,
+            expected=case.expect,
+            actual=actual,
+            status=status,
+            problems=problems,
+        )
 
     def cleanup(self) -> None:
         for key in self.rt.redis.scan_iter(match=f"{self.prefix}*", count=1000):
@@ -131,8 +149,9 @@ class EvalRun:
                 self.rt.redis.srem("rq:queues", queue)
 
 
-def run_cases(*, redis: Redis, worker: WorkerConfig, workers: dict[str, WorkerConfig],
-              cases: Iterable[Case]) -> list[Result]:
+def run_cases(
+    *, redis: Redis, worker: WorkerConfig, workers: dict[str, WorkerConfig], cases: Iterable[Case]
+) -> list[Result]:
     run = EvalRun(redis=redis, worker=worker, workers=workers)
     try:
         return [run.run(case) for case in cases]
@@ -152,6 +171,13 @@ def table(results: list[Result]) -> str:
 def report(worker: str, dataset: str, results: list[Result], threshold: float) -> dict[str, Any]:
     passed = sum(r.passed for r in results)
     rate = passed / len(results) if results else 0.0
-    return {"worker": worker, "dataset": dataset, "cases": len(results), "passed": passed, "pass_rate": rate,
-            "threshold": threshold, "ok": rate >= threshold,
-            "results": [r.model_dump(mode="json") for r in results]}
+    return {
+        "worker": worker,
+        "dataset": dataset,
+        "cases": len(results),
+        "passed": passed,
+        "pass_rate": rate,
+        "threshold": threshold,
+        "ok": rate >= threshold,
+        "results": [r.model_dump(mode="json") for r in results],
+    }

@@ -26,7 +26,10 @@ def on_mission_failure(job: Any, connection: Any, exc_type: type, exc: BaseExcep
     mission_id = job.args[0]
     log.error("mission %s failed for good: %s", mission_id, exc_type.__name__)
     mission = rt.store.mission(mission_id)
-    MissionRunner(rt).close(mission, status="failed",
-                            text=f"*Verdict ({mission_id}): Failed.* An internal error stopped this mission "
-                                 f"({exc_type.__name__}); nothing further will run. The error is in the worker's "
-                                 f"log under this mission id, for operators.")
+    MissionRunner(rt).close(
+        mission,
+        status="failed",
+        text=f"*Verdict ({mission_id}): Failed.* An internal error stopped this mission "
+        f"({exc_type.__name__}); nothing further will run. The error is in the worker's "
+        f"log under this mission id, for operators.",
+    )

@@ -30,9 +30,12 @@ def sweep_recovery() -> int:
     """Every `sweep_seconds`: give back the jobs dead workers held (bot/core/housekeeping.py), then finish the
     follow-ups a crash left undone (bot/missions/recovery.py); returns how many things were repaired."""
     rt = _rt()
-    swept = housekeeping.sweep(rt.redis, [rt.missions_queue, rt.actions_queue],
-                               [mission_rate_limit(rt, w).key for w in rt.workers.values()],
-                               stale_after=rt.settings.abandoned_after)
+    swept = housekeeping.sweep(
+        rt.redis,
+        [rt.missions_queue, rt.actions_queue],
+        [mission_rate_limit(rt, w).key for w in rt.workers.values()],
+        stale_after=rt.settings.abandoned_after,
+    )
     return len(swept.requeued) + len(Recovery(rt).sweep())
 
 

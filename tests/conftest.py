@@ -81,7 +81,7 @@ def rt(settings: Settings, redis: Redis) -> Iterator[runtime.Runtime]:
 
 
 @pytest.fixture
-def run_jobs(rt: runtime.Runtime):  # noqa: ANN201
+def run_jobs(rt: runtime.Runtime):
     return lambda: drain(rt)
 
 

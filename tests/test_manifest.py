@@ -44,8 +44,10 @@ EVENT_SCOPES: dict[str, set[str]] = {
     "app_home_opened": set(),
 }
 BOT_EVENTS = {"app_mention", "message.im", "message.channels", "message.groups", "app_home_opened"}
-_FAMILIES = ("admin|apps|auth|bookmarks|bots|calls|canvases|chat|conversations|dialog|dnd|emoji|files|pins|"
-             "reactions|reminders|search|stars|team|usergroups|users|views|workflows")
+_FAMILIES = (
+    "admin|apps|auth|bookmarks|bots|calls|canvases|chat|conversations|dialog|dnd|emoji|files|pins|"
+    "reactions|reminders|search|stars|team|usergroups|users|views|workflows"
+)
 _CLIENT_CALL = re.compile(rf"\.({_FAMILIES})_(\w+)\(")  # client.chat_postMessage( -> chat.postMessage
 _API_CALL = re.compile(r"api_call\(\s*[\"']([\w.]+)[\"']")  # client.api_call("chat.postMessage")
 
@@ -113,7 +115,9 @@ def test_bot_scopes_are_exactly_what_the_code_uses(manifest: dict[str, Any]) -> 
         needed.add("commands")
     scopes = manifest["oauth_config"]["scopes"]["bot"]
     assert len(scopes) == len(set(scopes))
-    assert set(scopes) == needed, f"unused: {sorted(set(scopes) - needed)}, missing: {sorted(needed - set(scopes))}"
+    assert set(scopes) == needed, (
+        f"unused: {sorted(set(scopes) - needed)}, missing: {sorted(needed - set(scopes))}"
+    )
 
 
 def test_the_mock_web_api_answers_with_the_manifests_scopes(manifest: dict[str, Any]) -> None:

@@ -22,7 +22,9 @@ from bot.core.settings import Settings
 from bot.missions.planners.chat_models import missing_key
 
 
-def mcp_issues(path: Path, worker: WorkerConfig, *, env: dict[str, str]) -> tuple[list[ConfigIssue], list[str]]:
+def mcp_issues(
+    path: Path, worker: WorkerConfig, *, env: dict[str, str]
+) -> tuple[list[ConfigIssue], list[str]]:
     """Connect to each MCP integration of `worker`; issues for unknown tools or unreachable servers, and notes."""
     from bot.tools.mcp import McpServer  # the MCP client stack is heavy: only when there is a server to ask
 
@@ -35,16 +37,23 @@ def mcp_issues(path: Path, worker: WorkerConfig, *, env: dict[str, str]) -> tupl
             offered = McpServer(name, integration, env=env).list_tools()
         except ToolError as exc:
             line = line_of(compose(path.read_text()), ("integrations", name))
-            issues.append(ConfigIssue(file=str(path), line=line, field=f"integrations.{name}",
-                                      message=f"cannot list its tools ({integration.transport}, timeout "
-                                              f"{integration.timeout_seconds:g}s): {exc} (--offline skips this)"))
+            issues.append(
+                ConfigIssue(
+                    file=str(path),
+                    line=line,
+                    field=f"integrations.{name}",
+                    message=f"cannot list its tools ({integration.transport}, timeout "
+                    f"{integration.timeout_seconds:g}s): {exc} (--offline skips this)",
+                )
+            )
             continue
         found = offered_tool_issues(path, worker, name, {t.name: t.input_schema for t in offered})
         issues += found
         if not found:
             listed = sum(1 for t in worker.tools if t.partition(".")[0] == name)
-            notes.append(f"{name} ({integration.transport}) offers {len(offered)} tools; "
-                         f"the {listed} listed exist")
+            notes.append(
+                f"{name} ({integration.transport}) offers {len(offered)} tools; the {listed} listed exist"
+            )
     return issues, notes
 
 
@@ -75,19 +84,29 @@ def run(args: argparse.Namespace) -> int:
                 failed = True
                 continue
         tools = ", ".join(f"{name} ({policy.tier})" for name, policy in worker.tools.items())
-        print(f"ok  {worker.name}: {len(worker.missions)} mission(s), autonomy {worker.autonomy}, tools: {tools}")
+        print(
+            f"ok  {worker.name}: {len(worker.missions)} mission(s), autonomy {worker.autonomy}, tools: {tools}"
+        )
         for note in notes:
             print(f"    {note}")
         if variable := missing_key(worker):
             line = line_of(compose(path.read_text()), ("model",))
-            print(f"warn {path}:{line}: model: {variable} is not set; {worker.name}'s missions ({worker.model}) "
-                  "fail at once until `missionbot worker` runs with it", file=sys.stderr)
+            print(
+                f"warn {path}:{line}: model: {variable} is not set; {worker.name}'s missions ({worker.model}) "
+                "fail at once until `missionbot worker` runs with it",
+                file=sys.stderr,
+            )
     return 1 if failed else 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("check", help="validate worker_configs/ (and each MCP server's tool names); "
-                                     "non-zero exit with file, field and line")
+    p = sub.add_parser(
+        "check",
+        help="validate worker_configs/ (and each MCP server's tool names); "
+        "non-zero exit with file, field and line",
+    )
     p.add_argument("--config-dir", default=None)
-    p.add_argument("--offline", action="store_true", help="do not connect to MCP servers (tool names unchecked)")
+    p.add_argument(
+        "--offline", action="store_true", help="do not connect to MCP servers (tool names unchecked)"
+    )
     p.set_defaults(func=run)

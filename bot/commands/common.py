@@ -41,8 +41,11 @@ def workers_or_exit(settings: Settings, override: str | None = None) -> dict[str
 
 def redis_or_exit(settings: Settings, command: str) -> Redis:
     if not settings.redis_url:
-        print(f"missionbot {command}: REDIS_URL is not set (e.g. redis://127.0.0.1:6379/0). "
-              "`missionbot demo` and `missionbot shell` start an embedded Redis instead.", file=sys.stderr)
+        print(
+            f"missionbot {command}: REDIS_URL is not set (e.g. redis://127.0.0.1:6379/0). "
+            "`missionbot demo` and `missionbot shell` start an embedded Redis instead.",
+            file=sys.stderr,
+        )
         sys.exit(2)
     return Redis.from_url(settings.redis_url)
 

@@ -23,7 +23,9 @@ from bot.platforms.console.shell import ConsoleSurface
 
 
 @contextlib.contextmanager
-def local_stack(settings: Settings, *, command: str = "demo") -> Iterator[tuple[runtime.Runtime, WorkerProcess]]:
+def local_stack(
+    settings: Settings, *, command: str = "demo"
+) -> Iterator[tuple[runtime.Runtime, WorkerProcess]]:
     """Redis (embedded when REDIS_URL is unset), the runtime, seeded demo data and one worker process."""
     settings = throwaway_key(settings, command=command)  # before the worker's environment is copied
     with contextlib.ExitStack() as stack:
@@ -33,8 +35,12 @@ def local_stack(settings: Settings, *, command: str = "demo") -> Iterator[tuple[
         rt = app.create_runtime(settings=settings, redis=redis, workers=workers)
         record_config_versions(rt, actor=f"system:{command}")
         HelpdeskBackend(redis=redis, prefix=settings.key_prefix, clock=rt.clock).seed()
-        env = {**os.environ, "REDIS_URL": url, "MISSIONBOT_KEY_PREFIX": settings.key_prefix,
-               "MISSIONBOT_CONFIG_DIR": str(config_dir(settings).resolve())}
+        env = {
+            **os.environ,
+            "REDIS_URL": url,
+            "MISSIONBOT_KEY_PREFIX": settings.key_prefix,
+            "MISSIONBOT_CONFIG_DIR": str(config_dir(settings).resolve()),
+        }
         worker = WorkerProcess(env)
         stack.callback(worker.stop)
         worker.start()
@@ -52,9 +58,11 @@ def run_demo(args: argparse.Namespace) -> int:
     with local_stack(settings) as (rt, worker):
         if args.script:
             return play(rt, worker=worker)
-        print("missionbot demo: embedded Redis and a worker are running. Try:\n"
-              "  ESC-1042 checkout was down, customer asks for a credit\n"
-              "then /as U0OWNER1 and /approve 1. /help lists everything.\n")
+        print(
+            "missionbot demo: embedded Redis and a worker are running. Try:\n"
+            "  ESC-1042 checkout was down, customer asks for a credit\n"
+            "then /as U0OWNER1 and /approve 1. /help lists everything.\n"
+        )
         ConsoleSurface(rt, user="U0AGENT", channel="C0SUPPORT").interact()
     return 0
 

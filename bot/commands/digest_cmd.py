@@ -19,8 +19,12 @@ def run(args: argparse.Namespace) -> int:
     settings = audit_key_or_exit(Settings(), "digest")  # --post records digest.sent in the audit
     redis = redis_or_exit(settings, "digest")
     workers = workers_or_exit(settings, str(config_dir(settings)))
-    rt = app.create_runtime(settings=settings, redis=redis, workers=workers,
-                                messengers=default_messengers(settings=settings, redis=redis))
+    rt = app.create_runtime(
+        settings=settings,
+        redis=redis,
+        workers=workers,
+        messengers=default_messengers(settings=settings, redis=redis),
+    )
     try:
         if args.post:
             digest, ref = send(rt, args.worker)
@@ -42,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("digest", help="print (or --post) a worker's weekly digest now")
     p.add_argument("worker")
-    p.add_argument("--post", action="store_true", help="send it to digest_channel (or the owner) as scheduled")
+    p.add_argument(
+        "--post", action="store_true", help="send it to digest_channel (or the owner) as scheduled"
+    )
     p.add_argument("--format", choices=["text", "blocks", "adaptive"], default="text")
     p.set_defaults(func=run)

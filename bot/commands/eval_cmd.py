@@ -47,8 +47,10 @@ def run(args: argparse.Namespace) -> int:
         results = run_cases(redis=redis, worker=workers[args.worker], workers=workers, cases=cases)
     summary = report(args.worker, args.dataset, results, args.pass_rate)
     print(table(results))
-    print(f"\n{args.worker}: {summary['passed']}/{summary['cases']} passed, pass rate {summary['pass_rate']:.1%} "
-          f"(threshold {args.pass_rate:.1%}): {'OK' if summary['ok'] else 'BELOW THRESHOLD'}")
+    print(
+        f"\n{args.worker}: {summary['passed']}/{summary['cases']} passed, pass rate {summary['pass_rate']:.1%} "
+        f"(threshold {args.pass_rate:.1%}): {'OK' if summary['ok'] else 'BELOW THRESHOLD'}"
+    )
     path = Path(args.report or DEFAULT_REPORT.format(worker=args.worker))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
@@ -57,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="run a worker in shadow against a JSONL dataset; exit 1 under --pass-rate")
+    p = sub.add_parser(
+        "eval", help="run a worker in shadow against a JSONL dataset; exit 1 under --pass-rate"
+    )
     p.add_argument("worker")
     p.add_argument("--dataset", required=True)
     p.add_argument("--pass-rate", type=float, default=0.9)

@@ -35,17 +35,40 @@ DIGEST_CHECK = "*/15 * * * *"
 
 def build_scheduler(rt: runtime.Runtime, *, name: str | None = None) -> CronScheduler:
     prefix = rt.settings.key_prefix
-    cron = CronScheduler(connection=rt.redis, logging_level=logging.WARNING,
-                         name=name or f"{prefix}:{socket.gethostname()}:{os.getpid()}")
+    cron = CronScheduler(
+        connection=rt.redis,
+        logging_level=logging.WARNING,
+        name=name or f"{prefix}:{socket.gethostname()}:{os.getpid()}",
+    )
     queue = rt.actions_queue.name  # the queue `missionbot worker` already serves
-    cron.register(sweep_escalations, queue_name=queue, interval=SWEEP_SECONDS, job_timeout=300,
-                  result_ttl=600, name=f"{prefix}:sweep_escalations")
+    cron.register(
+        sweep_escalations,
+        queue_name=queue,
+        interval=SWEEP_SECONDS,
+        job_timeout=300,
+        result_ttl=600,
+        name=f"{prefix}:sweep_escalations",
+    )
     every = rt.settings.sweep_seconds  # a sweep not started by the next one's turn is dropped (`ttl`)
-    cron.register(sweep_recovery, queue_name=queue, interval=every, job_timeout=300, ttl=max(every * 2, 10),
-                  result_ttl=600, name=f"{prefix}:sweep_recovery")
+    cron.register(
+        sweep_recovery,
+        queue_name=queue,
+        interval=every,
+        job_timeout=300,
+        ttl=max(every * 2, 10),
+        result_ttl=600,
+        name=f"{prefix}:sweep_recovery",
+    )
     for worker in sorted(rt.workers):
-        cron.register(weekly_digest, queue_name=queue, args=(worker,), cron=DIGEST_CHECK, job_timeout=300,
-                      result_ttl=3600, name=f"{prefix}:weekly_digest:{worker}")
+        cron.register(
+            weekly_digest,
+            queue_name=queue,
+            args=(worker,),
+            cron=DIGEST_CHECK,
+            job_timeout=300,
+            result_ttl=3600,
+            name=f"{prefix}:weekly_digest:{worker}",
+        )
     return cron
 
 
@@ -55,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
     rt = process_runtime(settings, "scheduler", insecure_audit_key=args.insecure_audit_key)
     cron = build_scheduler(rt)
     for job in cron.get_jobs():
-        print(f"scheduled {job.name}: " + (f"every {job.interval}s" if job.interval else f"cron '{job.cron}'"))
+        print(
+            f"scheduled {job.name}: " + (f"every {job.interval}s" if job.interval else f"cron '{job.cron}'")
+        )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -52,15 +52,21 @@ def build(rt: runtime.Runtime, *, socket_mode: bool = False) -> Served:
         signing = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
         slack = create_slack_app(rt=rt, signing_secret=signing, token=token, api_url=settings.slack_api_url)
         # Same listeners over the websocket; HTTP keeps /healthz (and Teams) and drains Slack's background work.
-        return Served(web=create_app(rt, slack=slack, slack_over_http=False),
-                      socket_mode=socket_mode_handler(slack, app_token))
+        return Served(
+            web=create_app(rt, slack=slack, slack_over_http=False),
+            socket_mode=socket_mode_handler(slack, app_token),
+        )
     if settings.slack_signing_secret is None and settings.slack_bot_token is None:
         if not (settings.microsoft_app_id or rt.teams_dev_anonymous):
-            raise MissingSetting("missionbot serve: nothing to serve: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
-                                 "for Slack, MICROSOFT_APP_ID for Teams (or --teams-dev-anonymous locally).")
+            raise MissingSetting(
+                "missionbot serve: nothing to serve: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
+                "for Slack, MICROSOFT_APP_ID for Teams (or --teams-dev-anonymous locally)."
+            )
         log.warning("Slack is not configured (no SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN): serving Teams only")
         return Served(web=create_app(rt, slack=None), socket_mode=None)
-    signing = _secret(settings.slack_signing_secret, "SLACK_SIGNING_SECRET", "every request is verified with it")
+    signing = _secret(
+        settings.slack_signing_secret, "SLACK_SIGNING_SECRET", "every request is verified with it"
+    )
     token = _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN", "the app posts as its bot user")
     slack = create_slack_app(rt=rt, signing_secret=signing, token=token, api_url=settings.slack_api_url)
     return Served(web=create_app(rt, slack=slack), socket_mode=None)
@@ -101,9 +107,14 @@ def run(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="Slack (HTTP or Socket Mode), Teams and /healthz on aiohttp")
-    p.add_argument("--socket-mode", action="store_true", help="Slack over Socket Mode (needs SLACK_APP_TOKEN)")
+    p.add_argument(
+        "--socket-mode", action="store_true", help="Slack over Socket Mode (needs SLACK_APP_TOKEN)"
+    )
     p.add_argument("--port", type=int, default=None, help="HTTP port (default: PORT, else 3000)")
-    p.add_argument("--teams-dev-anonymous", action="store_true",
-                   help="serve Teams WITHOUT authentication when MICROSOFT_APP_ID is unset (local development only)")
+    p.add_argument(
+        "--teams-dev-anonymous",
+        action="store_true",
+        help="serve Teams WITHOUT authentication when MICROSOFT_APP_ID is unset (local development only)",
+    )
     add_insecure_audit_key_flag(p)
     p.set_defaults(func=run)

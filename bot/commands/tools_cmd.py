@@ -33,8 +33,11 @@ def describe(worker: WorkerConfig) -> tuple[list[str], bool]:
             policy = worker.policy(full)
             configured = f"configured: {policy.tier}" if policy else "NOT LISTED under tools: (not exposed)"
             lines.append(f"    {full:<40} suggested: {tool.suggested_tier:<8} {configured}")
-        missing = sorted(t for t in worker.tools if t.startswith(f"{name}.")
-                         and t.split(".", 1)[1] not in {o.name for o in offered})
+        missing = sorted(
+            t
+            for t in worker.tools
+            if t.startswith(f"{name}.") and t.split(".", 1)[1] not in {o.name for o in offered}
+        )
         lines += [f"    ✘ {t} is listed under tools but {name} does not offer it" for t in missing]
         ok = ok and not missing
     return lines, ok

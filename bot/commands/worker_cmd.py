@@ -101,8 +101,13 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
     if args.queue:
-        return run_queue(settings, args.queue, burst=args.burst, simple=args.simple,
-                         insecure_audit_key=args.insecure_audit_key)
+        return run_queue(
+            settings,
+            args.queue,
+            burst=args.burst,
+            simple=args.simple,
+            insecure_audit_key=args.insecure_audit_key,
+        )
     # Refuse to start (exit 2) before any child does: no audit key, no Redis, a broken config.
     audit_key_or_exit(settings, "worker", insecure=args.insecure_audit_key)
     redis_or_exit(settings, "worker")

@@ -106,8 +106,15 @@ class _Writer(threading.local):
 
 
 class Audit:
-    def __init__(self, *, redis: Redis, prefix: str, clock: Callable[[], datetime], keys: AuditKeys,
-                 redact: Callable[[Any], Any] = redact_value) -> None:
+    def __init__(
+        self,
+        *,
+        redis: Redis,
+        prefix: str,
+        clock: Callable[[], datetime],
+        keys: AuditKeys,
+        redact: Callable[[Any], Any] = redact_value,
+    ) -> None:
         # redact: the runtime's configured Redactor.value (bot/core/redact.py); shapes-only without a runtime
         self.redis, self.clock, self.keys, self.prefix, self.redact = redis, clock, keys, prefix, redact
         self.stream = f"{prefix}:audit"

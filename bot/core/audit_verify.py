@@ -136,7 +136,7 @@ def check(audit: Audit, *, checkpoint: dict[str, Any] | None = None) -> Verdict:
     return v
 
 
-def _entries(audit: Audit):  # noqa: ANN202 - raw (id, fields) pairs in stream order
+def _entries(audit: Audit):  # raw (id, fields) pairs in stream order
     last = "-"
     while batch := audit.redis.xrange(audit.stream, min=last, max="+", count=1000):
         yield from batch

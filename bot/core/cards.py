@@ -73,8 +73,13 @@ def _field_value(value: Any) -> str:
     return value if isinstance(value, str) else format(value, "g") if isinstance(value, float) else str(value)
 
 
-def card_for(proposal: Proposal, worker: WorkerConfig, *, thread_link: str | None = None,
-             redactor: Redactor | None = None) -> Card:
+def card_for(
+    proposal: Proposal,
+    worker: WorkerConfig,
+    *,
+    thread_link: str | None = None,
+    redactor: Redactor | None = None,
+) -> Card:
     redactor = redactor or SHAPES_ONLY  # callers with a runtime pass `rt.redactor`: configured values too
 
     def shown(text: str | None) -> str | None:
@@ -83,18 +88,32 @@ def card_for(proposal: Proposal, worker: WorkerConfig, *, thread_link: str | Non
     verb = "Shadow check" if proposal.shadow else "Approval needed"
     args = redactor.value(proposal.args)  # secret-named keys lose their value, then every string is redacted
     return Card(
-        proposal_id=proposal.id, mission_id=proposal.mission_id, worker=worker.name,
-        worker_display=worker.display_name, title=f"{verb}: {shown(proposal.tool)}", tool=shown(proposal.tool),
-        fields=[(shown(str(k)), shown(_field_value(v))) for k, v in args.items()], tier=proposal.tier,
-        rule=redactor.text(proposal.rule) if proposal.rule else None, rationale=shown(proposal.rationale),
-        shadow=proposal.shadow, status=proposal.status,
-        status_line=lifecycle.status_line(proposal.closed_because) if proposal.status == "closed"
-        else STATUS_LINES[proposal.status], decided_by=proposal.decided_by,
-        decided_at=proposal.decided_at, decided_on=proposal.decided_on, reason_code=shown(proposal.reason_code),
-        comment=shown(proposal.comment), reason_codes=list(worker.escalation.reason_codes),
-        approvers=[*worker.escalation.approvers, *worker.escalation.backup], thread_link=thread_link,
+        proposal_id=proposal.id,
+        mission_id=proposal.mission_id,
+        worker=worker.name,
+        worker_display=worker.display_name,
+        title=f"{verb}: {shown(proposal.tool)}",
+        tool=shown(proposal.tool),
+        fields=[(shown(str(k)), shown(_field_value(v))) for k, v in args.items()],
+        tier=proposal.tier,
+        rule=redactor.text(proposal.rule) if proposal.rule else None,
+        rationale=shown(proposal.rationale),
+        shadow=proposal.shadow,
+        status=proposal.status,
+        status_line=lifecycle.status_line(proposal.closed_because)
+        if proposal.status == "closed"
+        else STATUS_LINES[proposal.status],
+        decided_by=proposal.decided_by,
+        decided_at=proposal.decided_at,
+        decided_on=proposal.decided_on,
+        reason_code=shown(proposal.reason_code),
+        comment=shown(proposal.comment),
+        reason_codes=list(worker.escalation.reason_codes),
+        approvers=[*worker.escalation.approvers, *worker.escalation.backup],
+        thread_link=thread_link,
         escalation_note=redactor.text(proposal.escalation_note) if proposal.escalation_note else None,
-        context=[shown(c) for c in proposal.context], **_undo(proposal, worker),
+        context=[shown(c) for c in proposal.context],
+        **_undo(proposal, worker),
     )
 
 
@@ -103,8 +122,10 @@ def _undo(proposal: Proposal, worker: WorkerConfig) -> dict[str, Any]:
     if proposal.status != "executed" or policy is None or not policy.undo or proposal.decided_at is None:
         return {}
     # The window runs from the decision; execution follows it within seconds.
-    return {"undo_tool": policy.undo,
-            "undo_until": proposal.decided_at + timedelta(minutes=policy.undo_window_minutes)}
+    return {
+        "undo_tool": policy.undo,
+        "undo_until": proposal.decided_at + timedelta(minutes=policy.undo_window_minutes),
+    }
 
 
 def mission_link(mission: Mission) -> str:

@@ -12,8 +12,14 @@ from bot.core.config.models import Condition
 
 log = logging.getLogger(__name__)
 
-_ORDER = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le, "gt": operator.gt,
-          "gte": operator.ge}
+_ORDER = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "lte": operator.le,
+    "gt": operator.gt,
+    "gte": operator.ge,
+}
 
 
 def _num(value: Any) -> Any:
@@ -52,11 +58,16 @@ def matches(condition: Condition, args: Mapping[str, Any], *, on_timeout: bool =
 
     A `matches` pattern that runs out of time counts as `on_timeout`: the caller picks the safe side
     (a `forbid` rule holds, an `auto_approve` rule does not)."""
-    return all(_holds(op, args.get(arg), expected, on_timeout=on_timeout)
-               for arg, ops in condition.items() for op, expected in ops.items())
+    return all(
+        _holds(op, args.get(arg), expected, on_timeout=on_timeout)
+        for arg, ops in condition.items()
+        for op, expected in ops.items()
+    )
 
 
 def describe(condition: Condition) -> str:
     symbols = {"eq": "=", "ne": "≠", "lt": "<", "lte": "≤", "gt": ">", "gte": "≥"}
-    parts = [f"{arg} {symbols.get(op, op)} {value}" for arg, ops in condition.items() for op, value in ops.items()]
+    parts = [
+        f"{arg} {symbols.get(op, op)} {value}" for arg, ops in condition.items() for op, value in ops.items()
+    ]
     return " and ".join(parts)

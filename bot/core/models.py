@@ -7,11 +7,29 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-MissionStatus = Literal["queued", "running", "awaiting_approval", "awaiting_info", "done", "failed", "cancelled",
-                        "halted", "expired"]
+MissionStatus = Literal[
+    "queued",
+    "running",
+    "awaiting_approval",
+    "awaiting_info",
+    "done",
+    "failed",
+    "cancelled",
+    "halted",
+    "expired",
+]
 ProposalStatus = Literal[
-    "pending", "approved", "executing", "executed", "failed", "rejected", "expired", "halted",
-    "shadow_approved", "shadow_rejected", "closed",
+    "pending",
+    "approved",
+    "executing",
+    "executed",
+    "failed",
+    "rejected",
+    "expired",
+    "halted",
+    "shadow_approved",
+    "shadow_rejected",
+    "closed",
 ]
 SETTLED: frozenset[str] = frozenset(
     {"executed", "failed", "rejected", "expired", "halted", "shadow_approved", "shadow_rejected", "closed"}
@@ -95,7 +113,9 @@ class Proposal(BaseModel):
     escalation_done: int = 0  # the highest step whose messages all went out; below the level = retry it
     undo_of: str | None = None  # this proposal undoes that executed one
     context: list[str] = []  # what the requester added to the mission before this was proposed
-    closed_because: str | None = None  # status "closed": the status its mission closed with (bot/core/lifecycle.py)
+    closed_because: str | None = (
+        None  # status "closed": the status its mission closed with (bot/core/lifecycle.py)
+    )
 
     @property
     def settled(self) -> bool:

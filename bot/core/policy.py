@@ -25,8 +25,9 @@ def gate(worker: WorkerConfig, control: Control, tool: str, args: Mapping[str, A
     """Decide what may happen to one tool call. `args` are already normalized by the tool's schema."""
     policy = worker.policy(tool)
     if control.killed:
-        return GateDecision(verdict="refuse", tier=policy.tier if policy else "unknown",
-                            rule="kill switch is pulled")
+        return GateDecision(
+            verdict="refuse", tier=policy.tier if policy else "unknown", rule="kill switch is pulled"
+        )
     if policy is None:
         return GateDecision(verdict="refuse", tier="unknown", rule=f"{tool} is not listed under tools")
     if policy.tier == "forbidden":
@@ -36,7 +37,11 @@ def gate(worker: WorkerConfig, control: Control, tool: str, args: Mapping[str, A
     if policy.tier == "read":
         return GateDecision(verdict="run", tier="read", rule="read tier")
     if control.autonomy == "shadow":
-        return GateDecision(verdict="propose", tier=policy.tier, rule="shadow mode: nothing executes", shadow=True)
+        return GateDecision(
+            verdict="propose", tier=policy.tier, rule="shadow mode: nothing executes", shadow=True
+        )
     if control.autonomy == "autonomous" and policy.auto_approve and matches(policy.auto_approve, args):
-        return GateDecision(verdict="auto", tier=policy.tier, rule=f"auto_approve: {describe(policy.auto_approve)}")
+        return GateDecision(
+            verdict="auto", tier=policy.tier, rule=f"auto_approve: {describe(policy.auto_approve)}"
+        )
     return GateDecision(verdict="propose", tier=policy.tier, rule=f"{policy.tier} tier needs an approver")

@@ -21,8 +21,16 @@ def _job_id(rt: Runtime, *parts: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", "-".join((rt.settings.key_prefix, *parts)))
 
 
-def _enqueue(queue: Queue, func: str, arg: str, job_id: str, *, on_failure: str | None = None,
-             rate_limit: RateLimit | None = None, replace_stale: bool = False) -> bool:
+def _enqueue(
+    queue: Queue,
+    func: str,
+    arg: str,
+    job_id: str,
+    *,
+    on_failure: str | None = None,
+    rate_limit: RateLimit | None = None,
+    replace_stale: bool = False,
+) -> bool:
     callback = Callback(on_failure) if on_failure else None
     if rate_limit is not None:
         # RQ refuses unique=True with a rate limit, so a marker key rejects the duplicate instead.
@@ -33,14 +41,23 @@ def _enqueue(queue: Queue, func: str, arg: str, job_id: str, *, on_failure: str 
                 return False
             queue.connection.set(marker, 1, ex=86_400)
         try:
-            queue.enqueue(func, arg, job_id=job_id, retry=RETRY, job_timeout=600, on_failure=callback,
-                          rate_limit=rate_limit)
+            queue.enqueue(
+                func,
+                arg,
+                job_id=job_id,
+                retry=RETRY,
+                job_timeout=600,
+                on_failure=callback,
+                rate_limit=rate_limit,
+            )
         except BaseException:
             queue.connection.delete(marker)  # the job is not there: a retry must not be refused for 24 h
             raise
         return True
     try:
-        queue.enqueue(func, arg, job_id=job_id, unique=True, retry=RETRY, job_timeout=600, on_failure=callback)
+        queue.enqueue(
+            func, arg, job_id=job_id, unique=True, retry=RETRY, job_timeout=600, on_failure=callback
+        )
     except DuplicateJobError:
         return False
     return True
@@ -70,25 +87,39 @@ def job_evidence(rt: Runtime, job_id: str) -> str:
     return "alive"
 
 
-def enqueue_mission(rt: Runtime, mission_id: str, *, reason: str = "start", replace_stale: bool = False) -> bool:
+def enqueue_mission(
+    rt: Runtime, mission_id: str, *, reason: str = "start", replace_stale: bool = False
+) -> bool:
     worker = rt.worker(rt.store.mission(mission_id).worker)
     job_id = run_job_id(rt, mission_id, reason)
-    enqueued = _enqueue(rt.missions_queue, "jobs.missions.run_mission", mission_id, job_id,
-                        on_failure="jobs.missions.on_mission_failure", rate_limit=mission_rate_limit(rt, worker),
-                        replace_stale=replace_stale)
+    enqueued = _enqueue(
+        rt.missions_queue,
+        "jobs.missions.run_mission",
+        mission_id,
+        job_id,
+        on_failure="jobs.missions.on_mission_failure",
+        rate_limit=mission_rate_limit(rt, worker),
+        replace_stale=replace_stale,
+    )
     if enqueued:  # the recovery sweep checks the latest run job of a mission that should be moving
         rt.redis.set(rt.store.key("run-job", mission_id), job_id, ex=7 * 86_400)
     return enqueued
 
 
 def enqueue_execution(rt: Runtime, proposal_id: str) -> bool:
-    return _enqueue(rt.actions_queue, "jobs.actions.execute_proposal", proposal_id,
-                    exec_job_id(rt, proposal_id), on_failure="jobs.actions.on_execution_failure")
+    return _enqueue(
+        rt.actions_queue,
+        "jobs.actions.execute_proposal",
+        proposal_id,
+        exec_job_id(rt, proposal_id),
+        on_failure="jobs.actions.on_execution_failure",
+    )
 
 
 def enqueue_card_sync(rt: Runtime, proposal_id: str, *, reason: str) -> bool:
-    return _enqueue(rt.actions_queue, "jobs.actions.sync_cards", proposal_id,
-                    _job_id(rt, "sync", proposal_id, reason))
+    return _enqueue(
+        rt.actions_queue, "jobs.actions.sync_cards", proposal_id, _job_id(rt, "sync", proposal_id, reason)
+    )
 
 
 def mission_job_id(rt: Runtime, mission_id: str) -> str:

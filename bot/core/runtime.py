@@ -25,7 +25,9 @@ from bot.tools.registry import Toolbox
 
 Clock = Callable[[], datetime]
 ModelFactory = Callable[[WorkerConfig], Any]  # a LangChain chat model for the worker (tests script one)
-PlannerFactory = Callable[["Runtime", Mission], Any]  # a Planner (bot/missions/planners/base.py) for the mission
+PlannerFactory = Callable[
+    ["Runtime", Mission], Any
+]  # a Planner (bot/missions/planners/base.py) for the mission
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: ids are read aloud and typed
 
 
@@ -50,11 +52,15 @@ class Runtime:
     toolbox: Toolbox
     missions_queue: Queue
     actions_queue: Queue
-    redactor: Redactor = field(default_factory=Redactor)  # every text, card, audit field and model input for people
+    redactor: Redactor = field(
+        default_factory=Redactor
+    )  # every text, card, audit field and model input for people
     people: People = field(default_factory=People)  # linked Slack/Teams accounts (bot/core/people.py)
     model_factory: ModelFactory | None = None
     planner_factory: PlannerFactory | None = None  # None: every worker runs its playbook
-    teams_dev_anonymous: bool = False  # `missionbot serve --teams-dev-anonymous`: unsigned Teams requests (dev)
+    teams_dev_anonymous: bool = (
+        False  # `missionbot serve --teams-dev-anonymous`: unsigned Teams requests (dev)
+    )
 
     def worker(self, name: str) -> WorkerConfig:
         try:

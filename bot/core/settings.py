@@ -29,7 +29,9 @@ class Settings(BaseSettings):
     config_dir: Path = Field(
         default=Path("worker_configs"), validation_alias=AliasChoices("MISSIONBOT_CONFIG_DIR", "config_dir")
     )
-    key_prefix: str = Field(default="missionbot", validation_alias=AliasChoices("MISSIONBOT_KEY_PREFIX", "key_prefix"))
+    key_prefix: str = Field(
+        default="missionbot", validation_alias=AliasChoices("MISSIONBOT_KEY_PREFIX", "key_prefix")
+    )
     port: int = Field(default=3000, validation_alias="PORT")
     max_request_chars: int = Field(default=4000, validation_alias="MISSIONBOT_MAX_REQUEST_CHARS")
     # The audit chain's HMAC key (never stored in Redis): the value, or a file a secret store mounts.

@@ -65,7 +65,9 @@ class Store:
             pipe.zadd(self.key("missions", mission.worker), {mission.id: mission.created_at.timestamp()})
             pipe.sadd(self.key("open", mission.worker), mission.id)
             if mission.thread:
-                pipe.set(self.key("thread", mission.platform, mission.conversation, mission.thread), mission.id)
+                pipe.set(
+                    self.key("thread", mission.platform, mission.conversation, mission.thread), mission.id
+                )
             pipe.execute()
 
     def mission(self, mission_id: str) -> Mission:
@@ -125,8 +127,14 @@ class Store:
     def add_observation(self, mission_id: str, obs: Observation) -> bool:
         """False when this step's observation was already recorded (a retried mission)."""
         # One script: the record and its place in the order are written together or not at all.
-        added = self.redis.eval(_ADD_OBSERVATION, 2, self.key("obs", mission_id), self.key("obs-order", mission_id),
-                                obs.key, obs.model_dump_json())
+        added = self.redis.eval(
+            _ADD_OBSERVATION,
+            2,
+            self.key("obs", mission_id),
+            self.key("obs-order", mission_id),
+            obs.key,
+            obs.model_dump_json(),
+        )
         return bool(added)
 
     def observation(self, mission_id: str, key: str) -> Observation | None:

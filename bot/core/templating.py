@@ -172,7 +172,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         except (OverflowError, MemoryError) as exc:  # e.g. 2.0 ** 99999
             raise TemplateLimit(f"template refused: {left!r:.40} {operator} {right!r:.40}: {exc}") from None
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _spend()
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str):

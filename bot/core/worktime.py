@@ -23,8 +23,11 @@ def working_minutes(start: datetime, end: datetime, hours: WorkingHours | None) 
         if day.weekday() in open_days:
             # Build local wall times and let zoneinfo place them, so DST days are as long as they really are.
             opens = datetime.combine(day, time(hours.hours[0]), zone)
-            closes = (datetime.combine(day, time(0), zone) + timedelta(days=1) if hours.hours[1] == 24
-                      else datetime.combine(day, time(hours.hours[1]), zone))
+            closes = (
+                datetime.combine(day, time(0), zone) + timedelta(days=1)
+                if hours.hours[1] == 24
+                else datetime.combine(day, time(hours.hours[1]), zone)
+            )
             lo, hi = max(start, opens), min(end, closes)
             if hi > lo:
                 total += (hi - lo).total_seconds() / 60

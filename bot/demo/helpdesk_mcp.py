@@ -25,14 +25,21 @@ from bot.demo.helpdesk import HelpdeskBackend
 
 READ = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
 CREDIT = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=False)
-DESTRUCTIVE = ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=False)
-PREFIX_META = "missionbot.dev/key_prefix"  # = bot.tools.mcp.PREFIX_META (not imported: the client stack is heavy)
+DESTRUCTIVE = ToolAnnotations(
+    readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=False
+)
+PREFIX_META = (
+    "missionbot.dev/key_prefix"  # = bot.tools.mcp.PREFIX_META (not imported: the client stack is heavy)
+)
 
 
 def backend() -> HelpdeskBackend:
     redis = Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-    return HelpdeskBackend(redis=redis, prefix=os.environ.get("MISSIONBOT_KEY_PREFIX", "missionbot"),
-                           clock=lambda: datetime.now(UTC))
+    return HelpdeskBackend(
+        redis=redis,
+        prefix=os.environ.get("MISSIONBOT_KEY_PREFIX", "missionbot"),
+        clock=lambda: datetime.now(UTC),
+    )
 
 
 def build_server(hd: HelpdeskBackend | None = None, **settings: Any) -> FastMCP:
@@ -47,7 +54,8 @@ def build_server(hd: HelpdeskBackend | None = None, **settings: Any) -> FastMCP:
             chosen = default
         else:
             chosen = namespaces.setdefault(
-                prefix, HelpdeskBackend(redis=default.redis, prefix=prefix, clock=default.clock))
+                prefix, HelpdeskBackend(redis=default.redis, prefix=prefix, clock=default.clock)
+            )
         if chosen.key not in seeded:
             # Demo data on first use, so `worker` + `serve` work without `missionbot demo` (SET NX: never
             # overwrites). Not at start: listing tools (`missionbot check`) must not need Redis.
@@ -55,8 +63,12 @@ def build_server(hd: HelpdeskBackend | None = None, **settings: Any) -> FastMCP:
             seeded.add(chosen.key)
         return chosen
 
-    server = FastMCP("helpdesk", instructions="Demo helpdesk: tickets, accounts, entitlement policies, credits.",
-                     log_level="WARNING", **settings)
+    server = FastMCP(
+        "helpdesk",
+        instructions="Demo helpdesk: tickets, accounts, entitlement policies, credits.",
+        log_level="WARNING",
+        **settings,
+    )
 
     @server.tool(annotations=READ)
     def get_ticket(ticket_id: str, ctx: Context) -> dict[str, Any]:
@@ -74,12 +86,19 @@ def build_server(hd: HelpdeskBackend | None = None, **settings: Any) -> FastMCP:
         return desk(ctx).get_entitlement_policy(tier)
 
     @server.tool(annotations=CREDIT)
-    def issue_credit(ctx: Context, account_id: str, amount: Annotated[float, Field(gt=0)], reason: str = "support credit",
-                     idempotency_key: str | None = None) -> dict[str, Any]:
+    def issue_credit(
+        ctx: Context,
+        account_id: str,
+        amount: Annotated[float, Field(gt=0)],
+        reason: str = "support credit",
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """Issue a service credit to an account. The same idempotency_key never credits twice."""
         if amount <= 0:
             raise ValueError("amount must be positive")
-        return desk(ctx).issue_credit(account_id=account_id, amount=amount, reason=reason, idempotency_key=idempotency_key)
+        return desk(ctx).issue_credit(
+            account_id=account_id, amount=amount, reason=reason, idempotency_key=idempotency_key
+        )
 
     @server.tool(annotations=CREDIT)
     def reverse_credit(ctx: Context, credit_id: str, idempotency_key: str | None = None) -> dict[str, Any]:

@@ -42,8 +42,12 @@ def _parse(path: Path, mtime_ns: int) -> dict[str, dict[str, Any]]:
             rate, cap = _RATE.search(text), _CAP.search(text)
             if rate and cap:
                 policies[tier["tier"].lower()] = {
-                    "max_credit": _number(cap["cap"]), "credit_per_outage_hour": _number(rate["rate"]),
-                    "document": DOCUMENT, "section": title, "citation": f"{DOCUMENT} § {title}"}
+                    "max_credit": _number(cap["cap"]),
+                    "credit_per_outage_hour": _number(rate["rate"]),
+                    "document": DOCUMENT,
+                    "section": title,
+                    "citation": f"{DOCUMENT} § {title}",
+                }
         title, body = heading.group(2), []
     return policies
 

@@ -59,8 +59,12 @@ class Story:
 
     def card_shows(self, proposal_id: str, status: str) -> bool:
         """True once a copy of the card was updated to `status` (what the approvers see)."""
-        return any(m["op"] == "update" and m.get("card", {}).get("proposal_id") == proposal_id
-                   and m["card"]["status"] == status for _, m in self.shell.outbox.read())
+        return any(
+            m["op"] == "update"
+            and m.get("card", {}).get("proposal_id") == proposal_id
+            and m["card"]["status"] == status
+            for _, m in self.shell.outbox.read()
+        )
 
     def latest(self) -> Mission:
         ids = self.rt.store.missions_of("support-triage")
@@ -83,11 +87,15 @@ class Story:
 
         self.step("Reason and propose: the credit goes to the escalation owner as a card")
         proposal = store.proposal(self.latest().proposals[0])
-        self.expect(f"proposal {proposal.tool} amount={proposal.args['amount']} is pending",
-                    proposal.status == "pending")
+        self.expect(
+            f"proposal {proposal.tool} amount={proposal.args['amount']} is pending",
+            proposal.status == "pending",
+        )
         self.expect("no credit issued before approval", self.helpdesk.credits() == [])
         self.say("U0AGENT", f"/approve {self.shell.number(proposal.id)}")
-        self.expect("someone who is not an approver cannot decide", store.proposal(proposal.id).status == "pending")
+        self.expect(
+            "someone who is not an approver cannot decide", store.proposal(proposal.id).status == "pending"
+        )
 
         self.step("Approve and act: the owner approves, only then the credit is issued")
         self.say("U0OWNER1", f"/approve {self.shell.number(proposal.id)}")
@@ -98,12 +106,16 @@ class Story:
         self.wait("the verdict", self.mission_in("done"))
         self.expect("verdict names the approver", "U0OWNER1" in (self.latest().verdict or ""))
 
-        self.step("Autonomy: the owner switches to autonomous; a 30 credit is auto-approved (rule amount ≤ 50)")
+        self.step(
+            "Autonomy: the owner switches to autonomous; a 30 credit is auto-approved (rule amount ≤ 50)"
+        )
         self.say("U0MANAGER", "/autonomy support-triage autonomous")
         self.say("U0AGENT", "ESC-1046 dashboard slow all afternoon, customer wants a goodwill credit")
         self.wait("the auto-approved mission to finish", self.mission_in("done"))
         auto = store.proposal(self.latest().proposals[0])
-        self.expect("executed under the auto_approve rule", auto.status == "executed" and auto.decided_by == "auto")
+        self.expect(
+            "executed under the auto_approve rule", auto.status == "executed" and auto.decided_by == "auto"
+        )
 
         self.step("A larger credit (180) still waits for a human, even in autonomous mode")
         self.say("U0OWNER2", "ESC-1043 third outage this quarter, customer asks for 180")
@@ -111,14 +123,18 @@ class Story:
         big = store.proposal(self.latest().proposals[0])
         self.expect("pending for an approver", big.status == "pending")
         refusal = self.say("U0OWNER2", f"/approve {self.shell.number(big.id)}")
-        self.expect("four-eyes: an approver cannot approve a mission they asked for",
-                    "four-eyes" in refusal and store.proposal(big.id).status == "pending")
+        self.expect(
+            "four-eyes: an approver cannot approve a mission they asked for",
+            "four-eyes" in refusal and store.proposal(big.id).status == "pending",
+        )
 
         self.step("A forbidden action (credit of 900 > 500) is refused")
         self.say("U0AGENT", "ESC-1044 refund the whole year please")
         self.wait("the refusal", self.mission_in("done"))
-        self.expect("refused by the forbid rule, no proposal", not self.latest().proposals
-                    and "refused" in (self.latest().verdict or ""))
+        self.expect(
+            "refused by the forbid rule, no proposal",
+            not self.latest().proposals and "refused" in (self.latest().verdict or ""),
+        )
 
         self.step("Kill switch: a queued mission is cancelled, the pending card is halted")
         self.worker.stop()  # no worker is free: the next mission stays queued
@@ -132,8 +148,14 @@ class Story:
         self.say("U0MANAGER", "/resume support-triage")
 
         self.step("Audit: the hash chain verifies")
-        problems = check(Audit(redis=self.rt.redis, prefix=self.rt.settings.key_prefix, clock=self.rt.clock,
-                               keys=self.rt.audit.keys)).problems
+        problems = check(
+            Audit(
+                redis=self.rt.redis,
+                prefix=self.rt.settings.key_prefix,
+                clock=self.rt.clock,
+                keys=self.rt.audit.keys,
+            )
+        ).problems
         for problem in problems[:5]:
             print("   ", problem)
         self.expect(f"audit verify passes ({sum(1 for _ in self.rt.audit.events())} events)", problems == [])

@@ -20,8 +20,11 @@ def halt_worker(rt: Runtime, worker: str, *, actor: str) -> None:
         mission = rt.store.mission(mission_id)
         if mission.status == "queued":
             _cancel_job(rt, mission_job_id(rt, mission_id))
-            MissionRunner(rt).close(mission, status="cancelled", text=f"🛑 Mission {mission_id} was "
-                                    f"cancelled: the owner pulled {worker}'s kill switch.")
+            MissionRunner(rt).close(
+                mission,
+                status="cancelled",
+                text=f"🛑 Mission {mission_id} was cancelled: the owner pulled {worker}'s kill switch.",
+            )
         else:  # running or parked: its next run sees the switch and stops
             enqueue_mission(rt, mission_id, reason=f"kill-{stamp}")
     for proposal in rt.store.pending_proposals():
@@ -50,6 +53,12 @@ def _halt(rt: Runtime, proposal_id: str, *, actor: str) -> None:
     except NotFound:
         return
     if was[0] in {"pending", "approved"}:
-        rt.audit.record("proposal.halted", actor=actor, worker=halted.worker, mission=halted.mission_id,
-                        proposal=proposal_id, was=was[0])
+        rt.audit.record(
+            "proposal.halted",
+            actor=actor,
+            worker=halted.worker,
+            mission=halted.mission_id,
+            proposal=proposal_id,
+            was=was[0],
+        )
     enqueue_card_sync(rt, proposal_id, reason="halted")

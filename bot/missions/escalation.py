@@ -65,8 +65,10 @@ class Escalator:
                 log.exception("escalation of %s failed; the next sweep retries it", proposal.id)
         # Missions waiting for the requester's information expire on the same clock (bot/missions/more_info.py).
         try:
-            taken += [StepTaken(proposal=mission_id, step="info_expired", minutes=0.0)
-                      for mission_id in more_info.expire_waiting(self.rt)]
+            taken += [
+                StepTaken(proposal=mission_id, step="info_expired", minutes=0.0)
+                for mission_id in more_info.expire_waiting(self.rt)
+            ]
         except Exception:
             log.exception("expiring missions waiting for information failed; the next sweep retries")
         return taken
@@ -103,8 +105,9 @@ class Escalator:
                 self.rt.redis.delete(lease)
             raise
         if lease in self._held:  # marked done before the lease goes, so nobody who takes it next redelivers
-            self._mutate(proposal_id, lambda p: p.model_copy(
-                update={"escalation_done": max(p.escalation_done, level)}))
+            self._mutate(
+                proposal_id, lambda p: p.model_copy(update={"escalation_done": max(p.escalation_done, level)})
+            )
             self._held.discard(lease)
             self.rt.redis.delete(lease)
         return taken
@@ -114,6 +117,7 @@ class Escalator:
 
         Returns the proposal when this sweep is to send the step's messages (holding its lease), else None.
         """
+
         def claim(p: Proposal) -> Proposal:
             if p.status != "pending" or p.escalation_done >= level:
                 raise _NotNow
@@ -142,7 +146,9 @@ class Escalator:
 
     def _remind(self, proposal: Proposal, worker: WorkerConfig, minutes: float) -> StepTaken | None:
         approvers = _mentions(worker.escalation.approvers)
-        note = f"⏰ Reminder: waiting {minutes:.0f} min (target {worker.escalation.response_target_minutes} min)"
+        note = (
+            f"⏰ Reminder: waiting {minutes:.0f} min (target {worker.escalation.response_target_minutes} min)"
+        )
         claimed = self._claim(proposal.id, REMIND, note)
         if claimed is None:
             return None
@@ -150,11 +156,20 @@ class Escalator:
         self.notify.sync_cards(claimed.id, strict=True)
         for ref in claimed.cards[:1]:  # one reply, under the original card
             self.rt.messengers.get(ref.platform).post(
-                conversation=ref.conversation, thread=ref.thread or ref.ts,
+                conversation=ref.conversation,
+                thread=ref.thread or ref.ts,
                 text=f"⏰ {approvers}: {claimed.tool} for mission {claimed.mission_id} has waited "
-                     f"{minutes:.0f} min for a decision (target {worker.escalation.response_target_minutes} min).")
-        self.rt.audit.record("escalation.reminded", actor=ACTOR, worker=worker.name, mission=claimed.mission_id,
-                             proposal=claimed.id, minutes=round(minutes, 1), approvers=worker.escalation.approvers)
+                f"{minutes:.0f} min for a decision (target {worker.escalation.response_target_minutes} min).",
+            )
+        self.rt.audit.record(
+            "escalation.reminded",
+            actor=ACTOR,
+            worker=worker.name,
+            mission=claimed.mission_id,
+            proposal=claimed.id,
+            minutes=round(minutes, 1),
+            approvers=worker.escalation.approvers,
+        )
         return StepTaken(proposal=claimed.id, step="reminded", minutes=minutes)
 
     def _reroute(self, proposal: Proposal, worker: WorkerConfig, minutes: float) -> StepTaken | None:
@@ -163,9 +178,18 @@ class Escalator:
         claimed = self._claim(proposal.id, REROUTE, note)
         if claimed is None:
             return None
-        self.rt.audit.record("escalation.rerouted", actor=ACTOR, worker=worker.name, mission=claimed.mission_id,
-                             proposal=claimed.id, minutes=round(minutes, 1), backup=backup)
-        platform = claimed.cards[0].platform if claimed.cards else self.rt.store.mission(claimed.mission_id).platform
+        self.rt.audit.record(
+            "escalation.rerouted",
+            actor=ACTOR,
+            worker=worker.name,
+            mission=claimed.mission_id,
+            proposal=claimed.id,
+            minutes=round(minutes, 1),
+            backup=backup,
+        )
+        platform = (
+            claimed.cards[0].platform if claimed.cards else self.rt.store.mission(claimed.mission_id).platform
+        )
         card = card_for(claimed, worker, redactor=self.rt.redactor)
         messenger = self.rt.messengers.get(platform)
         for user in backup:  # a direct message to each backup approver, kept in sync like every other copy
@@ -174,10 +198,20 @@ class Escalator:
             else:  # Teams opens a 1:1 from what the user told us when they last wrote to the bot
                 ref = messenger.direct(user=user, text=card.title, card=card)  # type: ignore[attr-defined]
                 if ref is None:  # never met them (or Teams refused the chat): nobody to send it to, ever
-                    log.warning("re-route of %s: no Teams 1:1 with backup approver %s (they have not written "
-                                "to the bot yet); skipped", claimed.id, user)
-                    self.rt.audit.record("teams.undeliverable", actor=ACTOR, worker=worker.name,
-                                         mission=claimed.mission_id, proposal=claimed.id, user=user)
+                    log.warning(
+                        "re-route of %s: no Teams 1:1 with backup approver %s (they have not written "
+                        "to the bot yet); skipped",
+                        claimed.id,
+                        user,
+                    )
+                    self.rt.audit.record(
+                        "teams.undeliverable",
+                        actor=ACTOR,
+                        worker=worker.name,
+                        mission=claimed.mission_id,
+                        proposal=claimed.id,
+                        user=user,
+                    )
                     continue
             self.rt.store.add_card(claimed.id, ref)
         self.notify.sync_cards(claimed.id)
@@ -187,20 +221,32 @@ class Escalator:
         def expire(p: Proposal) -> Proposal:
             if p.status != "pending":
                 raise _NotNow
-            return p.model_copy(update={"status": "expired", "decided_at": self.rt.clock(),
-                                        "escalation_note": f"⌛ No decision within {minutes:.0f} min"})
+            return p.model_copy(
+                update={
+                    "status": "expired",
+                    "decided_at": self.rt.clock(),
+                    "escalation_note": f"⌛ No decision within {minutes:.0f} min",
+                }
+            )
 
         # Watching the control and mission keys like `decide` does: an approval, a close and the expiry
         # cannot both land (a close settles the proposal first, and `expire` then leaves it).
         try:
-            expired = self.rt.store.mutate_proposal(proposal.id, expire, worker=proposal.worker,
-                                                    mission=proposal.mission_id)
+            expired = self.rt.store.mutate_proposal(
+                proposal.id, expire, worker=proposal.worker, mission=proposal.mission_id
+            )
         except _NotNow:
             return None
         # The mission resumes first (its verdict says "expired"), so no card or messenger trouble can park it;
         # the cards are updated by a job RQ retries.
         enqueue_mission(self.rt, expired.mission_id, reason=f"after-{expired.id}")
-        self.rt.audit.record("escalation.expired", actor=ACTOR, worker=expired.worker, mission=expired.mission_id,
-                             proposal=expired.id, minutes=round(minutes, 1))
+        self.rt.audit.record(
+            "escalation.expired",
+            actor=ACTOR,
+            worker=expired.worker,
+            mission=expired.mission_id,
+            proposal=expired.id,
+            minutes=round(minutes, 1),
+        )
         enqueue_card_sync(self.rt, expired.id, reason="expired")
         return StepTaken(proposal=expired.id, step="expired", minutes=minutes)

@@ -41,17 +41,29 @@ class Executor:
             killed = p.status == "approved" and self.rt.control(p.worker).killed
             return p if killed else p.model_copy(update={"status": "executing"})
 
-        proposal = store.mutate_proposal(proposal_id, start, worker=proposal.worker, mission=proposal.mission_id)
+        proposal = store.mutate_proposal(
+            proposal_id, start, worker=proposal.worker, mission=proposal.mission_id
+        )
         if closed:
-            closing.announce(self.rt, store.mission(proposal.mission_id), actor=f"worker:{proposal.worker}",
-                               proposals=[proposal_id])
+            closing.announce(
+                self.rt,
+                store.mission(proposal.mission_id),
+                actor=f"worker:{proposal.worker}",
+                proposals=[proposal_id],
+            )
             return proposal
         if killed:
             return self.settle(proposal_id, status="halted", error="kill switch pulled before execution")
         if proposal.status != "executing":
             return proposal
-        self.rt.audit.record("execution.started", actor=f"worker:{proposal.worker}", worker=proposal.worker,
-                             mission=proposal.mission_id, proposal=proposal.id, tool=proposal.tool)
+        self.rt.audit.record(
+            "execution.started",
+            actor=f"worker:{proposal.worker}",
+            worker=proposal.worker,
+            mission=proposal.mission_id,
+            proposal=proposal.id,
+            tool=proposal.tool,
+        )
         tool = self.rt.toolbox.tools_for(self.rt.worker(proposal.worker)).get(proposal.tool)
         try:
             if tool is None:
@@ -65,17 +77,31 @@ class Executor:
     def fail(self, proposal_id: str, *, error: str) -> Proposal:
         return self.settle(proposal_id, status="failed", error=error)
 
-    def settle(self, proposal_id: str, *, status: str, result: dict | None = None, error: str | None = None
-                ) -> Proposal:
+    def settle(
+        self, proposal_id: str, *, status: str, result: dict | None = None, error: str | None = None
+    ) -> Proposal:
         proposal = self.rt.store.mutate_proposal(
-            proposal_id, lambda p: p if p.settled else p.model_copy(update={"status": status, "result": result,
-                                                                             "error": error}))
-        self.rt.audit.record(f"execution.{status}", actor=f"worker:{proposal.worker}", worker=proposal.worker,
-                             mission=proposal.mission_id, proposal=proposal.id, tool=proposal.tool,
-                             result=result, error=error)
+            proposal_id,
+            lambda p: (
+                p if p.settled else p.model_copy(update={"status": status, "result": result, "error": error})
+            ),
+        )
+        self.rt.audit.record(
+            f"execution.{status}",
+            actor=f"worker:{proposal.worker}",
+            worker=proposal.worker,
+            mission=proposal.mission_id,
+            proposal=proposal.id,
+            tool=proposal.tool,
+            result=result,
+            error=error,
+        )
         mission = self.rt.store.mission(proposal.mission_id)
-        outcome = f"✅ Executed {proposal.tool}: {result}" if status == "executed" else \
-            f"⛔ {proposal.tool} {status}: {error}"
+        outcome = (
+            f"✅ Executed {proposal.tool}: {result}"
+            if status == "executed"
+            else f"⛔ {proposal.tool} {status}: {error}"
+        )
         self.notify.observe(mission, f"exec-{proposal.id}", outcome)
         self.notify.sync_cards(proposal.id)
         return proposal

@@ -49,24 +49,45 @@ def ask(rt: Runtime, mission: Mission, proposal: Proposal) -> str:
         won = m.status == "running" and proposal.id not in m.state.get("info_asked", [])
         if not won:
             return m
-        state = {**m.state, "info_asked": [*m.state.get("info_asked", []), proposal.id],
-                 "info_since": rt.clock().isoformat()}
+        state = {
+            **m.state,
+            "info_asked": [*m.state.get("info_asked", []), proposal.id],
+            "info_since": rt.clock().isoformat(),
+        }
         return m.model_copy(update={"status": WAITING, "state": state})
 
     parked = rt.store.mutate_mission(mission.id, park)
     if not won:
         return parked.status
-    rt.audit.record("mission.awaiting_info", actor=ACTOR, worker=parked.worker, mission=parked.id,
-                    proposal=proposal.id, reason_code=proposal.reason_code, comment=proposal.comment,
-                    asked=parked.requester)
+    rt.audit.record(
+        "mission.awaiting_info",
+        actor=ACTOR,
+        worker=parked.worker,
+        mission=parked.id,
+        proposal=proposal.id,
+        reason_code=proposal.reason_code,
+        comment=proposal.comment,
+        asked=parked.requester,
+    )
     quote = "\n".join(f"> {line}" for line in (proposal.comment or "").splitlines()) or "> (no comment given)"
     notify = Notifier(rt)
-    notify.observe(parked, f"info-{proposal.id}", product(
-        f"❓ @{parked.requester}, @{proposal.decided_by} needs more information before deciding on "
-        f"{proposal.tool}:\n{{quote}}\nReply in this thread with what is missing and I will propose it "
-        "again with your answer.", quote=quote))  # the product's mentions stay; the approver's words are inert
-    notify.status(parked, trusted(f"❓ {rt.worker(parked.worker).display_name}: waiting for more information from "
-                                  f"@{parked.requester}"))
+    notify.observe(
+        parked,
+        f"info-{proposal.id}",
+        product(
+            f"❓ @{parked.requester}, @{proposal.decided_by} needs more information before deciding on "
+            f"{proposal.tool}:\n{{quote}}\nReply in this thread with what is missing and I will propose it "
+            "again with your answer.",
+            quote=quote,
+        ),
+    )  # the product's mentions stay; the approver's words are inert
+    notify.status(
+        parked,
+        trusted(
+            f"❓ {rt.worker(parked.worker).display_name}: waiting for more information from "
+            f"@{parked.requester}"
+        ),
+    )
     return parked.status
 
 
@@ -85,10 +106,20 @@ def resume(rt: Runtime, mission_id: str, *, user: str, text: str) -> Mission:
     updated = rt.store.mutate_mission(mission_id, add)
     rt.audit.record("mission.context_added", actor=user, worker=updated.worker, mission=mission_id, text=text)
     if resumed:
-        rt.audit.record("mission.resumed_with_info", actor=user, worker=updated.worker, mission=mission_id,
-                        attempt=attempt(updated))
-        Notifier(rt).status(updated, trusted(f"▶️ {rt.worker(updated.worker).display_name}: resuming with "
-                                             f"@{user}'s answer (attempt {attempt(updated)})"))
+        rt.audit.record(
+            "mission.resumed_with_info",
+            actor=user,
+            worker=updated.worker,
+            mission=mission_id,
+            attempt=attempt(updated),
+        )
+        Notifier(rt).status(
+            updated,
+            trusted(
+                f"▶️ {rt.worker(updated.worker).display_name}: resuming with "
+                f"@{user}'s answer (attempt {attempt(updated)})"
+            ),
+        )
         enqueue_mission(rt, mission_id, reason=f"info-{attempt(updated)}")
     return updated
 
@@ -112,9 +143,17 @@ def _overdue(rt: Runtime, mission: Mission, worker: WorkerConfig) -> bool:
 
 def _expire(rt: Runtime, mission: Mission, worker: WorkerConfig) -> bool:
     proposals = [rt.store.proposal(p) for p in mission.proposals]
-    text = verdict.compose(mission, proposals, refusals=[], failed=False, redactor=rt.redactor, planner_text=trusted(
-        f"⌛ No answer from @{mission.requester} within {worker.escalation.expire_after_minutes} min; "
-        "the mission expired."))
+    text = verdict.compose(
+        mission,
+        proposals,
+        refusals=[],
+        failed=False,
+        redactor=rt.redactor,
+        planner_text=trusted(
+            f"⌛ No answer from @{mission.requester} within {worker.escalation.expire_after_minutes} min; "
+            "the mission expired."
+        ),
+    )
     won = False
 
     def close(m: Mission) -> Mission:  # only a mission still waiting closes: a reply that landed first wins

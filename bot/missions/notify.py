@@ -38,13 +38,20 @@ class Notifier:
         if not store.add_observation(mission.id, obs):
             obs = store.observation(mission.id, key) or obs  # a retry audits what was recorded the first time
         if not store.done(mission.id, f"obs-{key}"):
-            self.rt.audit.record("observation", actor=f"worker:{mission.worker}", worker=mission.worker,
-                                 mission=mission.id, key=key, text=obs.text)
+            self.rt.audit.record(
+                "observation",
+                actor=f"worker:{mission.worker}",
+                worker=mission.worker,
+                mission=mission.id,
+                key=key,
+                text=obs.text,
+            )
             store.mark_done(mission.id, f"obs-{key}")  # after: a crash repeats the event, never loses it
         if self.rt.store.mark_posted(mission.id, key):
             try:
-                self.rt.messengers.get(mission.platform).post(conversation=mission.conversation,
-                                                              thread=mission.thread, text=text)
+                self.rt.messengers.get(mission.platform).post(
+                    conversation=mission.conversation, thread=mission.thread, text=text
+                )
             except Exception:
                 self.rt.store.unmark_posted(mission.id, key)  # the retried job posts it again
                 raise
@@ -55,7 +62,7 @@ class Notifier:
             return
         try:
             self.rt.messengers.get(mission.platform).update(mission.status_ref, text=self.shown(text))
-        except Exception:  # noqa: BLE001 - any platform error; the thread and the verdict still carry the news
+        except Exception:  # any platform error; the thread and the verdict still carry the news
             log.warning("status of mission %s not updated", mission.id, exc_info=True)
 
     def post_card(self, proposal: Proposal, mission: Mission) -> None:
@@ -73,9 +80,10 @@ class Notifier:
             if platform == mission.platform or platform not in self.rt.messengers:
                 continue
             try:
-                ref = self.rt.messengers.get(platform).post(conversation=elsewhere, thread=None, text=card.title,
-                                                            card=card)
-            except Exception:  # noqa: BLE001 - one platform's outage must not cost the others their card
+                ref = self.rt.messengers.get(platform).post(
+                    conversation=elsewhere, thread=None, text=card.title, card=card
+                )
+            except Exception:  # one platform's outage must not cost the others their card
                 log.exception("card %s not posted on %s", proposal.id, platform)
                 continue
             self.rt.store.add_card(proposal.id, ref)
@@ -92,8 +100,10 @@ class Notifier:
                 log.warning("no messenger for %s; card %s not updated there", ref.platform, proposal_id)
                 continue
             try:
-                self.rt.messengers.get(ref.platform).update(ref, text=f"{card.title}: {card.status_line}", card=card)
-            except Exception as exc:  # noqa: BLE001 - any platform error; see the docstring
+                self.rt.messengers.get(ref.platform).update(
+                    ref, text=f"{card.title}: {card.status_line}", card=card
+                )
+            except Exception as exc:  # any platform error; see the docstring
                 log.warning("card %s not updated at %s", proposal_id, ref, exc_info=True)
                 failed.append(exc)
         if strict and failed:

@@ -49,11 +49,22 @@ def record_decision(rt: Runtime, proposal: Proposal) -> bool:
         return False
     if rt.store.done(proposal.mission_id, decision_marker(proposal.id)):
         return False
-    kind = proposal.status if proposal.status in {"rejected", "shadow_approved", "shadow_rejected"} else "approved"
-    rt.audit.record(f"decision.{kind}", actor=proposal.decided_by, worker=proposal.worker,
-                    mission=proposal.mission_id, proposal=proposal.id, platform=proposal.decided_on,
-                    reason_code=proposal.reason_code, comment=proposal.comment,
-                    config_version=version_of(rt, proposal.worker))
+    kind = (
+        proposal.status
+        if proposal.status in {"rejected", "shadow_approved", "shadow_rejected"}
+        else "approved"
+    )
+    rt.audit.record(
+        f"decision.{kind}",
+        actor=proposal.decided_by,
+        worker=proposal.worker,
+        mission=proposal.mission_id,
+        proposal=proposal.id,
+        platform=proposal.decided_on,
+        reason_code=proposal.reason_code,
+        comment=proposal.comment,
+        config_version=version_of(rt, proposal.worker),
+    )
     rt.store.mark_done(proposal.mission_id, decision_marker(proposal.id))
     return True
 
@@ -91,7 +102,7 @@ class Recovery:
                         self._mission(self.rt.store.mission(mission_id), done)
                     except REDIS_DOWN:
                         raise  # nothing else can be recovered either; the next sweep starts over
-                    except Exception:  # noqa: BLE001 - one broken record must not stop the others' recovery
+                    except Exception:  # one broken record must not stop the others' recovery
                         log.exception("recovery of mission %s failed", mission_id)
         finally:
             self.rt.redis.delete(lock)
@@ -108,8 +119,12 @@ class Recovery:
                 done.executions.append(proposal.id)
         if mission.status in {"queued", "running"} and self._run_lost(mission):
             done.started.append(mission.id)
-        elif mission.status == "awaiting_approval" and proposals and \
-                not any(p.status in UNSETTLED for p in proposals) and self._resume_lost(mission, proposals[-1].id):
+        elif (
+            mission.status == "awaiting_approval"
+            and proposals
+            and not any(p.status in UNSETTLED for p in proposals)
+            and self._resume_lost(mission, proposals[-1].id)
+        ):
             done.resumed.append(mission.id)
 
     def _execution_lost(self, proposal: Proposal) -> bool:
@@ -150,7 +165,9 @@ class Recovery:
                 return True
             return False
         # Its last job ended (or vanished) and left it queued/running: run it again, once at this point.
-        return self._redrive_once(mission, symptom=f"{mission.status}-{mission.cursor}-{len(mission.proposals)}")
+        return self._redrive_once(
+            mission, symptom=f"{mission.status}-{mission.cursor}-{len(mission.proposals)}"
+        )
 
     def _resume_lost(self, mission: Mission, last: str) -> bool:
         resume = run_job_id(self.rt, mission.id, f"after-{last}")

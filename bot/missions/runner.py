@@ -32,15 +32,20 @@ class MissionRunner:
             return mission.status
         worker = self.rt.worker(mission.worker)
         if self.rt.control(worker.name).killed:
-            return self.close(mission, status="cancelled" if mission.status == "queued" else "halted",
-                              text=f"🛑 {worker.display_name} was halted by its owner; nothing more will run.")
+            return self.close(
+                mission,
+                status="cancelled" if mission.status == "queued" else "halted",
+                text=f"🛑 {worker.display_name} was halted by its owner; nothing more will run.",
+            )
         if mission.status == more_info.WAITING:
             return mission.status  # nothing to do until the requester answers (or the mission expires)
         if mission.status == "queued":
-            self.rt.audit.record("mission.started", actor=f"worker:{worker.name}", worker=worker.name,
-                                 mission=mission.id)
+            self.rt.audit.record(
+                "mission.started", actor=f"worker:{worker.name}", worker=worker.name, mission=mission.id
+            )
         mission = self.rt.store.mutate_mission(
-            mission_id, lambda m: m.model_copy(update={"status": "running"}) if m.is_open else m)
+            mission_id, lambda m: m.model_copy(update={"status": "running"}) if m.is_open else m
+        )
         question = more_info.question_for(self.rt, mission)
         if question is not None:  # rejected for more information: ask the requester instead of finishing
             return more_info.ask(self.rt, mission, question)
@@ -53,15 +58,23 @@ class MissionRunner:
             return self._park(session.mission)
         assert isinstance(result, Finished)
         proposals = [self.rt.store.proposal(p) for p in self.rt.store.mission(mission_id).proposals]
-        text = verdict.compose(session.mission, proposals, refusals=session.refusals,
-                               planner_text=result.verdict, failed=result.failed, redactor=self.rt.redactor)
+        text = verdict.compose(
+            session.mission,
+            proposals,
+            refusals=session.refusals,
+            planner_text=result.verdict,
+            failed=result.failed,
+            redactor=self.rt.redactor,
+        )
         return self.close(session.mission, status="failed" if result.failed else "done", text=text)
 
     def _park(self, mission: Mission) -> str:
         worker = self.rt.worker(mission.worker)
         # Only a running mission parks: a concurrent kill-run or resume may have closed it already.
         mission = self.rt.store.mutate_mission(
-            mission.id, lambda m: m.model_copy(update={"status": "awaiting_approval"}) if m.status == "running" else m)
+            mission.id,
+            lambda m: m.model_copy(update={"status": "awaiting_approval"}) if m.status == "running" else m,
+        )
         if mission.status != "awaiting_approval":
             return mission.status
         approvers = ", ".join(f"@{a}" for a in worker.escalation.approvers)
@@ -72,11 +85,17 @@ class MissionRunner:
         """Close once: a second close (retry, race with the kill switch) changes nothing. The same atomic
         step settles the mission's pending proposals (bot/core/lifecycle.py); their cards then say why."""
         closed = self.rt.store.mutate_mission(
-            mission.id, lambda m: m.model_copy(update={"status": status, "verdict": text}) if m.is_open else m)
+            mission.id, lambda m: m.model_copy(update={"status": status, "verdict": text}) if m.is_open else m
+        )
         if closed.verdict != text:
             return closed.status
-        self.rt.audit.record(f"mission.{status}", actor=f"worker:{closed.worker}", worker=closed.worker,
-                             mission=closed.id, verdict=text)
+        self.rt.audit.record(
+            f"mission.{status}",
+            actor=f"worker:{closed.worker}",
+            worker=closed.worker,
+            mission=closed.id,
+            verdict=text,
+        )
         closing.announce(self.rt, closed, actor=f"worker:{closed.worker}")  # the proposals the close settled
         self.notify.observe(closed, "verdict", text)
         self.notify.status(closed, f"{'✅' if status == 'done' else '⏹'} {closed.worker}: {status}")

@@ -23,7 +23,9 @@ from bot.missions.recovery import record_decision
 from bot.missions.undo import request_undo
 
 AUTONOMY_MODES = ("shadow", "assisted", "autonomous")
-BLANK_REQUEST = "Your message has no visible text, so there is nothing to start. Tell me what you need in words."
+BLANK_REQUEST = (
+    "Your message has no visible text, so there is nothing to start. Tell me what you need in words."
+)
 log = logging.getLogger(__name__)
 
 
@@ -69,8 +71,10 @@ class MissionService:
             return Submitted(text=BLANK_REQUEST)
         limit = self.rt.settings.max_request_chars
         if len(text) > limit:
-            return Submitted(text=f"That request is {len(text):,} characters long; the limit is {limit:,}. "
-                                  "Please send a shorter summary (put long material in a ticket and link it).")
+            return Submitted(
+                text=f"That request is {len(text):,} characters long; the limit is {limit:,}. "
+                "Please send a shorter summary (put long material in a ticket and link it)."
+            )
         found = route(self.rt.workers, conversation=request.conversation, text=text)
         if isinstance(found, NoRoute):
             return Submitted(text=help_text(found))
@@ -83,16 +87,34 @@ class MissionService:
         if refused is not None:
             return Submitted(text=refused.text)
         mission = Mission(
-            id=mission_id, worker=worker.name, mission=found.mission, platform=request.platform,
-            conversation=request.conversation, thread=request.thread or mission_id, requester=request.requester,
-            text=found.text, vars=found.vars, created_at=now, updated_at=now,
+            id=mission_id,
+            worker=worker.name,
+            mission=found.mission,
+            platform=request.platform,
+            conversation=request.conversation,
+            thread=request.thread or mission_id,
+            requester=request.requester,
+            text=found.text,
+            vars=found.vars,
+            created_at=now,
+            updated_at=now,
         )
         self.rt.store.create_mission(mission)
-        self.rt.audit.record("mission.created", actor=request.requester, worker=worker.name, mission=mission_id,
-                             platform=request.platform, conversation=request.conversation, text=found.text,
-                             route=found.mission)
-        return Submitted(mission=mission, text=f"🧭 Queued mission {mission_id} for {worker.display_name} "
-                                               f"({found.mission}). I'll post my reasoning in this thread.")
+        self.rt.audit.record(
+            "mission.created",
+            actor=request.requester,
+            worker=worker.name,
+            mission=mission_id,
+            platform=request.platform,
+            conversation=request.conversation,
+            text=found.text,
+            route=found.mission,
+        )
+        return Submitted(
+            mission=mission,
+            text=f"🧭 Queued mission {mission_id} for {worker.display_name} "
+            f"({found.mission}). I'll post my reasoning in this thread.",
+        )
 
     def start(self, mission_id: str) -> bool:
         """Enqueue the mission's run; idempotent (the job id is derived from the mission). False: already
@@ -109,7 +131,9 @@ class MissionService:
         """A follow-up from the requester (a thread reply) joins the mission's context; only they may add it."""
         mission = self.rt.store.mission(mission_id)
         if not self.rt.people.same(user, mission.requester):  # the same person, from any platform
-            raise NotAuthorized(f"Only @{mission.requester}, who asked for {mission_id}, can add context to it.")
+            raise NotAuthorized(
+                f"Only @{mission.requester}, who asked for {mission_id}, can add context to it."
+            )
         text = text.strip()
         if is_blank(text):  # invisible-only text adds nothing a person or the model could read
             raise BadRequest("There is no visible text to add.")
@@ -117,13 +141,23 @@ class MissionService:
         if len(text) > limit:
             raise BadRequest(f"That reply is {len(text):,} characters long; the limit is {limit:,}.")
         if not mission.is_open:
-            raise BadRequest(f"{mission_id} is already {mission.status.replace('_', ' ')}; start a new request.")
+            raise BadRequest(
+                f"{mission_id} is already {mission.status.replace('_', ' ')}; start a new request."
+            )
         # A mission waiting for more information resumes with it (bot/missions/more_info.py).
         return more_info.resume(self.rt, mission_id, user=user, text=text)
 
     # -- decisions -----------------------------------------------------------------------
-    def decide(self, proposal_id: str, *, actor: str, approve: bool, platform: str,
-               reason_code: str | None = None, comment: str | None = None) -> Proposal:
+    def decide(
+        self,
+        proposal_id: str,
+        *,
+        actor: str,
+        approve: bool,
+        platform: str,
+        reason_code: str | None = None,
+        comment: str | None = None,
+    ) -> Proposal:
         proposal = self.rt.store.proposal(proposal_id)
         worker = self.rt.worker(proposal.worker)
         self.authorize_decision(proposal, actor)
@@ -134,12 +168,20 @@ class MissionService:
 
         def decide(p: Proposal) -> Proposal:
             self._refuse_unless_decidable(p, now=now)
-            return p.model_copy(update={"status": status, "decided_by": actor, "decided_at": now,
-                                        "decided_on": platform, "reason_code": None if approve else reason_code,
-                                        "comment": comment})
+            return p.model_copy(
+                update={
+                    "status": status,
+                    "decided_by": actor,
+                    "decided_at": now,
+                    "decided_on": platform,
+                    "reason_code": None if approve else reason_code,
+                    "comment": comment,
+                }
+            )
 
-        decided = self.rt.store.mutate_proposal(proposal_id, decide, worker=worker.name,
-                                                mission=proposal.mission_id)
+        decided = self.rt.store.mutate_proposal(
+            proposal_id, decide, worker=worker.name, mission=proposal.mission_id
+        )
         # Each follow-up is also done by the recovery sweep if a crash stops us here (bot/missions/recovery.py).
         record_decision(self.rt, decided)
         enqueue_card_sync(self.rt, proposal_id, reason="decided")
@@ -162,10 +204,15 @@ class MissionService:
         if closed is not None:
             raise closed
         if p.status != "pending":
-            raise AlreadyDecided(status=p.status, by=p.decided_by or "the system",
-                                 at=(p.decided_at or now).strftime("%Y-%m-%d %H:%M UTC"))
+            raise AlreadyDecided(
+                status=p.status,
+                by=p.decided_by or "the system",
+                at=(p.decided_at or now).strftime("%Y-%m-%d %H:%M UTC"),
+            )
         if self.rt.control(p.worker).killed:
-            raise Halted(f"{self.rt.worker(p.worker).display_name} is halted; pending proposals cannot be approved")
+            raise Halted(
+                f"{self.rt.worker(p.worker).display_name} is halted; pending proposals cannot be approved"
+            )
 
     def authorize_decision(self, proposal: Proposal, actor: str) -> None:
         """Approvers and four-eyes compare people: a linked Slack and Teams account are one (bot/core/people.py)."""
@@ -191,13 +238,18 @@ class MissionService:
     def _owner(self, worker_name: str, actor: str) -> None:
         worker = self.rt.worker(worker_name)
         if not self.rt.people.same(actor, worker.owner):
-            raise NotAuthorized(f"Only {worker.display_name}'s owner @{worker.owner} can change its controls.")
+            raise NotAuthorized(
+                f"Only {worker.display_name}'s owner @{worker.owner} can change its controls."
+            )
 
     def _set(self, worker: str, actor: str, **change: object) -> Control:
-        control = self.rt.control(worker).model_copy(update={**change, "changed_by": actor,
-                                                              "changed_at": self.rt.clock()})
+        control = self.rt.control(worker).model_copy(
+            update={**change, "changed_by": actor, "changed_at": self.rt.clock()}
+        )
         self.rt.store.set_control(worker, control)
-        self.rt.audit.record("control.changed", actor=actor, worker=worker, **{k: str(v) for k, v in change.items()})
+        self.rt.audit.record(
+            "control.changed", actor=actor, worker=worker, **{k: str(v) for k, v in change.items()}
+        )
         return control
 
     def set_autonomy(self, worker: str, mode: str, *, actor: str) -> Control:
@@ -229,17 +281,23 @@ class MissionService:
         return "\n".join(lines)
 
     def workers_here(self, conversation: str) -> str:
-        bound = [w for w in self.rt.workers.values() if conversation in w.channels] or list(self.rt.workers.values())
-        return "\n".join(f"• {w.name}: {w.display_name} ({self.rt.control(w.name).autonomy}"
-                         f"{', HALTED' if self.rt.control(w.name).killed else ''}): {w.description}" for w in bound)
+        bound = [w for w in self.rt.workers.values() if conversation in w.channels] or list(
+            self.rt.workers.values()
+        )
+        return "\n".join(
+            f"• {w.name}: {w.display_name} ({self.rt.control(w.name).autonomy}"
+            f"{', HALTED' if self.rt.control(w.name).killed else ''}): {w.description}"
+            for w in bound
+        )
 
     def digest(self, worker_name: str, *, actor: str) -> Digest:
         """The worker's weekly digest up to now, for its owner and approvers (it names approvers and rates)."""
         worker = self.rt.worker(worker_name)
         accounts = self.rt.people.accounts_of(actor)
         if worker.owner not in accounts and not worker.may_approve(actor, accounts=accounts):
-            raise NotAuthorized(f"Only {worker.display_name}'s owner @{worker.owner} and its approvers can read "
-                                "its digest.")
+            raise NotAuthorized(
+                f"Only {worker.display_name}'s owner @{worker.owner} and its approvers can read its digest."
+            )
         self.rt.audit.record("digest.viewed", actor=actor, worker=worker_name)
         return compute(self.rt, worker_name, end=self.rt.clock())
 

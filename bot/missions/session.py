@@ -37,8 +37,14 @@ class CallOutcome:
             return self.result or {}
         if self.proposal is not None:
             p = self.proposal
-            return {"status": p.status, "result": p.result, "decided_by": p.decided_by,
-                    "reason_code": p.reason_code, "comment": p.comment, "error": p.error}
+            return {
+                "status": p.status,
+                "result": p.result,
+                "decided_by": p.decided_by,
+                "reason_code": p.reason_code,
+                "comment": p.comment,
+                "error": p.error,
+            }
         return {"status": self.kind, "message": self.message}
 
 
@@ -65,7 +71,8 @@ class Session:
 
     def save(self, **state: Any) -> None:
         self.mission = self.rt.store.mutate_mission(
-            self.mission.id, lambda m: m.model_copy(update={"state": {**m.state, **state}}))
+            self.mission.id, lambda m: m.model_copy(update={"state": {**m.state, **state}})
+        )
 
     # -- tools ---------------------------------------------------------------------------
     def call(self, key: str, tool: str, args: Mapping[str, Any], *, rationale: str = "") -> CallOutcome:
@@ -80,8 +87,14 @@ class Session:
         cap = self.worker.limits.tool_calls_per_mission
         if not limits.admit_tool_call(self.rt, self.mission.id, key, cap=cap):
             rule = f"limit of {cap} tool calls per mission reached"  # the planner says so once, then stops
-            self.rt.audit.record("tool.refused", actor=f"worker:{self.worker.name}", worker=self.worker.name,
-                                 mission=self.mission.id, tool=tool, rule=rule)
+            self.rt.audit.record(
+                "tool.refused",
+                actor=f"worker:{self.worker.name}",
+                worker=self.worker.name,
+                mission=self.mission.id,
+                tool=tool,
+                rule=rule,
+            )
             return CallOutcome(kind="refused", message=rule)
         impl = self.rt.toolbox.tools_for(self.worker).get(tool)
         try:
@@ -92,8 +105,15 @@ class Session:
         decision = gate(self.worker, control, tool, normalized)
         if decision.verdict == "refuse" or impl is None:
             rule = decision.rule if decision.verdict == "refuse" else f"{tool} is unavailable"
-            self.rt.audit.record("tool.refused", actor=f"worker:{self.worker.name}", worker=self.worker.name,
-                                 mission=self.mission.id, tool=tool, args=normalized, rule=rule)
+            self.rt.audit.record(
+                "tool.refused",
+                actor=f"worker:{self.worker.name}",
+                worker=self.worker.name,
+                mission=self.mission.id,
+                tool=tool,
+                args=normalized,
+                rule=rule,
+            )
             self.observe(key, product("🚫 Refused {tool}: {rule}", tool=tool, rule=rule))  # a model-made name
             self.refusals.append(f"{tool} ({rule})")
             return CallOutcome(kind="refused", message=rule)
@@ -103,9 +123,18 @@ class Session:
         if duplicate is not None:
             return duplicate
         proposal = Proposal(
-            id=proposal_id, mission_id=self.mission.id, worker=self.worker.name, tool=tool, args=normalized,
-            tier=decision.tier, rule=decision.rule, rationale=rationale, shadow=decision.shadow,
-            requester=self.mission.requester, created_at=self.rt.clock(), context=list(self.mission.context),
+            id=proposal_id,
+            mission_id=self.mission.id,
+            worker=self.worker.name,
+            tool=tool,
+            args=normalized,
+            tier=decision.tier,
+            rule=decision.rule,
+            rationale=rationale,
+            shadow=decision.shadow,
+            requester=self.mission.requester,
+            created_at=self.rt.clock(),
+            context=list(self.mission.context),
             status="approved" if decision.verdict == "auto" else "pending",
             decided_by="auto" if decision.verdict == "auto" else None,
             decided_at=self.rt.clock() if decision.verdict == "auto" else None,
@@ -118,28 +147,65 @@ class Session:
         retried after a crash right after `create_proposal` still records, audits and posts its card."""
         store, worker = self.rt.store, self.worker.name
         if proposal.id not in store.mission(self.mission.id).proposals:
-            self.mission = store.mutate_mission(self.mission.id, lambda m: m if proposal.id in m.proposals
-                                                else m.model_copy(update={"proposals": [*m.proposals, proposal.id]}))
+            self.mission = store.mutate_mission(
+                self.mission.id,
+                lambda m: (
+                    m
+                    if proposal.id in m.proposals
+                    else m.model_copy(update={"proposals": [*m.proposals, proposal.id]})
+                ),
+            )
         if not store.done(self.mission.id, f"audit-{proposal.id}"):
-            self.rt.audit.record("proposal.created", actor=f"worker:{worker}", worker=worker,
-                                 mission=self.mission.id, proposal=proposal.id, tool=proposal.tool,
-                                 args=proposal.args, tier=proposal.tier, rule=proposal.rule,
-                                 shadow=proposal.shadow, rationale=proposal.rationale)
+            self.rt.audit.record(
+                "proposal.created",
+                actor=f"worker:{worker}",
+                worker=worker,
+                mission=self.mission.id,
+                proposal=proposal.id,
+                tool=proposal.tool,
+                args=proposal.args,
+                tier=proposal.tier,
+                rule=proposal.rule,
+                shadow=proposal.shadow,
+                rationale=proposal.rationale,
+            )
             if proposal.decided_by == "auto":
-                self.rt.audit.record("decision.auto_approved", actor="auto", worker=worker,
-                                     mission=self.mission.id, proposal=proposal.id, rule=proposal.rule,
-                                     config_version=config_version(self.worker))
+                self.rt.audit.record(
+                    "decision.auto_approved",
+                    actor="auto",
+                    worker=worker,
+                    mission=self.mission.id,
+                    proposal=proposal.id,
+                    rule=proposal.rule,
+                    config_version=config_version(self.worker),
+                )
             store.mark_done(self.mission.id, f"audit-{proposal.id}")  # after: a crash repeats, never loses
-        args = _short(self.rt.redactor.value(proposal.args))  # shown redacted; the proposal keeps the real ones
+        args = _short(
+            self.rt.redactor.value(proposal.args)
+        )  # shown redacted; the proposal keeps the real ones
         if proposal.decided_by == "auto":
-            self.observe(key, product("🤖 Auto-approved {tool} {args} under rule {rule}", tool=proposal.tool,
-                                      args=args, rule=proposal.rule))
+            self.observe(
+                key,
+                product(
+                    "🤖 Auto-approved {tool} {args} under rule {rule}",
+                    tool=proposal.tool,
+                    args=args,
+                    rule=proposal.rule,
+                ),
+            )
             if proposal.status in {"approved", "executing"}:
                 proposal = Executor(self.rt).execute(proposal.id)
             return self._outcome(proposal)
         verb = "Asked the approvers what they would decide on" if proposal.shadow else "Proposed"
-        self.observe(key, product(f"📝 {verb} {{tool}} {{args}}" + (": {why}" if proposal.rationale.strip() else ""),
-                                  tool=proposal.tool, args=args, why=proposal.rationale.strip()))
+        self.observe(
+            key,
+            product(
+                f"📝 {verb} {{tool}} {{args}}" + (": {why}" if proposal.rationale.strip() else ""),
+                tool=proposal.tool,
+                args=args,
+                why=proposal.rationale.strip(),
+            ),
+        )
         if proposal.status == "pending" and not proposal.cards:
             self.notify.post_card(proposal, self.mission)
         return self._outcome(store.proposal(proposal.id))
@@ -179,6 +245,12 @@ class Session:
         except ToolError as exc:
             self.observe(key, product("⚠️ {tool} failed: {error}", tool=tool, error=str(exc)))
             return CallOutcome(kind="error", message=str(exc))
-        self.rt.audit.record("tool.called", actor=f"worker:{self.worker.name}", worker=self.worker.name,
-                             mission=self.mission.id, tool=tool, args=args)
+        self.rt.audit.record(
+            "tool.called",
+            actor=f"worker:{self.worker.name}",
+            worker=self.worker.name,
+            mission=self.mission.id,
+            tool=tool,
+            args=args,
+        )
         return CallOutcome(kind="result", result=result)

@@ -46,8 +46,12 @@ class RejectCounter:
             self.decided += 1
 
     def status(self) -> ErrorBudgetStatus:
-        return ErrorBudgetStatus(rejected=self.rejected, decided=self.decided, limit=self.budget.max_reject_rate,
-                                 window_days=self.budget.window_days)
+        return ErrorBudgetStatus(
+            rejected=self.rejected,
+            decided=self.decided,
+            limit=self.budget.max_reject_rate,
+            window_days=self.budget.window_days,
+        )
 
 
 def reject_rate(rt: Runtime, worker_name: str, *, end: datetime) -> ErrorBudgetStatus:
@@ -82,15 +86,26 @@ class Trust:
                 continue
             self.rt.redis.srem(self.undo_set(worker), undo_id)
             if undo.status == "executed":
-                demoted |= self.demote(worker, why=f"an executed action was undone: {undo.undo_of} reversed by "
-                                                   f"{undo.tool} (requested by @{undo.requester}, approved by "
-                                                   f"@{undo.decided_by})", evidence={"undone": undo.undo_of})
+                demoted |= self.demote(
+                    worker,
+                    why=f"an executed action was undone: {undo.undo_of} reversed by "
+                    f"{undo.tool} (requested by @{undo.requester}, approved by "
+                    f"@{undo.decided_by})",
+                    evidence={"undone": undo.undo_of},
+                )
         if self.rt.control(worker).autonomy == "autonomous":
             rate = self.reject_rate(worker)
             if rate.exceeded:
-                demoted |= self.demote(worker, why=f"the error budget is spent: {rate.describe()}",
-                                       evidence={"rejected": rate.rejected, "decided": rate.decided,
-                                                 "reject_rate": round(rate.rate, 4), "limit": rate.limit})
+                demoted |= self.demote(
+                    worker,
+                    why=f"the error budget is spent: {rate.describe()}",
+                    evidence={
+                        "rejected": rate.rejected,
+                        "decided": rate.decided,
+                        "reject_rate": round(rate.rate, 4),
+                        "limit": rate.limit,
+                    },
+                )
         return demoted
 
     def demote(self, worker: str, *, why: str, evidence: dict[str, object]) -> bool:
@@ -108,11 +123,21 @@ class Trust:
             store._mutate(key, Control, change)
         except _Unchanged:
             return False
-        self.rt.audit.record("control.changed", actor=ACTOR, worker=worker, autonomy="assisted",
-                             previous="autonomous", why=why, **{k: str(v) for k, v in evidence.items()})
-        self.tell_owner(worker, f"⚠️ {self.rt.worker(worker).display_name} dropped from autonomous to assisted: "
-                                f"{why}. Every action now needs an approver; you can raise autonomy again "
-                                f"with /autonomy {worker} autonomous.")
+        self.rt.audit.record(
+            "control.changed",
+            actor=ACTOR,
+            worker=worker,
+            autonomy="assisted",
+            previous="autonomous",
+            why=why,
+            **{k: str(v) for k, v in evidence.items()},
+        )
+        self.tell_owner(
+            worker,
+            f"⚠️ {self.rt.worker(worker).display_name} dropped from autonomous to assisted: "
+            f"{why}. Every action now needs an approver; you can raise autonomy again "
+            f"with /autonomy {worker} autonomous.",
+        )
         return True
 
     def tell_owner(self, worker: str, text: str) -> None:

@@ -47,13 +47,18 @@ def request_undo(rt: Runtime, proposal_id: str, *, actor: str) -> Proposal:
         raise BadRequest(f"Only an executed action can be undone; this one is {original.status}.")
     accounts = rt.people.accounts_of(actor)  # a person, whichever platform they ask from
     if not accounts & {worker.owner, original.requester} and not worker.may_approve(actor, accounts=accounts):
-        raise NotAuthorized(f"Only the requester, {worker.display_name}'s approvers or its owner can ask for an undo.")
+        raise NotAuthorized(
+            f"Only the requester, {worker.display_name}'s approvers or its owner can ask for an undo."
+        )
     if rt.clock() > original.decided_at + timedelta(minutes=policy.undo_window_minutes):
-        raise BadRequest(f"The undo window ({policy.undo_window_minutes} min) for {original.tool} has passed.")
+        raise BadRequest(
+            f"The undo window ({policy.undo_window_minutes} min) for {original.tool} has passed."
+        )
     if rt.redis.exists(rt.store.key("proposal", undo_id(proposal_id))):
         existing = rt.store.proposal(undo_id(proposal_id))
-        raise BadRequest(f"An undo of this action was already requested by @{existing.requester} "
-                         f"({existing.status}).")
+        raise BadRequest(
+            f"An undo of this action was already requested by @{existing.requester} ({existing.status})."
+        )
     tool = rt.toolbox.tools_for(worker).get(policy.undo)
     if tool is None:
         raise BadRequest(f"The undo tool {policy.undo} is not available to {worker.display_name}.")
@@ -65,20 +70,46 @@ def request_undo(rt: Runtime, proposal_id: str, *, actor: str) -> Proposal:
     if decision.verdict == "refuse":
         raise BadRequest(f"The undo {policy.undo} is refused: {decision.rule}")
     undo = Proposal(
-        id=undo_id(proposal_id), mission_id=original.mission_id, worker=worker.name, tool=policy.undo, args=args,
-        tier=decision.tier, rule=f"undo of {original.tool}: needs an approver", requester=actor,
-        rationale=f"Undo {original.tool} ({proposal_id}), asked by @{actor}.", created_at=rt.clock(),
+        id=undo_id(proposal_id),
+        mission_id=original.mission_id,
+        worker=worker.name,
+        tool=policy.undo,
+        args=args,
+        tier=decision.tier,
+        rule=f"undo of {original.tool}: needs an approver",
+        requester=actor,
+        rationale=f"Undo {original.tool} ({proposal_id}), asked by @{actor}.",
+        created_at=rt.clock(),
         undo_of=proposal_id,
     )
     undo, created = rt.store.create_proposal(undo)
     if not created:
         raise BadRequest("An undo of this action was already requested.")
-    rt.store.mutate_mission(original.mission_id, lambda m: m.model_copy(update={"proposals": [*m.proposals, undo.id]}))
+    rt.store.mutate_mission(
+        original.mission_id, lambda m: m.model_copy(update={"proposals": [*m.proposals, undo.id]})
+    )
     rt.redis.sadd(rt.store.key("undos", worker.name), undo.id)
-    rt.audit.record("undo.requested", actor=actor, worker=worker.name, mission=original.mission_id,
-                    proposal=proposal_id, undo=undo.id, tool=policy.undo)
-    rt.audit.record("proposal.created", actor=actor, worker=worker.name, mission=original.mission_id,
-                    proposal=undo.id, tool=undo.tool, args=args, tier=undo.tier, rule=undo.rule, shadow=False,
-                    rationale=undo.rationale)
+    rt.audit.record(
+        "undo.requested",
+        actor=actor,
+        worker=worker.name,
+        mission=original.mission_id,
+        proposal=proposal_id,
+        undo=undo.id,
+        tool=policy.undo,
+    )
+    rt.audit.record(
+        "proposal.created",
+        actor=actor,
+        worker=worker.name,
+        mission=original.mission_id,
+        proposal=undo.id,
+        tool=undo.tool,
+        args=args,
+        tier=undo.tier,
+        rule=undo.rule,
+        shadow=False,
+        rationale=undo.rationale,
+    )
     Notifier(rt).post_card(undo, rt.store.mission(original.mission_id))
     return undo

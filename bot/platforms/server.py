@@ -39,13 +39,13 @@ def signed(secret: bytes, body: bytes, headers: Mapping[str, str], *, now: float
     return hmac.compare_digest(f"v0={expected}".encode(), signature.encode("utf-8", "replace"))
 
 
-def slack_endpoint(slack: AsyncApp):  # noqa: ANN201 - an aiohttp handler
+def slack_endpoint(slack: AsyncApp):  # an aiohttp handler
     """One URL for the Events API, interactivity and the slash command (bolt tells them apart).
 
     Before bolt sees a request: its signature (401), then its shape (400, bot/platforms/slack/payloads.py),
     so a malformed body never reaches bolt's parser, a listener or a Redis key. Bolt checks the signature
     again; the first check only keeps unauthenticated bytes out of the parsers."""
-    secret = slack._signing_secret.encode()  # noqa: SLF001 - the secret bolt was built with
+    secret = slack._signing_secret.encode()  # the secret bolt was built with
 
     async def handle(request: web.Request) -> web.Response:
         raw = await request.read()
@@ -55,7 +55,7 @@ def slack_endpoint(slack: AsyncApp):  # noqa: ANN201 - an aiohttp handler
             bolt_request = AsyncBoltRequest(
                 body=raw.decode("utf-8"), query=request.query_string, headers=request.headers
             )  # type: ignore[arg-type]
-        except Exception as err:  # noqa: BLE001 - bolt's parser: JSON, form, context extraction on any shape
+        except Exception as err:  # bolt's parser: JSON, form, context extraction on any shape
             return web.json_response({"error": f"unreadable body ({type(err).__name__})"}, status=400)
         refused = screen(bolt_request.body)
         if refused is not None:
@@ -91,11 +91,15 @@ def readiness(rt: Runtime) -> tuple[int, dict[str, object]]:
         rt.redis.ping()
         workers: dict[str, int] | None = fresh_workers(rt)
         redis = "ok"
-    except Exception as err:  # noqa: BLE001 - any failure is the answer
+    except Exception as err:  # any failure is the answer
         workers, redis = None, f"error: {type(err).__name__}"
     ok = redis == "ok" and configs > 0
-    return (200 if ok else 503), {"status": "ready" if ok else "not ready", "redis": redis, "configs": configs,
-                                  "workers": workers}
+    return (200 if ok else 503), {
+        "status": "ready" if ok else "not ready",
+        "redis": redis,
+        "configs": configs,
+        "workers": workers,
+    }
 
 
 async def healthz(request: web.Request) -> web.Response:

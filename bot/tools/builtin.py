@@ -54,22 +54,52 @@ class GrantArgs(_Args):
 
 
 HELPDESK_SPECS = [
-    ToolSpec(name="helpdesk.get_ticket", description="Read one support ticket.", args_model=TicketArgs, read_only=True),
-    ToolSpec(name="helpdesk.get_account_history", description="Read a customer's account and credit history.",
-             args_model=AccountArgs, read_only=True),
-    ToolSpec(name="helpdesk.get_entitlement_policy", description="Read the entitlement policy for a tier.",
-             args_model=TierArgs, read_only=True),
-    ToolSpec(name="helpdesk.issue_credit", description="Issue a service credit to an account.", args_model=CreditArgs),
+    ToolSpec(
+        name="helpdesk.get_ticket",
+        description="Read one support ticket.",
+        args_model=TicketArgs,
+        read_only=True,
+    ),
+    ToolSpec(
+        name="helpdesk.get_account_history",
+        description="Read a customer's account and credit history.",
+        args_model=AccountArgs,
+        read_only=True,
+    ),
+    ToolSpec(
+        name="helpdesk.get_entitlement_policy",
+        description="Read the entitlement policy for a tier.",
+        args_model=TierArgs,
+        read_only=True,
+    ),
+    ToolSpec(
+        name="helpdesk.issue_credit",
+        description="Issue a service credit to an account.",
+        args_model=CreditArgs,
+    ),
     ToolSpec(name="helpdesk.reverse_credit", description="Reverse a credit.", args_model=ReverseArgs),
-    ToolSpec(name="helpdesk.delete_account", description="Delete a customer account.", args_model=AccountArgs),
+    ToolSpec(
+        name="helpdesk.delete_account", description="Delete a customer account.", args_model=AccountArgs
+    ),
 ]
 DIRECTORY_SPECS = [
-    ToolSpec(name="directory.get_person", description="Read a person and their grants.", args_model=PersonArgs,
-             read_only=True),
-    ToolSpec(name="directory.get_app_policy", description="Read an application's access policy.",
-             args_model=AppArgs, read_only=True),
-    ToolSpec(name="directory.grant_access", description="Grant a person access to an application.",
-             args_model=GrantArgs),
+    ToolSpec(
+        name="directory.get_person",
+        description="Read a person and their grants.",
+        args_model=PersonArgs,
+        read_only=True,
+    ),
+    ToolSpec(
+        name="directory.get_app_policy",
+        description="Read an application's access policy.",
+        args_model=AppArgs,
+        read_only=True,
+    ),
+    ToolSpec(
+        name="directory.grant_access",
+        description="Grant a person access to an application.",
+        args_model=GrantArgs,
+    ),
 ]
 CATALOG: dict[str, list[ToolSpec]] = {"helpdesk": HELPDESK_SPECS, "directory": DIRECTORY_SPECS}
 
@@ -85,22 +115,33 @@ def builtin_tools(
     """Instantiate one built-in integration's tools, renamed under the config's integration name."""
     if module == "helpdesk":
         hd = HelpdeskBackend(redis=redis, prefix=prefix, clock=clock)
-        funcs = {"get_ticket": (hd.get_ticket, False), "get_account_history": (hd.get_account_history, False),
-                 "get_entitlement_policy": (hd.get_entitlement_policy, False),
-                 "issue_credit": (hd.issue_credit, True), "reverse_credit": (hd.reverse_credit, True),
-                 "delete_account": (_refuse, False)}
+        funcs = {
+            "get_ticket": (hd.get_ticket, False),
+            "get_account_history": (hd.get_account_history, False),
+            "get_entitlement_policy": (hd.get_entitlement_policy, False),
+            "issue_credit": (hd.issue_credit, True),
+            "reverse_credit": (hd.reverse_credit, True),
+            "delete_account": (_refuse, False),
+        }
     elif module == "directory":
         dr = DirectoryBackend(redis=redis, prefix=prefix, clock=clock)
-        funcs = {"get_person": (dr.get_person, False), "get_app_policy": (dr.get_app_policy, False),
-                 "grant_access": (dr.grant_access, True)}
+        funcs = {
+            "get_person": (dr.get_person, False),
+            "get_app_policy": (dr.get_app_policy, False),
+            "grant_access": (dr.grant_access, True),
+        }
     else:
         raise KeyError(module)
     tools = {}
     for spec in CATALOG[module]:
         short = spec.name.split(".", 1)[1]
         func, keyed = funcs[short]
-        named = ToolSpec(name=f"{integration}.{short}", description=spec.description,
-                         args_model=spec.args_model, read_only=spec.read_only)
+        named = ToolSpec(
+            name=f"{integration}.{short}",
+            description=spec.description,
+            args_model=spec.args_model,
+            read_only=spec.read_only,
+        )
         tools[named.name] = FunctionTool(spec=named, func=func, takes_idempotency_key=keyed)
     return tools
 
@@ -111,4 +152,6 @@ def builtin_tool_names(module: str, integration: str) -> set[str] | None:
 
 
 def builtin_args_model(module: str, short_name: str) -> type[BaseModel] | None:
-    return next((s.args_model for s in CATALOG.get(module, []) if s.name.split(".", 1)[1] == short_name), None)
+    return next(
+        (s.args_model for s in CATALOG.get(module, []) if s.name.split(".", 1)[1] == short_name), None
+    )

@@ -12,10 +12,24 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 # JSON Schema bounds pydantic can enforce, so e.g. `exclusiveMinimum: 0` refuses a zero credit before the gate.
-_BOUNDS = {"minimum": "ge", "maximum": "le", "exclusiveMinimum": "gt", "exclusiveMaximum": "lt",
-           "minLength": "min_length", "maxLength": "max_length", "pattern": "pattern"}
-_SCALARS: dict[str, Any] = {"string": str, "integer": int, "number": float, "boolean": bool,
-                            "array": list, "object": dict, "null": type(None)}
+_BOUNDS = {
+    "minimum": "ge",
+    "maximum": "le",
+    "exclusiveMinimum": "gt",
+    "exclusiveMaximum": "lt",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "pattern": "pattern",
+}
+_SCALARS: dict[str, Any] = {
+    "string": str,
+    "integer": int,
+    "number": float,
+    "boolean": bool,
+    "array": list,
+    "object": dict,
+    "null": type(None),
+}
 
 
 class _Open(BaseModel):
@@ -56,12 +70,18 @@ def model_from_schema(name: str, schema: dict[str, Any] | None) -> type[BaseMode
     for prop, spec in props.items():
         annotation = _type_of(spec)
         description = spec.get("description")
-        bounds = {arg: spec[key] for key, arg in _BOUNDS.items() if key in spec and isinstance(spec[key], int | float | str)}
+        bounds = {
+            arg: spec[key]
+            for key, arg in _BOUNDS.items()
+            if key in spec and isinstance(spec[key], int | float | str)
+        }
         if prop in required:
             fields[prop] = (annotation, Field(description=description, **bounds))
         else:
-            fields[prop] = (annotation | None if annotation is not Any else Any,
-                            Field(default=spec.get("default"), description=description, **bounds))
+            fields[prop] = (
+                annotation | None if annotation is not Any else Any,
+                Field(default=spec.get("default"), description=description, **bounds),
+            )
     base = _Closed if schema.get("additionalProperties") is False or props else _Open
     return create_model(_model_name(name), __base__=base, **fields)
 

@@ -46,8 +46,9 @@ def split_sections(document: str, text: str) -> list[Passage]:
     def flush() -> None:
         body = "\n".join(lines).strip()
         if body:
-            passages.append(Passage(document=document, section=" > ".join(t for _, t in trail) or "(top)",
-                                    text=body))
+            passages.append(
+                Passage(document=document, section=" > ".join(t for _, t in trail) or "(top)", text=body)
+            )
         lines.clear()
 
     for line in text.splitlines():
@@ -92,7 +93,9 @@ def looked_in(path: str, *, config_dir: Path) -> str:
 class KnowledgeIndex:
     def __init__(self, files: list[tuple[Path, Path]]) -> None:
         """`files`: (document, the base its cited name is relative to)."""
-        self.passages = [p for f, base in files for p in split_sections(_name(f, base), f.read_text(errors="replace"))]
+        self.passages = [
+            p for f, base in files for p in split_sections(_name(f, base), f.read_text(errors="replace"))
+        ]
         from rank_bm25 import BM25Plus  # numpy underneath: loaded when a worker first searches
 
         corpus = [_tokens(f"{p.section} {p.text}") for p in self.passages]
@@ -108,8 +111,15 @@ class KnowledgeIndex:
         ranked = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)
         # A passage sharing no term with the query is no match, not a weak one.
         matching = [i for i in ranked if self.vocab[i] & set(terms)]
-        return [{"document": self.passages[i].document, "section": self.passages[i].section,
-                 "text": self.passages[i].text, "score": round(float(scores[i]), 3)} for i in matching[:limit]]
+        return [
+            {
+                "document": self.passages[i].document,
+                "section": self.passages[i].section,
+                "text": self.passages[i].text,
+                "score": round(float(scores[i]), 3),
+            }
+            for i in matching[:limit]
+        ]
 
 
 def _name(path: Path, root: Path) -> str:
@@ -149,9 +159,17 @@ def knowledge_tools(worker: WorkerConfig, *, config_dir: Path) -> dict[str, Func
         if not hits and not index_for(worker, config_dir=config_dir).passages:
             looked = "; ".join(looked_in(k.path, config_dir=config_dir) for k in worker.knowledge)
             raise ToolError(f"no knowledge documents found (looked in {looked})")
-        return {"query": query, "results": hits,
-                "cite_as": [f"{h['document']} § {h['section']}" for h in hits]}
+        return {
+            "query": query,
+            "results": hits,
+            "cite_as": [f"{h['document']} § {h['section']}" for h in hits],
+        }
 
-    spec = ToolSpec(name=TOOL_NAME, description="Search the worker's policy and reference documents; each result "
-                    "names its document and section, to cite.", args_model=SearchArgs, read_only=True)
+    spec = ToolSpec(
+        name=TOOL_NAME,
+        description="Search the worker's policy and reference documents; each result "
+        "names its document and section, to cite.",
+        args_model=SearchArgs,
+        read_only=True,
+    )
     return {TOOL_NAME: FunctionTool(spec=spec, func=search)}

@@ -51,10 +51,20 @@ def connection(integration: McpIntegration, *, env: dict[str, str] | None = None
     if isinstance(integration, StdioIntegration):
         # `python` means this interpreter, so a server shipped in the package runs inside the same venv.
         command = sys.executable if integration.command in {"python", "python3"} else integration.command
-        return {"transport": "stdio", "command": command, "args": list(integration.args),
-                "env": {**os.environ, **(env or {}), **integration.env}, "session_kwargs": read_timeout}
-    return {"transport": "streamable_http", "url": integration.url, "headers": dict(integration.headers),
-            "timeout": timedelta(seconds=integration.timeout_seconds), "session_kwargs": read_timeout}
+        return {
+            "transport": "stdio",
+            "command": command,
+            "args": list(integration.args),
+            "env": {**os.environ, **(env or {}), **integration.env},
+            "session_kwargs": read_timeout,
+        }
+    return {
+        "transport": "streamable_http",
+        "url": integration.url,
+        "headers": dict(integration.headers),
+        "timeout": timedelta(seconds=integration.timeout_seconds),
+        "session_kwargs": read_timeout,
+    }
 
 
 def _run(server: McpServer, use: Callable[[Held], Awaitable[T]], *, what: str, check: bool = True) -> T:
@@ -65,7 +75,7 @@ def _run(server: McpServer, use: Callable[[Held], Awaitable[T]], *, what: str, c
         raise ToolError(f"{what}: no answer within {timeout:g}s") from None
     except ToolError:
         raise
-    except BaseException as exc:  # noqa: BLE001 - anyio wraps transport failures in exception groups
+    except BaseException as exc:  # anyio wraps transport failures in exception groups
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
         raise ToolError(f"{what}: {_reason(exc)}") from None
@@ -97,10 +107,16 @@ class McpServer:
         async def go(held: Held) -> list[Offered]:
             if held.tools is None:  # listed once per session: the list is configuration, not state
                 listed = await held.ready.result().list_tools()
-                held.tools = [Offered(name=t.name, description=t.description or "", input_schema=t.inputSchema or {},
-                                      read_only=t.annotations.readOnlyHint if t.annotations else None,
-                                      destructive=t.annotations.destructiveHint if t.annotations else None)
-                              for t in listed.tools]
+                held.tools = [
+                    Offered(
+                        name=t.name,
+                        description=t.description or "",
+                        input_schema=t.inputSchema or {},
+                        read_only=t.annotations.readOnlyHint if t.annotations else None,
+                        destructive=t.annotations.destructiveHint if t.annotations else None,
+                    )
+                    for t in listed.tools
+                ]
             return held.tools
 
         return _run(self, go, what=f"MCP server {self.name} is unreachable", check=False)
@@ -155,8 +171,9 @@ def offered(server: McpServer) -> list[Offered]:
         raise
 
 
-def mcp_tools(name: str, integration: McpIntegration, worker: WorkerConfig, *,
-              env: dict[str, str] | None = None) -> dict[str, McpTool]:
+def mcp_tools(
+    name: str, integration: McpIntegration, worker: WorkerConfig, *, env: dict[str, str] | None = None
+) -> dict[str, McpTool]:
     """The worker's listed tools of one server, named `server.tool`; a down server yields failing tools."""
     server = McpServer(name, integration, env=env)
     wanted = {t.split(".", 1)[1]: t for t in worker.tools if t.split(".", 1)[0] == name and "." in t}
@@ -164,20 +181,35 @@ def mcp_tools(name: str, integration: McpIntegration, worker: WorkerConfig, *,
         tools = {t.name: t for t in offered(server)}
     except ToolError as exc:
         open_args = model_from_schema(name, None)
-        return {full: McpTool(spec=ToolSpec(name=full, description=f"(unavailable) {exc}", args_model=open_args),
-                              server=server, remote_name=short, unavailable=str(exc))
-                for short, full in wanted.items()}
+        return {
+            full: McpTool(
+                spec=ToolSpec(name=full, description=f"(unavailable) {exc}", args_model=open_args),
+                server=server,
+                remote_name=short,
+                unavailable=str(exc),
+            )
+            for short, full in wanted.items()
+        }
     found = {}
     for short, full in wanted.items():
         tool = tools.get(short)
         if tool is None:
             continue  # listed in the config but not offered: the gate reports it unavailable
-        props = (tool.input_schema.get("properties") or {})
-        schema = {**tool.input_schema, "properties": {k: v for k, v in props.items() if k != "idempotency_key"},
-                  "required": [r for r in tool.input_schema.get("required", []) if r != "idempotency_key"]}
-        found[full] = McpTool(spec=ToolSpec(name=full, description=tool.description,
-                                            args_model=model_from_schema(full, schema),
-                                            read_only=bool(tool.read_only)),
-                              server=server, remote_name=short, takes_idempotency_key="idempotency_key" in props)
+        props = tool.input_schema.get("properties") or {}
+        schema = {
+            **tool.input_schema,
+            "properties": {k: v for k, v in props.items() if k != "idempotency_key"},
+            "required": [r for r in tool.input_schema.get("required", []) if r != "idempotency_key"],
+        }
+        found[full] = McpTool(
+            spec=ToolSpec(
+                name=full,
+                description=tool.description,
+                args_model=model_from_schema(full, schema),
+                read_only=bool(tool.read_only),
+            ),
+            server=server,
+            remote_name=short,
+            takes_idempotency_key="idempotency_key" in props,
+        )
     return found
-

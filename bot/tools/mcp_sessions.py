@@ -25,7 +25,9 @@ from mcp import ClientSession
 T = TypeVar("T")
 Opener = Callable[[], AbstractAsyncContextManager[ClientSession]]
 CLOSE_SECONDS = 5.0  # stdio: stdin is closed, then the server gets 2 s before it is terminated
-_orphans: list[Any] = []  # a parent's sessions seen after fork: kept referenced so no finalizer kills its servers
+_orphans: list[
+    Any
+] = []  # a parent's sessions seen after fork: kept referenced so no finalizer kills its servers
 
 
 class Held:
@@ -45,7 +47,7 @@ class Held:
                 await self.closing.wait()
         except asyncio.CancelledError:
             self.ready.cancel()
-        except BaseException as exc:  # noqa: BLE001 - a transport failure ends this session, never the loop
+        except BaseException as exc:  # a transport failure ends this session, never the loop
             if not self.ready.done():
                 self.ready.set_exception(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
 
@@ -76,7 +78,7 @@ class Held:
             self.task.cancel()
         try:
             await asyncio.wait_for(asyncio.shield(self.task), CLOSE_SECONDS)
-        except BaseException:  # noqa: BLE001 - closing is best effort
+        except BaseException:  # closing is best effort
             self.task.cancel()
 
 
@@ -89,8 +91,15 @@ class SessionPool:
         self._held: OrderedDict[str, Held] = OrderedDict()
         self._closing: set[asyncio.Task[None]] = set()
 
-    def run(self, key: str, opener: Opener, use: Callable[[Held], Awaitable[T]], *, timeout: float,
-            check: bool = True) -> T:
+    def run(
+        self,
+        key: str,
+        opener: Opener,
+        use: Callable[[Held], Awaitable[T]],
+        *,
+        timeout: float,
+        check: bool = True,
+    ) -> T:
         """`use` on the live session for `key`, within `timeout` (raises TimeoutError past it)."""
         loop = self._loop_here()
         future = asyncio.run_coroutine_threadsafe(self._use(key, opener, use, timeout, check), loop)
@@ -114,8 +123,9 @@ class SessionPool:
             assert self._loop is not None
             return self._loop
 
-    async def _use(self, key: str, opener: Opener, use: Callable[[Held], Awaitable[T]], timeout: float,
-                   check: bool) -> T:
+    async def _use(
+        self, key: str, opener: Opener, use: Callable[[Held], Awaitable[T]], timeout: float, check: bool
+    ) -> T:
         held: Held | None = None
         try:
             async with asyncio.timeout(timeout):
@@ -130,8 +140,10 @@ class SessionPool:
         held = self._held.get(key)
         if held is not None and held.usable and held.ready.done() and check:
             try:
-                await held.guard(held.ready.result().send_ping())  # the server may have died since the last call
-            except Exception:  # noqa: BLE001 - any failure means reconnect
+                await held.guard(
+                    held.ready.result().send_ping()
+                )  # the server may have died since the last call
+            except Exception:  # any failure means reconnect
                 self._discard(key, held)
                 held = None
         elif held is not None and not held.usable:

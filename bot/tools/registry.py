@@ -23,8 +23,13 @@ class Toolbox:
         available: dict[str, Tool] = {}
         for name, integration in worker.integrations.items():
             if isinstance(integration, BuiltinIntegration):
-                available |= builtin_tools(integration.module, integration=name, redis=self.redis,
-                                           prefix=self.prefix, clock=self.clock)
+                available |= builtin_tools(
+                    integration.module,
+                    integration=name,
+                    redis=self.redis,
+                    prefix=self.prefix,
+                    clock=self.clock,
+                )
             elif integration.transport in self.providers:
                 available |= self.providers[integration.transport](name, integration, worker)
         for provider in self.worker_providers:

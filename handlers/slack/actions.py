@@ -40,7 +40,9 @@ def _explain(err: MissionbotError) -> str:
 def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
     tasks = tasks_for(app)
 
-    async def after_approve(client: AsyncWebClient, body: dict[str, Any], refused: MissionbotError | None) -> None:
+    async def after_approve(
+        client: AsyncWebClient, body: dict[str, Any], refused: MissionbotError | None
+    ) -> None:
         user, channel, _ = _where(body)
         if refused is not None:
             await ephemeral(client, channel=channel, user=user, text=_explain(refused))
@@ -65,7 +67,7 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
     # Block actions are never retried by Slack: whatever must survive a crash (the decision, the undo
     # proposal) is recorded before the ack; a failure there answers 500, which Slack shows on the button.
     @app.action(ACTION_UNDO)
-    async def on_undo(ack, body: dict[str, Any], client: AsyncWebClient) -> None:  # noqa: ANN001
+    async def on_undo(ack, body: dict[str, Any], client: AsyncWebClient) -> None:
         user, _, proposal_id = _where(body)
         try:
             proposal = await core(service.request_undo, proposal_id, actor=user)
@@ -76,7 +78,7 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
         tasks.spawn(after_undo(client, body, answer), name="slack-undo")
 
     @app.action(ACTION_APPROVE)
-    async def on_approve(ack, body: dict[str, Any], client: AsyncWebClient) -> None:  # noqa: ANN001
+    async def on_approve(ack, body: dict[str, Any], client: AsyncWebClient) -> None:
         user, _, proposal_id = _where(body)
         refused: MissionbotError | None = None
         try:  # a few ms of Redis; the card itself is updated by the sync_cards job
@@ -87,20 +89,31 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
         tasks.spawn(after_approve(client, body, refused), name="slack-approve")
 
     @app.action(ACTION_REJECT)
-    async def on_reject(ack, body: dict[str, Any], client: AsyncWebClient) -> None:  # noqa: ANN001
+    async def on_reject(ack, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()  # nothing durable yet: the decision comes with the modal's submission
         tasks.spawn(open_modal(client, body), name="slack-reject-modal")
 
     @app.view(REJECT_MODAL)
-    async def on_reject_submitted(ack, body: dict[str, Any], view: dict[str, Any],  # noqa: ANN001
-                                  client: AsyncWebClient) -> None:
+    async def on_reject_submitted(
+        ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+    ) -> None:
         values = view["state"]["values"]
         reason = ((values.get("reason") or {}).get("reason_code") or {}).get("selected_option") or {}
         comment = ((values.get("comment") or {}).get("comment") or {}).get("value")
         user = body["user"]["id"]
         try:  # decided before the ack (a few Redis round trips) so a refusal shows in the modal itself
-            await core(service.decide, view["private_metadata"], actor=user, approve=False, platform="slack",
-                       reason_code=reason.get("value"), comment=comment)
+            await core(
+                service.decide,
+                view["private_metadata"],
+                actor=user,
+                approve=False,
+                platform="slack",
+                reason_code=reason.get("value"),
+                comment=comment,
+            )
         except MissionbotError as err:
             await ack(response_action="errors", errors={"reason": _explain(err)[:150]})
             return

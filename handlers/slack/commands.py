@@ -24,15 +24,23 @@ VERBS: dict[str, tuple[str, str]] = {
     "help": ("/mission help", "this list"),
     "workers": ("/mission workers", "the AI workers of this channel"),
     "status": ("/mission status <mission id>", "where a mission stands"),
-    "autonomy": (f"/mission autonomy <worker> <{'|'.join(AUTONOMY_MODES)}>", "change a worker's autonomy (its owner)"),
+    "autonomy": (
+        f"/mission autonomy <worker> <{'|'.join(AUTONOMY_MODES)}>",
+        "change a worker's autonomy (its owner)",
+    ),
     "kill": ("/mission kill <worker>", "pull a worker's kill switch (its owner)"),
     "resume": ("/mission resume <worker>", "release the kill switch (its owner)"),
-    "digest": ("/mission digest <worker> [here]",
-               "the worker's weekly digest, to you or to this channel (its owner and approvers)"),
+    "digest": (
+        "/mission digest <worker> [here]",
+        "the worker's weekly digest, to you or to this channel (its owner and approvers)",
+    ),
 }
-HELP = ("*/mission* commands:\n" + "".join(f"• `{usage}`: {what}\n" for usage, what in VERBS.values())
-        + "Mention me (or DM me) with a request to start a mission; decide on proposals with the card "
-          "buttons or in my App Home.")
+HELP = (
+    "*/mission* commands:\n"
+    + "".join(f"• `{usage}`: {what}\n" for usage, what in VERBS.values())
+    + "Mention me (or DM me) with a request to start a mission; decide on proposals with the card "
+    "buttons or in my App Home."
+)
 
 
 def answer(service: MissionService, *, user: str, channel: str, text: str) -> str:
@@ -71,8 +79,9 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
             return
         blocks, fallback = render.blocks(found), render.title(found)
         if args[1:] == ["here"]:
-            await client.chat_postMessage(channel=channel, text=fallback, blocks=blocks, unfurl_links=False,
-                                          unfurl_media=False)
+            await client.chat_postMessage(
+                channel=channel, text=fallback, blocks=blocks, unfurl_links=False, unfurl_media=False
+            )
         else:
             await client.chat_postEphemeral(channel=channel, user=user, text=fallback, blocks=blocks)
 
@@ -89,6 +98,6 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
         await ephemeral(client, channel=channel, user=user, text=text)
 
     @app.command("/mission")
-    async def on_mission(ack, command: dict[str, Any], client: AsyncWebClient) -> None:  # noqa: ANN001
+    async def on_mission(ack, command: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         tasks.spawn(run(client, command), name="slack-command")

@@ -41,9 +41,13 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
         text = plain_text(event.get("text") or "", bot_user_id=bot_user_id)
         mission_id = await thread_mission(event)
         if mission_id is not None:
-            return await follow_up(client, event, text, mission_id)  # a mention in a mission's thread adds to it
-        submitted = await core(service.create, Request(platform="slack", conversation=channel, thread=thread,
-                                                       requester=user, text=text))
+            return await follow_up(
+                client, event, text, mission_id
+            )  # a mention in a mission's thread adds to it
+        submitted = await core(
+            service.create,
+            Request(platform="slack", conversation=channel, thread=thread, requester=user, text=text),
+        )
         return answer(client, submitted, channel=channel, thread=thread)
 
     async def answer(client: AsyncWebClient, submitted: Submitted, *, channel: str, thread: str) -> None:
@@ -53,8 +57,11 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
         try:
             ts = await post(client, channel=channel, thread=thread, text=submitted.text)
             if mission is not None and ts:
-                await core(service.attach_status, mission.id,
-                           MessageRef(platform="slack", conversation=channel, ts=ts, thread=thread))
+                await core(
+                    service.attach_status,
+                    mission.id,
+                    MessageRef(platform="slack", conversation=channel, ts=ts, thread=thread),
+                )
         finally:
             if mission is not None:
                 await core(service.start, mission.id)
@@ -64,7 +71,9 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
             return None
         return await core(rt.store.mission_for_thread, "slack", event["channel"], event["thread_ts"])
 
-    async def follow_up(client: AsyncWebClient, event: dict[str, Any], text: str, mission_id: str) -> After | None:
+    async def follow_up(
+        client: AsyncWebClient, event: dict[str, Any], text: str, mission_id: str
+    ) -> After | None:
         channel, user = event["channel"], event["user"]
         try:
             await core(service.add_context, mission_id, user=user, text=text)
@@ -79,13 +88,13 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
             tasks.spawn(after, name=name)
 
     @app.event("app_mention")
-    async def on_mention(ack, event: dict[str, Any], client: AsyncWebClient, context) -> None:  # noqa: ANN001
+    async def on_mention(ack, event: dict[str, Any], client: AsyncWebClient, context) -> None:
         after = await request(client, event, context.bot_user_id) if _from_a_person(event) else None
         await ack()
         then(after, "slack-mention")
 
     @app.event("message")
-    async def on_message(ack, event: dict[str, Any], client: AsyncWebClient, context) -> None:  # noqa: ANN001
+    async def on_message(ack, event: dict[str, Any], client: AsyncWebClient, context) -> None:
         bot, after = context.bot_user_id, None
         text = event.get("text") or ""
         # A thread reply that mentions the bot is handled by the app_mention delivery of the same message.

@@ -25,7 +25,7 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
     tasks = tasks_for(app)
 
     @app.event("app_home_opened")
-    async def on_home_opened(ack, event: dict[str, Any], client: AsyncWebClient) -> None:  # noqa: ANN001
+    async def on_home_opened(ack, event: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         if event.get("tab", "home") == "home":
             tasks.spawn(publish(client, service=service, rt=rt, user=event["user"]), name="slack-home")

@@ -41,8 +41,9 @@ async def post(client: AsyncWebClient, *, channel: str, thread: str | None, text
     """Post the core's text in a thread, in as many messages as it needs; returns the first ts."""
     first = ""
     for chunk in split_text(slack_text(text)):
-        answer = await client.chat_postMessage(channel=channel, thread_ts=thread, text=chunk,
-                                               unfurl_links=False, unfurl_media=False)
+        answer = await client.chat_postMessage(
+            channel=channel, thread_ts=thread, text=chunk, unfurl_links=False, unfurl_media=False
+        )
         first = first or answer["ts"]
     return first
 

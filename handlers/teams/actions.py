@@ -39,21 +39,28 @@ def actor_of(raw: dict[str, Any], known: set[str] | frozenset[str] = frozenset()
 
 
 def tenant_of(raw: dict[str, Any]) -> str | None:
-    return ((raw.get("channelData") or {}).get("tenant") or {}).get("id") or (raw.get("conversation") or {}).get(
-        "tenantId")
+    return ((raw.get("channelData") or {}).get("tenant") or {}).get("id") or (
+        raw.get("conversation") or {}
+    ).get("tenantId")
 
 
 def is_channel(raw: dict[str, Any]) -> bool:
     conversation = raw.get("conversation") or {}
-    return conversation.get("conversationType") == "channel" or bool((raw.get("channelData") or {}).get("channel"))
+    return conversation.get("conversationType") == "channel" or bool(
+        (raw.get("channelData") or {}).get("channel")
+    )
 
 
 def request_of(raw: dict[str, Any], known: set[str] | frozenset[str] = frozenset()) -> Request:
     """A channel mention or a personal-chat message, as the core's Request (the reply chain is the thread)."""
     base, chain = split_conversation((raw.get("conversation") or {}).get("id", ""))
-    return Request(platform=PLATFORM, conversation=base, thread=chain or raw.get("id"),
-                   requester=actor_of(raw, known),
-                   text=raw.get("text") or "")
+    return Request(
+        platform=PLATFORM,
+        conversation=base,
+        thread=chain or raw.get("id"),
+        requester=actor_of(raw, known),
+        text=raw.get("text") or "",
+    )
 
 
 def mission_of_reply(service: MissionService, raw: dict[str, Any]) -> str | None:
@@ -100,12 +107,21 @@ def card_action(raw: dict[str, Any], known: set[str] | frozenset[str] = frozense
         data, verb = action.get("data") or {}, action.get("verb") or ""
     else:
         data, verb = value, value.get("mb_verb") or ""
-    if not isinstance(data, dict) or not data.get("proposal_id") or verb not in {APPROVE, REJECT, REFRESH, UNDO}:
+    if (
+        not isinstance(data, dict)
+        or not data.get("proposal_id")
+        or verb not in {APPROVE, REJECT, REFRESH, UNDO}
+    ):
         return None
     comment = (data.get("comment") or "").strip() or None
-    return CardAction(verb=verb, proposal_id=str(data["proposal_id"]), actor=actor_of(raw, known),
-                      automatic=value.get("trigger") == "automatic", reason_code=data.get("reason_code") or None,
-                      comment=comment)
+    return CardAction(
+        verb=verb,
+        proposal_id=str(data["proposal_id"]),
+        actor=actor_of(raw, known),
+        automatic=value.get("trigger") == "automatic",
+        reason_code=data.get("reason_code") or None,
+        comment=comment,
+    )
 
 
 def _card(service: MissionService, proposal_id: str, actor: str) -> dict[str, Any]:
@@ -116,9 +132,14 @@ def _card(service: MissionService, proposal_id: str, actor: str) -> dict[str, An
     except NotAuthorized:
         may_decide = False
     card = card_for(proposal, service.rt.worker(proposal.worker), redactor=service.rt.redactor)
-    refresh = TeamsUsers(store=service.rt.store, people=service.rt.people).mris(card.approvers, limit=MAX_REFRESH_USERS)
-    return {"statusCode": 200, "type": CONTENT_TYPE,
-            "value": card_payload(card, with_actions=may_decide, refresh_users=refresh)}
+    refresh = TeamsUsers(store=service.rt.store, people=service.rt.people).mris(
+        card.approvers, limit=MAX_REFRESH_USERS
+    )
+    return {
+        "statusCode": 200,
+        "type": CONTENT_TYPE,
+        "value": card_payload(card, with_actions=may_decide, refresh_users=refresh),
+    }
 
 
 def _message(text: str) -> dict[str, Any]:
@@ -133,8 +154,14 @@ def answer(service: MissionService, action: CardAction) -> dict[str, Any]:
         if action.verb == UNDO:
             undo = service.request_undo(action.proposal_id, actor=action.actor)
             return _message(f"↩️ Undo requested: {undo.tool} is proposed to the approvers ({undo.id}).")
-        service.decide(action.proposal_id, actor=action.actor, approve=action.verb == APPROVE, platform=PLATFORM,
-                       reason_code=action.reason_code, comment=action.comment)
+        service.decide(
+            action.proposal_id,
+            actor=action.actor,
+            approve=action.verb == APPROVE,
+            platform=PLATFORM,
+            reason_code=action.reason_code,
+            comment=action.comment,
+        )
         return _card(service, action.proposal_id, action.actor)
     except AlreadyDecided:
         return _card(service, action.proposal_id, action.actor)  # the card shows who decided, and when

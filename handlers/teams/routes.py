@@ -23,26 +23,41 @@ def teams_guard(settings: Settings, allow_anonymous: bool) -> bool:
     an explicit local-development flag allows that, and it says so loudly."""
     if settings.microsoft_app_id:
         if not (settings.microsoft_allowed_tenants or "").strip():
-            log.warning("Teams: MICROSOFT_ALLOWED_TENANTS is not set, so requests from ANY Microsoft 365 tenant "
-                        "with a valid Bot Framework token are accepted. Set it to your tenant id(s), comma "
-                        "separated, to refuse the others.")
+            log.warning(
+                "Teams: MICROSOFT_ALLOWED_TENANTS is not set, so requests from ANY Microsoft 365 tenant "
+                "with a valid Bot Framework token are accepted. Set it to your tenant id(s), comma "
+                "separated, to refuse the others."
+            )
         return True
     if allow_anonymous:
-        log.warning("!!! TEAMS IS RUNNING WITHOUT AUTHENTICATION (--teams-dev-anonymous): anyone who can reach "
-                    "%s can act as any user. Local development only; set MICROSOFT_APP_ID in production. !!!", PATH)
+        log.warning(
+            "!!! TEAMS IS RUNNING WITHOUT AUTHENTICATION (--teams-dev-anonymous): anyone who can reach "
+            "%s can act as any user. Local development only; set MICROSOFT_APP_ID in production. !!!",
+            PATH,
+        )
         return True
-    log.warning("Teams is off: MICROSOFT_APP_ID is not set (use --teams-dev-anonymous for local development).")
+    log.warning(
+        "Teams is off: MICROSOFT_APP_ID is not set (use --teams-dev-anonymous for local development)."
+    )
     return False
 
 
-def add_teams_routes(app: web.Application, rt: Runtime, *, settings: Settings | None = None,
-                     allow_anonymous: bool | None = None, credentials: object = None) -> None:
+def add_teams_routes(
+    app: web.Application,
+    rt: Runtime,
+    *,
+    settings: Settings | None = None,
+    allow_anonymous: bool | None = None,
+    credentials: object = None,
+) -> None:
     settings = settings or rt.settings
     anonymous = rt.teams_dev_anonymous if allow_anonymous is None else allow_anonymous
     if not teams_guard(settings, anonymous):
+
         async def refused(_: web.Request) -> web.Response:
-            return web.json_response({"error": "Teams is not configured on this server (MICROSOFT_APP_ID)"},
-                                     status=503)
+            return web.json_response(
+                {"error": "Teams is not configured on this server (MICROSOFT_APP_ID)"}, status=503
+            )
 
         app.router.add_post(PATH, refused)
         return

@@ -15,9 +15,15 @@ from bot.missions.service import MissionService
 from bot.platforms.console.messenger import ConsoleMessenger
 
 
-def ask(rt, *, user: str = "U0AGENT", post_ack=None):  # noqa: ANN001, ANN201
-    return MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT", requester=user,
-                                             text="ESC-1042"), post_ack=post_ack).mission
+def ask(rt, *, user: str = "U0AGENT", post_ack=None):
+    return (
+        MissionService(rt)
+        .submit(
+            Request(platform="console", conversation="C0SUPPORT", requester=user, text="ESC-1042"),
+            post_ack=post_ack,
+        )
+        .mission
+    )
 
 
 def credits(rt) -> list[dict]:
@@ -25,7 +31,7 @@ def credits(rt) -> list[dict]:
 
 
 def test_an_observation_and_its_place_in_the_order_are_written_together(rt, monkeypatch):
-    def lost(*_a, **_k):  # noqa: ANN002, ANN003, ANN202 - the connection drops after the first write
+    def lost(*_a, **_k):  # the connection drops after the first write
         raise RedisConnectionError("connection lost")
 
     monkeypatch.setattr(rt.redis, "rpush", lost)
@@ -40,7 +46,7 @@ def test_an_observation_whose_audit_event_was_cut_off_is_audited_on_retry(rt, mo
     mission = ask(rt)
     real = rt.audit.record
 
-    def crash_once(kind, **kw):  # noqa: ANN001, ANN003, ANN202
+    def crash_once(kind, **kw):
         if kind == "observation" and not crashed:
             crashed.append(1)
             raise SystemExit("worker killed")
@@ -75,13 +81,13 @@ class DeletedMessages:
     def __init__(self, inner: ConsoleMessenger) -> None:
         self.inner, self.platform, self.updates = inner, inner.platform, 0
 
-    def post(self, **kw):  # noqa: ANN003, ANN201
+    def post(self, **kw):
         return self.inner.post(**kw)
 
-    def ephemeral(self, **kw) -> None:  # noqa: ANN003
+    def ephemeral(self, **kw) -> None:
         self.inner.ephemeral(**kw)
 
-    def update(self, ref: MessageRef, **kw) -> None:  # noqa: ANN003
+    def update(self, ref: MessageRef, **kw) -> None:
         self.updates += 1
         raise RuntimeError("message_not_found")
 
@@ -89,8 +95,9 @@ class DeletedMessages:
 def test_status_and_card_updates_that_fail_do_not_fail_the_mission(rt, run_jobs):
     broken = DeletedMessages(ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix))
     rt.messengers.add(broken)
-    mission = ask(rt, post_ack=lambda s: broken.post(conversation="C0SUPPORT", thread=s.mission.thread,
-                                                      text=s.text))
+    mission = ask(
+        rt, post_ack=lambda s: broken.post(conversation="C0SUPPORT", thread=s.mission.thread, text=s.text)
+    )
     run_jobs()
     parked = rt.store.mission(mission.id)
     assert parked.status_ref is not None and parked.status == "awaiting_approval"
@@ -104,8 +111,9 @@ def test_status_and_card_updates_that_fail_do_not_fail_the_mission(rt, run_jobs)
 
 def test_self_approval_is_allowed_when_the_config_says_so(rt, run_jobs):
     worker = rt.workers["support-triage"]
-    rt.workers["support-triage"] = worker.model_copy(update={"escalation": worker.escalation.model_copy(
-        update={"allow_self_approval": True})})
+    rt.workers["support-triage"] = worker.model_copy(
+        update={"escalation": worker.escalation.model_copy(update={"allow_self_approval": True})}
+    )
     mission = ask(rt, user="U0OWNER2")  # an approver asks
     run_jobs()
     pid = rt.store.mission(mission.id).proposals[0]

@@ -15,8 +15,11 @@ from jobs.actions import execute_proposal
 
 
 def parked_proposal(rt, run_jobs) -> str:
-    mission = MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                                                text="ESC-1042")).mission
+    mission = (
+        MissionService(rt)
+        .submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042"))
+        .mission
+    )
     run_jobs()
     return rt.store.mission(mission.id).proposals[0]
 
@@ -40,7 +43,9 @@ def test_a_burst_of_concurrent_approvals_yields_one_decision_and_one_execution(r
     with ThreadPoolExecutor(max_workers=12) as pool:
         results = list(pool.map(click, approvers))
     assert results.count("won") == 1 and results.count("lost") == len(approvers) - 1
-    assert not enqueue_execution(rt, pid)  # the execution job id is derived from the work: a duplicate is refused
+    assert not enqueue_execution(
+        rt, pid
+    )  # the execution job id is derived from the work: a duplicate is refused
     run_jobs()
     assert execute_proposal(pid) == "executed"  # a retried job is a no-op
     assert len(credits(rt)) == 1
@@ -50,7 +55,9 @@ def test_a_burst_of_concurrent_approvals_yields_one_decision_and_one_execution(r
 
 def test_concurrent_executors_issue_one_credit(rt, run_jobs):
     pid = parked_proposal(rt, run_jobs)
-    rt.store.mutate_proposal(pid, lambda p: p.model_copy(update={"status": "approved", "decided_by": "U0OWNER1"}))
+    rt.store.mutate_proposal(
+        pid, lambda p: p.model_copy(update={"status": "approved", "decided_by": "U0OWNER1"})
+    )
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(lambda _: Executor(rt).execute(pid).status, range(8)))
     assert set(statuses) <= {"executed", "executing"}
@@ -61,14 +68,18 @@ def test_concurrent_executors_issue_one_credit(rt, run_jobs):
 def test_an_execution_interrupted_after_the_effect_does_not_repeat_it(rt, run_jobs):
     """A worker that died after the tool ran but before recording it: the retry replays the key."""
     pid = parked_proposal(rt, run_jobs)
-    rt.store.mutate_proposal(pid, lambda p: p.model_copy(update={"status": "executing", "decided_by": "U0OWNER1"}))
+    rt.store.mutate_proposal(
+        pid, lambda p: p.model_copy(update={"status": "executing", "decided_by": "U0OWNER1"})
+    )
     backend = HelpdeskBackend(redis=rt.redis, prefix=rt.settings.key_prefix, clock=rt.clock)
     backend.issue_credit(account_id="ACME-7", amount=40.0, reason="first attempt", idempotency_key=pid)
     assert execute_proposal(pid) == "executed"
     assert len(credits(rt)) == 1 and rt.store.proposal(pid).result["replayed"] is True
 
 
-def test_a_burst_of_approvals_racing_the_missions_close_executes_at_most_once_and_never_after_it(rt, run_jobs):
+def test_a_burst_of_approvals_racing_the_missions_close_executes_at_most_once_and_never_after_it(
+    rt, run_jobs
+):
     pid = parked_proposal(rt, run_jobs)
     svc = MissionService(rt)
     mission_id = rt.store.proposal(pid).mission_id

@@ -14,8 +14,11 @@ WORKER = "support-triage"
 
 
 def parked(rt, run_jobs) -> str:
-    mission = MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                                                text="ESC-1042")).mission
+    mission = (
+        MissionService(rt)
+        .submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042"))
+        .mission
+    )
     run_jobs()
     return rt.store.mission(mission.id).proposals[0]
 
@@ -30,7 +33,7 @@ def test_a_kill_landing_between_the_check_and_the_start_stops_the_execution(rt, 
     real = rt.control
     pulled = []
 
-    def control_then_kill(worker: str):  # noqa: ANN202
+    def control_then_kill(worker: str):
         seen = real(worker)
         if not pulled:  # the owner's kill lands right after the executor read the switch
             pulled.append(1)
@@ -72,7 +75,7 @@ def test_kill_racing_approval_and_execution_never_executes_after_the_kill(rt, ru
     at_kill: dict[str, str] = {}
     current: list[str] = []
 
-    def set_control(worker, control):  # noqa: ANN001, ANN202
+    def set_control(worker, control):
         if not control.killed:
             return real_set(worker, control)
         with rt.redis.pipeline() as pipe:  # the proposal's state at the very moment the switch is set

@@ -25,7 +25,7 @@ OUTAGE = 5  # seconds the server stays down
 
 
 @pytest.fixture
-def private(tmp_path, prefix) -> Iterator[tuple[PrivateRedis, runtime.Runtime, Fleet]]:  # noqa: ANN001
+def private(tmp_path, prefix) -> Iterator[tuple[PrivateRedis, runtime.Runtime, Fleet]]:
     server = PrivateRedis(tmp_path / "redis")
     server.start()
     redis = Redis.from_url(server.url)
@@ -48,7 +48,7 @@ def readyz(port: int) -> dict:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as answer:
             return json.loads(answer.read())
-    except Exception:  # noqa: BLE001 - not ready (503) or not up yet
+    except Exception:  # not ready (503) or not up yet
         return {}
 
 

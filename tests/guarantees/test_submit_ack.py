@@ -48,4 +48,6 @@ def test_a_refusal_is_posted_through_the_same_callback_and_nothing_is_enqueued(r
     submitted = MissionService(rt).submit(request(too_long), post_ack=lambda s: posted.append(s.text))
     assert submitted.mission is None and posted == [submitted.text] and len(rt.missions_queue) == 0
     with pytest.raises(ConnectionError):  # nothing was created, so the surface hears about its own failure
-        MissionService(rt).submit(request(too_long), post_ack=lambda s: (_ for _ in ()).throw(ConnectionError()))
+        MissionService(rt).submit(
+            request(too_long), post_ack=lambda s: (_ for _ in ()).throw(ConnectionError())
+        )

@@ -23,7 +23,7 @@ from tests.support.fleet import wait_entered, wait_for
 BOUND = 120  # seconds from a worker's death until its job has run again
 
 
-def submit(rt) -> str:  # noqa: ANN001
+def submit(rt) -> str:
     return (
         MissionService(rt)
         .submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042"))
@@ -31,11 +31,11 @@ def submit(rt) -> str:  # noqa: ANN001
     )
 
 
-def settled(rt, mission_id: str, status: str = "awaiting_approval"):  # noqa: ANN001, ANN201
+def settled(rt, mission_id: str, status: str = "awaiting_approval"):
     return lambda: rt.store.mission(mission_id).status == status
 
 
-def posted_once(rt, mission_id: str) -> None:  # noqa: ANN001
+def posted_once(rt, mission_id: str) -> None:
     posts = Counter(
         m["text"][:40]
         for _, m in ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix).read()
@@ -44,7 +44,7 @@ def posted_once(rt, mission_id: str) -> None:  # noqa: ANN001
     assert posts and all(n == 1 for n in posts.values()), posts  # no observation posted twice
 
 
-def credits(rt) -> list[dict]:  # noqa: ANN001
+def credits(rt) -> list[dict]:
     return HelpdeskBackend(redis=rt.redis, prefix=rt.settings.key_prefix, clock=rt.clock).credits()
 
 

@@ -20,7 +20,7 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-def clocked_runtime(settings, redis, clock: Clock) -> runtime.Runtime:  # noqa: ANN001
+def clocked_runtime(settings, redis, clock: Clock) -> runtime.Runtime:
     instance = app.create_runtime(settings=settings, redis=redis, clock=clock)
     HelpdeskBackend(redis=redis, prefix=settings.key_prefix, clock=clock).seed()
     app.install(instance)

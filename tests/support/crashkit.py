@@ -32,7 +32,7 @@ def entered_key(prefix: str) -> str:
     return f"{prefix}:helpdesk:crashkit:entered"
 
 
-def _block_here(redis, prefix: str, name: str) -> None:  # noqa: ANN001 - a Redis client
+def _block_here(redis, prefix: str, name: str) -> None:  # a Redis client
     """Announce `name`, then wait until this process is killed (once per test and name)."""
     if not redis.set(f"{prefix}:crashkit:once:{name}", 1, nx=True, ex=3600):
         return
@@ -102,7 +102,7 @@ def install_hook(name: str) -> None:
     if name == "after_pop":
         original_prepare = BaseWorker.prepare_execution
 
-        def prepare_execution(self: BaseWorker, job):  # noqa: ANN001, ANN202
+        def prepare_execution(self: BaseWorker, job):
             if job.func_name == "jobs.missions.run_mission":
                 _block_here(redis(), prefix, name)
             return original_prepare(self, job)

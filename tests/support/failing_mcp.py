@@ -14,7 +14,9 @@ def get_ticket(ticket_id: str) -> dict:
 
 
 @server.tool()
-def issue_credit(account_id: str, amount: float, reason: str = "", idempotency_key: str | None = None) -> dict:
+def issue_credit(
+    account_id: str, amount: float, reason: str = "", idempotency_key: str | None = None
+) -> dict:
     """Never reached in the tests: the read before it fails."""
     raise RuntimeError("not reached")
 

@@ -19,7 +19,7 @@ class _LocalTokenCredentials(MicrosoftAppCredentials):
 class LocalCredentials(PasswordServiceClientCredentialFactory):
     """Outbound calls carry a fixed token the local connector can check, instead of an Entra token."""
 
-    async def create_credentials(self, app_id, oauth_scope, login_endpoint, validate_authority):  # noqa: ANN001, ANN201
+    async def create_credentials(self, app_id, oauth_scope, login_endpoint, validate_authority):
         if await self.is_authentication_disabled():
             return MicrosoftAppCredentials.empty()
         return _LocalTokenCredentials(app_id, "unused", oauth_scope=oauth_scope)
@@ -29,6 +29,8 @@ class LocalCredentials(PasswordServiceClientCredentialFactory):
 def teams_connector(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalConnector]:
     connector = LocalConnector().start()
     # The SDK's own hook for the channel's OpenID metadata URL: keys come from this server, never the network.
-    monkeypatch.setattr(teams_surface.ChannelValidation, "open_id_metadata_endpoint", f"{connector.url}/openid")
+    monkeypatch.setattr(
+        teams_surface.ChannelValidation, "open_id_metadata_endpoint", f"{connector.url}/openid"
+    )
     yield connector
     connector.stop()

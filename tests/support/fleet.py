@@ -122,7 +122,7 @@ def wait_for(
     return time.monotonic() - start
 
 
-def wait_entered(redis, prefix: str, name: str, *, timeout: float = 90) -> None:  # noqa: ANN001
+def wait_entered(redis, prefix: str, name: str, *, timeout: float = 90) -> None:
     from tests.support.crashkit import entered_key
 
     wait_for(
@@ -189,5 +189,5 @@ class PrivateRedis:
 def _pings(client: Redis) -> bool:
     try:
         return bool(client.ping())
-    except Exception:  # noqa: BLE001 - not up yet
+    except Exception:  # not up yet
         return False

@@ -33,7 +33,7 @@ def cleanup(redis: Redis, prefix: str) -> None:
             redis.srem("rq:queues", queue)
 
 
-def drain(rt, *, rounds: int = 20) -> None:  # noqa: ANN001 - Runtime
+def drain(rt, *, rounds: int = 20) -> None:  # Runtime
     """Run queued jobs with a real RQ burst worker until nothing is left (jobs enqueue follow-ups)."""
     for _ in range(rounds):
         if not (len(rt.missions_queue) or len(rt.actions_queue)):

@@ -21,8 +21,11 @@ def call(name: str, call_id: str, **args: Any) -> dict[str, Any]:
 
 
 def turn(text: str = "", *calls: dict[str, Any], tokens: int = 0) -> AIMessage:
-    usage = {"input_tokens": tokens - tokens // 4, "output_tokens": tokens // 4, "total_tokens": tokens} \
-        if tokens else None
+    usage = (
+        {"input_tokens": tokens - tokens // 4, "output_tokens": tokens // 4, "total_tokens": tokens}
+        if tokens
+        else None
+    )
     return AIMessage(content=text, tool_calls=list(calls), usage_metadata=usage)
 
 
@@ -38,8 +41,9 @@ class ScriptedChatModel(FakeMessagesListChatModel):
         self.bound.append([getattr(t, "name", str(t)) for t in tools])
         return self
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
-                  **kwargs: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
         self.seen.append(list(messages))
         if self.i >= len(self.script):
             raise AssertionError(f"the script has {len(self.script)} replies; the agent asked for more")

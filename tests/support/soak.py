@@ -81,7 +81,7 @@ def soak(
     seed: int = 0,
     mcp: bool = False,
     log=print,
-) -> SoakResult:  # noqa: ANN001
+) -> SoakResult:
     """`mcp=False`: the helpdesk runs in-process, so the figures are the recovery's, not MCP start-ups'."""
     rng = random.Random(seed)
     redis = Redis.from_url(redis_url)
@@ -173,7 +173,7 @@ class RestartResult:
     executed: int
 
 
-def restarts(*, folder: Path, prefix: str, count: int, outage: float = 5.0, log=print) -> RestartResult:  # noqa: ANN001
+def restarts(*, folder: Path, prefix: str, count: int, outage: float = 5.0, log=print) -> RestartResult:
     """`count` Redis restarts (alternately SHUTDOWN and SIGKILL, `outage` seconds down) under a running
     worker, scheduler and serve; a mission is submitted and approved around each one."""
     from tests.support.fleet import PrivateRedis, free_port

@@ -47,8 +47,15 @@ class LocalConnector:
     # -- what tests use ----------------------------------------------------------------
     def token(self, *, service_url: str | None = None, **claims: Any) -> str:
         now = int(time.time())
-        payload = {"iss": ISSUER, "aud": APP_ID, "serviceurl": service_url or self.url, "nbf": now - 10,
-                   "iat": now - 10, "exp": now + 3600, **claims}
+        payload = {
+            "iss": ISSUER,
+            "aud": APP_ID,
+            "serviceurl": service_url or self.url,
+            "nbf": now - 10,
+            "iat": now - 10,
+            "exp": now + 3600,
+            **claims,
+        }
         return jwt.encode(payload, self.key, algorithm="RS256", headers={"kid": self.kid})
 
     def fail_next(self, status: int, *, times: int = 1, headers: dict[str, str] | None = None) -> None:
@@ -67,7 +74,9 @@ class LocalConnector:
 
     async def _keys(self, _: web.Request) -> web.Response:
         jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
-        return web.json_response({"keys": [{**jwk, "kid": self.kid, "use": "sig", "endorsements": ["msteams"]}]})
+        return web.json_response(
+            {"keys": [{**jwk, "kid": self.kid, "use": "sig", "endorsements": ["msteams"]}]}
+        )
 
     async def _conversations(self, request: web.Request) -> web.Response:
         body = await request.json() if request.can_read_body else {}
@@ -76,8 +85,11 @@ class LocalConnector:
             self.calls.append(Call(request.method, path, body, request.headers.get("Authorization")))
             failure = self._fail.pop(0) if self._fail else None
         if failure:
-            return web.json_response({"error": {"code": "Failure", "message": f"HTTP {failure[0]}"}},
-                                     status=failure[0], headers=failure[1])
+            return web.json_response(
+                {"error": {"code": "Failure", "message": f"HTTP {failure[0]}"}},
+                status=failure[0],
+                headers=failure[1],
+            )
         if request.method == "PUT":
             return web.json_response({"id": path.rsplit("/", 1)[-1]})
         return web.json_response({"id": f"act-{next(self._ids)}"})
@@ -89,8 +101,11 @@ class LocalConnector:
             self.calls.append(Call(request.method, request.path, body, request.headers.get("Authorization")))
             failure = self._fail.pop(0) if self._fail else None
         if failure:
-            return web.json_response({"error": {"code": "Failure", "message": f"HTTP {failure[0]}"}},
-                                     status=failure[0], headers=failure[1])
+            return web.json_response(
+                {"error": {"code": "Failure", "message": f"HTTP {failure[0]}"}},
+                status=failure[0],
+                headers=failure[1],
+            )
         member = (body.get("members") or [{}])[0].get("id", "")
         return web.json_response({"id": f"a:dm-{member}", "serviceUrl": self.url})
 

@@ -34,7 +34,9 @@ PEOPLE_FILE = "_people.yml"
 def load_workers(directory: Path) -> dict[str, WorkerConfig]:
     """All workers of a directory; raises ConfigError listing every issue of every file."""
     if not directory.is_dir():
-        raise ConfigError([ConfigIssue(file=str(directory), line=None, field="-", message="no such directory")])
+        raise ConfigError(
+            [ConfigIssue(file=str(directory), line=None, field="-", message="no such directory")]
+        )
     workers: dict[str, WorkerConfig] = {}
     seen: dict[str, str] = {}
     issues: list[ConfigIssue] = []
@@ -46,8 +48,14 @@ def load_workers(directory: Path) -> dict[str, WorkerConfig]:
             continue
         if worker.name in seen:
             root = compose(path.read_text())
-            issues.append(ConfigIssue(file=str(path), line=line_of(root, ("name",)), field="name",
-                                      message=f"duplicate worker name {worker.name!r} (also in {seen[worker.name]})"))
+            issues.append(
+                ConfigIssue(
+                    file=str(path),
+                    line=line_of(root, ("name",)),
+                    field="name",
+                    message=f"duplicate worker name {worker.name!r} (also in {seen[worker.name]})",
+                )
+            )
             continue
         seen[worker.name] = str(path)
         workers[worker.name] = worker
@@ -58,13 +66,17 @@ def load_workers(directory: Path) -> dict[str, WorkerConfig]:
     if issues:
         raise ConfigError(issues)
     if not workers:
-        raise ConfigError([ConfigIssue(file=str(directory), line=None, field="-", message="no worker configs (*.yml)")])
+        raise ConfigError(
+            [ConfigIssue(file=str(directory), line=None, field="-", message="no worker configs (*.yml)")]
+        )
     return workers
 
 
 def config_files(directory: Path) -> list[Path]:
     """The worker configs: every YAML file except `_`-prefixed ones (`_people.yml` is not a worker)."""
-    return sorted(p for p in [*directory.glob("*.yml"), *directory.glob("*.yaml")] if not p.name.startswith("_"))
+    return sorted(
+        p for p in [*directory.glob("*.yml"), *directory.glob("*.yaml")] if not p.name.startswith("_")
+    )
 
 
 def load_people(directory: Path) -> list[Person]:
@@ -96,8 +108,9 @@ def _people_problems(people: list[Person]) -> Iterator[tuple[Loc, str]]:
                 owner.setdefault(account, person.name)
 
 
-def offered_tool_issues(path: Path, worker: WorkerConfig, integration: str,
-                        offered: Mapping[str, dict[str, Any]]) -> list[ConfigIssue]:
+def offered_tool_issues(
+    path: Path, worker: WorkerConfig, integration: str, offered: Mapping[str, dict[str, Any]]
+) -> list[ConfigIssue]:
     """Tools listed for `integration` that its server does not offer, and rule arguments its schema lacks.
 
     `offered` maps each tool the server lists (short name) to its input JSON Schema; the caller connected.
@@ -109,8 +122,13 @@ def offered_tool_issues(path: Path, worker: WorkerConfig, integration: str,
         if server != integration:
             continue
         if short not in offered:
-            problems.append((("tools", tool), f"unknown tool {tool!r}; {integration} offers "
-                             f"{', '.join(f'{integration}.{t}' for t in sorted(offered)) or 'no tools'}"))
+            problems.append(
+                (
+                    ("tools", tool),
+                    f"unknown tool {tool!r}; {integration} offers "
+                    f"{', '.join(f'{integration}.{t}' for t in sorted(offered)) or 'no tools'}",
+                )
+            )
             continue
         props = offered[short].get("properties")
         for kind in ("auto_approve", "forbid"):
@@ -122,36 +140,57 @@ def offered_tool_issues(path: Path, worker: WorkerConfig, integration: str,
 
 def knowledge_issues(path: Path, worker: WorkerConfig) -> list[ConfigIssue]:
     """`knowledge:` paths that exist neither next to the config file nor in its parent directory."""
-    missing = [(i, k.path) for i, k in enumerate(worker.knowledge) if resolve(k.path, config_dir=path.parent) is None]
+    missing = [
+        (i, k.path) for i, k in enumerate(worker.knowledge) if resolve(k.path, config_dir=path.parent) is None
+    ]
     if not missing:
         return []
     root = compose(path.read_text())
-    return [_issue(path, root, ("knowledge", i, "path"),
-                   f"knowledge path {rel!r} does not exist (looked in {looked_in(rel, config_dir=path.parent)})")
-            for i, rel in missing]
+    return [
+        _issue(
+            path,
+            root,
+            ("knowledge", i, "path"),
+            f"knowledge path {rel!r} does not exist (looked in {looked_in(rel, config_dir=path.parent)})",
+        )
+        for i, rel in missing
+    ]
 
 
 def read_yaml(path: Path) -> tuple[yaml.Node | None, Any]:
     """A config file's node tree (for lines) and data, within the YAML limits; ConfigError with file and line."""
     if path.stat().st_size > MAX_BYTES:  # before reading it: a huge file is refused, not loaded
-        raise ConfigError([ConfigIssue(file=str(path), line=None, field="-",
-                                       message=f"refused: larger than {MAX_BYTES // 1024} KiB")])
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    file=str(path),
+                    line=None,
+                    field="-",
+                    message=f"refused: larger than {MAX_BYTES // 1024} KiB",
+                )
+            ]
+        )
     try:
         return load(path.read_text())
     except YamlLimitError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise ConfigError([ConfigIssue(file=str(path), line=line, field="-", message=f"refused: {exc.problem}")]) \
-            from None
+        raise ConfigError(
+            [ConfigIssue(file=str(path), line=line, field="-", message=f"refused: {exc.problem}")]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
-        raise ConfigError([ConfigIssue(file=str(path), line=line, field="-", message=f"not valid YAML: {exc}")]) from None
+        raise ConfigError(
+            [ConfigIssue(file=str(path), line=line, field="-", message=f"not valid YAML: {exc}")]
+        ) from None
 
 
 def load_worker_file(path: Path) -> WorkerConfig:
     root, data = read_yaml(path)
     if not isinstance(data, dict):
-        raise ConfigError([ConfigIssue(file=str(path), line=1, field="-", message="expected a mapping at the top")])
+        raise ConfigError(
+            [ConfigIssue(file=str(path), line=1, field="-", message="expected a mapping at the top")]
+        )
     try:
         worker = WorkerConfig.model_validate(data)
     except ValidationError as exc:
@@ -164,8 +203,12 @@ def load_worker_file(path: Path) -> WorkerConfig:
 
 def _clean(loc: tuple[Any, ...]) -> Loc:
     # pydantic adds union tags and '[key]' markers that are not in the YAML.
-    return tuple(p for p in loc if p not in {"[key]", "tool", "observe", "propose", "builtin", "stdio",
-                                             "streamable_http"} or isinstance(p, int))
+    return tuple(
+        p
+        for p in loc
+        if p not in {"[key]", "tool", "observe", "propose", "builtin", "stdio", "streamable_http"}
+        or isinstance(p, int)
+    )
 
 
 def _issue(path: Path, root: yaml.Node | None, loc: Loc, message: str) -> ConfigIssue:
@@ -177,8 +220,11 @@ def _semantic_problems(worker: WorkerConfig) -> Iterator[tuple[Loc, str]]:
     """Cross-field rules pydantic cannot express: every tool exists, every reference resolves."""
     worst = worker.model_timeout_seconds * (worker.model_max_retries + 1)
     if worst > MODEL_CALL_BOUND_SECONDS:
-        yield ("model_timeout_seconds",), f"model_timeout_seconds x (model_max_retries + 1) is {worst:g}s; " \
-            f"keep it within {MODEL_CALL_BOUND_SECONDS}s so a silent provider cannot outlive the mission job"
+        yield (
+            ("model_timeout_seconds",),
+            f"model_timeout_seconds x (model_max_retries + 1) is {worst:g}s; "
+            f"keep it within {MODEL_CALL_BOUND_SECONDS}s so a silent provider cannot outlive the mission job",
+        )
     for tool, policy in worker.tools.items():
         if tool == KNOWLEDGE_TOOL:
             if not worker.knowledge:
@@ -189,13 +235,19 @@ def _semantic_problems(worker: WorkerConfig) -> Iterator[tuple[Loc, str]]:
         server, _, short = tool.partition(".")
         integration = worker.integrations.get(server)
         if not short or integration is None:
-            yield ("tools", tool), f"unknown tool {tool!r}: tools are named integration.tool and " \
-                f"the integration must be declared (declared: {', '.join(worker.integrations) or 'none'})"
+            yield (
+                ("tools", tool),
+                f"unknown tool {tool!r}: tools are named integration.tool and "
+                f"the integration must be declared (declared: {', '.join(worker.integrations) or 'none'})",
+            )
             continue
         if isinstance(integration, BuiltinIntegration):
             names = builtin_tool_names(integration.module, server)
             if names is None:
-                yield ("integrations", server, "module"), f"unknown built-in integration {integration.module!r}"
+                yield (
+                    ("integrations", server, "module"),
+                    f"unknown built-in integration {integration.module!r}",
+                )
                 continue
             if tool not in names:
                 yield ("tools", tool), f"unknown tool {tool!r}; {server} offers {', '.join(sorted(names))}"
@@ -216,10 +268,18 @@ def _semantic_problems(worker: WorkerConfig) -> Iterator[tuple[Loc, str]]:
             yield ("missions", mname, "instructions"), f"model {worker.model!r} needs instructions"
         for i, step in enumerate(mission.steps):
             loc: Loc = ("missions", mname, "steps", i)
-            tool = step.tool if isinstance(step, ToolStep) else step.propose if isinstance(step, ProposeStep) else None
+            tool = (
+                step.tool
+                if isinstance(step, ToolStep)
+                else step.propose
+                if isinstance(step, ProposeStep)
+                else None
+            )
             if tool is not None and tool not in worker.tools:
-                yield (*loc, "propose" if isinstance(step, ProposeStep) else "tool"), \
-                    f"unknown tool {tool!r}: not listed under tools"
+                yield (
+                    (*loc, "propose" if isinstance(step, ProposeStep) else "tool"),
+                    f"unknown tool {tool!r}: not listed under tools",
+                )
             templates = [step.observe] if isinstance(step, ObserveStep) else list(_strings(step.args))
             if isinstance(step, ProposeStep):
                 templates.append(step.rationale)

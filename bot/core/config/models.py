@@ -70,7 +70,9 @@ class Escalation(Strict):
     backup: list[str] = []
     expire_after_minutes: int = Field(default=1440, ge=1)
     allow_self_approval: bool = False
-    reason_codes: list[str] = Field(default=["wrong_amount", "policy_violation", "needs_more_info", "other"], min_length=1)
+    reason_codes: list[str] = Field(
+        default=["wrong_amount", "policy_violation", "needs_more_info", "other"], min_length=1
+    )
     working_hours: WorkingHours | None = None
     # Per platform ({teams: "19:…@thread.tacv2", slack: C0…}): every listed platform with a messenger gets a
     # copy of each card; the first decision wins and every copy flips. Unset: approvals_channel / the thread.
@@ -99,7 +101,9 @@ class HttpIntegration(Strict):
     timeout_seconds: float = Field(default=30, gt=0)
 
 
-Integration = Annotated[BuiltinIntegration | StdioIntegration | HttpIntegration, Field(discriminator="transport")]
+Integration = Annotated[
+    BuiltinIntegration | StdioIntegration | HttpIntegration, Field(discriminator="transport")
+]
 
 
 class ToolPolicy(Strict):
@@ -134,8 +138,14 @@ def _step_kind(value: Any) -> str | None:
 
 
 Step = Annotated[
-    Annotated[ToolStep, Tag("tool")] | Annotated[ObserveStep, Tag("observe")] | Annotated[ProposeStep, Tag("propose")],
-    Discriminator(_step_kind, custom_error_type="step", custom_error_message="a step needs one of tool, observe, propose"),
+    Annotated[ToolStep, Tag("tool")]
+    | Annotated[ObserveStep, Tag("observe")]
+    | Annotated[ProposeStep, Tag("propose")],
+    Discriminator(
+        _step_kind,
+        custom_error_type="step",
+        custom_error_message="a step needs one of tool, observe, propose",
+    ),
 ]
 
 

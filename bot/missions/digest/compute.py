@@ -25,8 +25,12 @@ WEEK = timedelta(days=7)
 RUBBER_STAMP_SECONDS = 5
 RUBBER_STAMP_MIN_APPROVALS = 20
 _HEAD = re.compile(r"Verdict \([^)]*\): (\w+)")
-HUMAN = {"decision.approved": "approved", "decision.rejected": "rejected",
-         "decision.shadow_approved": "shadow_approved", "decision.shadow_rejected": "shadow_rejected"}
+HUMAN = {
+    "decision.approved": "approved",
+    "decision.rejected": "rejected",
+    "decision.shadow_approved": "shadow_approved",
+    "decision.shadow_rejected": "shadow_rejected",
+}
 
 
 def _verdict_kind(kind: str, data: dict[str, Any]) -> str:
@@ -58,7 +62,12 @@ class _Pass:
         return None
 
     def add(self, event: dict[str, Any]) -> None:
-        at, kind, data, pid = datetime.fromisoformat(event["at"]), event["kind"], event["data"], event["proposal"]
+        at, kind, data, pid = (
+            datetime.fromisoformat(event["at"]),
+            event["kind"],
+            event["data"],
+            event["proposal"],
+        )
         if kind == "proposal.created":
             self.created[pid] = (at, data.get("tool", ""), data.get("args") or {}, data.get("rule"))
         self.budget.add(event)
@@ -125,7 +134,9 @@ def suggest_rule(approved_args: list[dict[str, Any]]) -> dict[str, dict[str, Any
     return rule
 
 
-def _promotions(worker: WorkerConfig, evidence: dict[str, list[tuple[bool, dict[str, Any]]]]) -> list[Promotion]:
+def _promotions(
+    worker: WorkerConfig, evidence: dict[str, list[tuple[bool, dict[str, Any]]]]
+) -> list[Promotion]:
     if worker.promotion is None:
         return []
     found = []
@@ -172,15 +183,32 @@ def compute(rt: Runtime, worker_name: str, *, end: datetime) -> Digest:
         if event["worker"] == worker_name:
             acc.add(event)
     acc.finish()
-    tokens = sum(rt.store.mission(m).tokens for m in rt.store.missions_of(worker_name, since=end - WEEK)
-                 if rt.store.mission(m).created_at < end)
-    stamps = sorted(a for a, (ok, no) in acc.by_approver.items() if no == 0 and ok > RUBBER_STAMP_MIN_APPROVALS)
+    tokens = sum(
+        rt.store.mission(m).tokens
+        for m in rt.store.missions_of(worker_name, since=end - WEEK)
+        if rt.store.mission(m).created_at < end
+    )
+    stamps = sorted(
+        a for a, (ok, no) in acc.by_approver.items() if no == 0 and ok > RUBBER_STAMP_MIN_APPROVALS
+    )
     return Digest(
-        worker=worker.name, display_name=worker.display_name, autonomy=rt.control(worker.name).autonomy,
-        start=end - WEEK, end=end, timezone=worker.digest.timezone, current=acc.weeks[0], previous=acc.weeks[1],
-        top_reasons=[ReasonCount(code=c, count=n, example_mission=acc.examples[c],
-                                 example_link=_link(rt, acc.examples[c]))
-                     for c, n in sorted(acc.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]],
-        tokens=tokens, token_budget=worker.limits.weekly_token_budget, error_budget=acc.budget.status(),
-        rubber_stamp_approvers=stamps, promotions=_promotions(worker, acc.evidence),
+        worker=worker.name,
+        display_name=worker.display_name,
+        autonomy=rt.control(worker.name).autonomy,
+        start=end - WEEK,
+        end=end,
+        timezone=worker.digest.timezone,
+        current=acc.weeks[0],
+        previous=acc.weeks[1],
+        top_reasons=[
+            ReasonCount(
+                code=c, count=n, example_mission=acc.examples[c], example_link=_link(rt, acc.examples[c])
+            )
+            for c, n in sorted(acc.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+        ],
+        tokens=tokens,
+        token_budget=worker.limits.weekly_token_budget,
+        error_budget=acc.budget.status(),
+        rubber_stamp_approvers=stamps,
+        promotions=_promotions(worker, acc.evidence),
     )

@@ -85,7 +85,9 @@ class ReasonCount(BaseModel):
     code: str
     count: int
     example_mission: str
-    example_link: str | None = None  # the mission's thread on its platform (bot/missions/digest/links.py), when it has one
+    example_link: str | None = (
+        None  # the mission's thread on its platform (bot/missions/digest/links.py), when it has one
+    )
 
 
 class ErrorBudgetStatus(BaseModel):
@@ -103,8 +105,10 @@ class ErrorBudgetStatus(BaseModel):
         return self.decided > 0 and self.rate > self.limit
 
     def describe(self) -> str:
-        return (f"{self.rejected} of {self.decided} decisions rejected in the last {self.window_days} days "
-                f"({self.rate:.0%}, budget {self.limit:.0%})")
+        return (
+            f"{self.rejected} of {self.decided} decisions rejected in the last {self.window_days} days "
+            f"({self.rate:.0%}, budget {self.limit:.0%})"
+        )
 
 
 class Promotion(BaseModel):
@@ -120,8 +124,10 @@ class Promotion(BaseModel):
     @property
     def rule(self) -> str:
         """The exact line to put under `tools: <tool>:` in the worker's YAML."""
-        inner = ", ".join(f"{arg}: {{{', '.join(f'{op}: {v:g}' for op, v in ops.items())}}}"
-                          for arg, ops in self.condition.items())
+        inner = ", ".join(
+            f"{arg}: {{{', '.join(f'{op}: {v:g}' for op, v in ops.items())}}}"
+            for arg, ops in self.condition.items()
+        )
         return f"auto_approve: {{{inner}}}"
 
 

@@ -69,40 +69,71 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
 
     verdicts = ", ".join(f"{k} {v}" for k, v in sorted(c.verdicts.items())) or "none"
     out = [
-        ("Volume", [f"Missions: {count('missions')}", f"Verdicts: {verdicts}", f"Proposals: {count('proposals')}"]),
-        ("Decisions", [
-            f"Acceptance: {rate('acceptance_rate')} ({c.approved} approved of {c.decided} decided)",
-            f"Override: {rate('override_rate')} ({c.rejected} rejected, {c.undone} undone after executing)",
-            f"Escalation: {rate('escalation_rate')} ({c.escalated} of {c.waited_for_human} waited past the target)",
-            f"Time to decision: p50 {_secs(c.p50_seconds)}{_arrow(c.p50_seconds, p.p50_seconds)}, "
-            f"p90 {_secs(c.p90_seconds)}{_arrow(c.p90_seconds, p.p90_seconds)} "
-            f"(was p50 {_secs(p.p50_seconds)}, p90 {_secs(p.p90_seconds)})",
-            f"SLA breaches: {count('sla_breaches')}", f"Expired without a decision: {count('expiries')}",
-            f"Auto-approved by rule: {count('auto_approved')}",
-        ]),
+        (
+            "Volume",
+            [f"Missions: {count('missions')}", f"Verdicts: {verdicts}", f"Proposals: {count('proposals')}"],
+        ),
+        (
+            "Decisions",
+            [
+                f"Acceptance: {rate('acceptance_rate')} ({c.approved} approved of {c.decided} decided)",
+                f"Override: {rate('override_rate')} ({c.rejected} rejected, {c.undone} undone after executing)",
+                f"Escalation: {rate('escalation_rate')} ({c.escalated} of {c.waited_for_human} waited past the target)",
+                f"Time to decision: p50 {_secs(c.p50_seconds)}{_arrow(c.p50_seconds, p.p50_seconds)}, "
+                f"p90 {_secs(c.p90_seconds)}{_arrow(c.p90_seconds, p.p90_seconds)} "
+                f"(was p50 {_secs(p.p50_seconds)}, p90 {_secs(p.p90_seconds)})",
+                f"SLA breaches: {count('sla_breaches')}",
+                f"Expired without a decision: {count('expiries')}",
+                f"Auto-approved by rule: {count('auto_approved')}",
+            ],
+        ),
     ]
     if d.top_reasons:
-        out.append(("Top rejection reasons", [
-            f"{r.code}: {r.count} (e.g. {link(f'mission {r.example_mission}', r.example_link)})"
-            for r in d.top_reasons]))
+        out.append(
+            (
+                "Top rejection reasons",
+                [
+                    f"{r.code}: {r.count} (e.g. {link(f'mission {r.example_mission}', r.example_link)})"
+                    for r in d.top_reasons
+                ],
+            )
+        )
     if c.shadow_approved + c.shadow_rejected:
-        out.append(("Shadow mode", [f"Agreement: {rate('shadow_agreement')} ({c.shadow_approved} would approve, "
-                                    f"{c.shadow_rejected} would reject)"]))
+        out.append(
+            (
+                "Shadow mode",
+                [
+                    f"Agreement: {rate('shadow_agreement')} ({c.shadow_approved} would approve, "
+                    f"{c.shadow_rejected} would reject)"
+                ],
+            )
+        )
     budget = d.error_budget
-    out.append(("Cost and budgets", [
-        f"Tokens: {d.tokens:,} of {d.token_budget:,} ({_pct(d.budget_used)} of the weekly budget)",
-        f"Error budget: {'EXCEEDED' if budget.exceeded else 'ok'}: {budget.rejected} of {budget.decided} "
-        f"rejected in {budget.window_days} days ({budget.rate:.0%}, limit {budget.limit:.0%})",
-        f"Autonomy now: {d.autonomy}",
-    ]))
+    out.append(
+        (
+            "Cost and budgets",
+            [
+                f"Tokens: {d.tokens:,} of {d.token_budget:,} ({_pct(d.budget_used)} of the weekly budget)",
+                f"Error budget: {'EXCEEDED' if budget.exceeded else 'ok'}: {budget.rejected} of {budget.decided} "
+                f"rejected in {budget.window_days} days ({budget.rate:.0%}, limit {budget.limit:.0%})",
+                f"Autonomy now: {d.autonomy}",
+            ],
+        )
+    )
     stamps = [f"Approvals under 5 s after the card appeared: {c.fast_approvals}"]
     stamps += [f"@{a} approved every one of more than 20 proposals" for a in d.rubber_stamp_approvers]
     out.append(("Rubber-stamp signals", stamps))
     for s in d.promotions:
-        out.append((f"Suggestion: promote {s.tool}", [
-            f"{s.approved} of {s.decisions} decisions approved in {d.promotion_days} days ({s.acceptance:.0%}).",
-            f"If you agree, set `{s.rule}` on {s.tool} and turn autonomy to autonomous. Nothing changes "
-            "until you do."]))
+        out.append(
+            (
+                f"Suggestion: promote {s.tool}",
+                [
+                    f"{s.approved} of {s.decisions} decisions approved in {d.promotion_days} days ({s.acceptance:.0%}).",
+                    f"If you agree, set `{s.rule}` on {s.tool} and turn autonomy to autonomous. Nothing changes "
+                    "until you do.",
+                ],
+            )
+        )
     return out
 
 
@@ -123,11 +154,15 @@ def _clip(value: str, limit: int = SECTION_LIMIT) -> str:
 
 def blocks(d: Digest) -> list[dict[str, Any]]:
     """Block Kit within Slack's limits: 50 blocks, 3000 characters a section, ~12k characters in all."""
-    out: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": _clip(title(d), 150)}}]
+    out: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _clip(title(d), 150)}}
+    ]
     size, note = len(json.dumps(out)), "Arrows compare with the week before."
     for heading, body in sections(d, link=mrkdwn_link):
-        block = {"type": "section", "text": {"type": "mrkdwn",
-                                             "text": _clip(f"*{heading}*\n" + "\n".join(f"• {b}" for b in body))}}
+        block = {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": _clip(f"*{heading}*\n" + "\n".join(f"• {b}" for b in body))},
+        }
         size += len(json.dumps(block, ensure_ascii=False)) + 1
         if len(out) >= MAX_BLOCKS - 1 or size > MAX_BLOCKS_CHARS:
             note = f"More in `missionbot digest {d.worker}`. " + note  # the rest would break Slack's limits
@@ -138,13 +173,21 @@ def blocks(d: Digest) -> list[dict[str, Any]]:
 
 
 def adaptive_card(d: Digest) -> dict[str, Any]:
-    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": title(d), "weight": "Bolder", "size": "Medium",
-                                   "wrap": True}]
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": title(d), "weight": "Bolder", "size": "Medium", "wrap": True}
+    ]
     for heading, lines in sections(d, link=markdown_link):
-        body.append({"type": "TextBlock", "text": heading, "weight": "Bolder", "separator": True, "wrap": True})
+        body.append(
+            {"type": "TextBlock", "text": heading, "weight": "Bolder", "separator": True, "wrap": True}
+        )
         body.append({"type": "FactSet", "facts": [_fact(line) for line in lines]})
-    return {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-            "version": "1.5", "body": body, "msteams": {"width": "Full"}}
+    return {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.5",
+        "body": body,
+        "msteams": {"width": "Full"},
+    }
 
 
 def _fact(line: str) -> dict[str, str]:

@@ -27,8 +27,15 @@ def send(rt: Runtime, worker_name: str, *, end: datetime | None = None) -> tuple
         ref = rich(conversation=conversation, digest=digest)
     else:
         ref = messenger.post(conversation=conversation, thread=None, text=render.text(digest))
-    rt.audit.record("digest.sent", actor="system:digest", worker=worker_name, conversation=conversation,
-                    platform=worker.digest.platform, start=digest.start.isoformat(), end=digest.end.isoformat())
+    rt.audit.record(
+        "digest.sent",
+        actor="system:digest",
+        worker=worker_name,
+        conversation=conversation,
+        platform=worker.digest.platform,
+        start=digest.start.isoformat(),
+        end=digest.end.isoformat(),
+    )
     return digest, ref
 
 

@@ -105,8 +105,9 @@ class AgentPlanner:
     # -- the planner protocol ------------------------------------------------------------------
     def advance(self, session: Session) -> Parked | Finished:
         # Runs of one mission may overlap (a resume racing a retry); one conversation at a time.
-        with session.rt.redis.lock(session.rt.store.key("agent-lock", session.mission.id), timeout=900,
-                                   blocking_timeout=300):
+        with session.rt.redis.lock(
+            session.rt.store.key("agent-lock", session.mission.id), timeout=900, blocking_timeout=300
+        ):
             session.mission = session.rt.store.mission(session.mission.id)
             return self._advance(session)
 
@@ -116,11 +117,18 @@ class AgentPlanner:
         messages = self.load(session)
         if not messages:
             m = session.mission
-            messages = [HumanMessage(request_message(requester=m.requester, text=m.text, context=m.context,
-                                                     redactor=session.rt.redactor))]
+            messages = [
+                HumanMessage(
+                    request_message(
+                        requester=m.requester, text=m.text, context=m.context, redactor=session.rt.redactor
+                    )
+                )
+            ]
             self.save(session, messages, context_seen=len(m.context))
         last = messages[-1]
-        if isinstance(last, AIMessage) and (last.tool_calls or last.invalid_tool_calls):  # parked or interrupted
+        if isinstance(last, AIMessage) and (
+            last.tool_calls or last.invalid_tool_calls
+        ):  # parked or interrupted
             answers, parked = self.resolve(session, names, messages)
             messages = [*messages, *answers]
             self.save(session, messages)
@@ -135,10 +143,15 @@ class AgentPlanner:
             session.observe("agent-model", f"⚠️ {exc}")
             return Finished(verdict=f"Could not start: {exc}", failed=True)
         gate = _Gate(self, session, names)
-        calls = ModelCalls(worker=session.worker, observe=session.observe, turn=lambda: self.turns(session) + 1)
-        agent = create_agent(model, model_tools(session.worker, tools, names),
-                             system_prompt=system_prompt(session.worker, session.spec.instructions or ""),
-                             middleware=[gate, calls])
+        calls = ModelCalls(
+            worker=session.worker, observe=session.observe, turn=lambda: self.turns(session) + 1
+        )
+        agent = create_agent(
+            model,
+            model_tools(session.worker, tools, names),
+            system_prompt=system_prompt(session.worker, session.spec.instructions or ""),
+            middleware=[gate, calls],
+        )
         try:
             result = agent.invoke({"messages": messages}, {"recursion_limit": 4 * self.max_steps + 10})
         except ModelFailed as exc:  # a verdict, not an internal error: RQ must not retry it for 40 minutes
@@ -151,8 +164,12 @@ class AgentPlanner:
         final = result["messages"][-1]
         if gate.capped or not isinstance(final, AIMessage) or final.tool_calls:
             why = malformed.malformed_note(result["messages"])
-            session.observe("agent-cap", f"⚠️ Stopped after {self.max_steps} model steps without a verdict.{why}")
-            return Finished(verdict=f"Could not finish within {self.max_steps} model steps.{why}", failed=True)
+            session.observe(
+                "agent-cap", f"⚠️ Stopped after {self.max_steps} model steps without a verdict.{why}"
+            )
+            return Finished(
+                verdict=f"Could not finish within {self.max_steps} model steps.{why}", failed=True
+            )
         return self._finish(session, final)
 
     @staticmethod
@@ -175,9 +192,12 @@ class AgentPlanner:
         seen, context = self.context_seen(session), session.mission.context
         if len(context) <= seen:
             return messages
-        note = "\n".join([f"@{session.mission.requester} added more information to the mission:",
-                          *(_untrusted("requester_follow_up", c, redactor=session.rt.redactor)
-                            for c in context[seen:])])
+        note = "\n".join(
+            [
+                f"@{session.mission.requester} added more information to the mission:",
+                *(_untrusted("requester_follow_up", c, redactor=session.rt.redactor) for c in context[seen:]),
+            ]
+        )
         messages = [*messages, HumanMessage(note)]
         self.save(session, messages, context_seen=len(context))
         return messages
@@ -186,13 +206,27 @@ class AgentPlanner:
     def turns(session: Session) -> int:
         return int(session.mission.state.get("agent", {}).get("turns", 0))
 
-    def save(self, session: Session, messages: list[AnyMessage], *, tokens: int = 0, turns: int | None = None,
-             context_seen: int | None = None) -> None:
+    def save(
+        self,
+        session: Session,
+        messages: list[AnyMessage],
+        *,
+        tokens: int = 0,
+        turns: int | None = None,
+        context_seen: int | None = None,
+    ) -> None:
         seen = self.context_seen(session) if context_seen is None else context_seen
-        state = {"messages": messages_to_dict(messages), "turns": self.turns(session) if turns is None else turns,
-                 "context_seen": seen}
-        session.mission = session.rt.store.mutate_mission(session.mission.id, lambda m: m.model_copy(
-            update={"state": {**m.state, "agent": state}, "tokens": m.tokens + tokens}))
+        state = {
+            "messages": messages_to_dict(messages),
+            "turns": self.turns(session) if turns is None else turns,
+            "context_seen": seen,
+        }
+        session.mission = session.rt.store.mutate_mission(
+            session.mission.id,
+            lambda m: m.model_copy(
+                update={"state": {**m.state, "agent": state}, "tokens": m.tokens + tokens}
+            ),
+        )
 
     def record_turn(self, session: Session, ai: AIMessage, messages: list[AnyMessage], turn: int) -> None:
         """Save before any tool runs: a retry then resumes these exact calls instead of asking again."""
@@ -202,14 +236,25 @@ class AgentPlanner:
         if tokens:
             limits.add_tokens(session.rt, session.worker.name, tokens)
         redactor = session.rt.redactor  # before `_short`: a cut value would escape the key patterns
-        calls = ", ".join(f"{self_name(c['name'])}({_short(redactor.value(c['args']), 120)})" for c in ai.tool_calls)
+        calls = ", ".join(
+            f"{self_name(c['name'])}({_short(redactor.value(c['args']), 120)})" for c in ai.tool_calls
+        )
         said = _short(_content(ai)) if _content(ai) else ""
-        text = f"🧠 step {turn}: " + (f"{said} → " if said and calls else said) + (f"calls {calls}" if calls else "")
-        session.observe(f"m{turn}", defang(text.rstrip(": ")),
-                        detail={"message": messages_to_dict([ai])[0], "usage": usage})
+        text = (
+            f"🧠 step {turn}: "
+            + (f"{said} → " if said and calls else said)
+            + (f"calls {calls}" if calls else "")
+        )
+        session.observe(
+            f"m{turn}",
+            defang(text.rstrip(": ")),
+            detail={"message": messages_to_dict([ai])[0], "usage": usage},
+        )
 
     # -- tool calls through the gate -----------------------------------------------------------
-    def resolve(self, session: Session, names: ToolNames, messages: list[AnyMessage]) -> tuple[list[ToolMessage], bool]:
+    def resolve(
+        self, session: Session, names: ToolNames, messages: list[AnyMessage]
+    ) -> tuple[list[ToolMessage], bool]:
         """Answer the last turn's unanswered tool calls; True when one waits on a human."""
         ai = next(m for m in reversed(messages) if isinstance(m, AIMessage))
         turn = self.turns(session)
@@ -224,18 +269,30 @@ class AgentPlanner:
                 continue
             tool = names.config_name(call["name"])
             key = f"t{turn}-{_SLUG.sub('', call['id'])[-32:]}"
-            outcome = session.call(key, tool, defang_value(call["args"]),
-                                   rationale=defang(_content(ai)) or f"{tool} requested by the model")
+            outcome = session.call(
+                key,
+                tool,
+                defang_value(call["args"]),
+                rationale=defang(_content(ai)) or f"{tool} requested by the model",
+            )
             if outcome.kind == "parked":
                 parked = True
                 continue
             if outcome.kind == "result":
                 shown = _short(session.rt.redactor.value(outcome.result or {}))  # redacted before it is cut
-                session.observe(key, f"🔎 {tool}: {defang(shown)}",
-                                detail={"tool": tool, "args": call["args"], "result": outcome.result})
-            answers.append(ToolMessage(content=_tool_content(tool, outcome, session.rt.redactor), tool_call_id=call["id"],
-                                       name=call["name"], status="error" if outcome.kind in {"refused", "error"}
-                                       else "success"))
+                session.observe(
+                    key,
+                    f"🔎 {tool}: {defang(shown)}",
+                    detail={"tool": tool, "args": call["args"], "result": outcome.result},
+                )
+            answers.append(
+                ToolMessage(
+                    content=_tool_content(tool, outcome, session.rt.redactor),
+                    tool_call_id=call["id"],
+                    name=call["name"],
+                    status="error" if outcome.kind in {"refused", "error"} else "success",
+                )
+            )
         for bad in ai.invalid_tool_calls:
             if bad["id"] not in answered:
                 answers.append(malformed.invalid_call_answer(bad))

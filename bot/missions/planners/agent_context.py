@@ -36,8 +36,9 @@ rejected and why. Never claim an action happened unless its result says it was e
 
 
 def system_prompt(worker: WorkerConfig, instructions: str) -> str:
-    return SYSTEM.format(display=worker.display_name, description=worker.description,
-                         instructions=instructions.strip())
+    return SYSTEM.format(
+        display=worker.display_name, description=worker.description, instructions=instructions.strip()
+    )
 
 
 def untrusted(source: str, payload: Any, *, redactor: Redactor = SHAPES_ONLY) -> str:
@@ -45,12 +46,17 @@ def untrusted(source: str, payload: Any, *, redactor: Redactor = SHAPES_ONLY) ->
     Structured data is redacted before it is serialized, so a secret-named key hides its value whatever it is."""
     if not isinstance(payload, str):
         payload = json.dumps(redactor.value(payload), ensure_ascii=False, default=str)
-    text = redactor.text(payload).replace("<untrusted_data", "&lt;untrusted_data").replace("</untrusted_data",
-                                                                                  "&lt;/untrusted_data")
+    text = (
+        redactor.text(payload)
+        .replace("<untrusted_data", "&lt;untrusted_data")
+        .replace("</untrusted_data", "&lt;/untrusted_data")
+    )
     return f'<untrusted_data source="{re.sub(r"[^A-Za-z0-9_.-]", "_", source)}">\n{text}\n</untrusted_data>'
 
 
-def request_message(*, requester: str, text: str, context: list[str], redactor: Redactor = SHAPES_ONLY) -> str:
+def request_message(
+    *, requester: str, text: str, context: list[str], redactor: Redactor = SHAPES_ONLY
+) -> str:
     parts = [f"A mission request from @{requester}:", untrusted("request", text, redactor=redactor)]
     parts += [untrusted("requester_follow_up", c, redactor=redactor) for c in context]
     return "\n".join(parts)
@@ -75,9 +81,14 @@ def model_tools(worker: WorkerConfig, tools: dict[str, Tool], names: ToolNames) 
         policy = worker.policy(name)
         if policy is None or policy.tier == "forbidden":
             continue
-        offered.append(StructuredTool.from_function(
-            func=_never_direct, name=names.to_model[name], args_schema=tool.spec.args_model,
-            description=f"[{policy.tier}] {tool.spec.description}"))
+        offered.append(
+            StructuredTool.from_function(
+                func=_never_direct,
+                name=names.to_model[name],
+                args_schema=tool.spec.args_model,
+                description=f"[{policy.tier}] {tool.spec.description}",
+            )
+        )
     return offered
 
 

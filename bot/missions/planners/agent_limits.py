@@ -38,8 +38,10 @@ def stop_reason(session: Session) -> str | None:
 def stopped(session: Session, reason: str) -> Finished:
     session.observe("agent-limit", f"⚠️ Stopped before the next model step: {reason}.")
     # The product's own words (the reason comes from bot/core/limits.py): the owner's mention stays live.
-    return Finished(verdict=trusted(f"Stopped: {reason}. Its owner @{session.worker.owner} can raise the limit."),
-                    failed=True)
+    return Finished(
+        verdict=trusted(f"Stopped: {reason}. Its owner @{session.worker.owner} can raise the limit."),
+        failed=True,
+    )
 
 
 def over_turn_cap(session: Session, turn: int, calls: list[dict[str, Any]]) -> set[str]:

@@ -23,8 +23,13 @@ def _summary(result: dict[str, Any], limit: int = 400) -> str:
 class PlaybookPlanner:
     def advance(self, session: Session) -> Parked | Finished:
         mission, steps = session.mission, session.spec.steps
-        variables: dict[str, Any] = {"request": mission.text, "requester": mission.requester,
-                                     **mission.vars, **mission.state.get("vars", {}), "context": mission.context}
+        variables: dict[str, Any] = {
+            "request": mission.text,
+            "requester": mission.requester,
+            **mission.vars,
+            **mission.state.get("vars", {}),
+            "context": mission.context,
+        }
         # After the requester answered a request for more information, the step runs again as a new
         # attempt: a new stable key, so a new proposal (the rejected one stays in the record).
         suffix = f"-a{attempt(mission)}" if attempt(mission) > 1 else ""
@@ -53,9 +58,14 @@ class PlaybookPlanner:
                     if step.save_as:
                         variables[step.save_as] = outcome.as_data()
             except TemplateError as exc:
-                session.observe(key, product("⚠️ step {n} could not be prepared: {error}", n=i + 1, error=str(exc)))
-                why = "was refused by the template sandbox" if isinstance(exc, TemplateLimit) else \
-                    "refers to missing data"
+                session.observe(
+                    key, product("⚠️ step {n} could not be prepared: {error}", n=i + 1, error=str(exc))
+                )
+                why = (
+                    "was refused by the template sandbox"
+                    if isinstance(exc, TemplateLimit)
+                    else "refers to missing data"
+                )
                 return Finished(verdict=f"Could not finish: step {i + 1} {why} ({exc})", failed=True)
             session.save(cursor=i + 1, vars=variables)
         verdict = session.spec.verdict

@@ -26,14 +26,31 @@ class ConsoleMessenger:
         clean = {k: v for k, v in fields.items() if v is not None}
         return self.redis.xadd(self.stream, {"msg": json.dumps(clean)}).decode()
 
-    def post(self, *, conversation: str, thread: str | None, text: str, card: Card | None = None) -> MessageRef:
-        ts = self._add({"op": "post", "conversation": conversation, "thread": thread, "text": text,
-                        "card": card.model_dump(mode="json") if card else None})
+    def post(
+        self, *, conversation: str, thread: str | None, text: str, card: Card | None = None
+    ) -> MessageRef:
+        ts = self._add(
+            {
+                "op": "post",
+                "conversation": conversation,
+                "thread": thread,
+                "text": text,
+                "card": card.model_dump(mode="json") if card else None,
+            }
+        )
         return MessageRef(platform=self.platform, conversation=conversation, ts=ts, thread=thread)
 
     def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
-        self._add({"op": "update", "conversation": ref.conversation, "thread": ref.thread, "ref": ref.ts,
-                   "text": text, "card": card.model_dump(mode="json") if card else None})
+        self._add(
+            {
+                "op": "update",
+                "conversation": ref.conversation,
+                "thread": ref.thread,
+                "ref": ref.ts,
+                "text": text,
+                "card": card.model_dump(mode="json") if card else None,
+            }
+        )
 
     def ephemeral(self, *, conversation: str, user: str, text: str) -> None:
         self._add({"op": "ephemeral", "conversation": conversation, "user": user, "text": text})

@@ -64,8 +64,10 @@ class ConsoleSurface:
         if not line:
             return ""
         if not line.startswith("/"):
-            submitted = self.service.submit(Request(platform="console", conversation=self.channel,
-                                                    requester=self.user, text=line), post_ack=self._ack)
+            submitted = self.service.submit(
+                Request(platform="console", conversation=self.channel, requester=self.user, text=line),
+                post_ack=self._ack,
+            )
             return "" if submitted.mission is not None else submitted.text
         try:
             return self._command(*shlex.split(line[1:]))
@@ -86,9 +88,14 @@ class ConsoleSurface:
             pid = self.cards.get(int(args[0]))
             if pid is None:
                 return f"no card #{args[0]}"
-            p = svc.decide(pid, actor=self.user, approve=name == "approve", platform="console",
-                           reason_code=args[1] if len(args) > 1 else None,
-                           comment=" ".join(args[2:]) or None)
+            p = svc.decide(
+                pid,
+                actor=self.user,
+                approve=name == "approve",
+                platform="console",
+                reason_code=args[1] if len(args) > 1 else None,
+                comment=" ".join(args[2:]) or None,
+            )
             return f"recorded: {p.status.replace('_', ' ')} by {self.user}"
         if name == "undo":
             pid = self.cards.get(int(args[0]))
@@ -101,12 +108,16 @@ class ConsoleSurface:
             return f"added to {mission.id}" + (" (resuming)" if mission.status == "running" else "")
         if name == "pending":
             pending = svc.pending_for(self.user)
-            return "\n".join(f"#{self.number(p.id)} {p.tool} ({p.worker}, {p.mission_id})" for p in pending) \
+            return (
+                "\n".join(f"#{self.number(p.id)} {p.tool} ({p.worker}, {p.mission_id})" for p in pending)
                 or "nothing waiting for you"
+            )
         commands: dict[str, Callable[[], str]] = {
             "status": lambda: svc.status(args[0]),
             "workers": lambda: svc.workers_here(self.channel),
-            "autonomy": lambda: f"{args[0]} is now {svc.set_autonomy(args[0], args[1], actor=self.user).autonomy}",
+            "autonomy": lambda: (
+                f"{args[0]} is now {svc.set_autonomy(args[0], args[1], actor=self.user).autonomy}"
+            ),
             "kill": lambda: (svc.kill(args[0], actor=self.user), f"🛑 {args[0]} halted")[1],
             "resume": lambda: (svc.resume(args[0], actor=self.user), f"▶️ {args[0]} resumed")[1],
             "help": lambda: HELP,

@@ -17,10 +17,13 @@ def render_card(card: Card, *, number: int | None = None) -> str:
         hint = f"approve {number} | reject {number} <reason>" if number is not None else "approve | reject"
         lines.append(f"│ [1] Approve  [2] Reject ({', '.join(card.reason_codes)})  ->  {hint}")
     else:
-        lines.append(f"│ {card.status_line}" + (f" by {card.decided_by}" if card.decided_by else "")
-                     + (f" on {card.decided_on}" if card.decided_on else "")
-                     + (f" ({card.reason_code})" if card.reason_code else "")
-                     + (f": {card.comment}" if card.comment else ""))
+        lines.append(
+            f"│ {card.status_line}"
+            + (f" by {card.decided_by}" if card.decided_by else "")
+            + (f" on {card.decided_on}" if card.decided_on else "")
+            + (f" ({card.reason_code})" if card.reason_code else "")
+            + (f": {card.comment}" if card.comment else "")
+        )
     if card.escalation_note:
         lines.append(f"│ {card.escalation_note}")
     if card.undo_tool and card.undo_until:

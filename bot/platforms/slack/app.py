@@ -37,7 +37,7 @@ def first_delivery(rt: Runtime, event_id: str) -> bool:
 
 
 def dedupe_middleware(rt: Runtime) -> Callable[..., Awaitable[BoltResponse | None]]:
-    async def dedupe_events(body: dict, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:  # noqa: A002
+    async def dedupe_events(body: dict, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and not first_delivery(rt, event_id):
             log.info("duplicate Slack event %s acknowledged and dropped", event_id)
@@ -65,12 +65,22 @@ def release_on_failure(rt: Runtime) -> Callable[..., Awaitable[None]]:
 def web_client(*, token: str, api_url: str) -> AsyncWebClient:
     """Waits out 429s (Slack took no action, so a retry cannot double-post) and nothing else: slack_sdk's
     default connection-error retry is replaced on purpose, as for the jobs' client (bot/platforms/slack/messenger.py)."""
-    return AsyncWebClient(token=token, base_url=api_url if api_url.endswith("/") else api_url + "/",
-                          retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)])
+    return AsyncWebClient(
+        token=token,
+        base_url=api_url if api_url.endswith("/") else api_url + "/",
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+    )
 
 
-def create_slack_app(*, rt: Runtime, signing_secret: str, token: str, api_url: str,
-                     process_before_response: bool = True, service: MissionService | None = None) -> AsyncApp:
+def create_slack_app(
+    *,
+    rt: Runtime,
+    signing_secret: str,
+    token: str,
+    api_url: str,
+    process_before_response: bool = True,
+    service: MissionService | None = None,
+) -> AsyncApp:
     """`process_before_response=True`: the listener does the durable part (mission record, decision),
     acks and hands the rest (Slack answers) to a background task, so the HTTP answer leaves as soon as
     the listener returns, without bolt's 10 ms ack polling, and a failure before it is a 500 Slack retries."""

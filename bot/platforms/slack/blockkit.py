@@ -14,8 +14,19 @@ from typing import Any
 from bot.core.cards import Card
 from bot.platforms.slack.mrkdwn import escape, link_core_mentions, mention, slack_date, split_text, truncate
 
-__all__ = ["ACTION_APPROVE", "ACTION_REJECT", "ACTION_UNDO", "REJECT_MODAL", "card_blocks", "decision_line", "escape",
-           "home_view", "mention", "reject_modal", "split_text"]
+__all__ = [
+    "ACTION_APPROVE",
+    "ACTION_REJECT",
+    "ACTION_UNDO",
+    "REJECT_MODAL",
+    "card_blocks",
+    "decision_line",
+    "escape",
+    "home_view",
+    "mention",
+    "reject_modal",
+    "split_text",
+]
 
 ACTION_APPROVE = "mb_approve"
 ACTION_REJECT = "mb_reject"
@@ -37,7 +48,11 @@ PLATFORM_NAMES = {"slack": "Slack", "teams": "Teams", "console": "the console"}
 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text if len(text) <= limit else text[: limit - 1] + "…", "emoji": True}
+    return {
+        "type": "plain_text",
+        "text": text if len(text) <= limit else text[: limit - 1] + "…",
+        "emoji": True,
+    }
 
 
 def _mrkdwn(text: str) -> dict[str, Any]:
@@ -60,32 +75,54 @@ def _field_sections(card: Card, scale: float) -> list[dict[str, Any]]:
         return [{"type": "section", "text": _mrkdwn("_No arguments._")}]
     cap = max(int(min(FIELD_CHARS, _FIELDS_BUDGET // len(shown)) * scale), 60)
     fields = [_field(name, value, cap) for name, value in shown]
-    sections = [{"type": "section", "fields": fields[i : i + FIELDS_PER_SECTION]}
-                for i in range(0, len(fields), FIELDS_PER_SECTION)]
+    sections = [
+        {"type": "section", "fields": fields[i : i + FIELDS_PER_SECTION]}
+        for i in range(0, len(fields), FIELDS_PER_SECTION)
+    ]
     if hidden := len(card.fields) - len(shown):
-        sections.append({"type": "context", "elements": [_mrkdwn(f"_…and {hidden} more arguments not shown._")]})
+        sections.append(
+            {"type": "context", "elements": [_mrkdwn(f"_…and {hidden} more arguments not shown._")]}
+        )
     return sections
 
 
 def _buttons(card: Card) -> dict[str, Any]:
-    approve: dict[str, Any] = {"type": "button", "action_id": ACTION_APPROVE, "value": card.proposal_id,
-                               "style": "primary", "text": _plain("Approve", 75)}
+    approve: dict[str, Any] = {
+        "type": "button",
+        "action_id": ACTION_APPROVE,
+        "value": card.proposal_id,
+        "style": "primary",
+        "text": _plain("Approve", 75),
+    }
     if card.needs_confirm and not card.shadow:  # a shadow approval runs nothing, so nothing to confirm
         tool = truncate(escape(card.tool), 100)
         approve["confirm"] = {
             "title": _plain("Run this action?", 100),
             "text": _mrkdwn(f"Approving runs `{tool}` for real with the arguments on this card."),
-            "confirm": _plain("Approve and run", 30), "deny": _plain("Cancel", 30), "style": "primary",
+            "confirm": _plain("Approve and run", 30),
+            "deny": _plain("Cancel", 30),
+            "style": "primary",
         }
-    reject = {"type": "button", "action_id": ACTION_REJECT, "value": card.proposal_id, "style": "danger",
-              "text": _plain("Reject…", 75)}
-    return {"type": "actions", "block_id": f"mb_decide:{card.proposal_id}"[:255], "elements": [approve, reject]}
+    reject = {
+        "type": "button",
+        "action_id": ACTION_REJECT,
+        "value": card.proposal_id,
+        "style": "danger",
+        "text": _plain("Reject…", 75),
+    }
+    return {
+        "type": "actions",
+        "block_id": f"mb_decide:{card.proposal_id}"[:255],
+        "elements": [approve, reject],
+    }
 
 
 def _reason(card: Card) -> str:
     if not card.reason_code and not card.comment:
         return ""
-    parts = [escape(card.reason_code or "")] + ([truncate(escape(card.comment), 1000)] if card.comment else [])
+    parts = [escape(card.reason_code or "")] + (
+        [truncate(escape(card.comment), 1000)] if card.comment else []
+    )
     return f" (reason: {': '.join(p for p in parts if p)})"
 
 
@@ -95,17 +132,24 @@ def decision_line(card: Card) -> str:
     when = f" at {slack_date(card.decided_at)}" if card.decided_at else ""
     where = f" on {PLATFORM_NAMES.get(card.decided_on, escape(card.decided_on))}" if card.decided_on else ""
     if card.status in ("approved", "executing", "executed", "failed"):
-        line = (f"✅ Auto-approved by rule {truncate(escape(card.rule or 'auto'), 300)}{when}" if card.decided_by == "auto"
-                else f"✅ Approved by {who}{when}{where}")
-        return line + {"executing": " · executing", "executed": " · executed",
-                       "failed": " · ⚠️ execution failed"}.get(card.status, "")
+        line = (
+            f"✅ Auto-approved by rule {truncate(escape(card.rule or 'auto'), 300)}{when}"
+            if card.decided_by == "auto"
+            else f"✅ Approved by {who}{when}{where}"
+        )
+        return line + {
+            "executing": " · executing",
+            "executed": " · executed",
+            "failed": " · ⚠️ execution failed",
+        }.get(card.status, "")
     if card.status == "rejected":
         return f"✋ Rejected by {who}{when}{where}{_reason(card)}"
     if card.status in ("shadow_approved", "shadow_rejected"):
         verb = "approve" if card.status == "shadow_approved" else "reject"
         return f"👥 Shadow: {who} would {verb}{when}{where}{_reason(card)}; nothing was run"
     return {"expired": "⌛ Expired, no decision", "halted": "🛑 Halted: the kill switch is pulled"}.get(
-        card.status, escape(card.status_line))
+        card.status, escape(card.status_line)
+    )
 
 
 def _context(card: Card) -> dict[str, Any]:
@@ -129,8 +173,9 @@ def _card_blocks(card: Card, scale: float) -> list[dict[str, Any]]:
     ]
     if card.context:
         blocks.append(_context_section(card, scale))
-    blocks.append(_buttons(card) if card.open
-                  else {"type": "context", "elements": [_mrkdwn(decision_line(card))]})
+    blocks.append(
+        _buttons(card) if card.open else {"type": "context", "elements": [_mrkdwn(decision_line(card))]}
+    )
     if notes := _notes(card):
         blocks.append({"type": "context", "elements": [_mrkdwn(note) for note in notes]})
     if card.undo_tool and card.undo_until:
@@ -141,11 +186,19 @@ def _card_blocks(card: Card, scale: float) -> list[dict[str, Any]]:
 def _undo_button(card: Card) -> dict[str, Any]:
     """Asks for the undo (itself a proposal an approver decides); the core refuses it after the window."""
     tool = truncate(escape(card.undo_tool or ""), 100)
-    button = {"type": "button", "action_id": ACTION_UNDO, "value": card.proposal_id, "text": _plain("Undo", 75),
-              "confirm": {"title": _plain("Ask to undo this?", 100),
-                          "text": _mrkdwn(f"This proposes `{tool}` to reverse the action; an approver decides."),
-                          "confirm": _plain("Propose undo", 30), "deny": _plain("Cancel", 30),
-                          "style": "danger"}}
+    button = {
+        "type": "button",
+        "action_id": ACTION_UNDO,
+        "value": card.proposal_id,
+        "text": _plain("Undo", 75),
+        "confirm": {
+            "title": _plain("Ask to undo this?", 100),
+            "text": _mrkdwn(f"This proposes `{tool}` to reverse the action; an approver decides."),
+            "confirm": _plain("Propose undo", 30),
+            "deny": _plain("Cancel", 30),
+            "style": "danger",
+        },
+    }
     return {"type": "actions", "block_id": f"mb_undo:{card.proposal_id}"[:255], "elements": [button]}
 
 
@@ -160,8 +213,10 @@ def _notes(card: Card) -> list[str]:
     """Escalation and undo notes the core adds under the status (its `@U…` markers become mentions)."""
     notes = [link_core_mentions(truncate(escape(card.escalation_note), 1000))] if card.escalation_note else []
     if card.undo_tool and card.undo_until:
-        notes.append(f"↩️ Can be undone with `{truncate(escape(card.undo_tool), 100)}` "
-                     f"until {slack_date(card.undo_until)}")
+        notes.append(
+            f"↩️ Can be undone with `{truncate(escape(card.undo_tool), 100)}` "
+            f"until {slack_date(card.undo_until)}"
+        )
     return notes
 
 
@@ -181,35 +236,64 @@ def _summary(card: Card, *, limit: int) -> str:
 
 def reject_modal(card: Card) -> dict[str, Any]:
     """The reject-reason modal; `private_metadata` carries the proposal id back to the submit handler."""
-    options = [{"text": _plain(code.replace("_", " ").capitalize(), 75), "value": code[:150]}
-               for code in card.reason_codes[:100]]
+    options = [
+        {"text": _plain(code.replace("_", " ").capitalize(), 75), "value": code[:150]}
+        for code in card.reason_codes[:100]
+    ]
     return {
-        "type": "modal", "callback_id": REJECT_MODAL, "private_metadata": card.proposal_id,
-        "title": _plain("Reject proposal", 24), "submit": _plain("Reject", 24), "close": _plain("Cancel", 24),
+        "type": "modal",
+        "callback_id": REJECT_MODAL,
+        "private_metadata": card.proposal_id,
+        "title": _plain("Reject proposal", 24),
+        "submit": _plain("Reject", 24),
+        "close": _plain("Cancel", 24),
         "blocks": [
-            {"type": "section", "text": _mrkdwn(f"*{truncate(escape(card.title), 300)}*\n"
-                                                f"{_summary(card, limit=2000)}")},
-            {"type": "input", "block_id": "reason", "label": _plain("Reason", 2000),
-             "element": {"type": "static_select", "action_id": "reason_code",
-                         "placeholder": _plain("Pick a reason", 150), "options": options}},
-            {"type": "input", "block_id": "comment", "optional": True, "label": _plain("Comment", 2000),
-             "element": {"type": "plain_text_input", "action_id": "comment", "multiline": True,
-                         "max_length": 1000}},
+            {
+                "type": "section",
+                "text": _mrkdwn(f"*{truncate(escape(card.title), 300)}*\n{_summary(card, limit=2000)}"),
+            },
+            {
+                "type": "input",
+                "block_id": "reason",
+                "label": _plain("Reason", 2000),
+                "element": {
+                    "type": "static_select",
+                    "action_id": "reason_code",
+                    "placeholder": _plain("Pick a reason", 150),
+                    "options": options,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "comment",
+                "optional": True,
+                "label": _plain("Comment", 2000),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "comment",
+                    "multiline": True,
+                    "max_length": 1000,
+                },
+            },
         ],
     }
 
 
 def _home_card(card: Card) -> list[dict[str, Any]]:
-    text = (f"*{truncate(escape(card.worker_display), 100)}* · {truncate(escape(card.title), 200)}\n"
-            f"{_summary(card, limit=300)}\n"
-            f"*Why* {truncate(escape(card.rationale), 300) or '_none given_'}\n"
-            f"_tier_ `{escape(card.tier)}` · mission `{escape(card.mission_id)}`")
+    text = (
+        f"*{truncate(escape(card.worker_display), 100)}* · {truncate(escape(card.title), 200)}\n"
+        f"{_summary(card, limit=300)}\n"
+        f"*Why* {truncate(escape(card.rationale), 300) or '_none given_'}\n"
+        f"_tier_ `{escape(card.tier)}` · mission `{escape(card.mission_id)}`"
+    )
     return [{"type": "divider"}, {"type": "section", "text": _mrkdwn(text)}, _buttons(card)]
 
 
 def home_view(cards: list[Card]) -> dict[str, Any]:
     """App Home: the caller's pending decisions in the order given (oldest first), within 100 blocks."""
-    blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain("Your pending decisions", HEADER_CHARS)}]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain("Your pending decisions", HEADER_CHARS)}
+    ]
     if not cards:
         blocks.append({"type": "section", "text": _mrkdwn("Nothing is waiting for your decision.")})
         return {"type": "home", "blocks": blocks}
@@ -218,6 +302,14 @@ def home_view(cards: list[Card]) -> dict[str, Any]:
     for card in cards[:room]:
         blocks += _home_card(card)
     if (hidden := max(len(cards) - room, 0)) > 0:
-        blocks.append({"type": "context", "elements": [_mrkdwn(
-            f"…and {hidden} more. Decide on the ones above, or open them from their approvals channel.")]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    _mrkdwn(
+                        f"…and {hidden} more. Decide on the ones above, or open them from their approvals channel."
+                    )
+                ],
+            }
+        )
     return {"type": "home", "blocks": blocks}

@@ -32,9 +32,14 @@ def slack_client(settings: Settings) -> WebClient:
     """
     if settings.slack_bot_token is None:
         raise ValueError("SLACK_BOT_TOKEN is not set")
-    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
-    return WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=base_url,
-                     retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)])
+    base_url = (
+        settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    )
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=base_url,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+    )
 
 
 def slack_text(text: str) -> str:
@@ -49,24 +54,42 @@ class SlackMessenger:
         self.client = client
 
     def _ref(self, answer: Any, thread: str | None) -> MessageRef:
-        return MessageRef(platform=self.platform, conversation=answer["channel"], ts=answer["ts"], thread=thread)
+        return MessageRef(
+            platform=self.platform, conversation=answer["channel"], ts=answer["ts"], thread=thread
+        )
 
-    def post(self, *, conversation: str, thread: str | None, text: str, card: Card | None = None) -> MessageRef:
+    def post(
+        self, *, conversation: str, thread: str | None, text: str, card: Card | None = None
+    ) -> MessageRef:
         """A card is one message; text may become several, and the first one's ref is returned."""
         if card is not None:
             answer = self.client.chat_postMessage(
-                channel=conversation, thread_ts=thread, text=truncate(slack_text(text), TEXT_CHUNK),
-                blocks=card_blocks(card), unfurl_links=False, unfurl_media=False)
+                channel=conversation,
+                thread_ts=thread,
+                text=truncate(slack_text(text), TEXT_CHUNK),
+                blocks=card_blocks(card),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
             return self._ref(answer, thread)
-        refs = [self._ref(self.client.chat_postMessage(channel=conversation, thread_ts=thread, text=chunk,
-                                                       unfurl_links=False, unfurl_media=False), thread)
-                for chunk in split_text(slack_text(text), limit=TEXT_CHUNK)]
+        refs = [
+            self._ref(
+                self.client.chat_postMessage(
+                    channel=conversation, thread_ts=thread, text=chunk, unfurl_links=False, unfurl_media=False
+                ),
+                thread,
+            )
+            for chunk in split_text(slack_text(text), limit=TEXT_CHUNK)
+        ]
         return refs[0]
 
     def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
         """chat.update in place; never response_url, which expires and is unavailable to jobs."""
-        payload: dict[str, Any] = {"channel": ref.conversation, "ts": ref.ts,
-                                   "text": truncate(slack_text(text), TEXT_CHUNK)}
+        payload: dict[str, Any] = {
+            "channel": ref.conversation,
+            "ts": ref.ts,
+            "text": truncate(slack_text(text), TEXT_CHUNK),
+        }
         if card is not None:
             payload["blocks"] = card_blocks(card)
         self.client.chat_update(**payload)

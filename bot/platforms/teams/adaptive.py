@@ -24,7 +24,7 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
 
 
 def decision_line(card: Card) -> str:
-    """"Approved by U0OWNER1 on Teams at 2026-11-21 19:55 UTC (wrong_amount: too high)"."""
+    """ "Approved by U0OWNER1 on Teams at 2026-11-21 19:55 UTC (wrong_amount: too high)"."""
     line = card.status_line
     if card.decided_by:
         line += f" by {card.decided_by}"
@@ -45,23 +45,51 @@ def _actions(card: Card) -> list[dict[str, Any]]:
     reject_form = {
         "type": "AdaptiveCard",
         "body": [
-            {"type": "Input.ChoiceSet", "id": "reason_code", "label": "Reason", "isRequired": True,
-             "errorMessage": "Pick a reason", "style": "compact", "value": card.reason_codes[0],
-             "choices": [{"title": code.replace("_", " "), "value": code} for code in card.reason_codes]},
-            {"type": "Input.Text", "id": "comment", "label": "Comment (optional)", "isMultiline": True,
-             "maxLength": 500},
+            {
+                "type": "Input.ChoiceSet",
+                "id": "reason_code",
+                "label": "Reason",
+                "isRequired": True,
+                "errorMessage": "Pick a reason",
+                "style": "compact",
+                "value": card.reason_codes[0],
+                "choices": [{"title": code.replace("_", " "), "value": code} for code in card.reason_codes],
+            },
+            {
+                "type": "Input.Text",
+                "id": "comment",
+                "label": "Comment (optional)",
+                "isMultiline": True,
+                "maxLength": 500,
+            },
         ],
-        "actions": [{"type": "Action.Execute", "title": "Reject", "verb": REJECT, "style": "destructive",
-                     "data": _data(card, REJECT), "associatedInputs": "auto"}],
+        "actions": [
+            {
+                "type": "Action.Execute",
+                "title": "Reject",
+                "verb": REJECT,
+                "style": "destructive",
+                "data": _data(card, REJECT),
+                "associatedInputs": "auto",
+            }
+        ],
     }
     return [
-        {"type": "Action.Execute", "title": "Approve", "verb": APPROVE, "style": "positive",
-         "data": _data(card, APPROVE), "associatedInputs": "none"},
+        {
+            "type": "Action.Execute",
+            "title": "Approve",
+            "verb": APPROVE,
+            "style": "positive",
+            "data": _data(card, APPROVE),
+            "associatedInputs": "none",
+        },
         {"type": "Action.ShowCard", "title": "Reject…", "card": reject_form},
     ]
 
 
-def card_payload(card: Card, *, with_actions: bool = True, refresh_users: list[str] | None = None) -> dict[str, Any]:
+def card_payload(
+    card: Card, *, with_actions: bool = True, refresh_users: list[str] | None = None
+) -> dict[str, Any]:
     """The card as Teams gets it. `with_actions=False` is the status view (posted copies, non-approvers).
     `refresh_users`: the approvers' MRIs; unset, the approvers configured as MRIs (`29:…`) are used."""
     facts = [{"title": name, "value": value} for name, value in card.fields]
@@ -82,26 +110,43 @@ def card_payload(card: Card, *, with_actions: bool = True, refresh_users: list[s
     if card.open:
         body.append(_text(card.status_line, isSubtle=True))
     else:
-        color = "Good" if card.status in {"approved", "executing", "executed", "shadow_approved"} else "Attention"
+        color = (
+            "Good" if card.status in {"approved", "executing", "executed", "shadow_approved"} else "Attention"
+        )
         body.append(_text(decision_line(card), weight="Bolder", color=color))
     payload: dict[str, Any] = {
-        "type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": VERSION, "body": body,
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": VERSION,
+        "body": body,
         "fallbackText": f"{card.title}: {card.status_line if card.open else decision_line(card)}",
         "msteams": {"width": "Full"},  # a Teams-only key: the public 1.5 schema does not know it
     }
     if card.open:
-        payload["refresh"] = {"action": {"type": "Action.Execute", "verb": REFRESH, "title": "Refresh",
-                                         "data": _data(card, REFRESH)},
-                              "userIds": _refresh_users(card, refresh_users)}
+        payload["refresh"] = {
+            "action": {
+                "type": "Action.Execute",
+                "verb": REFRESH,
+                "title": "Refresh",
+                "data": _data(card, REFRESH),
+            },
+            "userIds": _refresh_users(card, refresh_users),
+        }
         if with_actions:
             payload["actions"] = _actions(card)
     elif card.undo_tool and card.undo_until:
         # Anyone may press it; the core decides who may ask (requester, approvers, owner) and until when.
         until = card.undo_until.strftime("%Y-%m-%d %H:%M UTC")
-        payload["actions"] = [{"type": "Action.Execute", "title": "Undo", "verb": UNDO, "data": _data(card, UNDO),
-                               "associatedInputs": "none",
-                               "tooltip": f"Propose {card.undo_tool} to reverse this (until {until})"}]
+        payload["actions"] = [
+            {
+                "type": "Action.Execute",
+                "title": "Undo",
+                "verb": UNDO,
+                "data": _data(card, UNDO),
+                "associatedInputs": "none",
+                "tooltip": f"Propose {card.undo_tool} to reverse this (until {until})",
+            }
+        ]
     return payload
 
 
@@ -110,6 +155,10 @@ def _refresh_users(card: Card, given: list[str] | None) -> list[str]:
     return list(dict.fromkeys(users))[:MAX_REFRESH_USERS]  # Teams: userIds are MRIs, at most 60
 
 
-def attachment(card: Card, *, with_actions: bool = True, refresh_users: list[str] | None = None) -> dict[str, Any]:
-    return {"contentType": CONTENT_TYPE,
-            "content": card_payload(card, with_actions=with_actions, refresh_users=refresh_users)}
+def attachment(
+    card: Card, *, with_actions: bool = True, refresh_users: list[str] | None = None
+) -> dict[str, Any]:
+    return {
+        "contentType": CONTENT_TYPE,
+        "content": card_payload(card, with_actions=with_actions, refresh_users=refresh_users),
+    }

@@ -60,17 +60,25 @@ class TeamsBot(ActivityHandler):
         request = acts.request_of(raw, known)
         mission_id = await asyncio.to_thread(acts.mission_of_reply, self.service, raw)
         if mission_id is not None:  # a reply in a mission's reply chain: the requester adds context
-            await context.send_activity(await asyncio.to_thread(acts.add_context, self.service, mission_id, raw))
+            await context.send_activity(
+                await asyncio.to_thread(acts.add_context, self.service, mission_id, raw)
+            )
             return
         loop = asyncio.get_running_loop()
 
         def post_ack(submitted: Submitted) -> MessageRef | None:
             # Runs in the core's thread, before the mission is enqueued: the status message exists first.
-            sent = asyncio.run_coroutine_threadsafe(context.send_activity(submitted.text), loop).result(ACK_TIMEOUT)
+            sent = asyncio.run_coroutine_threadsafe(context.send_activity(submitted.text), loop).result(
+                ACK_TIMEOUT
+            )
             if submitted.mission is None or sent is None:
                 return None
-            return MessageRef(platform=acts.PLATFORM, conversation=request.conversation, ts=sent.id,
-                              thread=submitted.mission.thread)
+            return MessageRef(
+                platform=acts.PLATFORM,
+                conversation=request.conversation,
+                ts=sent.id,
+                thread=submitted.mission.thread,
+            )
 
         await asyncio.to_thread(self.service.submit, request, post_ack=post_ack)
 
@@ -81,10 +89,17 @@ class TeamsBot(ActivityHandler):
         raw = context.turn_state[RAW]
         if raw.get("name") != "adaptiveCard/action":  # the SDK would answer 501 to the invokes we do not take
             return InvokeResponse(status=400, body={"error": f"unsupported invoke {raw.get('name')!r}"})
-        action = acts.card_action(raw, configured_ids(self.rt))  # reads value.trigger from the raw body: botbuilder's model drops it
-        if action is None:  # answered as Universal Actions say (HTTP 200, statusCode 400), remembering nothing
-            body = {"statusCode": 400, "type": acts.ERROR_TYPE,
-                    "value": {"code": "BadRequest", "message": "not a missionbot card action"}}
+        action = acts.card_action(
+            raw, configured_ids(self.rt)
+        )  # reads value.trigger from the raw body: botbuilder's model drops it
+        if (
+            action is None
+        ):  # answered as Universal Actions say (HTTP 200, statusCode 400), remembering nothing
+            body = {
+                "statusCode": 400,
+                "type": acts.ERROR_TYPE,
+                "value": {"code": "BadRequest", "message": "not a missionbot card action"},
+            }
         else:
             self.users.remember(raw)
             body = await asyncio.to_thread(acts.answer, self.service, action)
@@ -102,8 +117,9 @@ class Reply:
 class TeamsEndpoint:
     """POST /api/messages: authenticate (JWT), check the tenant, run the turn, answer the HTTP request."""
 
-    def __init__(self, rt: Runtime, *, settings: Settings,
-                 credentials: ServiceClientCredentialsFactory | None = None) -> None:
+    def __init__(
+        self, rt: Runtime, *, settings: Settings, credentials: ServiceClientCredentialsFactory | None = None
+    ) -> None:
         self.adapter, self.settings = make_adapter(settings, credentials=credentials), settings
         self.bot = TeamsBot(rt)
         allowed = settings.microsoft_allowed_tenants or ""
@@ -120,8 +136,10 @@ class TeamsEndpoint:
         except DeserializationError as err:  # dates, entities, attachments: fields the SDK types itself
             return Reply(400, {"error": f"not a usable Bot Framework activity: {type(err).__name__}"})
         try:
-            auth = await self.adapter.bot_framework_authentication.authenticate_request(activity, auth_header or None)
-        except Exception as err:  # noqa: BLE001 - the SDK raises PermissionError, PyJWT errors and bare Exception
+            auth = await self.adapter.bot_framework_authentication.authenticate_request(
+                activity, auth_header or None
+            )
+        except Exception as err:  # the SDK raises PermissionError, PyJWT errors and bare Exception
             log.warning("Teams request refused (%s): %s", type(err).__name__, err)
             return Reply(401, {"error": "unauthorized"})
         tenant = acts.tenant_of(raw)
@@ -129,8 +147,11 @@ class TeamsEndpoint:
             log.warning("Teams request from tenant %r refused: not in MICROSOFT_ALLOWED_TENANTS", tenant)
             return Reply(403, {"error": "tenant not allowed"})
         if not service_url_allowed(raw["serviceUrl"], settings=self.settings):
-            log.warning("Teams request refused: serviceUrl %r is not a configured Bot Framework host "
-                        "(MISSIONBOT_TEAMS_SERVICE_HOSTS)", raw["serviceUrl"][:200])
+            log.warning(
+                "Teams request refused: serviceUrl %r is not a configured Bot Framework host "
+                "(MISSIONBOT_TEAMS_SERVICE_HOSTS)",
+                raw["serviceUrl"][:200],
+            )
             return Reply(403, {"error": "serviceUrl not allowed"})
 
         async def turn(context: TurnContext) -> None:
@@ -140,5 +161,9 @@ class TeamsEndpoint:
         invoke = await self.adapter.process_activity(auth, activity, turn)
         if invoke is None:
             return Reply(201)
-        body = invoke.body if isinstance(invoke.body, dict) or invoke.body is None else serializer_helper(invoke.body)
+        body = (
+            invoke.body
+            if isinstance(invoke.body, dict) or invoke.body is None
+            else serializer_helper(invoke.body)
+        )
         return Reply(int(invoke.status), body)

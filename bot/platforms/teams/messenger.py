@@ -46,13 +46,19 @@ class _Config:
 
     def __init__(self, settings: Settings) -> None:
         self.APP_ID = settings.microsoft_app_id
-        self.APP_PASSWORD = settings.microsoft_app_password.get_secret_value() if settings.microsoft_app_password else None
+        self.APP_PASSWORD = (
+            settings.microsoft_app_password.get_secret_value() if settings.microsoft_app_password else None
+        )
         self.APP_TENANTID = settings.microsoft_app_tenant_id
         self.APP_TYPE = "SingleTenant" if settings.microsoft_app_tenant_id else "MultiTenant"
 
 
-def make_adapter(settings: Settings, *, credentials: ServiceClientCredentialsFactory | None = None,
-                 raise_errors: bool = False) -> CloudAdapter:
+def make_adapter(
+    settings: Settings,
+    *,
+    credentials: ServiceClientCredentialsFactory | None = None,
+    raise_errors: bool = False,
+) -> CloudAdapter:
     auth = ConfigurationBotFrameworkAuthentication(_Config(settings), credentials_factory=credentials)
     adapter = CloudAdapter(auth)
     if raise_errors:  # proactive sends: the caller retries or reports; the SDK would swallow the error
@@ -70,16 +76,29 @@ class TeamsMessenger:
 
     platform = PLATFORM
 
-    def __init__(self, *, store: Store, settings: Settings, audit: Audit | None = None, attempts: int = 4,
-                 backoff_seconds: float = 0.5, max_backoff_seconds: float = 8.0, max_retry_after: float = 30.0,
-                 credentials: ServiceClientCredentialsFactory | None = None,
-                 sleep: Callable[[float], Awaitable[None]] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        settings: Settings,
+        audit: Audit | None = None,
+        attempts: int = 4,
+        backoff_seconds: float = 0.5,
+        max_backoff_seconds: float = 8.0,
+        max_retry_after: float = 30.0,
+        credentials: ServiceClientCredentialsFactory | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
         self.refs, self.audit, self.settings = ConversationRefs(store=store), audit, settings
         self.users = TeamsUsers(store=store)
         self.credentials = credentials
-        self.retry = retry_policy(attempts=attempts, backoff_seconds=backoff_seconds,  # bounded, jittered
-                                  max_backoff_seconds=max_backoff_seconds, max_retry_after=max_retry_after,
-                                  sleep=sleep)
+        self.retry = retry_policy(
+            attempts=attempts,
+            backoff_seconds=backoff_seconds,  # bounded, jittered
+            max_backoff_seconds=max_backoff_seconds,
+            max_retry_after=max_retry_after,
+            sleep=sleep,
+        )
 
     def _run(self, work: Callable[[], Awaitable[Any]]) -> Any:
         try:
@@ -89,13 +108,18 @@ class TeamsMessenger:
         with concurrent.futures.ThreadPoolExecutor(1) as pool:  # called from async code: own loop, own thread
             return pool.submit(asyncio.run, work()).result()
 
-    async def _send(self, conversation: str, thread: str | None,
-                    act: Callable[[TurnContext], Awaitable[Any]]) -> Any:
+    async def _send(
+        self, conversation: str, thread: str | None, act: Callable[[TurnContext], Awaitable[Any]]
+    ) -> Any:
         stored = self.refs.load(conversation, thread)
-        if not service_url_allowed(stored.get("serviceUrl"), settings=self.settings):  # never an unconfigured host
+        if not service_url_allowed(
+            stored.get("serviceUrl"), settings=self.settings
+        ):  # never an unconfigured host
             raise LookupError(f"the Teams service URL for {conversation!r} is not an allowed host")
         reference = ConversationReference().deserialize(stored)
-        adapter = make_adapter(self.settings, credentials=self.credentials, raise_errors=True)  # per call: aiohttp binds to a loop
+        adapter = make_adapter(
+            self.settings, credentials=self.credentials, raise_errors=True
+        )  # per call: aiohttp binds to a loop
         result: list[Any] = []
 
         async def logic(context: TurnContext) -> None:
@@ -109,11 +133,19 @@ class TeamsMessenger:
 
     def _gone(self, conversation: str, err: HttpOperationError) -> None:
         if self.refs.first_failure(conversation):
-            log.error("Teams answered 403 for conversation %s: the bot is not in its roster (removed from the "
-                      "team or chat?). Messages there are dropped until it is added back.", conversation)
+            log.error(
+                "Teams answered 403 for conversation %s: the bot is not in its roster (removed from the "
+                "team or chat?). Messages there are dropped until it is added back.",
+                conversation,
+            )
             if self.audit is not None:
-                self.audit.record("teams.undeliverable", actor="system", conversation=conversation, status=403,
-                                  error=str(err)[:200])
+                self.audit.record(
+                    "teams.undeliverable",
+                    actor="system",
+                    conversation=conversation,
+                    status=403,
+                    error=str(err)[:200],
+                )
 
     def _message(self, text: str, card: Card | None, **extra: Any) -> Activity:
         if card is None:
@@ -123,7 +155,9 @@ class TeamsMessenger:
         content = attachment(card, with_actions=False, refresh_users=mris)
         return Activity(type=ActivityTypes.message, summary=text, attachments=[content], **extra)
 
-    def post(self, *, conversation: str, thread: str | None, text: str, card: Card | None = None) -> MessageRef:
+    def post(
+        self, *, conversation: str, thread: str | None, text: str, card: Card | None = None
+    ) -> MessageRef:
         async def send(context: TurnContext) -> Any:
             # The continuation event has a made-up id the SDK would reply to; a proactive post replies to
             # nothing (SendToConversation; the reply chain, if any, is in the conversation id).
@@ -137,7 +171,9 @@ class TeamsMessenger:
                 raise
             self._gone(conversation, err)
             return MessageRef(platform=self.platform, conversation=conversation, ts="", thread=thread)
-        return MessageRef(platform=self.platform, conversation=conversation, ts=sent.id if sent else "", thread=thread)
+        return MessageRef(
+            platform=self.platform, conversation=conversation, ts=sent.id if sent else "", thread=thread
+        )
 
     def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
         if not ref.ts:  # never delivered (403 at post time): nothing to update
@@ -161,23 +197,31 @@ class TeamsMessenger:
         if known is None or not service_url_allowed(known.get("service_url"), settings=self.settings):
             return None
         parameters = ConversationParameters(
-            is_group=False, bot=ChannelAccount().deserialize(known["bot"]), members=[ChannelAccount(id=known["mri"])],
-            tenant_id=known.get("tenant"), channel_data={"tenant": {"id": known.get("tenant")}})
+            is_group=False,
+            bot=ChannelAccount().deserialize(known["bot"]),
+            members=[ChannelAccount(id=known["mri"])],
+            tenant_id=known.get("tenant"),
+            channel_data={"tenant": {"id": known.get("tenant")}},
+        )
         found: list[tuple[str, Any]] = []
 
         async def send(context: TurnContext) -> None:
-            self.refs.save(serializer_helper(TurnContext.get_conversation_reference(context.activity)),
-                           is_channel=False)  # later updates of this copy go through the stored reference
+            self.refs.save(
+                serializer_helper(TurnContext.get_conversation_reference(context.activity)), is_channel=False
+            )  # later updates of this copy go through the stored reference
             context.activity.id = None  # a new message, not a reply to the creation event
-            found.append((context.activity.conversation.id, await context.send_activity(self._message(text, card))))
+            found.append(
+                (context.activity.conversation.id, await context.send_activity(self._message(text, card)))
+            )
 
         async def create() -> None:
             adapter = make_adapter(self.settings, credentials=self.credentials, raise_errors=True)
             async for attempt in AsyncRetrying(**self.retry):
                 with attempt:
                     found.clear()
-                    await adapter.create_conversation(self.settings.microsoft_app_id, send, parameters, "msteams",
-                                                      known["service_url"])
+                    await adapter.create_conversation(
+                        self.settings.microsoft_app_id, send, parameters, "msteams", known["service_url"]
+                    )
 
         try:
             self._run(create)
@@ -187,7 +231,9 @@ class TeamsMessenger:
             log.error("Teams refused a 1:1 with %s (403): %s", user, str(err)[:200])
             return None
         conversation, sent = found[-1]
-        return MessageRef(platform=self.platform, conversation=conversation, ts=sent.id if sent else "", thread=None)
+        return MessageRef(
+            platform=self.platform, conversation=conversation, ts=sent.id if sent else "", thread=None
+        )
 
     def ephemeral(self, *, conversation: str, user: str, text: str) -> None:
         # Teams has no ephemeral messages in channels; a proactive 1:1 needs the user's chat, which we

@@ -35,13 +35,13 @@ class _Model(BaseModel):
 class Account(_Model):
     id: Id
     name: Text | None = None
-    aadObjectId: Id | None = None  # noqa: N815 - the wire name
+    aadObjectId: Id | None = None  # the wire name
 
 
 class Conversation(_Model):
     id: Id
-    tenantId: Id | None = None  # noqa: N815
-    conversationType: str | None = None  # noqa: N815
+    tenantId: Id | None = None
+    conversationType: str | None = None
 
 
 class IdRef(_Model):
@@ -74,13 +74,13 @@ class InvokeValue(_Model):
 class Activity(_Model):
     type: str = Field(min_length=1)
     id: Id | None = None
-    channelId: Id  # noqa: N815
-    serviceUrl: str = Field(min_length=1, max_length=2048)  # noqa: N815
+    channelId: Id
+    serviceUrl: str = Field(min_length=1, max_length=2048)
     sender: Account = Field(alias="from")
     recipient: Account
     conversation: Conversation
-    channelData: ChannelData | None = None  # noqa: N815
-    replyToId: Id | None = None  # noqa: N815
+    channelData: ChannelData | None = None
+    replyToId: Id | None = None
     text: Text | None = None
     name: str | None = None
     value: Any = None

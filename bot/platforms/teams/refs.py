@@ -51,14 +51,24 @@ class ConversationRefs:
         else:
             service_url = (self.store.redis.get(self.store.key("teams", "service_url")) or b"").decode()
             if not service_url:
-                raise LookupError(f"no Teams conversation reference for {conversation!r} and no service URL yet")
-            reference = {"channelId": "msteams", "serviceUrl": service_url, "conversation": {"id": conversation}}
+                raise LookupError(
+                    f"no Teams conversation reference for {conversation!r} and no service URL yet"
+                )
+            reference = {
+                "channelId": "msteams",
+                "serviceUrl": service_url,
+                "conversation": {"id": conversation},
+            }
             is_channel = conversation.startswith("19:")
         if is_channel and thread:
-            reference = {**reference, "conversation": {**reference["conversation"],
-                                                        "id": f"{conversation}{THREAD_MARK}{thread}"}}
+            reference = {
+                **reference,
+                "conversation": {**reference["conversation"], "id": f"{conversation}{THREAD_MARK}{thread}"},
+            }
         return reference
 
     def first_failure(self, conversation: str, *, ttl_seconds: int = 3600) -> bool:
         """True once an hour per conversation: a removed bot is reported, not reported per message."""
-        return bool(self.store.redis.set(self.store.key("teams", "gone", conversation), 1, nx=True, ex=ttl_seconds))
+        return bool(
+            self.store.redis.set(self.store.key("teams", "gone", conversation), 1, nx=True, ex=ttl_seconds)
+        )

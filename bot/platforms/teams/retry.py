@@ -66,14 +66,26 @@ class Wait:
         return self.backoff(state) if asked is None else min(asked, self.max_retry_after)
 
 
-def retry_policy(*, attempts: int, backoff_seconds: float, max_backoff_seconds: float, max_retry_after: float,
-                 sleep: Callable[[float], Awaitable[None]] | None = None) -> dict[str, Any]:
+def retry_policy(
+    *,
+    attempts: int,
+    backoff_seconds: float,
+    max_backoff_seconds: float,
+    max_retry_after: float,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+) -> dict[str, Any]:
     """Keyword arguments for `tenacity.AsyncRetrying`."""
     policy: dict[str, Any] = dict(
-        stop=stop_after_attempt(attempts), reraise=True, retry=retry_if_exception(retryable),
-        wait=Wait(backoff_seconds=backoff_seconds, max_backoff_seconds=max_backoff_seconds,
-                  max_retry_after=max_retry_after),
-        before_sleep=before_sleep_log(log, logging.WARNING))
+        stop=stop_after_attempt(attempts),
+        reraise=True,
+        retry=retry_if_exception(retryable),
+        wait=Wait(
+            backoff_seconds=backoff_seconds,
+            max_backoff_seconds=max_backoff_seconds,
+            max_retry_after=max_retry_after,
+        ),
+        before_sleep=before_sleep_log(log, logging.WARNING),
+    )
     if sleep is not None:
         policy["sleep"] = sleep
     return policy

@@ -31,9 +31,12 @@ def ids_of(raw: dict[str, Any]) -> list[str]:
 
 def configured_ids(rt: Runtime) -> set[str]:
     """Every account any worker names (owners, approvers, backups) and every account `_people.yml` links."""
-    return {user for w in rt.workers.values()
-            for user in (w.owner, *w.escalation.approvers, *w.escalation.backup) if user} | \
-        rt.people.configured_accounts()
+    return {
+        user
+        for w in rt.workers.values()
+        for user in (w.owner, *w.escalation.approvers, *w.escalation.backup)
+        if user
+    } | rt.people.configured_accounts()
 
 
 def learn_email(people: People, raw: dict[str, Any]) -> bool:
@@ -69,10 +72,18 @@ class TeamsUsers:
         if not mri:
             return
         tenant = ((raw.get("channelData") or {}).get("tenant") or {}).get("id") or (
-            raw.get("conversation") or {}).get("tenantId")
-        entry = json.dumps({"mri": mri, "aad": sender.get("aadObjectId"), "name": sender.get("name"),
-                            "service_url": raw.get("serviceUrl"), "tenant": tenant,
-                            "bot": raw.get("recipient") or {}})
+            raw.get("conversation") or {}
+        ).get("tenantId")
+        entry = json.dumps(
+            {
+                "mri": mri,
+                "aad": sender.get("aadObjectId"),
+                "name": sender.get("name"),
+                "service_url": raw.get("serviceUrl"),
+                "tenant": tenant,
+                "bot": raw.get("recipient") or {},
+            }
+        )
         self.store.redis.hset(self._key, mapping={user: entry for user in ids_of(raw)})
         if self.people is not None:
             learn_email(self.people, raw)
@@ -87,7 +98,9 @@ class TeamsUsers:
         (a Slack id, someone who never wrote to the bot) have none."""
         users = list(dict.fromkeys(users))
         if self.people is not None:
-            users = list(dict.fromkeys(a for u in users for a in sorted(self.people.accounts_of(u), key=u.__ne__)))
+            users = list(
+                dict.fromkeys(a for u in users for a in sorted(self.people.accounts_of(u), key=u.__ne__))
+            )
         if not users:
             return []
         found = self.store.redis.hmget(self._key, users)

@@ -14,8 +14,13 @@ assert "helpdesk: {transport: stdio" in SHIPPED
 
 
 def check(directory: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot.cli", "check", "--config-dir", str(directory), *extra],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "check", "--config-dir", str(directory), *extra],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 def configs(tmp_path: Path, old: str = "", new: str = "") -> Path:
@@ -29,13 +34,16 @@ def line_of(path: Path, needle: str) -> int:
 
 
 def test_a_tool_the_mcp_server_does_not_offer_is_reported_with_file_field_and_line(tmp_path):
-    directory = configs(tmp_path, "helpdesk.delete_account: {tier: forbidden}",
-                        "helpdesk.delete_acount: {tier: forbidden}")
+    directory = configs(
+        tmp_path, "helpdesk.delete_account: {tier: forbidden}", "helpdesk.delete_acount: {tier: forbidden}"
+    )
     bad = check(directory)
     line = line_of(directory / "support-triage.yml", "helpdesk.delete_acount")
     assert bad.returncode == 1, bad.stdout + bad.stderr
-    assert f"support-triage.yml:{line}: tools.helpdesk.delete_acount: unknown tool 'helpdesk.delete_acount'" \
+    assert (
+        f"support-triage.yml:{line}: tools.helpdesk.delete_acount: unknown tool 'helpdesk.delete_acount'"
         in bad.stderr
+    )
     assert "helpdesk.delete_account" in bad.stderr  # what the server does offer
     offline = check(directory, "--offline")
     assert offline.returncode == 0 and "offline: tool names of helpdesk (MCP) not checked" in offline.stdout
@@ -46,19 +54,27 @@ def test_a_rule_on_an_argument_the_server_schema_lacks_is_reported(tmp_path):
     bad = check(directory)
     assert bad.returncode == 1
     line = line_of(directory / "support-triage.yml", "amont")
-    assert f":{line}: tools.helpdesk.issue_credit.auto_approve.amont: helpdesk.issue_credit has no argument" \
+    assert (
+        f":{line}: tools.helpdesk.issue_credit.auto_approve.amont: helpdesk.issue_credit has no argument"
         in bad.stderr
+    )
 
 
 def test_the_shipped_config_passes_after_listing_the_servers_tools(tmp_path):
     good = check(configs(tmp_path))
     assert good.returncode == 0, good.stderr
-    assert "ok  support-triage" in good.stdout and "helpdesk (stdio) offers 6 tools; the 6 listed exist" in good.stdout
+    assert (
+        "ok  support-triage" in good.stdout
+        and "helpdesk (stdio) offers 6 tools; the 6 listed exist" in good.stdout
+    )
 
 
 def test_an_unreachable_server_fails_the_check_unless_offline(tmp_path):
-    directory = configs(tmp_path, "command: python, args: [-m, bot.demo.helpdesk_mcp], timeout_seconds: 20",
-                        "command: /nonexistent/helpdesk-mcp, timeout_seconds: 5")
+    directory = configs(
+        tmp_path,
+        "command: python, args: [-m, bot.demo.helpdesk_mcp], timeout_seconds: 20",
+        "command: /nonexistent/helpdesk-mcp, timeout_seconds: 5",
+    )
     bad = check(directory)
     line = line_of(directory / "support-triage.yml", "/nonexistent/helpdesk-mcp")
     assert bad.returncode == 1 and f":{line}: integrations.helpdesk: cannot list its tools" in bad.stderr
@@ -70,8 +86,14 @@ AGENT = (ROOT / "worker_configs" / "support-agent.yml").read_text()
 
 def check_env(directory: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     keep = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    return subprocess.run([sys.executable, "-m", "bot.cli", "check", "--offline", "--config-dir", str(directory)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120, env={**keep, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "check", "--offline", "--config-dir", str(directory)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**keep, **env},
+    )
 
 
 def test_an_llm_worker_without_its_provider_key_is_a_warning_not_an_error(tmp_path):
@@ -96,8 +118,10 @@ def test_a_knowledge_path_that_exists_nowhere_is_reported_with_file_and_line(tmp
     bad = check_env(directory, {"OPENAI_API_KEY": "sk-test"})
     line = line_of(directory / "support-agent.yml", "knowledge: [{path: knowledge/support/}]")
     assert bad.returncode == 1
-    assert f"support-agent.yml:{line}: knowledge.0.path: knowledge path 'knowledge/support/' does not exist " \
+    assert (
+        f"support-agent.yml:{line}: knowledge.0.path: knowledge path 'knowledge/support/' does not exist "
         f"(looked in {directory}/knowledge/support or {tmp_path}/knowledge/support)" in bad.stderr
+    )
     shutil.copytree(ROOT / "knowledge", directory / "knowledge")
     good = check_env(directory, {"OPENAI_API_KEY": "sk-test"})
     assert good.returncode == 0 and "ok  support-agent" in good.stdout, good.stderr

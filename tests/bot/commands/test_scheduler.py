@@ -28,20 +28,30 @@ def test_registers_the_sweep_and_a_digest_per_worker(rt):
     assert set(jobs) == {"sweep_escalations", "sweep_recovery", *(f"weekly_digest:{w}" for w in rt.workers)}
     assert {"weekly_digest:it-access", "weekly_digest:support-triage"} <= set(jobs)
     sweep = jobs["sweep_escalations"]
-    assert (sweep.func_name, sweep.interval, sweep.queue_name) == ("jobs.sweeps.sweep_escalations", 60,
-                                                                    rt.actions_queue.name)
+    assert (sweep.func_name, sweep.interval, sweep.queue_name) == (
+        "jobs.sweeps.sweep_escalations",
+        60,
+        rt.actions_queue.name,
+    )
     recovery = jobs["sweep_recovery"]
-    assert (recovery.func_name, recovery.interval) == ("jobs.sweeps.sweep_recovery", rt.settings.sweep_seconds)
+    assert (recovery.func_name, recovery.interval) == (
+        "jobs.sweeps.sweep_recovery",
+        rt.settings.sweep_seconds,
+    )
     digest = jobs["weekly_digest:support-triage"]
-    assert (digest.func_name, digest.cron, digest.args) == ("jobs.sweeps.weekly_digest", DIGEST_CHECK,
-                                                             ("support-triage",))
+    assert (digest.func_name, digest.cron, digest.args) == (
+        "jobs.sweeps.weekly_digest",
+        DIGEST_CHECK,
+        ("support-triage",),
+    )
 
 
 def test_enqueued_jobs_run_on_the_worker_queue_and_the_digest_goes_out_once(clocked):
     rt, clock = clocked
     worker = rt.workers["support-triage"]
-    rt.workers["support-triage"] = worker.model_copy(update={"digest": worker.digest.model_copy(
-        update={"timezone": "Europe/Berlin", "hour": 9})})
+    rt.workers["support-triage"] = worker.model_copy(
+        update={"digest": worker.digest.model_copy(update={"timezone": "Europe/Berlin", "hour": 9})}
+    )
     cron = build_scheduler(rt, name="test")
     assert due_week(rt, "support-triage") is None  # 08:30 Berlin: not yet
     cron.enqueue_jobs()  # what CronScheduler.start() does each round: the interval jobs are due at once
@@ -54,7 +64,12 @@ def test_enqueued_jobs_run_on_the_worker_queue_and_the_digest_goes_out_once(cloc
             job.enqueue(rt.redis)
             job.enqueue(rt.redis)
     drain(rt)
-    posted = [m for _, m in ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix).read()
-              if m["conversation"] == "C0MANAGERS"]
-    assert len(posted) == 1 and posted[0]["text"].startswith("Weekly digest: Support Triage, 2026-11-16 to 2026-11-23")
+    posted = [
+        m
+        for _, m in ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix).read()
+        if m["conversation"] == "C0MANAGERS"
+    ]
+    assert len(posted) == 1 and posted[0]["text"].startswith(
+        "Weekly digest: Support Triage, 2026-11-16 to 2026-11-23"
+    )
     assert [e["kind"] for e in rt.audit.events()].count("digest.sent") == 1

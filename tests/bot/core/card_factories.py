@@ -26,11 +26,16 @@ def support_triage() -> WorkerConfig:
 
 def proposal(**change: Any) -> Proposal:
     values: dict[str, Any] = {
-        "id": "P0001", "mission_id": "M0001", "worker": "support-triage", "tool": "helpdesk.issue_credit",
+        "id": "P0001",
+        "mission_id": "M0001",
+        "worker": "support-triage",
+        "tool": "helpdesk.issue_credit",
         "args": {"account_id": "ACME-7", "amount": 120.0, "reason": "ESC-1234: duplicate charge"},
-        "tier": "execute", "rule": "helpdesk.issue_credit is tier execute: an approver decides",
+        "tier": "execute",
+        "rule": "helpdesk.issue_credit is tier execute: an approver decides",
         "rationale": "Duplicate charge. Requested 120 against a gold-tier cap of 200.",
-        "requester": "U0REQUESTER", "created_at": CREATED,
+        "requester": "U0REQUESTER",
+        "created_at": CREATED,
     }
     return Proposal(**{**values, **change})
 

@@ -14,7 +14,7 @@ from bot.core.queueing import job_evidence, mission_job_id
 from bot.missions.service import MissionService
 
 
-def submitted(rt) -> tuple[str, str]:  # noqa: ANN001
+def submitted(rt) -> tuple[str, str]:
     mission = (
         MissionService(rt)
         .submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042"))
@@ -23,7 +23,7 @@ def submitted(rt) -> tuple[str, str]:  # noqa: ANN001
     return mission.id, mission_job_id(rt, mission.id)
 
 
-def sweep(rt, *, stale_after: int = 1) -> housekeeping.Swept:  # noqa: ANN001
+def sweep(rt, *, stale_after: int = 1) -> housekeeping.Swept:
     keys = [mission_rate_limit(rt, w).key for w in rt.workers.values()]
     return housekeeping.sweep(rt.redis, [rt.missions_queue, rt.actions_queue], keys, stale_after=stale_after)
 

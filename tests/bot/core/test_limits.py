@@ -13,8 +13,9 @@ from bot.missions.service import MissionService
 
 
 def ask(rt, text: str = "ESC-1042"):
-    return MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                                             text=text))
+    return MissionService(rt).submit(
+        Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text=text)
+    )
 
 
 def with_limits(rt, **values):
@@ -51,8 +52,9 @@ def test_weekly_token_budget_refuses_new_missions_once_spent(rt):
 def test_concurrency_holds_extra_mission_jobs_in_rqs_rate_limit(rt, run_jobs):
     with_limits(rt, concurrency=2)
     missions = [ask(rt).mission for _ in range(5)]
-    registry = RateLimitRegistry(key=limits.mission_rate_limit(rt, rt.workers["support-triage"]).key,
-                                 connection=rt.redis)
+    registry = RateLimitRegistry(
+        key=limits.mission_rate_limit(rt, rt.workers["support-triage"]).key, connection=rt.redis
+    )
     assert len(rt.missions_queue) == 2 and registry.get_rate_limited_job_count() == 3
     run_jobs()  # each finished job lets the next one through
     assert {rt.store.mission(m.id).status for m in missions} == {"awaiting_approval"}
@@ -77,5 +79,6 @@ def test_turn_refusal_names_the_budget_that_is_spent(rt):
     assert limits.turn_refusal(rt, worker, mission_id="M1", mission_tokens=299) is None
     assert "its limit is 300" in limits.turn_refusal(rt, worker, mission_id="M1", mission_tokens=300)
     limits.add_tokens(rt, "support-triage", 1000)
-    assert "weekly model budget (1,000 of 1,000 tokens)" in limits.turn_refusal(rt, worker, mission_id="M1",
-                                                                                 mission_tokens=0)
+    assert "weekly model budget (1,000 of 1,000 tokens)" in limits.turn_refusal(
+        rt, worker, mission_id="M1", mission_tokens=0
+    )

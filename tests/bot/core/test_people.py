@@ -112,8 +112,11 @@ def test_people_file_is_not_a_worker_and_the_example_loads(tmp_path):
     assert all(not p.name.startswith("_") for p in config_files(configs))
     assert "_people" not in load_workers(configs)
     assert load_people(configs) == []  # the example links nobody: the demo ids stay separate people
-    example = [line.removeprefix("# ") for line in (configs / "_people.yml").read_text().splitlines()
-               if line.startswith("# people:") or line.startswith("#   ")]
+    example = [
+        line.removeprefix("# ")
+        for line in (configs / "_people.yml").read_text().splitlines()
+        if line.startswith("# people:") or line.startswith("#   ")
+    ]
     (tmp_path / "_people.yml").write_text("\n".join(example) + "\n")
     [olivia] = load_people(tmp_path)  # the commented example is valid as it stands
     assert olivia.accounts[0] == "U0OWNER1" and olivia.teams_mri == ["29:1olivia-owner-example-mri"]

@@ -13,8 +13,13 @@ def test_a_fresh_deployment_finds_the_demo_tickets_over_mcp(settings, redis):
     assert not redis.exists(f"{settings.key_prefix}:helpdesk:ticket:1042")
     app.install(rt)
     try:
-        mission = MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT",
-                                                    requester="U0AGENT", text="ESC-1042")).mission
+        mission = (
+            MissionService(rt)
+            .submit(
+                Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042")
+            )
+            .mission
+        )
         drain(rt)
         assert rt.store.mission(mission.id).status == "awaiting_approval"
     finally:

@@ -32,8 +32,18 @@ def test_editing_the_document_changes_the_policy(tmp_path):
 
 
 def test_the_playbook_demo_cites_the_policy_section_in_its_observation_and_card(rt, run_jobs):
-    mission = MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                                                text="ESC-1042 checkout down")).mission
+    mission = (
+        MissionService(rt)
+        .submit(
+            Request(
+                platform="console",
+                conversation="C0SUPPORT",
+                requester="U0AGENT",
+                text="ESC-1042 checkout down",
+            )
+        )
+        .mission
+    )
     run_jobs()
     parked = rt.store.mission(mission.id)
     assert parked.status == "awaiting_approval"

@@ -31,12 +31,16 @@ def around_the_clock(rt, worker: str = "support-triage") -> None:
     """These ladders count wall minutes: drop the shipped config's working hours (tested on their own below)."""
     config = rt.workers[worker]
     rt.workers[worker] = config.model_copy(
-        update={"escalation": config.escalation.model_copy(update={"working_hours": None})})
+        update={"escalation": config.escalation.model_copy(update={"working_hours": None})}
+    )
 
 
 def park(rt, run_jobs_fn) -> str:
-    sub = MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                                            text="ESC-1042 checkout down"))
+    sub = MissionService(rt).submit(
+        Request(
+            platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042 checkout down"
+        )
+    )
     run_jobs_fn()
     return rt.store.mission(sub.mission.id).proposals[0]
 
@@ -46,7 +50,9 @@ def outbox(rt) -> list[dict]:
 
 
 def kinds(rt, pid: str) -> list[str]:
-    return [e["kind"] for e in rt.audit.events() if e["proposal"] == pid and e["kind"].startswith("escalation.")]
+    return [
+        e["kind"] for e in rt.audit.events() if e["proposal"] == pid and e["kind"].startswith("escalation.")
+    ]
 
 
 def test_remind_then_reroute_then_expire(clock):
@@ -62,8 +68,10 @@ def test_remind_then_reroute_then_expire(clock):
     assert p.escalation_level == 1 and "Reminder" in p.escalation_note
     msgs = outbox(rt)
     card_ts = p.cards[0].ts
-    assert any(m["op"] == "update" and m.get("ref") == card_ts and "Reminder" in m["card"]["escalation_note"]
-               for m in msgs)
+    assert any(
+        m["op"] == "update" and m.get("ref") == card_ts and "Reminder" in m["card"]["escalation_note"]
+        for m in msgs
+    )
     reply = [m for m in msgs if m["op"] == "post" and m.get("thread") == card_ts]
     assert len(reply) == 1 and "@U0OWNER1, @U0OWNER2" in reply[0]["text"]
     assert esc.sweep() == []  # nothing new until the second interval
@@ -72,8 +80,11 @@ def test_remind_then_reroute_then_expire(clock):
     assert [s.step for s in esc.sweep()] == ["rerouted"]
     p = rt.store.proposal(pid)
     assert [c.conversation for c in p.cards] == ["C0APPROVALS", "U0LEAD"]
-    updates = [m for m in outbox(rt) if m["op"] == "update" and "Re-routed" in (m["card"] or {}).get(
-        "escalation_note", "")]
+    updates = [
+        m
+        for m in outbox(rt)
+        if m["op"] == "update" and "Re-routed" in (m["card"] or {}).get("escalation_note", "")
+    ]
     assert {u["ref"] for u in updates} == {c.ts for c in p.cards}  # every copy shows the same state
 
     clock.advance(minutes=1440)
@@ -89,13 +100,16 @@ def test_remind_then_reroute_then_expire(clock):
             last[m["ref"]] = m["card"]["status_line"]
     assert last == {c.ts: "Expired, no decision" for c in p.cards}
     assert kinds(rt, pid) == ["escalation.reminded", "escalation.rerouted", "escalation.expired"]
-    assert all(e["actor"] == "system:escalation" for e in rt.audit.events() if e["kind"].startswith("escalation"))
+    assert all(
+        e["actor"] == "system:escalation" for e in rt.audit.events() if e["kind"].startswith("escalation")
+    )
     assert not [e for e in rt.audit.events() if e["kind"].startswith("execution.")]  # the action never ran
     assert check(rt.audit).problems == []
 
 
 def test_an_approval_after_expiry_is_refused(clock):
     from bot.core.errors import AlreadyDecided
+
     rt = clock.rt
     pid = park(rt, lambda: drain(rt))
     clock.advance(minutes=1441)
@@ -122,7 +136,8 @@ def test_concurrent_sweeps_take_each_step_once(clock):
         for t in threads:
             t.join()
     assert sorted((s.proposal, s.step) for s in steps) == sorted(
-        (p, step) for p in pids for step in ("reminded", "rerouted", "expired"))
+        (p, step) for p in pids for step in ("reminded", "rerouted", "expired")
+    )
     for pid in pids:
         assert kinds(rt, pid) == ["escalation.reminded", "escalation.rerouted", "escalation.expired"]
         assert [c.conversation for c in rt.store.proposal(pid).cards] == ["C0APPROVALS", "U0LEAD"]
@@ -133,7 +148,8 @@ def test_working_hours_pause_the_clock(clock):
     worker = rt.workers["support-triage"]
     hours = WorkingHours(days=["mon", "tue", "wed", "thu", "fri"], hours=(9, 17), timezone="Europe/Berlin")
     rt.workers["support-triage"] = worker.model_copy(
-        update={"escalation": worker.escalation.model_copy(update={"working_hours": hours})})
+        update={"escalation": worker.escalation.model_copy(update={"working_hours": hours})}
+    )
     clock.now = datetime(2026, 11, 27, 15, 45, tzinfo=UTC)  # Friday 16:45 in Berlin: 15 working minutes left
     pid = park(rt, lambda: drain(rt))
     esc = Escalator(rt)
@@ -149,16 +165,16 @@ def test_working_hours_pause_the_clock(clock):
 class Flaky:
     """The console messenger, but the first call of `op` that `when` picks raises, like a platform outage."""
 
-    def __init__(self, inner, *, op: str, when=lambda *a, **kw: True) -> None:  # noqa: ANN001
+    def __init__(self, inner, *, op: str, when=lambda *a, **kw: True) -> None:
         self.inner, self.op, self.when, self.failures = inner, op, when, 0
         self.platform = inner.platform
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         call = getattr(self.inner, name)
         if name != self.op:
             return call
 
-        def flaky(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        def flaky(*args, **kwargs):
             if not self.failures and self.when(*args, **kwargs):
                 self.failures += 1
                 raise ConnectionError("platform unavailable")
@@ -194,7 +210,9 @@ def test_a_failed_reroute_is_retried(clock):
     esc = Escalator(rt)
     clock.advance(minutes=31)
     esc.sweep()
-    flaky = Flaky(rt.messengers.get("console"), op="post", when=lambda **kw: kw.get("conversation") == "U0LEAD")
+    flaky = Flaky(
+        rt.messengers.get("console"), op="post", when=lambda **kw: kw.get("conversation") == "U0LEAD"
+    )
     rt.messengers.add(flaky)
     clock.advance(minutes=30)
     assert esc.sweep() == [] and flaky.failures == 1
@@ -229,6 +247,8 @@ def test_a_failed_reminder_card_update_is_retried(clock):
     assert esc.sweep() == [] and flaky.failures == 1
     assert [s.step for s in esc.sweep()] == ["reminded"]
     card_ts = rt.store.proposal(pid).cards[0].ts
-    assert any(m["op"] == "update" and m.get("ref") == card_ts and "Reminder" in m["card"]["escalation_note"]
-               for m in outbox(rt))
+    assert any(
+        m["op"] == "update" and m.get("ref") == card_ts and "Reminder" in m["card"]["escalation_note"]
+        for m in outbox(rt)
+    )
     assert len([m for m in outbox(rt) if m["op"] == "post" and m.get("thread") == card_ts]) == 1

@@ -35,20 +35,33 @@ def with_context_in_rationale(rt) -> None:
     """The playbook's propose step quotes `context`, as a worker author would write it."""
     worker = rt.workers[WORKER]
     spec = worker.missions["triage_escalation"]
-    steps = [s.model_copy(update={"rationale": "Credit. Requester said: {{ context | join('; ') }}"})
-             if getattr(s, "propose", None) else s for s in spec.steps]
+    steps = [
+        s.model_copy(update={"rationale": "Credit. Requester said: {{ context | join('; ') }}"})
+        if getattr(s, "propose", None)
+        else s
+        for s in spec.steps
+    ]
     missions = {**worker.missions, "triage_escalation": spec.model_copy(update={"steps": steps})}
     rt.workers[WORKER] = worker.model_copy(update={"missions": missions})
 
 
 def park_and_ask(rt, run) -> tuple[str, str]:
     svc = MissionService(rt)
-    mission = svc.submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                                 text="ESC-1042 checkout down")).mission
+    mission = svc.submit(
+        Request(
+            platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042 checkout down"
+        )
+    ).mission
     run()
     first = rt.store.mission(mission.id).proposals[0]
-    svc.decide(first, actor="U0OWNER1", approve=False, platform="console", reason_code="needs_more_info",
-               comment="Which outage window?\nHow long was checkout down?")
+    svc.decide(
+        first,
+        actor="U0OWNER1",
+        approve=False,
+        platform="console",
+        reason_code="needs_more_info",
+        comment="Which outage window?\nHow long was checkout down?",
+    )
     run()
     return mission.id, first
 
@@ -58,7 +71,9 @@ def test_needs_more_info_asks_the_requester_and_a_reply_reproposes_as_attempt_tw
     mission_id, first = park_and_ask(rt, run_jobs)
     mission = rt.store.mission(mission_id)
     assert (mission.status, mission.is_open, mission.verdict) == ("awaiting_info", True, None)
-    asked = [m for m in outbox(rt) if m["op"] == "post" and m.get("thread") == mission.thread and "❓" in m["text"]]
+    asked = [
+        m for m in outbox(rt) if m["op"] == "post" and m.get("thread") == mission.thread and "❓" in m["text"]
+    ]
     assert len(asked) == 1
     assert "@U0AGENT" in asked[0]["text"] and "@U0OWNER1" in asked[0]["text"]
     assert "> Which outage window?\n> How long was checkout down?" in asked[0]["text"]
@@ -82,8 +97,10 @@ def test_needs_more_info_asks_the_requester_and_a_reply_reproposes_as_attempt_tw
     assert proposal.rationale == f"Credit. Requester said: {ANSWER}"
     assert rt.store.proposal(first).status == "rejected"  # the first attempt stays in the record
     card = card_for(proposal, rt.worker(WORKER))
-    assert any("Added by the requester" in b.get("text", {}).get("text", "") and "2 hours" in b["text"]["text"]
-               for b in card_blocks(card))
+    assert any(
+        "Added by the requester" in b.get("text", {}).get("text", "") and "2 hours" in b["text"]["text"]
+        for b in card_blocks(card)
+    )
     assert any("2 hours" in b.get("text", "") for b in card_payload(card)["body"])
 
     svc.decide(second, actor="U0OWNER2", approve=True, platform="console")
@@ -93,15 +110,21 @@ def test_needs_more_info_asks_the_requester_and_a_reply_reproposes_as_attempt_tw
     assert "rejected by @U0OWNER1 (needs_more_info: Which outage window?" in done.verdict
     assert "executed, approved by @U0OWNER2" in done.verdict
     trail = kinds(rt, mission_id)
-    for kind in ("mission.awaiting_info", "mission.context_added", "mission.resumed_with_info", "mission.done"):
+    for kind in (
+        "mission.awaiting_info",
+        "mission.context_added",
+        "mission.resumed_with_info",
+        "mission.done",
+    ):
         assert trail.count(kind) == 1, kind
     assert trail.index("mission.awaiting_info") < trail.index("mission.resumed_with_info")
 
 
 def test_another_reason_code_still_closes_and_codes_are_configurable(rt, run_jobs):
     worker = rt.workers[WORKER]
-    rt.workers[WORKER] = worker.model_copy(update={"escalation": worker.escalation.model_copy(
-        update={"more_info_codes": ["other"]})})
+    rt.workers[WORKER] = worker.model_copy(
+        update={"escalation": worker.escalation.model_copy(update={"more_info_codes": ["other"]})}
+    )
     mission_id, _ = park_and_ask(rt, run_jobs)  # needs_more_info is no longer an ask-for-more code here
     closed = rt.store.mission(mission_id)
     assert closed.status == "done" and "nothing was done" in closed.verdict

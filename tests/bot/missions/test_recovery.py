@@ -29,7 +29,9 @@ def parked(rt, run_jobs) -> tuple[str, str]:
 
 
 def decisions(rt, pid: str) -> list[str]:
-    return [e["kind"] for e in rt.audit.events() if e["kind"].startswith("decision.") and e["proposal"] == pid]
+    return [
+        e["kind"] for e in rt.audit.events() if e["kind"].startswith("decision.") and e["proposal"] == pid
+    ]
 
 
 def credits(rt) -> list[dict]:
@@ -38,7 +40,8 @@ def credits(rt) -> list[dict]:
 
 def crash_after_the_decision(monkeypatch) -> None:
     """The process dies right after the proposal's state change: no audit event, no job."""
-    def die(*_a, **_k):  # noqa: ANN002, ANN003, ANN202
+
+    def die(*_a, **_k):
         raise SystemExit("worker killed")
 
     monkeypatch.setattr(service_module, "record_decision", die)
@@ -51,7 +54,11 @@ def test_an_approval_cut_off_before_its_job_is_audited_and_executed_by_the_sweep
     with pytest.raises(SystemExit):
         svc.decide(pid, actor="U0OWNER1", approve=True, platform="console")
     monkeypatch.undo()
-    assert rt.store.proposal(pid).status == "approved" and decisions(rt, pid) == [] and len(rt.actions_queue) == 0
+    assert (
+        rt.store.proposal(pid).status == "approved"
+        and decisions(rt, pid) == []
+        and len(rt.actions_queue) == 0
+    )
     with pytest.raises(AlreadyDecided):  # a second click cannot repair it: only the sweep can
         svc.decide(pid, actor="U0OWNER2", approve=True, platform="console")
     assert len(Recovery(rt).sweep()) == 0  # within the grace period nothing is touched
@@ -65,13 +72,15 @@ def test_an_approval_cut_off_before_its_job_is_audited_and_executed_by_the_sweep
     assert len(Recovery(rt, grace=NOW).sweep()) == 0  # nothing left to recover, nothing repeated
 
 
-def test_a_rejection_cut_off_before_the_resume_closes_its_mission_through_the_recovery_sweep(rt, run_jobs,
-                                                                                           monkeypatch):
+def test_a_rejection_cut_off_before_the_resume_closes_its_mission_through_the_recovery_sweep(
+    rt, run_jobs, monkeypatch
+):
     mission_id, pid = parked(rt, run_jobs)
     crash_after_the_decision(monkeypatch)
     with pytest.raises(SystemExit):
-        MissionService(rt).decide(pid, actor="U0OWNER1", approve=False, platform="console",
-                                  reason_code="wrong_amount")
+        MissionService(rt).decide(
+            pid, actor="U0OWNER1", approve=False, platform="console", reason_code="wrong_amount"
+        )
     monkeypatch.undo()
     monkeypatch.setattr("bot.missions.recovery.GRACE", NOW)  # the scheduler's sweep, its grace period over
     monkeypatch.setattr(rt.settings, "recovery_grace", 0)
@@ -118,7 +127,7 @@ def test_a_failed_enqueue_leaves_no_marker_behind(rt, monkeypatch):
     real = type(rt.missions_queue).enqueue
     calls = []
 
-    def flaky(self, *a, **k):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def flaky(self, *a, **k):
         calls.append(1)
         if len(calls) == 1:
             raise ConnectionError("redis went away mid-enqueue")
@@ -133,7 +142,9 @@ def test_a_failed_enqueue_leaves_no_marker_behind(rt, monkeypatch):
 
 def test_a_marker_left_without_its_job_counts_as_absent_for_the_sweep(rt, run_jobs):
     mission = MissionService(rt).create(request()).mission
-    rt.redis.set(f"{mission_job_id(rt, mission.id)}:enqueued", 1, ex=86_400)  # died between marker and enqueue
+    rt.redis.set(
+        f"{mission_job_id(rt, mission.id)}:enqueued", 1, ex=86_400
+    )  # died between marker and enqueue
     assert not MissionService(rt).start(mission.id)  # the ordinary path still treats it as a duplicate
     assert Recovery(rt, grace=NOW).sweep().started == [mission.id]
     assert rt.missions_queue.job_ids == [mission_job_id(rt, mission.id)]  # the start job itself, once

@@ -11,7 +11,9 @@ from bot.missions.service import MissionService
 
 
 def ask(rt, text: str, *, user: str = "U0AGENT", channel: str = "C0SUPPORT"):
-    return MissionService(rt).submit(Request(platform="console", conversation=channel, requester=user, text=text))
+    return MissionService(rt).submit(
+        Request(platform="console", conversation=channel, requester=user, text=text)
+    )
 
 
 def credits(rt) -> list[dict]:
@@ -27,7 +29,11 @@ def test_escalation_parks_on_a_card_and_executes_only_after_approval(rt, run_job
     assert mission.status == "awaiting_approval"
     assert [o.key for o in rt.store.observations(mission.id)] == ["s1", "s2", "s3", "s4", "s5"]
     proposal = rt.store.proposal(mission.proposals[0])
-    assert (proposal.tool, proposal.args["amount"], proposal.status) == ("helpdesk.issue_credit", 40.0, "pending")
+    assert (proposal.tool, proposal.args["amount"], proposal.status) == (
+        "helpdesk.issue_credit",
+        40.0,
+        "pending",
+    )
     assert proposal.cards and proposal.cards[0].conversation == "C0APPROVALS"
     assert credits(rt) == []
 
@@ -46,7 +52,14 @@ def test_rejection_needs_a_reason_code_and_nothing_runs(rt, run_jobs):
     svc = MissionService(rt)
     with pytest.raises(BadRequest):
         svc.decide(pid, actor="U0OWNER1", approve=False, platform="console")
-    svc.decide(pid, actor="U0OWNER1", approve=False, platform="console", reason_code="wrong_amount", comment="too high")
+    svc.decide(
+        pid,
+        actor="U0OWNER1",
+        approve=False,
+        platform="console",
+        reason_code="wrong_amount",
+        comment="too high",
+    )
     run_jobs()
     assert credits(rt) == []
     verdict = rt.store.mission(mission.id).verdict

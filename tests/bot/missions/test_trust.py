@@ -21,8 +21,13 @@ from bot.platforms.console.shell import ConsoleSurface
 
 
 def proposal_for(rt, run_jobs, ticket: str) -> str:
-    m = MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                                          text=f"ESC-{ticket}")).mission
+    m = (
+        MissionService(rt)
+        .submit(
+            Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text=f"ESC-{ticket}")
+        )
+        .mission
+    )
     run_jobs()
     return rt.store.mission(m.id).proposals[0]
 
@@ -30,19 +35,25 @@ def proposal_for(rt, run_jobs, ticket: str) -> str:
 def decide_all(rt, run_jobs, plan: list[tuple[str, bool]]) -> None:
     for ticket, ok in plan:
         pid = proposal_for(rt, run_jobs, ticket)
-        MissionService(rt).decide(pid, actor="U0OWNER1", approve=ok, platform="console",
-                                  reason_code=None if ok else "wrong_amount")
+        MissionService(rt).decide(
+            pid, actor="U0OWNER1", approve=ok, platform="console", reason_code=None if ok else "wrong_amount"
+        )
     run_jobs()
 
 
 def owner_messages(rt) -> list[str]:
-    return [m["text"] for _, m in ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix).read()
-            if m["conversation"] == "U0MANAGER"]
+    return [
+        m["text"]
+        for _, m in ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix).read()
+        if m["conversation"] == "U0MANAGER"
+    ]
 
 
 def test_error_budget_demotes_once_with_the_numbers(rt, run_jobs):
     MissionService(rt).set_autonomy("support-triage", "autonomous", actor="U0MANAGER")
-    decide_all(rt, run_jobs, [("1043", True), ("1047", True), ("1048", True), ("1050", True), ("1064", False)])
+    decide_all(
+        rt, run_jobs, [("1043", True), ("1047", True), ("1048", True), ("1050", True), ("1064", False)]
+    )
     assert Trust(rt).enforce_all() == []  # 1 of 5 = 20%: at the limit, not over it
     assert rt.control("support-triage").autonomy == "autonomous"
 
@@ -56,8 +67,12 @@ def test_error_budget_demotes_once_with_the_numbers(rt, run_jobs):
     assert sorted(results) == [[], [], [], ["support-triage"]]  # two sweeps at once: one demotion
     control = rt.control("support-triage")
     assert (control.autonomy, control.changed_by) == ("assisted", "system:error_budget")
-    changes = [e for e in rt.audit.events() if e["kind"] == "control.changed" and e["actor"] == "system:error_budget"]
-    assert len(changes) == 1 and changes[0]["data"]["rejected"] == "2" and changes[0]["data"]["decided"] == "6"
+    changes = [
+        e for e in rt.audit.events() if e["kind"] == "control.changed" and e["actor"] == "system:error_budget"
+    ]
+    assert (
+        len(changes) == 1 and changes[0]["data"]["rejected"] == "2" and changes[0]["data"]["decided"] == "6"
+    )
     [message] = owner_messages(rt)
     assert "autonomous to assisted" in message and "2 of 6 decisions rejected" in message and "33%" in message
     # Now assisted, a small credit waits for a human instead of being auto-approved.
@@ -71,7 +86,9 @@ def test_undo_is_a_proposal_an_approver_must_decide(rt, run_jobs):
     original = rt.store.proposal(pid)
     assert original.status == "executed"
     card = card_for(original, rt.worker("support-triage"))
-    assert card.undo_tool == "helpdesk.reverse_credit" and card.undo_until == original.decided_at + timedelta(days=1)
+    assert card.undo_tool == "helpdesk.reverse_credit" and card.undo_until == original.decided_at + timedelta(
+        days=1
+    )
 
     with pytest.raises(NotAuthorized):
         svc.request_undo(pid, actor="U0RANDOM")
@@ -79,8 +96,12 @@ def test_undo_is_a_proposal_an_approver_must_decide(rt, run_jobs):
     number = shell.number(pid)
     assert "waits for an approver" in shell.handle(f"/undo {number}")
     undo = rt.store.proposal(f"{pid}-undo")
-    assert (undo.tool, undo.args, undo.status, undo.undo_of) == ("helpdesk.reverse_credit", {"credit_id": "CR-1"},
-                                                                 "pending", pid)
+    assert (undo.tool, undo.args, undo.status, undo.undo_of) == (
+        "helpdesk.reverse_credit",
+        {"credit_id": "CR-1"},
+        "pending",
+        pid,
+    )
     assert undo.cards, "the undo card went to the approvers"
     with pytest.raises(BadRequest, match="already requested"):
         svc.request_undo(pid, actor="U0AGENT")
@@ -102,7 +123,9 @@ def test_undo_is_a_proposal_an_approver_must_decide(rt, run_jobs):
 def test_undo_only_inside_its_window(rt, run_jobs):
     MissionService(rt).set_autonomy("support-triage", "autonomous", actor="U0MANAGER")
     pid = proposal_for(rt, run_jobs, "1046")
-    rt.store.mutate_proposal(pid, lambda p: p.model_copy(update={"decided_at": p.decided_at - timedelta(days=2)}))
+    rt.store.mutate_proposal(
+        pid, lambda p: p.model_copy(update={"decided_at": p.decided_at - timedelta(days=2)})
+    )
     with pytest.raises(BadRequest, match="window"):
         MissionService(rt).request_undo(pid, actor="U0AGENT")
 
@@ -111,7 +134,8 @@ def test_undo_only_inside_its_window(rt, run_jobs):
 def test_promotion_is_suggested_with_evidence_and_never_applied(rt, run_jobs, acceptance, suggested):
     worker = rt.workers["support-triage"]
     rt.workers["support-triage"] = worker.model_copy(
-        update={"promotion": Promotion(min_decisions=4, min_acceptance=acceptance)})
+        update={"promotion": Promotion(min_decisions=4, min_acceptance=acceptance)}
+    )
     decide_all(rt, run_jobs, [("1043", True), ("1047", True), ("1048", True), ("1050", False)])
     digest = compute(rt, "support-triage", end=rt.clock() + timedelta(seconds=1))
     if not suggested:

@@ -58,12 +58,21 @@ def test_the_slack_signature_is_checked_on_the_raw_bytes_within_five_minutes():
 
     from bot.platforms.server import signed
 
-    vector = json.loads((Path(__file__).parents[2] / "fixtures" / "slack" / "signature_test_vector.json").read_text())
+    vector = json.loads(
+        (Path(__file__).parents[2] / "fixtures" / "slack" / "signature_test_vector.json").read_text()
+    )
     secret, body = vector["signing_secret"].encode(), vector["body"].encode()
-    headers = {"X-Slack-Request-Timestamp": vector["timestamp"], "X-Slack-Signature": vector["valid_signature"]}
+    headers = {
+        "X-Slack-Request-Timestamp": vector["timestamp"],
+        "X-Slack-Signature": vector["valid_signature"],
+    }
     now = vector["clock_now_for_validity"]
     assert signed(secret, body, headers, now=now)
     assert not signed(secret, body + b"\xff", headers, now=now)
     assert not signed(secret, body, headers, now=now + 301)
-    for bad in ({**headers, "X-Slack-Signature": "v0=é"}, {**headers, "X-Slack-Request-Timestamp": "１２"}, {}):
+    for bad in (
+        {**headers, "X-Slack-Signature": "v0=é"},
+        {**headers, "X-Slack-Request-Timestamp": "１２"},
+        {},
+    ):
         assert not signed(secret, body, bad, now=now)

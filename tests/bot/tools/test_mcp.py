@@ -13,8 +13,9 @@ from bot.core.models import Request
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.missions.service import MissionService
 
-HELPDESK = StdioIntegration(transport="stdio", command="python", args=["-m", "bot.demo.helpdesk_mcp"],
-                            timeout_seconds=20)
+HELPDESK = StdioIntegration(
+    transport="stdio", command="python", args=["-m", "bot.demo.helpdesk_mcp"], timeout_seconds=20
+)
 
 
 def mcp_worker(rt, integration=HELPDESK, *, steps=None):
@@ -24,9 +25,11 @@ def mcp_worker(rt, integration=HELPDESK, *, steps=None):
     data["integrations"] = {"helpdesk": integration.model_dump()}
     data["missions"]["triage_escalation"]["steps"] = steps or [
         {"tool": "helpdesk.get_ticket", "args": {"ticket_id": "{{ ticket_id }}"}, "save_as": "ticket"},
-        {"propose": "helpdesk.issue_credit", "args": {"account_id": "{{ ticket.account_id }}",
-                                                      "amount": "{{ ticket.requested_credit }}"},
-         "rationale": "Requested {{ ticket.requested_credit }}."},
+        {
+            "propose": "helpdesk.issue_credit",
+            "args": {"account_id": "{{ ticket.account_id }}", "amount": "{{ ticket.requested_credit }}"},
+            "rationale": "Requested {{ ticket.requested_credit }}.",
+        },
     ]
     worker = type(base).model_validate(data)
     rt.workers["support-triage"] = worker
@@ -34,8 +37,11 @@ def mcp_worker(rt, integration=HELPDESK, *, steps=None):
 
 
 def ask(rt, text: str):
-    return MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                                             text=text)).mission
+    return (
+        MissionService(rt)
+        .submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text=text))
+        .mission
+    )
 
 
 def credits(rt):
@@ -64,20 +70,30 @@ def test_a_mission_reaches_the_helpdesk_over_stdio_and_credits_once(rt, run_jobs
 
 
 def test_tools_command_suggests_tiers_from_annotations_and_marks_unlisted_tools(rt):
-    worker = mcp_worker(rt).model_copy(update={"tools": {
-        "helpdesk.get_ticket": ToolPolicy(tier="read"), "helpdesk.issue_credit": ToolPolicy(tier="write"),
-        "helpdesk.refund_everything": ToolPolicy(tier="execute")}})
+    worker = mcp_worker(rt).model_copy(
+        update={
+            "tools": {
+                "helpdesk.get_ticket": ToolPolicy(tier="read"),
+                "helpdesk.issue_credit": ToolPolicy(tier="write"),
+                "helpdesk.refund_everything": ToolPolicy(tier="execute"),
+            }
+        }
+    )
     lines, ok = describe(worker)
     text = "\n".join(lines)
     assert "helpdesk.get_ticket" in text and "suggested: read     configured: read" in text
     assert "suggested: execute  configured: write" in text  # annotations never override the config
     assert "helpdesk.get_account_history" in text and "NOT LISTED" in text
-    assert "helpdesk.refund_everything is listed under tools but helpdesk does not offer it" in text and not ok
+    assert (
+        "helpdesk.refund_everything is listed under tools but helpdesk does not offer it" in text and not ok
+    )
     assert set(rt.toolbox.tools_for(worker)) == {"helpdesk.get_ticket", "helpdesk.issue_credit"}
 
 
 def test_a_server_that_is_down_becomes_an_observation_and_a_verdict(rt, run_jobs):
-    mcp_worker(rt, StdioIntegration(transport="stdio", command="/nonexistent/helpdesk-mcp", timeout_seconds=5))
+    mcp_worker(
+        rt, StdioIntegration(transport="stdio", command="/nonexistent/helpdesk-mcp", timeout_seconds=5)
+    )
     mission = ask(rt, "ESC-1042")
     run_jobs()
     done = rt.store.mission(mission.id)
@@ -86,8 +102,9 @@ def test_a_server_that_is_down_becomes_an_observation_and_a_verdict(rt, run_jobs
 
 
 def test_a_slow_server_times_out_instead_of_hanging_the_worker(rt, run_jobs):
-    slow = StdioIntegration(transport="stdio", command="python", args=["-m", "tests.support.slow_mcp"],
-                            timeout_seconds=3)
+    slow = StdioIntegration(
+        transport="stdio", command="python", args=["-m", "tests.support.slow_mcp"], timeout_seconds=3
+    )
     mcp_worker(rt, slow, steps=[{"tool": "helpdesk.get_ticket", "args": {"ticket_id": "1042"}}])
     started = time.monotonic()
     mission = ask(rt, "ESC-1042")
@@ -106,9 +123,13 @@ def test_errors_from_the_server_are_tool_errors(rt):
 def test_runtimes_that_differ_by_prefix_share_a_server_but_never_state(rt, redis_url):
     from bot.tools.mcp import McpServer
 
-    mine = McpServer("helpdesk", HELPDESK, env={"REDIS_URL": redis_url, "MISSIONBOT_KEY_PREFIX": rt.settings.key_prefix})
+    mine = McpServer(
+        "helpdesk", HELPDESK, env={"REDIS_URL": redis_url, "MISSIONBOT_KEY_PREFIX": rt.settings.key_prefix}
+    )
     other_prefix = f"{rt.settings.key_prefix}-other"
-    other = McpServer("helpdesk", HELPDESK, env={"REDIS_URL": redis_url, "MISSIONBOT_KEY_PREFIX": other_prefix})
+    other = McpServer(
+        "helpdesk", HELPDESK, env={"REDIS_URL": redis_url, "MISSIONBOT_KEY_PREFIX": other_prefix}
+    )
     assert mine.key == other.key  # one session, one server process
     try:
         mine.call("issue_credit", {"account_id": "ACME-7", "amount": 5.0, "idempotency_key": "P-1"})
@@ -122,8 +143,9 @@ def test_runtimes_that_differ_by_prefix_share_a_server_but_never_state(rt, redis
 
 
 def test_a_server_tool_that_raises_becomes_an_observation_and_a_clear_verdict(rt, run_jobs):
-    failing = StdioIntegration(transport="stdio", command="python", args=["-m", "tests.support.failing_mcp"],
-                               timeout_seconds=20)
+    failing = StdioIntegration(
+        transport="stdio", command="python", args=["-m", "tests.support.failing_mcp"], timeout_seconds=20
+    )
     mcp_worker(rt, failing)
     mission = ask(rt, "ESC-1042 checkout down")
     run_jobs()

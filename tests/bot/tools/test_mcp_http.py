@@ -26,9 +26,20 @@ def free_port() -> int:
 @pytest.fixture
 def http_helpdesk(redis_url: str) -> Iterator[str]:
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "bot.demo.helpdesk_mcp", "--transport", "streamable-http",
-                               "--port", str(port)], env={**os.environ, "REDIS_URL": redis_url},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot.demo.helpdesk_mcp",
+            "--transport",
+            "streamable-http",
+            "--port",
+            str(port),
+        ],
+        env={**os.environ, "REDIS_URL": redis_url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -53,7 +64,9 @@ def http_helpdesk(redis_url: str) -> Iterator[str]:
 
 
 def test_a_mission_reaches_the_helpdesk_over_streamable_http_and_credits_once(rt, run_jobs, http_helpdesk):
-    worker = mcp_worker(rt, HttpIntegration(transport="streamable_http", url=http_helpdesk, timeout_seconds=20))
+    worker = mcp_worker(
+        rt, HttpIntegration(transport="streamable_http", url=http_helpdesk, timeout_seconds=20)
+    )
     mission = ask(rt, "ESC-1042 checkout down")
     run_jobs()
     parked = rt.store.mission(mission.id)
@@ -66,5 +79,7 @@ def test_a_mission_reaches_the_helpdesk_over_streamable_http_and_credits_once(rt
     assert rt.store.proposal(proposal.id).status == "executed"
     assert rt.store.mission(mission.id).status == "done"
     # The execution carried the proposal id as idempotency key: a retry over HTTP credits once.
-    again = rt.toolbox.tools_for(worker)["helpdesk.issue_credit"].call(proposal.args, idempotency_key=proposal.id)
+    again = rt.toolbox.tools_for(worker)["helpdesk.issue_credit"].call(
+        proposal.args, idempotency_key=proposal.id
+    )
     assert again["replayed"] is True and [c["amount"] for c in credits(rt)] == [40.0]

@@ -14,8 +14,9 @@ from bot.core.config.models import StdioIntegration
 from bot.tools.mcp import McpServer
 
 ROOT = Path(__file__).resolve().parents[3]
-PID_SERVER = StdioIntegration(transport="stdio", command="python", args=["-m", "tests.support.pid_mcp"],
-                              timeout_seconds=20)
+PID_SERVER = StdioIntegration(
+    transport="stdio", command="python", args=["-m", "tests.support.pid_mcp"], timeout_seconds=20
+)
 
 
 def server_pid(server: McpServer) -> int:
@@ -40,8 +41,13 @@ def wait_gone(pid: int) -> None:
 def test_calls_share_one_session_and_a_dead_server_is_replaced_transparently():
     server = McpServer("pid", PID_SERVER, env={"CASE": "reuse"})
     first = server_pid(server)
-    assert server_pid(server) == first and server_pid(McpServer("pid", PID_SERVER, env={"CASE": "reuse"})) == first
-    assert server_pid(McpServer("pid", PID_SERVER, env={"CASE": "other"})) != first  # another config, another server
+    assert (
+        server_pid(server) == first
+        and server_pid(McpServer("pid", PID_SERVER, env={"CASE": "reuse"})) == first
+    )
+    assert (
+        server_pid(McpServer("pid", PID_SERVER, env={"CASE": "other"})) != first
+    )  # another config, another server
     os.kill(first, signal.SIGKILL)
     wait_gone(first)
     replaced = server_pid(server)  # no error: the ping before the call finds the server gone and reconnects
@@ -68,8 +74,12 @@ def test_a_forked_child_opens_its_own_session_and_leaves_the_parents_alone():
 
 
 def test_sessions_close_quietly_at_exit():
-    script = ("from bot.tools.mcp import McpServer; from tests.bot.tools.test_mcp_sessions import PID_SERVER;"
-              "print(McpServer('pid', PID_SERVER).call('whoami', {})['pid'])")
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    script = (
+        "from bot.tools.mcp import McpServer; from tests.bot.tools.test_mcp_sessions import PID_SERVER;"
+        "print(McpServer('pid', PID_SERVER).call('whoami', {})['pid'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0 and done.stderr == "", done.stderr
     wait_gone(int(done.stdout))

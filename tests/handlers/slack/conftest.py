@@ -18,15 +18,29 @@ from tests.support.mock_slack_api import MockSlackApi
 
 
 @pytest.fixture
-def slack_rt(rt: runtime.Runtime, mock_slack_api: MockSlackApi, monkeypatch: pytest.MonkeyPatch
-             ) -> Iterator[runtime.Runtime]:
-    for name, value in (("SLACK_BOT_TOKEN", TOKEN), ("SLACK_SIGNING_SECRET", SECRET),
-                        ("SLACK_API_URL", mock_slack_api.url)):
+def slack_rt(
+    rt: runtime.Runtime, mock_slack_api: MockSlackApi, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[runtime.Runtime]:
+    for name, value in (
+        ("SLACK_BOT_TOKEN", TOKEN),
+        ("SLACK_SIGNING_SECRET", SECRET),
+        ("SLACK_API_URL", mock_slack_api.url),
+    ):
         monkeypatch.setenv(name, value)
-    settings = Settings(**{**rt.settings.model_dump(), "slack_bot_token": TOKEN, "slack_signing_secret": SECRET,
-                           "slack_api_url": mock_slack_api.url})
-    instance = app.create_runtime(settings=settings, redis=rt.redis, workers=rt.workers,
-                                      messengers=default_messengers(settings=settings, redis=rt.redis))
+    settings = Settings(
+        **{
+            **rt.settings.model_dump(),
+            "slack_bot_token": TOKEN,
+            "slack_signing_secret": SECRET,
+            "slack_api_url": mock_slack_api.url,
+        }
+    )
+    instance = app.create_runtime(
+        settings=settings,
+        redis=rt.redis,
+        workers=rt.workers,
+        messengers=default_messengers(settings=settings, redis=rt.redis),
+    )
     assert "slack" in instance.messengers  # platforms.py gives jobs a SlackMessenger when the token is set
     app.install(instance)  # jobs drained by run_jobs use this one
     yield instance

@@ -34,7 +34,7 @@ def next_ts() -> str:
 
 
 class SlackHarness:
-    def __init__(self, *, client: TestClient, slack, rt: Runtime, api: MockSlackApi) -> None:  # noqa: ANN001
+    def __init__(self, *, client: TestClient, slack, rt: Runtime, api: MockSlackApi) -> None:
         self.client, self.slack, self.rt, self.api = client, slack, rt, api
 
     async def settle(self) -> None:
@@ -43,10 +43,20 @@ class SlackHarness:
         await background.drain(timeout=20)
         assert not background.errors, list(background.errors)
 
-    async def post(self, body: bytes, *, content_type: str, headers: dict[str, str] | None = None,
-                   signed: bool = True, timestamp: int | None = None):  # noqa: ANN201
-        all_headers = {"Content-Type": content_type, **(sign(SECRET, body, timestamp) if signed else {}),
-                       **(headers or {})}
+    async def post(
+        self,
+        body: bytes,
+        *,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        signed: bool = True,
+        timestamp: int | None = None,
+    ):
+        all_headers = {
+            "Content-Type": content_type,
+            **(sign(SECRET, body, timestamp) if signed else {}),
+            **(headers or {}),
+        }
         return await self.client.post("/slack/events", data=body, headers=all_headers)
 
     # -- Events API ----------------------------------------------------------------------
@@ -57,8 +67,15 @@ class SlackHarness:
         body["authorizations"][0]["user_id"] = BOT_USER
         return body
 
-    def mention(self, text: str, *, user: str = "U0AGENT", channel: str = "C0SUPPORT",
-                thread_ts: str | None = None, event_id: str | None = None) -> dict[str, Any]:
+    def mention(
+        self,
+        text: str,
+        *,
+        user: str = "U0AGENT",
+        channel: str = "C0SUPPORT",
+        thread_ts: str | None = None,
+        event_id: str | None = None,
+    ) -> dict[str, Any]:
         event = copy.deepcopy(fixture("event_callback_app_mention.json")["event"])
         ts = next_ts()
         event.update(text=f"<@{BOT_USER}> {text}", user=user, channel=channel, ts=ts, event_ts=ts)
@@ -66,20 +83,28 @@ class SlackHarness:
             event["thread_ts"] = thread_ts
         return self.event_body(event, event_id=event_id)
 
-    def thread_reply(self, text: str, *, thread_ts: str, user: str = "U0AGENT",
-                     channel: str = "C0SUPPORT") -> dict[str, Any]:
+    def thread_reply(
+        self, text: str, *, thread_ts: str, user: str = "U0AGENT", channel: str = "C0SUPPORT"
+    ) -> dict[str, Any]:
         event = copy.deepcopy(fixture("event_callback_message_channels_thread_reply.json")["event"])
         ts = next_ts()
         event.update(text=text, user=user, channel=channel, ts=ts, event_ts=ts, thread_ts=thread_ts)
         event.pop("bot_id", None)
         return self.event_body(event)
 
-    async def send_event(self, body: dict[str, Any], **kwargs: Any):  # noqa: ANN201
+    async def send_event(self, body: dict[str, Any], **kwargs: Any):
         return await self.post(json.dumps(body).encode(), content_type="application/json", **kwargs)
 
     # -- interactivity and the slash command ------------------------------------------------
-    def click(self, action_id: str, proposal_id: str, *, user: str, card_ts: str = "1.000100",
-              channel: str = "C0APPROVALS") -> dict[str, Any]:
+    def click(
+        self,
+        action_id: str,
+        proposal_id: str,
+        *,
+        user: str,
+        card_ts: str = "1.000100",
+        channel: str = "C0APPROVALS",
+    ) -> dict[str, Any]:
         body = fixture("block_actions_button_in_message.json")
         body["user"] = {"id": user}
         body["channel"] = {"id": channel}
@@ -88,30 +113,43 @@ class SlackHarness:
         body["trigger_id"] = f"{next(_counter)}.111.trigger"
         return body
 
-    def modal_submission(self, view: dict[str, Any], *, user: str, reason: str | None,
-                         comment: str | None) -> dict[str, Any]:
+    def modal_submission(
+        self, view: dict[str, Any], *, user: str, reason: str | None, comment: str | None
+    ) -> dict[str, Any]:
         body = fixture("view_submission.json")
         body["user"] = {"id": user}
-        values: dict[str, Any] = {"reason": {"reason_code": {"type": "static_select", "selected_option":
-                                                             {"value": reason} if reason else None}},
-                                  "comment": {"comment": {"type": "plain_text_input", "value": comment}}}
+        values: dict[str, Any] = {
+            "reason": {
+                "reason_code": {
+                    "type": "static_select",
+                    "selected_option": {"value": reason} if reason else None,
+                }
+            },
+            "comment": {"comment": {"type": "plain_text_input", "value": comment}},
+        }
         body["view"] = {**body["view"], **view, "state": {"values": values}}
         return body
 
-    async def send_interaction(self, payload: dict[str, Any], **kwargs: Any):  # noqa: ANN201
+    async def send_interaction(self, payload: dict[str, Any], **kwargs: Any):
         return await self.post(form_body(payload), content_type="application/x-www-form-urlencoded", **kwargs)
 
-    async def command(self, text: str, *, user: str, channel: str = "C0SUPPORT"):  # noqa: ANN201
+    async def command(self, text: str, *, user: str, channel: str = "C0SUPPORT"):
         fields = fixture("slash_command.parsed.json")
         fields.update(command="/mission", text=text, user_id=user, channel_id=channel)
         return await self.post(command_body(fields), content_type="application/x-www-form-urlencoded")
 
     # -- what Slack received ----------------------------------------------------------------
     def posted(self, channel: str | None = None, *, thread: str | None = None) -> list[dict[str, Any]]:
-        return [c.params for c in self.api.calls_to("chat.postMessage", ok=True)
-                if (channel is None or c.params["channel"] == channel)
-                and (thread is None or c.params.get("thread_ts") == thread)]
+        return [
+            c.params
+            for c in self.api.calls_to("chat.postMessage", ok=True)
+            if (channel is None or c.params["channel"] == channel)
+            and (thread is None or c.params.get("thread_ts") == thread)
+        ]
 
     def ephemerals(self, user: str) -> list[str]:
-        return [c.params["text"] for c in self.api.calls_to("chat.postEphemeral", ok=True)
-                if c.params["user"] == user]
+        return [
+            c.params["text"]
+            for c in self.api.calls_to("chat.postEphemeral", ok=True)
+            if c.params["user"] == user
+        ]

@@ -10,7 +10,7 @@ from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_REJECT, REJECT_M
 from tests.handlers.slack.test_loop import credits
 
 
-async def parked(slack, run_jobs, *, user: str = "U0AGENT") -> tuple[str, str]:  # noqa: ANN001
+async def parked(slack, run_jobs, *, user: str = "U0AGENT") -> tuple[str, str]:
     """A mission awaiting approval: (proposal id, card ts)."""
     body = slack.mention("ESC-1042 please", user=user)
     await slack.send_event(body)
@@ -23,7 +23,10 @@ async def parked(slack, run_jobs, *, user: str = "U0AGENT") -> tuple[str, str]: 
 
 async def test_a_double_click_and_two_approvers_at_once_execute_once(slack, run_jobs):
     pid, card_ts = await parked(slack, run_jobs)
-    clicks = [slack.click(ACTION_APPROVE, pid, user=u, card_ts=card_ts) for u in ("U0OWNER1", "U0OWNER1", "U0OWNER2")]
+    clicks = [
+        slack.click(ACTION_APPROVE, pid, user=u, card_ts=card_ts)
+        for u in ("U0OWNER1", "U0OWNER1", "U0OWNER2")
+    ]
     answers = await asyncio.gather(*(slack.send_interaction(c) for c in clicks))
     assert [a.status for a in answers] == [200, 200, 200]
     await slack.settle()
@@ -58,17 +61,24 @@ async def test_reject_opens_the_modal_and_its_submission_rejects_with_the_reason
     assert view["callback_id"] == REJECT_MODAL and view["private_metadata"] == pid
     assert slack.rt.store.proposal(pid).status == "pending"
 
-    no_reason = await slack.send_interaction(slack.modal_submission(view, user="U0OWNER1", reason=None, comment=None))
+    no_reason = await slack.send_interaction(
+        slack.modal_submission(view, user="U0OWNER1", reason=None, comment=None)
+    )
     assert (await no_reason.json())["response_action"] == "errors"
     assert slack.rt.store.proposal(pid).status == "pending"
 
-    done = await slack.send_interaction(slack.modal_submission(view, user="U0OWNER1", reason="wrong_amount",
-                                                               comment="too high"))
+    done = await slack.send_interaction(
+        slack.modal_submission(view, user="U0OWNER1", reason="wrong_amount", comment="too high")
+    )
     assert done.status == 200 and not await done.text()  # an empty ack closes the modal
     await slack.settle()
     run_jobs()
     proposal = slack.rt.store.proposal(pid)
-    assert (proposal.status, proposal.reason_code, proposal.comment) == ("rejected", "wrong_amount", "too high")
+    assert (proposal.status, proposal.reason_code, proposal.comment) == (
+        "rejected",
+        "wrong_amount",
+        "too high",
+    )
     assert credits(slack.rt) == []
     card = [m for m in slack.api.messages("C0APPROVALS") if m["ts"] == card_ts][0]
     assert "too high" in str(card["blocks"]) and "actions" not in [b["type"] for b in card["blocks"]]
@@ -86,14 +96,19 @@ async def test_whether_a_reject_click_may_open_the_modal_is_the_cores_rule(slack
     await slack.send_interaction(slack.click(ACTION_APPROVE, pid, user="U0OWNER1", card_ts=card_ts))
     await slack.send_interaction(slack.click(ACTION_REJECT, pid, user="U0OWNER2", card_ts=card_ts))
     await slack.settle()
-    assert slack.api.calls_to("views.open") == [] and "Already approved by <@U0OWNER1>" in slack.ephemerals("U0OWNER2")[0]
+    assert (
+        slack.api.calls_to("views.open") == []
+        and "Already approved by <@U0OWNER1>" in slack.ephemerals("U0OWNER2")[0]
+    )
 
     pid, card_ts = await parked(slack, run_jobs)  # pending, clicked by an approver: the core alone may refuse
 
-    def refuse(self, proposal_id, *, actor):  # noqa: ANN001, ANN202
+    def refuse(self, proposal_id, *, actor):
         raise BadRequest(f"core says no to {actor} on {proposal_id}")
 
     monkeypatch.setattr(MissionService, "check_decidable", refuse)
     await slack.send_interaction(slack.click(ACTION_REJECT, pid, user="U0OWNER1", card_ts=card_ts))
     await slack.settle()
-    assert slack.api.calls_to("views.open") == [] and f"core says no to U0OWNER1 on {pid}" in slack.ephemerals("U0OWNER1")
+    assert slack.api.calls_to(
+        "views.open"
+    ) == [] and f"core says no to U0OWNER1 on {pid}" in slack.ephemerals("U0OWNER1")

@@ -8,7 +8,7 @@ from bot.missions.notify import Notifier
 from bot.missions.service import BLANK_REQUEST
 
 
-async def mission_of(slack, body) -> str:  # noqa: ANN001
+async def mission_of(slack, body) -> str:
     await slack.settle()
     return slack.rt.store.mission_for_thread("slack", body["event"]["channel"], body["event"]["ts"])
 
@@ -20,14 +20,18 @@ async def test_the_same_event_twice_makes_one_mission(slack):
     await slack.settle()
     assert len(slack.rt.store.open_missions("support-triage")) == 1
     assert len(slack.posted("C0SUPPORT")) == 1
-    retried = await slack.send_event(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    retried = await slack.send_event(
+        body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    )
     await slack.settle()
     assert retried.status == 200 and len(slack.rt.store.open_missions("support-triage")) == 1
 
 
 async def test_a_retry_whose_first_delivery_never_arrived_is_processed(slack):
     body = slack.mention("ESC-1042 please")
-    response = await slack.send_event(body, headers={"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_error"})
+    response = await slack.send_event(
+        body, headers={"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_error"}
+    )
     assert response.status == 200
     assert await mission_of(slack, body) is not None
 
@@ -62,7 +66,9 @@ async def test_the_requesters_thread_reply_becomes_context_and_others_change_not
     await slack.settle()
     mission = slack.rt.store.mission(mission_id)
     assert mission.context == ["the customer says <!channel> it is 2 seats"]
-    assert [e["kind"] for e in slack.rt.audit.events() if e["mission"] == mission_id].count("mission.context_added") == 1
+    assert [e["kind"] for e in slack.rt.audit.events() if e["mission"] == mission_id].count(
+        "mission.context_added"
+    ) == 1
     assert any(mission_id in text for text in slack.ephemerals("U0AGENT"))
     assert slack.ephemerals("U0OTHER") == []
 
@@ -80,7 +86,9 @@ async def test_a_40000_character_trace_arrives_in_pieces_slack_accepts(slack, ru
     # Defanging inserts zero-width spaces (a cut-off "<!" at the end becomes "<\u200b!"): words compare without.
     delivered = "\n".join(p["text"] for p in pieces).replace("&lt;", "<").replace("&gt;", ">").replace("\u200b", "")
     # Every word arrived, in order, nothing lost at the cuts (the mention itself is neutralised).
-    assert [w for w in delivered.split() if "channel" not in w] == [w for w in trace.split() if "channel" not in w]
+    assert [w for w in delivered.split() if "channel" not in w] == [
+        w for w in trace.split() if "channel" not in w
+    ]
 
 
 # Zero-width space/joiner, word joiner, BOM, bidi overrides and isolates, Hangul filler, soft hyphen, a tag

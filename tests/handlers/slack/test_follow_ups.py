@@ -8,7 +8,7 @@ from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_UNDO
 from tests.handlers.slack.test_actions import parked
 
 
-def blocks_of(slack, channel: str, ts: str) -> list[dict]:  # noqa: ANN001
+def blocks_of(slack, channel: str, ts: str) -> list[dict]:
     return [m for m in slack.api.messages(channel) if m["ts"] == ts][0].get("blocks") or []
 
 
@@ -17,21 +17,34 @@ async def test_the_queued_reply_is_the_status_message_before_any_worker_runs(sla
     await slack.send_event(body)
     await slack.settle()
     [queued] = slack.posted("C0SUPPORT", thread=body["event"]["ts"])
-    mission = slack.rt.store.mission(slack.rt.store.mission_for_thread("slack", "C0SUPPORT", body["event"]["ts"]))
-    assert mission.status == "queued" and mission.status_ref.ts == slack.api.calls_to(
-        "chat.postMessage", ok=True)[0].response["ts"]
+    mission = slack.rt.store.mission(
+        slack.rt.store.mission_for_thread("slack", "C0SUPPORT", body["event"]["ts"])
+    )
+    assert (
+        mission.status == "queued"
+        and mission.status_ref.ts == slack.api.calls_to("chat.postMessage", ok=True)[0].response["ts"]
+    )
     assert "Queued mission" in queued["text"]
     run_jobs()
-    first_update = [c.params for c in slack.api.calls_to("chat.update", ok=True)
-                    if c.params["ts"] == mission.status_ref.ts][0]
+    first_update = [
+        c.params
+        for c in slack.api.calls_to("chat.update", ok=True)
+        if c.params["ts"] == mission.status_ref.ts
+    ][0]
     assert "gathering 1/5" in first_update["text"]  # updated from the first step on, no catch-up needed
 
 
 async def test_needs_more_info_is_asked_in_the_thread_and_a_reply_there_reproposes(slack, run_jobs):
     pid, _ = await parked(slack, run_jobs)
     mission = slack.rt.store.mission(slack.rt.store.proposal(pid).mission_id)
-    MissionService(slack.rt).decide(pid, actor="U0OWNER1", approve=False, platform="slack",
-                                    reason_code="needs_more_info", comment="Which outage window?")
+    MissionService(slack.rt).decide(
+        pid,
+        actor="U0OWNER1",
+        approve=False,
+        platform="slack",
+        reason_code="needs_more_info",
+        comment="Which outage window?",
+    )
     run_jobs()
     question = [m for m in slack.posted("C0SUPPORT", thread=mission.thread) if "❓" in m["text"]]
     assert len(question) == 1 and "&gt; Which outage window?" in question[0]["text"]
@@ -53,7 +66,9 @@ async def test_an_executed_card_gets_an_undo_button_that_proposes_the_undo(slack
     await slack.settle()
     run_jobs()
     assert slack.rt.store.proposal(pid).status == "executed"
-    [undo_block] = [b for b in blocks_of(slack, "C0APPROVALS", card_ts) if b.get("block_id", "").startswith("mb_undo")]
+    [undo_block] = [
+        b for b in blocks_of(slack, "C0APPROVALS", card_ts) if b.get("block_id", "").startswith("mb_undo")
+    ]
     [button] = undo_block["elements"]
     assert (button["action_id"], button["value"]) == (ACTION_UNDO, pid) and "confirm" in button
 

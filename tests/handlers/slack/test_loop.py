@@ -6,9 +6,11 @@ from bot.demo.helpdesk import HelpdeskBackend
 from bot.platforms.slack.blockkit import ACTION_APPROVE
 
 
-def credits(rt) -> list[float]:  # noqa: ANN001
-    return [c["amount"] for c in HelpdeskBackend(redis=rt.redis, prefix=rt.settings.key_prefix,
-                                                 clock=rt.clock).credits()]
+def credits(rt) -> list[float]:
+    return [
+        c["amount"]
+        for c in HelpdeskBackend(redis=rt.redis, prefix=rt.settings.key_prefix, clock=rt.clock).credits()
+    ]
 
 
 def buttons(message: dict) -> list[dict]:
@@ -25,12 +27,17 @@ async def test_mention_to_verdict_in_the_thread(slack, run_jobs):
     assert len(queued) == 1 and "Queued mission" in queued[0]["text"]
     mission_id = slack.rt.store.mission_for_thread("slack", "C0SUPPORT", thread)
     status_ts = slack.rt.store.mission(mission_id).status_ref.ts
-    assert mission_id in queued[0]["text"] and status_ts == slack.api.calls_to("chat.postMessage")[0].response["ts"]
+    assert (
+        mission_id in queued[0]["text"]
+        and status_ts == slack.api.calls_to("chat.postMessage")[0].response["ts"]
+    )
 
     run_jobs()
     trace = slack.posted("C0SUPPORT", thread=thread)[1:]
     assert len(trace) == 5 and all(p["unfurl_links"] is False for p in trace)
-    status_updates = [c.params for c in slack.api.calls_to("chat.update", ok=True) if c.params["ts"] == status_ts]
+    status_updates = [
+        c.params for c in slack.api.calls_to("chat.update", ok=True) if c.params["ts"] == status_ts
+    ]
     assert "awaiting approval by <@U0OWNER1>" in status_updates[-1]["text"]
     [card] = slack.posted("C0APPROVALS")
     approve = next(b for b in buttons(card) if b["action_id"] == ACTION_APPROVE)

@@ -30,7 +30,9 @@ async def test_unauthenticated_requests_are_refused(slack, how):
     assert answer.status == 401
     await slack.settle()
     assert slack.rt.store.open_missions("support-triage") == []
-    assert slack.rt.redis.get(event_key(slack.rt, body["event_id"])) is None  # a real delivery later still counts
+    assert (
+        slack.rt.redis.get(event_key(slack.rt, body["event_id"])) is None
+    )  # a real delivery later still counts
     assert [c.method for c in slack.api.calls] in ([], ["auth.test"])
 
 

@@ -19,14 +19,23 @@ from tests.handlers.slack.harness import BOT_USER, fixture
 
 
 def mention_envelope() -> dict:
-    envelope = copy.deepcopy(next(e for e in fixture("socket_mode_envelopes.json")
-                                  if e["type"] == "events_api" and e["payload"]["event"]["type"] == "app_mention"))
-    envelope["payload"]["event"].update(text=f"<@{BOT_USER}> ESC-1042 please", channel="C0SUPPORT", user="U0AGENT")
+    envelope = copy.deepcopy(
+        next(
+            e
+            for e in fixture("socket_mode_envelopes.json")
+            if e["type"] == "events_api" and e["payload"]["event"]["type"] == "app_mention"
+        )
+    )
+    envelope["payload"]["event"].update(
+        text=f"<@{BOT_USER}> ESC-1042 please", channel="C0SUPPORT", user="U0AGENT"
+    )
     return envelope
 
 
 async def test_socket_mode_runs_the_same_listeners(slack_rt, mock_slack_api, monkeypatch):
-    monkeypatch.setattr(slack_rt.settings, "slack_app_token", type(slack_rt.settings.slack_bot_token)("xapp-1-test"))
+    monkeypatch.setattr(
+        slack_rt.settings, "slack_app_token", type(slack_rt.settings.slack_bot_token)("xapp-1-test")
+    )
     served = serve_cmd.build(slack_rt, socket_mode=False)  # the app token alone switches it on
     handler = served.socket_mode
     assert handler is not None and handler.app_token == "xapp-1-test"
@@ -35,7 +44,7 @@ async def test_socket_mode_runs_the_same_listeners(slack_rt, mock_slack_api, mon
 
     sent = []
 
-    async def send_socket_mode_response(response):  # noqa: ANN001, ANN202 - stands in for the websocket
+    async def send_socket_mode_response(response):  # stands in for the websocket
         sent.append(response)
 
     monkeypatch.setattr(handler.client, "send_socket_mode_response", send_socket_mode_response)
@@ -62,7 +71,9 @@ async def test_http_mode_serves_slack_events(slack_rt):
 
 
 async def test_socket_mode_drains_background_work_on_shutdown(slack_rt, monkeypatch):
-    monkeypatch.setattr(slack_rt.settings, "slack_app_token", type(slack_rt.settings.slack_bot_token)("xapp-1-test"))
+    monkeypatch.setattr(
+        slack_rt.settings, "slack_app_token", type(slack_rt.settings.slack_bot_token)("xapp-1-test")
+    )
     served = serve_cmd.build(slack_rt, socket_mode=True)
     finished = []
 

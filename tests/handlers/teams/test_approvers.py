@@ -15,14 +15,16 @@ from tests.support.teams_harness import APPROVALS, OWNER, execute, personal, tea
 OWNER_MRI = f"29:{OWNER}"  # what execute(..., user=OWNER) sends as from.id
 
 
-def card_posts(connector) -> list[dict]:  # noqa: ANN001
+def card_posts(connector) -> list[dict]:
     return [p.body["attachments"][0]["content"] for p in connector.posts() if p.body.get("attachments")]
 
 
-async def test_the_posted_card_is_the_status_view_and_refresh_names_the_approvers_mris(rt, teams_connector,
-                                                                                         run_jobs):
-    rt = teams_runtime(rt, teams_connector, approvals_channels={"teams": APPROVALS},
-                       backup=["29:backup-given-as-mri"])
+async def test_the_posted_card_is_the_status_view_and_refresh_names_the_approvers_mris(
+    rt, teams_connector, run_jobs
+):
+    rt = teams_runtime(
+        rt, teams_connector, approvals_channels={"teams": APPROVALS}, backup=["29:backup-given-as-mri"]
+    )
     app = teams_app(rt, allow_anonymous=True)
     # The owner approver has written to the bot once: from then on we know their MRI.
     assert (await post(app, personal(teams_connector, "", user=OWNER_MRI, aad=OWNER)))[0] == 201
@@ -38,17 +40,25 @@ async def test_the_posted_card_is_the_status_view_and_refresh_names_the_approver
     assert status == 200 and body["type"] == CONTENT_TYPE
     assert [a["title"] for a in body["value"]["actions"]] == ["Approve", "Reject…"]  # the approver's view
     assert body["value"]["refresh"]["userIds"] == [OWNER_MRI, "29:backup-given-as-mri"]
-    status, body = await post(app, execute(teams_connector, REFRESH, pid, user="aad-bystander", trigger="automatic"))
-    assert status == 200 and body["type"] == CONTENT_TYPE and "actions" not in body["value"]  # the status view
+    status, body = await post(
+        app, execute(teams_connector, REFRESH, pid, user="aad-bystander", trigger="automatic")
+    )
+    assert (
+        status == 200 and body["type"] == CONTENT_TYPE and "actions" not in body["value"]
+    )  # the status view
     assert rt.store.proposal(pid).status == "pending"
 
     await post(app, execute(teams_connector, APPROVE, pid))
     run_jobs()
-    updated = [u.body["attachments"][0]["content"] for u in teams_connector.updates() if u.body.get("attachments")]
+    updated = [
+        u.body["attachments"][0]["content"] for u in teams_connector.updates() if u.body.get("attachments")
+    ]
     assert updated and all("mb_approve" not in str(c.get("actions", [])) for c in updated)
 
 
-async def test_an_approver_configured_by_from_id_is_authorized_and_stays_one_person(rt, teams_connector, run_jobs):
+async def test_an_approver_configured_by_from_id_is_authorized_and_stays_one_person(
+    rt, teams_connector, run_jobs
+):
     # The Agents Playground's user: from.id `user-id-0`, with an Entra object id the config does not name.
     playground = {"id": "user-id-0", "aadObjectId": "00000000-0000-0000-0000-0000000000020", "name": "User"}
     rt = teams_runtime(rt, teams_connector, approvers=["user-id-0"])
@@ -89,7 +99,10 @@ async def test_a_personal_chat_message_becomes_a_mission_answered_in_that_chat(r
     assert status == 201
     queued = teams_connector.posts()[0]
     # The reply to the incoming message, in the 1:1 chat (a personal chat has no reply chains).
-    assert queued.path == f"/v3/conversations/{chat}/activities/{raw['id']}" and "Queued mission" in queued.body["text"]
+    assert (
+        queued.path == f"/v3/conversations/{chat}/activities/{raw['id']}"
+        and "Queued mission" in queued.body["text"]
+    )
     mission = rt.store.mission(rt.store.mission_for_thread("teams", chat, raw["id"]))
     assert (mission.platform, mission.conversation, mission.requester) == ("teams", chat, "aad-megan")
     run_jobs()

@@ -13,7 +13,7 @@ from tests.support.teams_harness import OWNER, execute, mention, teams_app, team
 REQUESTER = "29:9e52142b-5e5e-4d7b-bb3e-e82dcf620000"  # the fixture's sender, who asked for the mission
 
 
-def reply(connector, text: str, *, user: str = REQUESTER) -> dict:  # noqa: ANN001
+def reply(connector, text: str, *, user: str = REQUESTER) -> dict:
     raw = mention(connector, text)
     raw.update(id="1481567609999", replyToId="1481567603816", **{"from": {"id": user, "name": user}})
     return raw
@@ -23,12 +23,20 @@ async def test_a_reply_in_the_chain_answers_a_needs_more_info_rejection(rt, team
     rt = teams_runtime(rt, teams_connector)
     pid = await parked_proposal(rt, teams_connector, run_jobs)
     mission_id = rt.store.proposal(pid).mission_id
-    MissionService(rt).decide(pid, actor=OWNER, approve=False, platform="teams", reason_code="needs_more_info",
-                              comment="Which outage window?")
+    MissionService(rt).decide(
+        pid,
+        actor=OWNER,
+        approve=False,
+        platform="teams",
+        reason_code="needs_more_info",
+        comment="Which outage window?",
+    )
     run_jobs()
     assert rt.store.mission(mission_id).status == "awaiting_info"
-    assert any("❓" in (p.body.get("text") or "") and "> Which outage window?" in p.body["text"]
-               for p in teams_connector.posts())
+    assert any(
+        "❓" in (p.body.get("text") or "") and "> Which outage window?" in p.body["text"]
+        for p in teams_connector.posts()
+    )
 
     app = teams_app(rt, allow_anonymous=True)
     before = len(teams_connector.posts())
@@ -44,14 +52,18 @@ async def test_a_reply_in_the_chain_answers_a_needs_more_info_rejection(rt, team
     assert rt.store.proposal(mission.proposals[-1]).context == ["09:00 to 11:00 UTC, two hours"]
 
 
-async def test_undo_on_an_executed_card_is_an_execute_verb_answered_through_the_core(rt, teams_connector, run_jobs):
+async def test_undo_on_an_executed_card_is_an_execute_verb_answered_through_the_core(
+    rt, teams_connector, run_jobs
+):
     rt = teams_runtime(rt, teams_connector)
     pid = await parked_proposal(rt, teams_connector, run_jobs)
     app = teams_app(rt, allow_anonymous=True)
     await post(app, execute(teams_connector, APPROVE, pid))
     run_jobs()
     assert rt.store.proposal(pid).status == "executed"
-    cards = [u.body["attachments"][0]["content"] for u in teams_connector.updates() if u.body.get("attachments")]
+    cards = [
+        u.body["attachments"][0]["content"] for u in teams_connector.updates() if u.body.get("attachments")
+    ]
     card = valid(cards[-1])
     [undo] = card["actions"]
     assert (undo["type"], undo["verb"], undo["data"]["proposal_id"]) == ("Action.Execute", UNDO, pid)

@@ -79,12 +79,12 @@ class Elsewhere:
         hits = self.hits
 
         class Record(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 hits.append(self.path)
                 self.send_response(200)
                 self.end_headers()
 
-            do_PUT = do_GET = do_POST  # noqa: N815
+            do_PUT = do_GET = do_POST
 
             def log_message(self, *_: Any) -> None:
                 pass

@@ -22,7 +22,7 @@ from tests.support.teams_harness import (
 )
 
 
-async def post(app, raw: dict, token: str | None = None):  # noqa: ANN001, ANN201
+async def post(app, raw: dict, token: str | None = None):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with TestClient(TestServer(app)) as client:
         response = await client.post("/api/messages", json=raw, headers=headers)
@@ -30,23 +30,26 @@ async def post(app, raw: dict, token: str | None = None):  # noqa: ANN001, ANN20
         return response.status, body
 
 
-async def parked_proposal(rt, teams_connector, run_jobs) -> str:  # noqa: ANN001
+async def parked_proposal(rt, teams_connector, run_jobs) -> str:
     app = teams_app(rt, allow_anonymous=True)
     status, _ = await post(app, mention(teams_connector, "ESC-1042 checkout was down, please credit"))
     assert status == 201
     run_jobs()
-    mission_id = rt.store.mission_for_thread("teams", "19:aebd0ad4d6ab42c8b9ed19c251c2fc37@thread.skype",
-                                             "1481567603816")
+    mission_id = rt.store.mission_for_thread(
+        "teams", "19:aebd0ad4d6ab42c8b9ed19c251c2fc37@thread.skype", "1481567603816"
+    )
     return rt.store.mission(mission_id).proposals[0]
 
 
-def credits(rt) -> list[dict]:  # noqa: ANN001
+def credits(rt) -> list[dict]:
     from bot.demo.helpdesk import HelpdeskBackend
 
     return HelpdeskBackend(redis=rt.redis, prefix=rt.settings.key_prefix, clock=rt.clock).credits()
 
 
-async def test_a_channel_mention_becomes_a_mission_whose_thread_and_card_land_in_teams(rt, teams_connector, run_jobs):
+async def test_a_channel_mention_becomes_a_mission_whose_thread_and_card_land_in_teams(
+    rt, teams_connector, run_jobs
+):
     rt = teams_runtime(rt, teams_connector, approvals_channels={"teams": "19:approvals@thread.tacv2"})
     pid = await parked_proposal(rt, teams_connector, run_jobs)
     mission = rt.store.mission(rt.store.proposal(pid).mission_id)
@@ -62,7 +65,9 @@ async def test_a_channel_mention_becomes_a_mission_whose_thread_and_card_land_in
     assert rt.store.proposal(pid).cards[0].platform == "teams"
 
 
-async def test_execute_answers_with_the_updated_card_and_a_submit_cannot_decide_twice(rt, teams_connector, run_jobs):
+async def test_execute_answers_with_the_updated_card_and_a_submit_cannot_decide_twice(
+    rt, teams_connector, run_jobs
+):
     rt = teams_runtime(rt, teams_connector)
     pid = await parked_proposal(rt, teams_connector, run_jobs)
     app = teams_app(rt, allow_anonymous=True)
@@ -73,7 +78,9 @@ async def test_execute_answers_with_the_updated_card_and_a_submit_cannot_decide_
     assert "actions" not in body["value"] and f"by {OWNER} on Teams" in body["value"]["body"][-1]["text"]
 
     before = len(teams_connector.posts())
-    status, _ = await post(app, submit(teams_connector, APPROVE, pid, user="U0OWNER2"))  # legacy Action.Submit
+    status, _ = await post(
+        app, submit(teams_connector, APPROVE, pid, user="U0OWNER2")
+    )  # legacy Action.Submit
     assert status == 201
     assert f"by {OWNER} on Teams" in teams_connector.posts()[before].body["text"]
     run_jobs()
@@ -111,7 +118,9 @@ async def test_reject_needs_a_reason_and_outsiders_are_told_no(rt, teams_connect
     assert body["type"] == "application/vnd.microsoft.activity.message" and "can decide" in body["value"]
     _, body = await post(app, execute(teams_connector, REJECT, pid))
     assert "reason code" in body["value"] and rt.store.proposal(pid).status == "pending"
-    _, body = await post(app, execute(teams_connector, REJECT, pid, reason_code="wrong_amount", comment="too high"))
+    _, body = await post(
+        app, execute(teams_connector, REJECT, pid, reason_code="wrong_amount", comment="too high")
+    )
     assert "(wrong_amount: too high)" in body["value"]["body"][-1]["text"]
     run_jobs()
     assert credits(rt) == []
@@ -119,7 +128,7 @@ async def test_reject_needs_a_reason_and_outsiders_are_told_no(rt, teams_connect
 
 # -- authentication ------------------------------------------------------------------------------------------
 @pytest.fixture
-def secured(rt, teams_connector):  # noqa: ANN001, ANN201
+def secured(rt, teams_connector):
     return teams_runtime(rt, teams_connector, app_id=APP_ID, tenants=f"{TENANT}, another-tenant")
 
 
@@ -130,14 +139,20 @@ async def test_a_valid_token_is_accepted_and_replies_carry_the_bot_token(secured
     assert teams_connector.posts()[0].authorization == f"Bearer {OUTBOUND_TOKEN}"
 
 
-@pytest.mark.parametrize("claims", [
-    {"aud": "someone-elses-app"},
-    {"iss": "https://evil.example.com"},
-    {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200, "nbf": int(time.time()) - 7200},
-    {"serviceurl": "https://smba.trafficmanager.net/amer/"},
-], ids=["wrong-audience", "wrong-issuer", "expired", "serviceurl-mismatch"])
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"aud": "someone-elses-app"},
+        {"iss": "https://evil.example.com"},
+        {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200, "nbf": int(time.time()) - 7200},
+        {"serviceurl": "https://smba.trafficmanager.net/amer/"},
+    ],
+    ids=["wrong-audience", "wrong-issuer", "expired", "serviceurl-mismatch"],
+)
 async def test_bad_tokens_are_refused_before_any_work(secured, teams_connector, claims):
-    status, _ = await post(teams_app(secured), mention(teams_connector, "ESC-1042"), teams_connector.token(**claims))
+    status, _ = await post(
+        teams_app(secured), mention(teams_connector, "ESC-1042"), teams_connector.token(**claims)
+    )
     assert status == 401
     assert teams_connector.posts() == [] and len(secured.missions_queue) == 0
 
@@ -172,14 +187,18 @@ def test_serving_teams_with_an_app_id_but_no_tenant_allowlist_warns(rt, teams_co
     from bot.platforms.server import create_app
 
     caplog.set_level("WARNING", logger="handlers.teams.routes")
-    create_app(teams_runtime(rt, teams_connector, app_id=APP_ID), slack=None)  # what `missionbot serve` builds
+    create_app(
+        teams_runtime(rt, teams_connector, app_id=APP_ID), slack=None
+    )  # what `missionbot serve` builds
     assert "MICROSOFT_ALLOWED_TENANTS is not set" in caplog.text and "ANY Microsoft 365 tenant" in caplog.text
     caplog.clear()
     create_app(teams_runtime(rt, teams_connector, app_id=APP_ID, tenants=TENANT), slack=None)
     assert "MICROSOFT_ALLOWED_TENANTS" not in caplog.text
 
 
-async def test_a_message_of_only_invisible_characters_is_no_mission_and_gets_a_short_answer(rt, teams_connector):
+async def test_a_message_of_only_invisible_characters_is_no_mission_and_gets_a_short_answer(
+    rt, teams_connector
+):
     rt = teams_runtime(rt, teams_connector)
     invisible = "\u200b\u200d\u2060\ufeff\u202e\u2066\u2069\u3164\u00ad\U000e0041\u2800\ufe0f"
     status, _ = await post(teams_app(rt, allow_anonymous=True), personal(teams_connector, invisible))

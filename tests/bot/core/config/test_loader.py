@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parents[4]
 # Tool names are checked statically only for built-in integrations (an MCP server's list is known at run
 # time), so the broken variants use the same worker wired to the built-in helpdesk.
 SHIPPED = (ROOT / "worker_configs" / "support-triage.yml").read_text()
-STDIO = "  helpdesk: {transport: stdio, command: python, args: [-m, bot.demo.helpdesk_mcp], timeout_seconds: 20}"
+STDIO = (
+    "  helpdesk: {transport: stdio, command: python, args: [-m, bot.demo.helpdesk_mcp], timeout_seconds: 20}"
+)
 assert STDIO in SHIPPED
 GOOD = SHIPPED.replace(STDIO, "  helpdesk: {transport: builtin, module: helpdesk}")
 
@@ -34,23 +36,63 @@ def line_of(text: str, needle: str) -> int:
 @pytest.mark.parametrize(
     ("old", "new", "field", "needle", "message"),
     [
-        ("helpdesk.get_ticket: {tier: read}", "helpdesk.get_tikcet: {tier: read}", "tools.helpdesk.get_tikcet",
-         "helpdesk.get_tikcet", "unknown tool"),
-        ("helpdesk.reverse_credit: {tier: execute}", "helpdesk.reverse_credit: {tier: exec}",
-         "tools.helpdesk.reverse_credit.tier", "helpdesk.reverse_credit: {tier: exec}", "'read', 'write'"),
-        ("{amount: {lte: 50}}", "{amount: {below: 50}}", "tools.helpdesk.issue_credit.auto_approve.amount.below",
-         "auto_approve: {amount: {below", "'eq'"),
-        ("approvers: [U0OWNER1, U0OWNER2]", "approvers: []", "escalation.approvers", "approvers: []",
-         "at least 1"),
-        ("{tool: helpdesk.get_account_history,", "{tool: helpdesk.get_acount_history,",
-         "missions.triage_escalation.steps.1.tool", "helpdesk.get_acount_history", "unknown tool"),
+        (
+            "helpdesk.get_ticket: {tier: read}",
+            "helpdesk.get_tikcet: {tier: read}",
+            "tools.helpdesk.get_tikcet",
+            "helpdesk.get_tikcet",
+            "unknown tool",
+        ),
+        (
+            "helpdesk.reverse_credit: {tier: execute}",
+            "helpdesk.reverse_credit: {tier: exec}",
+            "tools.helpdesk.reverse_credit.tier",
+            "helpdesk.reverse_credit: {tier: exec}",
+            "'read', 'write'",
+        ),
+        (
+            "{amount: {lte: 50}}",
+            "{amount: {below: 50}}",
+            "tools.helpdesk.issue_credit.auto_approve.amount.below",
+            "auto_approve: {amount: {below",
+            "'eq'",
+        ),
+        (
+            "approvers: [U0OWNER1, U0OWNER2]",
+            "approvers: []",
+            "escalation.approvers",
+            "approvers: []",
+            "at least 1",
+        ),
+        (
+            "{tool: helpdesk.get_account_history,",
+            "{tool: helpdesk.get_acount_history,",
+            "missions.triage_escalation.steps.1.tool",
+            "helpdesk.get_acount_history",
+            "unknown tool",
+        ),
         ("autonomy: assisted", "autonomy: assisted\ncolour: blue", "colour", "colour: blue", "Extra inputs"),
-        ("autonomy: assisted", "autonomy: assisted\nmodel_timeout_seconds: 0", "model_timeout_seconds",
-         "model_timeout_seconds: 0", "greater than 0"),
-        ("autonomy: assisted", "autonomy: assisted\nmodel_max_retries: -1", "model_max_retries",
-         "model_max_retries: -1", "greater than or equal to 0"),
-        ("autonomy: assisted", "autonomy: assisted\nmodel_timeout_seconds: 200\nmodel_max_retries: 2",
-         "model_timeout_seconds", "model_timeout_seconds: 200", "is 600s; keep it within 360s"),
+        (
+            "autonomy: assisted",
+            "autonomy: assisted\nmodel_timeout_seconds: 0",
+            "model_timeout_seconds",
+            "model_timeout_seconds: 0",
+            "greater than 0",
+        ),
+        (
+            "autonomy: assisted",
+            "autonomy: assisted\nmodel_max_retries: -1",
+            "model_max_retries",
+            "model_max_retries: -1",
+            "greater than or equal to 0",
+        ),
+        (
+            "autonomy: assisted",
+            "autonomy: assisted\nmodel_timeout_seconds: 200\nmodel_max_retries: 2",
+            "model_timeout_seconds",
+            "model_timeout_seconds: 200",
+            "is 600s; keep it within 360s",
+        ),
     ],
 )
 def test_each_error_names_file_field_and_line(tmp_path, old, new, field, needle, message):
@@ -81,10 +123,16 @@ def test_yaml_syntax_error_has_a_line(tmp_path):
 
 def test_check_command_exits_non_zero_with_the_line(tmp_path):
     directory = broken(tmp_path, "helpdesk.get_ticket: {tier: read}", "helpdesk.get_ticket: {tier: reed}")
-    bad = subprocess.run([sys.executable, "-m", "bot.cli", "check", "--config-dir", str(directory)],
-                         capture_output=True, text=True, cwd=ROOT)
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "check", "--config-dir", str(directory)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert bad.returncode == 1
     expected_line = line_of((directory / "support-triage.yml").read_text(), "{tier: reed}")
     assert f"support-triage.yml:{expected_line}: tools.helpdesk.get_ticket.tier" in bad.stderr
-    good = subprocess.run([sys.executable, "-m", "bot.cli", "check"], capture_output=True, text=True, cwd=ROOT)
+    good = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "check"], capture_output=True, text=True, cwd=ROOT
+    )
     assert good.returncode == 0 and "ok  support-triage" in good.stdout

@@ -30,8 +30,9 @@ def week(settings, redis):
     svc = MissionService(rt)
 
     def ask(ticket: str) -> tuple[str, str | None]:
-        m = svc.submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                               text=f"ESC-{ticket}")).mission
+        m = svc.submit(
+            Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text=f"ESC-{ticket}")
+        ).mission
         drain(rt)
         proposals = rt.store.mission(m.id).proposals
         return m.id, proposals[0] if proposals else None
@@ -49,49 +50,49 @@ def week(settings, redis):
     decide(p, "U0OWNER1", True)
     # This week.
     at(16, 10)
-    m1, p1 = ask("1042")                     # approved after 3 s (a rubber stamp), executed
+    m1, p1 = ask("1042")  # approved after 3 s (a rubber stamp), executed
     clock.advance(seconds=3)
     decide(p1, "U0OWNER1", True)
     at(16, 11)
-    m2, p2 = ask("1043")                     # rejected after 20 min
+    m2, p2 = ask("1043")  # rejected after 20 min
     clock.advance(minutes=20)
     decide(p2, "U0OWNER2", False, "wrong_amount")
     at(16, 12)
-    m3, p3 = ask("1046")                     # reminded at 31 min, rejected at 40
+    m3, p3 = ask("1046")  # reminded at 31 min, rejected at 40
     clock.advance(minutes=31)
     Escalator(rt).sweep()
     clock.advance(minutes=9)
     decide(p3, "U0OWNER1", False, "policy_violation")
     at(16, 13)
-    _, p4 = ask("1047")                      # approved by the backup after 2 min
+    _, p4 = ask("1047")  # approved by the backup after 2 min
     clock.advance(minutes=2)
     decide(p4, "U0LEAD", True)
     at(16, 14)
-    ask("1044")                              # refused by the forbid rule, no proposal
+    ask("1044")  # refused by the forbid rule, no proposal
     at(17, 9)
-    ask("1049")                              # reminded, re-routed, expired
+    ask("1049")  # reminded, re-routed, expired
     for minutes in (31, 30, 1380):
         clock.advance(minutes=minutes)
         Escalator(rt).sweep()
     drain(rt)
     at(18, 9)
-    _, p7 = ask("1059")                      # approved after 60 min, no sweep ran: a breach all the same
+    _, p7 = ask("1059")  # approved after 60 min, no sweep ran: a breach all the same
     clock.advance(minutes=60)
     decide(p7, "U0OWNER2", True)
     at(18, 10)
     svc.set_autonomy("support-triage", "autonomous", actor="U0MANAGER")
-    ask("1066")                              # 5 <= 50: auto-approved
+    ask("1066")  # 5 <= 50: auto-approved
     svc.set_autonomy("support-triage", "shadow", actor="U0MANAGER")
     at(18, 11)
-    _, p9 = ask("1048")                      # shadow: would approve, after 5 min
+    _, p9 = ask("1048")  # shadow: would approve, after 5 min
     clock.advance(minutes=5)
     decide(p9, "U0OWNER1", True)
-    _, p10 = ask("1065")                     # shadow: would reject, after 10 min
+    _, p10 = ask("1065")  # shadow: would reject, after 10 min
     clock.advance(minutes=10)
     decide(p10, "U0OWNER2", False, "needs_more_info")
     svc.set_autonomy("support-triage", "assisted", actor="U0MANAGER")
     at(19, 9)
-    svc.request_undo(p7, actor="U0AGENT")    # an undo: one more proposal, waiting for a human
+    svc.request_undo(p7, actor="U0AGENT")  # an undo: one more proposal, waiting for a human
     for mission_id, tokens in ((m1, 1500), (m2, 500)):
         rt.store.mutate_mission(mission_id, lambda m, t=tokens: m.model_copy(update={"tokens": t}))
     yield rt

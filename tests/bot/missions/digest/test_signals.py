@@ -35,23 +35,46 @@ def clock(settings, redis):
     app.install(None)
 
 
-def decisions(rt, clock: Clock, approver: str, *, approved: int, rejected: int = 0, mission: str = "M-X",
-              reason: str = "other") -> None:
+def decisions(
+    rt,
+    clock: Clock,
+    approver: str,
+    *,
+    approved: int,
+    rejected: int = 0,
+    mission: str = "M-X",
+    reason: str = "other",
+) -> None:
     """Proposals and their human decisions, recorded as the session and `decide` record them."""
     for n in range(approved + rejected):
         pid = f"{mission}-{approver}-{n}"
-        rt.audit.record("proposal.created", actor=f"worker:{WORKER}", worker=WORKER, mission=mission, proposal=pid,
-                        tool="helpdesk.issue_credit", args={"amount": 10}, rule="tier execute")
+        rt.audit.record(
+            "proposal.created",
+            actor=f"worker:{WORKER}",
+            worker=WORKER,
+            mission=mission,
+            proposal=pid,
+            tool="helpdesk.issue_credit",
+            args={"amount": 10},
+            rule="tier execute",
+        )
         clock.advance(minutes=1)
         ok = n < approved
-        rt.audit.record("decision.approved" if ok else "decision.rejected", actor=approver, worker=WORKER,
-                        mission=mission, proposal=pid, platform="console", reason_code=None if ok else reason)
+        rt.audit.record(
+            "decision.approved" if ok else "decision.rejected",
+            actor=approver,
+            worker=WORKER,
+            mission=mission,
+            proposal=pid,
+            platform="console",
+            reason_code=None if ok else reason,
+        )
 
 
 def test_rubber_stamp_is_an_approver_who_approved_all_of_more_than_20(clock):
     rt = clock.rt
-    decisions(rt, clock, "U0ALWAYS", approved=21)            # 21 of 21: flagged
-    decisions(rt, clock, "U0TWENTY", approved=20)            # 20 of 20: not more than 20
+    decisions(rt, clock, "U0ALWAYS", approved=21)  # 21 of 21: flagged
+    decisions(rt, clock, "U0TWENTY", approved=20)  # 20 of 20: not more than 20
     decisions(rt, clock, "U0MOSTLY", approved=21, rejected=1)  # 21 approvals and a rejection
     d = compute(rt, WORKER, end=END)
     assert d.rubber_stamp_approvers == ["U0ALWAYS"]
@@ -62,8 +85,9 @@ def test_rubber_stamp_is_an_approver_who_approved_all_of_more_than_20(clock):
 def test_only_an_executed_undo_counts_as_an_override(rt, run_jobs):
     svc = MissionService(rt)
     svc.set_autonomy(WORKER, "autonomous", actor="U0MANAGER")
-    mission = svc.submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                                 text="ESC-1042")).mission
+    mission = svc.submit(
+        Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042")
+    ).mission
     run_jobs()
     [pid] = rt.store.mission(mission.id).proposals  # 40 <= 50: auto-approved and executed
     svc.request_undo(pid, actor="U0OWNER2")
@@ -80,16 +104,27 @@ def test_only_an_executed_undo_counts_as_an_override(rt, run_jobs):
 
 def test_example_missions_link_to_their_threads(clock):
     rt = clock.rt
-    slack = Mission(id="M-SLACK1", worker=WORKER, mission="triage_escalation", platform="slack",
-                    conversation="C0SUPPORT", thread="1700000000.000100", requester="U0AGENT", text="ESC-1043",
-                    created_at=START, updated_at=START)
+    slack = Mission(
+        id="M-SLACK1",
+        worker=WORKER,
+        mission="triage_escalation",
+        platform="slack",
+        conversation="C0SUPPORT",
+        thread="1700000000.000100",
+        requester="U0AGENT",
+        text="ESC-1043",
+        created_at=START,
+        updated_at=START,
+    )
     rt.store.create_mission(slack)
     decisions(rt, clock, "U0OWNER1", approved=0, rejected=1, mission="M-SLACK1", reason="wrong_amount")
     decisions(rt, clock, "U0OWNER1", approved=0, rejected=3, mission="M-GONE")  # no record left: no link
     d = compute(rt, WORKER, end=END)
     url = "https://slack.com/app_redirect?channel=C0SUPPORT&message_ts=1700000000.000100"
     assert [(r.code, r.example_mission, r.example_link) for r in d.top_reasons] == [
-        ("other", "M-GONE", None), ("wrong_amount", "M-SLACK1", url)]
+        ("other", "M-GONE", None),
+        ("wrong_amount", "M-SLACK1", url),
+    ]
     assert f"wrong_amount: 1 (e.g. mission M-SLACK1 ({url}))" in render.text(d)
     assert "other: 3 (e.g. mission M-GONE)" in render.text(d)
     blocks = json.dumps(render.blocks(d))
@@ -103,15 +138,32 @@ def test_example_missions_link_to_their_threads(clock):
 
 
 def test_mission_links_per_platform():
-    def mission(platform: str, conversation: str, thread: str | None, status_ts: str | None = None) -> Mission:
+    def mission(
+        platform: str, conversation: str, thread: str | None, status_ts: str | None = None
+    ) -> Mission:
         ref = MessageRef(platform=platform, conversation=conversation, ts=status_ts) if status_ts else None
-        return Mission(id="M-1", worker=WORKER, mission="m", platform=platform, conversation=conversation,
-                       thread=thread, requester="U", text="t", created_at=START, updated_at=START, status_ref=ref)
+        return Mission(
+            id="M-1",
+            worker=WORKER,
+            mission="m",
+            platform=platform,
+            conversation=conversation,
+            thread=thread,
+            requester="U",
+            text="t",
+            created_at=START,
+            updated_at=START,
+            status_ref=ref,
+        )
 
-    assert mission_link(mission("slack", "C1", None, "1.2")) == \
-        "https://slack.com/app_redirect?channel=C1&message_ts=1.2"
-    assert mission_link(mission("teams", "19:abc@thread.tacv2", "1700")) == \
-        "https://teams.microsoft.com/l/message/19%3Aabc%40thread.tacv2/1700"
+    assert (
+        mission_link(mission("slack", "C1", None, "1.2"))
+        == "https://slack.com/app_redirect?channel=C1&message_ts=1.2"
+    )
+    assert (
+        mission_link(mission("teams", "19:abc@thread.tacv2", "1700"))
+        == "https://teams.microsoft.com/l/message/19%3Aabc%40thread.tacv2/1700"
+    )
     assert mission_link(mission("teams", "a:personal-chat", "1700")) is None
     assert mission_link(mission("console", "C0SUPPORT", None, "1-0")) is None
     assert mission_link(mission("slack", "C1", None)) is None
@@ -129,7 +181,7 @@ def test_the_pass_starts_two_weeks_back_not_at_the_beginning(clock):
     read: list[dict] = []
     events = rt.audit.events
 
-    def counted(**kwargs):  # noqa: ANN003, ANN202
+    def counted(**kwargs):
         for event in events(**kwargs):
             read.append(event)
             yield event
@@ -160,8 +212,9 @@ def test_the_digest_and_the_demotion_check_read_the_same_error_budget(clock):
     svc = MissionService(rt)
 
     def propose(ticket: str) -> str:
-        m = svc.submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                               text=f"ESC-{ticket}")).mission
+        m = svc.submit(
+            Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text=f"ESC-{ticket}")
+        ).mission
         drain(rt)
         return rt.store.mission(m.id).proposals[0]
 

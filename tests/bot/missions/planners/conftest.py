@@ -12,9 +12,13 @@ from tests.support.scripted_model import ScriptedChatModel
 def agent_worker(rt):
     """support-triage (builtin helpdesk) as an LLM worker that may search knowledge/support/."""
     base = rt.workers["support-triage"]
-    worker = base.model_copy(update={
-        "model": "scripted:test", "knowledge": [KnowledgeSource(path="knowledge/support/")],
-        "tools": {**base.tools, "knowledge.search": ToolPolicy(tier="read")}})
+    worker = base.model_copy(
+        update={
+            "model": "scripted:test",
+            "knowledge": [KnowledgeSource(path="knowledge/support/")],
+            "tools": {**base.tools, "knowledge.search": ToolPolicy(tier="read")},
+        }
+    )
     rt.workers["support-triage"] = worker
     return worker
 
@@ -22,6 +26,7 @@ def agent_worker(rt):
 @pytest.fixture
 def script(rt, agent_worker):
     """Install a scripted model for the agent worker: `script([...replies])` returns the model."""
+
     def install(replies) -> ScriptedChatModel:
         model = ScriptedChatModel(replies)
         rt.model_factory = lambda worker: model

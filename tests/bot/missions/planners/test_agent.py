@@ -15,8 +15,11 @@ from tests.support.scripted_model import call, turn
 
 
 def ask(rt, text: str, *, user: str = "U0AGENT"):
-    return MissionService(rt).submit(Request(platform="console", conversation="C0SUPPORT", requester=user,
-                                             text=text)).mission
+    return (
+        MissionService(rt)
+        .submit(Request(platform="console", conversation="C0SUPPORT", requester=user, text=text))
+        .mission
+    )
 
 
 def credits(rt) -> list[dict]:
@@ -26,11 +29,17 @@ def credits(rt) -> list[dict]:
 def triage_script(final: str = "Credited 40 under Entitlements 2.1 Gold."):
     return [
         turn("Reading the ticket.", call("helpdesk__get_ticket", "c1", ticket_id="1042"), tokens=100),
-        turn("", call("helpdesk__get_account_history", "c2", account_id="ACME-7"),
-             call("knowledge__search", "c3", query="gold credit cap per outage hour"), tokens=120),
-        turn("Gold cap is 250 (knowledge/support/entitlements.md § 2.1 Gold); propose 40.",
-             call("helpdesk__issue_credit", "c4", account_id="ACME-7", amount=40, reason="ESC-1042 outage"),
-             tokens=150),
+        turn(
+            "",
+            call("helpdesk__get_account_history", "c2", account_id="ACME-7"),
+            call("knowledge__search", "c3", query="gold credit cap per outage hour"),
+            tokens=120,
+        ),
+        turn(
+            "Gold cap is 250 (knowledge/support/entitlements.md § 2.1 Gold); propose 40.",
+            call("helpdesk__issue_credit", "c4", account_id="ACME-7", amount=40, reason="ESC-1042 outage"),
+            tokens=150,
+        ),
         turn(final, tokens=80),
     ]
 
@@ -42,7 +51,11 @@ def test_read_propose_park_approve_resume_verdict(rt, run_jobs, script):
     parked = rt.store.mission(mission.id)
     assert parked.status == "awaiting_approval" and model.i == 3
     proposal = rt.store.proposal(parked.proposals[0])
-    assert (proposal.tool, proposal.args["amount"], proposal.status) == ("helpdesk.issue_credit", 40.0, "pending")
+    assert (proposal.tool, proposal.args["amount"], proposal.status) == (
+        "helpdesk.issue_credit",
+        40.0,
+        "pending",
+    )
     assert "§ 2.1 Gold" in proposal.rationale
     assert credits(rt) == []
     observations = {o.key: o for o in rt.store.observations(mission.id)}
@@ -59,7 +72,9 @@ def test_read_propose_park_approve_resume_verdict(rt, run_jobs, script):
     run_jobs()
     done = rt.store.mission(mission.id)
     assert done.status == "done" and model.i == 4
-    assert "Credited 40 under Entitlements 2.1 Gold." in done.verdict and "approved by @U0OWNER1" in done.verdict
+    assert (
+        "Credited 40 under Entitlements 2.1 Gold." in done.verdict and "approved by @U0OWNER1" in done.verdict
+    )
     resumed = [m for m in model.seen[3] if isinstance(m, ToolMessage) and m.tool_call_id == "c4"]
     assert resumed and resumed[0].content.startswith("APPROVED by U0OWNER1 and EXECUTED")
     assert [c["amount"] for c in credits(rt)] == [40.0]
@@ -109,12 +124,15 @@ def test_a_resumed_agent_never_repeats_an_executed_side_effect(rt, run_jobs, scr
 
 
 def test_rejection_reaches_the_model_with_its_reason(rt, run_jobs, script):
-    model = script(triage_script(final="The approver rejected the credit (wrong amount); nothing was credited."))
+    model = script(
+        triage_script(final="The approver rejected the credit (wrong amount); nothing was credited.")
+    )
     mission = ask(rt, "ESC-1042")
     run_jobs()
     pid = rt.store.mission(mission.id).proposals[0]
-    MissionService(rt).decide(pid, actor="U0OWNER2", approve=False, platform="console",
-                              reason_code="wrong_amount", comment="use 30")
+    MissionService(rt).decide(
+        pid, actor="U0OWNER2", approve=False, platform="console", reason_code="wrong_amount", comment="use 30"
+    )
     run_jobs()
     answer = next(m for m in model.seen[3] if isinstance(m, ToolMessage) and m.tool_call_id == "c4")
     assert answer.content.startswith("REJECTED by U0OWNER2") and "wrong_amount: use 30" in answer.content
@@ -126,10 +144,11 @@ def test_rejection_reaches_the_model_with_its_reason(rt, run_jobs, script):
 def test_step_cap_closes_the_mission_with_a_clear_verdict(rt, run_jobs, script):
     from bot.missions.planners import agent
 
-    loop = [turn("again", call("helpdesk__get_ticket", f"r{i}", ticket_id="1042"), tokens=10) for i in range(20)]
+    loop = [
+        turn("again", call("helpdesk__get_ticket", f"r{i}", ticket_id="1042"), tokens=10) for i in range(20)
+    ]
     model = script(loop)
-    rt.planner_factory = lambda rt_, mission: agent.AgentPlanner(
-        model_factory=rt_.model_factory, max_steps=3)
+    rt.planner_factory = lambda rt_, mission: agent.AgentPlanner(model_factory=rt_.model_factory, max_steps=3)
     mission = ask(rt, "ESC-1042")
     run_jobs()
     done = rt.store.mission(mission.id)

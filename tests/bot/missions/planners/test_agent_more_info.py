@@ -13,25 +13,41 @@ ANSWER = "Checkout was down 09:00-11:00 UTC; they want 60."
 
 
 def test_the_answer_reaches_the_model_which_proposes_again(rt, run_jobs, script):
-    model = script([*triage_script()[:3],
-                    turn("With a 2h outage, 60 is within the cap.",
-                         call("helpdesk__issue_credit", "c5", account_id="ACME-7", amount=60, reason="ESC-1042"),
-                         tokens=90),
-                    turn("Credited 60 after the requester's answer.", tokens=40)])
+    model = script(
+        [
+            *triage_script()[:3],
+            turn(
+                "With a 2h outage, 60 is within the cap.",
+                call("helpdesk__issue_credit", "c5", account_id="ACME-7", amount=60, reason="ESC-1042"),
+                tokens=90,
+            ),
+            turn("Credited 60 after the requester's answer.", tokens=40),
+        ]
+    )
     mission = ask(rt, "ESC-1042 checkout down, please credit")
     run_jobs()
     first = rt.store.mission(mission.id).proposals[0]
     svc = MissionService(rt)
-    svc.decide(first, actor="U0OWNER1", approve=False, platform="console", reason_code="needs_more_info",
-               comment="How long was the outage?")
+    svc.decide(
+        first,
+        actor="U0OWNER1",
+        approve=False,
+        platform="console",
+        reason_code="needs_more_info",
+        comment="How long was the outage?",
+    )
     run_jobs()
-    assert rt.store.mission(mission.id).status == "awaiting_info" and model.i == 3  # the model was not asked yet
+    assert (
+        rt.store.mission(mission.id).status == "awaiting_info" and model.i == 3
+    )  # the model was not asked yet
 
     svc.add_context(mission.id, user="U0AGENT", text=ANSWER)
     run_jobs()
     prompt = model.seen[3]
     rejected = next(m for m in prompt if isinstance(m, ToolMessage) and m.tool_call_id == "c4")
-    assert rejected.content.startswith("REJECTED by U0OWNER1") and "How long was the outage?" in rejected.content
+    assert (
+        rejected.content.startswith("REJECTED by U0OWNER1") and "How long was the outage?" in rejected.content
+    )
     assert isinstance(prompt[-1], HumanMessage) and ANSWER in prompt[-1].content
     assert '<untrusted_data source="requester_follow_up">' in prompt[-1].content
     parked = rt.store.mission(mission.id)

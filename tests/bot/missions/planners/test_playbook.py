@@ -15,15 +15,20 @@ def status_updates(rt, after: str = "0-0") -> list[tuple[str, str]]:
 def test_status_line_during_the_run_and_after_the_decision(rt, run_jobs):
     svc = MissionService(rt)
     ack = ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix)
-    submitted = svc.submit(Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT",
-                                   text="ESC-1042"), post_ack=lambda s: ack.post(conversation="C0SUPPORT",
-                                                                                 thread=None, text=s.text))
+    submitted = svc.submit(
+        Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042"),
+        post_ack=lambda s: ack.post(conversation="C0SUPPORT", thread=None, text=s.text),
+    )
     run_jobs()
     first = status_updates(rt)
     assert [t for _, t in first][:5] == [f"⏳ Support Triage: gathering {n}/5" for n in range(1, 6)]
     assert first[-1][1].startswith("✋ Support Triage: awaiting approval")
-    svc.decide(rt.store.mission(submitted.mission.id).proposals[0], actor="U0OWNER1", approve=True,
-               platform="console")
+    svc.decide(
+        rt.store.mission(submitted.mission.id).proposals[0],
+        actor="U0OWNER1",
+        approve=True,
+        platform="console",
+    )
     run_jobs()
     after = [t for _, t in status_updates(rt, first[-1][0])]
     assert after == ["✅ support-triage: done"]

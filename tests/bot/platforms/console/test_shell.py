@@ -15,7 +15,7 @@ def test_a_request_a_card_and_a_decision_in_the_shell(rt, run_jobs):
     assert "four-eyes" in shell.handle("/approve 1") or "Only" in shell.handle("/approve 1")
     assert shell.handle("/as U0OWNER1") == "you are now U0OWNER1"
     assert "nothing waiting" not in shell.handle("/pending")
-    assert shell.handle("/reject 1") .startswith("✋ A rejection needs a reason code")
+    assert shell.handle("/reject 1").startswith("✋ A rejection needs a reason code")
     assert shell.handle("/reject 1 other which outage?") == "recorded: rejected by U0OWNER1"
     run_jobs()
     screen = "\n".join(shell.drain())
@@ -47,7 +47,9 @@ def test_needs_more_info_is_answered_with_reply_in_the_shell(rt, run_jobs):
     assert "❓ @U0AGENT, @U0OWNER1 needs more information" in "\n".join(shell.drain())
     assert "Only @U0AGENT" in shell.handle(f"/reply {mission_id} not mine to answer")
     shell.handle("/as U0AGENT")
-    assert shell.handle(f"/reply {mission_id} the 09:00-11:00 UTC outage") == f"added to {mission_id} (resuming)"
+    assert (
+        shell.handle(f"/reply {mission_id} the 09:00-11:00 UTC outage") == f"added to {mission_id} (resuming)"
+    )
     run_jobs()
     screen = "\n".join(shell.drain())
     assert "#2 Approval needed: helpdesk.issue_credit" in screen

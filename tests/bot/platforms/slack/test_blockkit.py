@@ -44,7 +44,9 @@ def test_execute_card_shows_normalized_args_tier_rule_rationale_and_confirmed_bu
 ) -> None:
     blocks = card_blocks(card())
 
-    assert "Support Triage" in blocks[0]["text"]["text"] and "helpdesk.issue_credit" in blocks[0]["text"]["text"]
+    assert (
+        "Support Triage" in blocks[0]["text"]["text"] and "helpdesk.issue_credit" in blocks[0]["text"]["text"]
+    )
     assert "mission `M0001`" in blocks[1]["elements"][0]["text"]
     fields = [f["text"] for b in blocks if "fields" in b for f in b["fields"]]
     assert fields == ["*account_id*\nACME-7", "*amount*\n120", "*reason*\nESC-1234: duplicate charge"]
@@ -54,7 +56,10 @@ def test_execute_card_shows_normalized_args_tier_rule_rationale_and_confirmed_bu
     (actions,) = _of_type(blocks, "actions")
     approve, reject = actions["elements"]
     assert (approve["action_id"], approve["value"]) == (ACTION_APPROVE, "P0001")
-    assert approve["confirm"]["confirm"]["text"] and "helpdesk.issue_credit" in approve["confirm"]["text"]["text"]
+    assert (
+        approve["confirm"]["confirm"]["text"]
+        and "helpdesk.issue_credit" in approve["confirm"]["text"]["text"]
+    )
     assert (reject["action_id"], reject["value"]) == (ACTION_REJECT, "P0001") and "confirm" not in reject
 
     stored = _post(mock_slack_api, blocks)
@@ -70,16 +75,27 @@ def test_write_tier_and_shadow_cards_have_no_confirm() -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"status": "executed", "decided_by": "U0OWNER1", "decided_on": "slack"},
-         "✅ Approved by <@U0OWNER1> at <!date^{ts}^{{date_short_pretty}} at {{time}}|2024-05-06 09:41 UTC> "
-         "on Slack · executed"),
-        ({"status": "rejected", "decided_by": "U0OWNER2", "decided_on": "teams", "reason_code": "wrong_amount",
-          "comment": "policy cap is <50>"},
-         "✋ Rejected by <@U0OWNER2> at <!date^{ts}^{{date_short_pretty}} at {{time}}|2024-05-06 09:41 UTC> "
-         "on Teams (reason: wrong_amount: policy cap is &lt;50&gt;)"),
-        ({"status": "executing", "decided_by": "auto", "rule": "auto_approve amount lte 50"},
-         "✅ Auto-approved by rule auto_approve amount lte 50 at <!date^{ts}^{{date_short_pretty}} at {{time}}|"
-         "2024-05-06 09:41 UTC> · executing"),
+        (
+            {"status": "executed", "decided_by": "U0OWNER1", "decided_on": "slack"},
+            "✅ Approved by <@U0OWNER1> at <!date^{ts}^{{date_short_pretty}} at {{time}}|2024-05-06 09:41 UTC> "
+            "on Slack · executed",
+        ),
+        (
+            {
+                "status": "rejected",
+                "decided_by": "U0OWNER2",
+                "decided_on": "teams",
+                "reason_code": "wrong_amount",
+                "comment": "policy cap is <50>",
+            },
+            "✋ Rejected by <@U0OWNER2> at <!date^{ts}^{{date_short_pretty}} at {{time}}|2024-05-06 09:41 UTC> "
+            "on Teams (reason: wrong_amount: policy cap is &lt;50&gt;)",
+        ),
+        (
+            {"status": "executing", "decided_by": "auto", "rule": "auto_approve amount lte 50"},
+            "✅ Auto-approved by rule auto_approve amount lte 50 at <!date^{ts}^{{date_short_pretty}} at {{time}}|"
+            "2024-05-06 09:41 UTC> · executing",
+        ),
         ({"status": "expired", "decided_at": None}, "⌛ Expired, no decision"),
         ({"status": "halted", "decided_at": None}, "🛑 Halted: the kill switch is pulled"),
     ],
@@ -92,13 +108,16 @@ def test_decided_card_has_no_buttons_and_says_who_when_where_why(
 
     # No decision buttons; only an executed action whose tool declares `undo:` gets the Undo button.
     assert [b["block_id"] for b in _of_type(blocks, "actions")] == (
-        [f"mb_undo:{decided.proposal_id}"] if decided.undo_tool else [])
+        [f"mb_undo:{decided.proposal_id}"] if decided.undo_tool else []
+    )
     decision = blocks[blocks.index(_of_type(blocks, "section")[-1]) + 1]  # the line right after "Why"
     assert decision["elements"][0]["text"] == expected.format(ts=int(DECIDED.timestamp()))
     _post(mock_slack_api, blocks)
 
 
-def test_huge_arguments_and_rationale_are_truncated_with_a_note_and_accepted(mock_slack_api: MockSlackApi) -> None:
+def test_huge_arguments_and_rationale_are_truncated_with_a_note_and_accepted(
+    mock_slack_api: MockSlackApi,
+) -> None:
     # Worst cases for size: "<" quadruples when escaped, '"' and newlines double in JSON.
     args = {f"arg{i}": ('<"\n' * 20_000) if i % 2 else "x" * 50_000 for i in range(25)}
     blocks = card_blocks(card(args=args, rationale="why? " * 30_000 + "<" * 5000))
@@ -116,7 +135,9 @@ def test_tool_and_model_text_is_escaped_so_mentions_and_links_are_inert(mock_sla
     blocks = card_blocks(card(args={"note": HOSTILE, HOSTILE: "key too"}, rationale=HOSTILE, rule=HOSTILE))
 
     stored = _texts(_post(mock_slack_api, blocks)["blocks"])
-    assert "&lt;!channel&gt; ping &lt;@U123&gt; and &lt;https://evil.example|click here&gt; &amp; more" in stored
+    assert (
+        "&lt;!channel&gt; ping &lt;@U123&gt; and &lt;https://evil.example|click here&gt; &amp; more" in stored
+    )
     for live in ("<!channel>", "<@U123>", "<https://evil"):
         assert live not in stored
 
@@ -138,14 +159,20 @@ def test_split_text_keeps_chunks_within_limit_on_boundaries_without_cutting_enti
     assert "".join(hard) == "&lt;" * 1000
 
 
-def test_reject_modal_is_valid_and_carries_the_proposal_and_reason_codes(mock_slack_api: MockSlackApi) -> None:
+def test_reject_modal_is_valid_and_carries_the_proposal_and_reason_codes(
+    mock_slack_api: MockSlackApi,
+) -> None:
     view = reject_modal(card(args={"note": "x" * 10_000}))
 
     assert (view["callback_id"], view["private_metadata"]) == (REJECT_MODAL, "P0001")
     reason = next(b for b in view["blocks"] if b.get("block_id") == "reason")
     assert reason["element"]["action_id"] == "reason_code"
     assert [o["value"] for o in reason["element"]["options"]] == [
-        "wrong_amount", "policy_violation", "needs_more_info", "other"]
+        "wrong_amount",
+        "policy_violation",
+        "needs_more_info",
+        "other",
+    ]
     comment = next(b for b in view["blocks"] if b.get("block_id") == "comment")
     assert comment["optional"] and comment["element"]["action_id"] == "comment"
     assert comment["element"]["multiline"]
@@ -154,8 +181,9 @@ def test_reject_modal_is_valid_and_carries_the_proposal_and_reason_codes(mock_sl
 
 
 def test_home_view_with_80_pending_cards_stays_within_100_blocks(mock_slack_api: MockSlackApi) -> None:
-    cards = [card(id=f"P{i:04d}", args={"amount": i, "note": "n" * 3000}, rationale="r" * 3000)
-             for i in range(80)]
+    cards = [
+        card(id=f"P{i:04d}", args={"amount": i, "note": "n" * 3000}, rationale="r" * 3000) for i in range(80)
+    ]
     view = home_view(cards)
 
     assert view["type"] == "home" and len(view["blocks"]) <= 100
@@ -172,12 +200,20 @@ def test_empty_home_view_is_valid(mock_slack_api: MockSlackApi) -> None:
 
 def test_thread_link_is_in_the_context() -> None:
     rendered = card_for(proposal(), support_triage(), thread_link="https://example.slack.com/archives/C1/p1")
-    assert "<https://example.slack.com/archives/C1/p1|open thread>" in card_blocks(rendered)[1]["elements"][0]["text"]
+    assert (
+        "<https://example.slack.com/archives/C1/p1|open thread>"
+        in card_blocks(rendered)[1]["elements"][0]["text"]
+    )
 
 
 def test_escalation_and_undo_notes_show_under_the_status(mock_slack_api: MockSlackApi) -> None:
-    rendered = card(status="executed", decided_by="U0OWNER1", decided_at=DECIDED, decided_on="slack",
-                    escalation_note="No answer in 30 min: re-routed to @U0LEAD <!here>")
+    rendered = card(
+        status="executed",
+        decided_by="U0OWNER1",
+        decided_at=DECIDED,
+        decided_on="slack",
+        escalation_note="No answer in 30 min: re-routed to @U0LEAD <!here>",
+    )
     assert rendered.undo_tool == "helpdesk.reverse_credit"
 
     notes = _of_type(card_blocks(rendered), "context")[-1]["elements"]

@@ -38,17 +38,23 @@ def test_a_40000_character_trace_posts_as_several_accepted_messages_without_unfu
     posted = [m["text"] for m in mock_slack_api.messages("C0SUPPORT")]
     unescaped = "\n".join(posted).replace("&lt;", "<").replace("&amp;", "&")
     assert unescaped == trace  # nothing lost: chunks break only on line boundaries here
-    assert ref == MessageRef(platform="slack", conversation="C0SUPPORT", ts=calls[0].response["ts"], thread=THREAD)
+    assert ref == MessageRef(
+        platform="slack", conversation="C0SUPPORT", ts=calls[0].response["ts"], thread=THREAD
+    )
 
 
-def test_tool_text_is_escaped_and_only_the_cores_user_markers_become_mentions(mock_slack_api: MockSlackApi) -> None:
+def test_tool_text_is_escaped_and_only_the_cores_user_markers_become_mentions(
+    mock_slack_api: MockSlackApi,
+) -> None:
     text = "Ticket says: <!channel> look, ask <@U123> or <https://evil|click>; awaiting approval by @U0OWNER1"
 
     _messenger(mock_slack_api).post(conversation="C0SUPPORT", thread=THREAD, text=text)
 
     (message,) = mock_slack_api.messages("C0SUPPORT")
-    assert message["text"] == ("Ticket says: &lt;!channel&gt; look, ask &lt;@U123&gt; or &lt;https://evil|click&gt;;"
-                               " awaiting approval by <@U0OWNER1>")
+    assert message["text"] == (
+        "Ticket says: &lt;!channel&gt; look, ask &lt;@U123&gt; or &lt;https://evil|click&gt;;"
+        " awaiting approval by <@U0OWNER1>"
+    )
 
 
 def test_a_429_is_retried_after_retry_after_and_lands_exactly_once(mock_slack_api: MockSlackApi) -> None:
@@ -69,8 +75,13 @@ def test_card_post_then_update_uses_chat_update_and_drops_the_buttons(mock_slack
     ref = messenger.post(conversation="C0APPROVALS", thread=None, text="Approval needed", card=card())
     assert any(b["type"] == "actions" for b in mock_slack_api.messages("C0APPROVALS")[0]["blocks"])
 
-    decided = card(status="rejected", decided_by="U0OWNER2", decided_at=DECIDED, decided_on="slack",
-                   reason_code="wrong_amount")
+    decided = card(
+        status="rejected",
+        decided_by="U0OWNER2",
+        decided_at=DECIDED,
+        decided_on="slack",
+        reason_code="wrong_amount",
+    )
     messenger.update(ref, text="Rejected", card=decided)
 
     (update,) = mock_slack_api.calls_to("chat.update", ok=True)
@@ -92,8 +103,9 @@ def test_status_update_of_plain_text_is_truncated_not_rejected(mock_slack_api: M
 
 
 def test_ephemeral_uses_chat_post_ephemeral(mock_slack_api: MockSlackApi) -> None:
-    _messenger(mock_slack_api).ephemeral(conversation="C0APPROVALS", user="U0OWNER1",
-                                         text="Already decided by @U0OWNER2")
+    _messenger(mock_slack_api).ephemeral(
+        conversation="C0APPROVALS", user="U0OWNER1", text="Already decided by @U0OWNER2"
+    )
 
     (call,) = mock_slack_api.calls_to("chat.postEphemeral", ok=True)
     assert call.params["user"] == "U0OWNER1" and call.params["text"] == "Already decided by <@U0OWNER2>"
@@ -117,7 +129,9 @@ def test_default_messengers_add_slack_when_a_bot_token_is_set(
     without = default_messengers(settings=Settings(MISSIONBOT_KEY_PREFIX=prefix), redis=redis)
     assert "slack" not in without and "console" in without
 
-    settings = Settings(MISSIONBOT_KEY_PREFIX=prefix, SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=mock_slack_api.url)
+    settings = Settings(
+        MISSIONBOT_KEY_PREFIX=prefix, SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=mock_slack_api.url
+    )
     messenger = default_messengers(settings=settings, redis=redis).get("slack")
     messenger.post(conversation="C0SUPPORT", thread=None, text="hello")
     (call,) = mock_slack_api.calls_to("chat.postMessage", ok=True)

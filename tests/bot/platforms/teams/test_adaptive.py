@@ -12,8 +12,9 @@ import pytest
 from bot.platforms.teams.adaptive import APPROVE, REFRESH, REJECT, UNDO, card_payload, decision_line
 from tests.bot.core.card_factories import DECIDED, card
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "fixtures/adaptive_cards/adaptive-card-1.5.0.json")
-                    .read_text())
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[3] / "fixtures/adaptive_cards/adaptive-card-1.5.0.json").read_text()
+)
 
 
 def valid(payload: dict) -> dict:
@@ -34,14 +35,28 @@ def test_an_open_card_has_execute_actions_a_reject_form_and_a_refresh_for_approv
     payload = valid(card_payload(card()))
     assert payload["version"] == "1.5"
     facts = {f["title"]: f["value"] for f in payload["body"][2]["facts"]}
-    assert facts == {"account_id": "ACME-7", "amount": "120", "reason": "ESC-1234: duplicate charge",
-                     "tier": "execute", "rule": "helpdesk.issue_credit is tier execute: an approver decides"}
+    assert facts == {
+        "account_id": "ACME-7",
+        "amount": "120",
+        "reason": "ESC-1234: duplicate charge",
+        "tier": "execute",
+        "rule": "helpdesk.issue_credit is tier execute: an approver decides",
+    }
     approve, reject = payload["actions"]
-    assert (approve["type"], approve["verb"], approve["data"]["proposal_id"]) == ("Action.Execute", APPROVE, "P0001")
+    assert (approve["type"], approve["verb"], approve["data"]["proposal_id"]) == (
+        "Action.Execute",
+        APPROVE,
+        "P0001",
+    )
     assert reject["type"] == "Action.ShowCard"
     choice, comment = reject["card"]["body"]
     assert choice["type"] == "Input.ChoiceSet" and choice["id"] == "reason_code"
-    assert [c["value"] for c in choice["choices"]] == ["wrong_amount", "policy_violation", "needs_more_info", "other"]
+    assert [c["value"] for c in choice["choices"]] == [
+        "wrong_amount",
+        "policy_violation",
+        "needs_more_info",
+        "other",
+    ]
     assert comment["type"] == "Input.Text" and comment["id"] == "comment"
     submit = reject["card"]["actions"][0]
     assert (submit["type"], submit["verb"]) == ("Action.Execute", REJECT)
@@ -64,14 +79,27 @@ def test_the_view_for_someone_who_may_not_decide_has_no_buttons():
     assert "actions" not in payload and "refresh" in payload
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    ({"status": "executed", "decided_by": "U0OWNER1", "decided_on": "slack", "decided_at": DECIDED},
-     "Approved and executed by U0OWNER1 on Slack at 2024-05-06 09:41 UTC"),
-    ({"status": "rejected", "decided_by": "U0LEAD", "decided_on": "teams", "decided_at": DECIDED,
-      "reason_code": "wrong_amount", "comment": "too high"},
-     "Rejected by U0LEAD on Teams at 2024-05-06 09:41 UTC (wrong_amount: too high)"),
-    ({"status": "expired"}, "Expired, no decision"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            {"status": "executed", "decided_by": "U0OWNER1", "decided_on": "slack", "decided_at": DECIDED},
+            "Approved and executed by U0OWNER1 on Slack at 2024-05-06 09:41 UTC",
+        ),
+        (
+            {
+                "status": "rejected",
+                "decided_by": "U0LEAD",
+                "decided_on": "teams",
+                "decided_at": DECIDED,
+                "reason_code": "wrong_amount",
+                "comment": "too high",
+            },
+            "Rejected by U0LEAD on Teams at 2024-05-06 09:41 UTC (wrong_amount: too high)",
+        ),
+        ({"status": "expired"}, "Expired, no decision"),
+    ],
+)
 def test_a_decided_card_has_no_actions_and_says_who_where_and_when(change, expected):
     decided = card(**change)
     payload = valid(card_payload(decided))

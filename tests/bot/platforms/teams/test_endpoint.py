@@ -17,9 +17,11 @@ from tests.bot.core.card_factories import card, client
 from tests.support.teams_harness import APPROVALS, OWNER, execute, teams_app, teams_runtime
 
 
-def seed_reference(rt, connector, conversation: str = APPROVALS) -> None:  # noqa: ANN001
-    ConversationRefs(store=rt.store).save({"channelId": "msteams", "serviceUrl": connector.url,
-                                           "conversation": {"id": conversation}}, is_channel=True)
+def seed_reference(rt, connector, conversation: str = APPROVALS) -> None:
+    ConversationRefs(store=rt.store).save(
+        {"channelId": "msteams", "serviceUrl": connector.url, "conversation": {"id": conversation}},
+        is_channel=True,
+    )
 
 
 def test_post_and_update_in_place_through_the_stored_reference(rt, teams_connector):
@@ -27,20 +29,29 @@ def test_post_and_update_in_place_through_the_stored_reference(rt, teams_connect
     seed_reference(rt, teams_connector)
     teams = rt.messengers.get("teams")
     ref = teams.post(conversation=APPROVALS, thread="1700", text="hello")
-    assert ref.ts == "act-1" and teams_connector.posts()[0].path == f"/v3/conversations/{APPROVALS};messageid=1700/activities"
+    assert (
+        ref.ts == "act-1"
+        and teams_connector.posts()[0].path == f"/v3/conversations/{APPROVALS};messageid=1700/activities"
+    )
     teams.update(ref, text="t", card=card(status="rejected", decided_by="U0LEAD", reason_code="other"))
     put = teams_connector.updates()[0]
-    assert put.path.endswith("/activities/act-1") and put.body["attachments"][0]["content"]["version"] == "1.5"
+    assert (
+        put.path.endswith("/activities/act-1") and put.body["attachments"][0]["content"]["version"] == "1.5"
+    )
 
 
-def test_a_bot_removed_from_the_roster_is_logged_and_audited_once_without_retrying(rt, teams_connector, caplog):
+def test_a_bot_removed_from_the_roster_is_logged_and_audited_once_without_retrying(
+    rt, teams_connector, caplog
+):
     rt = teams_runtime(rt, teams_connector)
     seed_reference(rt, teams_connector)
     teams = rt.messengers.get("teams")
     teams_connector.fail_next(403, times=2)
     first = teams.post(conversation=APPROVALS, thread=None, text="one")
     second = teams.post(conversation=APPROVALS, thread=None, text="two")
-    assert first.ts == second.ts == "" and len(teams_connector.posts()) == 2  # one attempt each, no retry storm
+    assert (
+        first.ts == second.ts == "" and len(teams_connector.posts()) == 2
+    )  # one attempt each, no retry storm
     assert "not in its roster" in caplog.text
     assert [e["kind"] for e in rt.audit.events()].count("teams.undeliverable") == 1
     teams.update(first, text="never delivered")  # nothing to update, nothing sent
@@ -58,26 +69,33 @@ def test_throttling_and_gateway_errors_are_retried_with_bounded_backoff(rt, team
     teams_connector.fail_next(504, times=10)
     try:
         teams.post(conversation=APPROVALS, thread=None, text="y")
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         assert getattr(err.response, "status_code", None) == 504
     else:
         raise AssertionError("a persistent 504 must surface after the bounded attempts")
     assert len(teams_connector.posts()) == 3 + 4
 
 
-async def test_two_platforms_first_decision_wins_and_both_copies_flip(rt, teams_connector, mock_slack_api, run_jobs):
+async def test_two_platforms_first_decision_wins_and_both_copies_flip(
+    rt, teams_connector, mock_slack_api, run_jobs
+):
     slack = SlackMessenger(client=client(mock_slack_api.url))
-    rt = teams_runtime(rt, teams_connector, extra=(slack,),
-                       approvals_channels={"slack": "C0APPROVALS", "teams": APPROVALS})
+    rt = teams_runtime(
+        rt, teams_connector, extra=(slack,), approvals_channels={"slack": "C0APPROVALS", "teams": APPROVALS}
+    )
     seed_reference(rt, teams_connector)
     svc = MissionService(rt)
-    mission = svc.submit(Request(platform="slack", conversation="C0SUPPORT", requester="U0AGENT",
-                                 text="ESC-1042 please credit")).mission
+    mission = svc.submit(
+        Request(
+            platform="slack", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042 please credit"
+        )
+    ).mission
     run_jobs()
     pid = rt.store.mission(mission.id).proposals[0]
     assert sorted(r.platform for r in rt.store.proposal(pid).cards) == ["slack", "teams"]
 
     async with TestClient(TestServer(teams_app(rt, allow_anonymous=True))) as http:
+
         async def on_teams() -> str:
             response = await http.post("/api/messages", json=execute(teams_connector, APPROVE, pid))
             return (await response.json())["value"]["body"][-1]["text"]
@@ -110,11 +128,16 @@ def test_a_stored_reference_to_an_unconfigured_host_is_never_contacted(rt, teams
     """Defence in depth behind the endpoint's check: a reference stored before it (or written into Redis by
     someone else) cannot make a job send to a host the bot is not configured for."""
     rt = teams_runtime(rt, teams_connector)
-    ConversationRefs(store=rt.store).save({"channelId": "msteams", "serviceUrl": "https://evil.example/",
-                                           "conversation": {"id": APPROVALS}}, is_channel=True)
+    ConversationRefs(store=rt.store).save(
+        {"channelId": "msteams", "serviceUrl": "https://evil.example/", "conversation": {"id": APPROVALS}},
+        is_channel=True,
+    )
     teams = rt.messengers.get("teams")
     with pytest.raises(LookupError, match="not an allowed host"):
         teams.post(conversation=APPROVALS, thread=None, text="hello")
-    rt.redis.hset(rt.store.key("teams", "users"), "aad-x", '{"mri": "29:x", "service_url": "https://evil.example/",'
-                                                           ' "tenant": "t", "bot": {"id": "28:bot"}}')
+    rt.redis.hset(
+        rt.store.key("teams", "users"),
+        "aad-x",
+        '{"mri": "29:x", "service_url": "https://evil.example/", "tenant": "t", "bot": {"id": "28:bot"}}',
+    )
     assert teams.direct(user="aad-x", text="hello") is None and teams_connector.calls == []

@@ -17,7 +17,9 @@ from tests.handlers.teams.test_routes import parked_proposal, post
 from tests.support.clock import Clock
 from tests.support.teams_harness import APPROVALS, OWNER, TENANT, personal, teams_app, teams_runtime
 
-THREAD = "/v3/conversations/19:aebd0ad4d6ab42c8b9ed19c251c2fc37@thread.skype;messageid=1481567603816/activities"
+THREAD = (
+    "/v3/conversations/19:aebd0ad4d6ab42c8b9ed19c251c2fc37@thread.skype;messageid=1481567603816/activities"
+)
 
 
 async def test_a_teams_card_never_goes_to_the_slack_approvals_channel(rt, teams_connector, run_jobs):
@@ -30,11 +32,15 @@ async def test_a_teams_card_never_goes_to_the_slack_approvals_channel(rt, teams_
     assert rt.store.proposal(pid).cards[0].conversation != "C0APPROVALS"
 
 
-async def test_reroute_opens_a_1to1_with_each_known_backup_and_skips_the_unknown(rt, teams_connector, run_jobs):
+async def test_reroute_opens_a_1to1_with_each_known_backup_and_skips_the_unknown(
+    rt, teams_connector, run_jobs
+):
     clock = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))  # a Monday, in working hours
     rt = teams_runtime(rt, teams_connector, clock=clock, backup=["aad-lead", "aad-never-seen"])
     app = teams_app(rt, allow_anonymous=True)
-    await post(app, personal(teams_connector, "", user="29:lead", aad="aad-lead"))  # the lead wrote to the bot once
+    await post(
+        app, personal(teams_connector, "", user="29:lead", aad="aad-lead")
+    )  # the lead wrote to the bot once
     pid = await parked_proposal(rt, teams_connector, run_jobs)
 
     clock.now += timedelta(minutes=61)
@@ -51,16 +57,20 @@ async def test_reroute_opens_a_1to1_with_each_known_backup_and_skips_the_unknown
     MissionService(rt).decide(pid, actor=OWNER, approve=True, platform="teams")
     run_jobs()
     # The 1:1 copy is a card like any other: updated in place through its stored reference.
-    assert any(u.path.startswith("/v3/conversations/a:dm-29:lead/activities/") for u in teams_connector.updates())
+    assert any(
+        u.path.startswith("/v3/conversations/a:dm-29:lead/activities/") for u in teams_connector.updates()
+    )
 
 
-def recording_messenger(rt, connector):  # noqa: ANN001, ANN201
+def recording_messenger(rt, connector):
     slept: list[float] = []
 
     async def sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    teams = TeamsMessenger(store=rt.store, settings=rt.settings, attempts=3, max_retry_after=30.0, sleep=sleep)
+    teams = TeamsMessenger(
+        store=rt.store, settings=rt.settings, attempts=3, max_retry_after=30.0, sleep=sleep
+    )
     seed_reference(rt, connector)
     return teams, slept
 
@@ -105,7 +115,9 @@ def test_retry_after_reads_seconds_and_http_dates_only_on_429():
 
 async def test_a_1to1_teams_refuses_is_none_like_an_unknown_user(rt, teams_connector):
     rt = teams_runtime(rt, teams_connector)
-    await post(teams_app(rt, allow_anonymous=True), personal(teams_connector, "", user="29:lead", aad="aad-lead"))
+    await post(
+        teams_app(rt, allow_anonymous=True), personal(teams_connector, "", user="29:lead", aad="aad-lead")
+    )
     teams = rt.messengers.get("teams")
     assert teams.direct(user="aad-stranger", text="x") is None and teams_connector.created() == []
     teams_connector.fail_next(403)
