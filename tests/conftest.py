@@ -28,7 +28,9 @@ pytest_plugins = ["tests.support.fixtures_slack", "tests.support.fixtures_teams"
 # becomes an @example.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 hypothesis_settings.register_profile("explore", print_blob=True)
-hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "explore"))
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "explore")
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "worker_configs"

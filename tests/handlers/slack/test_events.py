@@ -84,7 +84,9 @@ async def test_a_40000_character_trace_arrives_in_pieces_slack_accepts(slack, ru
     assert len(pieces) >= 14 and not slack.api.calls_to("chat.postMessage", ok=False)
     assert all(len(p["text"]) <= 3000 and "<!channel>" not in p["text"] for p in pieces)
     # Defanging inserts zero-width spaces (a cut-off "<!" at the end becomes "<\u200b!"): words compare without.
-    delivered = "\n".join(p["text"] for p in pieces).replace("&lt;", "<").replace("&gt;", ">").replace("\u200b", "")
+    delivered = (
+        "\n".join(p["text"] for p in pieces).replace("&lt;", "<").replace("&gt;", ">").replace("\u200b", "")
+    )
     # Every word arrived, in order, nothing lost at the cuts (the mention itself is neutralised).
     assert [w for w in delivered.split() if "channel" not in w] == [
         w for w in trace.split() if "channel" not in w
