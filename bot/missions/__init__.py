@@ -1,0 +1,20 @@
+"""The governed loop: submit, plan, gate, propose, decide, execute, verdict; plus escalation, trust,
+recovery, undo and the weekly digest. `service.MissionService` is the one way in."""
+
+__all__ = [
+    "closing",
+    "control",
+    "digest",
+    "escalation",
+    "execution",
+    "more_info",
+    "notify",
+    "planners",
+    "recovery",
+    "runner",
+    "service",
+    "session",
+    "trust",
+    "undo",
+    "verdict",
+]
