@@ -87,11 +87,8 @@ class Session:
         cap = self.worker.limits.tool_calls_per_mission
         if not limits.admit_tool_call(self.rt, self.mission.id, key, cap=cap):
             rule = f"limit of {cap} tool calls per mission reached"  # the planner says so once, then stops
-            self.rt.audit.record(
+            self._audit(
                 "tool.refused",
-                actor=f"worker:{self.worker.name}",
-                worker=self.worker.name,
-                mission=self.mission.id,
                 tool=tool,
                 rule=rule,
             )
@@ -105,11 +102,8 @@ class Session:
         decision = gate(self.worker, control, tool, normalized)
         if decision.verdict == "refuse" or impl is None:
             rule = decision.rule if decision.verdict == "refuse" else f"{tool} is unavailable"
-            self.rt.audit.record(
+            self._audit(
                 "tool.refused",
-                actor=f"worker:{self.worker.name}",
-                worker=self.worker.name,
-                mission=self.mission.id,
                 tool=tool,
                 args=normalized,
                 rule=rule,
@@ -233,6 +227,11 @@ class Session:
             return self._outcome(proposal)
         return self._follow_up(key, proposal)  # finish what a crash may have interrupted
 
+    def _audit(self, kind: str, **data: Any) -> None:
+        """A tool event of this mission, recorded as its worker."""
+        w = self.worker.name
+        self.rt.audit.record(kind, actor=f"worker:{w}", worker=w, mission=self.mission.id, **data)
+
     @staticmethod
     def _outcome(proposal: Proposal) -> CallOutcome:
         if proposal.settled:
@@ -245,11 +244,8 @@ class Session:
         except ToolError as exc:
             self.observe(key, product("⚠️ {tool} failed: {error}", tool=tool, error=str(exc)))
             return CallOutcome(kind="error", message=str(exc))
-        self.rt.audit.record(
+        self._audit(
             "tool.called",
-            actor=f"worker:{self.worker.name}",
-            worker=self.worker.name,
-            mission=self.mission.id,
             tool=tool,
             args=args,
         )
