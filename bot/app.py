@@ -29,6 +29,7 @@ from bot.core.redact import Redactor
 from bot.core.runtime import Clock, Runtime, new_mission_id, utc_now
 from bot.core.settings import Settings
 from bot.core.store import Store
+from bot.demo.backends import BACKENDS as DEMO_BACKENDS
 from bot.missions.planners.base import Planner
 from bot.missions.planners.chat_models import build_chat_model
 from bot.platforms.console.messenger import ConsoleMessenger
@@ -115,6 +116,7 @@ def _add_tool_providers(toolbox: Toolbox, *, settings: Settings, redis: Redis) -
         env["REDIS_URL"] = url
     for transport in ("stdio", "streamable_http"):
         toolbox.providers.setdefault(transport, _mcp_provider(env))
+    toolbox.builtins.update(DEMO_BACKENDS)  # `transport: builtin` modules: the demo helpdesk and directory
     # `knowledge:` paths resolve against the config files' directory (then its parent): bot/tools/knowledge.py
     config_dir = Path(settings.config_dir)
     toolbox.worker_providers.append(lambda worker: knowledge_tools(worker, config_dir=config_dir))

@@ -1,16 +1,31 @@
-"""Built-in integrations: in-process Python tools, named `integration.tool` like MCP ones."""
+"""Built-in integrations: in-process Python tools, named `integration.tool` like MCP ones.
+
+This module holds the catalog (each built-in module's tool names and argument models, which config
+validation reads); the functions behind a module come from a backend the composition root registers
+(`Toolbox.builtins`), so the product's tools never import the demo that implements them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 from redis import Redis
 
-from bot.demo.helpdesk import HelpdeskBackend
-from bot.demo.it_access import DirectoryBackend
 from bot.tools.base import FunctionTool, ToolSpec
+
+# One tool's implementation: the function, and whether it takes the execution's idempotency key.
+Implementation = tuple[Callable[..., dict[str, Any]], bool]
+
+
+class Backend(Protocol):
+    """Builds one built-in module's implementations (by short tool name) on the runtime's Redis."""
+
+    def __call__(
+        self, *, redis: Redis, prefix: str, clock: Callable[[], datetime]
+    ) -> Mapping[str, Implementation]: ...
 
 
 class _Args(BaseModel):
@@ -104,38 +119,14 @@ DIRECTORY_SPECS = [
 CATALOG: dict[str, list[ToolSpec]] = {"helpdesk": HELPDESK_SPECS, "directory": DIRECTORY_SPECS}
 
 
-def _refuse(**_: object) -> dict:
-    # Never reachable through the gate (tier forbidden); kept so the catalog is honest about the API.
-    raise PermissionError("delete_account is not available to AI workers")
-
-
 def builtin_tools(
-    module: str, *, integration: str, redis: Redis, prefix: str, clock: Callable[[], datetime]
+    module: str, *, integration: str, implementations: Mapping[str, Implementation]
 ) -> dict[str, FunctionTool]:
-    """Instantiate one built-in integration's tools, renamed under the config's integration name."""
-    if module == "helpdesk":
-        hd = HelpdeskBackend(redis=redis, prefix=prefix, clock=clock)
-        funcs = {
-            "get_ticket": (hd.get_ticket, False),
-            "get_account_history": (hd.get_account_history, False),
-            "get_entitlement_policy": (hd.get_entitlement_policy, False),
-            "issue_credit": (hd.issue_credit, True),
-            "reverse_credit": (hd.reverse_credit, True),
-            "delete_account": (_refuse, False),
-        }
-    elif module == "directory":
-        dr = DirectoryBackend(redis=redis, prefix=prefix, clock=clock)
-        funcs = {
-            "get_person": (dr.get_person, False),
-            "get_app_policy": (dr.get_app_policy, False),
-            "grant_access": (dr.grant_access, True),
-        }
-    else:
-        raise KeyError(module)
+    """One built-in integration's tools, renamed under the config's integration name."""
     tools = {}
     for spec in CATALOG[module]:
         short = spec.name.split(".", 1)[1]
-        func, keyed = funcs[short]
+        func, keyed = implementations[short]
         named = ToolSpec(
             name=f"{integration}.{short}",
             description=spec.description,

@@ -9,7 +9,7 @@ from redis import Redis
 
 from bot.core.config.models import BuiltinIntegration, WorkerConfig
 from bot.tools.base import Tool
-from bot.tools.builtin import builtin_tools
+from bot.tools.builtin import Backend, builtin_tools
 
 
 class Toolbox:
@@ -18,17 +18,18 @@ class Toolbox:
         self.providers: dict[str, Callable[[str, object, WorkerConfig], dict[str, Tool]]] = {}
         # Tools that belong to the worker rather than to an integration (e.g. `knowledge.search`).
         self.worker_providers: list[Callable[[WorkerConfig], dict[str, Tool]]] = []
+        # The backends of the built-in modules (`transport: builtin`), registered by the composition root.
+        self.builtins: dict[str, Backend] = {}
 
     def tools_for(self, worker: WorkerConfig) -> dict[str, Tool]:
         available: dict[str, Tool] = {}
         for name, integration in worker.integrations.items():
             if isinstance(integration, BuiltinIntegration):
+                backend = self.builtins[integration.module]  # KeyError: no backend registered for it
                 available |= builtin_tools(
                     integration.module,
                     integration=name,
-                    redis=self.redis,
-                    prefix=self.prefix,
-                    clock=self.clock,
+                    implementations=backend(redis=self.redis, prefix=self.prefix, clock=self.clock),
                 )
             elif integration.transport in self.providers:
                 available |= self.providers[integration.transport](name, integration, worker)
