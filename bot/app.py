@@ -33,7 +33,8 @@ from bot.demo.backends import BACKENDS as DEMO_BACKENDS
 from bot.missions.planners.base import Planner
 from bot.missions.planners.chat_models import build_chat_model
 from bot.platforms.console.messenger import ConsoleMessenger
-from bot.platforms.slack.messenger import SlackMessenger, slack_client
+from bot.platforms.slack.client import slack_client
+from bot.platforms.slack.messenger import SlackMessenger
 from bot.tools.knowledge import knowledge_tools
 from bot.tools.registry import Toolbox
 

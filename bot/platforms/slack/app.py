@@ -12,12 +12,10 @@ from collections.abc import Awaitable, Callable
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.runtime import Runtime
 from bot.missions.service import MissionService
-from bot.platforms.slack.messenger import RATE_LIMIT_RETRIES
+from bot.platforms.slack.client import async_web_client
 from handlers.slack import actions, commands, events, home
 
 log = logging.getLogger(__name__)
@@ -62,16 +60,6 @@ def release_on_failure(rt: Runtime) -> Callable[..., Awaitable[None]]:
     return on_error
 
 
-def web_client(*, token: str, api_url: str) -> AsyncWebClient:
-    """Waits out 429s (Slack took no action, so a retry cannot double-post) and nothing else: slack_sdk's
-    default connection-error retry is replaced on purpose, as for the jobs' client (bot/platforms/slack/messenger.py)."""
-    return AsyncWebClient(
-        token=token,
-        base_url=api_url if api_url.endswith("/") else api_url + "/",
-        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
-    )
-
-
 def create_slack_app(
     *,
     rt: Runtime,
@@ -85,7 +73,7 @@ def create_slack_app(
     acks and hands the rest (Slack answers) to a background task, so the HTTP answer leaves as soon as
     the listener returns, without bolt's 10 ms ack polling, and a failure before it is a 500 Slack retries."""
     app = AsyncApp(
-        client=web_client(token=token, api_url=api_url),
+        client=async_web_client(token=token, api_url=api_url),
         signing_secret=signing_secret,
         process_before_response=process_before_response,
     )

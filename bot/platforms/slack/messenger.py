@@ -1,4 +1,5 @@
-"""The Slack backend of the Messenger interface, on slack_sdk's sync WebClient (RQ jobs are sync).
+"""The Slack backend of the Messenger interface, on slack_sdk's sync WebClient (RQ jobs are sync; the
+client comes from bot/platforms/slack/client.py).
 
 Text from the core is escaped first, then the core's own `@U…` markers become mentions, so
 `<!channel>` or a link inside tool output can never ping or phish anyone. Long text is split into
@@ -11,35 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.core.cards import Card
 from bot.core.models import MessageRef
-from bot.core.settings import Settings
 from bot.platforms.slack.blockkit import card_blocks, home_view, reject_modal
 from bot.platforms.slack.mrkdwn import escape, link_core_mentions, split_text, truncate
 
 TEXT_CHUNK = 3000  # one section's worth: readable, and far below chat.postMessage's 40,000
-RATE_LIMIT_RETRIES = 3
-
-
-def slack_client(settings: Settings) -> WebClient:
-    """A WebClient for SLACK_BOT_TOKEN at SLACK_API_URL that waits out 429s (Retry-After).
-
-    Only rate-limit answers are retried: Slack took no action on a 429, so retrying cannot
-    double-post. slack_sdk's default connection-error retry is left out on purpose, because a
-    connection reset after Slack stored a message would post it twice.
-    """
-    if settings.slack_bot_token is None:
-        raise ValueError("SLACK_BOT_TOKEN is not set")
-    base_url = (
-        settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
-    )
-    return WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=base_url,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
-    )
 
 
 def slack_text(text: str) -> str:
