@@ -7,7 +7,6 @@ from typing import Any
 from rq import get_current_job
 
 from bot import app
-from bot.core.queueing import enqueue_mission
 from bot.missions.execution import Executor
 from bot.missions.notify import Notifier
 
@@ -15,9 +14,10 @@ from bot.missions.notify import Notifier
 def execute_proposal(proposal_id: str) -> str:
     job = get_current_job()
     rt = app.for_job(job.connection if job else None)
-    proposal = Executor(rt).execute(proposal_id)
-    if proposal.settled:
-        enqueue_mission(rt, proposal.mission_id, reason=f"after-{proposal_id}")
+    executor = Executor(rt)
+    proposal = executor.execute(proposal_id)
+    if proposal.settled:  # also on a re-run after a crash: the follow-ups are idempotent
+        executor.follow_up(proposal)
     return proposal.status
 
 
@@ -31,6 +31,7 @@ def sync_cards(proposal_id: str) -> int:
 def on_execution_failure(job: Any, connection: Any, exc_type: type, exc: BaseException, tb: Any) -> None:
     if job.retries_left:
         return
-    rt = app.for_job(connection)
-    Executor(rt).fail(job.args[0], error=f"internal error ({exc_type.__name__}) after retries")
-    enqueue_mission(rt, rt.store.proposal(job.args[0]).mission_id, reason=f"after-{job.args[0]}")
+    executor = Executor(app.for_job(connection))
+    executor.follow_up(
+        executor.fail(job.args[0], error=f"internal error ({exc_type.__name__}) after retries")
+    )

@@ -6,6 +6,7 @@ import logging
 
 from bot.core.errors import ToolError
 from bot.core.models import Proposal
+from bot.core.queueing import enqueue_card_sync, enqueue_mission
 from bot.core.runtime import Runtime
 from bot.missions import closing
 from bot.missions.notify import Notifier
@@ -74,12 +75,22 @@ class Executor:
             return self.settle(proposal_id, status="failed", error=str(exc))
         return self.settle(proposal_id, status="executed", result=result)
 
+    def follow_up(self, proposal: Proposal) -> None:
+        """What a settled proposal owes the rest, enqueued by the execution job on every run of it: a re-run
+        after a crash between the settlement and here enqueues what the dead run did not. The job ids derive
+        from the work, so a second call adds nothing. One card sync for the outcome (the decision had its
+        own), and the mission parked on the proposal resumes."""
+        enqueue_card_sync(self.rt, proposal.id, reason=proposal.status)
+        enqueue_mission(self.rt, proposal.mission_id, reason=f"after-{proposal.id}")
+
     def fail(self, proposal_id: str, *, error: str) -> Proposal:
         return self.settle(proposal_id, status="failed", error=error)
 
     def settle(
         self, proposal_id: str, *, status: str, result: dict | None = None, error: str | None = None
     ) -> Proposal:
+        """Record the outcome, audit it and say it in the thread. The cards are not touched here: the
+        execution job's `follow_up` syncs them (an inline execution, auto-approved, has no card)."""
         proposal = self.rt.store.mutate_proposal(
             proposal_id,
             lambda p: (
@@ -103,5 +114,4 @@ class Executor:
             else f"⛔ {proposal.tool} {status}: {error}"
         )
         self.notify.observe(mission, f"exec-{proposal.id}", outcome)
-        self.notify.sync_cards(proposal.id)
         return proposal
