@@ -44,28 +44,28 @@ class MissionService:
         self.notify = Notifier(rt)
 
     # -- requests ------------------------------------------------------------------------
+    # Every surface starts a mission with the same two calls: `create` (durable and fast, so it fits before
+    # a platform's ack), then, once the surface has posted `Submitted.text`, `launch`. Slack calls them on
+    # either side of its ack; `submit` is the two in one call for a surface that posts synchronously.
     def submit(self, request: Request, *, post_ack: PostAck | None = None) -> Submitted:
-        """Create the mission and enqueue it. `post_ack` is the surface posting `Submitted.text` (every
-        outcome, refusals included); the status ref it returns is attached BEFORE the mission is enqueued,
-        so no worker can run ahead of the status message. A failed post still enqueues the mission."""
+        """`create`, then `post_ack` (the surface posting `Submitted.text`, every outcome, refusals
+        included), then `launch` with the ref it returns. A failed post still launches the mission."""
         submitted = self.create(request)
+        status = None
         try:
-            ref = post_ack(submitted) if post_ack is not None else None
-            if ref is not None and submitted.mission is not None:
-                self.attach_status(submitted.mission.id, ref)
+            status = post_ack(submitted) if post_ack is not None else None
         except Exception:
             if submitted.mission is None:
                 raise  # nothing was created: the surface's own error handling answers
             # The mission matters more than its "queued" reply: it still runs, without a status message.
             log.exception("could not post the ack for mission %s", submitted.mission.id)
-        if submitted.mission is not None:
-            self.start(submitted.mission.id)
+        self.launch(submitted, status=status)
         return submitted
 
     def create(self, request: Request) -> Submitted:
         """Route, admit and record the mission without running it: fast enough for a surface's ack path.
-        The surface then posts `Submitted.text`, calls `attach_status` and `start`; a mission whose start
-        never came (a crash in between) is started by the recovery sweep after a grace period."""
+        The surface then posts `Submitted.text` and calls `launch`; a mission whose launch never came (a
+        crash in between) is started by the recovery sweep after a grace period."""
         text = request.text.strip()
         if is_blank(text):  # zero-width, bidi and control characters only: nothing to act on
             return Submitted(text=BLANK_REQUEST)
@@ -123,9 +123,21 @@ class MissionService:
             return False
         return enqueue_mission(self.rt, mission_id)
 
-    def attach_status(self, mission_id: str, ref: MessageRef) -> None:
-        """The surface posted the 'queued' reply; later status changes update it in place."""
-        self.rt.store.mutate_mission(mission_id, lambda m: m.model_copy(update={"status_ref": ref}))
+    def launch(self, submitted: Submitted, *, status: MessageRef | None = None) -> bool:
+        """The surface posted `submitted.text` as `status` (None: it could not): attach it as the mission's
+        status message, which later changes update in place, THEN enqueue the run, so no worker runs ahead
+        of it. Nothing to launch for a help answer or a refusal. True when the run was enqueued now."""
+        mission = submitted.mission
+        if mission is None:
+            return False
+        if status is not None:
+            try:
+                self.rt.store.mutate_mission(
+                    mission.id, lambda m: m.model_copy(update={"status_ref": status})
+                )
+            except Exception:  # a convenience: the mission still runs, without a status message
+                log.exception("could not attach the status message of mission %s", mission.id)
+        return self.start(mission.id)
 
     def add_context(self, mission_id: str, *, user: str, text: str) -> Mission:
         """A follow-up from the requester (a thread reply) joins the mission's context; only they may add it."""

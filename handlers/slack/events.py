@@ -51,20 +51,16 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
         return answer(client, submitted, channel=channel, thread=thread)
 
     async def answer(client: AsyncWebClient, submitted: Submitted, *, channel: str, thread: str) -> None:
-        """After the ack: the "queued" reply becomes the status message, THEN the mission starts, so no
-        worker runs ahead of it. A failed reply still starts the mission, without a status message."""
-        mission = submitted.mission
+        """After the ack: the "queued" reply, then `launch` makes it the status message and starts the
+        mission, so no worker runs ahead of it. A failed reply still launches the mission, without it."""
+        status = None
         try:
             ts = await post(client, channel=channel, thread=thread, text=submitted.text)
-            if mission is not None and ts:
-                await core(
-                    service.attach_status,
-                    mission.id,
-                    MessageRef(platform="slack", conversation=channel, ts=ts, thread=thread),
-                )
+            if ts:
+                status = MessageRef(platform="slack", conversation=channel, ts=ts, thread=thread)
         finally:
-            if mission is not None:
-                await core(service.start, mission.id)
+            if submitted.mission is not None:
+                await core(service.launch, submitted, status=status)
 
     async def thread_mission(event: dict[str, Any]) -> str | None:
         if not event.get("thread_ts"):

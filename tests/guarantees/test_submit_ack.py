@@ -1,4 +1,5 @@
-"""`submit(post_ack=...)`: the "queued" reply is posted and attached before the mission can run."""
+"""`create` then `launch` (or both in `submit(post_ack=...)`): the "queued" reply is posted and attached
+before the mission can run."""
 
 from __future__ import annotations
 
@@ -51,3 +52,18 @@ def test_a_refusal_is_posted_through_the_same_callback_and_nothing_is_enqueued(r
         MissionService(rt).submit(
             request(too_long), post_ack=lambda s: (_ for _ in ()).throw(ConnectionError())
         )
+
+
+def test_launch_attaches_the_status_message_then_enqueues_once(rt):
+    svc, outbox = MissionService(rt), ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix)
+    submitted = svc.create(request())  # what a surface does before its ack: durable, nothing enqueued
+    assert len(rt.missions_queue) == 0 and rt.store.mission(submitted.mission.id).status == "queued"
+    ref = outbox.post(conversation="C0SUPPORT", thread=submitted.mission.thread, text=submitted.text)
+    assert svc.launch(submitted, status=ref) and not svc.launch(submitted, status=ref)
+    assert rt.store.mission(submitted.mission.id).status_ref == ref and len(rt.missions_queue) == 1
+
+
+def test_a_refusal_has_nothing_to_launch(rt):
+    submitted = MissionService(rt).create(request("x" * (rt.settings.max_request_chars + 1)))
+    assert submitted.mission is None and not MissionService(rt).launch(submitted)
+    assert len(rt.missions_queue) == 0
