@@ -10,7 +10,6 @@ import shlex
 import sys
 import threading
 import time
-from collections.abc import Callable
 from typing import TextIO
 
 from redis.exceptions import RedisError
@@ -20,22 +19,33 @@ from bot.core.cards import Card
 from bot.core.errors import MissionbotError
 from bot.core.models import MessageRef, Request
 from bot.core.runtime import Runtime
+from bot.missions import verbs
 from bot.missions.service import MissionService, Submitted
 from bot.platforms.console.messenger import ConsoleMessenger
 from bot.platforms.console.text import render_card
 
-HELP = """Type a request (e.g. "ESC-1042 customer asks for a credit"), or a command:
-  /as USER              act as another user (approvers: see /workers)
-  /in CHANNEL           post in another channel
-  /approve N            approve card #N
-  /reject N REASON [comment...]
-  /undo N               ask to reverse executed card #N (an approver decides)
-  /reply MISSION_ID TEXT add to your mission (answers an approver's request for more information)
-  /pending              cards you may decide
-  /status MISSION_ID    a mission's state
-  /workers              workers here, with autonomy
-  /autonomy WORKER MODE /kill WORKER  /resume WORKER   (owner only)
-  /quit"""
+# The shell's own commands; the `/mission` verbs (bot/missions/verbs.py) follow, written `/verb`.
+OWN_COMMANDS = [
+    ("/as <user>", "act as another user (approvers: see /workers)"),
+    ("/in <channel>", "post in another channel"),
+    ("/approve <n>", "approve card #n"),
+    ("/reject <n> <reason> [comment...]", "reject card #n with a reason code"),
+    ("/undo <n>", "ask to reverse executed card #n (an approver decides)"),
+    (
+        "/reply <mission id> <text>",
+        "add to your mission (answers an approver's request for more information)",
+    ),
+    ("/pending", "cards you may decide"),
+]
+LINE = "  {usage:<23} {what}"
+HELP = "\n".join(
+    [
+        'Type a request (e.g. "ESC-1042 customer asks for a credit"), or a command:',
+        *(LINE.format(usage=usage, what=what) for usage, what in OWN_COMMANDS),
+        *verbs.help_lines(prefix="/", line=LINE),
+        "  /quit",
+    ]
+)
 
 
 class ConsoleSurface:
@@ -112,19 +122,12 @@ class ConsoleSurface:
                 "\n".join(f"#{self.number(p.id)} {p.tool} ({p.worker}, {p.mission_id})" for p in pending)
                 or "nothing waiting for you"
             )
-        commands: dict[str, Callable[[], str]] = {
-            "status": lambda: svc.status(args[0]),
-            "workers": lambda: svc.workers_here(self.channel),
-            "autonomy": lambda: (
-                f"{args[0]} is now {svc.set_autonomy(args[0], args[1], actor=self.user).autonomy}"
-            ),
-            "kill": lambda: (svc.kill(args[0], actor=self.user), f"🛑 {args[0]} halted")[1],
-            "resume": lambda: (svc.resume(args[0], actor=self.user), f"▶️ {args[0]} resumed")[1],
-            "help": lambda: HELP,
-        }
-        if name not in commands:
-            return f"unknown command /{name}; /help lists them"
-        return commands[name]()
+        if name.lower() in verbs.VERBS:  # the same verbs, replies and rules as Slack's `/mission`
+            command = verbs.Command(name.lower(), args, " ".join((name, *args)))
+            return verbs.answer(
+                svc, command, user=self.user, channel=self.channel, help_text=HELP, prefix="/"
+            )
+        return f"unknown command /{name}; /help lists them"
 
     def drain(self, *, block_ms: int | None = None) -> list[str]:
         """Render what the workers posted since the last call."""

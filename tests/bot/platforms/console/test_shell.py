@@ -28,7 +28,7 @@ def test_owner_controls_and_bad_commands(rt):
     assert shell.handle("/kill support-triage").startswith("✋ Only Support Triage's owner")
     shell.handle("/as U0MANAGER")
     assert shell.handle("/autonomy support-triage reckless").startswith("✋ Autonomy is one of")
-    assert shell.handle("/autonomy support-triage shadow") == "support-triage is now shadow"
+    assert shell.handle("/autonomy support-triage shadow") == "support-triage is now shadow."
     assert "shadow" in shell.handle("/workers")
     assert shell.handle("/frobnicate").startswith("unknown command")
     assert shell.handle("/approve") == "Wrong arguments; /help lists the commands."
