@@ -16,5 +16,6 @@ __all__ = [
     "session",
     "trust",
     "undo",
+    "verbs",
     "verdict",
 ]
