@@ -2,6 +2,7 @@
 
 Built-in bolt middleware verifies the signature (5-minute window, 401 otherwise) and ignores the
 bot's own events before ours runs; ours drops Events API deliveries already seen (by `event_id`).
+The listeners are `handlers/slack`'s: the composition root registers them on the app built here.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.runtime import Runtime
-from bot.missions.service import MissionService
 from bot.platforms.slack.messenger import RATE_LIMIT_RETRIES
-from handlers.slack import actions, commands, events, home
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +78,11 @@ def create_slack_app(
     token: str,
     api_url: str,
     process_before_response: bool = True,
-    service: MissionService | None = None,
 ) -> AsyncApp:
     """`process_before_response=True`: the listener does the durable part (mission record, decision),
     acks and hands the rest (Slack answers) to a background task, so the HTTP answer leaves as soon as
-    the listener returns, without bolt's 10 ms ack polling, and a failure before it is a 500 Slack retries."""
+    the listener returns, without bolt's 10 ms ack polling, and a failure before it is a 500 Slack retries.
+    No listener yet: `handlers.slack.register(app, ...)` adds them."""
     app = AsyncApp(
         client=web_client(token=token, api_url=api_url),
         signing_secret=signing_secret,
@@ -91,9 +90,6 @@ def create_slack_app(
     )
     app.use(dedupe_middleware(rt))
     app.error(release_on_failure(rt))
-    service = service or MissionService(rt)
-    for module in (events, actions, commands, home):
-        module.register(app, service=service, rt=rt)
     return app
 
 
