@@ -33,7 +33,7 @@ from bot.core.settings import Settings
 from bot.core.store import Store
 from bot.platforms.teams.adaptive import MAX_REFRESH_USERS, attachment
 from bot.platforms.teams.payloads import PLATFORM, service_url_allowed
-from bot.platforms.teams.refs import ConversationRefs
+from bot.platforms.teams.refs import ConversationRefs, message_link
 from bot.platforms.teams.retry import retry_policy
 from bot.platforms.teams.retry import status_of as _status
 from bot.platforms.teams.users import TeamsUsers
@@ -234,6 +234,9 @@ class TeamsMessenger:
         return MessageRef(
             platform=self.platform, conversation=conversation, ts=sent.id if sent else "", thread=None
         )
+
+    def permalink(self, *, conversation: str, message: str) -> str | None:
+        return message_link(conversation, message)
 
     def ephemeral(self, *, conversation: str, user: str, text: str) -> None:
         # Teams has no ephemeral messages in channels; a proactive 1:1 needs the user's chat, which we
