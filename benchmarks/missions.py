@@ -49,6 +49,9 @@ class NullMessenger:
     def ephemeral(self, *, conversation: str, user: str, text: str) -> None:
         return None
 
+    def permalink(self, *, conversation: str, message: str) -> str | None:
+        return None
+
 
 def drain(queues: list[Queue], redis: Redis) -> float:
     start = time.perf_counter()

@@ -35,11 +35,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import app
 from bot.app import default_messengers
+from bot.commands import serve_app
 from bot.core.models import Request
 from bot.core.settings import Settings
 from bot.missions.service import MissionService
-from bot.platforms.server import create_app
-from bot.platforms.slack.app import create_slack_app
 from bot.platforms.slack.blockkit import ACTION_APPROVE
 from tests.support.mock_slack_api import MockSlackApi
 from tests.support.redis_server import cleanup
@@ -229,10 +228,10 @@ def main() -> None:
             return copy.id
 
         def missionbot(process_before_response: bool) -> Callable[[], web.Application]:
-            return lambda: create_app(
+            return lambda: serve_app.server(
                 rt,
-                slack=create_slack_app(
-                    rt=rt,
+                slack=serve_app.slack_app(
+                    rt,
                     signing_secret=SECRET,
                     token=TOKEN,
                     api_url=api.url,

@@ -130,7 +130,7 @@ def default_messengers(*, settings: Settings, redis: Redis) -> Messengers:
         messengers.add(SlackMessenger(client=slack_client(settings)))
     if settings.microsoft_app_id or settings.teams_enabled:
         # Optional dependency loaded on use: botbuilder loads only where Teams is used.
-        from bot.platforms.teams.endpoint import TeamsMessenger
+        from bot.platforms.teams.messenger import TeamsMessenger
 
         prefix = settings.key_prefix
         audit = Audit(

@@ -1,3 +1,3 @@
 """Listeners per platform: they parse a request, call the mission service and answer; no business rule."""
 
-__all__ = ["slack", "teams"]
+__all__ = ["console", "slack", "teams"]

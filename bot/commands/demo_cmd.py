@@ -19,7 +19,7 @@ from bot.core.settings import Settings
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.demo.story import play
 from bot.demo.worker_process import WorkerProcess
-from bot.platforms.console.shell import ConsoleSurface
+from handlers.console.shell import ConsoleSurface
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from bot.commands.common import add_insecure_audit_key_flag, process_runtime
 from bot.core import runtime
 from bot.core.settings import Settings
+from bot.missions.service import MissionService
 
 if TYPE_CHECKING:  # bolt and aiohttp load only when serving, not for every `missionbot` command
     from aiohttp import web
@@ -40,20 +41,21 @@ def _secret(value: object, name: str, why: str) -> str:
 def build(rt: runtime.Runtime, *, socket_mode: bool = False) -> Served:
     """The server for these settings; Socket Mode when asked for or when SLACK_APP_TOKEN is set.
     Must run inside the event loop that will serve (aiohttp clients bind to it)."""
-    # Loaded on use: only `serve` needs the web and Slack stacks; the other commands start without them.
-    from bot.platforms.server import create_app
-    from bot.platforms.slack.app import create_slack_app, socket_mode_handler
+    # Loaded on use: only `serve` needs the web, Slack and Teams stacks; the other commands start without them.
+    from bot.commands.serve_app import server, slack_app
+    from bot.platforms.slack.app import socket_mode_handler
 
     settings = rt.settings
+    service = MissionService(rt)  # one way in for every surface this process serves
     socket_mode = socket_mode or settings.slack_app_token is not None
     if socket_mode:
         app_token = _secret(settings.slack_app_token, "SLACK_APP_TOKEN", "Socket Mode needs an xapp- token")
         token = _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN", "the app posts as its bot user")
         signing = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-        slack = create_slack_app(rt=rt, signing_secret=signing, token=token, api_url=settings.slack_api_url)
+        slack = slack_app(rt, signing_secret=signing, token=token, service=service)
         # Same listeners over the websocket; HTTP keeps /healthz (and Teams) and drains Slack's background work.
         return Served(
-            web=create_app(rt, slack=slack, slack_over_http=False),
+            web=server(rt, slack=slack, slack_over_http=False, service=service),
             socket_mode=socket_mode_handler(slack, app_token),
         )
     if settings.slack_signing_secret is None and settings.slack_bot_token is None:
@@ -63,13 +65,13 @@ def build(rt: runtime.Runtime, *, socket_mode: bool = False) -> Served:
                 "for Slack, MICROSOFT_APP_ID for Teams (or --teams-dev-anonymous locally)."
             )
         log.warning("Slack is not configured (no SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN): serving Teams only")
-        return Served(web=create_app(rt, slack=None), socket_mode=None)
+        return Served(web=server(rt, slack=None, service=service), socket_mode=None)
     signing = _secret(
         settings.slack_signing_secret, "SLACK_SIGNING_SECRET", "every request is verified with it"
     )
     token = _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN", "the app posts as its bot user")
-    slack = create_slack_app(rt=rt, signing_secret=signing, token=token, api_url=settings.slack_api_url)
-    return Served(web=create_app(rt, slack=slack), socket_mode=None)
+    slack = slack_app(rt, signing_secret=signing, token=token, service=service)
+    return Served(web=server(rt, slack=slack, service=service), socket_mode=None)
 
 
 async def serve(rt: runtime.Runtime, *, socket_mode: bool, port: int) -> None:
@@ -94,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
     rt = process_runtime(settings, "serve", insecure_audit_key=args.insecure_audit_key)
-    rt.teams_dev_anonymous = args.teams_dev_anonymous  # read by handlers/teams/routes.py:teams_guard
+    rt.teams_dev_anonymous = args.teams_dev_anonymous  # read by serve_app.teams_routes (teams_guard)
     try:
         asyncio.run(serve(rt, socket_mode=args.socket_mode, port=args.port or settings.port))
     except MissingSetting as err:

@@ -25,6 +25,11 @@ class Messenger(Protocol):
         """A message only `user` sees."""
         ...
 
+    def permalink(self, *, conversation: str, message: str) -> str | None:
+        """A URL a person opens to see `message` (a thread's root) in `conversation`; None where the
+        platform has none. Platform URLs live with the platform, never in the mission loop."""
+        ...
+
 
 class Messengers:
     """Platform name -> Messenger; a mission talks through the messenger of its own platform."""
@@ -43,3 +48,9 @@ class Messengers:
 
     def __contains__(self, platform: str) -> bool:
         return platform in self._by_platform
+
+    def permalink(self, platform: str, *, conversation: str, message: str) -> str | None:
+        """`platform`'s link to the message; None also when this process has no messenger for it."""
+        if platform not in self._by_platform:
+            return None
+        return self._by_platform[platform].permalink(conversation=conversation, message=message)

@@ -11,7 +11,7 @@ from bot.core.models import Mission
 from bot.core.runtime import Runtime
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.demo.worker_process import WorkerProcess
-from bot.platforms.console.shell import ConsoleSurface
+from handlers.console.shell import ConsoleSurface
 
 
 class StoryFailed(Exception):

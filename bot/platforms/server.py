@@ -1,5 +1,8 @@
 """The aiohttp application `missionbot serve` runs: Slack at `POST /slack/events`, `GET /healthz`,
-`GET /readyz`, and the Teams endpoint when its module is present."""
+`GET /readyz`, and the routes it is given already built (Teams' `POST /api/messages`).
+
+It receives the Slack app with its listeners and the Teams route from the composition root
+(bot/commands/serve_app.py); nothing here knows a listener."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import asyncio
 import hashlib
 import hmac
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
@@ -19,7 +22,6 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot.core.runtime import Runtime
 from bot.platforms.slack.background import tasks_for
 from bot.platforms.slack.payloads import screen
-from handlers.teams.routes import add_teams_routes
 
 RUNTIME = web.AppKey("runtime", Runtime)
 SLACK_PATH = "/slack/events"
@@ -112,14 +114,15 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response(body, status=status)
 
 
-def add_teams(app: web.Application, rt: Runtime) -> None:
-    """Teams: `handlers/teams/routes.py` owns `/api/messages` through `add_teams_routes(app, rt)`."""
-    add_teams_routes(app, rt)
-
-
-def create_app(rt: Runtime, *, slack: AsyncApp | None, slack_over_http: bool = True) -> web.Application:
+def create_app(
+    rt: Runtime,
+    *,
+    slack: AsyncApp | None,
+    slack_over_http: bool = True,
+    routes: Iterable[web.AbstractRouteDef] = (),
+) -> web.Application:
     """`slack_over_http=False` (Socket Mode): no /slack/events route, but the Slack app's background work
-    is still drained when the server shuts down."""
+    is still drained when the server shuts down. `routes`: the other platforms' (Teams), already built."""
     app = web.Application()
     app[RUNTIME] = rt
     app.router.add_get("/healthz", healthz)
@@ -132,6 +135,5 @@ def create_app(rt: Runtime, *, slack: AsyncApp | None, slack_over_http: bool = T
             await tasks_for(slack).drain()  # replies already acked to Slack still get posted
 
         app.on_shutdown.append(finish_background_work)
-    # ---- Teams (the Teams engineer's one line lives in add_teams) ----
-    add_teams(app, rt)
+    app.router.add_routes(routes)
     return app

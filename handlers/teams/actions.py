@@ -1,19 +1,17 @@
-"""What a Teams activity means to the core, read from the raw JSON (no Bot Framework types here).
+"""What a Teams card action means to the core, read from the raw JSON (no Bot Framework types here).
 
-Requests become `MissionService.submit`; card actions (Action.Execute invokes and legacy Action.Submit
-messages) become `MissionService.decide`. A refresh, and anything with `trigger: automatic`, only ever
-reads: Teams sends those by itself whenever an approver looks at the card.
+Card actions (Action.Execute invokes and legacy Action.Submit messages) become `MissionService.decide`
+(requests are `turns.py`'s). A refresh, and anything with `trigger: automatic`, only ever reads: Teams
+sends those by itself whenever an approver looks at the card.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from bot.core.cards import card_for
 from bot.core.errors import AlreadyDecided, BadRequest, Halted, NotAuthorized, NotFound
-from bot.core.models import Request
 from bot.missions.service import MissionService
 from bot.platforms.teams.adaptive import (
     APPROVE,
@@ -24,10 +22,9 @@ from bot.platforms.teams.adaptive import (
     UNDO,
     card_payload,
 )
-from bot.platforms.teams.refs import split_conversation
-from bot.platforms.teams.users import TeamsUsers, configured_ids, identity
+from bot.platforms.teams.payloads import PLATFORM
+from bot.platforms.teams.users import TeamsUsers, identity
 
-PLATFORM = "teams"
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 ERROR_TYPE = "application/vnd.microsoft.error"
 
@@ -36,55 +33,6 @@ def actor_of(raw: dict[str, Any], known: set[str] | frozenset[str] = frozenset()
     """The person behind an activity: the one of their ids (Entra object id, `from.id`) that the config
     names in `known`, else the Entra object id when Teams sends it, else `from.id`."""
     return identity(raw, set(known))
-
-
-def tenant_of(raw: dict[str, Any]) -> str | None:
-    return ((raw.get("channelData") or {}).get("tenant") or {}).get("id") or (
-        raw.get("conversation") or {}
-    ).get("tenantId")
-
-
-def is_channel(raw: dict[str, Any]) -> bool:
-    conversation = raw.get("conversation") or {}
-    return conversation.get("conversationType") == "channel" or bool(
-        (raw.get("channelData") or {}).get("channel")
-    )
-
-
-def request_of(raw: dict[str, Any], known: set[str] | frozenset[str] = frozenset()) -> Request:
-    """A channel mention or a personal-chat message, as the core's Request (the reply chain is the thread)."""
-    base, chain = split_conversation((raw.get("conversation") or {}).get("id", ""))
-    return Request(
-        platform=PLATFORM,
-        conversation=base,
-        thread=chain or raw.get("id"),
-        requester=actor_of(raw, known),
-        text=raw.get("text") or "",
-    )
-
-
-def mission_of_reply(service: MissionService, raw: dict[str, Any]) -> str | None:
-    """The mission whose reply chain this message is in. A chain's first message has the chain's id as its
-    own, so it (and an activity without an id) is a new request, never a reply."""
-    base, chain = split_conversation((raw.get("conversation") or {}).get("id", ""))
-    if not chain or not raw.get("id") or chain == raw.get("id"):
-        return None
-    return service.rt.store.mission_for_thread(PLATFORM, base, chain)
-
-
-def add_context(service: MissionService, mission_id: str, raw: dict[str, Any]) -> str:
-    """The reply's text joins the mission (only its requester's); the answer says what happened.
-    In a channel the bot only hears messages that mention it, so a refusal is worth saying."""
-    text = strip_mentions(raw.get("text") or "")
-    try:
-        service.add_context(mission_id, user=actor_of(raw, configured_ids(service.rt)), text=text)
-    except (NotAuthorized, BadRequest, NotFound) as err:
-        return str(err)
-    return f"📝 Added to {mission_id} as context."
-
-
-def strip_mentions(text: str) -> str:
-    return re.sub(r"<at>[^<]*</at>", " ", text).strip()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,12 +9,12 @@ from typing import Any
 from aiohttp import web
 
 from bot import app
+from bot.commands.serve_app import teams_routes
 from bot.core.messenger import Messengers
 from bot.core.runtime import Runtime
 from bot.core.settings import Settings
 from bot.platforms.console.messenger import ConsoleMessenger
-from bot.platforms.teams.endpoint import TeamsMessenger
-from handlers.teams.routes import add_teams_routes
+from bot.platforms.teams.messenger import TeamsMessenger
 from tests.support.fixtures_teams import LocalCredentials
 from tests.support.teams_connector import LocalConnector
 
@@ -139,11 +139,12 @@ def teams_runtime(
 def teams_app(instance: Runtime, *, allow_anonymous: bool = False) -> web.Application:
     app = web.Application()
     credentials = LocalCredentials(instance.settings.microsoft_app_id, "unused")
-    add_teams_routes(
-        app,
-        instance,
-        settings=instance.settings,
-        allow_anonymous=allow_anonymous,
-        credentials=credentials if instance.settings.microsoft_app_id else None,
+    app.router.add_routes(
+        teams_routes(
+            instance,
+            settings=instance.settings,
+            allow_anonymous=allow_anonymous,
+            credentials=credentials if instance.settings.microsoft_app_id else None,
+        )
     )
     return app

@@ -1,3 +1,3 @@
 """The weekly digest: compute a worker's week from the audit stream, render it, send it when due."""
 
-__all__ = ["compute", "links", "model", "render", "send"]
+__all__ = ["compute", "model", "render", "send"]

@@ -14,9 +14,9 @@ from typing import Any
 
 from bot.core.config.models import WorkerConfig
 from bot.core.errors import NotFound
+from bot.core.models import Mission
 from bot.core.runtime import Runtime
 from bot.core.worktime import working_minutes
-from bot.missions.digest.links import mission_link
 from bot.missions.digest.model import Digest, Promotion, ReasonCount, WeekStats
 from bot.missions.trust import SKEW, RejectCounter
 from bot.missions.undo import is_undo
@@ -168,11 +168,24 @@ def first_needed(worker: WorkerConfig, end: datetime) -> datetime:
     return end - window - _longest_wait(worker) - SKEW
 
 
+def thread_root(mission: Mission) -> str | None:
+    """The root message of the mission's thread: the request's thread, else the status message."""
+    if mission.thread:
+        return mission.thread
+    ref = mission.status_ref
+    return (ref.thread or ref.ts or None) if ref else None
+
+
 def _link(rt: Runtime, mission_id: str) -> str | None:
+    """Where a person can open the mission: its thread, by its platform's messenger (console: no URL)."""
     try:
-        return mission_link(rt.store.mission(mission_id))
+        mission = rt.store.mission(mission_id)
     except NotFound:  # records expire before the audit does
         return None
+    root = thread_root(mission)
+    if not root:
+        return None
+    return rt.messengers.permalink(mission.platform, conversation=mission.conversation, message=root)
 
 
 def compute(rt: Runtime, worker_name: str, *, end: datetime) -> Digest:

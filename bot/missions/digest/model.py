@@ -86,7 +86,7 @@ class ReasonCount(BaseModel):
     count: int
     example_mission: str
     example_link: str | None = (
-        None  # the mission's thread on its platform (bot/missions/digest/links.py), when it has one
+        None  # the mission's thread on its platform (its messenger's `permalink`), when it has one
     )
 
 

@@ -1,3 +1,4 @@
-"""The console: a messenger that records cards in Redis, the interactive shell, plain-text cards."""
+"""The console: a messenger that records cards in Redis and plain-text cards (the shell that reads them is
+`handlers/console/shell.py`)."""
 
-__all__ = ["messenger", "shell", "text"]
+__all__ = ["messenger", "text"]

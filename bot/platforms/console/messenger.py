@@ -52,6 +52,9 @@ class ConsoleMessenger:
             }
         )
 
+    def permalink(self, *, conversation: str, message: str) -> str | None:
+        return None  # no URL: a console mission's reference is its id (`/status <id>` in the shell)
+
     def ephemeral(self, *, conversation: str, user: str, text: str) -> None:
         self._add({"op": "ephemeral", "conversation": conversation, "user": user, "text": text})
 

@@ -2,6 +2,7 @@
 
 Built-in bolt middleware verifies the signature (5-minute window, 401 otherwise) and ignores the
 bot's own events before ours runs; ours drops Events API deliveries already seen (by `event_id`).
+The listeners are `handlers/slack`'s: the composition root registers them on the app built here.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
 from bot.core.runtime import Runtime
-from bot.missions.service import MissionService
 from bot.platforms.slack.client import async_web_client
-from handlers.slack import actions, commands, events, home
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +66,11 @@ def create_slack_app(
     token: str,
     api_url: str,
     process_before_response: bool = True,
-    service: MissionService | None = None,
 ) -> AsyncApp:
     """`process_before_response=True`: the listener does the durable part (mission record, decision),
     acks and hands the rest (Slack answers) to a background task, so the HTTP answer leaves as soon as
-    the listener returns, without bolt's 10 ms ack polling, and a failure before it is a 500 Slack retries."""
+    the listener returns, without bolt's 10 ms ack polling, and a failure before it is a 500 Slack retries.
+    No listener yet: `handlers.slack.register(app, ...)` adds them."""
     app = AsyncApp(
         client=async_web_client(token=token, api_url=api_url),
         signing_secret=signing_secret,
@@ -79,9 +78,6 @@ def create_slack_app(
     )
     app.use(dedupe_middleware(rt))
     app.error(release_on_failure(rt))
-    service = service or MissionService(rt)
-    for module in (events, actions, commands, home):
-        module.register(app, service=service, rt=rt)
     return app
 
 

@@ -10,6 +10,7 @@ blow up into a preview.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from slack_sdk import WebClient
 
@@ -19,6 +20,7 @@ from bot.platforms.slack.blockkit import card_blocks, home_view, reject_modal
 from bot.platforms.slack.mrkdwn import escape, link_core_mentions, split_text, truncate
 
 TEXT_CHUNK = 3000  # one section's worth: readable, and far below chat.postMessage's 40,000
+APP_REDIRECT = "https://slack.com/app_redirect"
 
 
 def slack_text(text: str) -> str:
@@ -72,6 +74,11 @@ class SlackMessenger:
         if card is not None:
             payload["blocks"] = card_blocks(card)
         self.client.chat_update(**payload)
+
+    def permalink(self, *, conversation: str, message: str) -> str | None:
+        """`app_redirect` opens the channel at the message in whatever workspace the reader is signed in
+        to: no workspace domain, no `chat.getPermalink` round trip."""
+        return f"{APP_REDIRECT}?{urlencode({'channel': conversation, 'message_ts': message})}"
 
     def ephemeral(self, *, conversation: str, user: str, text: str) -> None:
         for chunk in split_text(slack_text(text), limit=TEXT_CHUNK):

@@ -1,3 +1,3 @@
 """Microsoft Teams: the Bot Framework endpoint, the messenger, Adaptive Cards, payloads, users, retries."""
 
-__all__ = ["adaptive", "endpoint", "messenger", "payloads", "refs", "retry", "users"]
+__all__ = ["adaptive", "endpoint", "messenger", "payloads", "refs", "retry", "routes", "users"]

@@ -1,7 +1,8 @@
 """Teams outbound, for RQ jobs: proactive posts, in-place updates and 1:1s through the Bot Framework.
 
-With `teams.py` (inbound), the only modules that import botbuilder; what the messages mean lives in plain
-JSON modules (`teams_actions`, `teams_refs`, `teams_users`), so a move to the M365 Agents SDK rewrites two.
+With `endpoint.py` (inbound), the only platform modules that import botbuilder; what the messages mean lives
+in plain JSON modules (`payloads`, `refs`, `users` here, `handlers/teams/`), so a move to the M365 Agents SDK
+rewrites these two.
 """
 
 from __future__ import annotations
@@ -31,12 +32,11 @@ from bot.core.models import MessageRef
 from bot.core.settings import Settings
 from bot.core.store import Store
 from bot.platforms.teams.adaptive import MAX_REFRESH_USERS, attachment
-from bot.platforms.teams.payloads import service_url_allowed
-from bot.platforms.teams.refs import ConversationRefs
+from bot.platforms.teams.payloads import PLATFORM, service_url_allowed
+from bot.platforms.teams.refs import ConversationRefs, message_link
 from bot.platforms.teams.retry import retry_policy
 from bot.platforms.teams.retry import status_of as _status
 from bot.platforms.teams.users import TeamsUsers
-from handlers.teams.actions import PLATFORM
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +234,9 @@ class TeamsMessenger:
         return MessageRef(
             platform=self.platform, conversation=conversation, ts=sent.id if sent else "", thread=None
         )
+
+    def permalink(self, *, conversation: str, message: str) -> str | None:
+        return message_link(conversation, message)
 
     def ephemeral(self, *, conversation: str, user: str, text: str) -> None:
         # Teams has no ephemeral messages in channels; a proactive 1:1 needs the user's chat, which we

@@ -1,8 +1,9 @@
-"""What a Bot Framework activity must look like before the SDK and our code read it, and where its
-`serviceUrl` may point. Plain pydantic over the raw JSON (no botbuilder types), like `teams_actions`.
+"""What a Bot Framework activity must look like before the SDK and our code read it, where its
+`serviceUrl` may point, and the facts the adapter reads from it (tenant, channel or chat). Plain pydantic
+over the raw JSON (no botbuilder types), like `handlers/teams/actions.py`.
 
 Every field the bot reads is modelled with a strict type: an id is a string (never a number or a bool that
-would end up in a Redis key as `teams:ref:False`), the card-action shapes are what `teams_actions` reads.
+would end up in a Redis key as `teams:ref:False`), the card-action shapes are what `handlers/teams` reads.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from bot.core.inputs import Id, Text
 from bot.core.settings import Settings
+
+PLATFORM = "teams"  # the platform name on records (Request, MessageRef) and of the messenger
 
 # Microsoft's Bot Framework connector hosts: Teams (public, GCC, GCC High, DoD) and the Azure Bot Service
 # channels. A host matches an entry or is a subdomain of one. MISSIONBOT_TEAMS_SERVICE_HOSTS replaces it.
@@ -87,7 +90,7 @@ class Activity(_Model):
 
     @model_validator(mode="after")
     def _card_values(self) -> Activity:
-        # teams_actions.card_action reads `value` as an invoke's {action: {verb, data}} or a submitted card's data.
+        # handlers/teams/actions.py:card_action reads `value` as an invoke's {action: {verb, data}} or a submitted card's data.
         if self.type == "invoke":
             if self.name is None:
                 raise ValueError("an invoke needs a name")
@@ -143,3 +146,16 @@ def service_url_allowed(url: object, *, settings: Settings) -> bool:
     if _loopback(host):
         return parts.scheme in {"http", "https"} and (not settings.microsoft_app_id or host in hosts)
     return parts.scheme == "https" and any(host == h or host.endswith("." + h) for h in hosts)
+
+
+def tenant_of(raw: dict[str, Any]) -> str | None:
+    return ((raw.get("channelData") or {}).get("tenant") or {}).get("id") or (
+        raw.get("conversation") or {}
+    ).get("tenantId")
+
+
+def is_channel(raw: dict[str, Any]) -> bool:
+    conversation = raw.get("conversation") or {}
+    return conversation.get("conversationType") == "channel" or bool(
+        (raw.get("channelData") or {}).get("channel")
+    )

@@ -9,16 +9,25 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from bot.core.store import Store
 
 THREAD_MARK = ";messageid="
+MESSAGE_LINK = "https://teams.microsoft.com/l/message"
 
 
 def split_conversation(conversation_id: str) -> tuple[str, str | None]:
     """'19:abc@thread.skype;messageid=123' -> ('19:abc@thread.skype', '123')."""
     base, _, thread = conversation_id.partition(THREAD_MARK)
     return base, thread or None
+
+
+def message_link(conversation: str, message: str) -> str | None:
+    """The deep link to a channel message (a `19:` conversation, the reply chain's root id); chats have none."""
+    if not conversation.startswith("19:"):
+        return None
+    return f"{MESSAGE_LINK}/{quote(conversation, safe='')}/{quote(message, safe='')}"
 
 
 class ConversationRefs:

@@ -17,7 +17,7 @@ from bot.missions.digest.compute import compute
 from bot.missions.service import MissionService
 from bot.missions.trust import Trust
 from bot.platforms.console.messenger import ConsoleMessenger
-from bot.platforms.console.shell import ConsoleSurface
+from handlers.console.shell import ConsoleSurface
 
 
 def proposal_for(rt, run_jobs, ticket: str) -> str:

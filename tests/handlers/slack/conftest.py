@@ -9,10 +9,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot import app
 from bot.app import default_messengers
+from bot.commands.serve_app import server, slack_app
 from bot.core import runtime
 from bot.core.settings import Settings
-from bot.platforms.server import create_app
-from bot.platforms.slack.app import create_slack_app
 from tests.handlers.slack.harness import SECRET, TOKEN, SlackHarness
 from tests.support.mock_slack_api import MockSlackApi
 
@@ -49,6 +48,6 @@ def slack_rt(
 
 @pytest.fixture
 async def slack(slack_rt: runtime.Runtime, mock_slack_api: MockSlackApi) -> AsyncIterator[SlackHarness]:
-    app = create_slack_app(rt=slack_rt, signing_secret=SECRET, token=TOKEN, api_url=mock_slack_api.url)
-    async with TestClient(TestServer(create_app(slack_rt, slack=app))) as client:
+    app = slack_app(slack_rt, signing_secret=SECRET, token=TOKEN, api_url=mock_slack_api.url)
+    async with TestClient(TestServer(server(slack_rt, slack=app))) as client:
         yield SlackHarness(client=client, slack=app, rt=slack_rt, api=mock_slack_api)

@@ -13,9 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.commands import serve_app
 from bot.core.runtime import Runtime
-from bot.platforms.server import create_app
-from bot.platforms.slack.app import create_slack_app
 from bot.platforms.slack.background import tasks_for
 from bot.platforms.slack.blockkit import ACTION_APPROVE, REJECT_MODAL
 from tests.handlers.hostile import FUZZ, JSON, Served, garbage_bytes, mutated, served, snapshot
@@ -205,8 +204,8 @@ def malformed_requests() -> st.SearchStrategy[tuple[bytes, str]]:
 
 @pytest.fixture
 def server(slack_rt: Runtime, mock_slack_api: MockSlackApi) -> Iterator[tuple[Served, Any]]:
-    app = create_slack_app(rt=slack_rt, signing_secret=SECRET, token=TOKEN, api_url=mock_slack_api.url)
-    with served(lambda: create_app(slack_rt, slack=app)) as http:
+    app = serve_app.slack_app(slack_rt, signing_secret=SECRET, token=TOKEN, api_url=mock_slack_api.url)
+    with served(lambda: serve_app.server(slack_rt, slack=app)) as http:
         yield http, app
 
 

@@ -7,6 +7,7 @@ import time
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.commands import serve_cmd
 from bot.missions.service import BLANK_REQUEST
 from bot.platforms.teams.adaptive import APPROVE, CONTENT_TYPE, REFRESH, REJECT
 from tests.support.teams_connector import APP_ID, OUTBOUND_TOKEN
@@ -184,15 +185,11 @@ async def test_without_an_app_id_teams_is_refused_unless_explicitly_anonymous(rt
 
 
 def test_serving_teams_with_an_app_id_but_no_tenant_allowlist_warns(rt, teams_connector, caplog):
-    from bot.platforms.server import create_app
-
-    caplog.set_level("WARNING", logger="handlers.teams.routes")
-    create_app(
-        teams_runtime(rt, teams_connector, app_id=APP_ID), slack=None
-    )  # what `missionbot serve` builds
+    caplog.set_level("WARNING", logger="bot.platforms.teams.routes")
+    serve_cmd.build(teams_runtime(rt, teams_connector, app_id=APP_ID))  # what `missionbot serve` builds
     assert "MICROSOFT_ALLOWED_TENANTS is not set" in caplog.text and "ANY Microsoft 365 tenant" in caplog.text
     caplog.clear()
-    create_app(teams_runtime(rt, teams_connector, app_id=APP_ID, tenants=TENANT), slack=None)
+    serve_cmd.build(teams_runtime(rt, teams_connector, app_id=APP_ID, tenants=TENANT))
     assert "MICROSOFT_ALLOWED_TENANTS" not in caplog.text
 
 

@@ -10,14 +10,16 @@ from datetime import UTC, datetime, timedelta
 
 import jsonschema
 import pytest
+from slack_sdk import WebClient
 
 from bot import app
 from bot.core.models import MessageRef, Mission, Request
 from bot.missions.digest import render
-from bot.missions.digest.compute import compute, first_needed
-from bot.missions.digest.links import mission_link
+from bot.missions.digest.compute import compute, first_needed, thread_root
 from bot.missions.service import MissionService
 from bot.missions.trust import Trust
+from bot.platforms.slack.messenger import SlackMessenger
+from bot.platforms.teams.messenger import TeamsMessenger
 from tests.bot.missions.digest.test_render import SCHEMA
 from tests.support.clock import Clock, clocked_runtime
 from tests.support.redis_server import drain
@@ -102,8 +104,15 @@ def test_only_an_executed_undo_counts_as_an_override(rt, run_jobs):
     assert "Override: 50%" in render.text(compute(rt, WORKER, end=rt.clock() + timedelta(seconds=1)))
 
 
+def with_platforms(rt):
+    """`rt` with Slack and Teams messengers (as a process with both configured has): a link is theirs."""
+    rt.messengers.add(SlackMessenger(client=WebClient(token="xoxb-unused")))
+    rt.messengers.add(TeamsMessenger(store=rt.store, settings=rt.settings))
+    return rt
+
+
 def test_example_missions_link_to_their_threads(clock):
-    rt = clock.rt
+    rt = with_platforms(clock.rt)
     slack = Mission(
         id="M-SLACK1",
         worker=WORKER,
@@ -137,12 +146,14 @@ def test_example_missions_link_to_their_threads(clock):
     jsonschema.Draft6Validator(SCHEMA).validate(stripped)
 
 
-def test_mission_links_per_platform():
-    def mission(
+def test_mission_links_per_platform(clock):
+    rt = with_platforms(clock.rt)
+
+    def link(
         platform: str, conversation: str, thread: str | None, status_ts: str | None = None
-    ) -> Mission:
+    ) -> str | None:
         ref = MessageRef(platform=platform, conversation=conversation, ts=status_ts) if status_ts else None
-        return Mission(
+        mission = Mission(
             id="M-1",
             worker=WORKER,
             mission="m",
@@ -155,18 +166,18 @@ def test_mission_links_per_platform():
             updated_at=START,
             status_ref=ref,
         )
+        root = thread_root(mission)
+        return root and rt.messengers.permalink(platform, conversation=conversation, message=root)
 
+    assert link("slack", "C1", None, "1.2") == "https://slack.com/app_redirect?channel=C1&message_ts=1.2"
     assert (
-        mission_link(mission("slack", "C1", None, "1.2"))
-        == "https://slack.com/app_redirect?channel=C1&message_ts=1.2"
-    )
-    assert (
-        mission_link(mission("teams", "19:abc@thread.tacv2", "1700"))
+        link("teams", "19:abc@thread.tacv2", "1700")
         == "https://teams.microsoft.com/l/message/19%3Aabc%40thread.tacv2/1700"
     )
-    assert mission_link(mission("teams", "a:personal-chat", "1700")) is None
-    assert mission_link(mission("console", "C0SUPPORT", None, "1-0")) is None
-    assert mission_link(mission("slack", "C1", None)) is None
+    assert link("teams", "a:personal-chat", "1700") is None
+    assert link("console", "C0SUPPORT", None, "1-0") is None
+    assert link("slack", "C1", None) is None
+    assert clock.rt.messengers.permalink("email", conversation="x", message="1") is None  # no messenger
 
 
 def test_the_pass_starts_two_weeks_back_not_at_the_beginning(clock):

@@ -12,9 +12,10 @@ from bot.core.models import Request
 from bot.missions.service import MissionService
 from bot.platforms.slack.messenger import SlackMessenger
 from bot.platforms.teams.adaptive import APPROVE
+from bot.platforms.teams.endpoint import TeamsEndpoint
 from bot.platforms.teams.refs import ConversationRefs
 from tests.bot.core.card_factories import card, client
-from tests.support.teams_harness import APPROVALS, OWNER, execute, teams_app, teams_runtime
+from tests.support.teams_harness import APPROVALS, OWNER, execute, mention, teams_app, teams_runtime
 
 
 def seed_reference(rt, connector, conversation: str = APPROVALS) -> None:
@@ -141,3 +142,34 @@ def test_a_stored_reference_to_an_unconfigured_host_is_never_contacted(rt, teams
         '{"mri": "29:x", "service_url": "https://evil.example/", "tenant": "t", "bot": {"id": "28:bot"}}',
     )
     assert teams.direct(user="aad-x", text="hello") is None and teams_connector.calls == []
+
+
+class RecordingListeners:
+    """What handlers/teams would be: the endpoint hands it the raw JSON and writes what it answers."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, dict]] = []
+
+    async def message(self, raw: dict, *, send) -> None:
+        self.seen.append(("message", raw))
+        assert await send("heard you") == "act-1"  # the sent reply's id, for a status ref
+
+    async def card_action(self, raw: dict) -> dict:
+        self.seen.append(("card_action", raw))
+        return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": "ok"}
+
+
+async def test_the_endpoint_only_translates_an_activity_into_a_listener_call(rt, teams_connector):
+    rt = teams_runtime(rt, teams_connector)
+    endpoint = TeamsEndpoint(rt, settings=rt.settings)  # no app id: anonymous, as in local development
+    invoke = execute(teams_connector, APPROVE, "P-1")
+    assert (await endpoint.handle(invoke, None)).status == 501  # no listeners registered: nobody answers
+    listeners = RecordingListeners()
+    endpoint.listen(listeners)
+    reply = await endpoint.handle(invoke, None)
+    assert reply.status == 200 and reply.body["value"] == "ok" and listeners.seen == [("card_action", invoke)]
+    raw = mention(teams_connector, "ESC-1042")
+    assert (await endpoint.handle(raw, None)).status == 201
+    assert listeners.seen[-1] == ("message", raw) and teams_connector.posts()[0].body["text"] == "heard you"
+    assert ConversationRefs(store=rt.store).load(raw["conversation"]["id"], None)  # where replies go: kept
+    assert len(rt.missions_queue) == 0  # the platform created nothing by itself

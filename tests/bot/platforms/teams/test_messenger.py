@@ -9,7 +9,7 @@ from msrest.exceptions import HttpOperationError
 
 from bot.missions.escalation import Escalator
 from bot.missions.service import MissionService
-from bot.platforms.teams.endpoint import TeamsMessenger
+from bot.platforms.teams.messenger import TeamsMessenger
 from bot.platforms.teams.retry import retry_after
 from tests.bot.core.card_factories import card
 from tests.bot.platforms.teams.test_endpoint import seed_reference

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.platforms.console.shell import ConsoleSurface
+from handlers.console.shell import ConsoleSurface
 
 
 def test_a_request_a_card_and_a_decision_in_the_shell(rt, run_jobs):

@@ -1,7 +1,7 @@
 """`POST /api/messages`: the Bot Framework endpoint Teams (and the Agents Playground) call.
 
-Thin: parse the body, hand it and the Authorization header to the Teams surface, write its answer.
-Authentication (JWT), the tenant allowlist and every decision live behind `TeamsEndpoint.handle`.
+Thin: parse the body, hand it and the Authorization header to `TeamsEndpoint.handle` (JWT, tenant
+allowlist, the turn), write its answer. The server mounts the route the composition root builds from here.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import logging
 
 from aiohttp import web
 
-from bot.core.runtime import Runtime
 from bot.core.settings import Settings
 from bot.platforms.teams.endpoint import TeamsEndpoint
 
@@ -42,28 +41,18 @@ def teams_guard(settings: Settings, allow_anonymous: bool) -> bool:
     return False
 
 
-def add_teams_routes(
-    app: web.Application,
-    rt: Runtime,
-    *,
-    settings: Settings | None = None,
-    allow_anonymous: bool | None = None,
-    credentials: object = None,
-) -> None:
-    settings = settings or rt.settings
-    anonymous = rt.teams_dev_anonymous if allow_anonymous is None else allow_anonymous
-    if not teams_guard(settings, anonymous):
+def refused_route() -> web.RouteDef:
+    """Teams not served (`teams_guard` said no): a clear 503, never an unauthenticated turn."""
 
-        async def refused(_: web.Request) -> web.Response:
-            return web.json_response(
-                {"error": "Teams is not configured on this server (MICROSOFT_APP_ID)"}, status=503
-            )
+    async def refused(_: web.Request) -> web.Response:
+        return web.json_response(
+            {"error": "Teams is not configured on this server (MICROSOFT_APP_ID)"}, status=503
+        )
 
-        app.router.add_post(PATH, refused)
-        return
+    return web.post(PATH, refused)
 
-    endpoint = TeamsEndpoint(rt, settings=settings, credentials=credentials)  # type: ignore[arg-type]
 
+def messages_route(endpoint: TeamsEndpoint) -> web.RouteDef:
     async def messages(request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "expected application/json"}, status=415)
@@ -78,4 +67,4 @@ def add_teams_routes(
             return web.Response(status=reply.status)
         return web.json_response(reply.body, status=reply.status)
 
-    app.router.add_post(PATH, messages)
+    return web.post(PATH, messages)

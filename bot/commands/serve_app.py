@@ -1,0 +1,76 @@
+"""What `missionbot serve` serves, composed: the platform adapters (bot/platforms) with the listeners
+(handlers/) registered on them, mounted on the aiohttp server.
+
+The one place that knows both sides: platforms never import a listener or the mission service, handlers
+register themselves on what a platform builds (`handlers.slack.register`, `handlers.teams.register`).
+`serve_cmd` loads this module on use, so the other commands start without bolt, botbuilder or aiohttp.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+import handlers.slack
+import handlers.teams
+from bot.core.runtime import Runtime
+from bot.core.settings import Settings
+from bot.missions.service import MissionService
+from bot.platforms.server import create_app
+from bot.platforms.slack.app import AsyncApp, create_slack_app
+from bot.platforms.teams.endpoint import TeamsEndpoint
+from bot.platforms.teams.routes import messages_route, refused_route, teams_guard
+
+__all__ = ["server", "slack_app", "teams_routes"]
+
+
+def slack_app(
+    rt: Runtime,
+    *,
+    signing_secret: str,
+    token: str,
+    api_url: str | None = None,
+    service: MissionService | None = None,
+    process_before_response: bool = True,
+) -> AsyncApp:
+    """The bolt app (HTTP and Socket Mode alike) with every Slack listener registered."""
+    app = create_slack_app(
+        rt=rt,
+        signing_secret=signing_secret,
+        token=token,
+        api_url=api_url or rt.settings.slack_api_url,
+        process_before_response=process_before_response,
+    )
+    handlers.slack.register(app, service=service or MissionService(rt), rt=rt)
+    return app
+
+
+def teams_routes(
+    rt: Runtime,
+    *,
+    service: MissionService | None = None,
+    settings: Settings | None = None,
+    allow_anonymous: bool | None = None,
+    credentials: object = None,
+) -> list[web.RouteDef]:
+    """`POST /api/messages`: the Teams endpoint with handlers/teams as its listeners, or a 503 when Teams
+    may not be served (no MICROSOFT_APP_ID and no --teams-dev-anonymous)."""
+    settings = settings or rt.settings
+    anonymous = rt.teams_dev_anonymous if allow_anonymous is None else allow_anonymous
+    if not teams_guard(settings, anonymous):
+        return [refused_route()]
+    endpoint = TeamsEndpoint(rt, settings=settings, credentials=credentials)  # type: ignore[arg-type]
+    handlers.teams.register(endpoint, service=service or MissionService(rt), rt=rt)
+    return [messages_route(endpoint)]
+
+
+def server(
+    rt: Runtime,
+    *,
+    slack: AsyncApp | None,
+    slack_over_http: bool = True,
+    service: MissionService | None = None,
+) -> web.Application:
+    """The aiohttp app: /healthz, /readyz, Slack (when given, over HTTP unless Socket Mode) and Teams."""
+    return create_app(
+        rt, slack=slack, slack_over_http=slack_over_http, routes=teams_routes(rt, service=service)
+    )

@@ -1,0 +1,3 @@
+"""Console listeners: the shell (`missionbot shell`, the demo), whose typed lines become mission service calls."""
+
+__all__ = ["shell"]
