@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from bot.platforms.console.shell import ConsoleSurface
 
 from bot.core.errors import NotAuthorized
 from bot.core.models import Request
 from bot.missions import verbs
 from bot.missions.service import MissionService
+from handlers.console.shell import ConsoleSurface
 from handlers.slack import commands as slack_commands
 
 HELP = "the surface's help"
