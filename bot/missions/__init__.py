@@ -3,7 +3,7 @@ recovery, undo and the weekly digest. `service.MissionService` is the one way in
 
 __all__ = [
     "closing",
-    "control",
+    "kill_switch",
     "digest",
     "escalation",
     "execution",

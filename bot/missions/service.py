@@ -15,7 +15,7 @@ from bot.core.queueing import enqueue_card_sync, enqueue_execution, enqueue_miss
 from bot.core.routing import NoRoute, help_text, route
 from bot.core.runtime import Runtime
 from bot.missions import closing, more_info
-from bot.missions.control import halt_worker
+from bot.missions.kill_switch import halt_worker
 from bot.missions.digest.compute import compute
 from bot.missions.digest.model import Digest
 from bot.missions.notify import Notifier
