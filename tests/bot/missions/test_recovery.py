@@ -10,7 +10,7 @@ from bot.core.errors import AlreadyDecided, Halted, NotAuthorized
 from bot.core.models import Request
 from bot.core.queueing import enqueue_mission, mission_job_id
 from bot.demo.helpdesk import HelpdeskBackend
-from bot.missions import service as service_module
+from bot.missions import decisions as decisions_module
 from bot.missions.recovery import Recovery
 from bot.missions.service import MissionService
 from jobs.sweeps import sweep_recovery
@@ -44,7 +44,7 @@ def crash_after_the_decision(monkeypatch) -> None:
     def die(*_a, **_k):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(service_module, "record_decision", die)
+    monkeypatch.setattr(decisions_module, "record_decision", die)
 
 
 def test_an_approval_cut_off_before_its_job_is_audited_and_executed_by_the_sweep(rt, run_jobs, monkeypatch):
