@@ -1,12 +1,15 @@
 """The governed loop: submit, plan, gate, propose, decide, execute, verdict; plus escalation, trust,
-recovery, undo and the weekly digest. `service.MissionService` is the one way in."""
+recovery, undo and the weekly digest. `service.MissionService` is the one way in; a decision lives in
+`decisions`, the kill switch in `kill_switch`, the owner's controls in `controls`."""
 
 __all__ = [
     "closing",
-    "control",
+    "controls",
+    "decisions",
     "digest",
     "escalation",
     "execution",
+    "kill_switch",
     "more_info",
     "notify",
     "planners",

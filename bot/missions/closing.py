@@ -1,5 +1,5 @@
-"""Closing a mission, with the runtime: what blocks a decision or an execution, settling an orphaned
-proposal, and the follow-ups of a close (audit, card sync). The rule itself is `bot/core/lifecycle.py`."""
+"""Closing a mission, with the runtime: the close itself, what blocks a decision or an execution, settling
+an orphaned proposal, and the follow-ups of a close (audit, card sync). The rule: `bot/core/lifecycle.py`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,30 @@ from bot.core.lifecycle import SETTLES_ON_CLOSE, MissionClosed, settle
 from bot.core.models import Mission, Proposal
 from bot.core.queueing import enqueue_card_sync
 from bot.core.runtime import Runtime
+from bot.missions.notify import Notifier
 from bot.missions.undo import undo_deadline
+
+
+def close(rt: Runtime, mission: Mission, *, status: str, text: str) -> str:
+    """Close once: a second close (retry, race with the kill switch) changes nothing. The same atomic
+    step settles the mission's pending proposals (bot/core/lifecycle.py); their cards then say why."""
+    closed = rt.store.mutate_mission(
+        mission.id, lambda m: m.model_copy(update={"status": status, "verdict": text}) if m.is_open else m
+    )
+    if closed.verdict != text:
+        return closed.status
+    rt.audit.record(
+        f"mission.{status}",
+        actor=f"worker:{closed.worker}",
+        worker=closed.worker,
+        mission=closed.id,
+        verdict=text,
+    )
+    announce(rt, closed, actor=f"worker:{closed.worker}")  # the proposals the close settled
+    notify = Notifier(rt)
+    notify.observe(closed, "verdict", text)
+    notify.status(closed, f"{'✅' if status == 'done' else '⏹'} {closed.worker}: {status}")
+    return closed.status
 
 
 def settle_if_closed(rt: Runtime, proposal: Proposal) -> Proposal | None:

@@ -8,7 +8,7 @@ from bot.core.errors import ToolError
 from bot.core.models import Proposal
 from bot.core.queueing import enqueue_card_sync, enqueue_mission
 from bot.core.runtime import Runtime
-from bot.missions import closing
+from bot.missions import closing, kill_switch
 from bot.missions.notify import Notifier
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class Executor:
                 return settled
             # Read under the WATCH on the control key: a kill landing before this commit aborts it, and the
             # retry sees the switch. An `executing` proposal started before the kill; its retry replays the key.
-            killed = p.status == "approved" and self.rt.control(p.worker).killed
+            killed = p.status == "approved" and kill_switch.is_halted(self.rt, p.worker)
             return p if killed else p.model_copy(update={"status": "executing"})
 
         proposal = store.mutate_proposal(

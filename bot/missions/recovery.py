@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from rq.job import Job
 
-from bot.core.audit_config import version_of
 from bot.core.housekeeping import requeue_orphan
 from bot.core.models import Mission, Proposal
 from bot.core.outage import REDIS_DOWN
@@ -31,42 +30,12 @@ from bot.core.queueing import (
     run_job_id,
 )
 from bot.core.runtime import Runtime
+from bot.missions.decisions import record_decision
 
 log = logging.getLogger(__name__)
 
 GRACE = timedelta(minutes=2)  # longer than any ack path between creating a mission and starting it
 UNSETTLED = {"pending", "approved", "executing"}
-
-
-def decision_marker(proposal_id: str) -> str:
-    return f"decision-{proposal_id}"
-
-
-def record_decision(rt: Runtime, proposal: Proposal) -> bool:
-    """Append the human decision's audit event once; False when it was already there. The marker is
-    written after the append: a crash in between repeats the event, it never loses it."""
-    if proposal.decided_by in {None, "auto"} or proposal.status == "pending":
-        return False
-    if rt.store.done(proposal.mission_id, decision_marker(proposal.id)):
-        return False
-    kind = (
-        proposal.status
-        if proposal.status in {"rejected", "shadow_approved", "shadow_rejected"}
-        else "approved"
-    )
-    rt.audit.record(
-        f"decision.{kind}",
-        actor=proposal.decided_by,
-        worker=proposal.worker,
-        mission=proposal.mission_id,
-        proposal=proposal.id,
-        platform=proposal.decided_on,
-        reason_code=proposal.reason_code,
-        comment=proposal.comment,
-        config_version=version_of(rt, proposal.worker),
-    )
-    rt.store.mark_done(proposal.mission_id, decision_marker(proposal.id))
-    return True
 
 
 @dataclass(kw_only=True)
@@ -111,7 +80,8 @@ class Recovery:
     def _mission(self, mission: Mission, done: Recovered) -> None:
         proposals = [self.rt.store.proposal(pid) for pid in mission.proposals]
         for proposal in proposals:
-            # After the grace period only: `decide` itself writes it a moment after the state change.
+            # After the grace period only: `decide` writes it a moment after the state change
+            # (bot/missions/decisions.py, whose audit step this is).
             if self._older(proposal.decided_at) and record_decision(self.rt, proposal):
                 done.audited.append(proposal.id)
                 enqueue_card_sync(self.rt, proposal.id, reason="decided")

@@ -6,7 +6,7 @@ from bot.core.defang import trusted
 from bot.core.errors import Halted
 from bot.core.models import Mission
 from bot.core.runtime import Runtime
-from bot.missions import closing, more_info, verdict
+from bot.missions import closing, kill_switch, more_info, verdict
 from bot.missions.notify import Notifier
 from bot.missions.planners.base import Finished, Parked, Planner
 from bot.missions.planners.playbook import PlaybookPlanner
@@ -31,7 +31,7 @@ class MissionRunner:
         if not mission.is_open:
             return mission.status
         worker = self.rt.worker(mission.worker)
-        if self.rt.control(worker.name).killed:
+        if kill_switch.is_halted(self.rt, worker.name):
             return self.close(
                 mission,
                 status="cancelled" if mission.status == "queued" else "halted",
@@ -82,21 +82,5 @@ class MissionRunner:
         return mission.status
 
     def close(self, mission: Mission, *, status: str, text: str) -> str:
-        """Close once: a second close (retry, race with the kill switch) changes nothing. The same atomic
-        step settles the mission's pending proposals (bot/core/lifecycle.py); their cards then say why."""
-        closed = self.rt.store.mutate_mission(
-            mission.id, lambda m: m.model_copy(update={"status": status, "verdict": text}) if m.is_open else m
-        )
-        if closed.verdict != text:
-            return closed.status
-        self.rt.audit.record(
-            f"mission.{status}",
-            actor=f"worker:{closed.worker}",
-            worker=closed.worker,
-            mission=closed.id,
-            verdict=text,
-        )
-        closing.announce(self.rt, closed, actor=f"worker:{closed.worker}")  # the proposals the close settled
-        self.notify.observe(closed, "verdict", text)
-        self.notify.status(closed, f"{'✅' if status == 'done' else '⏹'} {closed.worker}: {status}")
-        return closed.status
+        """Close once, with its follow-ups (bot/missions/closing.py)."""
+        return closing.close(self.rt, mission, status=status, text=text)

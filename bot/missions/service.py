@@ -5,24 +5,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
-from bot.core.errors import AlreadyDecided, BadRequest, Halted, NotAuthorized
+from bot.core.errors import BadRequest, NotAuthorized
 from bot.core.inputs import is_blank
 from bot.core.limits import admit
 from bot.core.models import Control, MessageRef, Mission, Proposal, Request
-from bot.core.queueing import enqueue_card_sync, enqueue_execution, enqueue_mission
+from bot.core.policy import authorize_digest
+from bot.core.queueing import enqueue_mission
 from bot.core.routing import NoRoute, help_text, route
 from bot.core.runtime import Runtime
-from bot.missions import closing, more_info
-from bot.missions.control import halt_worker
+from bot.missions import controls, decisions, kill_switch, more_info
 from bot.missions.digest.compute import compute
 from bot.missions.digest.model import Digest
 from bot.missions.notify import Notifier
-from bot.missions.recovery import record_decision
 from bot.missions.undo import request_undo
 
-AUTONOMY_MODES = ("shadow", "assisted", "autonomous")
 BLANK_REQUEST = (
     "Your message has no visible text, so there is nothing to start. Tell me what you need in words."
 )
@@ -79,7 +76,7 @@ class MissionService:
         if isinstance(found, NoRoute):
             return Submitted(text=help_text(found))
         worker = found.worker
-        if self.rt.control(worker.name).killed:
+        if kill_switch.is_halted(self.rt, worker.name):
             return Submitted(text=f"{worker.display_name} is halted by its owner; no new missions start.")
         now = self.rt.clock()
         mission_id = self.rt.new_id()
@@ -159,7 +156,7 @@ class MissionService:
         # A mission waiting for more information resumes with it (bot/missions/more_info.py).
         return more_info.resume(self.rt, mission_id, user=user, text=text)
 
-    # -- decisions -----------------------------------------------------------------------
+    # -- decisions (bot/missions/decisions.py; the rule: bot/core/policy/deciders.py) ----------
     def decide(
         self,
         proposal_id: str,
@@ -170,116 +167,37 @@ class MissionService:
         reason_code: str | None = None,
         comment: str | None = None,
     ) -> Proposal:
-        proposal = self.rt.store.proposal(proposal_id)
-        worker = self.rt.worker(proposal.worker)
-        self.authorize_decision(proposal, actor)
-        if not approve and reason_code not in worker.escalation.reason_codes:
-            raise BadRequest(f"A rejection needs a reason code: {', '.join(worker.escalation.reason_codes)}")
-        status = ("shadow_" if proposal.shadow else "") + ("approved" if approve else "rejected")
-        now = self.rt.clock()
-
-        def decide(p: Proposal) -> Proposal:
-            self._refuse_unless_decidable(p, now=now)
-            return p.model_copy(
-                update={
-                    "status": status,
-                    "decided_by": actor,
-                    "decided_at": now,
-                    "decided_on": platform,
-                    "reason_code": None if approve else reason_code,
-                    "comment": comment,
-                }
-            )
-
-        decided = self.rt.store.mutate_proposal(
-            proposal_id, decide, worker=worker.name, mission=proposal.mission_id
+        return decisions.decide(
+            self.rt,
+            proposal_id,
+            actor=actor,
+            approve=approve,
+            platform=platform,
+            reason_code=reason_code,
+            comment=comment,
         )
-        # Each follow-up is also done by the recovery sweep if a crash stops us here (bot/missions/recovery.py).
-        record_decision(self.rt, decided)
-        enqueue_card_sync(self.rt, proposal_id, reason="decided")
-        if status == "approved":
-            enqueue_execution(self.rt, proposal_id)
-        else:
-            enqueue_mission(self.rt, decided.mission_id, reason=f"after-{proposal_id}")
-        return decided
 
     def check_decidable(self, proposal_id: str, *, actor: str) -> Proposal:
-        """Raise what `decide` would raise for `actor` now (NotAuthorized, AlreadyDecided, Halted), changing
-        nothing: a surface asks before opening a reject dialog. The reason code is checked by `decide`."""
-        proposal = self.rt.store.proposal(proposal_id)
-        self.authorize_decision(proposal, actor)
-        self._refuse_unless_decidable(proposal, now=self.rt.clock())
-        return proposal
-
-    def _refuse_unless_decidable(self, p: Proposal, *, now: datetime) -> None:
-        closed = closing.blocker(self.rt, p, now=now)  # a proposal belongs to its mission
-        if closed is not None:
-            raise closed
-        if p.status != "pending":
-            raise AlreadyDecided(
-                status=p.status,
-                by=p.decided_by or "the system",
-                at=(p.decided_at or now).strftime("%Y-%m-%d %H:%M UTC"),
-            )
-        if self.rt.control(p.worker).killed:
-            raise Halted(
-                f"{self.rt.worker(p.worker).display_name} is halted; pending proposals cannot be approved"
-            )
+        """Raise what `decide` would raise for `actor` now, changing nothing."""
+        return decisions.check_decidable(self.rt, proposal_id, actor=actor)
 
     def authorize_decision(self, proposal: Proposal, actor: str) -> None:
-        """Approvers and four-eyes compare people: a linked Slack and Teams account are one (bot/core/people.py)."""
-        refused = self._refusal(proposal, actor, self.rt.people.accounts_of(actor))
-        if refused is not None:
-            raise NotAuthorized(refused)
-
-    def _refusal(self, proposal: Proposal, actor: str, accounts: frozenset[str]) -> str | None:
-        worker = self.rt.worker(proposal.worker)
-        if not worker.may_approve(actor, accounts=accounts):
-            names = ", ".join(f"@{a}" for a in [*worker.escalation.approvers, *worker.escalation.backup])
-            return f"Only {names} can decide on {worker.display_name}'s proposals."
-        if proposal.requester in accounts and not worker.escalation.allow_self_approval:
-            return "You asked for this mission, so another approver must decide (four-eyes rule)."
-        return None
+        decisions.authorize(self.rt, proposal, actor=actor)
 
     def pending_for(self, user: str) -> list[Proposal]:
         """Oldest first, only what `user` (as a person: every linked account) may decide."""
-        accounts = self.rt.people.accounts_of(user)
-        return [p for p in self.rt.store.pending_proposals() if self._refusal(p, user, accounts) is None]
+        return decisions.pending_for(self.rt, user)
 
-    # -- control (owner only) ------------------------------------------------------------
-    def _owner(self, worker_name: str, actor: str) -> None:
-        worker = self.rt.worker(worker_name)
-        if not self.rt.people.same(actor, worker.owner):
-            raise NotAuthorized(
-                f"Only {worker.display_name}'s owner @{worker.owner} can change its controls."
-            )
-
-    def _set(self, worker: str, actor: str, **change: object) -> Control:
-        control = self.rt.control(worker).model_copy(
-            update={**change, "changed_by": actor, "changed_at": self.rt.clock()}
-        )
-        self.rt.store.set_control(worker, control)
-        self.rt.audit.record(
-            "control.changed", actor=actor, worker=worker, **{k: str(v) for k, v in change.items()}
-        )
-        return control
-
+    # -- controls, owner only (bot/missions/controls.py, bot/missions/kill_switch.py) -------
     def set_autonomy(self, worker: str, mode: str, *, actor: str) -> Control:
-        self._owner(worker, actor)
-        if mode not in AUTONOMY_MODES:
-            raise BadRequest(f"Autonomy is one of {', '.join(AUTONOMY_MODES)}, not {mode!r}.")
-        return self._set(worker, actor, autonomy=mode)
+        return controls.set_autonomy(self.rt, worker, mode, actor=actor)
 
     def kill(self, worker: str, *, actor: str) -> Control:
         """From now: no tool call starts, queued missions are cancelled, pending proposals are halted."""
-        self._owner(worker, actor)
-        control = self._set(worker, actor, killed=True)
-        halt_worker(self.rt, worker, actor=actor)
-        return control
+        return kill_switch.pull(self.rt, worker, actor=actor)
 
     def resume(self, worker: str, *, actor: str) -> Control:
-        self._owner(worker, actor)
-        return self._set(worker, actor, killed=False)
+        return kill_switch.release(self.rt, worker, actor=actor)
 
     # -- reading -------------------------------------------------------------------------
     def status(self, mission_id: str) -> str:
@@ -298,18 +216,14 @@ class MissionService:
         )
         return "\n".join(
             f"• {w.name}: {w.display_name} ({self.rt.control(w.name).autonomy}"
-            f"{', HALTED' if self.rt.control(w.name).killed else ''}): {w.description}"
+            f"{', HALTED' if kill_switch.is_halted(self.rt, w.name) else ''}): {w.description}"
             for w in bound
         )
 
     def digest(self, worker_name: str, *, actor: str) -> Digest:
         """The worker's weekly digest up to now, for its owner and approvers (it names approvers and rates)."""
         worker = self.rt.worker(worker_name)
-        accounts = self.rt.people.accounts_of(actor)
-        if worker.owner not in accounts and not worker.may_approve(actor, accounts=accounts):
-            raise NotAuthorized(
-                f"Only {worker.display_name}'s owner @{worker.owner} and its approvers can read its digest."
-            )
+        authorize_digest(worker, actor=actor, accounts=self.rt.people.accounts_of(actor))
         self.rt.audit.record("digest.viewed", actor=actor, worker=worker_name)
         return compute(self.rt, worker_name, end=self.rt.clock())
 

@@ -14,11 +14,12 @@ from typing import Any, Literal
 from bot.core import limits
 from bot.core.audit_config import config_version
 from bot.core.defang import product
-from bot.core.errors import Halted, ToolError
+from bot.core.errors import ToolError
 from bot.core.models import Mission, Proposal
 from bot.core.policy import gate
 from bot.core.runtime import Runtime
 from bot.missions.execution import Executor
+from bot.missions.kill_switch import refuse_if_halted
 from bot.missions.more_info import attempt
 from bot.missions.notify import Notifier
 from bot.tools.base import normalize_args
@@ -81,9 +82,8 @@ class Session:
         existing = self._existing(key, proposal_id)
         if existing is not None:
             return existing
-        control = self.rt.control(self.worker.name)
-        if control.killed:
-            raise Halted(f"{self.worker.display_name} was halted by its owner")
+        control = self.rt.control(self.worker.name)  # one read: the switch checked here is the gate's
+        refuse_if_halted(self.rt, self.worker.name, control=control)
         cap = self.worker.limits.tool_calls_per_mission
         if not limits.admit_tool_call(self.rt, self.mission.id, key, cap=cap):
             rule = f"limit of {cap} tool calls per mission reached"  # the planner says so once, then stops

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.core.errors import BadRequest, NotAuthorized
+from bot.core.errors import BadRequest
 from bot.core.models import Proposal
-from bot.core.policy import gate
+from bot.core.policy import authorize_undo_request, gate
 from bot.core.runtime import Runtime
 from bot.missions.notify import Notifier
 from bot.tools.base import normalize_args
@@ -45,11 +45,8 @@ def request_undo(rt: Runtime, proposal_id: str, *, actor: str) -> Proposal:
         raise BadRequest(f"{original.tool} declares no undo.")
     if original.status != "executed" or original.decided_at is None:
         raise BadRequest(f"Only an executed action can be undone; this one is {original.status}.")
-    accounts = rt.people.accounts_of(actor)  # a person, whichever platform they ask from
-    if not accounts & {worker.owner, original.requester} and not worker.may_approve(actor, accounts=accounts):
-        raise NotAuthorized(
-            f"Only the requester, {worker.display_name}'s approvers or its owner can ask for an undo."
-        )
+    # A person, whichever platform they ask from (bot/core/policy/deciders.py).
+    authorize_undo_request(worker, original, actor=actor, accounts=rt.people.accounts_of(actor))
     if rt.clock() > original.decided_at + timedelta(minutes=policy.undo_window_minutes):
         raise BadRequest(
             f"The undo window ({policy.undo_window_minutes} min) for {original.tool} has passed."

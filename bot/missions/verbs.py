@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.missions.controls import AUTONOMY_MODES
 from bot.missions.digest import render
-from bot.missions.service import AUTONOMY_MODES, MissionService
+from bot.missions.service import MissionService
 
 SLACK_PREFIX = "/mission "  # how Slack writes a verb; the shell writes "/" instead
 

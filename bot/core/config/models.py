@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
@@ -231,11 +230,6 @@ class WorkerConfig(Strict):
 
     def policy(self, tool: str) -> ToolPolicy | None:
         return self.tools.get(tool)
-
-    def may_approve(self, user: str, *, accounts: Iterable[str] = ()) -> bool:
-        """`accounts`: every account of the same person (bot/core/people.py); any of them listed is enough."""
-        listed = {*self.escalation.approvers, *self.escalation.backup}
-        return user in listed or any(a in listed for a in accounts)
 
 
 class Person(Strict):

@@ -1,4 +1,5 @@
-"""The policy gate. It sits outside the model: only the config and the owner's controls decide."""
+"""The policy gate: what may happen to one tool call. It sits outside the model: only the config and the
+owner's controls decide."""
 
 from __future__ import annotations
 

@@ -1,0 +1,139 @@
+"""A decision on a proposal, in one place: who may decide (the rule: bot/core/policy/deciders.py), whether
+the proposal can still be decided, the atomic state change, its audit event and its follow-ups (card sync,
+then the execution or the mission's next run).
+
+The state change is the source of truth. A crash after it leaves the follow-ups undone; the recovery sweep
+(bot/missions/recovery.py) redoes them with `record_decision` from here, and every follow-up is idempotent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.audit_config import version_of
+from bot.core.errors import AlreadyDecided, BadRequest
+from bot.core.models import Proposal
+from bot.core.policy import authorize_decision, decision_refusal
+from bot.core.queueing import enqueue_card_sync, enqueue_execution, enqueue_mission
+from bot.core.runtime import Runtime
+from bot.missions import closing, kill_switch
+
+
+def authorize(rt: Runtime, proposal: Proposal, *, actor: str) -> None:
+    """Approvers and four-eyes compare people: a linked Slack and Teams account are one person."""
+    worker = rt.worker(proposal.worker)
+    authorize_decision(worker, proposal, actor=actor, accounts=rt.people.accounts_of(actor))
+
+
+def pending_for(rt: Runtime, user: str) -> list[Proposal]:
+    """Oldest first, only what `user` (as a person: every linked account) may decide."""
+    accounts = rt.people.accounts_of(user)
+    return [
+        p
+        for p in rt.store.pending_proposals()
+        if decision_refusal(rt.worker(p.worker), p, actor=user, accounts=accounts) is None
+    ]
+
+
+def refuse_unless_decidable(rt: Runtime, proposal: Proposal, *, now: datetime) -> None:
+    """Raise MissionClosed, AlreadyDecided or Halted when `proposal` can no longer be decided. Inside
+    `Store.mutate_proposal(..., worker=, mission=)` the reads are WATCHed, so the answer is atomic."""
+    closed = closing.blocker(rt, proposal, now=now)  # a proposal belongs to its mission
+    if closed is not None:
+        raise closed
+    if proposal.status != "pending":
+        raise AlreadyDecided(
+            status=proposal.status,
+            by=proposal.decided_by or "the system",
+            at=(proposal.decided_at or now).strftime("%Y-%m-%d %H:%M UTC"),
+        )
+    kill_switch.refuse_if_halted(
+        rt, proposal.worker, because="is halted; pending proposals cannot be approved"
+    )
+
+
+def check_decidable(rt: Runtime, proposal_id: str, *, actor: str) -> Proposal:
+    """Raise what `decide` would raise for `actor` now (NotAuthorized, AlreadyDecided, Halted), changing
+    nothing: a surface asks before opening a reject dialog. The reason code is checked by `decide`."""
+    proposal = rt.store.proposal(proposal_id)
+    authorize(rt, proposal, actor=actor)
+    refuse_unless_decidable(rt, proposal, now=rt.clock())
+    return proposal
+
+
+def decide(
+    rt: Runtime,
+    proposal_id: str,
+    *,
+    actor: str,
+    approve: bool,
+    platform: str,
+    reason_code: str | None = None,
+    comment: str | None = None,
+) -> Proposal:
+    proposal = rt.store.proposal(proposal_id)
+    worker = rt.worker(proposal.worker)
+    authorize(rt, proposal, actor=actor)
+    if not approve and reason_code not in worker.escalation.reason_codes:
+        raise BadRequest(f"A rejection needs a reason code: {', '.join(worker.escalation.reason_codes)}")
+    status = ("shadow_" if proposal.shadow else "") + ("approved" if approve else "rejected")
+    now = rt.clock()
+
+    def decided(p: Proposal) -> Proposal:
+        refuse_unless_decidable(rt, p, now=now)
+        return p.model_copy(
+            update={
+                "status": status,
+                "decided_by": actor,
+                "decided_at": now,
+                "decided_on": platform,
+                "reason_code": None if approve else reason_code,
+                "comment": comment,
+            }
+        )
+
+    result = rt.store.mutate_proposal(proposal_id, decided, worker=worker.name, mission=proposal.mission_id)
+    follow_up(rt, result)
+    return result
+
+
+def follow_up(rt: Runtime, decided: Proposal) -> None:
+    """Audit the decision, flip its cards, then execute it (approved) or run the mission on (otherwise).
+    Each step is also redone by the recovery sweep if a crash stops us here."""
+    record_decision(rt, decided)
+    enqueue_card_sync(rt, decided.id, reason="decided")
+    if decided.status == "approved":
+        enqueue_execution(rt, decided.id)
+    else:
+        enqueue_mission(rt, decided.mission_id, reason=f"after-{decided.id}")
+
+
+def decision_marker(proposal_id: str) -> str:
+    return f"decision-{proposal_id}"
+
+
+def record_decision(rt: Runtime, proposal: Proposal) -> bool:
+    """Append the human decision's audit event once; False when it was already there. The marker is
+    written after the append: a crash in between repeats the event, it never loses it."""
+    if proposal.decided_by in {None, "auto"} or proposal.status == "pending":
+        return False
+    if rt.store.done(proposal.mission_id, decision_marker(proposal.id)):
+        return False
+    kind = (
+        proposal.status
+        if proposal.status in {"rejected", "shadow_approved", "shadow_rejected"}
+        else "approved"
+    )
+    rt.audit.record(
+        f"decision.{kind}",
+        actor=proposal.decided_by,
+        worker=proposal.worker,
+        mission=proposal.mission_id,
+        proposal=proposal.id,
+        platform=proposal.decided_on,
+        reason_code=proposal.reason_code,
+        comment=proposal.comment,
+        config_version=version_of(rt, proposal.worker),
+    )
+    rt.store.mark_done(proposal.mission_id, decision_marker(proposal.id))
+    return True
