@@ -1,20 +1,22 @@
 """The governed loop: submit, plan, gate, propose, decide, execute, verdict; plus escalation, trust,
-recovery, undo and the weekly digest. `service.MissionService` is the one way in."""
+recovery, undo and the weekly digest. `MissionService` is the one way in.
 
-__all__ = [
-    "closing",
-    "control",
-    "digest",
-    "escalation",
-    "execution",
-    "more_info",
-    "notify",
-    "planners",
-    "recovery",
-    "runner",
-    "service",
-    "session",
-    "trust",
-    "undo",
-    "verdict",
-]
+What it offers, by module, loaded on first use (bot/core/exports.py).
+"""
+
+from bot.core.exports import lazy
+
+__all__, __getattr__, __dir__ = lazy(
+    __name__,
+    {
+        "bot.missions.service": ["MissionService", "Submitted"],
+        "bot.missions.runner": ["MissionRunner"],
+        "bot.missions.session": ["Session", "CallOutcome"],
+        "bot.missions.execution": ["Executor"],
+        "bot.missions.notify": ["Notifier"],
+        "bot.missions.escalation": ["Escalator"],
+        "bot.missions.recovery": ["Recovery"],
+        "bot.missions.trust": ["Trust"],
+        "bot.missions.undo": ["request_undo"],
+    },
+)
