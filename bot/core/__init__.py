@@ -1,38 +1,37 @@
 """The core: settings, config, records, policy, audit, redaction, limits, queues. It imports nothing
-from the mission loop, the platforms, the handlers or the jobs (import-linter checks it)."""
+from the mission loop, the platforms, the handlers or the jobs (import-linter checks it).
 
-__all__ = [
-    "audit",
-    "audit_config",
-    "audit_keys",
-    "audit_verify",
-    "cards",
-    "conditions",
-    "config",
-    "defang",
-    "embedded_redis",
-    "errors",
-    "housekeeping",
-    "inputs",
-    "lifecycle",
-    "limits",
-    "log_redaction",
-    "messenger",
-    "models",
-    "outage",
-    "people",
-    "policy",
-    "queueing",
-    "redact",
-    "regexes",
-    "routing",
-    "rq_worker",
-    "runtime",
-    "secret_shapes",
-    "settings",
-    "store",
-    "string_tree",
-    "templating",
-    "tlds",
-    "worktime",
-]
+What it offers, by module, loaded on first use (bot/core/exports.py); the gate is `bot.core.policy.gate`.
+"""
+
+from bot.core.exports import lazy
+
+__all__, __getattr__, __dir__ = lazy(
+    __name__,
+    {
+        "bot.core.settings": ["Settings"],
+        "bot.core.runtime": ["Runtime"],
+        "bot.core.config": ["WorkerConfig", "load_workers"],
+        "bot.core.models": ["Request", "Mission", "Proposal", "Observation", "MessageRef", "Control"],
+        "bot.core.store": ["Store"],
+        "bot.core.lifecycle": ["MissionClosed"],
+        "bot.core.cards": ["Card", "card_for"],
+        "bot.core.messenger": ["Messenger", "Messengers"],
+        "bot.core.people": ["People"],
+        "bot.core.audit": ["Audit"],
+        "bot.core.audit_keys": ["AuditKeys"],
+        "bot.core.redact": ["Redactor"],
+        "bot.core.errors": [
+            "MissionbotError",
+            "ConfigError",
+            "ConfigIssue",
+            "BadRequest",
+            "NotFound",
+            "NotAuthorized",
+            "AlreadyDecided",
+            "Halted",
+            "ToolError",
+            "RateLimited",
+        ],
+    },
+)

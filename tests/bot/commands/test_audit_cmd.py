@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.core.audit import Audit
-from tests.bot.core.test_audit import FORGERIES, filled
+from tests.bot.core.audit_streams import filled
+from tests.bot.core.test_audit_verify import FORGERIES
 from tests.support.redis_server import cleanup, new_prefix
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import logging
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core import log_redaction
 from bot.core.config.models import HttpIntegration, StdioIntegration
 from bot.core.defang import defang
 from bot.core.redact import MASK, Redactor, redact
@@ -128,26 +126,3 @@ def test_redaction_is_idempotent_on_any_text(text):
     r = Redactor(values=[SIGNING])
     once = r.text(text)
     assert r.text(once) == once and SIGNING not in once
-
-
-def test_log_records_pass_the_runtimes_redactor(rt, caplog):
-    """The record factory uses the configured values once a runtime exists (not only the token shapes)."""
-    previous_factory, previous = logging.getLogRecordFactory(), log_redaction._redactor
-    try:
-        log_redaction.install()
-        log_redaction.use(
-            Redactor.from_config(
-                settings=Settings(SLACK_SIGNING_SECRET="no-shape-secret-42"), workers={}, environ={}
-            )
-        )
-        caplog.set_level(logging.INFO)
-        logging.getLogger("bot.test").info("verifying with %s", "no-shape-secret-42")
-        try:
-            raise RuntimeError("bad signature for no-shape-secret-42")
-        except RuntimeError:
-            logging.getLogger("bot.test").exception("failed")
-    finally:
-        logging.setLogRecordFactory(previous_factory)
-        log_redaction.use(previous)
-    assert "verifying with [redacted]" in caplog.text and "bad signature for [redacted]" in caplog.text
-    assert "no-shape-secret-42" not in caplog.text

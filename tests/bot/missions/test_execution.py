@@ -1,19 +1,53 @@
-"""An approved action's cards: one sync per change (the decision, then the outcome), both by the card-sync job."""
+"""The executor: only an approved proposal runs, once, with its id as idempotency key; every outcome is
+audited, said in the thread and shown on the card. Races are in tests/guarantees/test_exactly_once.py."""
 
 from __future__ import annotations
 
-from bot.core.models import Request
-from bot.demo.helpdesk import HelpdeskBackend
 from bot.missions.execution import Executor
 from bot.missions.service import MissionService
 from bot.platforms.console.messenger import ConsoleMessenger
+from tests.bot.missions.asks import approved, credits, parked
 
 
-def parked(rt, run_jobs) -> str:
-    request = Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042")
-    mission = MissionService(rt).submit(request).mission
-    run_jobs()
-    return rt.store.proposal(rt.store.mission(mission.id).proposals[0]).id
+def events(rt, proposal_id: str) -> list[str]:
+    return [e["kind"] for e in rt.audit.events() if e["proposal"] == proposal_id]
+
+
+def test_a_pending_proposal_is_not_run(rt, run_jobs):
+    pid = parked(rt, run_jobs)
+    assert Executor(rt).execute(pid).status == "pending"
+    assert credits(rt) == [] and "execution.started" not in events(rt, pid)
+
+
+def test_an_approved_proposal_runs_once_and_says_so_everywhere(rt, run_jobs):
+    pid = parked(rt, run_jobs)
+    approved(rt, pid)
+    done = Executor(rt).execute(pid)
+    assert done.status == "executed" and done.result["credit_id"] == "CR-1"
+    assert [c["amount"] for c in credits(rt)] == [40.0]
+    assert events(rt, pid)[-2:] == ["execution.started", "execution.executed"]
+    obs = rt.store.observation(done.mission_id, f"exec-{pid}")
+    assert obs is not None and obs.text.startswith("✅ Executed helpdesk.issue_credit")
+    assert (
+        Executor(rt).execute(pid).status == "executed" and len(credits(rt)) == 1
+    )  # a second call is a no-op
+
+
+def test_a_tool_the_worker_does_not_have_fails_the_proposal_with_the_reason(rt, run_jobs):
+    pid = parked(rt, run_jobs)
+    approved(rt, pid)
+    rt.store.mutate_proposal(pid, lambda p: p.model_copy(update={"tool": "helpdesk.vanished"}))
+    failed = Executor(rt).execute(pid)
+    assert (failed.status, failed.error) == ("failed", "helpdesk.vanished is not available to this worker")
+    assert "execution.failed" in events(rt, pid) and credits(rt) == []
+
+
+def test_a_settled_proposal_keeps_its_outcome_when_settled_again(rt, run_jobs):
+    pid = parked(rt, run_jobs)
+    approved(rt, pid)
+    Executor(rt).execute(pid)
+    again = Executor(rt).fail(pid, error="a late failure report")
+    assert again.status == "executed" and again.error is None
 
 
 def card_updates(rt, pid: str) -> list[str]:
@@ -23,10 +57,6 @@ def card_updates(rt, pid: str) -> list[str]:
         for _, m in outbox.read()
         if m["op"] == "update" and m.get("card") and m["card"]["proposal_id"] == pid
     ]
-
-
-def credits(rt) -> list[dict]:
-    return HelpdeskBackend(redis=rt.redis, prefix=rt.settings.key_prefix, clock=rt.clock).credits()
 
 
 def test_each_change_of_an_approved_proposal_updates_its_card_once(rt, run_jobs):

@@ -120,16 +120,6 @@ def test_undo_is_a_proposal_an_approver_must_decide(rt, run_jobs):
     assert Trust(rt).enforce_all() == []
 
 
-def test_undo_only_inside_its_window(rt, run_jobs):
-    MissionService(rt).set_autonomy("support-triage", "autonomous", actor="U0MANAGER")
-    pid = proposal_for(rt, run_jobs, "1046")
-    rt.store.mutate_proposal(
-        pid, lambda p: p.model_copy(update={"decided_at": p.decided_at - timedelta(days=2)})
-    )
-    with pytest.raises(BadRequest, match="window"):
-        MissionService(rt).request_undo(pid, actor="U0AGENT")
-
-
 @pytest.mark.parametrize(("acceptance", "suggested"), [(0.75, True), (0.8, False)])
 def test_promotion_is_suggested_with_evidence_and_never_applied(rt, run_jobs, acceptance, suggested):
     worker = rt.workers["support-triage"]

@@ -12,7 +12,6 @@ import pytest
 from bot import app
 from bot.core.models import Request
 from bot.missions.digest.compute import compute
-from bot.missions.digest.model import percentile
 from bot.missions.escalation import Escalator
 from bot.missions.service import MissionService
 from tests.bot.missions.test_escalation import around_the_clock
@@ -122,9 +121,3 @@ def test_the_hand_computed_week(week):
     assert d.rubber_stamp_approvers == [] and d.promotions == [] and d.autonomy == "assisted"
     assert (p.missions, p.proposals, p.approved, p.decided, p.p50_seconds) == (1, 1, 1, 1, 600)
     assert p.verdicts == {"resolved": 1} and p.override_rate == 0
-
-
-def test_nearest_rank_percentiles():
-    assert percentile([], 0.5) is None
-    assert percentile([5], 0.9) == 5
-    assert percentile([1, 2, 3, 4], 0.5) == 2 and percentile([1, 2, 3, 4], 0.9) == 4

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.config import load_workers
+from bot.core.config import load_workers, yaml_lines
 from bot.core.config.yaml_lines import MAX_BYTES
 from bot.core.errors import ConfigError
 from tests.bot.core.config.test_loader import GOOD, ROOT, line_of
@@ -113,3 +113,14 @@ def test_check_command_refuses_a_bomb_quickly_with_file_and_line(tmp_path):
     assert result.returncode == 1, result.stderr
     assert f"support-triage.yml:{line_of(text, 'a4: &a4')}: -: refused: expands to more than" in result.stderr
     assert elapsed < 30  # includes interpreter start-up on a loaded machine; unbounded never returns
+
+
+def test_line_of_finds_the_deepest_existing_node_of_an_error_location():
+    text = "name: w\ntools:\n  a.b:\n    tier: read\nmissions:\n  - one\n  - two\n"
+    root, data = yaml_lines.load(text)
+    assert data["tools"]["a.b"]["tier"] == "read"
+    assert yaml_lines.line_of(root, ("tools", "a.b", "tier")) == 4
+    assert yaml_lines.line_of(root, ("missions", 1)) == 7
+    assert yaml_lines.line_of(root, ("tools", "a.b", "forbid", "amount")) == 3  # the nearest line that exists
+    assert yaml_lines.line_of(root, ()) == 1 and yaml_lines.line_of(None, ("x",)) is None
+    assert yaml_lines.load("") == (None, None)

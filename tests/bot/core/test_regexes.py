@@ -1,4 +1,4 @@
-"""ReDoS-prone patterns in `match:` and `matches` conditions are refused at load, with file and line."""
+"""Configured regular expressions: ReDoS-prone shapes are refused at load (with file and line), searches are timed."""
 
 from __future__ import annotations
 
@@ -72,3 +72,16 @@ def test_a_nested_matches_condition_is_refused_with_file_and_line(tmp_path):
     text = (directory / "support-triage.yml").read_text()
     assert issue.field == "tools.helpdesk.issue_credit.forbid.reason"
     assert issue.line == line_of(text, "reason: {matches:") and "exponential time" in issue.message
+
+
+def test_search_has_re_semantics_and_a_slow_search_raises_instead_of_hanging():
+    found = search(r"\bESC-(?P<ticket_id>\d+)\b", "about ESC-1042 today")
+    assert found is not None and found.groupdict() == {"ticket_id": "1042"}
+    assert search(r"^ESC", "not ESC-1") is None
+    with pytest.raises(PatternTimeout, match="took longer than 0.05 s"):
+        search(r"a.*a.*a.*a.*a.*a.*!", "a" * 4000, timeout=0.05)
+
+
+def test_a_pattern_that_does_not_compile_is_refused_saying_why():
+    with pytest.raises(ValueError, match="bad regular expression"):
+        check_pattern("(unclosed")

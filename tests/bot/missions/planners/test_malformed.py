@@ -7,6 +7,7 @@ from langchain_core.messages import AIMessage, ToolMessage
 
 from bot.core.models import Request
 from bot.missions.planners.agent import DEFAULT_MAX_STEPS
+from bot.missions.planners.malformed import invalid_call_answer, malformed_note, observation
 from bot.missions.service import MissionService
 from tests.support.scripted_model import turn
 
@@ -80,3 +81,29 @@ def test_a_run_killed_right_after_a_malformed_call_resumes_by_telling_the_model(
     done = rt.store.mission(mission.id)
     assert "nothing proposed" in done.verdict
     assert any(isinstance(m, ToolMessage) and m.tool_call_id == "b1" for m in model.seen[2])
+
+
+def test_the_answer_names_the_tool_the_error_and_what_to_send_instead():
+    bad = malformed("b9").invalid_tool_calls[0]
+    answer = invalid_call_answer(bad)
+    assert (answer.tool_call_id, answer.name, answer.status) == ("b9", "helpdesk__get_ticket", "error")
+    assert answer.content.startswith("ERROR: your call to helpdesk__get_ticket was not run")
+    assert "arguments were '{\"ticket_id\":'" in answer.content and "one JSON object" in answer.content
+    assert observation(bad) == (
+        "⚠️ malformed tool call from the model (helpdesk__get_ticket); not run, the model was told"
+    )
+
+
+def test_model_text_in_a_malformed_call_is_shortened_and_defanged():
+    bad = {"name": None, "args": "x" * 500 + " evil.com", "id": "b1", "error": "@here see evil.com"}
+    content = invalid_call_answer(bad).content
+    assert "your call to unknown" in content and "evil.com" not in content and "@here" not in content
+    assert "…" in content and len(content) < 600
+
+
+def test_a_capped_run_says_its_last_calls_were_malformed_only_when_they_were():
+    assert malformed_note([malformed("b1")]) == (
+        " The model's last tool call (helpdesk__get_ticket) was malformed: Expecting value: line 1 column 15."
+    )
+    assert malformed_note([malformed("b1"), AIMessage(content="fine")]) == ""
+    assert malformed_note([]) == ""

@@ -1,0 +1,70 @@
+"""The RQ worker: heartbeats short enough to find a dead worker's job in time, one log line per Redis outage,
+and a work loop that runs the queue's jobs. Killed workers and restarts: tests/guarantees/."""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
+from rq.job import Job
+
+from bot.core import rq_worker
+from bot.core.outage import Outage
+from bot.core.rq_worker import HeartbeatSimpleWorker, HeartbeatWorker, build, work_forever
+
+log = logging.getLogger("tests.rq_worker")
+
+
+def test_a_forking_worker_heartbeats_within_the_abandoned_after_margin(rt):
+    worker = build(rt.missions_queue, settings=rt.settings, simple=False, outage=Outage(log=log, what="w"))
+    assert isinstance(worker, HeartbeatWorker) and worker.worker_ttl == rt.settings.worker_ttl
+    job = Job.create("jobs.missions.run_mission", args=["M-1"], connection=rt.redis, timeout=600)
+    beat, margin = rt.settings.job_heartbeat, rt.settings.abandoned_after
+    assert worker.get_heartbeat_ttl(job) == beat + margin
+    assert worker.get_heartbeat_ttl(job, working_time=598.5) == 1 + margin  # never past the job's timeout
+
+
+def test_a_simple_worker_keeps_rqs_own_heartbeat(rt):
+    worker = build(rt.missions_queue, settings=rt.settings, simple=True, outage=Outage(log=log, what="w"))
+    assert isinstance(worker, HeartbeatSimpleWorker)
+    job = Job.create("jobs.missions.run_mission", args=["M-1"], connection=rt.redis, timeout=600)
+    assert worker.get_heartbeat_ttl(job) == 600 + 60  # no heartbeat while a job runs in-process
+
+
+def record(msg: str, exc: BaseException | None = None) -> logging.LogRecord:
+    info = (type(exc), exc, None) if exc else None
+    return logging.LogRecord("rq.worker", logging.ERROR, __file__, 1, msg, None, info)
+
+
+def test_rqs_reconnect_noise_becomes_the_outages_one_line(caplog):
+    caplog.set_level(logging.ERROR, logger="tests.rq_worker")
+    outage = Outage(log=log, what="worker q")
+    keep = rq_worker._OncePerOutage(outage)
+    assert keep.filter(record("job failed: KeyError")) is True
+    assert keep.filter(record("lost", RedisConnectionError("reset"))) is False
+    assert keep.filter(record("could not connect to Redis, retrying")) is False
+    assert outage.since is not None
+    assert [r.getMessage() for r in caplog.records].count(
+        "worker q: Redis unreachable (ConnectionError: reset); reconnecting with backoff"
+    ) == 1
+
+
+@pytest.fixture
+def restored_logging_and_signals():
+    loggers = [logging.getLogger(n) for n in ("rq.worker", "rq.scheduler")]
+    filters = [list(lg.filters) for lg in loggers]
+    handlers = (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT))
+    yield
+    for lg, saved in zip(loggers, filters, strict=True):
+        lg.filters = saved
+    signal.signal(signal.SIGTERM, handlers[0])
+    signal.signal(signal.SIGINT, handlers[1])
+
+
+def test_a_burst_run_works_the_queue_empty_and_returns(rt, restored_logging_and_signals):
+    rt.actions_queue.enqueue("builtins.len", "abc", job_id=f"{rt.settings.key_prefix}-len")
+    work_forever(rt.actions_queue, settings=rt.settings, simple=True, burst=True)
+    assert len(rt.actions_queue) == 0
+    assert Job.fetch(f"{rt.settings.key_prefix}-len", connection=rt.redis).return_value() == 3

@@ -1,0 +1,84 @@
+"""Sending the digest: to the digest channel (else the owner), rich where the messenger can, once per week."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot import app
+from bot.core.models import MessageRef
+from bot.missions.digest.send import due_week, send, send_if_due
+from bot.platforms.console.messenger import ConsoleMessenger
+from tests.support.clock import Clock, clocked_runtime
+
+MONDAY_0905_BERLIN = datetime(2026, 11, 23, 8, 5, tzinfo=UTC)
+
+
+@pytest.fixture
+def clocked(settings, redis):
+    clock = Clock(MONDAY_0905_BERLIN)
+    rt = clocked_runtime(settings, redis, clock)
+    yield rt, clock
+    app.install(None)
+
+
+def posted(rt, conversation: str) -> list[str]:
+    read = ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix).read()
+    return [m["text"] for _, m in read if m["conversation"] == conversation]
+
+
+class RichMessenger:
+    platform = "console"
+
+    def __init__(self) -> None:
+        self.digests: list[tuple[str, str]] = []
+
+    def post_digest(self, *, conversation, digest) -> MessageRef:
+        self.digests.append((conversation, digest.worker))
+        return MessageRef(platform="console", conversation=conversation, ts="1")
+
+
+def test_the_digest_goes_to_the_digest_channel_as_text_and_is_audited(clocked):
+    rt, _ = clocked
+    digest, ref = send(rt, "support-triage")
+    assert ref.conversation == "C0MANAGERS" and digest.end == MONDAY_0905_BERLIN
+    [text] = posted(rt, "C0MANAGERS")
+    assert text.startswith("Weekly digest: Support Triage")
+    [event] = [e for e in rt.audit.events() if e["kind"] == "digest.sent"]
+    assert event["data"]["conversation"] == "C0MANAGERS" and event["data"]["platform"] == "console"
+
+
+def test_without_a_digest_channel_the_owner_gets_it_and_a_rich_messenger_renders_its_own(clocked):
+    rt, _ = clocked
+    worker = rt.workers["support-triage"]
+    rt.workers["support-triage"] = worker.model_copy(update={"digest_channel": None})
+    rich = RichMessenger()
+    rt.messengers.add(rich)
+    send(rt, "support-triage")
+    assert rich.digests == [("U0MANAGER", "support-triage")]
+
+
+def test_due_week_waits_for_the_local_day_and_hour(clocked):
+    rt, clock = clocked  # the shipped schedule: Monday 09:00 Berlin
+    assert due_week(rt, "support-triage") == "2026-W48"
+    clock.now = datetime(2026, 11, 23, 7, 59, tzinfo=UTC)  # 08:59 Berlin
+    assert due_week(rt, "support-triage") is None
+    clock.now = datetime(2026, 11, 24, 8, 5, tzinfo=UTC)  # Tuesday
+    assert due_week(rt, "support-triage") is None
+
+
+def test_send_if_due_sends_once_per_week_and_a_failed_send_can_be_retried(clocked):
+    rt, _ = clocked
+
+    class Down(ConsoleMessenger):
+        def post(self, **kwargs):
+            raise ConnectionError("platform down")
+
+    rt.messengers.add(Down(redis=rt.redis, prefix=rt.settings.key_prefix))
+    with pytest.raises(ConnectionError):
+        send_if_due(rt, "support-triage")
+    rt.messengers.add(ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix))
+    assert send_if_due(rt, "support-triage") is True  # the marker was released by the failure
+    assert send_if_due(rt, "support-triage") is False
+    assert len(posted(rt, "C0MANAGERS")) == 1

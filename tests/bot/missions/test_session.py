@@ -1,0 +1,77 @@
+"""The Session: every tool call a planner makes passes the gate here; reads run, writes become proposals,
+refusals are said and audited, and a repeated step or identical call changes nothing twice."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.errors import Halted
+from bot.core.models import Request
+from bot.missions.service import MissionService
+from bot.missions.session import CallOutcome, Session
+
+CREDIT = {"account_id": "ACME-7", "amount": 40, "reason": "ESC-1042: checkout down"}
+
+
+@pytest.fixture
+def session(rt) -> Session:
+    """A session on a created (not started) support-triage mission."""
+    submitted = MissionService(rt).create(
+        Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042")
+    )
+    return Session(rt, submitted.mission)
+
+
+def kinds(rt, mission_id: str) -> list[str]:
+    return [e["kind"] for e in rt.audit.events() if e["mission"] == mission_id]
+
+
+def test_a_read_runs_at_once_and_is_audited(rt, session):
+    outcome = session.call("r1", "helpdesk.get_ticket", {"ticket_id": "1042"})
+    assert outcome.kind == "result" and outcome.result["account_id"] == "ACME-7"
+    assert outcome.as_data() == outcome.result
+    assert "tool.called" in kinds(rt, session.mission.id)
+
+
+def test_a_forbidden_or_unknown_tool_is_refused_said_and_audited(rt, session):
+    assert session.call("x1", "helpdesk.delete_account", {"account_id": "ACME-7"}).kind == "refused"
+    unknown = session.call("x2", "shell.run", {"cmd": "rm -rf /"})
+    assert unknown.kind == "refused" and unknown.as_data() == {
+        "status": "refused",
+        "message": unknown.message,
+    }
+    assert len(session.refusals) == 2 and session.refusals[0].startswith("helpdesk.delete_account (")
+    assert kinds(rt, session.mission.id).count("tool.refused") == 2
+    assert [o.key for o in rt.store.observations(session.mission.id)] == ["x1", "x2"]
+
+
+def test_a_write_parks_on_a_proposal_with_a_card_and_a_repeated_step_returns_it(rt, session):
+    first = session.call("p1", "helpdesk.issue_credit", CREDIT, rationale="within policy")
+    proposal = first.proposal
+    assert first.kind == "parked" and proposal.status == "pending" and proposal.cards
+    assert proposal.id == f"{session.mission.id}-p1" and proposal.args["amount"] == 40.0
+    assert rt.store.mission(session.mission.id).proposals == [proposal.id]
+    assert session.call("p1", "helpdesk.issue_credit", CREDIT).proposal.id == proposal.id  # a retried step
+    same = session.call("p2", "helpdesk.issue_credit", CREDIT)  # an identical call under another key
+    assert same.proposal.id == proposal.id and rt.store.mission(session.mission.id).proposals == [proposal.id]
+    assert kinds(rt, session.mission.id).count("proposal.created") == 1
+    assert same.as_data()["status"] == "pending"
+
+
+def test_a_call_after_the_kill_switch_is_halted(rt, session):
+    MissionService(rt).kill("support-triage", actor="U0MANAGER")
+    with pytest.raises(Halted):
+        session.call("r1", "helpdesk.get_ticket", {"ticket_id": "1042"})
+
+
+def test_progress_is_saved_into_the_missions_state(rt, session):
+    session.save(ticket={"id": 1042})
+    session.save(step=2)
+    assert rt.store.mission(session.mission.id).state == {"ticket": {"id": 1042}, "step": 2}
+
+
+def test_an_outcome_shows_the_model_only_what_happened():
+    assert CallOutcome(kind="error", message="bad args").as_data() == {
+        "status": "error",
+        "message": "bad args",
+    }

@@ -1,0 +1,102 @@
+"""The verdict states the facts from the store: what ran, who decided, what was refused; only the product's
+own words keep their mentions, and arguments are shown redacted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.core.defang import ProductText, trusted
+from bot.core.models import Mission, Proposal
+from bot.missions.verdict import compose
+
+NOW = datetime(2026, 3, 2, 10, tzinfo=UTC)
+ZW = "\u200b"
+
+
+def mission(**changes) -> Mission:
+    base = dict(
+        id="M-ABC234",
+        worker="support-triage",
+        mission="triage_escalation",
+        platform="console",
+        conversation="C0SUPPORT",
+        thread=None,
+        requester="U0AGENT",
+        text="ESC-1042",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    return Mission(**{**base, **changes})
+
+
+def proposal(status: str, **changes) -> Proposal:
+    base = dict(
+        id=f"P-{status}",
+        mission_id="M-ABC234",
+        worker="support-triage",
+        tool="helpdesk.issue_credit",
+        args={"amount": 40},
+        tier="execute",
+        requester="U0AGENT",
+        created_at=NOW,
+        status=status,
+    )
+    return Proposal(**{**base, **changes})
+
+
+def test_the_head_says_how_the_mission_ended():
+    def head(**kw) -> str:
+        return compose(mission(), planner_text=None, **kw).splitlines()[0]
+
+    assert head(proposals=[], refusals=[], failed=False) == "*Verdict (M-ABC234): Done.*"
+    assert head(proposals=[proposal("executed", decided_by="U0OWNER1")], refusals=[], failed=False).endswith(
+        "Resolved.*"
+    )
+    assert head(proposals=[proposal("rejected", decided_by="U0OWNER1")], refusals=[], failed=False).endswith(
+        "Closed.*"
+    )
+    assert head(proposals=[], refusals=["x"], failed=True).endswith("Failed.*")
+
+
+def test_each_proposal_line_names_who_decided_and_what_happened():
+    text = compose(
+        mission(tokens=1234),
+        [
+            proposal("executed", decided_by="U0OWNER1"),
+            proposal("executed", id="P-auto", decided_by="auto", rule="amount ≤ 50"),
+            proposal("rejected", decided_by="U0OWNER2", reason_code="wrong_amount", comment="too high"),
+            proposal("failed", decided_by="U0OWNER1", error="helpdesk down"),
+        ],
+        refusals=["helpdesk.delete_account (tier forbidden)"],
+        planner_text=None,
+        failed=False,
+    )
+    assert isinstance(text, ProductText)
+    lines = text.splitlines()[1:]
+    assert lines[0] == "✅ helpdesk.issue_credit(amount=40) executed, approved by @U0OWNER1"
+    assert lines[1] == "✅ helpdesk.issue_credit(amount=40) executed, approved by auto-approval (amount ≤ 50)"
+    assert lines[2] == (
+        "✋ helpdesk.issue_credit(amount=40) rejected by @U0OWNER2 (wrong_amount: too high); nothing was done"
+    )
+    assert lines[3] == "⛔ helpdesk.issue_credit(amount=40) approved by @U0OWNER1 but failed: helpdesk down"
+    assert lines[4] == "🚫 refused: helpdesk.delete_account (tier forbidden)"
+    assert lines[5] == "tokens used: 1,234"
+
+
+def test_untrusted_parts_are_defanged_and_secrets_redacted():
+    text = compose(
+        mission(),
+        [proposal("failed", decided_by="U0OWNER1", args={"api_key": "k-1"}, error="see evil.com @here")],
+        refusals=[],
+        planner_text="ask <@U0EVIL>",
+        failed=True,
+    )
+    assert "api_key=[redacted]" in text and "k-1" not in text
+    assert f"see evil[.]com @{ZW}here" in text and f"ask @{ZW}U0EVIL" in text
+
+
+def test_the_planners_own_product_text_keeps_its_mentions():
+    text = compose(
+        mission(), [], refusals=[], planner_text=trusted("Ask @U0MANAGER to raise it."), failed=True
+    )
+    assert "Ask @U0MANAGER to raise it." in text
