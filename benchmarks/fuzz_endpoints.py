@@ -186,7 +186,8 @@ def main() -> None:
         teams.report()
         posted = [c for c in api.calls if c.method != "auth.test"]
         print(
-            f"outbound: Slack Web API calls other than auth.test {len(posted)}, Teams connector calls {len(connector.calls)}, "
+            f"outbound: Slack Web API calls other than auth.test {len(posted)}, "
+            f"Teams connector calls {len(connector.calls)}, "
             f"requests to the unconfigured host {len(elsewhere.hits)}"
         )
         print(f"{args.requests} requests in {elapsed:.0f} s; serve still running: {serve.poll() is None}")

@@ -74,7 +74,8 @@ def main() -> None:
     ]:
         p95 = sorted(values)[max(0, int(len(values) * 0.95) - 1)]
         print(
-            f"{name:<44} {statistics.median(values):>9.2f} {p95:>9.2f} {statistics.median(values) / base:>9.1f}"
+            f"{name:<44} {statistics.median(values):>9.2f} {p95:>9.2f} "
+            f"{statistics.median(values) / base:>9.1f}"
         )
 
 

@@ -12,8 +12,8 @@ loaded on first use, so `import bot` costs nothing (bot/core/exports.py says why
 - The error tree: every error a person can see is a `MissionbotError` whose text is written for them.
 - `Planner` (`Parked` or `Finished`) is what a new planner implements; `Tool`/`ToolSpec` a tool integration.
 
-Packages: `bot.core` (records and rules), `bot.missions` (the governed loop), `bot.platforms` (Slack, Teams and
-console adapters), `bot.tools`, `bot.demo`; `handlers` (listeners) and `jobs` (RQ entry points) sit beside
+Packages: `bot.core` (records and rules), `bot.missions` (the governed loop), `bot.platforms` (Slack, Teams
+and console adapters), `bot.tools`, `bot.demo`; `handlers` (listeners) and `jobs` (RQ entry points) sit beside
 `bot`; `bot.cli.main` is the `missionbot` command.
 """
 

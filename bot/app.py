@@ -100,7 +100,8 @@ def _mcp_provider(env: dict[str, str]) -> Any:
 
 
 def redis_url(settings: Settings, redis: Redis) -> str | None:
-    """The URL a server subprocess (stdio MCP) reaches this runtime's Redis at, also when only a client was given."""
+    """The URL a server subprocess (stdio MCP) reaches this runtime's Redis at,
+    also when only a client was given."""
     if settings.redis_url:
         return settings.redis_url
     kwargs = redis.connection_pool.connection_kwargs

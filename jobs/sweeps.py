@@ -1,4 +1,5 @@
-"""Scheduled jobs (`missionbot scheduler` enqueues them): escalation sweep, trust checks, recovery, digests."""
+"""Scheduled jobs (`missionbot scheduler` enqueues them):
+escalation sweep, trust checks, recovery, digests."""
 
 from __future__ import annotations
 

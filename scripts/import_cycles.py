@@ -75,7 +75,8 @@ def scan(root: Path) -> tuple[dict[str, set[str]], list[str]]:
 
 
 def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Tarjan's algorithm, iterative (the graph is small, but recursion limits are not worth thinking about)."""
+    """Tarjan's algorithm, iterative (the graph is small,
+    but recursion limits are not worth thinking about)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []

@@ -74,7 +74,8 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def checkpoint(args: argparse.Namespace) -> int:
-    """Verify, then append a signed (seq, chain hash, time) to the JSONL file: only a sound head is anchored."""
+    """Verify, then append a signed (seq, chain hash, time) to the JSONL file:
+    only a sound head is anchored."""
     audit = _audit("audit checkpoint", args)
     verdict = _checked(audit, args.out)
     if verdict.tampered or (verdict.lost and not args.accept_lost):

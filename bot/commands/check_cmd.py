@@ -25,7 +25,8 @@ from bot.missions.planners.chat_models import missing_key
 def mcp_issues(
     path: Path, worker: WorkerConfig, *, env: dict[str, str]
 ) -> tuple[list[ConfigIssue], list[str]]:
-    """Connect to each MCP integration of `worker`; issues for unknown tools or unreachable servers, and notes."""
+    """Connect to each MCP integration of `worker`; issues for unknown tools or unreachable servers,
+    and notes."""
     from bot.tools.mcp import McpServer  # the MCP client stack is heavy: only when there is a server to ask
 
     issues: list[ConfigIssue] = []
@@ -85,14 +86,16 @@ def run(args: argparse.Namespace) -> int:
                 continue
         tools = ", ".join(f"{name} ({policy.tier})" for name, policy in worker.tools.items())
         print(
-            f"ok  {worker.name}: {len(worker.missions)} mission(s), autonomy {worker.autonomy}, tools: {tools}"
+            f"ok  {worker.name}: {len(worker.missions)} mission(s), autonomy {worker.autonomy}, "
+            f"tools: {tools}"
         )
         for note in notes:
             print(f"    {note}")
         if variable := missing_key(worker):
             line = line_of(compose(path.read_text()), ("model",))
             print(
-                f"warn {path}:{line}: model: {variable} is not set; {worker.name}'s missions ({worker.model}) "
+                f"warn {path}:{line}: model: {variable} is not set; "
+                f"{worker.name}'s missions ({worker.model}) "
                 "fail at once until `missionbot worker` runs with it",
                 file=sys.stderr,
             )

@@ -59,13 +59,15 @@ def audit_key_or_exit(settings: Settings, command: str, *, insecure: bool = Fals
         if not insecure:
             print(
                 f"missionbot {command}: {err}. It signs the audit trail and must not live in Redis; set it "
-                "(e.g. `export MISSIONBOT_AUDIT_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`) "
+                "(e.g. `export MISSIONBOT_AUDIT_KEY="
+                "$(python -c 'import secrets; print(secrets.token_hex(32))')`) "
                 "or pass --insecure-audit-key to run with a published key anyone can forge.",
                 file=sys.stderr,
             )
             sys.exit(2)
     logging.getLogger(__name__).warning(
-        "!!! --insecure-audit-key: the audit trail is signed with a PUBLISHED key; anyone with Redis access can "
+        "!!! --insecure-audit-key: the audit trail is signed with a PUBLISHED key; "
+        "anyone with Redis access can "
         "rewrite it undetected. Set MISSIONBOT_AUDIT_KEY for anything but local development. !!!"
     )
     return settings.model_copy(update={"audit_key": SecretStr(INSECURE_KEY.decode())})

@@ -1,4 +1,5 @@
-"""`missionbot demo` and `missionbot shell`: embedded Redis (unless REDIS_URL), a worker process, the shell."""
+"""`missionbot demo` and `missionbot shell`: embedded Redis (unless REDIS_URL), a worker process,
+the shell."""
 
 from __future__ import annotations
 

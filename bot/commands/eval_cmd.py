@@ -48,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
     summary = report(args.worker, args.dataset, results, args.pass_rate)
     print(table(results))
     print(
-        f"\n{args.worker}: {summary['passed']}/{summary['cases']} passed, pass rate {summary['pass_rate']:.1%} "
+        f"\n{args.worker}: {summary['passed']}/{summary['cases']} passed, "
+        f"pass rate {summary['pass_rate']:.1%} "
         f"(threshold {args.pass_rate:.1%}): {'OK' if summary['ok'] else 'BELOW THRESHOLD'}"
     )
     path = Path(args.report or DEFAULT_REPORT.format(worker=args.worker))

@@ -41,7 +41,8 @@ def _secret(value: object, name: str, why: str) -> str:
 def build(rt: runtime.Runtime, *, socket_mode: bool = False) -> Served:
     """The server for these settings; Socket Mode when asked for or when SLACK_APP_TOKEN is set.
     Must run inside the event loop that will serve (aiohttp clients bind to it)."""
-    # Loaded on use: only `serve` needs the web, Slack and Teams stacks; the other commands start without them.
+    # Loaded on use: only `serve` needs the web, Slack and Teams stacks;
+    # the other commands start without them.
     from bot.commands.serve_app import server, slack_app
     from bot.platforms.slack.app import socket_mode_handler
 
@@ -53,7 +54,8 @@ def build(rt: runtime.Runtime, *, socket_mode: bool = False) -> Served:
         token = _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN", "the app posts as its bot user")
         signing = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
         slack = slack_app(rt, signing_secret=signing, token=token, service=service)
-        # Same listeners over the websocket; HTTP keeps /healthz (and Teams) and drains Slack's background work.
+        # Same listeners over the websocket;
+        # HTTP keeps /healthz (and Teams) and drains Slack's background work.
         return Served(
             web=server(rt, slack=slack, slack_over_http=False, service=service),
             socket_mode=socket_mode_handler(slack, app_token),

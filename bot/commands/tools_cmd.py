@@ -1,4 +1,5 @@
-"""`missionbot tools <worker>`: what each MCP server offers, the tier its annotations suggest, and the config's.
+"""`missionbot tools <worker>`: what each MCP server offers, the tier its annotations suggest,
+and the config's.
 
 Annotations are a hint for the person writing the config: `readOnlyHint` suggests read; unannotated or
 `destructiveHint` suggests execute. Only the config's `tools:` is ever exposed, with its own tier.

@@ -4,7 +4,8 @@ Design: the HMAC key never goes to Redis, and an append is one round trip with n
 
 - The writer seals the event's content client-side: `mac = HMAC-SHA256(key, body)`, where `body` is the
   JSON of the event (time, kind, actor, ids, redacted data), stored byte for byte as MACed, with the key
-  id `kid` and the writer's own sequence: a random `writer` id (one per process and thread) and `wseq` = 1, 2, 3... for its events.
+  id `kid` and the writer's own sequence: a random `writer` id (one per process and thread) and
+  `wseq` = 1, 2, 3... for its events.
 - One Lua script (EVALSHA) then reads the head, assigns the stream-wide `seq` = head + 1, XADDs the entry
   with `prev` = the previous entry's MAC, and sets the head to (seq, mac): atomic, so writers never fork
   the chain and never retry. The head read there also drops a client's retry of the append it just made.

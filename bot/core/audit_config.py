@@ -41,6 +41,7 @@ def record_config_versions(rt: Runtime, *, actor: str) -> list[str]:
 
 
 def version_of(rt: Runtime, worker: str) -> str | None:
-    """The version of the config in force for `worker` in this process (None for a worker it does not know)."""
+    """The version of the config in force for `worker` in this process
+    (None for a worker it does not know)."""
     config = rt.workers.get(worker)
     return config_version(config) if config is not None else None

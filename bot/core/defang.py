@@ -1,7 +1,7 @@
 """Make untrusted text (model output, tool results, tool names, argument keys, errors) unable to ping or link.
 
-Platform-neutral: the Slack renderer still escapes mrkdwn (`bot/platforms/slack/mrkdwn.py`); this runs before text
-reaches any messenger, so the console, Teams and Slack all receive it inert.
+Platform-neutral: the Slack renderer still escapes mrkdwn (`bot/platforms/slack/mrkdwn.py`); this runs before
+text reaches any messenger, so the console, Teams and Slack all receive it inert.
 
 Text for people is typed at the boundary: a `ProductText` is a template the product wrote (it may mention
 the ids the product resolved, e.g. "@U0OWNER1" from the config) whose untrusted parts were defanged when it
@@ -49,7 +49,8 @@ LINK_REMOVED = "[link removed]"
 
 
 class ProductText(str):
-    """Text the product wrote, whose untrusted parts are already defanged: its own `@U…` may become mentions."""
+    """Text the product wrote, whose untrusted parts are already defanged:
+    its own `@U…` may become mentions."""
 
 
 def defang_broadcasts(text: str) -> str:
@@ -71,7 +72,8 @@ def _bare_host(match: re.Match[str]) -> str:
 
 def defang(text: str) -> str:
     """Untrusted text: no broadcast, no mention of a person, no link (with or without a scheme), no markup.
-    Idempotent: a rule's output may meet an earlier rule, so it runs until nothing changes (twice, nearly always)."""
+    Idempotent: a rule's output may meet an earlier rule, so it runs until nothing changes
+    (twice, nearly always)."""
     for _ in range(4):
         done = _defang_once(text)
         if done == text:

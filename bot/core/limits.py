@@ -99,7 +99,8 @@ def admit(rt: Runtime, worker: WorkerConfig, *, mission_id: str) -> Refusal | No
         return Refusal(
             retry_at=again,
             text=(
-                f"{worker.display_name} has taken {limits.missions_per_hour} missions in the last hour, its limit; "
+                f"{worker.display_name} has taken {limits.missions_per_hour} missions in the last hour, "
+                "its limit; "
                 f"try again at {again:%H:%M} UTC."
             ),
         )

@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     microsoft_allowed_tenants: str | None = Field(default=None, validation_alias="MICROSOFT_ALLOWED_TENANTS")
     # Teams messenger in workers without an app id (local development with the Agents Playground).
     teams_enabled: bool = Field(default=False, validation_alias="MISSIONBOT_TEAMS")
-    # Hosts a Teams activity's serviceUrl may name (comma separated; default: Microsoft's, see teams_payloads.py).
+    # Hosts a Teams activity's serviceUrl may name (comma separated; default: Microsoft's,
+    # see teams_payloads.py).
     teams_service_hosts: str | None = Field(default=None, validation_alias="MISSIONBOT_TEAMS_SERVICE_HOSTS")
     config_dir: Path = Field(
         default=Path("worker_configs"), validation_alias=AliasChoices("MISSIONBOT_CONFIG_DIR", "config_dir")

@@ -3,9 +3,9 @@
 State lives in Redis (`REDIS_URL`, `MISSIONBOT_KEY_PREFIX`), shared with the built-in integration, so
 the demo and the tests see the same tickets and credits. A call may name its key prefix in the request's
 `_meta` (`missionbot.dev/key_prefix`; missionbot sends its own), so one server process can serve several
-runtimes on the same Redis, e.g. a test run where every test has its own prefix. Side effects honour `idempotency_key`
-(missionbot passes the proposal id), so a retried execution issues one credit. Annotations tell
-`missionbot tools` which tools look read-only; the worker config still decides every tier.
+runtimes on the same Redis, e.g. a test run where every test has its own prefix. Side effects honour
+`idempotency_key` (missionbot passes the proposal id), so a retried execution issues one credit. Annotations
+tell `missionbot tools` which tools look read-only; the worker config still decides every tier.
 """
 
 from __future__ import annotations

@@ -29,7 +29,8 @@ def _number(text: str) -> float | int:
 
 @lru_cache(maxsize=4)
 def _parse(path: Path, mtime_ns: int) -> dict[str, dict[str, Any]]:
-    """Tier -> policy, from every `2.N Tier` section that states a rate and a cap (cached per file version)."""
+    """Tier -> policy, from every `2.N Tier` section that states a rate and a cap
+    (cached per file version)."""
     policies: dict[str, dict[str, Any]] = {}
     title, body = None, []
     for line in [*path.read_text().splitlines(), "# end"]:

@@ -63,7 +63,8 @@ class Escalator:
                 continue
             except Exception:  # one failing proposal must not cost the others their step; retried next sweep
                 log.exception("escalation of %s failed; the next sweep retries it", proposal.id)
-        # Missions waiting for the requester's information expire on the same clock (bot/missions/more_info.py).
+        # Missions waiting for the requester's information expire on the same clock
+        # (bot/missions/more_info.py).
         try:
             taken += [
                 StepTaken(proposal=mission_id, step="info_expired", minutes=0.0)
@@ -152,7 +153,8 @@ class Escalator:
         claimed = self._claim(proposal.id, REMIND, note)
         if claimed is None:
             return None
-        # Idempotent, so first (a retry after a failed reply repeats only that); strict: a failed copy retries too.
+        # Idempotent, so first (a retry after a failed reply repeats only that); strict:
+        # a failed copy retries too.
         self.notify.sync_cards(claimed.id, strict=True)
         for ref in claimed.cards[:1]:  # one reply, under the original card
             self.rt.messengers.get(ref.platform).post(

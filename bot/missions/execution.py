@@ -38,7 +38,8 @@ class Executor:
                 closed.append(settled)
                 return settled
             # Read under the WATCH on the control key: a kill landing before this commit aborts it, and the
-            # retry sees the switch. An `executing` proposal started before the kill; its retry replays the key.
+            # retry sees the switch. An `executing` proposal started before the kill;
+            # its retry replays the key.
             killed = p.status == "approved" and kill_switch.is_halted(self.rt, p.worker)
             return p if killed else p.model_copy(update={"status": "executing"})
 

@@ -125,7 +125,8 @@ def resume(rt: Runtime, mission_id: str, *, user: str, text: str) -> Mission:
 
 
 def expire_waiting(rt: Runtime) -> list[str]:
-    """Close missions that waited for information past `expire_after_minutes`; returns those this call closed."""
+    """Close missions that waited for information past `expire_after_minutes`;
+    returns those this call closed."""
     closed: list[str] = []
     for worker in rt.workers.values():
         for mission_id in rt.store.open_missions(worker.name):

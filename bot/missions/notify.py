@@ -1,7 +1,8 @@
 """What a mission says in its thread and on its cards, through its platform's Messenger.
 
 Every text and card leaves through here redacted (the runtime's one Redactor) and defanged: a `ProductText`
-keeps the mentions the product wrote, any other string is treated as untrusted whole (`bot.core.defang.shown`).
+keeps the mentions the product wrote, any other string is treated as untrusted whole
+(`bot.core.defang.shown`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ class Notifier:
         self.rt = rt
 
     def shown(self, text: str) -> str:
-        """Redacted, then defanged (a `ProductText` keeps its mentions). Redaction runs on the text as composed:
-        the redactor also knows each secret's defanged form, so a defanged part cannot slip a value through."""
+        """Redacted, then defanged (a `ProductText` keeps its mentions). Redaction runs on the text as
+        composed: the redactor also knows each secret's defanged form,
+        so a defanged part cannot slip a value through."""
         redacted = self.rt.redactor.text(text)
         return shown(ProductText(redacted) if isinstance(text, ProductText) else redacted)
 

@@ -137,7 +137,8 @@ class MissionService:
         return self.start(mission.id)
 
     def add_context(self, mission_id: str, *, user: str, text: str) -> Mission:
-        """A follow-up from the requester (a thread reply) joins the mission's context; only they may add it."""
+        """A follow-up from the requester (a thread reply) joins the mission's context;
+        only they may add it."""
         mission = self.rt.store.mission(mission_id)
         if not self.rt.people.same(user, mission.requester):  # the same person, from any platform
             raise NotAuthorized(
@@ -221,7 +222,8 @@ class MissionService:
         )
 
     def digest(self, worker_name: str, *, actor: str) -> Digest:
-        """The worker's weekly digest up to now, for its owner and approvers (it names approvers and rates)."""
+        """The worker's weekly digest up to now, for its owner and approvers
+        (it names approvers and rates)."""
         worker = self.rt.worker(worker_name)
         authorize_digest(worker, actor=actor, accounts=self.rt.people.accounts_of(actor))
         self.rt.audit.record("digest.viewed", actor=actor, worker=worker_name)

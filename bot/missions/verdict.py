@@ -24,7 +24,9 @@ def _line(p: Proposal, redactor: Redactor) -> ProductText:
         "expired": "⌛ {tool}({args}) expired, no decision; nothing was done",
         "halted": "🛑 {tool}({args}) halted by the kill switch; nothing was done",
         "shadow_approved": f"👥 shadow: @{p.decided_by} would approve {{tool}}({{args}}); nothing was done",
-        "shadow_rejected": f"👥 shadow: @{p.decided_by} would reject {{tool}}({{args}}){reason}; nothing was done",
+        "shadow_rejected": (
+            f"👥 shadow: @{p.decided_by} would reject {{tool}}({{args}}){reason}; nothing was done"
+        ),
     }.get(p.status, "… {tool}({args}) is {status}")
     because = f"{p.reason_code}{': ' + p.comment if p.comment else ''}" if p.reason_code else ""
     return product(

@@ -11,7 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-# JSON Schema bounds pydantic can enforce, so e.g. `exclusiveMinimum: 0` refuses a zero credit before the gate.
+# JSON Schema bounds pydantic can enforce,
+# so e.g. `exclusiveMinimum: 0` refuses a zero credit before the gate.
 _BOUNDS = {
     "minimum": "ge",
     "maximum": "le",
@@ -60,7 +61,8 @@ def _union(types: tuple[Any, ...]) -> Any:
 
 
 def model_from_schema(name: str, schema: dict[str, Any] | None) -> type[BaseModel]:
-    """Required properties stay required, defaults are kept, extra properties are refused if the schema says so."""
+    """Required properties stay required, defaults are kept,
+    extra properties are refused if the schema says so."""
     schema = schema or {}
     props: dict[str, Any] = schema.get("properties") or {}
     if not props and schema.get("additionalProperties", True) is not False:

@@ -11,6 +11,7 @@ __all__ = ["actions", "commands", "events", "home", "register", "reply"]
 
 
 def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
-    """Every Slack listener on the bolt app; wired once by the composition root (bot/commands/serve_app.py)."""
+    """Every Slack listener on the bolt app; wired once by the composition root
+    (bot/commands/serve_app.py)."""
     for module in (events, actions, commands, home):
         module.register(app, service=service, rt=rt)

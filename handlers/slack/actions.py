@@ -1,5 +1,6 @@
 """Approve/Reject/Undo clicks on a card and the reject-reason modal. The core decides, before the ack; the
-card itself is updated by the `sync_cards` job through the Slack messenger (chat.update), never by response_url."""
+card itself is updated by the `sync_cards` job through the Slack messenger (chat.update),
+never by response_url."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 Each listener does the durable part first (the mission record, the added context), then acks; the Slack
 answers run after the ack, in the background. A failure in the durable part is a 500 (bolt's error
-handler, bot/platforms/slack/app.py, forgets the event_id) so Slack's retry is processed; a crash after the ack
-leaves a queued mission that the recovery sweep starts.
+handler, bot/platforms/slack/app.py, forgets the event_id) so Slack's retry is processed; a crash after the
+ack leaves a queued mission that the recovery sweep starts.
 """
 
 from __future__ import annotations

@@ -76,7 +76,8 @@ def test_the_kill_switch_audits_each_proposal_it_halts(rt, run_jobs):
 
 
 class DeletedMessages:
-    """A messenger whose messages were deleted by the requester: every update fails (Slack message_not_found)."""
+    """A messenger whose messages were deleted by the requester: every update fails
+    (Slack message_not_found)."""
 
     def __init__(self, inner: ConsoleMessenger) -> None:
         self.inner, self.platform, self.updates = inner, inner.platform, 0

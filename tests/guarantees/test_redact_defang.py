@@ -1,4 +1,5 @@
-"""Defang: model and tool text can never mention, broadcast, link or mark up; the product's own mentions can."""
+"""Defang: model and tool text can never mention, broadcast, link or mark up;
+the product's own mentions can."""
 
 from __future__ import annotations
 

@@ -23,7 +23,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from redis import Redis
 
-# Examples per fuzz test: modest by default so the suite stays quick; MISSIONBOT_FUZZ_EXAMPLES=5000 digs deeper.
+# Examples per fuzz test: modest by default so the suite stays quick;
+# MISSIONBOT_FUZZ_EXAMPLES=5000 digs deeper.
 FUZZ = settings(
     max_examples=int(os.environ.get("MISSIONBOT_FUZZ_EXAMPLES", "250")),
     deadline=None,
@@ -123,7 +124,8 @@ JSON = st.recursive(
 
 
 def garbage_bytes(valid: st.SearchStrategy[bytes]) -> st.SearchStrategy[bytes]:
-    """Bytes that are no request: random, truncated, broken UTF-8, deeply nested, or JSON that is no object."""
+    """Bytes that are no request: random, truncated, broken UTF-8, deeply nested,
+    or JSON that is no object."""
     truncated = valid.flatmap(lambda body: st.integers(0, max(len(body) - 2, 0)).map(lambda n: body[:n]))
     not_utf8 = valid.flatmap(
         lambda body: st.tuples(

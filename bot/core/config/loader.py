@@ -158,7 +158,8 @@ def knowledge_issues(path: Path, worker: WorkerConfig) -> list[ConfigIssue]:
 
 
 def read_yaml(path: Path) -> tuple[yaml.Node | None, Any]:
-    """A config file's node tree (for lines) and data, within the YAML limits; ConfigError with file and line."""
+    """A config file's node tree (for lines) and data, within the YAML limits;
+    ConfigError with file and line."""
     if path.stat().st_size > MAX_BYTES:  # before reading it: a huge file is refused, not loaded
         raise ConfigError(
             [

@@ -157,7 +157,8 @@ class MissionSpec(Strict):
 
 
 class KnowledgeSource(Strict):
-    # Relative paths: the config file's directory first, then its parent (see bot/tools/knowledge.py `resolve`).
+    # Relative paths: the config file's directory first, then its parent
+    # (see bot/tools/knowledge.py `resolve`).
     path: str = Field(min_length=1)
 
 
@@ -197,7 +198,8 @@ class Promotion(Strict):
     min_acceptance: float = Field(default=0.95, ge=0, le=1)
 
 
-# A mission job is killed by RQ after 600 s (bot/core/queueing.py); one model call, retries included, ends well before.
+# A mission job is killed by RQ after 600 s (bot/core/queueing.py); one model call, retries included,
+# ends well before.
 MODEL_CALL_BOUND_SECONDS = 360
 
 

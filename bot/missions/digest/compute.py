@@ -1,4 +1,5 @@
-"""One pass over the audit stream from two weeks back (plus the week's mission records for tokens) -> a `Digest`.
+"""One pass over the audit stream from two weeks back
+(plus the week's mission records for tokens) -> a `Digest`.
 
 The pass starts at the stream id for the earliest event it needs (`Audit.start_at`): the week before
 (for the arrows), or the error budget's window when that is longer, less the longest a proposal
@@ -154,7 +155,8 @@ def _promotions(
 
 
 def _longest_wait(worker: WorkerConfig) -> timedelta:
-    """Wall time a proposal can stay pending: `expire_after_minutes` of working time, stretched by the hours."""
+    """Wall time a proposal can stay pending: `expire_after_minutes` of working time,
+    stretched by the hours."""
     wait = timedelta(minutes=worker.escalation.expire_after_minutes)
     hours = worker.escalation.working_hours
     if hours is not None:  # e.g. 40 working hours a week: a working minute takes up to 168/40 wall minutes

@@ -11,7 +11,8 @@ Definitions (the digest's footer repeats them in words):
 - escalation rate = proposals that needed a reminder / proposals that waited for a human;
 - time to decision = proposal created (the card appears) to the human decision, nearest-rank p50/p90;
 - SLA breach = a proposal reminded or expired, or decided after `response_target_minutes` of working time;
-- rubber stamp = an approval under 5 s after the card appeared, or an approver who approved all of more than 20.
+- rubber stamp = an approval under 5 s after the card appeared,
+  or an approver who approved all of more than 20.
 """
 
 from __future__ import annotations

@@ -77,8 +77,10 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
             "Decisions",
             [
                 f"Acceptance: {rate('acceptance_rate')} ({c.approved} approved of {c.decided} decided)",
-                f"Override: {rate('override_rate')} ({c.rejected} rejected, {c.undone} undone after executing)",
-                f"Escalation: {rate('escalation_rate')} ({c.escalated} of {c.waited_for_human} waited past the target)",
+                f"Override: {rate('override_rate')} "
+                f"({c.rejected} rejected, {c.undone} undone after executing)",
+                f"Escalation: {rate('escalation_rate')} "
+                f"({c.escalated} of {c.waited_for_human} waited past the target)",
                 f"Time to decision: p50 {_secs(c.p50_seconds)}{_arrow(c.p50_seconds, p.p50_seconds)}, "
                 f"p90 {_secs(c.p90_seconds)}{_arrow(c.p90_seconds, p.p90_seconds)} "
                 f"(was p50 {_secs(p.p50_seconds)}, p90 {_secs(p.p90_seconds)})",
@@ -114,7 +116,8 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
             "Cost and budgets",
             [
                 f"Tokens: {d.tokens:,} of {d.token_budget:,} ({_pct(d.budget_used)} of the weekly budget)",
-                f"Error budget: {'EXCEEDED' if budget.exceeded else 'ok'}: {budget.rejected} of {budget.decided} "
+                f"Error budget: {'EXCEEDED' if budget.exceeded else 'ok'}: "
+                f"{budget.rejected} of {budget.decided} "
                 f"rejected in {budget.window_days} days ({budget.rate:.0%}, limit {budget.limit:.0%})",
                 f"Autonomy now: {d.autonomy}",
             ],
@@ -128,9 +131,10 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
             (
                 f"Suggestion: promote {s.tool}",
                 [
-                    f"{s.approved} of {s.decisions} decisions approved in {d.promotion_days} days ({s.acceptance:.0%}).",
-                    f"If you agree, set `{s.rule}` on {s.tool} and turn autonomy to autonomous. Nothing changes "
-                    "until you do.",
+                    f"{s.approved} of {s.decisions} decisions approved in {d.promotion_days} days "
+                    f"({s.acceptance:.0%}).",
+                    f"If you agree, set `{s.rule}` on {s.tool} and turn autonomy to autonomous. "
+                    "Nothing changes until you do.",
                 ],
             )
         )

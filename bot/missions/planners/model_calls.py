@@ -92,7 +92,10 @@ def _verdict(f: Failure, worker: WorkerConfig, attempts: int) -> str:
             if f.retry_after and f.retry_after > MAX_BACKOFF_SECONDS
             else ""
         )
-        return f"The provider of {model} is rate limiting this worker (HTTP 429){wait}; {tries}. Try again later."
+        return (
+            f"The provider of {model} is rate limiting this worker (HTTP 429){wait}; {tries}. "
+            "Try again later."
+        )
     if f.kind == "auth":
         keys = " or ".join(KEY_VARIABLES.get(provider_of(worker), ())) or "the provider's credentials"
         return f"The provider of {model} refused the credentials (HTTP {f.status}): check {keys}. {f.detail}"

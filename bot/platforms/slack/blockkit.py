@@ -307,7 +307,8 @@ def home_view(cards: list[Card]) -> dict[str, Any]:
                 "type": "context",
                 "elements": [
                     _mrkdwn(
-                        f"…and {hidden} more. Decide on the ones above, or open them from their approvals channel."
+                        f"…and {hidden} more. "
+                        "Decide on the ones above, or open them from their approvals channel."
                     )
                 ],
             }

@@ -89,5 +89,6 @@ class SlackMessenger:
         self.client.views_publish(user_id=user, view=home_view(cards))
 
     def open_reject_modal(self, trigger_id: str, card: Card) -> str:
-        """Opens the modal (trigger ids live 3 seconds, so call this before any slow work); returns the view id."""
+        """Opens the modal (trigger ids live 3 seconds, so call this before any slow work);
+        returns the view id."""
         return self.client.views_open(trigger_id=trigger_id, view=reject_modal(card))["view"]["id"]

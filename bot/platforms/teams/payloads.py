@@ -90,7 +90,8 @@ class Activity(_Model):
 
     @model_validator(mode="after")
     def _card_values(self) -> Activity:
-        # handlers/teams/actions.py:card_action reads `value` as an invoke's {action: {verb, data}} or a submitted card's data.
+        # handlers/teams/actions.py:card_action reads `value` as an invoke's {action: {verb, data}}
+        # or a submitted card's data.
         if self.type == "invoke":
             if self.name is None:
                 raise ValueError("an invoke needs a name")

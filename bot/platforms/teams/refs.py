@@ -24,7 +24,8 @@ def split_conversation(conversation_id: str) -> tuple[str, str | None]:
 
 
 def message_link(conversation: str, message: str) -> str | None:
-    """The deep link to a channel message (a `19:` conversation, the reply chain's root id); chats have none."""
+    """The deep link to a channel message (a `19:` conversation, the reply chain's root id);
+    chats have none."""
     if not conversation.startswith("19:"):
         return None
     return f"{MESSAGE_LINK}/{quote(conversation, safe='')}/{quote(message, safe='')}"

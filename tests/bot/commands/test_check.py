@@ -111,7 +111,8 @@ def test_an_llm_worker_without_its_provider_key_is_a_warning_not_an_error(tmp_pa
 
 
 def test_a_knowledge_path_that_exists_nowhere_is_reported_with_file_and_line(tmp_path):
-    """A config dir copied without its knowledge: the error says where it looked; a copy inside it fixes it."""
+    """A config dir copied without its knowledge: the error says where it looked;
+    a copy inside it fixes it."""
     directory = tmp_path / "copied_configs"
     directory.mkdir()
     (directory / "support-agent.yml").write_text(AGENT)

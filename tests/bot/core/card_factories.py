@@ -1,4 +1,5 @@
-"""Real cards for renderer and messenger tests: a Proposal through `card_for` with the shipped worker config."""
+"""Real cards for renderer and messenger tests:
+a Proposal through `card_for` with the shipped worker config."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Declarative conditions: every pair must hold; numbers compare as numbers; a slow pattern takes the safe side."""
+"""Declarative conditions: every pair must hold; numbers compare as numbers;
+a slow pattern takes the safe side."""
 
 from __future__ import annotations
 

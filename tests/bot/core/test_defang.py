@@ -1,6 +1,8 @@
-"""Defang's typed boundary: product text keeps the mentions the product wrote, everything else loses its power.
+"""Defang's typed boundary: product text keeps the mentions the product wrote,
+everything else loses its power.
 
-The property tests (no attack survives, idempotence) are the guarantee in tests/guarantees/test_redact_defang.py.
+The property tests (no attack survives, idempotence) are the guarantee in
+tests/guarantees/test_redact_defang.py.
 """
 
 from __future__ import annotations

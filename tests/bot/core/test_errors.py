@@ -1,4 +1,5 @@
-"""One shallow error tree: every error a person can see is a MissionbotError whose text is written for them."""
+"""One shallow error tree:
+every error a person can see is a MissionbotError whose text is written for them."""
 
 from __future__ import annotations
 

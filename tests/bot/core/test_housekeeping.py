@@ -1,4 +1,5 @@
-"""bot/core/housekeeping.py: jobs a dead worker held go back to their queue, with their slot; nothing twice."""
+"""bot/core/housekeeping.py: jobs a dead worker held go back to their queue, with their slot;
+nothing twice."""
 
 from __future__ import annotations
 

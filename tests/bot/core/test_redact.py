@@ -78,7 +78,9 @@ def test_values_under_secret_looking_keys_whatever_the_quoting():
         "Authorization: Bearer abc.def": "Authorization: [redacted]",
         "X-Api-Key: 12345": "X-Api-Key: [redacted]",
         "PRIVATE_KEY=abc": "PRIVATE_KEY=[redacted]",
-        "total_tokens: 120, tokens used: 1,234, key: obs-1": "total_tokens: 120, tokens used: 1,234, key: obs-1",
+        "total_tokens: 120, tokens used: 1,234, key: obs-1": (
+            "total_tokens: 120, tokens used: 1,234, key: obs-1"
+        ),
         "redis://:pw@db:6379/0": "redis://[redacted]@db:6379/0",
         f"the signing secret is {SIGNING}.": "the signing secret is [redacted].",
         f"commit {SIGNING}": f"commit {SIGNING}",  # a hex id with no secret-ish word nearby stays

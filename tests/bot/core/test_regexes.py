@@ -1,4 +1,5 @@
-"""Configured regular expressions: ReDoS-prone shapes are refused at load (with file and line), searches are timed."""
+"""Configured regular expressions: ReDoS-prone shapes are refused at load (with file and line),
+searches are timed."""
 
 from __future__ import annotations
 

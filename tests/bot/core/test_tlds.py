@@ -1,4 +1,5 @@
-"""The TLDs that make "name.tld" a live link: every two-letter code, common generic ones, not file extensions."""
+"""The TLDs that make "name.tld" a live link: every two-letter code, common generic ones,
+not file extensions."""
 
 from __future__ import annotations
 

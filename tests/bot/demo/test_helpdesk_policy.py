@@ -1,4 +1,5 @@
-"""The helpdesk's entitlement policy is knowledge/support/entitlements.md: figures and citation come from it."""
+"""The helpdesk's entitlement policy is knowledge/support/entitlements.md:
+figures and citation come from it."""
 
 from __future__ import annotations
 

@@ -28,7 +28,8 @@ def clock(settings, redis):
 
 
 def around_the_clock(rt, worker: str = "support-triage") -> None:
-    """These ladders count wall minutes: drop the shipped config's working hours (tested on their own below)."""
+    """These ladders count wall minutes: drop the shipped config's working hours
+    (tested on their own below)."""
     config = rt.workers[worker]
     rt.workers[worker] = config.model_copy(
         update={"escalation": config.escalation.model_copy(update={"working_hours": None})}

@@ -1,4 +1,5 @@
-"""A rejection that asks for more information parks the mission, asks the requester, and resumes with the answer."""
+"""A rejection that asks for more information parks the mission, asks the requester,
+and resumes with the answer."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The Notifier: everything a mission says leaves redacted and defanged, once, through its platform's messenger;
-status lines and card updates are best effort, the card-sync job is strict."""
+"""The Notifier: everything a mission says leaves redacted and defanged, once, through its platform's
+messenger; status lines and card updates are best effort, the card-sync job is strict."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""A crash between a state change and its follow-ups is finished by the recovery sweep (bot/missions/recovery.py)."""
+"""A crash between a state change and its follow-ups is finished by the recovery sweep
+(bot/missions/recovery.py)."""
 
 from __future__ import annotations
 

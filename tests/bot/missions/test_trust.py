@@ -1,4 +1,5 @@
-"""Autonomy from evidence: the error budget demotes on its own, undo is a proposal, promotion only suggested."""
+"""Autonomy from evidence: the error budget demotes on its own, undo is a proposal,
+promotion only suggested."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The one `/mission` verb table (bot/missions/verbs.py): parsing, usage, replies, the same on every surface."""
+"""The one `/mission` verb table (bot/missions/verbs.py): parsing, usage, replies,
+the same on every surface."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`GET /healthz` (this process answers) and `GET /readyz` (Redis, configs, workers with a fresh heartbeat)."""
+"""`GET /healthz` (this process answers) and `GET /readyz`
+(Redis, configs, workers with a fresh heartbeat)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ async def test_readyz_counts_only_workers_whose_heartbeat_is_fresh(rt):
         try:
             answer = await client.get("/readyz")
             assert (await answer.json())["workers"] == {"missions": 1, "actions": 0}
-            # Killed a while ago: its record is still there (it expires a minute after the TTL), its beat is old.
+            # Killed a while ago: its record is still there (it expires a minute after the TTL),
+            # its beat is old.
             stale = now() - timedelta(seconds=rt.settings.worker_ttl + 1)
             rt.redis.hset(worker.key, "last_heartbeat", utcformat(stale))
             answer = await client.get("/readyz")

@@ -1,4 +1,5 @@
-"""Long-lived MCP sessions: reused while the server lives, reopened when it died or after a fork, closed at exit."""
+"""Long-lived MCP sessions: reused while the server lives, reopened when it died or after a fork,
+closed at exit."""
 
 from __future__ import annotations
 

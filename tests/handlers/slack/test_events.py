@@ -83,7 +83,8 @@ async def test_a_40000_character_trace_arrives_in_pieces_slack_accepts(slack, ru
     pieces = [p for p in slack.posted("C0SUPPORT", thread=mission.thread)[1:]]
     assert len(pieces) >= 14 and not slack.api.calls_to("chat.postMessage", ok=False)
     assert all(len(p["text"]) <= 3000 and "<!channel>" not in p["text"] for p in pieces)
-    # Defanging inserts zero-width spaces (a cut-off "<!" at the end becomes "<\u200b!"): words compare without.
+    # Defanging inserts zero-width spaces (a cut-off "<!" at the end becomes "<\u200b!"):
+    # words compare without.
     delivered = (
         "\n".join(p["text"] for p in pieces).replace("&lt;", "<").replace("&gt;", ">").replace("\u200b", "")
     )

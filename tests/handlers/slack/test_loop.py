@@ -1,4 +1,5 @@
-"""From a mention to a verdict over HTTP: queued reply, trace and status in the thread, card, click, verdict."""
+"""From a mention to a verdict over HTTP:
+queued reply, trace and status in the thread, card, click, verdict."""
 
 from __future__ import annotations
 

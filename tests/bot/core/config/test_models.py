@@ -1,4 +1,5 @@
-"""The worker config schema: strict (unknown fields are errors), frozen, and checked where a mistake is made."""
+"""The worker config schema: strict (unknown fields are errors), frozen,
+and checked where a mistake is made."""
 
 from __future__ import annotations
 

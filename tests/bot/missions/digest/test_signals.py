@@ -1,5 +1,5 @@
-"""Digest signals on purpose-built audit trails: rubber stamps, executed undos, example links, the pass's start,
-and one error budget shared with the demotion check."""
+"""Digest signals on purpose-built audit trails: rubber stamps, executed undos, example links, the pass's
+start, and one error budget shared with the demotion check."""
 
 from __future__ import annotations
 

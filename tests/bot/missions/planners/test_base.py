@@ -1,5 +1,6 @@
-"""The Planner interface: a planner only advances a Session and says Parked or Finished; the runner does the rest
-(closing with a verdict built from the store, or parking on approval). Any object with `advance` will do."""
+"""The Planner interface: a planner only advances a Session and says Parked or Finished; the runner does the
+rest (closing with a verdict built from the store, or parking on approval).
+Any object with `advance` will do."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The worker's model-call timeout reaches the provider client; its own retries are off (the agent retries)."""
+"""The worker's model-call timeout reaches the provider client; its own retries are off
+(the agent retries)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""A malformed tool call (LangChain's `invalid_tool_calls`) is never run and never dropped: the model is told."""
+"""A malformed tool call (LangChain's `invalid_tool_calls`) is never run and never dropped:
+the model is told."""
 
 from __future__ import annotations
 

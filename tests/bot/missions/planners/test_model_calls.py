@@ -1,5 +1,6 @@
 """Model calls that end: provider failures are classified by duck typing, retried within the worker's budget
-with a note in the thread, and the last one becomes a verdict. Against a real HTTP server: test_providers.py."""
+with a note in the thread, and the last one becomes a verdict. Against a real HTTP server:
+test_providers.py."""
 
 from __future__ import annotations
 

@@ -67,7 +67,8 @@ def test_a_provider_that_never_answers_fails_the_mission_within_the_bound(
     assert "internal error" not in done.verdict
     assert [r.api for r in server.requests] == [provider, provider]  # the client itself did not retry
     # Timed from the first request (the first LLM mission of a process spends seconds importing LangChain):
-    # each attempt waited its timeout, then 1 s of backoff; all within timeout x (retries + 1) + backoff + margin.
+    # each attempt waited its timeout, then 1 s of backoff; all within
+    # timeout x (retries + 1) + backoff + margin.
     first, second = (r.at for r in server.requests)
     assert second - first >= timeout + 1
     assert ended - first < timeout * (retries + 1) + 1 + 4, ended - first

@@ -77,8 +77,8 @@ def test_write_tier_and_shadow_cards_have_no_confirm() -> None:
     [
         (
             {"status": "executed", "decided_by": "U0OWNER1", "decided_on": "slack"},
-            "✅ Approved by <@U0OWNER1> at <!date^{ts}^{{date_short_pretty}} at {{time}}|2024-05-06 09:41 UTC> "
-            "on Slack · executed",
+            "✅ Approved by <@U0OWNER1> at <!date^{ts}^{{date_short_pretty}} at {{time}}|"
+            "2024-05-06 09:41 UTC> on Slack · executed",
         ),
         (
             {
@@ -88,13 +88,13 @@ def test_write_tier_and_shadow_cards_have_no_confirm() -> None:
                 "reason_code": "wrong_amount",
                 "comment": "policy cap is <50>",
             },
-            "✋ Rejected by <@U0OWNER2> at <!date^{ts}^{{date_short_pretty}} at {{time}}|2024-05-06 09:41 UTC> "
-            "on Teams (reason: wrong_amount: policy cap is &lt;50&gt;)",
+            "✋ Rejected by <@U0OWNER2> at <!date^{ts}^{{date_short_pretty}} at {{time}}|"
+            "2024-05-06 09:41 UTC> on Teams (reason: wrong_amount: policy cap is &lt;50&gt;)",
         ),
         (
             {"status": "executing", "decided_by": "auto", "rule": "auto_approve amount lte 50"},
-            "✅ Auto-approved by rule auto_approve amount lte 50 at <!date^{ts}^{{date_short_pretty}} at {{time}}|"
-            "2024-05-06 09:41 UTC> · executing",
+            "✅ Auto-approved by rule auto_approve amount lte 50 "
+            "at <!date^{ts}^{{date_short_pretty}} at {{time}}|2024-05-06 09:41 UTC> · executing",
         ),
         ({"status": "expired", "decided_at": None}, "⌛ Expired, no decision"),
         ({"status": "halted", "decided_at": None}, "🛑 Halted: the kill switch is pulled"),

@@ -1,4 +1,5 @@
-"""TeamsMessenger for jobs: proactive posts and updates, 403/429 handling, and cards on two platforms at once."""
+"""TeamsMessenger for jobs: proactive posts and updates, 403/429 handling,
+and cards on two platforms at once."""
 
 from __future__ import annotations
 
