@@ -33,7 +33,7 @@ local total, odd = 0, {}
 for _, id in ipairs(ids) do
   local raw = redis.call('GET', ARGV[5] .. id)
   if raw then
-    local n = string.match(raw, '"tokens":%s*(%d+)%s*}$')
+    local n = string.match(string.sub(raw, -40), '"tokens":%s*(%d+)%s*}$')
     if n then total = total + tonumber(n) else odd[#odd + 1] = id end
   end
 end
