@@ -1,6 +1,6 @@
 """The weekly digest at scale: `compute` over a generated week of missions, with 0/1/4 weeks of history before it.
 
-    .venv/bin/python -m benchmarks.digest_scale [--missions 10000] [--history 0,1,4] [--json]
+    .venv/bin/python -m benchmarks.digest_scale [--missions 5000] [--history 0,1,4] [--no-full-pass] [--json]
 
 Events go straight into a scratch key prefix's audit stream (XADD with ids at the events' own times, as
 Redis's clock would give them), shaped as `Audit.record` writes them: per mission the 17 events a playbook
@@ -8,7 +8,7 @@ Redis's clock would give them), shaped as `Audit.record` writes them: per missio
 a decision, its execution, done...), 80% approved by a human after 1-90 minutes, 12% rejected with a
 reason, 5% auto-approved, 3% left pending and reminded; plus each mission's record and index entry (for
 the tokens line). The clock for `compute` is the window's end; history weeks have the same density.
-Run time: about 1 min at the default 10,000 missions a week; `--missions 100000` (the issue's size)
+Run time: about 1 min at the default 5,000 missions a week; `--missions 100000` (the issue's size)
 needs ~4 GB of Redis memory with 4 weeks of history and several minutes to generate.
 """
 
@@ -83,7 +83,7 @@ def one_case(
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--missions", type=int, default=10_000, help="missions per generated week")
+    parser.add_argument("--missions", type=int, default=5_000, help="missions per generated week")
     parser.add_argument("--history", default="0,1,4", help="weeks of history before the window, per case")
     parser.add_argument("--rounds", type=int, default=3, help="compute runs per case (median)")
     parser.add_argument("--no-full-pass", action="store_true", help="skip timing the pass over the stream")

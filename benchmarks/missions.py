@@ -10,6 +10,7 @@ absolute numbers depend on the machine, the ratios much less.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 import uuid
@@ -61,6 +62,7 @@ def main() -> None:
     parser.add_argument("--missions", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--mcp", action="store_true", help="keep the stdio MCP helpdesk of worker_configs/")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the lines")
     args = parser.parse_args()
     with ExitStack() as stack:
         url = next((u for u in (Settings().redis_url, "redis://127.0.0.1:6379/0") if u and answers(u)), None)
@@ -72,6 +74,23 @@ def main() -> None:
     enqueue_floor = statistics.median(r["enqueue_ms"] for r in results)
     submit_cost = statistics.median(r["submit_ms"] for r in results)
     helpdesk = "stdio MCP" if args.mcp else "built-in, in-process"
+    if args.json:
+        figures = {
+            "benchmark": "missions",
+            "missions": args.missions,
+            "rounds": args.rounds,
+            "helpdesk": helpdesk,
+            "noop_jobs_per_s": floor_rate,
+            "missions_per_s": mission_rate,
+            "missions_to_noop_ratio": mission_rate / floor_rate,
+            "enqueue_ms": enqueue_floor,
+            "submit_ms": submit_cost,
+            "submit_to_enqueue_ratio": submit_cost / enqueue_floor,
+            "goal_missions_to_noop_min": 0.5,
+            "goal_submit_to_enqueue_max": 2.0,
+        }
+        print(json.dumps(figures))
+        return
     print(f"redis: {url}; {args.missions} missions x {args.rounds} rounds (medians); helpdesk: {helpdesk}")
     print(f"bare no-op RQ jobs (SimpleWorker):      {floor_rate:8.0f} jobs/s")
     print(f"playbook missions (5 steps + proposal): {mission_rate:8.0f} missions/s")
