@@ -5,9 +5,11 @@
 Events go straight into a scratch key prefix's audit stream (XADD with ids at the events' own times, as
 Redis's clock would give them), shaped as `Audit.record` writes them: per mission the 17 events a playbook
 `support-triage` mission records (created, started, 3 tool reads with their observations, a proposal,
-a decision, its execution, done...), 80% approved by a human after 1-90 minutes, 12% rejected with a
-reason, 5% auto-approved, 3% left pending and reminded; plus each mission's record and index entry (for
-the tokens line). The clock for `compute` is the window's end; history weeks have the same density.
+a decision, its execution, done...; tests/support/audit_week.py), plus each mission's record and index
+entry (for the tokens line); history weeks have the same density. Per case: `compute` through the hourly
+rollups (median of `--rounds`), the pass over the stream it replaces (`rollups=False`), and the first
+fold that builds the rollups (the scheduler folds every 15 minutes, so it pays this a little at a time).
+The two digests must be equal. The clock is 10 minutes past the window's end.
 Run time: about 1 min at the default 5,000 missions a week; `--missions 100000` (the issue's size)
 needs ~4 GB of Redis memory with 4 weeks of history and several minutes to generate.
 """

@@ -2,9 +2,9 @@
 XADDed straight into a runtime's audit stream at the events' own times (benchmarks/digest_scale.py, and
 the test that the digest's rollups agree with a pass over the stream).
 
-Per mission: created, started, 3 tool reads with observations, a proposal and then 80% approved by a
-human after 1-90 minutes (1% of those later undone), 12% rejected with a reason code, 3% auto-approved,
-2% answered in shadow mode, 3% left pending and reminded; 17 events for an executed credit.
+Per mission: created, started, 3 tool reads with observations, a proposal and then 81% approved by a
+human after 1-90 minutes (1% of all missions later undone), 12% rejected with a reason code, 3%
+auto-approved, 2% answered in shadow mode, 2% left pending and reminded; 17 events for an executed credit.
 """
 
 from __future__ import annotations
