@@ -12,6 +12,7 @@ run on a redis-server of their own (AOF, fsync every second) in a temporary dire
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import os
@@ -46,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["MISSIONBOT_AUDIT_KEY"] = secrets.token_hex(32)
         print("crash_soak: using a throwaway audit key for this run", file=sys.stderr)
     prefix = f"soak{uuid.uuid4().hex[:8]}"
-    with tempfile.TemporaryDirectory() as tmp:
+    quiet = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
+    with quiet, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         started = time.monotonic()
         try:
@@ -107,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                 "side_effects_duplicated": again.credits - again.executed,
             }
         if args.json:
-            print(json.dumps(figures))
+            print(json.dumps(figures), file=sys.__stdout__)
     return 0
 
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
 import statistics
+import sys
 import time
 import uuid
 from contextlib import ExitStack
@@ -64,6 +67,9 @@ def main() -> None:
     parser.add_argument("--mcp", action="store_true", help="keep the stdio MCP helpdesk of worker_configs/")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the lines")
     args = parser.parse_args()
+    if not os.environ.get("MISSIONBOT_AUDIT_KEY"):  # the runtime (and any process it starts) needs one
+        os.environ["MISSIONBOT_AUDIT_KEY"] = secrets.token_hex(32)
+        print("missions: using a throwaway audit key for this run", file=sys.stderr)
     with ExitStack() as stack:
         url = next((u for u in (Settings().redis_url, "redis://127.0.0.1:6379/0") if u and answers(u)), None)
         url = url or stack.enter_context(EmbeddedRedis()).url
