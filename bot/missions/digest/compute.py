@@ -9,7 +9,6 @@ so a decision in the window still finds its `proposal.created`. Both give the sa
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -19,26 +18,24 @@ from bot.core.errors import NotFound
 from bot.core.runtime import Runtime
 from bot.core.worktime import working_minutes
 from bot.missions.digest import rollup
+from bot.missions.digest.events import (
+    ENDS,
+    HUMAN,
+    WEEK,
+    add_evidence,
+    fingerprint,
+    longest_wait,
+    reach,
+    verdict_kind,
+)
 from bot.missions.digest.links import mission_link
 from bot.missions.digest.model import Digest, Promotion, ReasonCount, WeekStats
-from bot.missions.digest.rollup import ENDS, HUMAN, WEEK, add_evidence, fingerprint, verdict_kind
+from bot.missions.digest.tokens import tokens_of
 from bot.missions.trust import SKEW, RejectCounter
 from bot.missions.undo import is_undo
 
 RUBBER_STAMP_SECONDS = 5
 RUBBER_STAMP_MIN_APPROVALS = 20
-_TOKENS = """
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', ARGV[3], ARGV[4])
-local total, odd = 0, {}
-for _, id in ipairs(ids) do
-  local raw = redis.call('GET', ARGV[5] .. id)
-  if raw then
-    local n = string.match(string.sub(raw, -40), '"tokens":%s*(%d+)%s*}$')
-    if n then total = total + tonumber(n) else odd[#odd + 1] = id end
-  end
-end
-return {#ids, tostring(total), odd}
-"""
 
 
 class _Pass:
@@ -203,7 +200,7 @@ def _promotions(worker: WorkerConfig, evidence: dict[str, list[Any]]) -> list[Pr
 
 def first_needed(worker: WorkerConfig, end: datetime) -> datetime:
     """The earliest event time the digest ending at `end` reads."""
-    return end - rollup.reach(worker) - rollup.longest_wait(worker) - SKEW
+    return end - reach(worker) - longest_wait(worker) - SKEW
 
 
 def _link(rt: Runtime, mission_id: str) -> str | None:
@@ -218,7 +215,7 @@ def compute(rt: Runtime, worker_name: str, *, end: datetime, rollups: bool = Tru
     forces the pass over the stream."""
     worker = rt.worker(worker_name)
     acc = _Pass(worker, end)
-    hours = rollup.read(rt, worker_name, start=end - rollup.reach(worker), end=end) if rollups else None
+    hours = rollup.read(rt, worker_name, start=end - reach(worker), end=end) if rollups else None
     if hours is not None:
         for hour, record in hours:
             acc.merge(hour, record)
@@ -251,21 +248,3 @@ def compute(rt: Runtime, worker_name: str, *, end: datetime, rollups: bool = Tru
         rubber_stamp_approvers=stamps,
         promotions=_promotions(worker, acc.evidence),
     )
-
-
-def tokens_of(rt: Runtime, worker_name: str, *, start: datetime, end: datetime, page: int = 5000) -> int:
-    """Tokens of the worker's missions created in [start, end), summed in Redis a page at a time (a mission
-    record ends with its `tokens`; one that does not is parsed here). Expired records count nothing."""
-    index, prefix = rt.store.key("missions", worker_name), rt.store.key("mission", "")
-    total, offset = 0, 0
-    while True:
-        seen, subtotal, odd = rt.redis.eval(
-            _TOKENS, 1, index, start.timestamp(), f"({end.timestamp()}", offset, page, prefix
-        )
-        total += int(subtotal)
-        for mission_id in odd:
-            with contextlib.suppress(NotFound):
-                total += rt.store.mission(mission_id.decode()).tokens
-        if seen < page:
-            return total
-        offset += page
