@@ -39,17 +39,14 @@ class SessionBroken(Exception):
     """A use failed because its open session broke: the server died or the transport closed."""
 
 
-# What a use on an open session raises when the server is gone (a stdio pipe closed, an HTTP stream ended).
-TRANSPORT_ERRORS = (
-    ConnectionError,
-    OSError,
-    anyio.ClosedResourceError,
-    anyio.BrokenResourceError,
-    anyio.EndOfStream,
-)
+# What a use on an open session raises when the server is gone (a stdio pipe closed, an HTTP stream ended;
+# OSError covers ConnectionError, which `Held.guard` raises when the session's task ended).
+TRANSPORT_ERRORS = (OSError, anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream)
 
 
 def _broke(held: Held, exc: BaseException) -> bool:
+    if isinstance(exc, asyncio.CancelledError):
+        return False  # a timeout or a cancelled caller: left as it is for asyncio.timeout to see
     if not held.ready.done() or held.ready.cancelled() or held.ready.exception() is not None:
         return False  # never opened: a start-up failure, not a broken session
     if held.task.done():

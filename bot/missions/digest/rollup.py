@@ -136,7 +136,7 @@ class _Fold:
 
 
 def _created_key(rt: Runtime, day: datetime) -> str:
-    return rt.store.key("digest", "created", day.strftime("%Y-%m-%d"))
+    return rt.store.key("digest", "created", day.astimezone(UTC).strftime("%Y-%m-%d"))
 
 
 def _longest_wait(rt: Runtime) -> timedelta:
