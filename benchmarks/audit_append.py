@@ -1,6 +1,6 @@
 """Audit appends/s from 1, 4 and 8 writer processes against bare XADD from the same processes.
 
-    .venv/bin/python -m benchmarks.audit_append [--seconds 3] [--writers 1,4,8] [--rounds 3]
+    .venv/bin/python -m benchmarks.audit_append [--seconds 3] [--writers 1,4,8] [--rounds 3] [--json]
 
 Each writer process runs both loops in turn on its own connection, started together by a barrier:
 `Audit.record` (redaction, canonical JSON, HMAC-SHA256, one EVALSHA that assigns seq, XADDs and sets
@@ -13,10 +13,12 @@ prefix on REDIS_URL (default the local server) and are deleted afterwards.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import multiprocessing as mp
 import os
 import statistics
+import sys
 import time
 import uuid
 from datetime import UTC, datetime
@@ -84,9 +86,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--writers", default="1,4,8")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object (the table goes to stderr)"
+    )
     args = parser.parse_args()
+    show = functools.partial(print, file=sys.stderr if args.json else sys.stdout)
+    figures: dict[str, object] = {"benchmark": "audit_append", "seconds": args.seconds, "rounds": args.rounds}
+    figures["goal_ratio_min_at_8_writers"] = 0.5
     redis, prefix = Redis.from_url(URL), f"bench-audit-{uuid.uuid4().hex[:8]}"
-    print(
+    show(
         f"{'writers':>7} | {'bare XADD/s':>11} | {'audit/s':>9} | ratio of medians | median of paired ratios"
     )
     try:
@@ -97,11 +105,20 @@ def main() -> None:
                 audit.append(rate("audit", writers, args.seconds, prefix))
             b, a = statistics.median(bare), statistics.median(audit)
             paired = statistics.median(x / y for x, y in zip(audit, bare, strict=True))
-            print(f"{writers:>7} | {b:>11.0f} | {a:>9.0f} | {a / b:>16.2f} | {paired:.2f}", flush=True)
+            show(f"{writers:>7} | {b:>11.0f} | {a:>9.0f} | {a / b:>16.2f} | {paired:.2f}", flush=True)
+            figures[f"writers_{writers}"] = {
+                "bare_xadd_per_s": b,
+                "audit_per_s": a,
+                "ratio_of_medians": a / b,
+                "median_paired_ratio": paired,
+            }
         verdict_ok = not check(
             Audit(redis=redis, prefix=prefix, clock=lambda: datetime.now(UTC), keys=KEYS)
         ).problems
-        print(f"chain after the run verifies: {verdict_ok}")
+        show(f"chain after the run verifies: {verdict_ok}")
+        figures["chain_verifies"] = verdict_ok
+        if args.json:
+            print(json.dumps(figures))
     finally:
         for key in redis.scan_iter(match=f"{prefix}:*", count=1000):
             redis.delete(key)

@@ -1,6 +1,6 @@
 """MCP tool-call latency: the shipped helpdesk server over stdio, against the built-in helpdesk (the floor).
 
-    .venv/bin/python -m benchmarks.mcp_calls [--calls 200] [--cold 5]
+    .venv/bin/python -m benchmarks.mcp_calls [--calls 200] [--cold 5] [--json]
 
 Rows: the built-in `helpdesk.get_ticket` (in-process, Redis only); the same tool over a warm long-lived
 MCP session (`bot.tools.mcp_sessions`); the first call of a process (server start, initialize, list);
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import time
 import uuid
@@ -42,6 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--cold", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     args = parser.parse_args()
     url = Settings().redis_url or "redis://127.0.0.1:6379/0"
     redis, prefix = Redis.from_url(url), f"mbbench{uuid.uuid4().hex[:8]}"
@@ -64,19 +66,38 @@ def main() -> None:
     finally:
         for key in redis.scan_iter(f"{prefix}:*"):
             redis.delete(key)
+    rows = {
+        "builtin_floor": ("built-in helpdesk.get_ticket (floor)", floor),
+        "mcp_warm": ("MCP stdio, warm session", warm),
+        "mcp_first_call": ("MCP stdio, first call (start+init+list)", first),
+        "mcp_session_per_call": ("MCP stdio, new session per call", cold),
+    }
     base = statistics.median(floor)
-    print(f"{'call':<44} {'p50 ms':>9} {'p95 ms':>9} {'x floor':>9}")
-    for name, values in [
-        ("built-in helpdesk.get_ticket (floor)", floor),
-        ("MCP stdio, warm session", warm),
-        ("MCP stdio, first call (start+init+list)", first),
-        ("MCP stdio, new session per call", cold),
-    ]:
-        p95 = sorted(values)[max(0, int(len(values) * 0.95) - 1)]
+    figures = {
+        key: {"p50_ms": statistics.median(v), "p95_ms": p95(v), "x_floor": statistics.median(v) / base}
+        for key, (_, v) in rows.items()
+    }
+    if args.json:
         print(
-            f"{name:<44} {statistics.median(values):>9.2f} {p95:>9.2f} "
-            f"{statistics.median(values) / base:>9.1f}"
+            json.dumps(
+                {
+                    "benchmark": "mcp_calls",
+                    "calls": args.calls,
+                    "cold": args.cold,
+                    "goal_warm_x_floor": 10,
+                    **figures,
+                }
+            )
         )
+        return
+    print(f"{'call':<44} {'p50 ms':>9} {'p95 ms':>9} {'x floor':>9}")
+    for key, (name, _) in rows.items():
+        f = figures[key]
+        print(f"{name:<44} {f['p50_ms']:>9.2f} {f['p95_ms']:>9.2f} {f['x_floor']:>9.1f}")
+
+
+def p95(values: list[float]) -> float:
+    return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
 
 
 if __name__ == "__main__":

@@ -10,7 +10,11 @@ absolute numbers depend on the machine, the ratios much less.
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import secrets
 import statistics
+import sys
 import time
 import uuid
 from contextlib import ExitStack
@@ -64,7 +68,11 @@ def main() -> None:
     parser.add_argument("--missions", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--mcp", action="store_true", help="keep the stdio MCP helpdesk of worker_configs/")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the lines")
     args = parser.parse_args()
+    if not os.environ.get("MISSIONBOT_AUDIT_KEY"):  # the runtime (and any process it starts) needs one
+        os.environ["MISSIONBOT_AUDIT_KEY"] = secrets.token_hex(32)
+        print("missions: using a throwaway audit key for this run", file=sys.stderr)
     with ExitStack() as stack:
         url = next((u for u in (Settings().redis_url, "redis://127.0.0.1:6379/0") if u and answers(u)), None)
         url = url or stack.enter_context(EmbeddedRedis()).url
@@ -75,6 +83,23 @@ def main() -> None:
     enqueue_floor = statistics.median(r["enqueue_ms"] for r in results)
     submit_cost = statistics.median(r["submit_ms"] for r in results)
     helpdesk = "stdio MCP" if args.mcp else "built-in, in-process"
+    if args.json:
+        figures = {
+            "benchmark": "missions",
+            "missions": args.missions,
+            "rounds": args.rounds,
+            "helpdesk": helpdesk,
+            "noop_jobs_per_s": floor_rate,
+            "missions_per_s": mission_rate,
+            "missions_to_noop_ratio": mission_rate / floor_rate,
+            "enqueue_ms": enqueue_floor,
+            "submit_ms": submit_cost,
+            "submit_to_enqueue_ratio": submit_cost / enqueue_floor,
+            "goal_missions_to_noop_min": 0.5,
+            "goal_submit_to_enqueue_max": 2.0,
+        }
+        print(json.dumps(figures))
+        return
     print(f"redis: {url}; {args.missions} missions x {args.rounds} rounds (medians); helpdesk: {helpdesk}")
     print(f"bare no-op RQ jobs (SimpleWorker):      {floor_rate:8.0f} jobs/s")
     print(f"playbook missions (5 steps + proposal): {mission_rate:8.0f} missions/s")

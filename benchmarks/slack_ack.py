@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
 import os
 import re
+import secrets
 import statistics
+import sys
 import threading
 import time
 import uuid
@@ -172,7 +175,20 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second, per kind")
     parser.add_argument("--requests", type=int, default=1000, help="requests per kind, per target, per round")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (drift hits every target)")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object (the table goes to stderr)"
+    )
     args = parser.parse_args()
+    if not os.environ.get("MISSIONBOT_AUDIT_KEY"):  # the runtime (and any process it starts) needs one
+        os.environ["MISSIONBOT_AUDIT_KEY"] = secrets.token_hex(32)
+        print("slack_ack: using a throwaway audit key for this run", file=sys.stderr)
+    with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
+        figures = measure(args)
+    if args.json:
+        print(json.dumps(figures))
+
+
+def measure(args: argparse.Namespace) -> dict[str, object]:
     logging.basicConfig(level=logging.ERROR)  # bolt's and the Teams module's start-up notes are noise here
 
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -273,6 +289,7 @@ def main() -> None:
             f"per cell, loopback ({os.cpu_count()} CPUs)\n"
         )
         print(f"{'request':<14} {'target':<33} {'p50 ms':>8} {'p99 ms':>8} {'p50 ×':>7} {'p99 ×':>7}")
+        cells = []
         for kind in kinds:
             floor = results[(kind, "bare bolt (ack only)")]
             for name in targets:
@@ -281,6 +298,25 @@ def main() -> None:
                     f"{kind:<14} {name:<33} {pct(lat, 50):8.2f} {pct(lat, 99):8.2f} "
                     f"{pct(lat, 50) / pct(floor, 50):7.2f} {pct(lat, 99) / pct(floor, 99):7.2f}"
                 )
+                cells.append(
+                    {
+                        "request": kind,
+                        "target": name,
+                        "p50_ms": pct(lat, 50),
+                        "p99_ms": pct(lat, 99),
+                        "p50_x_floor": pct(lat, 50) / pct(floor, 50),
+                        "p99_x_floor": pct(lat, 99) / pct(floor, 99),
+                    }
+                )
+        return {
+            "benchmark": "slack_ack",
+            "rate": args.rate,
+            "requests_per_cell": args.requests * args.rounds,
+            "floor": "bare bolt (ack only)",
+            "cells": cells,
+            "goal_mention_p99_x_floor_max": 2.0,
+            "goal_click_p99_x_floor_max": 2.0,
+        }
     finally:
         app.install(None)
         api.stop()

@@ -8,6 +8,7 @@ from rq import get_current_job
 from bot import app
 from bot.core import housekeeping, runtime
 from bot.core.limits import mission_rate_limit
+from bot.missions.digest import rollup
 from bot.missions.digest.send import send_if_due
 from bot.missions.escalation import Escalator
 from bot.missions.recovery import Recovery
@@ -41,5 +42,8 @@ def sweep_recovery() -> int:
 
 
 def weekly_digest(worker: str) -> bool:
-    """Send `worker`'s digest when its configured local day and hour have come, once per week."""
-    return send_if_due(_rt(), worker)
+    """Fold the new audit events into the digest's hourly rollups (every 15 minutes, so a digest reads
+    hours, not events), then send `worker`'s digest when its configured local day and hour have come."""
+    rt = _rt()
+    rollup.fold(rt)
+    return send_if_due(rt, worker)

@@ -13,10 +13,13 @@ from bot.commands.common import workers_or_exit
 from bot.core.config.models import BuiltinIntegration, WorkerConfig
 from bot.core.errors import ToolError
 from bot.core.settings import Settings
-from bot.tools.mcp import McpServer
 
 
 def describe(worker: WorkerConfig) -> tuple[list[str], bool]:
+    # Optional dependency loaded on use: the MCP client stack costs ~0.2 s to import, and every other
+    # `missionbot` command (serve above all) starts without it.
+    from bot.tools.mcp import McpServer
+
     lines, ok = [f"{worker.name}: {worker.display_name}"], True
     for name, integration in worker.integrations.items():
         if isinstance(integration, BuiltinIntegration):

@@ -1,8 +1,11 @@
 """Tools from MCP servers (`integrations:` with stdio or streamable_http), behind the sync Tool interface.
 
-Connections go through langchain-mcp-adapters and stay open (`bot.tools.mcp_sessions`); each call is
-bounded by the server's `timeout_seconds`, so a server that is down, slow or failing becomes a `ToolError`
-(an observation and a clear verdict), never a hung worker. The tool list is cached per session.
+Connections are opened by langchain-mcp-adapters' session factory (its `sessions` module, which needs only
+the MCP SDK, not LangChain) and stay open (`bot.tools.mcp_sessions`); each call is bounded by the server's
+`timeout_seconds`, so a server that is down, slow or failing becomes a `ToolError` (an observation and a
+clear verdict), never a hung worker. The tool list is cached per session. A call that finds its session
+broken (the server died since the last call) is run again on a new session only when it carries an
+idempotency key, so the server applies its effect once; any other call fails and the next one reconnects.
 """
 
 from __future__ import annotations
@@ -11,19 +14,21 @@ import json
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from langchain_mcp_adapters.client import MultiServerMCPClient
+from langchain_mcp_adapters.sessions import create_session
+from mcp import ClientSession
 from mcp.types import CallToolResult
 
 from bot.core.config.models import HttpIntegration, StdioIntegration, WorkerConfig
 from bot.core.errors import ToolError
 from bot.tools.base import ToolSpec, normalize_args
 from bot.tools.json_schema import model_from_schema
-from bot.tools.mcp_sessions import Held, pool
+from bot.tools.mcp_sessions import Held, SessionBroken, pool, reason
 
 T = TypeVar("T")
 PREFIX_ENV, PREFIX_META = "MISSIONBOT_KEY_PREFIX", "missionbot.dev/key_prefix"
@@ -67,24 +72,23 @@ def connection(integration: McpIntegration, *, env: dict[str, str] | None = None
     }
 
 
-def _run(server: McpServer, use: Callable[[Held], Awaitable[T]], *, what: str, check: bool = True) -> T:
+def _run(server: McpServer, use: Callable[[Held], Awaitable[T]], *, what: str, retry: bool = False) -> T:
     timeout = server.integration.timeout_seconds
     try:
-        return pool.run(server.key, server.open, use, timeout=timeout, check=check)
+        return pool.run(server.key, server.open, use, timeout=timeout, retry=retry)
     except TimeoutError:
         raise ToolError(f"{what}: no answer within {timeout:g}s") from None
+    except SessionBroken as exc:
+        again = "failed again on a new session" if retry else "not retried: the call has no idempotency key"
+        raise ToolError(
+            f"{what}: the MCP session broke, the server may have exited ({exc}); {again}"
+        ) from None
     except ToolError:
         raise
     except BaseException as exc:  # anyio wraps transport failures in exception groups
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
-        raise ToolError(f"{what}: {_reason(exc)}") from None
-
-
-def _reason(exc: BaseException) -> str:
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        exc = exc.exceptions[0]
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        raise ToolError(f"{what}: {reason(exc)}") from None
 
 
 class McpServer:
@@ -92,7 +96,7 @@ class McpServer:
 
     def __init__(self, name: str, integration: McpIntegration, *, env: dict[str, str] | None = None) -> None:
         self.name, self.integration = name, integration
-        self.client = MultiServerMCPClient({name: connection(integration, env=env)})
+        self.connection = connection(integration, env=env)
         # Calls name the runtime's key prefix in `_meta` (servers that keep missionbot-shaped state, like the
         # demo helpdesk, honour it), so runtimes that differ only by prefix share one session.
         prefix = (env or {}).get(PREFIX_ENV)
@@ -100,8 +104,11 @@ class McpServer:
         shared_env = {k: v for k, v in (env or {}).items() if k != PREFIX_ENV}
         self.key = f"{name}|{integration.model_dump_json()}|{json.dumps(shared_env, sort_keys=True)}"
 
-    def open(self) -> Any:
-        return self.client.session(self.name)
+    @asynccontextmanager
+    async def open(self) -> AsyncIterator[ClientSession]:
+        async with create_session(self.connection) as session:  # type: ignore[arg-type]
+            await session.initialize()
+            yield session
 
     def list_tools(self) -> list[Offered]:
         async def go(held: Held) -> list[Offered]:
@@ -119,13 +126,18 @@ class McpServer:
                 ]
             return held.tools
 
-        return _run(self, go, what=f"MCP server {self.name} is unreachable", check=False)
+        # Listing has no side effect, so a broken session is retried like a keyed call.
+        return _run(self, go, what=f"MCP server {self.name} is unreachable", retry=True)
 
     def call(self, tool: str, args: dict[str, Any]) -> dict[str, Any]:
+        """One tool call; retried once on a new session if its session broke and `args` has an
+        idempotency key."""
+
         async def go(held: Held) -> CallToolResult:
             return await held.ready.result().call_tool(tool, args, meta=self.meta)
 
-        result = _run(self, go, what=f"{self.name}.{tool} failed")
+        keyed = args.get("idempotency_key") is not None
+        result = _run(self, go, what=f"{self.name}.{tool} failed", retry=keyed)
         text = "\n".join(c.text for c in result.content if getattr(c, "type", "") == "text")
         if result.isError:
             raise ToolError(f"{self.name}.{tool}: {text or 'the server reported an error'}")

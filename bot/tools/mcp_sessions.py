@@ -2,9 +2,11 @@
 
 Opening a stdio session starts the server process (~0.5 s) and a mission makes several calls, so sessions
 stay open. A daemon thread runs the asyncio loop that owns them; sync callers (RQ jobs) submit coroutines
-with `run_coroutine_threadsafe` and the loop bounds each use by the server's timeout. A session is pinged
-before each call and reopened when its server died. After a fork (RQ's default Worker forks per job) the
-child starts its own loop and never touches the parent's sessions. Sessions close at process exit.
+with `run_coroutine_threadsafe` and the loop bounds each use by the server's timeout. Nothing is sent ahead
+of a call (a liveness ping cost a round trip per call): a session whose server died is found by the call
+that fails on it, discarded, and the call runs once more on a new session when the caller says a retry is
+safe (`retry=True`: the call carries an idempotency key). After a fork (RQ's default Worker forks per job)
+the child starts its own loop and never touches the parent's sessions. Sessions close at process exit.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
+import anyio
 from mcp import ClientSession
+from mcp.shared.exceptions import McpError
+from mcp.types import CONNECTION_CLOSED
 
 T = TypeVar("T")
 Opener = Callable[[], AbstractAsyncContextManager[ClientSession]]
@@ -28,6 +33,35 @@ CLOSE_SECONDS = 5.0  # stdio: stdin is closed, then the server gets 2 s before i
 _orphans: list[
     Any
 ] = []  # a parent's sessions seen after fork: kept referenced so no finalizer kills its servers
+
+
+class SessionBroken(Exception):
+    """A use failed because its open session broke: the server died or the transport closed."""
+
+
+# What a use on an open session raises when the server is gone (a stdio pipe closed, an HTTP stream ended;
+# OSError covers ConnectionError, which `Held.guard` raises when the session's task ended).
+TRANSPORT_ERRORS = (OSError, anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream)
+
+
+def _broke(held: Held, exc: BaseException) -> bool:
+    if isinstance(exc, asyncio.CancelledError):
+        return False  # a timeout or a cancelled caller: left as it is for asyncio.timeout to see
+    if not held.ready.done() or held.ready.cancelled() or held.ready.exception() is not None:
+        return False  # never opened: a start-up failure, not a broken session
+    if held.task.done():
+        return True
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    if isinstance(exc, McpError):
+        return exc.error.code == CONNECTION_CLOSED
+    return isinstance(exc, TRANSPORT_ERRORS)
+
+
+def reason(exc: BaseException) -> str:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 class Held:
@@ -98,11 +132,15 @@ class SessionPool:
         use: Callable[[Held], Awaitable[T]],
         *,
         timeout: float,
-        check: bool = True,
+        retry: bool = False,
     ) -> T:
-        """`use` on the live session for `key`, within `timeout` (raises TimeoutError past it)."""
+        """`use` on the live session for `key`, within `timeout` (raises TimeoutError past it).
+
+        With `retry`, a use that fails because the session broke runs once more on a new session (the
+        caller vouches that running it twice is harmless); without it the failure is raised.
+        """
         loop = self._loop_here()
-        future = asyncio.run_coroutine_threadsafe(self._use(key, opener, use, timeout, check), loop)
+        future = asyncio.run_coroutine_threadsafe(self._use(key, opener, use, timeout, retry), loop)
         try:
             return future.result(timeout + CLOSE_SECONDS)  # a backstop: the loop enforces `timeout` itself
         except concurrent.futures.TimeoutError:
@@ -124,29 +162,33 @@ class SessionPool:
             return self._loop
 
     async def _use(
-        self, key: str, opener: Opener, use: Callable[[Held], Awaitable[T]], timeout: float, check: bool
+        self, key: str, opener: Opener, use: Callable[[Held], Awaitable[T]], timeout: float, retry: bool
     ) -> T:
+        async with asyncio.timeout(timeout):  # both attempts together stay within the server's timeout
+            try:
+                return await self._once(key, opener, use)
+            except Exception as exc:
+                if not (retry and isinstance(exc, SessionBroken)):
+                    raise
+            return await self._once(key, opener, use)
+
+    async def _once(self, key: str, opener: Opener, use: Callable[[Held], Awaitable[T]]) -> T:
         held: Held | None = None
         try:
-            async with asyncio.timeout(timeout):
-                held = await self._live(key, opener, check=check)
-                return await held.guard(use(held))
-        except BaseException:
-            if held is not None:
-                self._discard(key, held)  # timed out or broken: the next call gets a fresh session
+            held = await self._live(key, opener)
+            return await held.guard(use(held))
+        except BaseException as exc:
+            if held is None:
+                raise
+            broken = _broke(held, exc)
+            self._discard(key, held)  # timed out or failing: the next call gets a fresh session
+            if broken:
+                raise SessionBroken(reason(exc)) from exc
             raise
 
-    async def _live(self, key: str, opener: Opener, *, check: bool) -> Held:
+    async def _live(self, key: str, opener: Opener) -> Held:
         held = self._held.get(key)
-        if held is not None and held.usable and held.ready.done() and check:
-            try:
-                await held.guard(
-                    held.ready.result().send_ping()
-                )  # the server may have died since the last call
-            except Exception:  # any failure means reconnect
-                self._discard(key, held)
-                held = None
-        elif held is not None and not held.usable:
+        if held is not None and not held.usable:
             self._discard(key, held)
             held = None
         if held is None:

@@ -15,5 +15,11 @@ def whoami() -> dict:
     return {"pid": os.getpid()}
 
 
+@server.tool()
+def stamp(idempotency_key: str | None = None) -> dict:
+    """This server's process id and the idempotency key the call carried."""
+    return {"pid": os.getpid(), "key": idempotency_key}
+
+
 if __name__ == "__main__":
     server.run("stdio")

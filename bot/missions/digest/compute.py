@@ -1,16 +1,16 @@
-"""One pass over the audit stream from two weeks back
-(plus the week's mission records for tokens) -> a `Digest`.
+"""Two weeks of the audit stream (plus the tokens of the week's missions) -> a `Digest`.
 
-The pass starts at the stream id for the earliest event it needs (`Audit.start_at`): the week before
-(for the arrows), or the error budget's window when that is longer, less the longest a proposal
-can wait for its decision, so a decision in the window still finds its `proposal.created`.
+A window of whole hours (a scheduled digest) is read from the hourly rollups (`rollup.py`): a record per
+hour, so the cost follows the window, not the events in it. Any other window is one pass over the stream
+from the stream id of the earliest event it needs (`Audit.start_at`): the week before (for the arrows),
+or the error budget's window when that is longer, less the longest a proposal can wait for its decision,
+so a decision in the window still finds its `proposal.created`. Both give the same digest (a test checks).
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.config.models import WorkerConfig
@@ -18,32 +18,30 @@ from bot.core.errors import NotFound
 from bot.core.models import Mission
 from bot.core.runtime import Runtime
 from bot.core.worktime import working_minutes
+from bot.missions.digest import rollup
+from bot.missions.digest.events import (
+    ENDS,
+    HUMAN,
+    WEEK,
+    add_evidence,
+    fingerprint,
+    longest_wait,
+    reach,
+    verdict_kind,
+)
 from bot.missions.digest.model import Digest, Promotion, ReasonCount, WeekStats
+from bot.missions.digest.tokens import tokens_of
 from bot.missions.trust import SKEW, RejectCounter
 from bot.missions.undo import is_undo
 
-WEEK = timedelta(days=7)
 RUBBER_STAMP_SECONDS = 5
 RUBBER_STAMP_MIN_APPROVALS = 20
-_HEAD = re.compile(r"Verdict \([^)]*\): (\w+)")
-HUMAN = {
-    "decision.approved": "approved",
-    "decision.rejected": "rejected",
-    "decision.shadow_approved": "shadow_approved",
-    "decision.shadow_rejected": "shadow_rejected",
-}
-
-
-def _verdict_kind(kind: str, data: dict[str, Any]) -> str:
-    status = kind.removeprefix("mission.")
-    found = _HEAD.search(data.get("verdict") or "")
-    return found.group(1).lower() if status == "done" and found else status
 
 
 class _Pass:
     """Accumulates both weeks, the error-budget window and the promotion evidence in one walk."""
 
-    def __init__(self, rt: Runtime, worker: WorkerConfig, end: datetime) -> None:
+    def __init__(self, worker: WorkerConfig, end: datetime) -> None:
         self.worker, self.end = worker, end
         self.weeks = [WeekStats(), WeekStats()]  # this week, the week before
         self.budget = RejectCounter(worker, end=end)
@@ -53,7 +51,7 @@ class _Pass:
         self.reasons: Counter[str] = Counter()
         self.examples: dict[str, str] = {}
         self.by_approver: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        self.evidence: dict[str, list[tuple[bool, dict[str, Any]]]] = defaultdict(list)  # tool -> (ok, args)
+        self.evidence: dict[str, list[Any]] = {}  # rollup.add_evidence
 
     def week(self, at: datetime) -> int | None:
         if self.end - WEEK <= at < self.end:
@@ -78,8 +76,8 @@ class _Pass:
         w = self.weeks[i]
         if kind == "mission.created":
             w.missions += 1
-        elif kind in {"mission.done", "mission.failed", "mission.cancelled", "mission.halted"}:
-            verdict = _verdict_kind(kind, data)
+        elif kind in ENDS:
+            verdict = verdict_kind(kind, data)
             w.verdicts[verdict] = w.verdicts.get(verdict, 0) + 1
         elif kind == "proposal.created":
             w.proposals += 1
@@ -118,11 +116,59 @@ class _Pass:
             if i == 0:
                 self.by_approver[actor][outcome == "rejected"] += 1
             if created is not None:
-                self.evidence[created[1]].append((outcome == "approved", created[2]))
+                add_evidence(self.evidence, created[1], outcome == "approved", created[2])
+
+    def merge(self, hour: datetime, b: dict[str, Any]) -> None:
+        """One worker's hour from the rollups: the same sums `add` makes of its events."""
+        if self.budget.since <= hour < self.end:
+            self.budget.rejected += b["budget"][0]
+            self.budget.decided += b["budget"][1]
+        i = self.week(hour)
+        if i is None:
+            return
+        w = self.weeks[i]
+        w.missions += b["missions"]
+        for verdict, n in b["verdicts"].items():
+            w.verdicts[verdict] = w.verdicts.get(verdict, 0) + n
+        w.proposals += b["proposals"]
+        w.auto_approved += b["auto"]
+        w.waited_for_human += b["proposals"] - b["auto"]
+        for outcome, n in b["outcomes"].items():
+            setattr(w, outcome, getattr(w, outcome) + n)
+        escalation = self.worker.escalation
+        same_hours = b["fp"] == fingerprint(self.worker)
+        for pid, approved, seconds, created, decided, minutes in b["decisions"]:
+            w.decision_seconds.append(seconds)
+            if not same_hours:  # the working hours changed since the hour was rolled up
+                start, stop = (datetime.fromtimestamp(t, UTC) for t in (created, decided))
+                minutes = working_minutes(start, stop, escalation.working_hours)
+            if minutes > escalation.response_target_minutes:
+                self.breached[i].add(pid)
+            if approved and seconds < RUBBER_STAMP_SECONDS:
+                w.fast_approvals += 1
+        if i == 0:
+            for code, (n, example) in b["reasons"].items():
+                self.reasons[code] += n
+                self.examples.setdefault(code, example)
+            for actor, (ok, no) in b["approvers"].items():
+                self.by_approver[actor][0] += ok
+                self.by_approver[actor][1] += no
+        for tool, (n, ok, args) in b["evidence"].items():
+            slot = self.evidence.setdefault(tool, [0, 0, {}])
+            slot[0], slot[1] = slot[0] + n, slot[1] + ok
+            for name, (count, top) in args.items():
+                arg = slot[2].setdefault(name, [0, None])
+                arg[0] += count
+                arg[1] = top if arg[1] is None else arg[1] if top is None else max(arg[1], top)
+        w.undone += b["undone"]
+        self.escalated[i].update(b["reminded"])
+        self.breached[i].update(b["reminded"], b["expired"])
+        w.expiries += len(b["expired"])
 
     def finish(self) -> None:
         for i, w in enumerate(self.weeks):
             w.escalated, w.sla_breaches = len(self.escalated[i]), len(self.breached[i])
+            w.decision_seconds.sort()  # the order events came in says nothing; percentiles sort anyway
 
 
 def suggest_rule(approved_args: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -135,39 +181,26 @@ def suggest_rule(approved_args: list[dict[str, Any]]) -> dict[str, dict[str, Any
     return rule
 
 
-def _promotions(
-    worker: WorkerConfig, evidence: dict[str, list[tuple[bool, dict[str, Any]]]]
-) -> list[Promotion]:
+def _promotions(worker: WorkerConfig, evidence: dict[str, list[Any]]) -> list[Promotion]:
+    """From `rollup.add_evidence`'s sums: the rule `suggest_rule` would make of the approved arguments."""
     if worker.promotion is None:
         return []
     found = []
-    for tool, outcomes in sorted(evidence.items()):
-        approved = [args for ok, args in outcomes if ok]
-        if len(outcomes) < worker.promotion.min_decisions or not approved:
+    for tool, (decisions, approved, args) in sorted(evidence.items()):
+        if decisions < worker.promotion.min_decisions or not approved:
             continue
-        if len(approved) / len(outcomes) < worker.promotion.min_acceptance:
+        if approved / decisions < worker.promotion.min_acceptance:
             continue
-        rule = suggest_rule(approved)
+        rule = {name: {"lte": top} for name, (count, top) in sorted(args.items()) if count == approved}
         if not rule:
             continue  # nothing numeric to bound: a rule would approve everything, so none is suggested
-        found.append(Promotion(tool=tool, decisions=len(outcomes), approved=len(approved), condition=rule))
+        found.append(Promotion(tool=tool, decisions=decisions, approved=approved, condition=rule))
     return found
-
-
-def _longest_wait(worker: WorkerConfig) -> timedelta:
-    """Wall time a proposal can stay pending: `expire_after_minutes` of working time,
-    stretched by the hours."""
-    wait = timedelta(minutes=worker.escalation.expire_after_minutes)
-    hours = worker.escalation.working_hours
-    if hours is not None:  # e.g. 40 working hours a week: a working minute takes up to 168/40 wall minutes
-        wait *= 168 / (len(hours.days) * (hours.hours[1] - hours.hours[0]))
-    return wait + timedelta(days=1)  # a sweep runs every minute; a day covers a scheduler outage
 
 
 def first_needed(worker: WorkerConfig, end: datetime) -> datetime:
     """The earliest event time the digest ending at `end` reads."""
-    window = max(2 * WEEK, timedelta(days=worker.error_budget.window_days))
-    return end - window - _longest_wait(worker) - SKEW
+    return end - reach(worker) - longest_wait(worker) - SKEW
 
 
 def thread_root(mission: Mission) -> str | None:
@@ -190,19 +223,20 @@ def _link(rt: Runtime, mission_id: str) -> str | None:
     return rt.messengers.permalink(mission.platform, conversation=mission.conversation, message=root)
 
 
-def compute(rt: Runtime, worker_name: str, *, end: datetime) -> Digest:
-    """The digest of the 7 days before `end` (and the 7 before those for the arrows)."""
+def compute(rt: Runtime, worker_name: str, *, end: datetime, rollups: bool = True) -> Digest:
+    """The digest of the 7 days before `end` (and the 7 before those for the arrows); `rollups=False`
+    forces the pass over the stream."""
     worker = rt.worker(worker_name)
-    acc = _Pass(rt, worker, end)
-    for event in rt.audit.events(start=rt.audit.start_at(first_needed(worker, end))):
-        if event["worker"] == worker_name:
-            acc.add(event)
+    acc = _Pass(worker, end)
+    hours = rollup.read(rt, worker_name, start=end - reach(worker), end=end) if rollups else None
+    if hours is not None:
+        for hour, record in hours:
+            acc.merge(hour, record)
+    else:
+        for event in rt.audit.events(start=rt.audit.start_at(first_needed(worker, end))):
+            if event["worker"] == worker_name:
+                acc.add(event)
     acc.finish()
-    tokens = sum(
-        rt.store.mission(m).tokens
-        for m in rt.store.missions_of(worker_name, since=end - WEEK)
-        if rt.store.mission(m).created_at < end
-    )
     stamps = sorted(
         a for a, (ok, no) in acc.by_approver.items() if no == 0 and ok > RUBBER_STAMP_MIN_APPROVALS
     )
@@ -221,7 +255,7 @@ def compute(rt: Runtime, worker_name: str, *, end: datetime) -> Digest:
             )
             for c, n in sorted(acc.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
         ],
-        tokens=tokens,
+        tokens=tokens_of(rt, worker_name, start=end - WEEK, end=end),
         token_budget=worker.limits.weekly_token_budget,
         error_budget=acc.budget.status(),
         rubber_stamp_approvers=stamps,

@@ -11,8 +11,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.core.config.models import StdioIntegration
-from bot.tools.mcp import McpServer
+from bot.core.errors import ToolError
+from bot.tools.base import ToolSpec
+from bot.tools.json_schema import model_from_schema
+from bot.tools.mcp import McpServer, McpTool
 
 ROOT = Path(__file__).resolve().parents[3]
 PID_SERVER = StdioIntegration(
@@ -39,7 +44,22 @@ def wait_gone(pid: int) -> None:
         time.sleep(0.05)
 
 
-def test_calls_share_one_session_and_a_dead_server_is_replaced_transparently():
+def kill(pid: int) -> None:
+    os.kill(pid, signal.SIGKILL)
+    wait_gone(pid)
+
+
+class CountingServer(McpServer):
+    """Counts the sessions it opens: a retry shows as exactly one more."""
+
+    opened = 0
+
+    def open(self):
+        self.opened += 1
+        return super().open()
+
+
+def test_calls_share_one_session_and_a_dead_server_is_replaced_on_the_next_call():
     server = McpServer("pid", PID_SERVER, env={"CASE": "reuse"})
     first = server_pid(server)
     assert (
@@ -49,10 +69,39 @@ def test_calls_share_one_session_and_a_dead_server_is_replaced_transparently():
     assert (
         server_pid(McpServer("pid", PID_SERVER, env={"CASE": "other"})) != first
     )  # another config, another server
-    os.kill(first, signal.SIGKILL)
-    wait_gone(first)
-    replaced = server_pid(server)  # no error: the ping before the call finds the server gone and reconnects
+    kill(first)
+    with pytest.raises(ToolError):  # no ping ahead of calls: the call finds the session broken
+        server_pid(server)
+    replaced = server_pid(server)  # the broken session was discarded: this call opens a new one
     assert replaced != first and server_pid(server) == replaced
+
+
+def test_a_keyed_call_on_a_dead_session_is_retried_once_on_a_new_one():
+    server = CountingServer("pid", PID_SERVER, env={"CASE": "keyed"})
+    tool = McpTool(  # as execution calls an approved proposal's tool: its id is the idempotency key
+        spec=ToolSpec(name="pid.stamp", description="", args_model=model_from_schema("pid.stamp", None)),
+        server=server,
+        remote_name="stamp",
+        takes_idempotency_key=True,
+    )
+    first = tool.call({}, idempotency_key="prop-1")["pid"]
+    assert server.opened == 1
+    kill(first)
+    again = tool.call({}, idempotency_key="prop-2")
+    assert again["key"] == "prop-2" and again["pid"] != first  # it ran, on the new server
+    assert server.opened == 2  # one retry, on one new session
+
+
+def test_an_unkeyed_call_on_a_dead_session_fails_clearly_and_is_not_retried():
+    server = CountingServer("pid", PID_SERVER, env={"CASE": "unkeyed"})
+    first = server.call("stamp", {})["pid"]
+    kill(first)
+    with pytest.raises(ToolError) as failed:
+        server.call("stamp", {})
+    message = str(failed.value)
+    assert message.startswith("pid.stamp failed: the MCP session broke") and "not retried" in message
+    assert server.opened == 1  # no second attempt
+    assert server.call("stamp", {})["pid"] != first and server.opened == 2  # the next call reconnects
 
 
 def test_a_forked_child_opens_its_own_session_and_leaves_the_parents_alone():

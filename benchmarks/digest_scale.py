@@ -1,0 +1,135 @@
+"""The weekly digest at scale: `compute` over a generated week of missions, with 0/1/4 weeks of
+history before it.
+
+    .venv/bin/python -m benchmarks.digest_scale [--missions 5000] [--history 0,1,4] [--no-full-pass] [--json]
+
+Events go straight into a scratch key prefix's audit stream (XADD with ids at the events' own times, as
+Redis's clock would give them), shaped as `Audit.record` writes them: per mission the 17 events a playbook
+`support-triage` mission records (created, started, 3 tool reads with their observations, a proposal,
+a decision, its execution, done...; tests/support/audit_week.py), plus each mission's record and index
+entry (for the tokens line); history weeks have the same density. Per case: `compute` through the hourly
+rollups (median of `--rounds`), the pass over the stream it replaces (`rollups=False`), and the first
+fold that builds the rollups (the scheduler folds every 15 minutes, so it pays this a little at a time).
+The two digests must be equal. The clock is 10 minutes past the window's end.
+Run time: about 1 min at the default 5,000 missions a week; `--missions 100000` (the issue's size)
+needs ~4 GB of Redis memory with 4 weeks of history and several minutes to generate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from redis import Redis
+
+from bot import app
+from bot.core.settings import Settings
+from bot.missions.digest import rollup
+from bot.missions.digest.compute import compute
+from tests.support.audit_week import WEEK, WORKER, generate
+from tests.support.redis_server import cleanup
+
+ROOT = Path(__file__).resolve().parents[1]
+END = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 Berlin
+GOAL_SECONDS = 2.0  # at 100,000 missions a week
+
+
+def timed(fn, rounds: int) -> tuple[float, object]:
+    times, value = [], None
+    for _ in range(rounds):
+        began = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times), value
+
+
+def one_case(
+    redis: Redis, url: str, *, per_week: int, history: int, rounds: int, full_pass: bool
+) -> dict[str, float]:
+    prefix = f"mbdigest{uuid.uuid4().hex[:8]}"
+    try:
+        started = time.perf_counter()
+        start = END - WEEK * (1 + history)
+        events = generate(redis, prefix, start=start, end=END, per_week=per_week, seed=history)
+        generated = time.perf_counter() - started
+        settings = Settings(
+            REDIS_URL=url, MISSIONBOT_KEY_PREFIX=prefix, MISSIONBOT_CONFIG_DIR=ROOT / "worker_configs"
+        )
+        # The digest runs 10 minutes after the window's end, when its last hour is sealed.
+        rt = app.create_runtime(settings=settings, redis=redis, clock=lambda: END + timedelta(minutes=10))
+        full_s, full = (
+            timed(lambda: compute(rt, WORKER, end=END, rollups=False), 1) if full_pass else (None, None)
+        )
+        fold_s, _ = timed(lambda: rollup.fold(rt), 1)  # the first fold: what the scheduler spreads out
+        fast_s, fast = timed(lambda: compute(rt, WORKER, end=END), rounds)
+        assert full is None or fast == full, "the rollups disagree with the pass over the stream"
+        assert fast.current.missions > 0.99 * per_week, fast.current.missions
+        return {
+            "history_weeks": history,
+            "events_in_stream": events,
+            "generate_s": generated,
+            "compute_s": fast_s,
+            "full_pass_s": full_s,
+            "first_fold_s": fold_s,
+            "missions_in_week": fast.current.missions,
+        }
+    finally:
+        cleanup(redis, prefix)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--missions", type=int, default=5_000, help="missions per generated week")
+    parser.add_argument("--history", default="0,1,4", help="weeks of history before the window, per case")
+    parser.add_argument("--rounds", type=int, default=3, help="compute runs per case (median)")
+    parser.add_argument("--no-full-pass", action="store_true", help="skip timing the pass over the stream")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    args = parser.parse_args()
+    os.environ.setdefault("MISSIONBOT_AUDIT_KEY", secrets.token_hex(32))
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    redis = Redis.from_url(url)
+    cases = [
+        one_case(
+            redis,
+            url,
+            per_week=args.missions,
+            history=int(h),
+            rounds=args.rounds,
+            full_pass=not args.no_full_pass,
+        )
+        for h in args.history.split(",")
+    ]
+    goal = GOAL_SECONDS * args.missions / 100_000  # the issue's goal, scaled to this run's size
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "benchmark": "digest_scale",
+                    "missions_per_week": args.missions,
+                    "cases": cases,
+                    "goal_compute_s_at_100k": GOAL_SECONDS,
+                    "goal_compute_s_scaled": goal,
+                }
+            )
+        )
+        return
+    print(
+        f"{args.missions:,} missions a week; goal: under {GOAL_SECONDS} s at 100,000 (scaled: {goal:.2f} s)"
+    )
+    print(f"{'history weeks':>14} {'events':>10} {'compute s':>10} {'full pass s':>12} {'first fold s':>13}")
+    for c in cases:
+        print(
+            f"{c['history_weeks']:>14} {c['events_in_stream']:>10,} {c['compute_s']:>10.3f} "
+            f"{c['full_pass_s'] or float('nan'):>12.2f} {c['first_fold_s']:>13.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

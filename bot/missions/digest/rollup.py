@@ -1,0 +1,254 @@
+"""Hourly rollups of the audit stream for the digest: what `compute` needs of one worker's hour, so a digest
+reads 2 x 168 small records instead of decoding every event of two weeks (17 events a playbook mission).
+
+`fold` reads the stream from its cursor in one pass for every worker and writes one record per worker
+and UTC hour once the hour is sealed: the runtime clock is past its end plus SKEW, so no writer can still
+append an event dated inside it (the same assumption `Audit.start_at` makes). The scheduler folds with
+every digest check (`jobs/sweeps.py`, every 15 minutes) and `compute` folds before it reads, so the
+records keep up with the stream; a decision's time to decide needs its proposal's creation, kept per
+day of creation for as long as a proposal can wait. `read` answers only for a window of whole hours the
+fold covers; `compute` does the full pass otherwise (and a test checks that both agree).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.core.runtime import Runtime
+from bot.core.worktime import working_minutes
+from bot.missions.digest.events import (
+    ENDS,
+    HUMAN,
+    WEEK,
+    add_evidence,
+    fingerprint,
+    longest_wait,
+    reach,
+    verdict_kind,
+)
+from bot.missions.trust import BUDGET_DECISIONS, SKEW
+from bot.missions.undo import is_undo
+
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+LOCK_SECONDS = 600
+
+
+def hour_of(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def new_hour(fp: str) -> dict[str, Any]:
+    return {
+        "missions": 0,
+        "verdicts": {},
+        "proposals": 0,
+        "auto": 0,
+        "outcomes": {},
+        "decisions": [],  # [proposal, approved?, seconds, created ts, decided ts, working minutes]
+        "reasons": {},  # code -> [rejections, first mission]
+        "approvers": {},  # actor -> [approved, rejected]
+        "evidence": {},  # tool -> [decisions, approved, {arg: [approvals with a number, largest]}]
+        "undone": 0,
+        "reminded": [],
+        "expired": [],
+        "budget": [0, 0],  # rejected, decided (BUDGET_DECISIONS)
+        "fp": fp,
+    }
+
+
+class _Fold:
+    """One fold run: the events from the cursor, grouped into (worker, hour) records."""
+
+    def __init__(self, rt: Runtime, *, since: datetime, sealed: datetime) -> None:
+        self.rt, self.since, self.sealed = rt, since, sealed
+        self.hours: dict[tuple[str, datetime], dict[str, Any]] = {}
+        self.created: dict[str, list[Any]] = {}  # proposal -> [created ts, tool, args]
+        self.fps = {name: fingerprint(w) for name, w in rt.workers.items()}
+
+    def chunk(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            if event["kind"] == "proposal.created":
+                data = event["data"]
+                at = datetime.fromisoformat(event["at"]).timestamp()
+                self.created[event["proposal"]] = [at, data.get("tool", ""), data.get("args") or {}]
+        missing = {
+            e["proposal"]
+            for e in events
+            if e["kind"] in HUMAN and e["proposal"] and e["proposal"] not in self.created
+        }
+        if missing:
+            self.created.update(_stored_created(self.rt, sorted(missing), events))
+        _store_created(self.rt, events, self.created)
+        for event in events:
+            self.add(event)
+
+    def add(self, event: dict[str, Any]) -> None:
+        worker, at = event["worker"], datetime.fromisoformat(event["at"])
+        hour = hour_of(at)
+        if worker is None or hour < self.since or hour < self.sealed:
+            return  # before the rollups begin, or in an hour an earlier run sealed
+        b = self.hours.get((worker, hour))
+        if b is None:
+            b = self.hours[(worker, hour)] = new_hour(self.fps.get(worker, ""))
+        kind, data, pid = event["kind"], event["data"], event["proposal"]
+        rejection = BUDGET_DECISIONS.get(kind)
+        if rejection is not None:
+            b["budget"][0] += rejection
+            b["budget"][1] += 1
+        if kind == "mission.created":
+            b["missions"] += 1
+        elif kind in ENDS:
+            verdict = verdict_kind(kind, data)
+            b["verdicts"][verdict] = b["verdicts"].get(verdict, 0) + 1
+        elif kind == "proposal.created":
+            b["proposals"] += 1
+        elif kind == "decision.auto_approved":
+            b["auto"] += 1
+        elif kind in HUMAN:
+            self._decision(b, at, HUMAN[kind], event)
+        elif kind == "execution.executed" and is_undo(pid):
+            b["undone"] += 1
+        elif kind == "escalation.reminded":
+            b["reminded"].append(pid)
+        elif kind == "escalation.expired":
+            b["expired"].append(pid)
+
+    def _decision(self, b: dict[str, Any], at: datetime, outcome: str, event: dict[str, Any]) -> None:
+        b["outcomes"][outcome] = b["outcomes"].get(outcome, 0) + 1
+        pid, created = event["proposal"], self.created.get(event["proposal"])
+        if created is not None:
+            since = datetime.fromtimestamp(created[0], UTC)
+            worker = self.rt.workers.get(event["worker"])
+            hours = worker.escalation.working_hours if worker else None
+            minutes = working_minutes(since, at, hours)
+            seconds = (at - since).total_seconds()
+            b["decisions"].append([pid, outcome == "approved", seconds, created[0], at.timestamp(), minutes])
+        if outcome == "rejected":
+            code = event["data"].get("reason_code") or "none"
+            b["reasons"].setdefault(code, [0, event["mission"]])[0] += 1
+        if outcome in {"approved", "rejected"}:
+            b["approvers"].setdefault(event["actor"], [0, 0])[outcome == "rejected"] += 1
+            if created is not None:
+                add_evidence(b["evidence"], created[1], outcome == "approved", created[2])
+
+
+def _created_key(rt: Runtime, day: datetime) -> str:
+    return rt.store.key("digest", "created", day.astimezone(UTC).strftime("%Y-%m-%d"))
+
+
+def _longest_wait(rt: Runtime) -> timedelta:
+    return max((longest_wait(w) for w in rt.workers.values()), default=DAY)
+
+
+def _store_created(rt: Runtime, events: list[dict[str, Any]], created: dict[str, list[Any]]) -> None:
+    keep = int((_longest_wait(rt) + 2 * DAY).total_seconds())
+    with rt.redis.pipeline(transaction=False) as pipe:
+        for e in events:
+            if e["kind"] == "proposal.created" and e["proposal"] in created:
+                key = _created_key(rt, datetime.fromisoformat(e["at"]))
+                pipe.hset(key, e["proposal"], json.dumps(created[e["proposal"]]))
+                pipe.expire(key, keep)
+        pipe.execute()
+
+
+def _stored_created(rt: Runtime, pids: list[str], events: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Creations an earlier run saw, from the day-keyed hashes covering the longest possible wait."""
+    last = max(datetime.fromisoformat(e["at"]) for e in events)
+    days = [last - DAY * n for n in range((_longest_wait(rt) + SKEW) // DAY + 2)]
+    with rt.redis.pipeline(transaction=False) as pipe:
+        for day in days:
+            pipe.hmget(_created_key(rt, day), pids)
+        found: dict[str, list[Any]] = {}
+        for values in pipe.execute():
+            for pid, raw in zip(pids, values, strict=True):
+                if raw is not None and pid not in found:
+                    found[pid] = json.loads(raw)
+    return found
+
+
+def _batches(rt: Runtime, start: str, size: int = 1000) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for event in rt.audit.events(start=start):
+        batch.append(event)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+Records = dict[tuple[str, datetime], dict[str, Any]]
+
+
+def fold(rt: Runtime) -> Records | None:
+    """Bring the sealed hourly records up to the stream's end; returns the hours not sealed yet (as read
+    now, not stored), or None when another fold holds the lock."""
+    lock = rt.store.key("digest", "fold-lock")
+    if not rt.redis.set(lock, "1", nx=True, ex=LOCK_SECONDS):
+        return None
+    try:
+        return _fold(rt)
+    finally:
+        rt.redis.delete(lock)
+
+
+def _state(rt: Runtime) -> dict[str, str]:
+    return {k.decode(): v.decode() for k, v in rt.redis.hgetall(rt.store.key("digest", "fold")).items()}
+
+
+def _fold(rt: Runtime) -> Records:
+    state = _state(rt)
+    seal_before = hour_of(rt.clock() - SKEW)  # an hour ending by then can get no more events
+    if state:
+        since, sealed = datetime.fromisoformat(state["since"]), datetime.fromisoformat(state["sealed"])
+        cursor = state["cursor"]
+    else:  # the first fold covers what a digest ending now reads, plus the creations its decisions need
+        back = max((reach(w) for w in rt.workers.values()), default=2 * WEEK)
+        since = sealed = hour_of(rt.clock() - back)
+        cursor = rt.audit.start_at(since - _longest_wait(rt) - SKEW)
+    run = _Fold(rt, since=since, sealed=sealed)
+    next_cursor, last = None, None
+    for batch in _batches(rt, cursor):
+        run.chunk(batch)
+        for e in batch:
+            if next_cursor is None and hour_of(datetime.fromisoformat(e["at"])) >= seal_before:
+                next_cursor = e["_id"]  # the first event of an hour not sealed yet: the next run starts there
+        last = batch[-1]["_id"]
+    if seal_before > sealed:
+        with rt.redis.pipeline() as pipe:  # the records and the state that vouches for them, together
+            for (worker, hour), record in run.hours.items():
+                if hour < seal_before:
+                    pipe.hset(rt.store.key("digest", "hours", worker), hour.isoformat(), json.dumps(record))
+            state = {
+                "since": since.isoformat(),
+                "sealed": seal_before.isoformat(),
+                "cursor": next_cursor or last or cursor,
+            }
+            pipe.hset(rt.store.key("digest", "fold"), mapping=state)
+            pipe.execute()
+    return {key: record for key, record in run.hours.items() if key[1] >= seal_before}
+
+
+def read(rt: Runtime, worker: str, *, start: datetime, end: datetime) -> list[tuple[datetime, dict]] | None:
+    """The records of every hour in [start, end) after a fold (stored ones for sealed hours, this fold's
+    for the rest), or None unless both are whole hours the fold covers."""
+    if hour_of(start) != start or hour_of(end) != end:
+        return None
+    start, end = hour_of(start), hour_of(end)  # in UTC, as the records are named
+    unsealed = fold(rt)
+    state = _state(rt)
+    if unsealed is None or not state or datetime.fromisoformat(state["since"]) > start:
+        return None
+    sealed = datetime.fromisoformat(state["sealed"])
+    hours = [start + HOUR * n for n in range(int((end - start) / HOUR))]
+    stored = [h for h in hours if h < sealed]
+    raw = (
+        rt.redis.hmget(rt.store.key("digest", "hours", worker), [h.isoformat() for h in stored])
+        if stored
+        else []
+    )
+    found = [(h, json.loads(r)) for h, r in zip(stored, raw, strict=True) if r is not None]
+    return found + [(h, unsealed[(worker, h)]) for h in hours if h >= sealed and (worker, h) in unsealed]
