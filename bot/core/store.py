@@ -12,12 +12,22 @@ from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
+from bot.core.atomic import Observed, Scripts
+from bot.core.audit import Audit, Sealed
 from bot.core.errors import NotFound
 from bot.core.lifecycle import settle
 from bot.core.models import Control, MessageRef, Mission, Observation, Proposal
 
 M = TypeVar("M", bound=BaseModel)
+_SEEN = 512  # records whose last seen bytes are kept, for a compare-and-set without a read first
 
+# The record and, when pending, its place in the pending index, together. KEYS: proposal, pending.
+# ARGV: JSON, id, created-at score ('' when not pending). 1 when created, 0 when it existed.
+_CREATE_PROPOSAL = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2]) end
+return 1
+"""
 _ADD_OBSERVATION = """
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('RPUSH', KEYS[2], ARGV[1])
@@ -29,6 +39,10 @@ class Store:
     def __init__(self, *, redis: Redis, prefix: str) -> None:
         self.redis = redis
         self.prefix = prefix
+        self.scripts = Scripts(redis)
+        # The bytes last read or written per record key: a change is computed from them and set only if
+        # Redis still holds them (one round trip); when it does not, the script answers what it holds.
+        self._seen: dict[str, bytes] = {}
 
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
@@ -36,13 +50,77 @@ class Store:
     # -- generic -------------------------------------------------------------------------
     def _get(self, key: str, cls: type[M]) -> M | None:
         raw = self.redis.get(key)
-        return None if raw is None else cls.model_validate_json(raw)
+        if raw is None:
+            return None
+        self._saw(key, raw)
+        return cls.model_validate_json(raw)
+
+    def _saw(self, key: str, raw: bytes | str) -> None:
+        if len(self._seen) >= _SEEN:
+            self._seen.clear()  # a forgotten record costs one read, never a wrong write
+        self._seen[key] = raw.encode() if isinstance(raw, str) else raw
 
     def _create(self, key: str, obj: BaseModel) -> bool:
-        return bool(self.redis.set(key, obj.model_dump_json(), nx=True))
+        raw = obj.model_dump_json()
+        created = bool(self.redis.set(key, raw, nx=True))
+        if created:
+            self._saw(key, raw)
+        return created
+
+    def _swap(
+        self,
+        key: str,
+        cls: type[M],
+        change: Callable[[M], M],
+        *,
+        keep: Callable[[M, M], bool] = lambda before, after: True,
+        audit: Callable[[M, M], tuple[Audit, Sealed] | None] = lambda before, after: None,
+    ) -> M | None:
+        """Optimistic read-modify-write by compare-and-set: `change` runs on the bytes last seen (else
+        read), and the result is set only if Redis still holds them, else again on what it holds. One round
+        trip when the bytes seen are current. `change` may raise to abort, but only on bytes known current.
+        None: `keep(before, after)` was false, nothing written (the caller takes its WATCH path)."""
+        raw, fresh = self._seen.get(key), False
+        while True:
+            if raw is None:
+                raw, fresh = self.redis.get(key), True
+                if raw is None:
+                    raise NotFound(f"no such record {key.removeprefix(self.prefix + ':')}")
+            before = cls.model_validate_json(raw)
+            try:
+                updated = change(before)
+            except Exception:
+                if fresh:
+                    raise
+                raw = None  # computed on bytes that may be stale: decide on the current ones
+                continue
+            if not keep(before, updated):
+                return None
+            new = updated.model_dump_json()
+            event = audit(before, updated)
+            swapped = self.scripts.compare_and_set(
+                key,
+                expected=raw,
+                new=new,
+                audit=event[0] if event else None,
+                sealed=event[1] if event else None,
+            )
+            if not swapped.found:
+                self._seen.pop(key, None)
+                raise NotFound(f"no such record {key.removeprefix(self.prefix + ':')}")
+            if swapped.written:
+                self._saw(key, new)
+                return updated
+            raw, fresh = swapped.current, True
 
     def _mutate(self, key: str, cls: type[M], change: Callable[[M], M], *, watch: Iterable[str] = ()) -> M:
-        """Optimistic read-modify-write: `change` may raise to abort; one writer wins each round."""
+        """Optimistic read-modify-write: `change` may raise to abort; one writer wins each round. With
+        other keys to `watch`, a WATCH/MULTI round (a change of theirs aborts it); else a compare-and-set."""
+        watch = list(watch)
+        if not watch:
+            swapped = self._swap(key, cls, change)
+            assert swapped is not None
+            return swapped
         while True:
             with self.redis.pipeline() as pipe:
                 try:
@@ -52,23 +130,41 @@ class Store:
                         raise NotFound(f"no such record {key.removeprefix(self.prefix + ':')}")
                     updated = change(cls.model_validate_json(raw))
                     pipe.multi()
-                    pipe.set(key, updated.model_dump_json())
+                    pipe.set(key, new := updated.model_dump_json())
                     pipe.execute()
+                    self._saw(key, new)
                     return updated
                 except WatchError:
                     continue
 
     # -- missions ------------------------------------------------------------------------
-    def create_mission(self, mission: Mission) -> None:
+    def create_mission(
+        self, mission: Mission, *, audit: Audit | None = None, sealed: Sealed | None = None
+    ) -> None:
+        """The record, its indexes and (with `sealed`) its audit event in one transaction: one round trip."""
+        key, raw = self.key("mission", mission.id), mission.model_dump_json()
+        if audit is not None and sealed is not None:
+            audit.commit(
+                sealed, lambda: self._create_mission(mission, key, raw, audit, sealed), appended=bool
+            )
+        else:
+            self._create_mission(mission, key, raw, None, None)
+        self._saw(key, raw)
+
+    def _create_mission(
+        self, mission: Mission, key: str, raw: str, audit: Audit | None, sealed: Sealed | None
+    ) -> list:
         with self.redis.pipeline() as pipe:
-            pipe.set(self.key("mission", mission.id), mission.model_dump_json(), nx=True)
+            if audit is not None and sealed is not None:  # first: an unreadable head fails the transaction
+                pipe.eval(audit.append_script, 2, *audit.keys_for_script, sealed.body, sealed.mac)
+            pipe.set(key, raw, nx=True)
             pipe.zadd(self.key("missions", mission.worker), {mission.id: mission.created_at.timestamp()})
             pipe.sadd(self.key("open", mission.worker), mission.id)
             if mission.thread:
                 pipe.set(
                     self.key("thread", mission.platform, mission.conversation, mission.thread), mission.id
                 )
-            pipe.execute()
+            return pipe.execute()
 
     def mission(self, mission_id: str) -> Mission:
         found = self._get(self.key("mission", mission_id), Mission)
@@ -76,10 +172,21 @@ class Store:
             raise NotFound(f"no mission {mission_id}")
         return found
 
-    def mutate_mission(self, mission_id: str, change: Callable[[Mission], Mission]) -> Mission:
+    def mutate_mission(
+        self,
+        mission_id: str,
+        change: Callable[[Mission], Mission],
+        *,
+        event: Callable[[Mission, Mission], tuple[Audit, Sealed] | None] = lambda before, after: None,
+    ) -> Mission:
         """Like `_mutate`; a change that closes an open mission also settles its proposals in the SAME
-        transaction (bot/core/lifecycle.py), so no decision or execution claim can land in between."""
+        transaction (bot/core/lifecycle.py), so no decision or execution claim can land in between.
+        A change that leaves it open is one compare-and-set; `event(before, after)`, if given, is the audit
+        event of that change (None: none), appended in the same script."""
         key = self.key("mission", mission_id)
+        swapped = self._swap(key, Mission, change, keep=lambda _, after: after.is_open, audit=event)
+        if swapped is not None:
+            return swapped
         while True:
             with self.redis.pipeline() as pipe:
                 try:
@@ -91,14 +198,24 @@ class Store:
                     updated = change(before)
                     closing = before.is_open and not updated.is_open
                     settled = self._settled_by_close(pipe, updated) if closing else []
+                    appends = event(before, updated)
                     pipe.multi()
-                    pipe.set(key, updated.model_dump_json())
+                    if appends is not None:  # first: an unreadable head fails the transaction
+                        audit, sealed = appends
+                        pipe.eval(audit.append_script, 2, *audit.keys_for_script, sealed.body, sealed.mac)
+                    pipe.set(key, new := updated.model_dump_json())
                     if not updated.is_open:
                         pipe.srem(self.key("open", updated.worker), mission_id)
                     for proposal in settled:
                         pipe.set(self.key("proposal", proposal.id), proposal.model_dump_json())
                         pipe.zrem(self.key("pending"), proposal.id)
-                    pipe.execute()
+                    if appends is None:
+                        pipe.execute()
+                    else:
+                        appends[0].commit(appends[1], pipe.execute, appended=bool)
+                    self._saw(key, new)
+                    for proposal in settled:
+                        self._seen.pop(self.key("proposal", proposal.id), None)
                     return updated
                 except WatchError:
                     continue
@@ -137,6 +254,21 @@ class Store:
         )
         return bool(added)
 
+    def record_observation(
+        self, mission_id: str, obs: Observation, *, audit: Audit, sealed: Sealed
+    ) -> Observed:
+        """The observation, its audit event `sealed` (once per step, marker `obs-<key>`) and its posted
+        marker in one script; see `bot/core/atomic.py` for a step recorded before."""
+        keys = [self.key(part, mission_id) for part in ("obs", "obs-order", "done", "posted")]
+        return self.scripts.observe(
+            keys,
+            step=obs.key,
+            observation=obs.model_dump_json(),
+            done=f"obs-{obs.key}",
+            audit=audit,
+            sealed=sealed,
+        )
+
     def observation(self, mission_id: str, key: str) -> Observation | None:
         raw = self.redis.hget(self.key("obs", mission_id), key)
         return None if raw is None else Observation.model_validate_json(raw)
@@ -161,9 +293,10 @@ class Store:
     # -- proposals -----------------------------------------------------------------------
     def create_proposal(self, proposal: Proposal) -> tuple[Proposal, bool]:
         """Create once; a retried mission gets the existing proposal back (created=False)."""
-        if self._create(self.key("proposal", proposal.id), proposal):
-            if proposal.status == "pending":
-                self.redis.zadd(self.key("pending"), {proposal.id: proposal.created_at.timestamp()})
+        key, raw = self.key("proposal", proposal.id), proposal.model_dump_json()
+        score = proposal.created_at.timestamp() if proposal.status == "pending" else ""
+        if self.redis.eval(_CREATE_PROPOSAL, 2, key, self.key("pending"), raw, proposal.id, score):
+            self._saw(key, raw)
             return proposal, True
         return self.proposal(proposal.id), False
 

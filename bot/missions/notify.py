@@ -34,20 +34,23 @@ class Notifier:
         """Record once, post once: a retried mission neither stores nor posts a step twice."""
         text = self.shown(text)
         obs = Observation(key=key, text=text, at=self.rt.clock(), detail=self.rt.redactor.value(detail or {}))
-        store = self.rt.store
-        if not store.add_observation(mission.id, obs):
-            obs = store.observation(mission.id, key) or obs  # a retry audits what was recorded the first time
-        if not store.done(mission.id, f"obs-{key}"):
-            self.rt.audit.record(
+        store, audit = self.rt.store, self.rt.audit
+        event = {"actor": f"worker:{mission.worker}", "worker": mission.worker, "mission": mission.id}
+        # One round trip: the observation, its audit event and the posted marker (bot/core/atomic.py).
+        sealed = audit.seal("observation", **event, key=key, text=obs.text)
+        recorded = store.record_observation(mission.id, obs, audit=audit, sealed=sealed)
+        post = recorded.post
+        if recorded.audit_missing:  # recorded before its event (a crash between): audit what was recorded
+            obs = store.observation(mission.id, key) or obs
+            audit.record_once(
                 "observation",
-                actor=f"worker:{mission.worker}",
-                worker=mission.worker,
-                mission=mission.id,
+                done=(store.key("done", mission.id), f"obs-{key}"),
+                **event,
                 key=key,
                 text=obs.text,
             )
-            store.mark_done(mission.id, f"obs-{key}")  # after: a crash repeats the event, never loses it
-        if self.rt.store.mark_posted(mission.id, key):
+            post = store.mark_posted(mission.id, key)
+        if post:
             try:
                 self.rt.messengers.get(mission.platform).post(
                     conversation=mission.conversation, thread=mission.thread, text=text

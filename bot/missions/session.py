@@ -140,39 +140,44 @@ class Session:
         """What must follow a new proposal. Each part is done once and checked on every call, so a mission
         retried after a crash right after `create_proposal` still records, audits and posts its card."""
         store, worker = self.rt.store, self.worker.name
-        if proposal.id not in store.mission(self.mission.id).proposals:
-            self.mission = store.mutate_mission(
-                self.mission.id,
-                lambda m: (
-                    m
-                    if proposal.id in m.proposals
-                    else m.model_copy(update={"proposals": [*m.proposals, proposal.id]})
-                ),
-            )
-        if not store.done(self.mission.id, f"audit-{proposal.id}"):
-            self.rt.audit.record(
+        # One compare-and-set, a no-op write when a retry finds the proposal listed already.
+        self.mission = store.mutate_mission(
+            self.mission.id,
+            lambda m: (
+                m
+                if proposal.id in m.proposals
+                else m.model_copy(update={"proposals": [*m.proposals, proposal.id]})
+            ),
+        )
+        created = {
+            "actor": f"worker:{worker}",
+            "worker": worker,
+            "mission": self.mission.id,
+            "proposal": proposal.id,
+            "tool": proposal.tool,
+            "args": proposal.args,
+            "tier": proposal.tier,
+            "rule": proposal.rule,
+            "shadow": proposal.shadow,
+            "rationale": proposal.rationale,
+        }
+        if proposal.decided_by != "auto":  # the event and its done marker in one script
+            self.rt.audit.record_once(
                 "proposal.created",
-                actor=f"worker:{worker}",
+                done=(store.key("done", self.mission.id), f"audit-{proposal.id}"),
+                **created,
+            )
+        elif not store.done(self.mission.id, f"audit-{proposal.id}"):
+            self.rt.audit.record("proposal.created", **created)
+            self.rt.audit.record(
+                "decision.auto_approved",
+                actor="auto",
                 worker=worker,
                 mission=self.mission.id,
                 proposal=proposal.id,
-                tool=proposal.tool,
-                args=proposal.args,
-                tier=proposal.tier,
                 rule=proposal.rule,
-                shadow=proposal.shadow,
-                rationale=proposal.rationale,
+                config_version=config_version(self.worker),
             )
-            if proposal.decided_by == "auto":
-                self.rt.audit.record(
-                    "decision.auto_approved",
-                    actor="auto",
-                    worker=worker,
-                    mission=self.mission.id,
-                    proposal=proposal.id,
-                    rule=proposal.rule,
-                    config_version=config_version(self.worker),
-                )
             store.mark_done(self.mission.id, f"audit-{proposal.id}")  # after: a crash repeats, never loses
         args = _short(
             self.rt.redactor.value(proposal.args)
