@@ -16,8 +16,20 @@ from rq import RateLimit
 from bot.core.config.models import WorkerConfig
 from bot.core.runtime import Runtime
 
-# Count this submission only if the window has room; one round trip, atomic under concurrent submits.
-_HOURLY = """
+# Count this submission only if the worker is not halted, its weekly token budget is not spent and the hour
+# window has room: one round trip, atomic under concurrent submits. KEYS: submits, tokens, control ('' keys
+# are skipped). ARGV: now, per hour, mission id, weekly budget (0: none). Returns {1, '0'} when admitted,
+# {0, oldest} when the hour is full, {2, spent} when the budget is spent, {3, '0'} when halted.
+_ADMIT = """
+if KEYS[3] ~= '' then
+  local control = redis.call('GET', KEYS[3])
+  if control and cjson.decode(control).killed == true then return {3, '0'} end
+end
+local budget = tonumber(ARGV[4])
+if budget > 0 then
+  local spent = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if spent >= budget then return {2, tostring(spent)} end
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - 3600)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -44,6 +56,7 @@ return redis.call('INCR', KEYS[2])
 class Refusal:
     text: str
     retry_at: datetime | None = None
+    halted: bool = False  # the worker's kill switch is pulled (the caller words it; `text` is empty)
 
 
 def _week(now: datetime) -> str:
@@ -72,12 +85,29 @@ def _next_week(now: datetime) -> datetime:
     return monday + timedelta(days=7)
 
 
-def admit(rt: Runtime, worker: WorkerConfig, *, mission_id: str) -> Refusal | None:
-    """None when a new mission may start (and it is counted); else why not and when to try again."""
+def admit(
+    rt: Runtime, worker: WorkerConfig, *, mission_id: str, unless_halted: bool = False
+) -> Refusal | None:
+    """None when a new mission may start (and it is counted); else why not and when to try again.
+    `unless_halted`: a pulled kill switch refuses too (`Refusal.halted`), read in the same round trip."""
     now, limits = rt.clock(), worker.limits
-    spent = tokens_this_week(rt, worker.name)
-    if limits.weekly_token_budget and spent >= limits.weekly_token_budget:
-        again = _next_week(now)
+    control = rt.store.key("control", worker.name) if unless_halted else ""
+    outcome, value = rt.redis.eval(
+        _ADMIT,
+        3,
+        rt.store.key("submits", worker.name),
+        _tokens_key(rt, worker.name, now),
+        control,
+        now.timestamp(),
+        limits.missions_per_hour,
+        mission_id,
+        limits.weekly_token_budget or 0,
+    )
+    outcome = int(outcome)
+    if outcome == 3:
+        return Refusal(text="", halted=True)
+    if outcome == 2:
+        spent, again = int(value), _next_week(now)
         return Refusal(
             retry_at=again,
             text=(
@@ -86,16 +116,8 @@ def admit(rt: Runtime, worker: WorkerConfig, *, mission_id: str) -> Refusal | No
                 f"{again:%A %d %b at %H:%M UTC}. Its owner @{worker.owner} can raise the budget."
             ),
         )
-    ok, oldest = rt.redis.eval(
-        _HOURLY,
-        1,
-        rt.store.key("submits", worker.name),
-        now.timestamp(),
-        limits.missions_per_hour,
-        mission_id,
-    )
-    if not int(ok):
-        again = datetime.fromtimestamp(float(oldest) + 3600, tz=now.tzinfo) + timedelta(minutes=1)
+    if outcome == 0:
+        again = datetime.fromtimestamp(float(value) + 3600, tz=now.tzinfo) + timedelta(minutes=1)
         return Refusal(
             retry_at=again,
             text=(

@@ -39,12 +39,14 @@ class MissionRunner:
             )
         if mission.status == more_info.WAITING:
             return mission.status  # nothing to do until the requester answers (or the mission expires)
-        if mission.status == "queued":
-            self.rt.audit.record(
-                "mission.started", actor=f"worker:{worker.name}", worker=worker.name, mission=mission.id
-            )
+        # The first run's start and its audit event in one script; a retried run (already running) has none.
+        started = self.rt.audit.seal(
+            "mission.started", actor=f"worker:{worker.name}", worker=worker.name, mission=mission.id
+        )
         mission = self.rt.store.mutate_mission(
-            mission_id, lambda m: m.model_copy(update={"status": "running"}) if m.is_open else m
+            mission_id,
+            lambda m: m.model_copy(update={"status": "running"}) if m.is_open else m,
+            event=lambda before, _: (self.rt.audit, started) if before.status == "queued" else None,
         )
         question = more_info.question_for(self.rt, mission)
         if question is not None:  # rejected for more information: ask the requester instead of finishing

@@ -79,10 +79,13 @@ class Session:
     def call(self, key: str, tool: str, args: Mapping[str, Any], *, rationale: str = "") -> CallOutcome:
         """Run a read, propose a write/execute, or refuse, as the gate says. `key` is stable per step."""
         proposal_id = f"{self.mission.id}-{key}"
-        existing = self._existing(key, proposal_id)
-        if existing is not None:
-            return existing
-        control = self.rt.control(self.worker.name)  # one read: the switch checked here is the gate's
+        # One read for both: the step's proposal if a run made it already, and the switch, which is the
+        # one checked here and the gate's.
+        found, control = self.rt.store.proposal_and_control(
+            proposal_id, self.worker.name, default_autonomy=self.worker.autonomy
+        )
+        if found is not None:
+            return self._existing(key, found)
         refuse_if_halted(self.rt, self.worker.name, control=control)
         cap = self.worker.limits.tool_calls_per_mission
         if not limits.admit_tool_call(self.rt, self.mission.id, key, cap=cap):
@@ -224,10 +227,7 @@ class Session:
             return None  # the first of its kind (or the first crashed before creating it): propose
         return self._outcome(self.rt.store.proposal(first))
 
-    def _existing(self, key: str, proposal_id: str) -> CallOutcome | None:
-        if not self.rt.redis.exists(self.rt.store.key("proposal", proposal_id)):
-            return None
-        proposal = self.rt.store.proposal(proposal_id)
+    def _existing(self, key: str, proposal: Proposal) -> CallOutcome:
         if proposal.settled:
             return self._outcome(proposal)
         return self._follow_up(key, proposal)  # finish what a crash may have interrupted
