@@ -193,7 +193,7 @@ class Audit:
         writer = self._writer
         try:
             result = run()
-        except Exception:
+        except BaseException:  # also a kill (SystemExit) in a process that carries on, as in the tests
             # Landed or not? Unknown: a new writer id keeps an unknowable outcome from looking like a gap.
             writer.id = ""
             raise

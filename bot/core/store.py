@@ -12,14 +12,13 @@ from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from bot.core.atomic import Observed, Scripts
+from bot.core.atomic import Observed, Records, Write
 from bot.core.audit import Audit, Sealed
 from bot.core.errors import NotFound
 from bot.core.lifecycle import settle
 from bot.core.models import Control, MessageRef, Mission, Observation, Proposal
 
 M = TypeVar("M", bound=BaseModel)
-_SEEN = 512  # records whose last seen bytes are kept, for a compare-and-set without a read first
 
 # The record and, when pending, its place in the pending index, together. KEYS: proposal, pending.
 # ARGV: JSON, id, created-at score ('' when not pending). 1 when created, 0 when it existed.
@@ -39,10 +38,7 @@ class Store:
     def __init__(self, *, redis: Redis, prefix: str) -> None:
         self.redis = redis
         self.prefix = prefix
-        self.scripts = Scripts(redis)
-        # The bytes last read or written per record key: a change is computed from them and set only if
-        # Redis still holds them (one round trip); when it does not, the script answers what it holds.
-        self._seen: dict[str, bytes] = {}
+        self.records = Records(redis, prefix=prefix)  # compare-and-set over the bytes last seen
 
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
@@ -52,75 +48,24 @@ class Store:
         raw = self.redis.get(key)
         if raw is None:
             return None
-        self._saw(key, raw)
+        self.records.saw(key, raw)
         return cls.model_validate_json(raw)
-
-    def _saw(self, key: str, raw: bytes | str) -> None:
-        if len(self._seen) >= _SEEN:
-            self._seen.clear()  # a forgotten record costs one read, never a wrong write
-        self._seen[key] = raw.encode() if isinstance(raw, str) else raw
 
     def _create(self, key: str, obj: BaseModel) -> bool:
         raw = obj.model_dump_json()
         created = bool(self.redis.set(key, raw, nx=True))
         if created:
-            self._saw(key, raw)
+            self.records.saw(key, raw)
         return created
-
-    def _swap(
-        self,
-        key: str,
-        cls: type[M],
-        change: Callable[[M], M],
-        *,
-        keep: Callable[[M, M], bool] = lambda before, after: True,
-        audit: Callable[[M, M], tuple[Audit, Sealed] | None] = lambda before, after: None,
-    ) -> M | None:
-        """Optimistic read-modify-write by compare-and-set: `change` runs on the bytes last seen (else
-        read), and the result is set only if Redis still holds them, else again on what it holds. One round
-        trip when the bytes seen are current. `change` may raise to abort, but only on bytes known current.
-        None: `keep(before, after)` was false, nothing written (the caller takes its WATCH path)."""
-        raw, fresh = self._seen.get(key), False
-        while True:
-            if raw is None:
-                raw, fresh = self.redis.get(key), True
-                if raw is None:
-                    raise NotFound(f"no such record {key.removeprefix(self.prefix + ':')}")
-            before = cls.model_validate_json(raw)
-            try:
-                updated = change(before)
-            except Exception:
-                if fresh:
-                    raise
-                raw = None  # computed on bytes that may be stale: decide on the current ones
-                continue
-            if not keep(before, updated):
-                return None
-            new = updated.model_dump_json()
-            event = audit(before, updated)
-            swapped = self.scripts.compare_and_set(
-                key,
-                expected=raw,
-                new=new,
-                audit=event[0] if event else None,
-                sealed=event[1] if event else None,
-            )
-            if not swapped.found:
-                self._seen.pop(key, None)
-                raise NotFound(f"no such record {key.removeprefix(self.prefix + ':')}")
-            if swapped.written:
-                self._saw(key, new)
-                return updated
-            raw, fresh = swapped.current, True
 
     def _mutate(self, key: str, cls: type[M], change: Callable[[M], M], *, watch: Iterable[str] = ()) -> M:
         """Optimistic read-modify-write: `change` may raise to abort; one writer wins each round. With
         other keys to `watch`, a WATCH/MULTI round (a change of theirs aborts it); else a compare-and-set."""
         watch = list(watch)
         if not watch:
-            swapped = self._swap(key, cls, change)
+            swapped = self.records.swap(key, cls, change)
             assert swapped is not None
-            return swapped
+            return swapped[0]
         while True:
             with self.redis.pipeline() as pipe:
                 try:
@@ -132,7 +77,7 @@ class Store:
                     pipe.multi()
                     pipe.set(key, new := updated.model_dump_json())
                     pipe.execute()
-                    self._saw(key, new)
+                    self.records.saw(key, new)
                     return updated
                 except WatchError:
                     continue
@@ -149,7 +94,7 @@ class Store:
             )
         else:
             self._create_mission(mission, key, raw, None, None)
-        self._saw(key, raw)
+        self.records.saw(key, raw)
 
     def _create_mission(
         self, mission: Mission, key: str, raw: str, audit: Audit | None, sealed: Sealed | None
@@ -184,9 +129,17 @@ class Store:
         A change that leaves it open is one compare-and-set; `event(before, after)`, if given, is the audit
         event of that change (None: none), appended in the same script."""
         key = self.key("mission", mission_id)
-        swapped = self._swap(key, Mission, change, keep=lambda _, after: after.is_open, audit=event)
+
+        def write(before: Mission, after: Mission) -> Write:
+            appends = event(before, after)
+            audit, sealed = appends if appends is not None else (None, None)
+            return lambda expected, new: self.records.scripts.compare_and_set(
+                key, expected=expected, new=new, audit=audit, sealed=sealed
+            )
+
+        swapped = self.records.swap(key, Mission, change, keep=lambda _, after: after.is_open, write=write)
         if swapped is not None:
-            return swapped
+            return swapped[0]
         while True:
             with self.redis.pipeline() as pipe:
                 try:
@@ -213,9 +166,9 @@ class Store:
                         pipe.execute()
                     else:
                         appends[0].commit(appends[1], pipe.execute, appended=bool)
-                    self._saw(key, new)
+                    self.records.saw(key, new)
                     for proposal in settled:
-                        self._seen.pop(self.key("proposal", proposal.id), None)
+                        self.records.forget(self.key("proposal", proposal.id))
                     return updated
                 except WatchError:
                     continue
@@ -255,19 +208,38 @@ class Store:
         return bool(added)
 
     def record_observation(
-        self, mission_id: str, obs: Observation, *, audit: Audit, sealed: Sealed
-    ) -> Observed:
-        """The observation, its audit event `sealed` (once per step, marker `obs-<key>`) and its posted
-        marker in one script; see `bot/core/atomic.py` for a step recorded before."""
+        self,
+        mission_id: str,
+        obs: Observation,
+        *,
+        audit: Audit,
+        sealed: Sealed,
+        change: Callable[[Mission], Mission] | None = None,
+    ) -> tuple[Observed, Mission | None]:
+        """The observation, its audit event `sealed` (once per step, marker `obs-<key>`), its posted marker
+        and (`change`) the mission's saved progress in one script (bot/core/atomic.py). The mission comes
+        back None when `change` was not applied: the caller saves it (a step recorded before, or a change
+        that closes the mission)."""
         keys = [self.key(part, mission_id) for part in ("obs", "obs-order", "done", "posted")]
-        return self.scripts.observe(
-            keys,
-            step=obs.key,
-            observation=obs.model_dump_json(),
-            done=f"obs-{obs.key}",
-            audit=audit,
-            sealed=sealed,
-        )
+        args = {"step": obs.key, "observation": obs.model_dump_json(), "done": f"obs-{obs.key}"}
+        if change is not None:
+            key = self.key("mission", mission_id)
+
+            def write(before: Mission, after: Mission) -> Write:
+                return lambda expected, new: self.records.scripts.observe(
+                    keys, **args, audit=audit, sealed=sealed, record=(key, expected, new)
+                )
+
+            swapped = self.records.swap(
+                key, Mission, change, keep=lambda _, after: after.is_open, write=write
+            )
+            if swapped is not None:
+                updated, outcome = swapped
+                assert outcome.observed is not None
+                return outcome.observed, updated if outcome.written else None
+        outcome = self.records.scripts.observe(keys, **args, audit=audit, sealed=sealed)
+        assert outcome.observed is not None
+        return outcome.observed, None
 
     def observation(self, mission_id: str, key: str) -> Observation | None:
         raw = self.redis.hget(self.key("obs", mission_id), key)
@@ -296,7 +268,7 @@ class Store:
         key, raw = self.key("proposal", proposal.id), proposal.model_dump_json()
         score = proposal.created_at.timestamp() if proposal.status == "pending" else ""
         if self.redis.eval(_CREATE_PROPOSAL, 2, key, self.key("pending"), raw, proposal.id, score):
-            self._saw(key, raw)
+            self.records.saw(key, raw)
             return proposal, True
         return self.proposal(proposal.id), False
 
@@ -345,7 +317,7 @@ class Store:
         pkey, ckey = self.key("proposal", proposal_id), self.key("control", worker)
         raw_proposal, raw_control = self.redis.mget([pkey, ckey])
         if raw_proposal is not None:
-            self._saw(pkey, raw_proposal)
+            self.records.saw(pkey, raw_proposal)
         proposal = None if raw_proposal is None else Proposal.model_validate_json(raw_proposal)
         control = (
             Control(autonomy=default_autonomy)

@@ -7,6 +7,7 @@ keeps the mentions the product wrote, any other string is treated as untrusted w
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bot.core.cards import Card, card_for
@@ -30,15 +31,27 @@ class Notifier:
     def card(self, proposal: Proposal) -> Card:
         return card_for(proposal, self.rt.worker(proposal.worker), redactor=self.rt.redactor)
 
-    def observe(self, mission: Mission, key: str, text: str, detail: dict[str, Any] | None = None) -> None:
-        """Record once, post once: a retried mission neither stores nor posts a step twice."""
+    def observe(
+        self,
+        mission: Mission,
+        key: str,
+        text: str,
+        detail: dict[str, Any] | None = None,
+        *,
+        change: Callable[[Mission], Mission] | None = None,
+    ) -> Mission | None:
+        """Record once, post once: a retried mission neither stores nor posts a step twice. `change`: the
+        mission's progress saved with the observation, in the same script; the changed mission comes back
+        (None: not applied, the caller saves it)."""
         text = self.shown(text)
         obs = Observation(key=key, text=text, at=self.rt.clock(), detail=self.rt.redactor.value(detail or {}))
         store, audit = self.rt.store, self.rt.audit
         event = {"actor": f"worker:{mission.worker}", "worker": mission.worker, "mission": mission.id}
         # One round trip: the observation, its audit event and the posted marker (bot/core/atomic.py).
         sealed = audit.seal("observation", **event, key=key, text=obs.text)
-        recorded = store.record_observation(mission.id, obs, audit=audit, sealed=sealed)
+        recorded, changed = store.record_observation(
+            mission.id, obs, audit=audit, sealed=sealed, change=change
+        )
         post = recorded.post
         if recorded.audit_missing:  # recorded before its event (a crash between): audit what was recorded
             obs = store.observation(mission.id, key) or obs
@@ -58,6 +71,7 @@ class Notifier:
             except Exception:
                 self.rt.store.unmark_posted(mission.id, key)  # the retried job posts it again
                 raise
+        return changed
 
     def status(self, mission: Mission, text: str) -> None:
         """Best effort: the status line is a convenience (its message may be deleted); the mission goes on."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -54,6 +54,10 @@ def _short(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _saving(state: dict[str, Any]) -> Callable[[Mission], Mission]:
+    return lambda m: m.model_copy(update={"state": {**m.state, **state}})
+
+
 class Session:
     def __init__(self, rt: Runtime, mission: Mission) -> None:
         self.rt = rt
@@ -64,16 +68,24 @@ class Session:
         self.refusals: list[str] = []
 
     # -- progress --------------------------------------------------------------------------
-    def observe(self, key: str, text: str, detail: dict[str, Any] | None = None) -> None:
-        self.notify.observe(self.mission, key, text, detail)
+    def observe(
+        self, key: str, text: str, detail: dict[str, Any] | None = None, *, save: dict[str, Any] | None = None
+    ) -> None:
+        """`save`: progress (as `save` takes it) written with the observation, in the same script."""
+        if save is None:
+            self.notify.observe(self.mission, key, text, detail)
+            return
+        changed = self.notify.observe(self.mission, key, text, detail, change=_saving(save))
+        if changed is None:  # not applied with it (a step recorded by an earlier try): on its own
+            self.save(**save)
+        else:
+            self.mission = changed
 
     def progress(self, text: str) -> None:
         self.notify.status(self.mission, text)
 
     def save(self, **state: Any) -> None:
-        self.mission = self.rt.store.mutate_mission(
-            self.mission.id, lambda m: m.model_copy(update={"state": {**m.state, **state}})
-        )
+        self.mission = self.rt.store.mutate_mission(self.mission.id, _saving(state))
 
     # -- tools ---------------------------------------------------------------------------
     def call(self, key: str, tool: str, args: Mapping[str, Any], *, rationale: str = "") -> CallOutcome:
