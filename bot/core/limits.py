@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from rq import RateLimit
 
 from bot.core.config.models import WorkerConfig
+from bot.core.models import Control, Proposal
 from bot.core.runtime import Runtime
 
 # Count this submission only if the worker is not halted, its weekly token budget is not spent and the hour
@@ -42,14 +43,35 @@ return {1, '0'}
 
 # Admit a mission's tool call by its stable step key: a retried step is admitted again, a new one only while
 # the mission is under its cap. Returns 0 when admitted, else how many calls have been turned away.
-_TOOL_CALL = """
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
-if redis.call('SCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('SADD', KEYS[1], ARGV[1])
-  return 0
+_TOOL_CALL_FN = """
+local function admit_call(calls, refused, step, cap)
+  if redis.call('SISMEMBER', calls, step) == 1 then return 0 end
+  if redis.call('SCARD', calls) < tonumber(cap) then
+    redis.call('SADD', calls, step)
+    return 0
+  end
+  return redis.call('INCR', refused)
 end
-return redis.call('INCR', KEYS[2])
 """
+_TOOL_CALL = _TOOL_CALL_FN + "return admit_call(KEYS[1], KEYS[2], ARGV[1], ARGV[2])\n"
+# What a step reads before its tool call, and its admission, in one round trip. KEYS: the step's proposal,
+# the worker's control, tool calls, refused calls. ARGV: step key, cap. {proposal, control, admission}:
+# a step that proposed already, or a pulled switch, is not admitted (-1); else as `_TOOL_CALL`.
+_BEGIN_CALL = (
+    _TOOL_CALL_FN
+    + """
+local proposal, control = redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])
+if proposal or (control and cjson.decode(control).killed == true) then return {proposal, control, -1} end
+return {false, control, admit_call(KEYS[3], KEYS[4], ARGV[1], ARGV[2])}
+"""
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallStart:
+    proposal: Proposal | None  # the step's proposal, made by an earlier run
+    control: Control  # the switch the caller checks, and hands the gate
+    admitted: bool  # False also when not asked (a proposal exists, or the switch is pulled)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,6 +166,28 @@ def admit_tool_call(rt: Runtime, mission_id: str, key: str, *, cap: int) -> bool
         cap,
     )
     return not int(refused)
+
+
+def begin_tool_call(
+    rt: Runtime, worker: WorkerConfig, mission_id: str, key: str, *, proposal_id: str
+) -> CallStart:
+    """The step's proposal if one exists, else the worker's control and, unless its switch is pulled, the
+    admission of the call (`admit_tool_call`) in the same script: one round trip."""
+    raw_proposal, raw_control, admission = rt.redis.eval(
+        _BEGIN_CALL,
+        4,
+        rt.store.key("proposal", proposal_id),
+        rt.store.key("control", worker.name),
+        rt.store.key("tool-calls", mission_id),
+        rt.store.key("tool-calls-refused", mission_id),
+        key,
+        worker.limits.tool_calls_per_mission,
+    )
+    control = Control.model_validate_json(raw_control) if raw_control else Control(autonomy=worker.autonomy)
+    proposal = None
+    if raw_proposal:
+        proposal = rt.store.proposal_from(proposal_id, raw_proposal)
+    return CallStart(proposal=proposal, control=control, admitted=int(admission) == 0)
 
 
 def tool_calls_capped(rt: Runtime, mission_id: str) -> bool:

@@ -310,21 +310,10 @@ class Store:
         found = self._get(self.key("control", worker), Control)
         return found or Control(autonomy=default_autonomy)
 
-    def proposal_and_control(
-        self, proposal_id: str, worker: str, *, default_autonomy: str
-    ) -> tuple[Proposal | None, Control]:
-        """The proposal (None: not made yet) and the worker's control, in one read."""
-        pkey, ckey = self.key("proposal", proposal_id), self.key("control", worker)
-        raw_proposal, raw_control = self.redis.mget([pkey, ckey])
-        if raw_proposal is not None:
-            self.records.saw(pkey, raw_proposal)
-        proposal = None if raw_proposal is None else Proposal.model_validate_json(raw_proposal)
-        control = (
-            Control(autonomy=default_autonomy)
-            if raw_control is None
-            else Control.model_validate_json(raw_control)
-        )
-        return proposal, control
+    def proposal_from(self, proposal_id: str, raw: bytes) -> Proposal:
+        """A proposal read by a script (bot/core/limits.py), remembered for a later compare-and-set."""
+        self.records.saw(self.key("proposal", proposal_id), raw)
+        return Proposal.model_validate_json(raw)
 
     def set_control(self, worker: str, control: Control) -> None:
         self.redis.set(self.key("control", worker), control.model_dump_json())

@@ -91,16 +91,15 @@ class Session:
     def call(self, key: str, tool: str, args: Mapping[str, Any], *, rationale: str = "") -> CallOutcome:
         """Run a read, propose a write/execute, or refuse, as the gate says. `key` is stable per step."""
         proposal_id = f"{self.mission.id}-{key}"
-        # One read for both: the step's proposal if a run made it already, and the switch, which is the
-        # one checked here and the gate's.
-        found, control = self.rt.store.proposal_and_control(
-            proposal_id, self.worker.name, default_autonomy=self.worker.autonomy
-        )
-        if found is not None:
-            return self._existing(key, found)
+        # One round trip: the step's proposal if a run made it already, else the switch (the one checked
+        # here is the gate's) and, unless it is pulled, the call's admission under the mission's cap.
+        begun = limits.begin_tool_call(self.rt, self.worker, self.mission.id, key, proposal_id=proposal_id)
+        if begun.proposal is not None:
+            return self._existing(key, begun.proposal)
+        control = begun.control
         refuse_if_halted(self.rt, self.worker.name, control=control)
-        cap = self.worker.limits.tool_calls_per_mission
-        if not limits.admit_tool_call(self.rt, self.mission.id, key, cap=cap):
+        if not begun.admitted:
+            cap = self.worker.limits.tool_calls_per_mission
             rule = f"limit of {cap} tool calls per mission reached"  # the planner says so once, then stops
             self._audit(
                 "tool.refused",
