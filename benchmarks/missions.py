@@ -71,7 +71,9 @@ def redis_url(stack: ExitStack) -> str:
     return url or stack.enter_context(EmbeddedRedis()).url
 
 
-def bench_runtime(redis: Redis, url: str, prefix: str, *, missions: int, mcp: bool = False) -> Runtime:
+def bench_runtime(
+    redis: Redis, url: str, prefix: str, *, missions: int, mcp: bool = False, seed: bool = True
+) -> Runtime:
     """The shipped configs with the hourly cap lifted and (unless `mcp`) the helpdesk in-process, a null
     messenger, the demo helpdesk seeded under `prefix`."""
     settings = Settings(REDIS_URL=url, MISSIONBOT_KEY_PREFIX=prefix)
@@ -85,7 +87,8 @@ def bench_runtime(redis: Redis, url: str, prefix: str, *, missions: int, mcp: bo
     rt = app.create_runtime(
         settings=settings, redis=redis, workers=workers, messengers=Messengers(NullMessenger())
     )
-    HelpdeskBackend(redis=redis, prefix=prefix, clock=rt.clock).seed()
+    if seed:
+        HelpdeskBackend(redis=redis, prefix=prefix, clock=rt.clock).seed()
     return rt
 
 
