@@ -16,7 +16,8 @@ from typing import TypeVar
 from pydantic import BaseModel
 from redis import Redis
 
-from bot.core.audit import APPEND_FN, Audit, Sealed
+from bot.core.audit import Audit, Sealed
+from bot.core.audit_scripts import APPEND_FN
 from bot.core.errors import NotFound
 
 # KEYS: record[, stream, head]. ARGV: expected bytes, new bytes[, body, mac].

@@ -37,52 +37,11 @@ from typing import IO, Any, TypeVar
 from redis import Redis
 
 from bot.core.audit_keys import AuditKeys
+from bot.core.audit_scripts import APPEND, APPEND_ONCE
+from bot.core.audit_scripts import GENESIS as GENESIS  # re-exported: readers (audit_verify) take it from here
 from bot.core.redact import redact_value
 
 R = TypeVar("R")
-GENESIS = "0" * 64
-# The append as a Lua function, so a script that changes a record can append that change's event in the same
-# atomic step (bot/core/atomic.py). It reads before it writes, so an unreadable head fails the whole script
-# before anything is written as long as callers append before their own writes.
-# Returns the event's seq; 0 when the head already is this event (a client retry after a lost reply). A
-# retry that races another writer lands twice; verify reports the repeat.
-APPEND_FN = """
-local function audit_append(stream, head_key, body, mac)
-  local seq, prev = 0, 'GENESIS'
-  local head = redis.call('GET', head_key)
-  if head then
-    local at = string.find(head, ':', 1, true)
-    seq = at and tonumber(string.sub(head, 1, at - 1))
-    if seq then
-      prev = string.sub(head, at + 1)
-    else  -- a head from before the chain was keyed ({"seq": n, "hash": h}): carry on from it
-      local ok, old = pcall(cjson.decode, head)
-      if not (ok and type(old) == 'table' and tonumber(old.seq)) then
-        error({err = 'audit head unreadable: ' .. head_key})
-      end
-      seq, prev = tonumber(old.seq), tostring(old.hash)
-    end
-    if prev == mac then return 0 end
-  end
-  seq = seq + 1
-  redis.call('XADD', stream, '*', 'event', body, 'mac', mac, 'seq', seq, 'prev', prev)
-  redis.call('SET', head_key, seq .. ':' .. mac)
-  return seq
-end
-""".replace("GENESIS", GENESIS)
-# KEYS: stream, head. ARGV: body, mac.
-_APPEND = APPEND_FN + "return audit_append(KEYS[1], KEYS[2], ARGV[1], ARGV[2])\n"
-# KEYS: stream, head, a hash of done markers. ARGV: body, mac, marker. The event once per marker: -1 when the
-# marker was already set (the event was recorded by an earlier try), else the seq, with the marker set.
-_APPEND_ONCE = (
-    APPEND_FN
-    + """
-if redis.call('HEXISTS', KEYS[3], ARGV[3]) == 1 then return -1 end
-local seq = audit_append(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
-redis.call('HSET', KEYS[3], ARGV[3], 1)
-return seq
-"""
-)
 
 
 def mac_of(key: bytes, body: str) -> str:
@@ -148,8 +107,8 @@ class Audit:
         self.redis, self.clock, self.keys, self.prefix, self.redact = redis, clock, keys, prefix, redact
         self.stream = f"{prefix}:audit"
         self.head = f"{prefix}:audit:head"
-        self._append = redis.register_script(_APPEND)
-        self._append_once = redis.register_script(_APPEND_ONCE)
+        self._append = redis.register_script(APPEND)
+        self._append_once = redis.register_script(APPEND_ONCE)
         self._writer, self._kid = _Writer(), keys.kid
 
     def _me(self) -> _Writer:
@@ -204,7 +163,7 @@ class Audit:
     @property
     def append_script(self) -> str:
         """The append alone, for an EVAL inside a caller's MULTI: `EVAL script 2 stream head body mac`."""
-        return _APPEND
+        return APPEND
 
     @property
     def keys_for_script(self) -> list[str]:
