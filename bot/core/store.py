@@ -224,11 +224,11 @@ class Store(StepRecords):
         ids = [p.decode() for p in self.redis.zrange(self.key("pending"), 0, -1)]
         return [self.proposal(pid) for pid in ids]
 
-    def add_card(self, proposal_id: str, ref: MessageRef) -> None:
+    def add_card(self, proposal_id: str, ref: MessageRef) -> Proposal:
         def add(p: Proposal) -> Proposal:
             return p if ref in p.cards else p.model_copy(update={"cards": [*p.cards, ref]})
 
-        self.mutate_proposal(proposal_id, add)
+        return self.mutate_proposal(proposal_id, add)
 
     # -- control -------------------------------------------------------------------------
     def control(self, worker: str, *, default_autonomy: str) -> Control:

@@ -82,7 +82,9 @@ class Notifier:
         except Exception:  # any platform error; the thread and the verdict still carry the news
             log.warning("status of mission %s not updated", mission.id, exc_info=True)
 
-    def post_card(self, proposal: Proposal, mission: Mission) -> None:
+    def post_card(self, proposal: Proposal, mission: Mission) -> Proposal:
+        """Post the card where its approvers look (and copies on their other platforms); the proposal as
+        its last card left it comes back."""
         worker = self.rt.worker(proposal.worker)
         card = self.card(proposal)
         by_platform = worker.escalation.approvals_channels
@@ -92,7 +94,7 @@ class Notifier:
         conversation, thread = (channel, None) if channel else (mission.conversation, mission.thread)
         messenger = self.rt.messengers.get(mission.platform)
         ref = messenger.post(conversation=conversation, thread=thread, text=card.title, card=card)
-        self.rt.store.add_card(proposal.id, ref)
+        carded = self.rt.store.add_card(proposal.id, ref)
         for platform, elsewhere in by_platform.items():  # copies for approvers on the other platforms
             if platform == mission.platform or platform not in self.rt.messengers:
                 continue
@@ -103,7 +105,8 @@ class Notifier:
             except Exception:  # one platform's outage must not cost the others their card
                 log.exception("card %s not posted on %s", proposal.id, platform)
                 continue
-            self.rt.store.add_card(proposal.id, ref)
+            carded = self.rt.store.add_card(proposal.id, ref)
+        return carded
 
     def sync_cards(self, proposal_id: str, *, strict: bool = False) -> None:
         """Every copy of a card, on every platform, shows the proposal's current state. Best effort per copy

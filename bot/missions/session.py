@@ -219,8 +219,8 @@ class Session:
                 why=proposal.rationale.strip(),
             ),
         )
-        if proposal.status == "pending" and not proposal.cards:
-            self.notify.post_card(proposal, self.mission)
+        if proposal.status == "pending" and not proposal.cards:  # its last card's write tells its state
+            return self._outcome(self.notify.post_card(proposal, self.mission))
         return self._outcome(store.proposal(proposal.id))
 
     def _duplicate(self, proposal_id: str, tool: str, args: dict[str, Any]) -> CallOutcome | None:

@@ -50,8 +50,7 @@ class PlaybookPlanner:
                     rationale = render(step.rationale, variables) if isinstance(step, ProposeStep) else ""
                     outcome = session.call(key, tool, render_value(step.args, variables), rationale=rationale)
                     if outcome.kind == "parked":
-                        session.save(cursor=i, vars=variables)
-                        return Parked()
+                        return Parked(save={"cursor": i, "vars": variables})
                     if outcome.kind == "error" and isinstance(step, ToolStep):
                         return Finished(verdict=f"Could not finish: {outcome.message}", failed=True)
                     if step.save_as:
