@@ -65,7 +65,7 @@ return {added and 1 or 0, seq, redis.call('HSETNX', KEYS[4], ARGV[1], 1)}
 """
 )
 M = TypeVar("M", bound=BaseModel)
-_SEEN = 512  # records whose last seen bytes are kept, for a compare-and-set without a read first
+_SEEN = 128  # records whose last seen bytes are kept (a mission with a long agent transcript is large)
 
 
 @dataclass(frozen=True, kw_only=True)
