@@ -136,7 +136,8 @@ def main() -> None:
         print(json.dumps(figures))
         return
     print(
-        f"redis: {url}; {args.missions} missions x {args.rounds} rounds (medians); helpdesk: {figures['helpdesk']}"
+        f"redis: {url}; {args.missions} missions x {args.rounds} rounds (medians); "
+        f"helpdesk: {figures['helpdesk']}"
     )
     print(f"bare no-op RQ jobs (SimpleWorker):      {floor_rate:8.0f} jobs/s")
     print(f"playbook missions (5 steps + proposal): {mission_rate:8.0f} missions/s")
