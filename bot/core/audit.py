@@ -31,39 +31,18 @@ import os
 import secrets
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from redis import Redis
 
 from bot.core.audit_keys import AuditKeys
+from bot.core.audit_scripts import APPEND, APPEND_ONCE
+from bot.core.audit_scripts import GENESIS as GENESIS  # re-exported: readers (audit_verify) take it from here
 from bot.core.redact import redact_value
 
-GENESIS = "0" * 64
-# KEYS: stream, head. ARGV: body, mac. Returns the event's seq; 0 when the head already is this event (a
-# client retry after a lost reply). A retry that races another writer lands twice; verify reports the repeat.
-_APPEND = """
-local seq, prev = 0, 'GENESIS'
-local head = redis.call('GET', KEYS[2])
-if head then
-  local at = string.find(head, ':', 1, true)
-  seq = at and tonumber(string.sub(head, 1, at - 1))
-  if seq then
-    prev = string.sub(head, at + 1)
-  else  -- a head from before the chain was keyed ({"seq": n, "hash": h}): carry on from it
-    local ok, old = pcall(cjson.decode, head)
-    if not (ok and type(old) == 'table' and tonumber(old.seq)) then
-      return redis.error_reply('audit head unreadable: ' .. KEYS[2])
-    end
-    seq, prev = tonumber(old.seq), tostring(old.hash)
-  end
-  if prev == ARGV[2] then return 0 end
-end
-seq = seq + 1
-redis.call('XADD', KEYS[1], '*', 'event', ARGV[1], 'mac', ARGV[2], 'seq', seq, 'prev', prev)
-redis.call('SET', KEYS[2], seq .. ':' .. ARGV[2])
-return seq
-""".replace("GENESIS", GENESIS)
+R = TypeVar("R")
 
 
 def mac_of(key: bytes, body: str) -> str:
@@ -98,6 +77,15 @@ _forks = [0]  # bumped in every forked child (RQ's Worker forks per job): its wr
 os.register_at_fork(after_in_child=lambda: _forks.__setitem__(0, _forks[0] + 1))
 
 
+@dataclass(frozen=True, kw_only=True)
+class Sealed:
+    """An event MACed for appending: `body` is stored byte for byte, `mac` over it."""
+
+    event: dict[str, Any]
+    body: str
+    mac: str
+
+
 class _Writer(threading.local):
     """This thread's writer identity; a forked child or a failed append starts a new one."""
 
@@ -120,7 +108,8 @@ class Audit:
         self.redis, self.clock, self.keys, self.prefix, self.redact = redis, clock, keys, prefix, redact
         self.stream = f"{prefix}:audit"
         self.head = f"{prefix}:audit:head"
-        self._append = redis.register_script(_APPEND)
+        self._append = redis.register_script(APPEND)
+        self._append_once = redis.register_script(APPEND_ONCE)
         self._writer, self._kid = _Writer(), keys.kid
 
     def _me(self) -> _Writer:
@@ -129,7 +118,7 @@ class Audit:
             writer.id, writer.seq, writer.fork = secrets.token_hex(8), 0, _forks[0]
         return writer
 
-    def record(
+    def seal(
         self,
         kind: str,
         *,
@@ -138,8 +127,9 @@ class Audit:
         mission: str | None = None,
         proposal: str | None = None,
         **data: Any,
-    ) -> dict[str, Any]:
-        """Append one event in one round trip (see the module docstring)."""
+    ) -> Sealed:
+        """The event as it would be appended next by this writer, MACed; `commit` appends it (or a script
+        does, with `APPEND_FN`). An event sealed but never appended costs nothing: `wseq` moves on commit."""
         writer = self._me()
         event = {
             "at": self.clock().isoformat(),
@@ -155,15 +145,73 @@ class Audit:
         }
         # The MAC covers these exact bytes, stored as they are: no canonical form is needed to verify.
         body = json.dumps(event, separators=(",", ":"), default=str)
-        mac = mac_of(self.keys.current, body)
+        return Sealed(event=event, body=body, mac=mac_of(self.keys.current, body))
+
+    def commit(self, sealed: Sealed, run: Callable[[], R], *, appended: Callable[[R], bool]) -> R:
+        """Run the round trip that appends `sealed` (a script built on `APPEND_FN`, or a transaction with
+        `append_script`); `appended(result)` says whether the event went in. Keeps the writer's sequence."""
+        writer = self._writer
         try:
-            seq = self._append(keys=[self.stream, self.head], args=[body, mac])
-        except Exception:
+            result = run()
+        except BaseException:  # also a kill (SystemExit) in a process that carries on, as in the tests
             # Landed or not? Unknown: a new writer id keeps an unknowable outcome from looking like a gap.
             writer.id = ""
             raise
-        writer.seq += 1
-        return {**event, "seq": int(seq), "mac": mac}
+        if appended(result) and writer.id == sealed.event["writer"]:
+            writer.seq += 1
+        return result
+
+    @property
+    def append_script(self) -> str:
+        """The append alone, for an EVAL inside a caller's MULTI: `EVAL script 2 stream head body mac`."""
+        return APPEND
+
+    @property
+    def keys_for_script(self) -> list[str]:
+        """The stream and head keys, in the order `APPEND_FN`'s `audit_append` takes them."""
+        return [self.stream, self.head]
+
+    def record(
+        self,
+        kind: str,
+        *,
+        actor: str,
+        worker: str | None = None,
+        mission: str | None = None,
+        proposal: str | None = None,
+        **data: Any,
+    ) -> dict[str, Any]:
+        """Append one event in one round trip (see the module docstring)."""
+        sealed = self.seal(kind, actor=actor, worker=worker, mission=mission, proposal=proposal, **data)
+        seq = self.commit(
+            sealed,
+            lambda: self._append(keys=self.keys_for_script, args=[sealed.body, sealed.mac]),
+            appended=lambda _: True,
+        )
+        return {**sealed.event, "seq": int(seq), "mac": sealed.mac}
+
+    def record_once(
+        self,
+        kind: str,
+        *,
+        done: tuple[str, str],
+        actor: str,
+        worker: str | None = None,
+        mission: str | None = None,
+        proposal: str | None = None,
+        **data: Any,
+    ) -> bool:
+        """Append the event unless the marker `done` = (hash key, field) is set, and set it, in one
+        script: a retried step neither repeats nor loses its event. False: recorded before."""
+        sealed = self.seal(kind, actor=actor, worker=worker, mission=mission, proposal=proposal, **data)
+        seq = self.commit(
+            sealed,
+            lambda: self._append_once(
+                keys=[*self.keys_for_script, done[0]], args=[sealed.body, sealed.mac, done[1]]
+            ),
+            appended=lambda seq: int(seq) >= 0,
+        )
+        return int(seq) >= 0
 
     def events(self, *, start: str = "-") -> Iterator[dict[str, Any]]:
         """Events in order from stream id `start` (inclusive; see `start_at`)."""

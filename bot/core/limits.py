@@ -14,10 +14,23 @@ from datetime import datetime, timedelta
 from rq import RateLimit
 
 from bot.core.config.models import WorkerConfig
+from bot.core.models import Control, Proposal
 from bot.core.runtime import Runtime
 
-# Count this submission only if the window has room; one round trip, atomic under concurrent submits.
-_HOURLY = """
+# Count this submission only if the worker is not halted, its weekly token budget is not spent and the hour
+# window has room: one round trip, atomic under concurrent submits. KEYS: submits, tokens, control ('' keys
+# are skipped). ARGV: now, per hour, mission id, weekly budget (0: none). Returns {1, '0'} when admitted,
+# {0, oldest} when the hour is full, {2, spent} when the budget is spent, {3, '0'} when halted.
+_ADMIT = """
+if KEYS[3] ~= '' then
+  local control = redis.call('GET', KEYS[3])
+  if control and cjson.decode(control).killed == true then return {3, '0'} end
+end
+local budget = tonumber(ARGV[4])
+if budget > 0 then
+  local spent = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if spent >= budget then return {2, tostring(spent)} end
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - 3600)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -30,20 +43,42 @@ return {1, '0'}
 
 # Admit a mission's tool call by its stable step key: a retried step is admitted again, a new one only while
 # the mission is under its cap. Returns 0 when admitted, else how many calls have been turned away.
-_TOOL_CALL = """
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
-if redis.call('SCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('SADD', KEYS[1], ARGV[1])
-  return 0
+_TOOL_CALL_FN = """
+local function admit_call(calls, refused, step, cap)
+  if redis.call('SISMEMBER', calls, step) == 1 then return 0 end
+  if redis.call('SCARD', calls) < tonumber(cap) then
+    redis.call('SADD', calls, step)
+    return 0
+  end
+  return redis.call('INCR', refused)
 end
-return redis.call('INCR', KEYS[2])
 """
+_TOOL_CALL = _TOOL_CALL_FN + "return admit_call(KEYS[1], KEYS[2], ARGV[1], ARGV[2])\n"
+# What a step reads before its tool call, and its admission, in one round trip. KEYS: the step's proposal,
+# the worker's control, tool calls, refused calls. ARGV: step key, cap. {proposal, control, admission}:
+# a step that proposed already, or a pulled switch, is not admitted (-1); else as `_TOOL_CALL`.
+_BEGIN_CALL = (
+    _TOOL_CALL_FN
+    + """
+local proposal, control = redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])
+if proposal or (control and cjson.decode(control).killed == true) then return {proposal, control, -1} end
+return {false, control, admit_call(KEYS[3], KEYS[4], ARGV[1], ARGV[2])}
+"""
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallStart:
+    proposal: Proposal | None  # the step's proposal, made by an earlier run
+    control: Control  # the switch the caller checks, and hands the gate
+    admitted: bool  # False also when not asked (a proposal exists, or the switch is pulled)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Refusal:
     text: str
     retry_at: datetime | None = None
+    halted: bool = False  # the worker's kill switch is pulled (the caller words it; `text` is empty)
 
 
 def _week(now: datetime) -> str:
@@ -72,12 +107,29 @@ def _next_week(now: datetime) -> datetime:
     return monday + timedelta(days=7)
 
 
-def admit(rt: Runtime, worker: WorkerConfig, *, mission_id: str) -> Refusal | None:
-    """None when a new mission may start (and it is counted); else why not and when to try again."""
+def admit(
+    rt: Runtime, worker: WorkerConfig, *, mission_id: str, unless_halted: bool = False
+) -> Refusal | None:
+    """None when a new mission may start (and it is counted); else why not and when to try again.
+    `unless_halted`: a pulled kill switch refuses too (`Refusal.halted`), read in the same round trip."""
     now, limits = rt.clock(), worker.limits
-    spent = tokens_this_week(rt, worker.name)
-    if limits.weekly_token_budget and spent >= limits.weekly_token_budget:
-        again = _next_week(now)
+    control = rt.store.key("control", worker.name) if unless_halted else ""
+    outcome, value = rt.redis.eval(
+        _ADMIT,
+        3,
+        rt.store.key("submits", worker.name),
+        _tokens_key(rt, worker.name, now),
+        control,
+        now.timestamp(),
+        limits.missions_per_hour,
+        mission_id,
+        limits.weekly_token_budget or 0,
+    )
+    outcome = int(outcome)
+    if outcome == 3:
+        return Refusal(text="", halted=True)
+    if outcome == 2:
+        spent, again = int(value), _next_week(now)
         return Refusal(
             retry_at=again,
             text=(
@@ -86,16 +138,8 @@ def admit(rt: Runtime, worker: WorkerConfig, *, mission_id: str) -> Refusal | No
                 f"{again:%A %d %b at %H:%M UTC}. Its owner @{worker.owner} can raise the budget."
             ),
         )
-    ok, oldest = rt.redis.eval(
-        _HOURLY,
-        1,
-        rt.store.key("submits", worker.name),
-        now.timestamp(),
-        limits.missions_per_hour,
-        mission_id,
-    )
-    if not int(ok):
-        again = datetime.fromtimestamp(float(oldest) + 3600, tz=now.tzinfo) + timedelta(minutes=1)
+    if outcome == 0:
+        again = datetime.fromtimestamp(float(value) + 3600, tz=now.tzinfo) + timedelta(minutes=1)
         return Refusal(
             retry_at=again,
             text=(
@@ -123,6 +167,28 @@ def admit_tool_call(rt: Runtime, mission_id: str, key: str, *, cap: int) -> bool
         cap,
     )
     return not int(refused)
+
+
+def begin_tool_call(
+    rt: Runtime, worker: WorkerConfig, mission_id: str, key: str, *, proposal_id: str
+) -> CallStart:
+    """The step's proposal if one exists, else the worker's control and, unless its switch is pulled, the
+    admission of the call (`admit_tool_call`) in the same script: one round trip."""
+    raw_proposal, raw_control, admission = rt.redis.eval(
+        _BEGIN_CALL,
+        4,
+        rt.store.key("proposal", proposal_id),
+        rt.store.key("control", worker.name),
+        rt.store.key("tool-calls", mission_id),
+        rt.store.key("tool-calls-refused", mission_id),
+        key,
+        worker.limits.tool_calls_per_mission,
+    )
+    control = Control.model_validate_json(raw_control) if raw_control else Control(autonomy=worker.autonomy)
+    proposal = None
+    if raw_proposal:
+        proposal = rt.store.proposal_from(proposal_id, raw_proposal)
+    return CallStart(proposal=proposal, control=control, admitted=int(admission) == 0)
 
 
 def tool_calls_capped(rt: Runtime, mission_id: str) -> bool:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rq import Callback, RateLimit, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
 from rq.queue import Queue
 
+from bot.core.errors import NotFound
 from bot.core.housekeeping import job_is_alive
 from bot.core.limits import mission_rate_limit
 from bot.core.runtime import Runtime
@@ -21,6 +23,33 @@ def _job_id(rt: Runtime, *parts: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", "-".join((rt.settings.key_prefix, *parts)))
 
 
+# The duplicate marker of a rate-limited job (RQ refuses unique=True there), with what must go with it, in
+# one round trip. KEYS: marker, latest-run record ('': none), record whose status must match ('': none).
+# ARGV: job id, status wanted. {1, previous latest} when marked now, {0} when marked before, {-1} when the
+# record's status is another, {-2} when there is no such record.
+_MARK = """
+if KEYS[3] ~= '' then
+  local raw = redis.call('GET', KEYS[3])
+  if not raw then return {-2} end
+  if cjson.decode(raw).status ~= ARGV[2] then return {-1} end
+end
+if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', 86400) then return {0} end
+local previous = false
+if KEYS[2] ~= '' then previous = redis.call('SET', KEYS[2], ARGV[1], 'EX', 604800, 'GET') end
+return {1, previous}
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Marked:
+    """Where a rate-limited job's marker stands: `latest` records the run job (bot/missions/recovery.py)
+    at the marker's write; `status` (of `record`, a mission) gates the enqueue in the same round trip."""
+
+    latest: str = ""
+    record: str = ""
+    status: str = ""
+
+
 def _enqueue(
     queue: Queue,
     func: str,
@@ -30,16 +59,26 @@ def _enqueue(
     on_failure: str | None = None,
     rate_limit: RateLimit | None = None,
     replace_stale: bool = False,
+    marked: Marked | None = None,
 ) -> bool:
     callback = Callback(on_failure) if on_failure else None
     if rate_limit is not None:
-        # RQ refuses unique=True with a rate limit, so a marker key rejects the duplicate instead.
+        marked = marked or Marked()
         marker = f"{job_id}:enqueued"
-        if not queue.connection.set(marker, 1, nx=True, ex=86_400):
+        outcome, *previous = queue.connection.eval(
+            _MARK, 3, marker, marked.latest, marked.record, job_id, marked.status
+        )
+        if int(outcome) == -2:
+            raise NotFound(f"no such record {marked.record}")
+        if int(outcome) == -1:
+            return False
+        if not int(outcome):
             # A marker whose job does not exist was left by a crash between the two writes: absent.
             if not replace_stale or Job.exists(job_id, connection=queue.connection):
                 return False
             queue.connection.set(marker, 1, ex=86_400)
+            if marked.latest:
+                previous = [queue.connection.set(marked.latest, job_id, ex=7 * 86_400, get=True)]
         try:
             queue.enqueue(
                 func,
@@ -51,7 +90,14 @@ def _enqueue(
                 rate_limit=rate_limit,
             )
         except BaseException:
-            queue.connection.delete(marker)  # the job is not there: a retry must not be refused for 24 h
+            # The job is not there: a retry must not be refused for 24 h, nor the latest run point at it.
+            with queue.connection.pipeline() as pipe:
+                pipe.delete(marker)
+                if marked.latest and previous and previous[0]:
+                    pipe.set(marked.latest, previous[0], ex=7 * 86_400)
+                elif marked.latest:
+                    pipe.delete(marked.latest)
+                pipe.execute()
             raise
         return True
     try:
@@ -88,22 +134,35 @@ def job_evidence(rt: Runtime, job_id: str) -> str:
 
 
 def enqueue_mission(
-    rt: Runtime, mission_id: str, *, reason: str = "start", replace_stale: bool = False
+    rt: Runtime,
+    mission_id: str,
+    *,
+    reason: str = "start",
+    replace_stale: bool = False,
+    worker: str | None = None,
+    if_status: str | None = None,
 ) -> bool:
-    worker = rt.worker(rt.store.mission(mission_id).worker)
+    """`worker`: the mission's, when the caller knows it (saves a read). `if_status`: enqueue only while the
+    mission has this status (False otherwise), checked in the same round trip as the duplicate marker."""
+    worker_config = rt.worker(worker or rt.store.mission(mission_id).worker)
     job_id = run_job_id(rt, mission_id, reason)
-    enqueued = _enqueue(
+    # The recovery sweep checks the latest run job of a mission that should be moving: recorded with the
+    # marker, and put back if the enqueue fails.
+    marked = Marked(
+        latest=rt.store.key("run-job", mission_id),
+        record=rt.store.key("mission", mission_id) if if_status else "",
+        status=if_status or "",
+    )
+    return _enqueue(
         rt.missions_queue,
         "jobs.missions.run_mission",
         mission_id,
         job_id,
         on_failure="jobs.missions.on_mission_failure",
-        rate_limit=mission_rate_limit(rt, worker),
+        rate_limit=mission_rate_limit(rt, worker_config),
         replace_stale=replace_stale,
+        marked=marked,
     )
-    if enqueued:  # the recovery sweep checks the latest run job of a mission that should be moving
-        rt.redis.set(rt.store.key("run-job", mission_id), job_id, ex=7 * 86_400)
-    return enqueued
 
 
 def enqueue_execution(rt: Runtime, proposal_id: str) -> bool:

@@ -8,6 +8,7 @@ keeps the real values: callers redact the copy they show or store, never the arg
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -27,6 +28,7 @@ __all__ = ["MASK", "SHAPES_ONLY", "Redactor", "is_secret_key", "redact", "redact
 
 _MIN_VALUE = 4  # a shorter configured "secret" would mask ordinary words everywhere
 _MIN_ENV_VALUE = 8
+_SHORT = 200  # texts up to this length are cached per redactor
 
 
 def _variants(value: str) -> set[str]:
@@ -45,6 +47,8 @@ class Redactor:
         # Longest first, so a secret that contains another is masked whole.
         alternation = "|".join(re.escape(v) for v in sorted(forms, key=len, reverse=True))
         self._exact = re.compile(alternation) if alternation else None
+        # Pure and immutable, so short texts (keys, ids, tool names, repeated field values) are remembered.
+        self._short = functools.lru_cache(maxsize=4096)(self._text)
 
     @classmethod
     def from_config(
@@ -54,6 +58,9 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """Idempotent: a second pass changes nothing (checked by the property tests)."""
+        return self._short(text) if len(text) <= _SHORT else self._text(text)
+
+    def _text(self, text: str) -> str:
         for _ in range(3):  # one pass nearly always settles; the loop makes idempotence hold by construction
             done = self._once(text)
             if done == text:

@@ -1,4 +1,5 @@
-"""The Redis store. Every key lives under the deployment's prefix; state changes that race use WATCH/MULTI."""
+"""The Redis store. Every key lives under the deployment's prefix. State changes that race are optimistic:
+a compare-and-set script on one record (bot/core/atomic.py), WATCH/MULTI where other keys must not change."""
 
 from __future__ import annotations
 
@@ -12,37 +13,53 @@ from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
+from bot.core.atomic import Records, Write
+from bot.core.audit import Audit, Sealed
 from bot.core.errors import NotFound
 from bot.core.lifecycle import settle
-from bot.core.models import Control, MessageRef, Mission, Observation, Proposal
+from bot.core.models import Control, MessageRef, Mission, Proposal
+from bot.core.store_steps import StepRecords
 
 M = TypeVar("M", bound=BaseModel)
 
-_ADD_OBSERVATION = """
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('RPUSH', KEYS[2], ARGV[1])
+# The record and, when pending, its place in the pending index, together. KEYS: proposal, pending.
+# ARGV: JSON, id, created-at score ('' when not pending). 1 when created, 0 when it existed.
+_CREATE_PROPOSAL = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2]) end
 return 1
 """
 
 
-class Store:
+class Store(StepRecords):
     def __init__(self, *, redis: Redis, prefix: str) -> None:
         self.redis = redis
         self.prefix = prefix
-
-    def key(self, *parts: str) -> str:
-        return ":".join((self.prefix, *parts))
+        self.records = Records(redis, prefix=prefix)  # compare-and-set over the bytes last seen
 
     # -- generic -------------------------------------------------------------------------
     def _get(self, key: str, cls: type[M]) -> M | None:
         raw = self.redis.get(key)
-        return None if raw is None else cls.model_validate_json(raw)
+        if raw is None:
+            return None
+        self.records.saw(key, raw)
+        return cls.model_validate_json(raw)
 
     def _create(self, key: str, obj: BaseModel) -> bool:
-        return bool(self.redis.set(key, obj.model_dump_json(), nx=True))
+        raw = obj.model_dump_json()
+        created = bool(self.redis.set(key, raw, nx=True))
+        if created:
+            self.records.saw(key, raw)
+        return created
 
     def _mutate(self, key: str, cls: type[M], change: Callable[[M], M], *, watch: Iterable[str] = ()) -> M:
-        """Optimistic read-modify-write: `change` may raise to abort; one writer wins each round."""
+        """Optimistic read-modify-write: `change` may raise to abort; one writer wins each round. With
+        other keys to `watch`, a WATCH/MULTI round (a change of theirs aborts it); else a compare-and-set."""
+        watch = list(watch)
+        if not watch:
+            swapped = self.records.swap(key, cls, change)
+            assert swapped is not None
+            return swapped[0]
         while True:
             with self.redis.pipeline() as pipe:
                 try:
@@ -52,23 +69,41 @@ class Store:
                         raise NotFound(f"no such record {key.removeprefix(self.prefix + ':')}")
                     updated = change(cls.model_validate_json(raw))
                     pipe.multi()
-                    pipe.set(key, updated.model_dump_json())
+                    pipe.set(key, new := updated.model_dump_json())
                     pipe.execute()
+                    self.records.saw(key, new)
                     return updated
                 except WatchError:
                     continue
 
     # -- missions ------------------------------------------------------------------------
-    def create_mission(self, mission: Mission) -> None:
+    def create_mission(
+        self, mission: Mission, *, audit: Audit | None = None, sealed: Sealed | None = None
+    ) -> None:
+        """The record, its indexes and (with `sealed`) its audit event in one transaction: one round trip."""
+        key, raw = self.key("mission", mission.id), mission.model_dump_json()
+        if audit is not None and sealed is not None:
+            audit.commit(
+                sealed, lambda: self._create_mission(mission, key, raw, audit, sealed), appended=bool
+            )
+        else:
+            self._create_mission(mission, key, raw, None, None)
+        self.records.saw(key, raw)
+
+    def _create_mission(
+        self, mission: Mission, key: str, raw: str, audit: Audit | None, sealed: Sealed | None
+    ) -> list:
         with self.redis.pipeline() as pipe:
-            pipe.set(self.key("mission", mission.id), mission.model_dump_json(), nx=True)
+            if audit is not None and sealed is not None:  # first: an unreadable head fails the transaction
+                pipe.eval(audit.append_script, 2, *audit.keys_for_script, sealed.body, sealed.mac)
+            pipe.set(key, raw, nx=True)
             pipe.zadd(self.key("missions", mission.worker), {mission.id: mission.created_at.timestamp()})
             pipe.sadd(self.key("open", mission.worker), mission.id)
             if mission.thread:
                 pipe.set(
                     self.key("thread", mission.platform, mission.conversation, mission.thread), mission.id
                 )
-            pipe.execute()
+            return pipe.execute()
 
     def mission(self, mission_id: str) -> Mission:
         found = self._get(self.key("mission", mission_id), Mission)
@@ -76,10 +111,29 @@ class Store:
             raise NotFound(f"no mission {mission_id}")
         return found
 
-    def mutate_mission(self, mission_id: str, change: Callable[[Mission], Mission]) -> Mission:
+    def mutate_mission(
+        self,
+        mission_id: str,
+        change: Callable[[Mission], Mission],
+        *,
+        event: Callable[[Mission, Mission], tuple[Audit, Sealed] | None] = lambda before, after: None,
+    ) -> Mission:
         """Like `_mutate`; a change that closes an open mission also settles its proposals in the SAME
-        transaction (bot/core/lifecycle.py), so no decision or execution claim can land in between."""
+        transaction (bot/core/lifecycle.py), so no decision or execution claim can land in between.
+        A change that leaves it open is one compare-and-set; `event(before, after)`, if given, is the audit
+        event of that change (None: none), appended in the same script."""
         key = self.key("mission", mission_id)
+
+        def write(before: Mission, after: Mission) -> Write:
+            appends = event(before, after)
+            audit, sealed = appends if appends is not None else (None, None)
+            return lambda expected, new: self.records.scripts.compare_and_set(
+                key, expected=expected, new=new, audit=audit, sealed=sealed
+            )
+
+        swapped = self.records.swap(key, Mission, change, keep=lambda _, after: after.is_open, write=write)
+        if swapped is not None:
+            return swapped[0]
         while True:
             with self.redis.pipeline() as pipe:
                 try:
@@ -91,14 +145,24 @@ class Store:
                     updated = change(before)
                     closing = before.is_open and not updated.is_open
                     settled = self._settled_by_close(pipe, updated) if closing else []
+                    appends = event(before, updated)
                     pipe.multi()
-                    pipe.set(key, updated.model_dump_json())
+                    if appends is not None:  # first: an unreadable head fails the transaction
+                        audit, sealed = appends
+                        pipe.eval(audit.append_script, 2, *audit.keys_for_script, sealed.body, sealed.mac)
+                    pipe.set(key, new := updated.model_dump_json())
                     if not updated.is_open:
                         pipe.srem(self.key("open", updated.worker), mission_id)
                     for proposal in settled:
                         pipe.set(self.key("proposal", proposal.id), proposal.model_dump_json())
                         pipe.zrem(self.key("pending"), proposal.id)
-                    pipe.execute()
+                    if appends is None:
+                        pipe.execute()
+                    else:
+                        appends[0].commit(appends[1], pipe.execute, appended=bool)
+                    self.records.saw(key, new)
+                    for proposal in settled:
+                        self.records.forget(self.key("proposal", proposal.id))
                     return updated
                 except WatchError:
                     continue
@@ -123,47 +187,13 @@ class Store:
         low = since.timestamp() if since else "-inf"
         return [m.decode() for m in self.redis.zrangebyscore(self.key("missions", worker), low, "+inf")]
 
-    # -- observations --------------------------------------------------------------------
-    def add_observation(self, mission_id: str, obs: Observation) -> bool:
-        """False when this step's observation was already recorded (a retried mission)."""
-        # One script: the record and its place in the order are written together or not at all.
-        added = self.redis.eval(
-            _ADD_OBSERVATION,
-            2,
-            self.key("obs", mission_id),
-            self.key("obs-order", mission_id),
-            obs.key,
-            obs.model_dump_json(),
-        )
-        return bool(added)
-
-    def observation(self, mission_id: str, key: str) -> Observation | None:
-        raw = self.redis.hget(self.key("obs", mission_id), key)
-        return None if raw is None else Observation.model_validate_json(raw)
-
-    def observations(self, mission_id: str) -> list[Observation]:
-        order = [k.decode() for k in self.redis.lrange(self.key("obs-order", mission_id), 0, -1)]
-        raw = self.redis.hmget(self.key("obs", mission_id), order) if order else []
-        return [Observation.model_validate_json(r) for r in raw if r]
-
-    def mark_posted(self, mission_id: str, key: str) -> bool:
-        return bool(self.redis.hsetnx(self.key("posted", mission_id), key, 1))
-
-    def unmark_posted(self, mission_id: str, key: str) -> None:
-        self.redis.hdel(self.key("posted", mission_id), key)
-
-    def done(self, mission_id: str, marker: str) -> bool:
-        return bool(self.redis.hexists(self.key("done", mission_id), marker))
-
-    def mark_done(self, mission_id: str, marker: str) -> None:
-        self.redis.hset(self.key("done", mission_id), marker, 1)
-
     # -- proposals -----------------------------------------------------------------------
     def create_proposal(self, proposal: Proposal) -> tuple[Proposal, bool]:
         """Create once; a retried mission gets the existing proposal back (created=False)."""
-        if self._create(self.key("proposal", proposal.id), proposal):
-            if proposal.status == "pending":
-                self.redis.zadd(self.key("pending"), {proposal.id: proposal.created_at.timestamp()})
+        key, raw = self.key("proposal", proposal.id), proposal.model_dump_json()
+        score = proposal.created_at.timestamp() if proposal.status == "pending" else ""
+        if self.redis.eval(_CREATE_PROPOSAL, 2, key, self.key("pending"), raw, proposal.id, score):
+            self.records.saw(key, raw)
             return proposal, True
         return self.proposal(proposal.id), False
 
@@ -194,16 +224,21 @@ class Store:
         ids = [p.decode() for p in self.redis.zrange(self.key("pending"), 0, -1)]
         return [self.proposal(pid) for pid in ids]
 
-    def add_card(self, proposal_id: str, ref: MessageRef) -> None:
+    def add_card(self, proposal_id: str, ref: MessageRef) -> Proposal:
         def add(p: Proposal) -> Proposal:
             return p if ref in p.cards else p.model_copy(update={"cards": [*p.cards, ref]})
 
-        self.mutate_proposal(proposal_id, add)
+        return self.mutate_proposal(proposal_id, add)
 
     # -- control -------------------------------------------------------------------------
     def control(self, worker: str, *, default_autonomy: str) -> Control:
         found = self._get(self.key("control", worker), Control)
         return found or Control(autonomy=default_autonomy)
+
+    def proposal_from(self, proposal_id: str, raw: bytes) -> Proposal:
+        """A proposal read by a script (bot/core/limits.py), remembered for a later compare-and-set."""
+        self.records.saw(self.key("proposal", proposal_id), raw)
+        return Proposal.model_validate_json(raw)
 
     def set_control(self, worker: str, control: Control) -> None:
         self.redis.set(self.key("control", worker), control.model_dump_json())

@@ -113,19 +113,18 @@ def decision_marker(proposal_id: str) -> str:
 
 
 def record_decision(rt: Runtime, proposal: Proposal) -> bool:
-    """Append the human decision's audit event once; False when it was already there. The marker is
-    written after the append: a crash in between repeats the event, it never loses it."""
+    """Append the human decision's audit event once; False when it was already there. The event and its
+    marker are one script (`Audit.record_once`): a crash leaves both or neither."""
     if proposal.decided_by in {None, "auto"} or proposal.status == "pending":
-        return False
-    if rt.store.done(proposal.mission_id, decision_marker(proposal.id)):
         return False
     kind = (
         proposal.status
         if proposal.status in {"rejected", "shadow_approved", "shadow_rejected"}
         else "approved"
     )
-    rt.audit.record(
+    return rt.audit.record_once(
         f"decision.{kind}",
+        done=(rt.store.key("done", proposal.mission_id), decision_marker(proposal.id)),
         actor=proposal.decided_by,
         worker=proposal.worker,
         mission=proposal.mission_id,
@@ -135,5 +134,3 @@ def record_decision(rt: Runtime, proposal: Proposal) -> bool:
         comment=proposal.comment,
         config_version=version_of(rt, proposal.worker),
     )
-    rt.store.mark_done(proposal.mission_id, decision_marker(proposal.id))
-    return True

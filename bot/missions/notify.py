@@ -8,6 +8,7 @@ keeps the mentions the product wrote, any other string is treated as untrusted w
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bot.core.cards import Card, card_for
@@ -32,24 +33,39 @@ class Notifier:
     def card(self, proposal: Proposal) -> Card:
         return card_for(proposal, self.rt.worker(proposal.worker), redactor=self.rt.redactor)
 
-    def observe(self, mission: Mission, key: str, text: str, detail: dict[str, Any] | None = None) -> None:
-        """Record once, post once: a retried mission neither stores nor posts a step twice."""
+    def observe(
+        self,
+        mission: Mission,
+        key: str,
+        text: str,
+        detail: dict[str, Any] | None = None,
+        *,
+        change: Callable[[Mission], Mission] | None = None,
+    ) -> Mission | None:
+        """Record once, post once: a retried mission neither stores nor posts a step twice. `change`: the
+        mission's progress saved with the observation, in the same script; the changed mission comes back
+        (None: not applied, the caller saves it)."""
         text = self.shown(text)
         obs = Observation(key=key, text=text, at=self.rt.clock(), detail=self.rt.redactor.value(detail or {}))
-        store = self.rt.store
-        if not store.add_observation(mission.id, obs):
-            obs = store.observation(mission.id, key) or obs  # a retry audits what was recorded the first time
-        if not store.done(mission.id, f"obs-{key}"):
-            self.rt.audit.record(
+        store, audit = self.rt.store, self.rt.audit
+        event = {"actor": f"worker:{mission.worker}", "worker": mission.worker, "mission": mission.id}
+        # One round trip: the observation, its audit event and the posted marker (bot/core/atomic.py).
+        sealed = audit.seal("observation", **event, key=key, text=obs.text)
+        recorded, changed = store.record_observation(
+            mission.id, obs, audit=audit, sealed=sealed, change=change
+        )
+        post = recorded.post
+        if recorded.audit_missing:  # recorded before its event (a crash between): audit what was recorded
+            obs = store.observation(mission.id, key) or obs
+            audit.record_once(
                 "observation",
-                actor=f"worker:{mission.worker}",
-                worker=mission.worker,
-                mission=mission.id,
+                done=(store.key("done", mission.id), f"obs-{key}"),
+                **event,
                 key=key,
                 text=obs.text,
             )
-            store.mark_done(mission.id, f"obs-{key}")  # after: a crash repeats the event, never loses it
-        if self.rt.store.mark_posted(mission.id, key):
+            post = store.mark_posted(mission.id, key)
+        if post:
             try:
                 self.rt.messengers.get(mission.platform).post(
                     conversation=mission.conversation, thread=mission.thread, text=text
@@ -57,6 +73,7 @@ class Notifier:
             except Exception:
                 self.rt.store.unmark_posted(mission.id, key)  # the retried job posts it again
                 raise
+        return changed
 
     def status(self, mission: Mission, text: str) -> None:
         """Best effort: the status line is a convenience (its message may be deleted); the mission goes on."""
@@ -67,7 +84,9 @@ class Notifier:
         except Exception:  # any platform error; the thread and the verdict still carry the news
             log.warning("status of mission %s not updated", mission.id, exc_info=True)
 
-    def post_card(self, proposal: Proposal, mission: Mission) -> None:
+    def post_card(self, proposal: Proposal, mission: Mission) -> Proposal:
+        """Post the card where its approvers look (and copies on their other platforms); the proposal as
+        its last card left it comes back."""
         worker = self.rt.worker(proposal.worker)
         card = self.card(proposal)
         by_platform = worker.escalation.approvals_channels
@@ -77,7 +96,7 @@ class Notifier:
         conversation, thread = (channel, None) if channel else (mission.conversation, mission.thread)
         messenger = self.rt.messengers.get(mission.platform)
         ref = messenger.post(conversation=conversation, thread=thread, text=card.title, card=card)
-        self.rt.store.add_card(proposal.id, ref)
+        carded = self.rt.store.add_card(proposal.id, ref)
         for platform, elsewhere in by_platform.items():  # copies for approvers on the other platforms
             if platform == mission.platform or platform not in self.rt.messengers:
                 continue
@@ -88,7 +107,8 @@ class Notifier:
             except Exception:  # one platform's outage must not cost the others their card
                 log.exception("card %s not posted on %s", proposal.id, platform)
                 continue
-            self.rt.store.add_card(proposal.id, ref)
+            carded = self.rt.store.add_card(proposal.id, ref)
+        return carded
 
     def sync_cards(self, proposal_id: str, *, strict: bool = False) -> None:
         """Every copy of a card, on every platform, shows the proposal's current state. Best effort per copy

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.core.defang import trusted
 from bot.core.errors import Halted
 from bot.core.models import Mission
@@ -39,12 +41,14 @@ class MissionRunner:
             )
         if mission.status == more_info.WAITING:
             return mission.status  # nothing to do until the requester answers (or the mission expires)
-        if mission.status == "queued":
-            self.rt.audit.record(
-                "mission.started", actor=f"worker:{worker.name}", worker=worker.name, mission=mission.id
-            )
+        # The first run's start and its audit event in one script; a retried run (already running) has none.
+        started = self.rt.audit.seal(
+            "mission.started", actor=f"worker:{worker.name}", worker=worker.name, mission=mission.id
+        )
         mission = self.rt.store.mutate_mission(
-            mission_id, lambda m: m.model_copy(update={"status": "running"}) if m.is_open else m
+            mission_id,
+            lambda m: m.model_copy(update={"status": "running"}) if m.is_open else m,
+            event=lambda before, _: (self.rt.audit, started) if before.status == "queued" else None,
         )
         question = more_info.question_for(self.rt, mission)
         if question is not None:  # rejected for more information: ask the requester instead of finishing
@@ -55,7 +59,7 @@ class MissionRunner:
         except Halted as exc:
             return self.close(session.mission, status="halted", text=f"🛑 {exc}; nothing more will run.")
         if isinstance(result, Parked):
-            return self._park(session.mission)
+            return self._park(session.mission, save=result.save)
         assert isinstance(result, Finished)
         proposals = [self.rt.store.proposal(p) for p in self.rt.store.mission(mission_id).proposals]
         text = verdict.compose(
@@ -68,13 +72,16 @@ class MissionRunner:
         )
         return self.close(session.mission, status="failed" if result.failed else "done", text=text)
 
-    def _park(self, mission: Mission) -> str:
+    def _park(self, mission: Mission, *, save: dict[str, Any] | None = None) -> str:
         worker = self.rt.worker(mission.worker)
-        # Only a running mission parks: a concurrent kill-run or resume may have closed it already.
-        mission = self.rt.store.mutate_mission(
-            mission.id,
-            lambda m: m.model_copy(update={"status": "awaiting_approval"}) if m.status == "running" else m,
-        )
+
+        def park(m: Mission) -> Mission:
+            if save:  # the planner's progress, saved whatever the status (as `Session.save` would)
+                m = m.model_copy(update={"state": {**m.state, **save}})
+            # Only a running mission parks: a concurrent kill-run or resume may have closed it already.
+            return m.model_copy(update={"status": "awaiting_approval"}) if m.status == "running" else m
+
+        mission = self.rt.store.mutate_mission(mission.id, park)
         if mission.status != "awaiting_approval":
             return mission.status
         approvers = ", ".join(f"@{a}" for a in worker.escalation.approvers)

@@ -76,11 +76,12 @@ class MissionService:
         if isinstance(found, NoRoute):
             return Submitted(text=help_text(found))
         worker = found.worker
-        if kill_switch.is_halted(self.rt, worker.name):
-            return Submitted(text=f"{worker.display_name} is halted by its owner; no new missions start.")
         now = self.rt.clock()
         mission_id = self.rt.new_id()
-        refused = admit(self.rt, worker, mission_id=mission_id)  # hourly rate and weekly token budget
+        # The kill switch, the weekly token budget and the hourly rate, in one round trip.
+        refused = admit(self.rt, worker, mission_id=mission_id, unless_halted=True)
+        if refused is not None and refused.halted:
+            return Submitted(text=f"{worker.display_name} is halted by its owner; no new missions start.")
         if refused is not None:
             return Submitted(text=refused.text)
         mission = Mission(
@@ -96,8 +97,8 @@ class MissionService:
             created_at=now,
             updated_at=now,
         )
-        self.rt.store.create_mission(mission)
-        self.rt.audit.record(
+        # The record, its indexes and its audit event in one transaction.
+        created = self.rt.audit.seal(
             "mission.created",
             actor=request.requester,
             worker=worker.name,
@@ -107,18 +108,18 @@ class MissionService:
             text=found.text,
             route=found.mission,
         )
+        self.rt.store.create_mission(mission, audit=self.rt.audit, sealed=created)
         return Submitted(
             mission=mission,
             text=f"🧭 Queued mission {mission_id} for {worker.display_name} "
             f"({found.mission}). I'll post my reasoning in this thread.",
         )
 
-    def start(self, mission_id: str) -> bool:
+    def start(self, mission_id: str, *, worker: str | None = None) -> bool:
         """Enqueue the mission's run; idempotent (the job id is derived from the mission). False: already
-        enqueued, or the mission is no longer queued (cancelled by the kill switch meanwhile)."""
-        if self.rt.store.mission(mission_id).status != "queued":
-            return False
-        return enqueue_mission(self.rt, mission_id)
+        enqueued, or the mission is no longer queued (cancelled by the kill switch meanwhile): checked with
+        the duplicate marker, in one round trip. `worker`: the mission's, when the caller knows it."""
+        return enqueue_mission(self.rt, mission_id, worker=worker, if_status="queued")
 
     def launch(self, submitted: Submitted, *, status: MessageRef | None = None) -> bool:
         """The surface posted `submitted.text` as `status` (None: it could not): attach it as the mission's
@@ -134,7 +135,7 @@ class MissionService:
                 )
             except Exception:  # a convenience: the mission still runs, without a status message
                 log.exception("could not attach the status message of mission %s", mission.id)
-        return self.start(mission.id)
+        return self.start(mission.id, worker=mission.worker)
 
     def add_context(self, mission_id: str, *, user: str, text: str) -> Mission:
         """A follow-up from the requester (a thread reply) joins the mission's context;

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -54,6 +54,10 @@ def _short(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _saving(state: dict[str, Any]) -> Callable[[Mission], Mission]:
+    return lambda m: m.model_copy(update={"state": {**m.state, **state}})
+
+
 class Session:
     def __init__(self, rt: Runtime, mission: Mission) -> None:
         self.rt = rt
@@ -64,28 +68,38 @@ class Session:
         self.refusals: list[str] = []
 
     # -- progress --------------------------------------------------------------------------
-    def observe(self, key: str, text: str, detail: dict[str, Any] | None = None) -> None:
-        self.notify.observe(self.mission, key, text, detail)
+    def observe(
+        self, key: str, text: str, detail: dict[str, Any] | None = None, *, save: dict[str, Any] | None = None
+    ) -> None:
+        """`save`: progress (as `save` takes it) written with the observation, in the same script."""
+        if save is None:
+            self.notify.observe(self.mission, key, text, detail)
+            return
+        changed = self.notify.observe(self.mission, key, text, detail, change=_saving(save))
+        if changed is None:  # not applied with it (a step recorded by an earlier try): on its own
+            self.save(**save)
+        else:
+            self.mission = changed
 
     def progress(self, text: str) -> None:
         self.notify.status(self.mission, text)
 
     def save(self, **state: Any) -> None:
-        self.mission = self.rt.store.mutate_mission(
-            self.mission.id, lambda m: m.model_copy(update={"state": {**m.state, **state}})
-        )
+        self.mission = self.rt.store.mutate_mission(self.mission.id, _saving(state))
 
     # -- tools ---------------------------------------------------------------------------
     def call(self, key: str, tool: str, args: Mapping[str, Any], *, rationale: str = "") -> CallOutcome:
         """Run a read, propose a write/execute, or refuse, as the gate says. `key` is stable per step."""
         proposal_id = f"{self.mission.id}-{key}"
-        existing = self._existing(key, proposal_id)
-        if existing is not None:
-            return existing
-        control = self.rt.control(self.worker.name)  # one read: the switch checked here is the gate's
+        # One round trip: the step's proposal if a run made it already, else the switch (the one checked
+        # here is the gate's) and, unless it is pulled, the call's admission under the mission's cap.
+        begun = limits.begin_tool_call(self.rt, self.worker, self.mission.id, key, proposal_id=proposal_id)
+        if begun.proposal is not None:
+            return self._existing(key, begun.proposal)
+        control = begun.control
         refuse_if_halted(self.rt, self.worker.name, control=control)
-        cap = self.worker.limits.tool_calls_per_mission
-        if not limits.admit_tool_call(self.rt, self.mission.id, key, cap=cap):
+        if not begun.admitted:
+            cap = self.worker.limits.tool_calls_per_mission
             rule = f"limit of {cap} tool calls per mission reached"  # the planner says so once, then stops
             self._audit(
                 "tool.refused",
@@ -140,39 +154,44 @@ class Session:
         """What must follow a new proposal. Each part is done once and checked on every call, so a mission
         retried after a crash right after `create_proposal` still records, audits and posts its card."""
         store, worker = self.rt.store, self.worker.name
-        if proposal.id not in store.mission(self.mission.id).proposals:
-            self.mission = store.mutate_mission(
-                self.mission.id,
-                lambda m: (
-                    m
-                    if proposal.id in m.proposals
-                    else m.model_copy(update={"proposals": [*m.proposals, proposal.id]})
-                ),
-            )
-        if not store.done(self.mission.id, f"audit-{proposal.id}"):
-            self.rt.audit.record(
+        # One compare-and-set, a no-op write when a retry finds the proposal listed already.
+        self.mission = store.mutate_mission(
+            self.mission.id,
+            lambda m: (
+                m
+                if proposal.id in m.proposals
+                else m.model_copy(update={"proposals": [*m.proposals, proposal.id]})
+            ),
+        )
+        created = {
+            "actor": f"worker:{worker}",
+            "worker": worker,
+            "mission": self.mission.id,
+            "proposal": proposal.id,
+            "tool": proposal.tool,
+            "args": proposal.args,
+            "tier": proposal.tier,
+            "rule": proposal.rule,
+            "shadow": proposal.shadow,
+            "rationale": proposal.rationale,
+        }
+        if proposal.decided_by != "auto":  # the event and its done marker in one script
+            self.rt.audit.record_once(
                 "proposal.created",
-                actor=f"worker:{worker}",
+                done=(store.key("done", self.mission.id), f"audit-{proposal.id}"),
+                **created,
+            )
+        elif not store.done(self.mission.id, f"audit-{proposal.id}"):
+            self.rt.audit.record("proposal.created", **created)
+            self.rt.audit.record(
+                "decision.auto_approved",
+                actor="auto",
                 worker=worker,
                 mission=self.mission.id,
                 proposal=proposal.id,
-                tool=proposal.tool,
-                args=proposal.args,
-                tier=proposal.tier,
                 rule=proposal.rule,
-                shadow=proposal.shadow,
-                rationale=proposal.rationale,
+                config_version=config_version(self.worker),
             )
-            if proposal.decided_by == "auto":
-                self.rt.audit.record(
-                    "decision.auto_approved",
-                    actor="auto",
-                    worker=worker,
-                    mission=self.mission.id,
-                    proposal=proposal.id,
-                    rule=proposal.rule,
-                    config_version=config_version(self.worker),
-                )
             store.mark_done(self.mission.id, f"audit-{proposal.id}")  # after: a crash repeats, never loses
         args = _short(
             self.rt.redactor.value(proposal.args)
@@ -200,8 +219,8 @@ class Session:
                 why=proposal.rationale.strip(),
             ),
         )
-        if proposal.status == "pending" and not proposal.cards:
-            self.notify.post_card(proposal, self.mission)
+        if proposal.status == "pending" and not proposal.cards:  # its last card's write tells its state
+            return self._outcome(self.notify.post_card(proposal, self.mission))
         return self._outcome(store.proposal(proposal.id))
 
     def _duplicate(self, proposal_id: str, tool: str, args: dict[str, Any]) -> CallOutcome | None:
@@ -219,10 +238,7 @@ class Session:
             return None  # the first of its kind (or the first crashed before creating it): propose
         return self._outcome(self.rt.store.proposal(first))
 
-    def _existing(self, key: str, proposal_id: str) -> CallOutcome | None:
-        if not self.rt.redis.exists(self.rt.store.key("proposal", proposal_id)):
-            return None
-        proposal = self.rt.store.proposal(proposal_id)
+    def _existing(self, key: str, proposal: Proposal) -> CallOutcome:
         if proposal.settled:
             return self._outcome(proposal)
         return self._follow_up(key, proposal)  # finish what a crash may have interrupted

@@ -7,6 +7,7 @@ import contextlib
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from bot.core.audit_verify import check
 from bot.core.errors import AlreadyDecided
 from bot.core.models import MessageRef, Observation, Request
 from bot.demo.helpdesk import HelpdeskBackend
@@ -43,23 +44,33 @@ def test_an_observation_and_its_place_in_the_order_are_written_together(rt, monk
 
 
 def test_an_observation_whose_audit_event_was_cut_off_is_audited_on_retry(rt, monkeypatch):
+    # The observation, its event and its markers are now one script (bot/core/atomic.py), so a crash
+    # cannot land between them; this state comes from a crash under the earlier, separate writes.
     mission = ask(rt)
-    real = rt.audit.record
-
-    def crash_once(kind, **kw):
-        if kind == "observation" and not crashed:
-            crashed.append(1)
-            raise SystemExit("worker killed")
-        return real(kind, **kw)
-
-    crashed: list[int] = []
-    monkeypatch.setattr(rt.audit, "record", crash_once)
-    with pytest.raises(SystemExit):
-        Notifier(rt).observe(mission, "s1", "first look")
-    Notifier(rt).observe(mission, "s1", "first look")  # the retried job
-    Notifier(rt).observe(mission, "s1", "first look")  # and once more: no duplicate
+    rt.store.add_observation(mission.id, Observation(key="s1", text="first look", at=rt.clock()))
+    Notifier(rt).observe(mission, "s1", "second look")  # the retried job audits what was recorded
+    Notifier(rt).observe(mission, "s1", "third look")  # and once more: no duplicate
     events = [e for e in rt.audit.events() if e["kind"] == "observation" and e["mission"] == mission.id]
     assert [e["data"]["text"] for e in events] == ["first look"]
+
+
+def test_an_observation_whose_reply_was_lost_is_neither_lost_nor_repeated(rt, monkeypatch):
+    mission = ask(rt)
+    real = rt.store.records.scripts._observe
+
+    def lost_reply(*args, **kwargs):  # the script ran; the worker died before reading its answer
+        real(*args, **kwargs)
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(rt.store.records.scripts, "_observe", lost_reply)
+    with pytest.raises(SystemExit):
+        Notifier(rt).observe(mission, "s1", "first look")
+    monkeypatch.setattr(rt.store.records.scripts, "_observe", real)
+    Notifier(rt).observe(mission, "s1", "first look")  # the retried job
+    events = [e for e in rt.audit.events() if e["kind"] == "observation" and e["mission"] == mission.id]
+    assert [e["data"]["text"] for e in events] == ["first look"]
+    assert [o.key for o in rt.store.observations(mission.id)] == ["s1"]
+    assert check(rt.audit).problems == []  # the writer whose reply was lost did not reuse its sequence
 
 
 def test_the_kill_switch_audits_each_proposal_it_halts(rt, run_jobs):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.missions.session import Session
 
@@ -11,6 +11,10 @@ from bot.missions.session import Session
 @dataclass(frozen=True)
 class Parked:
     """Waiting on a human decision; the mission resumes when its proposals settle."""
+
+    save: dict[str, Any] | None = (
+        None  # progress (as `Session.save` takes it), saved with the park: one write
+    )
 
 
 @dataclass(frozen=True)

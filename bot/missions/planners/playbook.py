@@ -38,25 +38,29 @@ class PlaybookPlanner:
             step, key = steps[i], f"s{i + 1}{suffix}"
             if i > start or start == 0:  # a resume re-enters its parked step: no "gathering" flash
                 session.progress(f"⏳ {session.worker.display_name}: gathering {i + 1}/{len(steps)}")
+            saved = False  # the step's progress goes with its observation when it has one: one round trip
             try:
                 if isinstance(step, ObserveStep):
                     # the config's template, filled with tool results and the request: untrusted as a whole
-                    session.observe(key, f"💬 {render(step.observe, variables)}")
+                    text = f"💬 {render(step.observe, variables)}"
+                    session.observe(key, text, save={"cursor": i + 1, "vars": variables})
+                    saved = True
                 else:
                     tool = step.tool if isinstance(step, ToolStep) else step.propose
                     rationale = render(step.rationale, variables) if isinstance(step, ProposeStep) else ""
                     outcome = session.call(key, tool, render_value(step.args, variables), rationale=rationale)
                     if outcome.kind == "parked":
-                        session.save(cursor=i, vars=variables)
-                        return Parked()
-                    if outcome.kind == "result":
-                        # redacted before `_summary` cuts it: a cut value would escape the key patterns
-                        shown = _summary(session.rt.redactor.value(outcome.result or {}))
-                        session.observe(key, product("🔎 {tool}: {result}", tool=tool, result=shown))
+                        return Parked(save={"cursor": i, "vars": variables})
                     if outcome.kind == "error" and isinstance(step, ToolStep):
                         return Finished(verdict=f"Could not finish: {outcome.message}", failed=True)
                     if step.save_as:
                         variables[step.save_as] = outcome.as_data()
+                    if outcome.kind == "result":
+                        # redacted before `_summary` cuts it: a cut value would escape the key patterns
+                        shown = _summary(session.rt.redactor.value(outcome.result or {}))
+                        text = product("🔎 {tool}: {result}", tool=tool, result=shown)
+                        session.observe(key, text, save={"cursor": i + 1, "vars": variables})
+                        saved = True
             except TemplateError as exc:
                 session.observe(
                     key, product("⚠️ step {n} could not be prepared: {error}", n=i + 1, error=str(exc))
@@ -67,6 +71,7 @@ class PlaybookPlanner:
                     else "refers to missing data"
                 )
                 return Finished(verdict=f"Could not finish: step {i + 1} {why} ({exc})", failed=True)
-            session.save(cursor=i + 1, vars=variables)
+            if not saved:
+                session.save(cursor=i + 1, vars=variables)
         verdict = session.spec.verdict
         return Finished(verdict=render(verdict, variables) if verdict else None)

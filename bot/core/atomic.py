@@ -1,0 +1,211 @@
+"""Scripts for what one step writes, in one round trip: a record's compare-and-set (optionally with the
+audit event of that change) and an observation with its audit event and its posted marker.
+
+Each is one Lua script, so it is atomic like the WATCH/MULTI rounds it replaces: what it writes is written
+together or not at all, and durable (in Redis) before the caller's next step starts. The audit chain is
+appended with `bot/core/audit.py`'s own `APPEND_FN`, before the script's other writes, so a failed append
+writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pydantic import BaseModel
+from redis import Redis
+
+from bot.core.audit import Audit, Sealed
+from bot.core.audit_scripts import APPEND_FN
+from bot.core.errors import NotFound
+
+# KEYS: record[, stream, head]. ARGV: expected bytes, new bytes[, body, mac].
+# {0}: no such record. {1, current}: the record is not `expected` (nothing written). {2, seq}: written.
+_CAS = (
+    APPEND_FN
+    + """
+local current = redis.call('GET', KEYS[1])
+if not current then return {0} end
+if current ~= ARGV[1] then return {1, current} end
+local seq = 0
+if #KEYS == 3 then seq = audit_append(KEYS[2], KEYS[3], ARGV[3], ARGV[4]) end
+redis.call('SET', KEYS[1], ARGV[2])
+return {2, seq}
+"""
+)
+
+# KEYS: obs, obs-order, done markers, posted markers, stream, head[, record].
+# ARGV: step key, observation JSON, done marker, event body, event mac[, record's expected bytes, new bytes].
+# {added, seq, posted}: seq -1 when the event was recorded before; {0, -2, 0} when the observation was
+# recorded before but not its event (a crash in between, before these writes were one script): the caller
+# audits the text recorded then, marks the post and sets the record. With a record (the mission, whose
+# progress the step saves), nothing is written unless it holds the expected bytes: {0, -3, 0} no such
+# record, {0, -4, 0, current} another value.
+_OBSERVE = (
+    APPEND_FN
+    + """
+if #KEYS == 7 then
+  local current = redis.call('GET', KEYS[7])
+  if not current then return {0, -3, 0} end
+  if current ~= ARGV[6] then return {0, -4, 0, current} end
+end
+local done = redis.call('HEXISTS', KEYS[3], ARGV[3]) == 1
+local added = redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0
+if not added and not done then return {0, -2, 0} end
+local seq = -1
+if not done then seq = audit_append(KEYS[5], KEYS[6], ARGV[4], ARGV[5]) end
+if added then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+end
+redis.call('HSET', KEYS[3], ARGV[3], 1)
+if #KEYS == 7 then redis.call('SET', KEYS[7], ARGV[7]) end
+return {added and 1 or 0, seq, redis.call('HSETNX', KEYS[4], ARGV[1], 1)}
+"""
+)
+M = TypeVar("M", bound=BaseModel)
+_SEEN = 128  # records whose last seen bytes are kept (a mission with a long agent transcript is large)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Swapped:
+    found: bool  # False: no such record
+    written: bool  # False: the record was not the expected bytes; `current` holds what it is
+    current: bytes | None = None
+    observed: Observed | None = None  # what `Scripts.observe` did besides
+
+
+@dataclass(frozen=True, kw_only=True)
+class Observed:
+    added: bool  # False: recorded by an earlier try
+    audit_missing: bool  # recorded before, its event not: the caller records it from the stored text
+    post: bool  # this call owns the post (the posted marker was set now)
+
+
+Write = Callable[[bytes, str], Swapped]  # (expected bytes, new bytes) -> what the script did
+
+
+class Scripts:
+    def __init__(self, redis: Redis) -> None:
+        self._cas = redis.register_script(_CAS)
+        self._observe = redis.register_script(_OBSERVE)
+
+    def compare_and_set(
+        self,
+        key: str,
+        *,
+        expected: bytes,
+        new: str,
+        audit: Audit | None = None,
+        sealed: Sealed | None = None,
+    ) -> Swapped:
+        """Set `key` to `new` only if it holds `expected`; with `sealed`, its event is appended with it."""
+        if sealed is None or audit is None:
+            reply = self._cas(keys=[key], args=[expected, new])
+        else:
+            reply = audit.commit(
+                sealed,
+                lambda: self._cas(
+                    keys=[key, *audit.keys_for_script], args=[expected, new, sealed.body, sealed.mac]
+                ),
+                appended=lambda r: int(r[0]) == 2,
+            )
+        status = int(reply[0])
+        return Swapped(found=status != 0, written=status == 2, current=reply[1] if status == 1 else None)
+
+    def observe(
+        self,
+        keys: list[str],
+        *,
+        step: str,
+        observation: str,
+        done: str,
+        audit: Audit,
+        sealed: Sealed,
+        record: tuple[str, bytes, str] | None = None,
+    ) -> Swapped:
+        """`keys`: the observations hash, their order list, the done markers, the posted markers.
+        `record`: (key, expected bytes, new bytes) set with the observation (only if it holds them)."""
+        extra_keys, extra_args = ([record[0]], [record[1], record[2]]) if record else ([], [])
+        reply = audit.commit(
+            sealed,
+            lambda: self._observe(
+                keys=[*keys, *audit.keys_for_script, *extra_keys],
+                args=[step, observation, done, sealed.body, sealed.mac, *extra_args],
+            ),
+            appended=lambda r: int(r[1]) >= 0,
+        )
+        added, seq, post = (int(v) for v in reply[:3])
+        observed = Observed(added=bool(added), audit_missing=seq == -2, post=bool(post))
+        return Swapped(
+            found=seq != -3,
+            written=seq not in (-2, -3, -4),
+            current=reply[3] if seq == -4 else None,
+            observed=observed,
+        )
+
+
+class Records:
+    """Compare-and-set over the bytes last seen of each record (`saw`): a change is computed from them and
+    set only if Redis still holds them, in one round trip; when it does not, the script answers what it
+    holds, and the change runs again on that."""
+
+    def __init__(self, redis: Redis, *, prefix: str) -> None:
+        self.redis, self.prefix = redis, prefix
+        self.scripts = Scripts(redis)
+        self._seen: dict[str, bytes] = {}
+
+    def saw(self, key: str, raw: bytes | str) -> None:
+        if len(self._seen) >= _SEEN:
+            self._seen.clear()  # a forgotten record costs one read, never a wrong write
+        self._seen[key] = raw.encode() if isinstance(raw, str) else raw
+
+    def forget(self, key: str) -> None:
+        self._seen.pop(key, None)
+
+    def swap(
+        self,
+        key: str,
+        cls: type[M],
+        change: Callable[[M], M],
+        *,
+        keep: Callable[[M, M], bool] = lambda before, after: True,
+        write: Callable[[M, M], Write] | None = None,
+    ) -> tuple[M, Swapped] | None:
+        """`change` runs on the bytes last seen (else read); it may raise to abort, but only on bytes known
+        current. `write(before, after)` is the script that sets the record (default: a plain compare-and-
+        set). None: `keep(before, after)` was false, nothing written (the caller takes its WATCH path)."""
+        raw, fresh = self._seen.get(key), False
+        while True:
+            if raw is None:
+                raw, fresh = self.redis.get(key), True
+                if raw is None:
+                    raise self._missing(key)
+            before = cls.model_validate_json(raw)
+            try:
+                updated = change(before)
+            except Exception:
+                if fresh:
+                    raise
+                raw = None  # computed on bytes that may be stale: decide on the current ones
+                continue
+            if not keep(before, updated):
+                return None
+            new = updated.model_dump_json()
+            if write is None:
+                swapped = self.scripts.compare_and_set(key, expected=raw, new=new)
+            else:
+                swapped = write(before, updated)(raw, new)
+            if not swapped.found:
+                self.forget(key)
+                raise self._missing(key)
+            if swapped.written:
+                self.saw(key, new)
+                return updated, swapped
+            if swapped.current is None:  # the script wrote nothing and says why elsewhere (`observed`)
+                return updated, swapped
+            raw, fresh = swapped.current, True
+
+    def _missing(self, key: str) -> NotFound:
+        return NotFound(f"no such record {key.removeprefix(self.prefix + ':')}")
