@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core.errors import BadRequest, NotAuthorized
+from bot.core.errors import BadRequest, NotAuthorized, NotFound
 from bot.core.inputs import is_blank
 from bot.core.limits import admit
 from bot.core.models import Control, MessageRef, Mission, Proposal, Request
@@ -59,10 +59,14 @@ class MissionService:
         self.launch(submitted, status=status)
         return submitted
 
-    def create(self, request: Request) -> Submitted:
+    def create(self, request: Request, *, mission_id: str | None = None) -> Submitted:
         """Route, admit and record the mission without running it: fast enough for a surface's ack path.
         The surface then posts `Submitted.text` and calls `launch`; a mission whose launch never came (a
-        crash in between) is started by the recovery sweep after a grace period."""
+        crash in between) is started by the recovery sweep after a grace period. `mission_id`: the id the
+        caller derived for this request (bot/missions/intake.py); a mission already recorded under it is
+        returned as it is, so handling the same request again creates nothing."""
+        if mission_id is not None and (existing := self._recorded(mission_id)) is not None:
+            return Submitted(mission=existing, text=self._queued_text(existing))
         text = request.text.strip()
         if is_blank(text):  # zero-width, bidi and control characters only: nothing to act on
             return Submitted(text=BLANK_REQUEST)
@@ -79,7 +83,7 @@ class MissionService:
         if kill_switch.is_halted(self.rt, worker.name):
             return Submitted(text=f"{worker.display_name} is halted by its owner; no new missions start.")
         now = self.rt.clock()
-        mission_id = self.rt.new_id()
+        mission_id = mission_id or self.rt.new_id()
         refused = admit(self.rt, worker, mission_id=mission_id)  # hourly rate and weekly token budget
         if refused is not None:
             return Submitted(text=refused.text)
@@ -107,10 +111,18 @@ class MissionService:
             text=found.text,
             route=found.mission,
         )
-        return Submitted(
-            mission=mission,
-            text=f"🧭 Queued mission {mission_id} for {worker.display_name} "
-            f"({found.mission}). I'll post my reasoning in this thread.",
+        return Submitted(mission=mission, text=self._queued_text(mission))
+
+    def _recorded(self, mission_id: str) -> Mission | None:
+        try:
+            return self.rt.store.mission(mission_id)
+        except NotFound:
+            return None
+
+    def _queued_text(self, mission: Mission) -> str:
+        return (
+            f"🧭 Queued mission {mission.id} for {self.rt.worker(mission.worker).display_name} "
+            f"({mission.mission}). I'll post my reasoning in this thread."
         )
 
     def start(self, mission_id: str) -> bool:
