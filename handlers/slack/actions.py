@@ -90,7 +90,7 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbo
         fields = click_fields(proposal_id=proposal_id, actor=user, platform="slack", conversation=channel)
         entry = await inbox.append(CLICK, fields)  # durable before the ack; a failure here is a 500
         await ack()
-        tasks.spawn(approve(client, body, entry), name="slack-approve")
+        tasks.spawn(approve(client, body, entry), name="slack-approve", queued=True)
 
     @app.action(ACTION_REJECT)
     async def on_reject(ack, body: dict[str, Any], client: AsyncWebClient) -> None:

@@ -85,7 +85,7 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbo
 
     def then(after: After | None, name: str) -> None:
         if after is not None:
-            tasks.spawn(after, name=name)
+            tasks.spawn(after, name=name, queued=True)
 
     @app.event("app_mention")
     async def on_mention(ack, event: dict[str, Any], client: AsyncWebClient, context) -> None:
