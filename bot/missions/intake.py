@@ -80,6 +80,26 @@ class Intake:
     def launch(self, submitted: Submitted, *, status: MessageRef | None) -> bool:
         return self.service.launch(submitted, status=status)
 
+    def handle_request(self, entry: Entry) -> Submitted:
+        """The mission (or the help/refusal answer), its "queued" reply through the runtime's messenger
+        for the platform, then `launch` makes the reply the status message and starts the mission, so no
+        worker runs ahead of it. A failed reply still launches the mission, without it; a failed answer
+        with no mission raises, and the entry stays pending for the sweep to answer again."""
+        f = entry.fields
+        submitted = self.create(entry)
+        status = submitted.mission.status_ref if submitted.mission else None
+        if status is None:  # not posted yet (or posted before a crash, not attached: posted again)
+            try:
+                status = self.rt.messengers.get(f["platform"]).post(
+                    conversation=f["conversation"], thread=f.get("thread") or None, text=submitted.text
+                )
+            except Exception:
+                if submitted.mission is None:
+                    raise
+                log.exception("could not post the reply to mission %s", submitted.mission.id)
+        self.launch(submitted, status=status)
+        return submitted
+
     # -- clicks --------------------------------------------------------------------------
     def decide(self, entry: Entry, *, again: bool = False) -> MissionbotError | None:
         """The Approve decision; returns why it was refused (to show the clicker), None when recorded.
@@ -117,20 +137,13 @@ class Intake:
 
     def _handle(self, entry: Entry) -> None:
         f = entry.fields
-        messenger = self.rt.messengers.get(f["platform"])
         if entry.kind == REQUEST:
-            submitted = self.create(entry)
-            status = submitted.mission.status_ref if submitted.mission else None
-            try:
-                if status is None:  # not posted before the crash (or not attached yet)
-                    status = messenger.post(
-                        conversation=f["conversation"], thread=f.get("thread") or None, text=submitted.text
-                    )
-            finally:
-                self.launch(submitted, status=status)
+            self.handle_request(entry)
         elif entry.kind == CLICK:
             refused = self.decide(entry, again=True)
             if refused is not None and f.get("conversation"):
-                messenger.ephemeral(conversation=f["conversation"], user=f["actor"], text=str(refused))
+                self.rt.messengers.get(f["platform"]).ephemeral(
+                    conversation=f["conversation"], user=f["actor"], text=str(refused)
+                )
         else:
             log.error("inbox entry %s has an unknown kind %r; dropped", entry.id, entry.kind)

@@ -19,12 +19,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.errors import MissionbotError, NotAuthorized
 from bot.core.inbox import Entry, Inbox
-from bot.core.models import MessageRef, Request
+from bot.core.models import Request
 from bot.core.runtime import Runtime
 from bot.missions.intake import REQUEST, Intake, request_fields
 from bot.missions.service import MissionService
 from bot.platforms.slack.background import tasks_for
-from handlers.slack.reply import core, ephemeral, plain_text, post
+from handlers.slack.reply import core, ephemeral, plain_text
 
 log = logging.getLogger(__name__)
 After = Coroutine[Any, Any, None]  # what runs after the ack
@@ -49,22 +49,13 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbo
                 client, event, text, mission_id
             )  # a mention in a mission's thread adds to it
         asked = Request(platform="slack", conversation=channel, thread=thread, requester=user, text=text)
-        return handle(client, await inbox.append(REQUEST, request_fields(asked)))
+        return handle(await inbox.append(REQUEST, request_fields(asked)))
 
-    async def handle(client: AsyncWebClient, entry: Entry) -> None:
-        """After the ack: the mission (or the help/refusal answer), the "queued" reply, then `launch`
-        makes it the status message and starts the mission, so no worker runs ahead of it. A failed
-        reply still launches the mission, without it. Then the entry leaves the inbox."""
-        submitted = await core(intake.create, entry)
-        channel, thread, status = entry.fields["conversation"], entry.fields["thread"], None
-        try:
-            ts = await post(client, channel=channel, thread=thread, text=submitted.text)
-            if ts:
-                status = MessageRef(platform="slack", conversation=channel, ts=ts, thread=thread)
-        finally:
-            if submitted.mission is not None:
-                await core(intake.launch, submitted, status=status)
-            await inbox.done(entry)
+    async def handle(entry: Entry) -> None:
+        """After the ack: the mission, its "queued" reply and its launch (bot/missions/intake.py), in a
+        thread beside the loop that acks; then the entry leaves the inbox."""
+        await core(intake.handle_request, entry)
+        await inbox.done(entry)
 
     async def thread_mission(event: dict[str, Any]) -> str | None:
         if not event.get("thread_ts"):

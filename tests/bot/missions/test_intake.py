@@ -99,9 +99,10 @@ async def test_the_sweep_handles_what_a_dead_process_accepted_once_idle_past_the
     assert refusal["user"] == "U0RANDOM" and "can decide" in refusal["text"]
 
 
-async def test_an_entry_the_sweep_cannot_handle_stays_pending(rt, aredis, monkeypatch):
+async def test_an_answer_the_sweep_cannot_post_stays_pending(rt, aredis, monkeypatch):
     monkeypatch.setattr(rt, "settings", rt.settings.model_copy(update={"recovery_grace": 0}))
     dead = Inbox(redis=rt.redis, prefix=rt.settings.key_prefix, aredis=aredis, consumer="dead")
-    await dead.append(REQUEST, {**request_fields(ASK), "platform": "fax"})  # no messenger for it
+    blank = ASK.model_copy(update={"platform": "fax", "text": "\u200b"})  # an answer, nowhere to post it
+    await dead.append(REQUEST, request_fields(blank))
     sweeper = Inbox(redis=rt.redis, prefix=rt.settings.key_prefix, consumer="recovery")
     assert len(Intake(MissionService(rt)).recover(sweeper)) == 0 and sweeper.pending() == 1

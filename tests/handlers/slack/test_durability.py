@@ -21,7 +21,7 @@ GRACE = 1  # seconds: the real grace timer, shortened through its setting
 
 def crash_after_the_ack(slack, monkeypatch: pytest.MonkeyPatch) -> None:
     """The process dies right after answering Slack: nothing handed to the background ever runs."""
-    monkeypatch.setattr(tasks_for(slack.slack), "spawn", lambda coro, name=None: coro.close())
+    monkeypatch.setattr(tasks_for(slack.slack), "spawn", lambda coro, **_: coro.close())
 
 
 def inbox(slack) -> Inbox:
