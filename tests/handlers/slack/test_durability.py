@@ -8,12 +8,15 @@ from __future__ import annotations
 import time
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
+from bot.commands import serve_app
 from bot.core.inbox import Inbox
 from bot.platforms.slack.app import event_key
 from bot.platforms.slack.background import tasks_for
 from bot.platforms.slack.blockkit import ACTION_APPROVE
 from jobs.sweeps import sweep_recovery
+from tests.handlers.slack.harness import SECRET, TOKEN, SlackHarness
 from tests.handlers.slack.test_actions import parked
 
 GRACE = 1  # seconds: the real grace timer, shortened through its setting
@@ -109,3 +112,16 @@ async def test_a_429_on_the_queued_reply_is_waited_out_and_posted_once(slack):
         mission.status_ref is not None
         and mission.status_ref.ts == slack.api.calls_to("chat.postMessage", ok=True)[0].response["ts"]
     )
+
+
+async def test_when_redis_refuses_the_ack_path_answers_500_never_200(slack_rt, mock_slack_api, monkeypatch):
+    """The asyncio client cannot reach Redis (an outage as the ack path sees it): no request is acked."""
+    monkeypatch.setattr(serve_app, "redis_url", lambda settings, redis: "redis://127.0.0.1:1/0")
+    app = serve_app.slack_app(slack_rt, signing_secret=SECRET, token=TOKEN, api_url=mock_slack_api.url)
+    async with TestClient(TestServer(serve_app.server(slack_rt, slack=app))) as client:
+        down = SlackHarness(client=client, slack=app, rt=slack_rt, api=mock_slack_api)
+        assert (await down.send_event(down.mention("ESC-1042 please"))).status == 500
+        click = down.click(ACTION_APPROVE, "P-nothing", user="U0OWNER1")
+        assert (await down.send_interaction(click)).status == 500
+        await down.settle()
+    assert slack_rt.store.missions_of("support-triage") == [] and down.posted() == []
