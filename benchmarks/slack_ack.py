@@ -2,8 +2,9 @@
 
 Fires signed `app_mention` (Events API, JSON) and `block_actions` (interactivity, form) requests at a
 fixed rate over loopback and prints p50/p99 per target and the ratio to the bare floor. Each server
-runs on its own event loop thread; the load generator on the main one. Outbound Web API calls go
-to the local mock (tests/support/mock_slack_api.py). Needs a Redis (REDIS_URL, else 127.0.0.1:6379).
+runs on its own event loop thread of this process (one at a time is loaded, so the process stands for
+one `serve`); the load generator and the mock Web API (tests/support/mock_slack_api.py), which stand
+for Slack, run in processes of their own. Needs a Redis (REDIS_URL, else 127.0.0.1:6379).
 Every mention to missionbot makes a real mission and every click approves a fresh pending proposal
 (after the ack, from the inbox: the run waits for each cell's background work to finish before the next
 cell starts, so no target is measured under another's backlog); the run stops without figures if any
@@ -22,6 +23,7 @@ import gc
 import itertools
 import json
 import logging
+import multiprocessing
 import os
 import re
 import statistics
@@ -185,6 +187,39 @@ async def fire(url: str, requests: list[tuple[bytes, str]], rate: float) -> list
     return latencies
 
 
+def _fire_in_child(url: str, requests: list[tuple[bytes, str]], rate: float) -> list[float]:
+    return asyncio.run(fire(url, requests, rate))
+
+
+def _mock_api(conn) -> None:  # noqa: ANN001 - a multiprocessing Connection
+    """The mock Web API in a process of its own: Slack's CPU is not the server's."""
+    api = MockSlackApi()
+    api.start()
+    conn.send(api.url)
+    conn.recv()  # until told to stop
+    api.stop()
+
+
+class Slack:
+    """Slack's side of the run, out of this process: the load generator and the mock Web API."""
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._mock = ctx.Process(target=_mock_api, args=(child,), daemon=True)
+        self._mock.start()
+        self.api_url: str = self._conn.recv()
+        self._pool = ctx.Pool(1)
+
+    def fire(self, url: str, requests: list[tuple[bytes, str]], rate: float) -> list[float]:
+        return self._pool.apply(_fire_in_child, (url, requests, rate))
+
+    def stop(self) -> None:
+        self._pool.terminate()
+        self._conn.send("stop")
+        self._mock.join(10)
+
+
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
@@ -193,7 +228,7 @@ FLOOR, MISSIONBOT, DEFAULT_RUNNER = "bare bolt (ack only)", "missionbot", "missi
 
 
 def find_max(
-    targets: dict[str, ServerThread], rates: list[float], seconds: float, max_p99: float, api: MockSlackApi
+    targets: dict[str, ServerThread], rates: list[float], seconds: float, max_p99: float, slack: Slack
 ) -> dict[str, object]:
     """Mentions at each rate in turn (until p99 reaches `max_p99` or a request fails), per target; the
     backlog of handling left when the last ack went out, and how long it took to clear, with each step."""
@@ -203,14 +238,13 @@ def find_max(
         for rate in rates:
             batch = [mention_request(i) for i in range(int(rate * seconds))]
             try:
-                lat = asyncio.run(fire(server.url, batch, rate))
+                lat = slack.fire(server.url, batch, rate)
                 p50, p99 = pct(lat, 50), pct(lat, 99)
             except Exception as err:  # refused or timed out: not sustained
                 p50 = p99 = float("inf")
                 print(f"  {name} at {rate:g}/s: {type(err).__name__}: {err}")
             backlog = server.backlog()
             drained = server.idle()
-            api.reset()
             steps.append(
                 {"rate": rate, "p50_ms": p50, "p99_ms": p99, "backlog": backlog, "drain_s": round(drained, 2)}
             )
@@ -241,15 +275,14 @@ def main() -> None:
 
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     redis, prefix = Redis.from_url(redis_url), f"bench{uuid.uuid4().hex[:8]}"
-    api = MockSlackApi()
-    api.start()
+    slack = Slack()
     settings = Settings(
         REDIS_URL=redis_url,
         MISSIONBOT_KEY_PREFIX=prefix,
         MISSIONBOT_CONFIG_DIR=CONFIGS,
         SLACK_BOT_TOKEN=TOKEN,
         SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=api.url,
+        SLACK_API_URL=slack.api_url,
     )
     rt = app.create_runtime(
         settings=settings, redis=redis, messengers=default_messengers(settings=settings, redis=redis)
@@ -293,30 +326,29 @@ def main() -> None:
 
         def missionbot(process_before_response: bool, built: list[AsyncApp]) -> Callable[[], web.Application]:
             def build() -> web.Application:
-                slack = serve_app.slack_app(
+                bolt = serve_app.slack_app(
                     rt,
                     signing_secret=SECRET,
                     token=TOKEN,
-                    api_url=api.url,
+                    api_url=slack.api_url,
                     process_before_response=process_before_response,
                 )
-                built.append(slack)
-                return serve_app.server(rt, slack=slack)
+                built.append(bolt)
+                return serve_app.server(rt, slack=bolt)
 
             return build
 
         built: tuple[list[AsyncApp], list[AsyncApp]] = ([], [])
         targets = {
-            FLOOR: ServerThread(lambda: bare_app(api.url)),
+            FLOOR: ServerThread(lambda: bare_app(slack.api_url)),
             MISSIONBOT: ServerThread(missionbot(True, built[0]), built[0]),
             DEFAULT_RUNNER: ServerThread(missionbot(False, built[1]), built[1]),
         }
         kinds = {"app_mention": mention_request, "block_actions": lambda n: click_request(pending_proposal())}
         for server in targets.values():  # warm up: auth.test, connection pools, imports
             for make in kinds.values():
-                asyncio.run(fire(server.url, [make(i) for i in range(50)], args.rate))
+                slack.fire(server.url, [make(i) for i in range(50)], args.rate)
             server.idle()
-        api.reset()  # the mock keeps every call: a heap growing through the run would skew the GC pauses
         gc.freeze()  # as `missionbot serve` does once it is up: start-up objects leave the GC's scans
         sys.setswitchinterval(ACK_SWITCH_INTERVAL)  # as serve does too (bot/commands/serve_cmd.py)
         report: dict[str, object] = {
@@ -327,9 +359,9 @@ def main() -> None:
         if args.find_max:
             rates = [float(r) for r in args.rates.split(",")]
             say(f"\nHighest mention rate with p99 < {args.max_p99:g} ms, {args.seconds:g} s per step:\n")
-            report["find_max"] = find_max(targets, rates, args.seconds, args.max_p99, api)
+            report["find_max"] = find_max(targets, rates, args.seconds, args.max_p99, slack)
         else:
-            report.update(measure(args, targets, kinds, say, api))
+            report.update(measure(args, targets, kinds, say, slack))
             sent = 2 * (50 + args.rounds * args.requests)  # per kind, to the two missionbot targets
             missions = len(rt.store.missions_of("support-triage")) - 1
             approved = sum(
@@ -347,24 +379,23 @@ def main() -> None:
             print(json.dumps(report))
     finally:
         app.install(None)
-        api.stop()
+        slack.stop()
         cleanup(redis, prefix)
 
 
-def measure(args, targets: dict[str, ServerThread], kinds, say, api: MockSlackApi) -> dict[str, object]:
+def measure(args, targets: dict[str, ServerThread], kinds, say, slack: Slack) -> dict[str, object]:
     """Alternating rounds of each kind at each target; each cell starts once the previous one's
     handling has finished."""
     results: dict[tuple[str, str], list[float]] = {}
-    cpu: dict[tuple[str, str], float] = {}  # process CPU seconds, load generator and mock API included
+    cpu: dict[tuple[str, str], float] = {}  # this (the server's) process's CPU seconds, handling included
     for _ in range(args.rounds):
         for kind, make in kinds.items():
             for name, server in targets.items():
                 batch = [make(i) for i in range(args.requests)]
                 begin = time.process_time()
-                results.setdefault((kind, name), []).extend(asyncio.run(fire(server.url, batch, args.rate)))
+                results.setdefault((kind, name), []).extend(slack.fire(server.url, batch, args.rate))
                 server.idle()
                 cpu[(kind, name)] = cpu.get((kind, name), 0.0) + time.process_time() - begin
-                api.reset()
     say(
         f"\nSlack ack latency, {args.rate:g} req/s open loop, {args.requests * args.rounds} requests "
         f"per cell, loopback ({os.cpu_count()} CPUs)\n"
