@@ -78,10 +78,11 @@ def create_slack_app(
     process_before_response: bool = True,
     aredis: AsyncRedis | None = None,
 ) -> AsyncApp:
-    """`process_before_response=True`: the listener does the durable part (the inbox entry), acks and hands the rest (Slack answers) to a background task, so the HTTP answer leaves as soon as
-    the listener returns, without bolt's 10 ms ack polling, and a failure before it is a 500 Slack retries.
-    No listener yet: `handlers.slack.register(app, ...)` adds them. `aredis`: the asyncio Redis client
-    the ack path uses (the event_id dedupe), built by the composition root."""
+    """`process_before_response=True`: the listener does the durable part (the inbox entry), acks and
+    hands the rest (the handling, Slack answers) to a background task, so the HTTP answer leaves as soon
+    as the listener returns, without bolt's 10 ms ack polling, and a failure before it is a 500 Slack
+    retries. No listener yet: `handlers.slack.register(app, ...)` adds them. `aredis`: the asyncio Redis
+    client the ack path uses (the event_id dedupe), built by the composition root."""
     app = AsyncApp(
         client=async_web_client(token=token, api_url=api_url),
         signing_secret=signing_secret,
