@@ -7,11 +7,14 @@ from rq import get_current_job
 
 from bot import app
 from bot.core import housekeeping, runtime
+from bot.core.inbox import Inbox
 from bot.core.limits import mission_rate_limit
 from bot.missions.digest import rollup
 from bot.missions.digest.send import send_if_due
 from bot.missions.escalation import Escalator
+from bot.missions.intake import Intake
 from bot.missions.recovery import Recovery
+from bot.missions.service import MissionService
 from bot.missions.trust import Trust
 
 
@@ -29,16 +32,19 @@ def sweep_escalations() -> int:
 
 
 def sweep_recovery() -> int:
-    """Every `sweep_seconds`: give back the jobs dead workers held (bot/core/housekeeping.py), then finish the
+    """Every `sweep_seconds`: give back the jobs dead workers held (bot/core/housekeeping.py), handle the
+    requests and clicks a dead `serve` acked but never handled (bot/missions/intake.py), then finish the
     follow-ups a crash left undone (bot/missions/recovery.py); returns how many things were repaired."""
     rt = _rt()
+    inbox = Inbox(redis=rt.redis, prefix=rt.settings.key_prefix, consumer="recovery")
+    handled = len(Intake(MissionService(rt)).recover(inbox))
     swept = housekeeping.sweep(
         rt.redis,
         [rt.missions_queue, rt.actions_queue],
         [mission_rate_limit(rt, w).key for w in rt.workers.values()],
         stale_after=rt.settings.abandoned_after,
     )
-    return len(swept.requeued) + len(Recovery(rt).sweep())
+    return handled + len(swept.requeued) + len(Recovery(rt).sweep())
 
 
 def weekly_digest(worker: str) -> bool:

@@ -8,10 +8,15 @@ register themselves on what a platform builds (`handlers.slack.register`, `handl
 
 from __future__ import annotations
 
+import weakref
+
 from aiohttp import web
+from redis.asyncio import Redis as AsyncRedis
 
 import handlers.slack
 import handlers.teams
+from bot.app import redis_url
+from bot.core.inbox import Inbox
 from bot.core.runtime import Runtime
 from bot.core.settings import Settings
 from bot.missions.service import MissionService
@@ -20,7 +25,14 @@ from bot.platforms.slack.app import AsyncApp, create_slack_app
 from bot.platforms.teams.endpoint import TeamsEndpoint
 from bot.platforms.teams.routes import messages_route, refused_route, teams_guard
 
-__all__ = ["server", "slack_app", "teams_routes"]
+__all__ = ["inbox_of", "server", "slack_app", "teams_routes"]
+
+_inboxes: weakref.WeakKeyDictionary[AsyncApp, Inbox] = weakref.WeakKeyDictionary()
+
+
+def inbox_of(app: AsyncApp) -> Inbox:
+    """The inbox a Slack app built here appends to (benchmarks and tests wait for it to empty)."""
+    return _inboxes[app]
 
 
 def slack_app(
@@ -32,15 +44,21 @@ def slack_app(
     service: MissionService | None = None,
     process_before_response: bool = True,
 ) -> AsyncApp:
-    """The bolt app (HTTP and Socket Mode alike) with every Slack listener registered."""
+    """The bolt app (HTTP and Socket Mode alike) with every Slack listener registered. Its ack path
+    talks to Redis through an asyncio client of its own (bound to the loop that serves, so call this
+    inside it), closed when the server shuts down."""
+    aredis = AsyncRedis.from_url(redis_url(rt.settings, rt.redis) or "redis://127.0.0.1:6379/0")
+    inbox = Inbox(redis=rt.redis, prefix=rt.settings.key_prefix, aredis=aredis)
     app = create_slack_app(
         rt=rt,
         signing_secret=signing_secret,
         token=token,
         api_url=api_url or rt.settings.slack_api_url,
         process_before_response=process_before_response,
+        aredis=aredis,
     )
-    handlers.slack.register(app, service=service or MissionService(rt), rt=rt)
+    handlers.slack.register(app, service=service or MissionService(rt), rt=rt, inbox=inbox)
+    _inboxes[app] = inbox
     return app
 
 
@@ -71,6 +89,13 @@ def server(
     service: MissionService | None = None,
 ) -> web.Application:
     """The aiohttp app: /healthz, /readyz, Slack (when given, over HTTP unless Socket Mode) and Teams."""
-    return create_app(
+    app = create_app(
         rt, slack=slack, slack_over_http=slack_over_http, routes=teams_routes(rt, service=service)
     )
+    if slack is not None and (inbox := _inboxes.get(slack)) is not None:
+
+        async def close_inbox(_: web.Application) -> None:
+            await inbox.aclose()  # after on_shutdown drained the background work that used it
+
+        app.on_cleanup.append(close_inbox)
+    return app

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core.errors import BadRequest, NotAuthorized
+from bot.core.errors import BadRequest, NotAuthorized, NotFound
 from bot.core.inputs import is_blank
 from bot.core.limits import admit
 from bot.core.models import Control, MessageRef, Mission, Proposal, Request
@@ -59,10 +59,14 @@ class MissionService:
         self.launch(submitted, status=status)
         return submitted
 
-    def create(self, request: Request) -> Submitted:
+    def create(self, request: Request, *, mission_id: str | None = None) -> Submitted:
         """Route, admit and record the mission without running it: fast enough for a surface's ack path.
         The surface then posts `Submitted.text` and calls `launch`; a mission whose launch never came (a
-        crash in between) is started by the recovery sweep after a grace period."""
+        crash in between) is started by the recovery sweep after a grace period. `mission_id`: the id the
+        caller derived for this request (bot/missions/intake.py); a mission already recorded under it is
+        returned as it is, so handling the same request again creates nothing."""
+        if mission_id is not None and (existing := self._recorded(mission_id)) is not None:
+            return Submitted(mission=existing, text=self._queued_text(existing))
         text = request.text.strip()
         if is_blank(text):  # zero-width, bidi and control characters only: nothing to act on
             return Submitted(text=BLANK_REQUEST)
@@ -77,7 +81,7 @@ class MissionService:
             return Submitted(text=help_text(found))
         worker = found.worker
         now = self.rt.clock()
-        mission_id = self.rt.new_id()
+        mission_id = mission_id or self.rt.new_id()
         # The kill switch, the weekly token budget and the hourly rate, in one round trip.
         refused = admit(self.rt, worker, mission_id=mission_id, unless_halted=True)
         if refused is not None and refused.halted:
@@ -109,10 +113,18 @@ class MissionService:
             route=found.mission,
         )
         self.rt.store.create_mission(mission, audit=self.rt.audit, sealed=created)
-        return Submitted(
-            mission=mission,
-            text=f"🧭 Queued mission {mission_id} for {worker.display_name} "
-            f"({found.mission}). I'll post my reasoning in this thread.",
+        return Submitted(mission=mission, text=self._queued_text(mission))
+
+    def _recorded(self, mission_id: str) -> Mission | None:
+        try:
+            return self.rt.store.mission(mission_id)
+        except NotFound:
+            return None
+
+    def _queued_text(self, mission: Mission) -> str:
+        return (
+            f"🧭 Queued mission {mission.id} for {self.rt.worker(mission.worker).display_name} "
+            f"({mission.mission}). I'll post my reasoning in this thread."
         )
 
     def start(self, mission_id: str, *, worker: str | None = None) -> bool:

@@ -3,6 +3,7 @@
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.core.inbox import Inbox
 from bot.core.runtime import Runtime
 from bot.missions.service import MissionService
 from handlers.slack import actions, commands, events, home, reply
@@ -10,8 +11,10 @@ from handlers.slack import actions, commands, events, home, reply
 __all__ = ["actions", "commands", "events", "home", "register", "reply"]
 
 
-def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
-    """Every Slack listener on the bolt app; wired once by the composition root
-    (bot/commands/serve_app.py)."""
-    for module in (events, actions, commands, home):
+def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbox) -> None:
+    """Every Slack listener on the bolt app; wired once by the composition root (bot/commands/serve_app.py).
+    `inbox`: where requests and Approve clicks are made durable before the ack (bot/core/inbox.py)."""
+    for module in (events, actions):
+        module.register(app, service=service, rt=rt, inbox=inbox)
+    for module in (commands, home):
         module.register(app, service=service, rt=rt)

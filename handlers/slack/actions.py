@@ -1,6 +1,8 @@
-"""Approve/Reject/Undo clicks on a card and the reject-reason modal. The core decides, before the ack; the
-card itself is updated by the `sync_cards` job through the Slack messenger (chat.update),
-never by response_url."""
+"""Approve/Reject/Undo clicks on a card and the reject-reason modal. An Approve click goes into the inbox
+before the ack (one round trip, bot/core/inbox.py) and is decided right after it (bot/missions/intake.py;
+the recovery sweep decides it if this process dies first); the rejection and the undo request are
+recorded before the ack. The card itself is updated by the `sync_cards` job through the Slack messenger
+(chat.update), never by response_url."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.cards import card_for
 from bot.core.errors import AlreadyDecided, MissionbotError
+from bot.core.inbox import Entry, Inbox
 from bot.core.runtime import Runtime
+from bot.missions.intake import CLICK, Intake, click_fields
 from bot.missions.service import MissionService
 from bot.platforms.slack.background import tasks_for
 from bot.platforms.slack.blockkit import (
@@ -38,12 +42,14 @@ def _explain(err: MissionbotError) -> str:
     return already_decided(err) if isinstance(err, AlreadyDecided) else str(err)
 
 
-def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
-    tasks = tasks_for(app)
+def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbox) -> None:
+    tasks, intake = tasks_for(app), Intake(service)
 
-    async def after_approve(
-        client: AsyncWebClient, body: dict[str, Any], refused: MissionbotError | None
-    ) -> None:
+    async def approve(client: AsyncWebClient, body: dict[str, Any], entry: Entry) -> None:
+        """After the ack: the decision (authorize, record, audit, card-sync and execution enqueues), the
+        entry out of the inbox, then the clicker's answer if it was refused."""
+        refused = await core(intake.decide, entry)
+        await inbox.done(entry)
         user, channel, _ = _where(body)
         if refused is not None:
             await ephemeral(client, channel=channel, user=user, text=_explain(refused))
@@ -65,7 +71,7 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
         user, channel, _ = _where(body)
         await ephemeral(client, channel=channel, user=user, text=answer)
 
-    # Block actions are never retried by Slack: whatever must survive a crash (the decision, the undo
+    # Block actions are never retried by Slack: whatever must survive a crash (the click, the undo
     # proposal) is recorded before the ack; a failure there answers 500, which Slack shows on the button.
     @app.action(ACTION_UNDO)
     async def on_undo(ack, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -80,14 +86,11 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
 
     @app.action(ACTION_APPROVE)
     async def on_approve(ack, body: dict[str, Any], client: AsyncWebClient) -> None:
-        user, _, proposal_id = _where(body)
-        refused: MissionbotError | None = None
-        try:  # a few ms of Redis; the card itself is updated by the sync_cards job
-            await core(service.decide, proposal_id, actor=user, approve=True, platform="slack")
-        except MissionbotError as err:
-            refused = err
+        user, channel, proposal_id = _where(body)
+        fields = click_fields(proposal_id=proposal_id, actor=user, platform="slack", conversation=channel)
+        entry = await inbox.append(CLICK, fields)  # durable before the ack; a failure here is a 500
         await ack()
-        tasks.spawn(after_approve(client, body, refused), name="slack-approve")
+        tasks.spawn(approve(client, body, entry), name="slack-approve", queued=True)
 
     @app.action(ACTION_REJECT)
     async def on_reject(ack, body: dict[str, Any], client: AsyncWebClient) -> None:

@@ -1,9 +1,11 @@
 """Mentions and DMs become missions; the requester's replies in a mission's thread become its context.
 
-Each listener does the durable part first (the mission record, the added context), then acks; the Slack
-answers run after the ack, in the background. A failure in the durable part is a 500 (bolt's error
-handler, bot/platforms/slack/app.py, forgets the event_id) so Slack's retry is processed; a crash after the
-ack leaves a queued mission that the recovery sweep starts.
+A new request is put in the inbox before the ack (one round trip: bot/core/inbox.py), so it is durable
+when Slack hears "200"; the mission itself is created after the ack, with the "queued" reply and
+`launch` (bot/missions/intake.py). A failure before the ack is a 500 (bolt's error handler,
+bot/platforms/slack/app.py, forgets the event_id) so Slack's retry is processed; a crash after it leaves
+the entry pending, and the recovery sweep handles it. Follow-ups in a mission's thread are added before
+the ack, as before.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.errors import MissionbotError, NotAuthorized
-from bot.core.models import MessageRef, Request
+from bot.core.inbox import Entry, Inbox
+from bot.core.models import Request
 from bot.core.runtime import Runtime
-from bot.missions.service import MissionService, Submitted
+from bot.missions.intake import REQUEST, Intake, request_fields
+from bot.missions.service import MissionService
 from bot.platforms.slack.background import tasks_for
-from handlers.slack.reply import core, ephemeral, plain_text, post
+from handlers.slack.reply import core, ephemeral, plain_text
 
 log = logging.getLogger(__name__)
 After = Coroutine[Any, Any, None]  # what runs after the ack
@@ -31,11 +35,11 @@ def _from_a_person(event: dict[str, Any]) -> bool:
     return bool(event.get("user")) and not event.get("bot_id") and event.get("subtype") is None
 
 
-def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
-    tasks = tasks_for(app)
+def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbox) -> None:
+    tasks, intake = tasks_for(app), Intake(service)
 
     async def request(client: AsyncWebClient, event: dict[str, Any], bot_user_id: str | None) -> After | None:
-        """Before the ack: the mission record (or the help/refusal answer); nothing is enqueued yet."""
+        """Before the ack: the request in the inbox (or the follow-up added to its mission)."""
         channel, user = event["channel"], event["user"]
         thread = event.get("thread_ts") or event["ts"]
         text = plain_text(event.get("text") or "", bot_user_id=bot_user_id)
@@ -44,23 +48,14 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
             return await follow_up(
                 client, event, text, mission_id
             )  # a mention in a mission's thread adds to it
-        submitted = await core(
-            service.create,
-            Request(platform="slack", conversation=channel, thread=thread, requester=user, text=text),
-        )
-        return answer(client, submitted, channel=channel, thread=thread)
+        asked = Request(platform="slack", conversation=channel, thread=thread, requester=user, text=text)
+        return handle(await inbox.append(REQUEST, request_fields(asked)))
 
-    async def answer(client: AsyncWebClient, submitted: Submitted, *, channel: str, thread: str) -> None:
-        """After the ack: the "queued" reply, then `launch` makes it the status message and starts the
-        mission, so no worker runs ahead of it. A failed reply still launches the mission, without it."""
-        status = None
-        try:
-            ts = await post(client, channel=channel, thread=thread, text=submitted.text)
-            if ts:
-                status = MessageRef(platform="slack", conversation=channel, ts=ts, thread=thread)
-        finally:
-            if submitted.mission is not None:
-                await core(service.launch, submitted, status=status)
+    async def handle(entry: Entry) -> None:
+        """After the ack: the mission, its "queued" reply and its launch (bot/missions/intake.py), in a
+        thread beside the loop that acks; then the entry leaves the inbox."""
+        await core(intake.handle_request, entry)
+        await inbox.done(entry)
 
     async def thread_mission(event: dict[str, Any]) -> str | None:
         if not event.get("thread_ts"):
@@ -81,7 +76,7 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
 
     def then(after: After | None, name: str) -> None:
         if after is not None:
-            tasks.spawn(after, name=name)
+            tasks.spawn(after, name=name, queued=True)
 
     @app.event("app_mention")
     async def on_mention(ack, event: dict[str, Any], client: AsyncWebClient, context) -> None:

@@ -1,11 +1,16 @@
 """`create` then `launch` (or both in `submit(post_ack=...)`): the "queued" reply is posted and attached
-before the mission can run."""
+before the mission can run. On Slack the request is durable at the ack as an inbox entry
+(bot/core/inbox.py), handled after it by the same calls (bot/missions/intake.py): handled twice (its
+process died after the ack, the recovery sweep handles it again) it is still one mission, one reply,
+one run (tests/handlers/slack/test_durability.py does it over HTTP)."""
 
 from __future__ import annotations
 
 import pytest
 
+from bot.core.inbox import Entry
 from bot.core.models import MessageRef, Request
+from bot.missions.intake import REQUEST, Intake, request_fields
 from bot.missions.service import MissionService, Submitted
 from bot.platforms.console.messenger import ConsoleMessenger
 
@@ -67,3 +72,20 @@ def test_a_refusal_has_nothing_to_launch(rt):
     submitted = MissionService(rt).create(request("x" * (rt.settings.max_request_chars + 1)))
     assert submitted.mission is None and not MissionService(rt).launch(submitted)
     assert len(rt.missions_queue) == 0
+
+
+def test_an_inbox_entry_handled_twice_is_one_mission_one_reply_one_run(rt):
+    entry = Entry(
+        id="1700000000000-0",
+        kind=REQUEST,
+        fields=request_fields(request().model_copy(update={"thread": "9.9"})),
+    )
+    intake = Intake(MissionService(rt))
+    first = intake.handle_request(entry)
+    again = intake.handle_request(entry)  # the sweep, after the process died before marking it done
+    assert first.mission is not None and again.mission is not None and again.mission.id == first.mission.id
+    assert rt.store.missions_of("support-triage") == [first.mission.id] and len(rt.missions_queue) == 1
+    outbox = ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix)
+    assert [m["op"] for _, m in outbox.read()] == ["post"]  # attached the first time: not posted again
+    assert rt.store.mission(first.mission.id).status_ref is not None
+    assert [e["kind"] for e in rt.audit.events()].count("mission.created") == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from redis.asyncio import Redis as AsyncRedis
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
@@ -33,10 +34,19 @@ def first_delivery(rt: Runtime, event_id: str) -> bool:
     return bool(rt.redis.set(event_key(rt, event_id), "1", nx=True, ex=EVENT_TTL_SECONDS))
 
 
-def dedupe_middleware(rt: Runtime) -> Callable[..., Awaitable[BoltResponse | None]]:
+def dedupe_middleware(
+    rt: Runtime, aredis: AsyncRedis | None = None
+) -> Callable[..., Awaitable[BoltResponse | None]]:
+    """`aredis`: the asyncio client, so the SET NX does not block the event loop (serve passes it)."""
+
+    async def first(event_id: str) -> bool:
+        if aredis is None:
+            return first_delivery(rt, event_id)
+        return bool(await aredis.set(event_key(rt, event_id), "1", nx=True, ex=EVENT_TTL_SECONDS))
+
     async def dedupe_events(body: dict, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not first_delivery(rt, event_id):
+        if event_id and not await first(event_id):
             log.info("duplicate Slack event %s acknowledged and dropped", event_id)
             return BoltResponse(status=200, body="")
         await next()
@@ -66,17 +76,19 @@ def create_slack_app(
     token: str,
     api_url: str,
     process_before_response: bool = True,
+    aredis: AsyncRedis | None = None,
 ) -> AsyncApp:
-    """`process_before_response=True`: the listener does the durable part (mission record, decision),
-    acks and hands the rest (Slack answers) to a background task, so the HTTP answer leaves as soon as
-    the listener returns, without bolt's 10 ms ack polling, and a failure before it is a 500 Slack retries.
-    No listener yet: `handlers.slack.register(app, ...)` adds them."""
+    """`process_before_response=True`: the listener does the durable part (the inbox entry), acks and
+    hands the rest (the handling, Slack answers) to a background task, so the HTTP answer leaves as soon
+    as the listener returns, without bolt's 10 ms ack polling, and a failure before it is a 500 Slack
+    retries. No listener yet: `handlers.slack.register(app, ...)` adds them. `aredis`: the asyncio Redis
+    client the ack path uses (the event_id dedupe), built by the composition root."""
     app = AsyncApp(
         client=async_web_client(token=token, api_url=api_url),
         signing_secret=signing_secret,
         process_before_response=process_before_response,
     )
-    app.use(dedupe_middleware(rt))
+    app.use(dedupe_middleware(rt, aredis))
     app.error(release_on_failure(rt))
     return app
 

@@ -16,12 +16,24 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
+# How many handlings of accepted requests run at once: past it they wait their turn, so under a burst the
+# process keeps answering new requests at once (the acks) while the handling catches up behind them.
+HANDLING_SLOTS = 2
+
+
 class Background:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
         self.errors: deque[BaseException] = deque(maxlen=100)  # the latest failures, for tests and operators
+        self._slots: asyncio.Semaphore | None = None
 
-    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task[Any]:
+    def spawn(
+        self, coro: Coroutine[Any, Any, Any], *, name: str | None = None, queued: bool = False
+    ) -> asyncio.Task[Any]:
+        """`queued`: wait for one of `HANDLING_SLOTS` before running (the handling of an accepted request,
+        as opposed to a quick answer)."""
+        if queued:
+            coro = self._in_turn(coro)
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)  # a strong reference: the loop keeps only weak ones
         task.add_done_callback(self._done)
@@ -32,6 +44,12 @@ class Background:
         if not task.cancelled() and (error := task.exception()) is not None:
             self.errors.append(error)
             log.error("background task %s failed", task.get_name(), exc_info=error)
+
+    async def _in_turn(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(HANDLING_SLOTS)
+        async with self._slots:
+            return await coro
 
     def __len__(self) -> int:
         return len(self._tasks)

@@ -1,0 +1,149 @@
+"""Handling what a surface put in the inbox (bot/core/inbox.py) before its ack: a request becomes a
+mission (`create`, the "queued" reply, `launch`), an Approve click a decision.
+
+The surface handles its own entries right after its ack; the recovery sweep handles those a dead process
+left (`recover`), posting through the runtime's messengers. Handling an entry twice changes nothing the
+first handling did: the mission id is reserved per entry before the mission is created, and a decision
+is recorded once (a second one by the same actor is the first one seen again).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.core.errors import AlreadyDecided, MissionbotError
+from bot.core.inbox import Entry, Inbox
+from bot.core.models import MessageRef, Request
+from bot.core.outage import REDIS_DOWN
+from bot.missions.service import MissionService, Submitted
+
+log = logging.getLogger(__name__)
+
+REQUEST, CLICK = "request", "click"
+MISSION_ID_TTL = 7 * 86_400  # far past any sweep that could still find the entry pending
+
+
+def request_fields(request: Request) -> dict[str, str]:
+    return {
+        "platform": request.platform,
+        "conversation": request.conversation,
+        "thread": request.thread or "",
+        "requester": request.requester,
+        "text": request.text,
+    }
+
+
+def click_fields(*, proposal_id: str, actor: str, platform: str, conversation: str | None) -> dict[str, str]:
+    """An Approve click; `conversation` is where its refusal is shown ("" from a home view)."""
+    return {
+        "proposal": proposal_id,
+        "actor": actor,
+        "platform": platform,
+        "conversation": conversation or "",
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recovered:
+    requests: list[str]  # entry ids
+    clicks: list[str]
+
+    def __len__(self) -> int:
+        return len(self.requests) + len(self.clicks)
+
+
+class Intake:
+    def __init__(self, service: MissionService) -> None:
+        self.service, self.rt = service, service.rt
+
+    # -- requests ------------------------------------------------------------------------
+    def create(self, entry: Entry) -> Submitted:
+        """`MissionService.create` under the id reserved for this entry: the same mission every time."""
+        f = entry.fields
+        request = Request(
+            platform=f["platform"],
+            conversation=f["conversation"],
+            thread=f.get("thread") or None,
+            requester=f["requester"],
+            text=f["text"],
+        )
+        return self.service.create(request, mission_id=self._mission_id(entry))
+
+    def _mission_id(self, entry: Entry) -> str:
+        """A fresh id, or the one an earlier handling of the entry reserved (SET NX GET: one round trip)."""
+        fresh = self.rt.new_id()
+        key = self.rt.store.key("inbox", "mission", entry.id)
+        earlier = self.rt.redis.set(key, fresh, nx=True, get=True, ex=MISSION_ID_TTL)
+        return earlier.decode() if earlier else fresh
+
+    def launch(self, submitted: Submitted, *, status: MessageRef | None) -> bool:
+        return self.service.launch(submitted, status=status)
+
+    def handle_request(self, entry: Entry) -> Submitted:
+        """The mission (or the help/refusal answer), its "queued" reply through the runtime's messenger
+        for the platform, then `launch` makes the reply the status message and starts the mission, so no
+        worker runs ahead of it. A failed reply still launches the mission, without it; a failed answer
+        with no mission raises, and the entry stays pending for the sweep to answer again."""
+        f = entry.fields
+        submitted = self.create(entry)
+        status = submitted.mission.status_ref if submitted.mission else None
+        if status is None:  # not posted yet (or posted before a crash, not attached: posted again)
+            try:
+                status = self.rt.messengers.get(f["platform"]).post(
+                    conversation=f["conversation"], thread=f.get("thread") or None, text=submitted.text
+                )
+            except Exception:
+                if submitted.mission is None:
+                    raise
+                log.exception("could not post the reply to mission %s", submitted.mission.id)
+        self.launch(submitted, status=status)
+        return submitted
+
+    # -- clicks --------------------------------------------------------------------------
+    def decide(self, entry: Entry, *, again: bool = False) -> MissionbotError | None:
+        """The Approve decision; returns why it was refused (to show the clicker), None when recorded.
+        `again`: the entry may have been handled before a crash, so the actor's own decision is no refusal."""
+        f = entry.fields
+        try:
+            self.service.decide(f["proposal"], actor=f["actor"], approve=True, platform=f["platform"])
+        except AlreadyDecided as err:
+            return None if again and err.by == f["actor"] and err.status.endswith("approved") else err
+        except MissionbotError as err:
+            return err
+        return None
+
+    # -- what a dead process left ---------------------------------------------------------
+    def recover(self, inbox: Inbox) -> Recovered:
+        """Entries idle for `settings.recovery_grace` seconds (their process died after its ack): handled
+        here. One that fails stays pending and is claimed again by a later sweep."""
+        done = Recovered(requests=[], clicks=[])
+        for entry in inbox.claim_stale(idle_ms=self.rt.settings.recovery_grace * 1000):
+            try:
+                self._handle(entry)
+            except REDIS_DOWN:
+                raise  # nothing else can be handled either; the next sweep starts over
+            except Exception:
+                log.exception("recovery of inbox entry %s (%s) failed", entry.id, entry.kind)
+                continue
+            inbox.done_sync(entry)
+            (done.requests if entry.kind == REQUEST else done.clicks).append(entry.id)
+        if done:
+            log.warning(
+                "handled %d request(s) and %d click(s) a dead process had accepted",
+                *map(len, (done.requests, done.clicks)),
+            )
+        return done
+
+    def _handle(self, entry: Entry) -> None:
+        f = entry.fields
+        if entry.kind == REQUEST:
+            self.handle_request(entry)
+        elif entry.kind == CLICK:
+            refused = self.decide(entry, again=True)
+            if refused is not None and f.get("conversation"):
+                self.rt.messengers.get(f["platform"]).ephemeral(
+                    conversation=f["conversation"], user=f["actor"], text=str(refused)
+                )
+        else:
+            log.error("inbox entry %s has an unknown kind %r; dropped", entry.id, entry.kind)
