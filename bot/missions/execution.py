@@ -12,6 +12,7 @@ from bot.missions import closing, kill_switch
 from bot.missions.notify import Notifier
 
 log = logging.getLogger(__name__)
+OUTCOMES = {"executed", "failed"}  # settled by an execution (halted and closed are settled by others)
 
 
 class Executor:
@@ -22,8 +23,11 @@ class Executor:
     def execute(self, proposal_id: str) -> Proposal:
         store = self.rt.store
         proposal = store.proposal(proposal_id)
+        if proposal.status in OUTCOMES:
+            self._record_outcome(proposal)  # a run that died after settling may not have recorded it
+            return proposal
         if proposal.status not in {"approved", "executing"}:
-            return proposal  # pending, or already settled: nothing to run
+            return proposal  # pending, or settled otherwise: nothing to run
         killed = False
         closed: list[Proposal] = []
 
@@ -91,28 +95,37 @@ class Executor:
         self, proposal_id: str, *, status: str, result: dict | None = None, error: str | None = None
     ) -> Proposal:
         """Record the outcome, audit it and say it in the thread. The cards are not touched here: the
-        execution job's `follow_up` syncs them (an inline execution, auto-approved, has no card)."""
+        execution job's `follow_up` syncs them (an inline execution, auto-approved, has no card). A proposal
+        settled already keeps its outcome, and that outcome is what is recorded."""
         proposal = self.rt.store.mutate_proposal(
             proposal_id,
             lambda p: (
                 p if p.settled else p.model_copy(update={"status": status, "result": result, "error": error})
             ),
         )
-        self.rt.audit.record(
-            f"execution.{status}",
-            actor=f"worker:{proposal.worker}",
-            worker=proposal.worker,
-            mission=proposal.mission_id,
-            proposal=proposal.id,
-            tool=proposal.tool,
-            result=result,
-            error=error,
-        )
-        mission = self.rt.store.mission(proposal.mission_id)
-        outcome = (
-            f"✅ Executed {proposal.tool}: {result}"
-            if status == "executed"
-            else f"⛔ {proposal.tool} {status}: {error}"
-        )
-        self.notify.observe(mission, f"exec-{proposal.id}", outcome)
+        self._record_outcome(proposal)
         return proposal
+
+    def _record_outcome(self, proposal: Proposal) -> None:
+        """The outcome's audit event and its line in the thread, once each, whichever run gets here: the
+        marker is set after the event (a crash in between repeats the event, never loses it) and the
+        thread line is keyed by the proposal."""
+        store, marker = self.rt.store, f"outcome-{proposal.id}"
+        if not store.done(proposal.mission_id, marker):
+            self.rt.audit.record(
+                f"execution.{proposal.status}",
+                actor=f"worker:{proposal.worker}",
+                worker=proposal.worker,
+                mission=proposal.mission_id,
+                proposal=proposal.id,
+                tool=proposal.tool,
+                result=proposal.result,
+                error=proposal.error,
+            )
+            store.mark_done(proposal.mission_id, marker)
+        outcome = (
+            f"✅ Executed {proposal.tool}: {proposal.result}"
+            if proposal.status == "executed"
+            else f"⛔ {proposal.tool} {proposal.status}: {proposal.error}"
+        )
+        self.notify.observe(store.mission(proposal.mission_id), f"exec-{proposal.id}", outcome)

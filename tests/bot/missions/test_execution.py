@@ -85,3 +85,35 @@ def test_a_crash_between_the_settlement_and_its_follow_ups_still_ends_with_the_c
     assert calls == ["executed", "executed"] and len(credits(rt)) == 1
     assert card_updates(rt, pid)[-1] == "executed"
     assert rt.store.mission(rt.store.proposal(pid).mission_id).status == "done"
+
+
+def test_a_crash_between_the_settlement_and_its_audit_event_is_recorded_once_by_the_rerun(
+    rt, run_jobs, monkeypatch
+):
+    pid = parked(rt, run_jobs)
+    approved(rt, pid)
+    record, calls = Executor._record_outcome, []
+
+    def crash_once(self, proposal):
+        calls.append(proposal.status)
+        if len(calls) == 1:
+            raise RuntimeError("worker died after the settlement, before its audit event")
+        record(self, proposal)
+
+    monkeypatch.setattr(Executor, "_record_outcome", crash_once)
+    try:
+        Executor(rt).execute(pid)
+    except RuntimeError:
+        pass
+    assert rt.store.proposal(pid).status == "executed" and "execution.executed" not in events(rt, pid)
+    Executor(rt).execute(pid)  # the job's retry: settled already, so nothing runs; the outcome is recorded
+    Executor(rt).execute(pid)  # and only once
+    assert events(rt, pid).count("execution.executed") == 1 and len(credits(rt)) == 1
+
+
+def test_settling_a_settled_proposal_again_records_no_second_outcome(rt, run_jobs):
+    pid = parked(rt, run_jobs)
+    approved(rt, pid)
+    Executor(rt).execute(pid)
+    Executor(rt).fail(pid, error="a late failure report")
+    assert events(rt, pid).count("execution.executed") == 1 and "execution.failed" not in events(rt, pid)
