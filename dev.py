@@ -2,7 +2,8 @@
 """The two Quickstart commands: `python3 dev.py demo` and `python3 dev.py test`.
 
 Creates `.venv` beside this file and installs missionbot into it on first use (and again
-whenever pyproject.toml changes), then runs the demo or the test suite inside it.
+whenever pyproject.toml or constraints.txt changes), with the pinned versions of constraints.txt
+(refreshed by `python3 scripts/lock.py`), then runs the demo or the test suite inside it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
+LOCK = ROOT / "constraints.txt"  # the versions CI tested; the Dockerfile installs with it too
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def install_digest() -> str:
+    """What the installed .venv was made from: a change to either file reinstalls."""
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + LOCK.read_bytes()).hexdigest()
 
 
 def ensure_env() -> Path:
@@ -27,11 +34,11 @@ def ensure_env() -> Path:
         print(f"creating {VENV} ...", flush=True)
         venv.create(VENV, with_pip=True)
     stamp = VENV / ".missionbot-installed"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    digest = install_digest()
     if not stamp.exists() or stamp.read_text() != digest:
         print("installing missionbot and its dependencies (first run only) ...", flush=True)
         pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        subprocess.check_call([*pip, "-e", f"{ROOT}[dev]"], cwd=ROOT)
+        subprocess.check_call([*pip, "-c", str(LOCK), "-e", f"{ROOT}[dev]"], cwd=ROOT)
         stamp.write_text(digest)
     return python
 
