@@ -1,12 +1,16 @@
 """Scheduled jobs (`missionbot scheduler` enqueues them):
-escalation sweep, trust checks, recovery, digests."""
+escalation sweep, trust checks, recovery, digests, retention."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from rq import get_current_job
 
 from bot import app
-from bot.core import housekeeping, runtime
+from bot.core import housekeeping, retention, runtime
+from bot.core.audit_retention import trim
+from bot.core.audit_trim import covered
 from bot.core.inbox import Inbox
 from bot.core.limits import mission_rate_limit
 from bot.missions.digest import rollup
@@ -53,3 +57,18 @@ def weekly_digest(worker: str) -> bool:
     rt = _rt()
     rollup.fold(rt)
     return send_if_due(rt, worker)
+
+
+def sweep_retention() -> int:
+    """Hourly when a retention is set: delete closed missions' records older than
+    MISSIONBOT_RECORD_RETENTION_DAYS and trim audit events older than MISSIONBOT_AUDIT_RETENTION_DAYS that
+    the last `audit checkpoint` covers; returns how many missions and events went."""
+    rt = _rt()
+    now, settings, gone = rt.clock(), rt.settings, 0
+    if settings.record_retention_days is not None:
+        before = now - timedelta(days=settings.record_retention_days)
+        gone += len(retention.expire_closed(rt.store, workers=sorted(rt.workers), before=before))
+    if settings.audit_retention_days is not None:
+        before = now - timedelta(days=settings.audit_retention_days)
+        gone += trim(rt.audit, checkpoint=covered(rt.audit), before=before, now=now).events
+    return gone

@@ -1,5 +1,5 @@
 """`missionbot scheduler`: RQ's CronScheduler enqueues the escalation sweep every minute, the recovery
-sweep every `MISSIONBOT_SWEEP_SECONDS` and the digests.
+sweep every `MISSIONBOT_SWEEP_SECONDS`, the digests and, when a retention is set, the hourly retention sweep.
 
 The digest job is enqueued every 15 minutes and sends only when the worker's local day and hour
 have come (`digest:` in its config), once per week: cron expressions in RQ run on the server's
@@ -25,11 +25,12 @@ from bot.commands.common import add_insecure_audit_key_flag, process_runtime
 from bot.core import runtime
 from bot.core.outage import REDIS_DOWN, Outage
 from bot.core.settings import Settings
-from jobs.sweeps import sweep_escalations, sweep_recovery, weekly_digest
+from jobs.sweeps import sweep_escalations, sweep_recovery, sweep_retention, weekly_digest
 
 log = logging.getLogger("missionbot.scheduler")
 
 SWEEP_SECONDS = 60
+RETENTION_SECONDS = 3600
 DIGEST_CHECK = "*/15 * * * *"
 
 
@@ -59,6 +60,15 @@ def build_scheduler(rt: runtime.Runtime, *, name: str | None = None) -> CronSche
         result_ttl=600,
         name=f"{prefix}:sweep_recovery",
     )
+    if rt.settings.record_retention_days is not None or rt.settings.audit_retention_days is not None:
+        cron.register(
+            sweep_retention,
+            queue_name=queue,
+            interval=RETENTION_SECONDS,
+            job_timeout=1800,
+            result_ttl=3600,
+            name=f"{prefix}:sweep_retention",
+        )
     for worker in sorted(rt.workers):
         cron.register(
             weekly_digest,

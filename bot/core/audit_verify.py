@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.core.audit import GENESIS, mac_of, parse_head
+from bot.core.audit_trim import trim_base
 
 if TYPE_CHECKING:
     from bot.core.audit import Audit
@@ -36,6 +37,7 @@ class Verdict:
     chain: str = GENESIS  # SHA-256 over every MAC up to `seq`: what a checkpoint signs
     events: int = 0
     gaps: list[tuple[int, str]] = field(default_factory=list)  # (seq, finding): writers' missing events
+    trimmed: int = 0  # the stream starts after this seq: a signed trim dropped the events up to it
 
     @property
     def problems(self) -> list[str]:
@@ -101,11 +103,16 @@ def check(audit: Audit, *, checkpoint: dict[str, Any] | None = None) -> Verdict:
         v.tampered.append(
             f"the head says seq {head[0]} but the stream reaches seq {newest_seq} (head wound back?)"
         )
-    prev_mac, writers, at_checkpoint = (
-        GENESIS,
-        {},
-        (GENESIS, None) if checkpoint and checkpoint["seq"] == 0 else None,
-    )
+    prev_mac, writers, at_checkpoint = GENESIS, {}, None
+    base, forged = trim_base(audit)
+    if forged:
+        v.tampered.append("the trim marker is not signed by a key we hold (forged?)")
+    elif base:  # a trimmed prefix (bot/core/audit_trim.py): the kept events continue from its last one
+        v.seq, v.chain, v.trimmed, prev_mac = base["seq"], base["chain"], base["seq"], base["mac"]
+    if checkpoint and checkpoint["seq"] == v.seq:
+        at_checkpoint = (v.chain, base["at"] if base else None)
+    elif checkpoint and checkpoint["seq"] < v.seq:
+        at_checkpoint = (checkpoint["chain"], None)  # within the prefix a verified trim dropped
     for entry_id, fields in _entries(audit):
         entry = _sealed(fields)
         if entry is None:
@@ -121,7 +128,7 @@ def check(audit: Audit, *, checkpoint: dict[str, Any] | None = None) -> Verdict:
         if entry.prev != prev_mac:
             v.tampered.append(f"{where}: does not link to the previous event")
         _mac_ok(audit, entry, where, v)
-        _writer_step(writers, entry.body, entry.seq, where, v)
+        _writer_step(writers, entry.body, entry.seq, where, v, trimmed=bool(v.trimmed))
         prev_mac = entry.mac
         v.seq, v.chain, v.events = entry.seq, link(v.chain, entry.mac), v.events + 1
         if checkpoint and entry.seq == checkpoint["seq"]:
@@ -143,10 +150,15 @@ def _entries(audit: Audit):  # raw (id, fields) pairs in stream order
         last = "(" + batch[-1][0].decode()
 
 
-def _writer_step(writers: dict[str, int], body: dict[str, Any], seq: int, where: str, v: Verdict) -> None:
+def _writer_step(
+    writers: dict[str, int], body: dict[str, Any], seq: int, where: str, v: Verdict, *, trimmed: bool
+) -> None:
     writer, wseq = str(body.get("writer")), body.get("wseq")
     if not isinstance(wseq, int):
         v.tampered.append(f"{where}: no writer sequence")
+        return
+    if trimmed and writer not in writers:  # its earlier events may be in the trimmed prefix
+        writers[writer] = wseq
         return
     last = writers.get(writer, 0)
     if wseq <= last:

@@ -49,3 +49,12 @@ class Settings(BaseSettings):
     abandoned_after: int = Field(default=30, ge=1, validation_alias="MISSIONBOT_ABANDONED_AFTER")
     sweep_seconds: int = Field(default=30, ge=1, validation_alias="MISSIONBOT_SWEEP_SECONDS")
     recovery_grace: int = Field(default=30, ge=0, validation_alias="MISSIONBOT_RECOVERY_GRACE")
+    # Retention (days; unset: keep forever). Audit events go only once a checkpoint covers them (`audit
+    # checkpoint`, then `audit trim` or the scheduler's retention sweep); closed missions' records, their
+    # proposals and dedupe markers go this long after the mission closed. Pending things never expire.
+    audit_retention_days: float | None = Field(
+        default=None, ge=0, validation_alias="MISSIONBOT_AUDIT_RETENTION_DAYS"
+    )
+    record_retention_days: float | None = Field(
+        default=None, ge=0, validation_alias="MISSIONBOT_RECORD_RETENTION_DAYS"
+    )

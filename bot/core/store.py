@@ -4,6 +4,7 @@ a compare-and-set script on one record (bot/core/atomic.py), WATCH/MULTI where o
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TypeVar
@@ -153,6 +154,8 @@ class Store(StepRecords):
                     pipe.set(key, new := updated.model_dump_json())
                     if not updated.is_open:
                         pipe.srem(self.key("open", updated.worker), mission_id)
+                        # When it closed (wall time; retention counts days from it: bot/core/retention.py).
+                        pipe.zadd(self.key("closed", updated.worker), {mission_id: time.time()})
                     for proposal in settled:
                         pipe.set(self.key("proposal", proposal.id), proposal.model_dump_json())
                         pipe.zrem(self.key("pending"), proposal.id)

@@ -141,8 +141,9 @@ def free_port() -> int:
 class PrivateRedis:
     """A redis-server of the test's own (AOF, fsync every second) that it may stop, kill and restart."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder, self.port = folder, free_port()
+    def __init__(self, folder: Path, *, aof: bool = True) -> None:
+        # aof=False: start from the folder's dump.rdb (with AOF on and no AOF yet, Redis starts empty)
+        self.folder, self.port, self.aof = folder, free_port(), aof
         self.folder.mkdir(parents=True, exist_ok=True)
         self.proc: subprocess.Popen | None = None
 
@@ -160,7 +161,7 @@ class PrivateRedis:
             "--dir",
             str(self.folder),
             "--appendonly",
-            "yes",
+            "yes" if self.aof else "no",
             "--appendfsync",
             "everysec",
             "--save",

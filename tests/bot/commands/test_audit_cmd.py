@@ -133,3 +133,19 @@ def test_insecure_audit_key_runs_with_a_loud_warning_and_a_verifiable_chain(rt, 
     assert "config.loaded" in kinds  # written by the worker, signed with the published key
     assert cli("audit", "verify", "--insecure-audit-key", env=keyless()).returncode == 0
     assert "key we do not hold" in cli("audit", "verify").stderr  # a real key does not vouch for them
+
+
+def test_trim_drops_only_what_a_checkpoint_covers_and_verify_still_passes(rt, settings, tmp_path):
+    filled(rt, 4)
+    checkpoints = tmp_path / "checkpoints.jsonl"
+    refused = cli("audit", "trim", "--keep-days", "0")
+    assert refused.returncode == 2 and "no checkpoint" in refused.stderr
+    assert cli("audit", "checkpoint", "--out", str(checkpoints)).returncode == 0
+    filled(rt, 2)  # after the checkpoint: kept
+    done = cli("audit", "trim", "--keep-days", "0")
+    assert done.returncode == 0 and "trimmed 4 events" in done.stdout, done.stderr
+    plain = cli("audit", "verify")
+    assert plain.returncode == 0 and "trimmed prefix: seq 1..4" in plain.stdout, plain.stderr
+    assert cli("audit", "verify", "--since-checkpoint", str(checkpoints)).returncode == 0
+    kept = cli("audit", "trim", "--keep-days", "30", "--checkpoint", str(checkpoints))
+    assert kept.returncode == 0 and "trimmed 0 events" in kept.stdout

@@ -73,3 +73,14 @@ def test_enqueued_jobs_run_on_the_worker_queue_and_the_digest_goes_out_once(cloc
         "Weekly digest: Support Triage, 2026-11-16 to 2026-11-23"
     )
     assert [e["kind"] for e in rt.audit.events()].count("digest.sent") == 1
+
+
+def test_registers_the_retention_sweep_only_when_a_retention_is_set(rt, monkeypatch):
+    monkeypatch.setattr(rt.settings, "record_retention_days", 30)
+    jobs = {
+        job.name.removeprefix(rt.settings.key_prefix + ":"): job for job in build_scheduler(rt).get_jobs()
+    }
+    assert (jobs["sweep_retention"].func_name, jobs["sweep_retention"].interval) == (
+        "jobs.sweeps.sweep_retention",
+        3600,
+    )
