@@ -1,0 +1,78 @@
+"""`missionbot serve` stops gracefully on SIGTERM: it stops accepting connections, finishes the work a
+request started after its ack (the reply to Slack, the mission's launch), then exits 0.
+
+A real `serve` process on the test's Redis, a signed Events API request, and the mock Slack Web API
+holding the post-ack reply until the test has seen the drain refuse new connections."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import urllib.request
+
+from bot.core.queueing import mission_job_id
+from tests.handlers.slack.harness import SECRET, TOKEN, SlackHarness
+from tests.support import crashkit
+from tests.support.fleet import free_port, wait_for
+from tests.support.slack_signing import sign
+
+
+def answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_sigterm_finishes_the_work_after_the_ack_refuses_new_connections_and_exits_0(
+    rt, fleet, mock_slack_api, tmp_path
+):
+    port = free_port()
+    serve = fleet.start(
+        "serve",
+        "serve",
+        "--port",
+        str(port),
+        config_dir=crashkit.configs(tmp_path, builtin=True),
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_API_URL=mock_slack_api.url,
+        MISSIONBOT_LOG_FORMAT="json",
+    )
+    wait_for(lambda: answers(port), timeout=120, what="serve up", alive=lambda: serve.poll() is None)
+    body = SlackHarness(client=None, slack=None, rt=rt, api=mock_slack_api).mention("ESC-1042")
+    raw = json.dumps(body).encode()
+    reply = mock_slack_api.hold_next("chat.postMessage")  # the "queued" reply, posted after the ack
+    try:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/slack/events",
+            data=raw,
+            headers={"Content-Type": "application/json", **sign(SECRET, raw)},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 200  # acked
+        assert reply.arrived.wait(60), "the post-ack reply never reached Slack"
+        serve.send_signal(signal.SIGTERM)
+        wait_for(lambda: refused(port), timeout=60, what="new connections refused")
+        assert serve.poll() is None  # still finishing the reply
+    finally:
+        reply.release.set()
+    assert serve.wait(timeout=60) == 0
+    [posted] = mock_slack_api.calls_to("chat.postMessage", ok=True)
+    assert posted.params["thread_ts"] == body["event"]["ts"]
+    mission_id = rt.store.mission_for_thread("slack", body["event"]["channel"], body["event"]["ts"])
+    mission = rt.store.mission(mission_id)
+    assert mission.status_ref is not None and mission.status_ref.ts == posted.response["ts"]
+    assert rt.missions_queue.fetch_job(mission_job_id(rt, mission_id)) is not None  # launched
+    lines = [json.loads(line) for line in fleet.log("serve").splitlines()]
+    assert [line["message"] for line in lines if line["logger"] == "bot.commands.serve_cmd"][-1] == "stopped"
