@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from pydantic import ValidationError
+
 from bot.commands import (
     audit_cmd,
     check_cmd,
@@ -17,8 +19,6 @@ from bot.commands import (
     tools_cmd,
     worker_cmd,
 )
-from pydantic import ValidationError
-
 from bot.core import log_format, log_redaction
 from bot.core.settings import Settings
 

@@ -19,7 +19,11 @@ TOKEN = "xoxb-1234567890-0987654321-AbCdEfGhIjKl"
 @pytest.fixture
 def json_log():
     """A JSON handler on a logger of its own; the factory, redactor and role restored afterwards."""
-    previous_factory, previous, role = logging.getLogRecordFactory(), log_redaction._redactor, log_context.role()
+    previous_factory, previous, role = (
+        logging.getLogRecordFactory(),
+        log_redaction._redactor,
+        log_context.role(),
+    )
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(log_format.JsonFormatter())
