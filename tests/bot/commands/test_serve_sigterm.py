@@ -73,6 +73,11 @@ def test_sigterm_finishes_the_work_after_the_ack_refuses_new_connections_and_exi
     mission_id = rt.store.mission_for_thread("slack", body["event"]["channel"], body["event"]["ts"])
     mission = rt.store.mission(mission_id)
     assert mission.status_ref is not None and mission.status_ref.ts == posted.response["ts"]
-    assert rt.missions_queue.fetch_job(mission_job_id(rt, mission_id)) is not None  # launched
+    job = rt.missions_queue.fetch_job(mission_job_id(rt, mission_id))  # launched
     lines = [json.loads(line) for line in fleet.log("serve").splitlines()]
+    [acked] = [line for line in lines if line["logger"] == "aiohttp.access" and "POST" in line["message"]]
+    # The job carries the request's id to the worker's lines (bot/core/queueing.py, rq_worker.py).
+    assert job.meta["log"] == {"mission_id": mission_id, "worker_id": "support-triage"} | {
+        "request_id": acked["request_id"]
+    }
     assert [line["message"] for line in lines if line["logger"] == "bot.commands.serve_cmd"][-1] == "stopped"
