@@ -1,8 +1,9 @@
-"""`missionbot serve` stops gracefully on SIGTERM: it stops accepting connections, finishes the work a
-request started after its ack (the reply to Slack, the mission's launch), then exits 0.
+"""`missionbot serve` stops gracefully on SIGTERM: it stops accepting connections, finishes the request in
+flight and the work it started after its ack (the reply to Slack, the mission's launch), then exits 0.
 
 A real `serve` process on the test's Redis, a signed Events API request, and the mock Slack Web API
-holding the post-ack reply until the test has seen the drain refuse new connections."""
+holding bolt's auth.test (the request is in flight) and then the post-ack reply, while the test sees
+new connections refused."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import signal
 import socket
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 from bot.core.queueing import mission_job_id
 from tests.handlers.slack.harness import SECRET, TOKEN, SlackHarness
@@ -52,21 +54,28 @@ def test_sigterm_finishes_the_work_after_the_ack_refuses_new_connections_and_exi
     wait_for(lambda: answers(port), timeout=120, what="serve up", alive=lambda: serve.poll() is None)
     body = SlackHarness(client=None, slack=None, rt=rt, api=mock_slack_api).mention("ESC-1042")
     raw = json.dumps(body).encode()
-    reply = mock_slack_api.hold_next("chat.postMessage")  # the "queued" reply, posted after the ack
-    try:
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/slack/events",
-            data=raw,
-            headers={"Content-Type": "application/json", **sign(SECRET, raw)},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            assert response.status == 200  # acked
-        assert reply.arrived.wait(60), "the post-ack reply never reached Slack"
-        serve.send_signal(signal.SIGTERM)
-        wait_for(lambda: refused(port), timeout=60, what="new connections refused")
-        assert serve.poll() is None  # still finishing the reply
-    finally:
-        reply.release.set()
+    # Bolt asks Slack who it is (auth.test) on its first request, before the listener: held, the request is
+    # in flight when SIGTERM arrives. The "queued" reply is posted after the ack: held, it is post-ack work.
+    who = mock_slack_api.hold_next("auth.test")
+    reply = mock_slack_api.hold_next("chat.postMessage")
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/slack/events",
+        data=raw,
+        headers={"Content-Type": "application/json", **sign(SECRET, raw)},
+    )
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            answered = pool.submit(lambda: urllib.request.urlopen(request, timeout=120).status)
+            assert who.arrived.wait(60), "the request never reached bolt"
+            serve.send_signal(signal.SIGTERM)
+            wait_for(lambda: refused(port), timeout=60, what="new connections refused")
+            who.release.set()
+            assert answered.result(timeout=60) == 200  # the request in flight was answered (acked)
+            assert reply.arrived.wait(60), "the post-ack reply never reached Slack"
+            assert serve.poll() is None  # still finishing the reply
+        finally:
+            who.release.set()
+            reply.release.set()
     assert serve.wait(timeout=60) == 0
     [posted] = mock_slack_api.calls_to("chat.postMessage", ok=True)
     assert posted.params["thread_ts"] == body["event"]["ts"]
