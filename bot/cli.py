@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from pydantic import ValidationError
+
 from bot.commands import (
     audit_cmd,
     check_cmd,
@@ -17,7 +19,8 @@ from bot.commands import (
     tools_cmd,
     worker_cmd,
 )
-from bot.core import log_redaction
+from bot.core import log_format, log_redaction
+from bot.core.settings import Settings
 
 
 def _not_yet(name: str, issue: str) -> Callable[[argparse.Namespace], int]:
@@ -54,9 +57,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _json_logs_for_cli() -> None:
+    """With MISSIONBOT_LOG_FORMAT=json, every command's log lines are JSON too, at the WARNING level that
+    Python shows unconfigured (serve, worker and scheduler configure their own); text: nothing changes."""
+    try:
+        settings = Settings()
+    except ValidationError:
+        return  # the command reports its settings itself
+    if settings.log_format == "json":
+        log_format.configure(fmt="json", role="cli", level="WARNING")
+
+
 def main(argv: list[str] | None = None) -> int:
     log_redaction.install()  # before any command configures logging: no token reaches a log
     args = build_parser().parse_args(argv)
+    _json_logs_for_cli()
     return int(args.func(args) or 0)
 
 

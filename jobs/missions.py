@@ -15,7 +15,9 @@ log = logging.getLogger(__name__)
 
 def run_mission(mission_id: str) -> str:
     job = get_current_job()
-    return MissionRunner(app.for_job(job.connection if job else None)).run(mission_id)
+    outcome = MissionRunner(app.for_job(job.connection if job else None)).run(mission_id)
+    log.debug("mission %s ran: %s", mission_id, outcome)
+    return outcome
 
 
 def on_mission_failure(job: Any, connection: Any, exc_type: type, exc: BaseException, tb: Any) -> None:

@@ -22,7 +22,7 @@ import threading
 from rq.cron import CronScheduler
 
 from bot.commands.common import add_insecure_audit_key_flag, process_runtime
-from bot.core import runtime
+from bot.core import log_format, runtime
 from bot.core.outage import REDIS_DOWN, Outage
 from bot.core.settings import Settings
 from jobs.sweeps import sweep_escalations, sweep_recovery, sweep_retention, weekly_digest
@@ -83,8 +83,8 @@ def build_scheduler(rt: runtime.Runtime, *, name: str | None = None) -> CronSche
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    log_format.configure(fmt=settings.log_format, role="scheduler", level=settings.log_level)
     rt = process_runtime(settings, "scheduler", insecure_audit_key=args.insecure_audit_key)
     cron = build_scheduler(rt)
     for job in cron.get_jobs():

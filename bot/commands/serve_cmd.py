@@ -6,12 +6,13 @@ import argparse
 import asyncio
 import gc
 import logging
+import signal
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.commands.common import add_insecure_audit_key_flag, process_runtime
-from bot.core import runtime
+from bot.core import log_format, runtime
 from bot.core.settings import Settings
 from bot.missions.service import MissionService
 
@@ -94,19 +95,27 @@ async def serve(rt: runtime.Runtime, *, socket_mode: bool, port: int) -> None:
     gc.freeze()
     sys.setswitchinterval(ACK_SWITCH_INTERVAL)
     log.info("serving on :%d (%s)", port, "Socket Mode" if served.socket_mode else "POST /slack/events")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
     try:
         if served.socket_mode is not None:
             await served.socket_mode.connect_async()
-        await asyncio.Event().wait()  # until cancelled (Ctrl-C)
+        await stop.wait()
+        log.info("stopping: no new connections; finishing the requests and the work after their acks")
     finally:
+        # A graceful stop: the cleanup closes the listening socket, waits for the requests in flight,
+        # then drains the work they started after their ack (bot/platforms/server.py).
         if served.socket_mode is not None:
             await served.socket_mode.close_async()
         await runner.cleanup()
+        log.info("stopped")
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    log_format.configure(fmt=settings.log_format, role="serve", level=settings.log_level)
     rt = process_runtime(settings, "serve", insecure_audit_key=args.insecure_audit_key)
     rt.teams_dev_anonymous = args.teams_dev_anonymous  # read by serve_app.teams_routes (teams_guard)
     try:

@@ -25,7 +25,7 @@ from bot.commands.common import (
     redis_or_exit,
     workers_or_exit,
 )
-from bot.core import rq_worker
+from bot.core import log_format, rq_worker
 from bot.core.settings import Settings
 
 log = logging.getLogger("missionbot.worker")
@@ -98,8 +98,8 @@ class Supervisor:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    log_format.configure(fmt=settings.log_format, role="worker", level=settings.log_level)
     if args.queue:
         return run_queue(
             settings,

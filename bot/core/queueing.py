@@ -10,6 +10,7 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
 from rq.queue import Queue
 
+from bot.core import log_context
 from bot.core.errors import NotFound
 from bot.core.housekeeping import job_is_alive
 from bot.core.limits import mission_rate_limit
@@ -60,8 +61,13 @@ def _enqueue(
     rate_limit: RateLimit | None = None,
     replace_stale: bool = False,
     marked: Marked | None = None,
+    ids: dict[str, str],
 ) -> bool:
     callback = Callback(on_failure) if on_failure else None
+    # The job's log ids (bot/core/rq_worker.py binds them where it runs): what it is about, and the request
+    # that led to it, so a request's lines and its jobs' lines share a request_id.
+    request = log_context.current().get("request_id")
+    meta = {"log": {**ids, **({"request_id": request} if request else {})}}
     if rate_limit is not None:
         marked = marked or Marked()
         marker = f"{job_id}:enqueued"
@@ -88,6 +94,7 @@ def _enqueue(
                 job_timeout=600,
                 on_failure=callback,
                 rate_limit=rate_limit,
+                meta=meta,
             )
         except BaseException:
             # The job is not there: a retry must not be refused for 24 h, nor the latest run point at it.
@@ -102,7 +109,14 @@ def _enqueue(
         return True
     try:
         queue.enqueue(
-            func, arg, job_id=job_id, unique=True, retry=RETRY, job_timeout=600, on_failure=callback
+            func,
+            arg,
+            job_id=job_id,
+            unique=True,
+            retry=RETRY,
+            job_timeout=600,
+            on_failure=callback,
+            meta=meta,
         )
     except DuplicateJobError:
         return False
@@ -162,6 +176,7 @@ def enqueue_mission(
         rate_limit=mission_rate_limit(rt, worker_config),
         replace_stale=replace_stale,
         marked=marked,
+        ids={"mission_id": mission_id, "worker_id": worker_config.name},
     )
 
 
@@ -172,12 +187,17 @@ def enqueue_execution(rt: Runtime, proposal_id: str) -> bool:
         proposal_id,
         exec_job_id(rt, proposal_id),
         on_failure="jobs.actions.on_execution_failure",
+        ids={"proposal_id": proposal_id},
     )
 
 
 def enqueue_card_sync(rt: Runtime, proposal_id: str, *, reason: str) -> bool:
     return _enqueue(
-        rt.actions_queue, "jobs.actions.sync_cards", proposal_id, _job_id(rt, "sync", proposal_id, reason)
+        rt.actions_queue,
+        "jobs.actions.sync_cards",
+        proposal_id,
+        _job_id(rt, "sync", proposal_id, reason),
+        ids={"proposal_id": proposal_id},
     )
 
 

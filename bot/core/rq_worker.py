@@ -8,6 +8,7 @@ rate-limit slots) is `bot.core.housekeeping`, the same code the recovery sweep r
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import signal
 import threading
@@ -18,7 +19,7 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.utils import now
 
-from bot.core import housekeeping
+from bot.core import housekeeping, log_context
 from bot.core.outage import REDIS_DOWN, Outage
 from bot.core.settings import Settings
 
@@ -40,6 +41,18 @@ class _Mixin:
         for queue in self.queues:  # type: ignore[attr-defined]
             housekeeping.clean_queue(queue, stale_after=self.settings.abandoned_after, swept=swept)
         self.last_cleaned_at = now()
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """Each job in a context of its own holding its ids (job id, and the mission or proposal its
+        enqueuer named in its meta): every line about it carries them, the forked work horse's (which
+        inherits the context) and this process's alike, and none outlives the job."""
+        contextvars.copy_context().run(self._execute_with_ids, job, queue)
+
+    def _execute_with_ids(self, job: Job, queue: Queue) -> None:
+        log_context.bind(job_id=job.id, **log_context.for_job(job.meta))
+        log.debug("job %s (%s) started", job.id, job.func_name)
+        super().execute_job(job, queue)  # type: ignore[misc]
+        log.debug("job %s ended", job.id)
 
     def heartbeat(self, timeout: int | None = None, pipeline: object = None) -> None:
         super().heartbeat(timeout, pipeline)  # type: ignore[misc]

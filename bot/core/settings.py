@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +35,11 @@ class Settings(BaseSettings):
         default="missionbot", validation_alias=AliasChoices("MISSIONBOT_KEY_PREFIX", "key_prefix")
     )
     port: int = Field(default=3000, validation_alias="PORT")
+    # Logs: plain text lines, or one JSON object per line with the role and the ids of the work in hand.
+    log_format: Literal["text", "json"] = Field(default="text", validation_alias="MISSIONBOT_LOG_FORMAT")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", validation_alias="MISSIONBOT_LOG_LEVEL"
+    )
     max_request_chars: int = Field(default=4000, validation_alias="MISSIONBOT_MAX_REQUEST_CHARS")
     # The audit chain's HMAC key (never stored in Redis): the value, or a file a secret store mounts.
     audit_key: SecretStr | None = Field(default=None, validation_alias="MISSIONBOT_AUDIT_KEY")

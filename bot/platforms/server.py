@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import hmac
 import time
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bot.core import log_context
 from bot.core.runtime import Runtime
 from bot.platforms.slack.background import tasks_for
 from bot.platforms.slack.payloads import screen
@@ -114,6 +116,14 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response(body, status=status)
 
 
+@web.middleware
+async def request_ids(request: web.Request, handler) -> web.StreamResponse:
+    """Each request's lines (and the work it spawns after its ack, and the jobs it enqueues) carry one
+    request_id; aiohttp runs each request in a task of its own, so the binding ends with it."""
+    log_context.bind(request_id=uuid.uuid4().hex[:16])
+    return await handler(request)
+
+
 def create_app(
     rt: Runtime,
     *,
@@ -123,7 +133,7 @@ def create_app(
 ) -> web.Application:
     """`slack_over_http=False` (Socket Mode): no /slack/events route, but the Slack app's background work
     is still drained when the server shuts down. `routes`: the other platforms' (Teams), already built."""
-    app = web.Application()
+    app = web.Application(middlewares=[request_ids])
     app[RUNTIME] = rt
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -134,6 +144,8 @@ def create_app(
         async def finish_background_work(_: web.Application) -> None:
             await tasks_for(slack).drain()  # replies already acked to Slack still get posted
 
-        app.on_shutdown.append(finish_background_work)
+        # On cleanup, which aiohttp runs after the in-flight requests have finished (on_shutdown runs
+        # before): the work those requests start after their ack is drained too.
+        app.on_cleanup.append(finish_background_work)
     app.router.add_routes(routes)
     return app

@@ -54,6 +54,14 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Hold:
+    """A call kept waiting: ``arrived`` is set once it is received, its answer goes once ``release`` is."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(frozen=True)
 class _Failure:
     status: int
     body: dict[str, Any]
@@ -99,6 +107,7 @@ class MockSlackApi:
         self.calls: list[Call] = []
         self.workspace = FakeWorkspace()
         self._failures: defaultdict[str, deque[_Failure]] = defaultdict(deque)
+        self._holds: defaultdict[str, deque[Hold]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -182,6 +191,7 @@ class MockSlackApi:
         with self._lock:
             self.calls.clear()
             self._failures.clear()
+            self._holds.clear()
             self.workspace = FakeWorkspace()
 
     def fail_next(self, method: str, status: int = 429, retry_after: int | None = 1) -> None:
@@ -194,6 +204,14 @@ class MockSlackApi:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         with self._lock:
             self._failures[method].append(_Failure(status, {"ok": False, "error": error}, headers))
+
+    def hold_next(self, method: str) -> Hold:
+        """Keep the next call to ``method`` waiting until the test releases it (a slow Slack, without a
+        timed sleep): ``hold.arrived.wait()``, then ``hold.release.set()``."""
+        hold = Hold()
+        with self._lock:
+            self._holds[method].append(hold)
+        return hold
 
     def fail_next_error(self, method: str, error: str) -> None:
         """Answer the next call to ``method`` with HTTP 200 {"ok": false, "error": error} once."""
@@ -217,6 +235,11 @@ class MockSlackApi:
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        with self._lock:
+            hold = self._holds[method].popleft() if self._holds.get(method) else None
+        if hold is not None:
+            hold.arrived.set()
+            await asyncio.to_thread(hold.release.wait, 300)
         headers = dict(request.headers)
         extra_headers: dict[str, str] = {}
         status = 200

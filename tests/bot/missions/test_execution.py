@@ -3,6 +3,8 @@ audited, said in the thread and shown on the card. Races are in tests/guarantees
 
 from __future__ import annotations
 
+import pytest
+
 from bot.missions.execution import Executor
 from bot.missions.service import MissionService
 from bot.platforms.console.messenger import ConsoleMessenger
@@ -101,10 +103,8 @@ def test_a_crash_between_the_settlement_and_its_audit_event_is_recorded_once_by_
         record(self, proposal)
 
     monkeypatch.setattr(Executor, "_record_outcome", crash_once)
-    try:
+    with pytest.raises(RuntimeError, match="before its audit event"):
         Executor(rt).execute(pid)
-    except RuntimeError:
-        pass
     assert rt.store.proposal(pid).status == "executed" and "execution.executed" not in events(rt, pid)
     Executor(rt).execute(pid)  # the job's retry: settled already, so nothing runs; the outcome is recorded
     Executor(rt).execute(pid)  # and only once
