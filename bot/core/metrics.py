@@ -34,7 +34,7 @@ from prometheus_client.registry import Collector
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
-MISSIONS_CREATED = Counter("missionbot_missions_created_total", "Missions created", ["worker"])
+MISSIONS_CREATED = Counter("missionbot_missions_submitted_total", "Missions created", ["worker"])
 MISSIONS = Counter("missionbot_missions_total", "Missions settled, by outcome", ["worker", "outcome"])
 PROPOSALS = Counter("missionbot_proposals_total", "Proposals created", ["worker"])
 DECISIONS = Counter(
