@@ -116,18 +116,11 @@ def run(args: argparse.Namespace) -> int:
     audit_key_or_exit(settings, "worker", insecure=args.insecure_audit_key)
     redis_or_exit(settings, "worker")
     workers_or_exit(settings, str(config_dir(settings)))
-    server = None
-    if args.metrics_port is not None:  # before the children start: they inherit the directory
-        path = metrics_port.prepare_multiprocess_dir()
-        server = metrics_port.MetricsServer(port=args.metrics_port, body=metrics_port.supervisor_body(path))
-    try:
+    with metrics_port.supervisor_metrics(args.metrics_port):  # before the children: they inherit its dir
         supervisor = Supervisor(
             burst=args.burst, simple=args.simple, insecure_audit_key=args.insecure_audit_key
         )
         return supervisor.run()
-    finally:
-        if server is not None:
-            server.close()
 
 
 def register(sub: argparse._SubParsersAction) -> None:

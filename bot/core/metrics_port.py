@@ -14,9 +14,11 @@ from __future__ import annotations
 import glob
 import logging
 import os
+import shutil
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client.mmap_dict import MmapedDict
@@ -27,15 +29,16 @@ log = logging.getLogger(__name__)
 SUMMED = ("counter", "histogram")  # the types whose per-process values add up (no gauges are written)
 
 
-def prepare_multiprocess_dir() -> str:
-    """The directory from `PROMETHEUS_MULTIPROC_DIR` (made if missing) or a fresh temporary one, emptied of
-    a previous run's files and exported to the children this process starts."""
-    path = metrics.multiprocess_dir() or tempfile.mkdtemp(prefix="missionbot-metrics-")
+def prepare_multiprocess_dir() -> tuple[str, bool]:
+    """The directory from `PROMETHEUS_MULTIPROC_DIR` (made if missing) or a fresh temporary one (True: the
+    caller removes it at exit), emptied of a previous run's files and exported to this process's children."""
+    given = metrics.multiprocess_dir()
+    path = given or tempfile.mkdtemp(prefix="missionbot-metrics-")
     os.makedirs(path, exist_ok=True)
     for stale in glob.glob(os.path.join(path, "*.db")):
         os.remove(stale)
     os.environ[metrics.MULTIPROC_ENV] = path
-    return path
+    return path, given is None
 
 
 def _alive(pid: int) -> bool:
@@ -123,3 +126,20 @@ def supervisor_body(path: str) -> Callable[[], bytes]:
         return metrics.exposition()
 
     return body
+
+
+@contextmanager
+def supervisor_metrics(port: int | None) -> Iterator[None]:
+    """`missionbot worker --metrics-port`: the directory and the server for the supervisor's lifetime
+    (nothing when `port` is None); a temporary directory it made is removed at exit."""
+    if port is None:
+        yield
+        return
+    path, temporary = prepare_multiprocess_dir()
+    server = MetricsServer(port=port, body=supervisor_body(path))
+    try:
+        yield
+    finally:
+        server.close()
+        if temporary:
+            shutil.rmtree(path, ignore_errors=True)

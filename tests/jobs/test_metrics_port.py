@@ -9,6 +9,7 @@ import os
 
 from bot.core.models import Request
 from bot.missions.service import MissionService
+from bot.platforms.server import fresh_workers
 from tests.support.fleet import free_port, wait_for
 from tests.support.scrape import get, parse, value
 
@@ -77,3 +78,18 @@ def test_forked_work_horses_are_counted_on_the_worker_metrics_port(rt, fleet, tm
     assert value(cron, "missionbot_proposals_pending", worker=mission.worker) == 0
     assert answers(cron_port)
     assert fleet.stop() == {"worker": 0, "scheduler": 0}
+
+
+def test_without_a_directory_the_worker_makes_a_temporary_one_and_removes_it(rt, fleet, tmp_path):
+    tmp, port = tmp_path / "tmp", free_port()
+    tmp.mkdir()
+    worker = fleet.start(
+        "worker", "worker", "--metrics-port", str(port), PROMETHEUS_MULTIPROC_DIR="", TMPDIR=str(tmp)
+    )
+    wait_for(lambda: answers(port), timeout=60, what="the metrics port", alive=lambda: worker.poll() is None)
+    [made] = list(tmp.iterdir())
+    assert made.name.startswith("missionbot-metrics-") and scrape(port) is not None
+    # Stopped once both queue workers are up (a child SIGTERMed while still importing dies of it).
+    wait_for(lambda: fresh_workers(rt) == {"missions": 1, "actions": 1}, timeout=120, what="workers up")
+    assert fleet.stop() == {"worker": 0}
+    assert list(tmp.iterdir()) == []
