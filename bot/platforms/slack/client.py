@@ -11,6 +11,9 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import metrics
@@ -19,8 +22,8 @@ from bot.core.settings import Settings
 RATE_LIMIT_RETRIES = 3
 
 
-def _count(response: object, error: Exception | None) -> None:
-    status = getattr(response, "status_code", None)
+def _count(response: HttpResponse | None, error: Exception | None) -> None:
+    status = response.status_code if response is not None else None
     if error is not None or (status is not None and status >= 400):
         metrics.PLATFORM_ERRORS.labels(platform="slack", status=metrics.status_class(status)).inc()
 
@@ -28,13 +31,27 @@ def _count(response: object, error: Exception | None) -> None:
 class CountingRetryHandler(RateLimitErrorRetryHandler):
     """slack_sdk asks the retry handlers about every failed attempt: count it, then RateLimit's rule."""
 
-    def can_retry(self, *, state, request, response=None, error=None) -> bool:  # noqa: ANN001 - slack_sdk's
+    def can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
         _count(response, error)
         return super().can_retry(state=state, request=request, response=response, error=error)
 
 
 class AsyncCountingRetryHandler(AsyncRateLimitErrorRetryHandler):
-    async def can_retry_async(self, *, state, request, response=None, error=None) -> bool:  # noqa: ANN001
+    async def can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
         _count(response, error)
         return await super().can_retry_async(state=state, request=request, response=response, error=error)
 

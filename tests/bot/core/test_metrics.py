@@ -79,7 +79,11 @@ def count(event: dict) -> dict:
     before = parse(metrics.exposition().decode())
     metrics.observe_event(event)
     after = parse(metrics.exposition().decode())
-    changed = {k for k in after if after[k] != before.get(k, 0.0) and not k[0].endswith("_created")}
+    changed = {
+        k
+        for k in after
+        if k[0].startswith("missionbot_") and not k[0].endswith("_created") and after[k] != before.get(k, 0.0)
+    }
     return {k: after[k] - before.get(k, 0.0) for k in changed}
 
 
