@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from prometheus_client import REGISTRY
 
-from bot.core import metrics
+from bot.core import limits, metrics
 from bot.core.metrics_port import compact
 from bot.core.metrics_redis import RedisCollector
 from tests.support.scrape import parse, value
@@ -109,11 +109,26 @@ def test_audit_events_are_counted_with_bounded_labels():
         ("missionbot_missions_total", frozenset({"worker": "w", "outcome": "expired"}.items())),
         ("missionbot_expiries_total", frozenset({"worker": "w", "what": "mission"}.items())),
     }
+    assert list(count({"kind": "escalation.rerouted", "worker": "w", "proposal": "p-1"})) == [
+        ("missionbot_sla_breaches_total", frozenset({"worker": "w", "step": "rerouted"}.items()))
+    ]
+    assert list(count({"kind": "escalation.expired", "worker": "w"})) == [
+        ("missionbot_expiries_total", frozenset({"worker": "w", "what": "proposal"}.items()))
+    ]
     assert count({"kind": None, "data": "not a mapping"}) == {}  # never raises into the caller
 
 
+def test_token_spend_is_counted_by_worker(rt):
+    def spent() -> float:
+        return value(parse(metrics.exposition().decode()), "missionbot_tokens_total", worker="support-agent")
+
+    before = spent()
+    limits.add_tokens(rt, "support-agent", 1234)
+    assert spent() - before == 1234
+
+
 CHILD = """
-from bot.core import metrics
+from bot.core import limits, metrics
 metrics.MISSIONS.labels(worker="w", outcome="done").inc({n})
 metrics.TOOL_SECONDS.labels(tool="t").observe(0.2)
 """
