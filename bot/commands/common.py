@@ -81,6 +81,16 @@ def add_insecure_audit_key_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_metrics_port_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="serve Prometheus /metrics and /healthz on this port (default: off; the deploy files use 9100)",
+    )
+
+
 def process_runtime(settings: Settings, command: str, *, insecure_audit_key: bool = False) -> Runtime:
     """The runtime a long-running process (serve, worker, scheduler) builds: an audit key and Redis required,
     real messengers; a worker config that changed since the last process loaded it is audited."""

@@ -21,8 +21,10 @@ import threading
 
 from rq.cron import CronScheduler
 
-from bot.commands.common import add_insecure_audit_key_flag, process_runtime
-from bot.core import log_format, runtime
+from bot.commands.common import add_insecure_audit_key_flag, add_metrics_port_flag, process_runtime
+from bot.core import log_format, metrics, runtime
+from bot.core.metrics_port import MetricsServer
+from bot.core.metrics_redis import RedisCollector
 from bot.core.outage import REDIS_DOWN, Outage
 from bot.core.settings import Settings
 from jobs.sweeps import sweep_escalations, sweep_recovery, sweep_retention, weekly_digest
@@ -94,7 +96,15 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    run_forever(cron, stop=stop)
+    server = None
+    if args.metrics_port is not None:  # the queue and worker gauges, read from Redis at each scrape
+        collector = RedisCollector(rt)
+        server = MetricsServer(port=args.metrics_port, body=lambda: metrics.exposition(collector))
+    try:
+        run_forever(cron, stop=stop)
+    finally:
+        if server is not None:
+            server.close()
     return 0
 
 
@@ -124,4 +134,5 @@ def run_forever(cron: CronScheduler, *, stop: threading.Event) -> None:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("scheduler", help="RQ cron: escalation and recovery sweeps, weekly digests")
     add_insecure_audit_key_flag(p)
+    add_metrics_port_flag(p)
     p.set_defaults(func=run)

@@ -4,6 +4,9 @@ RQ moves each job it pops to the queue's crash-safe intermediate list only when 
 single queue, so each queue gets its own process (`missionbot worker --queue NAME`). The supervisor holds
 no Redis connection: it restarts a child that dies (with backoff) and passes SIGTERM/SIGINT on, then
 waits while each child finishes the job in hand (RQ's warm shutdown).
+
+`--metrics-port PORT` serves `/metrics` and `/healthz` from the supervisor: its children and their RQ
+work-horses write their counts to a multiprocess directory it owns (bot/core/metrics_port.py).
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ import time
 from bot import app
 from bot.commands.common import (
     add_insecure_audit_key_flag,
+    add_metrics_port_flag,
     audit_key_or_exit,
     config_dir,
     process_runtime,
     redis_or_exit,
     workers_or_exit,
 )
-from bot.core import log_format, rq_worker
+from bot.core import log_format, metrics_port, rq_worker
 from bot.core.settings import Settings
 
 log = logging.getLogger("missionbot.worker")
@@ -112,7 +116,11 @@ def run(args: argparse.Namespace) -> int:
     audit_key_or_exit(settings, "worker", insecure=args.insecure_audit_key)
     redis_or_exit(settings, "worker")
     workers_or_exit(settings, str(config_dir(settings)))
-    return Supervisor(burst=args.burst, simple=args.simple, insecure_audit_key=args.insecure_audit_key).run()
+    with metrics_port.supervisor_metrics(args.metrics_port):  # before the children: they inherit its dir
+        supervisor = Supervisor(
+            burst=args.burst, simple=args.simple, insecure_audit_key=args.insecure_audit_key
+        )
+        return supervisor.run()
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -120,6 +128,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--burst", action="store_true", help="drain the queues, then exit")
     p.add_argument("--simple", action="store_true", help="run jobs in this process (no fork per job)")
     add_insecure_audit_key_flag(p)
+    add_metrics_port_flag(p)
     p.add_argument(
         "--queue", choices=QUEUES, help="run only this queue's worker (what the supervisor starts)"
     )

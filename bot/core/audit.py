@@ -37,6 +37,7 @@ from typing import IO, Any, TypeVar
 
 from redis import Redis
 
+from bot.core import metrics
 from bot.core.audit_keys import AuditKeys
 from bot.core.audit_scripts import APPEND, APPEND_ONCE
 from bot.core.audit_scripts import GENESIS as GENESIS  # re-exported: readers (audit_verify) take it from here
@@ -157,8 +158,10 @@ class Audit:
             # Landed or not? Unknown: a new writer id keeps an unknowable outcome from looking like a gap.
             writer.id = ""
             raise
-        if appended(result) and writer.id == sealed.event["writer"]:
-            writer.seq += 1
+        if appended(result):
+            if writer.id == sealed.event["writer"]:
+                writer.seq += 1
+            metrics.observe_event(sealed.event)  # the one hook most counters hang on (bot/core/metrics.py)
         return result
 
     @property

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from rq import RateLimit
 
+from bot.core import metrics
 from bot.core.config.models import WorkerConfig
 from bot.core.models import Control, Proposal
 from bot.core.runtime import Runtime
@@ -100,6 +101,7 @@ def add_tokens(rt: Runtime, worker: str, tokens: int) -> None:
         pipe.incrby(key, tokens)
         pipe.expire(key, int(timedelta(days=15).total_seconds()))
         pipe.execute()
+    metrics.TOKENS.labels(worker=worker).inc(tokens)
 
 
 def _next_week(now: datetime) -> datetime:

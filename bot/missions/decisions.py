@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core import metrics
 from bot.core.audit_config import version_of
 from bot.core.errors import AlreadyDecided, BadRequest
 from bot.core.models import Proposal
@@ -122,7 +123,7 @@ def record_decision(rt: Runtime, proposal: Proposal) -> bool:
         if proposal.status in {"rejected", "shadow_approved", "shadow_rejected"}
         else "approved"
     )
-    return rt.audit.record_once(
+    recorded = rt.audit.record_once(
         f"decision.{kind}",
         done=(rt.store.key("done", proposal.mission_id), decision_marker(proposal.id)),
         actor=proposal.decided_by,
@@ -134,3 +135,7 @@ def record_decision(rt: Runtime, proposal: Proposal) -> bool:
         comment=proposal.comment,
         config_version=version_of(rt, proposal.worker),
     )
+    if recorded and proposal.decided_at is not None:  # once per decision, like its event
+        waited = (proposal.decided_at - proposal.created_at).total_seconds()
+        metrics.DECISION_SECONDS.labels(worker=proposal.worker).observe(max(waited, 0.0))
+    return recorded

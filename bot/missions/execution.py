@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.core import metrics
 from bot.core.errors import ToolError
 from bot.core.models import Proposal
 from bot.core.queueing import enqueue_card_sync, enqueue_mission
@@ -75,7 +76,8 @@ class Executor:
             if tool is None:
                 raise ToolError(f"{proposal.tool} is not available to this worker")
             # The proposal id is the idempotency key: a retried job cannot issue a second credit.
-            result = tool.call(proposal.args, idempotency_key=proposal.id)
+            with metrics.timed_tool(proposal.tool):
+                result = tool.call(proposal.args, idempotency_key=proposal.id)
         except ToolError as exc:
             return self.settle(proposal_id, status="failed", error=str(exc))
         return self.settle(proposal_id, status="executed", result=result)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.core import limits
+from bot.core import limits, metrics
 from bot.core.audit_config import config_version
 from bot.core.defang import product
 from bot.core.errors import ToolError
@@ -256,7 +256,8 @@ class Session:
 
     def _read(self, key: str, tool: str, impl: Any, args: dict[str, Any]) -> CallOutcome:
         try:
-            result = impl.call(args, idempotency_key=None)
+            with metrics.timed_tool(tool):
+                result = impl.call(args, idempotency_key=None)
         except ToolError as exc:
             self.observe(key, product("⚠️ {tool} failed: {error}", tool=tool, error=str(exc)))
             return CallOutcome(kind="error", message=str(exc))

@@ -1,5 +1,6 @@
 """The aiohttp application `missionbot serve` runs: Slack at `POST /slack/events`, `GET /healthz`,
-`GET /readyz`, and the routes it is given already built (Teams' `POST /api/messages`).
+`GET /readyz`, `GET /metrics` (bot/core/metrics.py), and the routes it is given already built (Teams'
+`POST /api/messages`).
 
 It receives the Slack app with its listeners and the Teams route from the composition root
 (bot/commands/serve_app.py); nothing here knows a listener."""
@@ -20,7 +21,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.core import log_context
+from bot.core import log_context, metrics
+from bot.core.metrics_redis import RedisCollector
 from bot.core.runtime import Runtime
 from bot.platforms.slack.background import tasks_for
 from bot.platforms.slack.payloads import screen
@@ -28,6 +30,7 @@ from bot.platforms.slack.payloads import screen
 RUNTIME = web.AppKey("runtime", Runtime)
 SLACK_PATH = "/slack/events"
 SIGNATURE_WINDOW_SECONDS = 300  # Slack's: older requests may be replays
+ACKED = {SLACK_PATH: "slack", "/api/messages": "teams"}  # Teams' path: bot/platforms/teams/routes.py PATH
 
 
 def signed(secret: bytes, body: bytes, headers: Mapping[str, str], *, now: float) -> bool:
@@ -124,6 +127,30 @@ async def request_ids(request: web.Request, handler) -> web.StreamResponse:
     return await handler(request)
 
 
+async def measured(request: web.Request, handler):  # an aiohttp middleware
+    """Every answer by route and code (5xx rate), and the ack latency of Slack's and Teams' endpoints."""
+    start, code = time.perf_counter(), 500
+    try:
+        response = await handler(request)
+        code = response.status
+        return response
+    except web.HTTPException as err:
+        code = err.status
+        raise
+    finally:
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "unmatched"  # bounded: no raw paths
+        metrics.HTTP_REQUESTS.labels(route=route, code=str(code)).inc()
+        if route in ACKED:
+            metrics.ACK_SECONDS.labels(platform=ACKED[route]).observe(time.perf_counter() - start)
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    collector = RedisCollector(request.app[RUNTIME])
+    body = await asyncio.to_thread(metrics.exposition, collector)
+    return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
+
+
 def create_app(
     rt: Runtime,
     *,
@@ -133,10 +160,11 @@ def create_app(
 ) -> web.Application:
     """`slack_over_http=False` (Socket Mode): no /slack/events route, but the Slack app's background work
     is still drained when the server shuts down. `routes`: the other platforms' (Teams), already built."""
-    app = web.Application(middlewares=[request_ids])
+    app = web.Application(middlewares=[request_ids, measured])
     app[RUNTIME] = rt
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_endpoint)
     if slack is not None:
         if slack_over_http:
             app.router.add_post(SLACK_PATH, slack_endpoint(slack))

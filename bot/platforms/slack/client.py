@@ -11,11 +11,49 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core import metrics
 from bot.core.settings import Settings
 
 RATE_LIMIT_RETRIES = 3
+
+
+def _count(response: HttpResponse | None, error: Exception | None) -> None:
+    status = response.status_code if response is not None else None
+    if error is not None or (status is not None and status >= 400):
+        metrics.PLATFORM_ERRORS.labels(platform="slack", status=metrics.status_class(status)).inc()
+
+
+class CountingRetryHandler(RateLimitErrorRetryHandler):
+    """slack_sdk asks the retry handlers about every failed attempt: count it, then RateLimit's rule."""
+
+    def can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        _count(response, error)
+        return super().can_retry(state=state, request=request, response=response, error=error)
+
+
+class AsyncCountingRetryHandler(AsyncRateLimitErrorRetryHandler):
+    async def can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        _count(response, error)
+        return await super().can_retry_async(state=state, request=request, response=response, error=error)
 
 
 def base_url(api_url: str) -> str:
@@ -28,7 +66,7 @@ def web_client(*, token: str, api_url: str) -> WebClient:
     return WebClient(
         token=token,
         base_url=base_url(api_url),
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+        retry_handlers=[CountingRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
     )
 
 
@@ -37,7 +75,7 @@ def async_web_client(*, token: str, api_url: str) -> AsyncWebClient:
     return AsyncWebClient(
         token=token,
         base_url=base_url(api_url),
-        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+        retry_handlers=[AsyncCountingRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
     )
 
 

@@ -22,6 +22,8 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from bot.core import metrics
+
 log = logging.getLogger(__name__)
 RETRYABLE = {412, 429, 502, 504}
 
@@ -32,6 +34,12 @@ def status_of(err: BaseException | None) -> int | None:
 
 def retryable(err: BaseException) -> bool:
     return isinstance(err, HttpOperationError) and status_of(err) in RETRYABLE
+
+
+def counted(err: BaseException) -> bool:
+    """tenacity's retry predicate sees every failed connector call: count it, then `retryable`."""
+    metrics.PLATFORM_ERRORS.labels(platform="teams", status=metrics.status_class(status_of(err))).inc()
+    return retryable(err)
 
 
 def retry_after(err: BaseException | None, *, now: datetime | None = None) -> float | None:
@@ -78,7 +86,7 @@ def retry_policy(
     policy: dict[str, Any] = dict(
         stop=stop_after_attempt(attempts),
         reraise=True,
-        retry=retry_if_exception(retryable),
+        retry=retry_if_exception(counted),
         wait=Wait(
             backoff_seconds=backoff_seconds,
             max_backoff_seconds=max_backoff_seconds,
