@@ -127,6 +127,7 @@ async def request_ids(request: web.Request, handler) -> web.StreamResponse:
     return await handler(request)
 
 
+@web.middleware
 async def measured(request: web.Request, handler):  # an aiohttp middleware
     """Every answer by route and code (5xx rate), and the ack latency of Slack's and Teams' endpoints."""
     start, code = time.perf_counter(), 500
