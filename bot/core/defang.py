@@ -44,7 +44,9 @@ _HOST_PATH = re.compile(
     r"|(?<![\w/.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?:[/?#]\S*)?"
 )
 _HOST = re.compile(rf"(?<![\w./\\-])((?:{_LABEL}\.)+)((?:xn--)?[A-Za-z][A-Za-z0-9-]*)(?![\w-])")
-_ANGLE_SIGIL = re.compile(r"<(?=[@!#])")
+# What is left of Slack markup ("<@", "<!", "<#", "<https:") or an HTML/Teams tag ("<a", "<at") once
+# the closed forms are gone: never markup, even if a later message closed it.
+_ANGLE_SIGIL = re.compile(r"<(?=[@!#]|at?\b|https?:)", re.IGNORECASE)
 LINK_REMOVED = "[link removed]"
 
 
@@ -93,7 +95,7 @@ def _defang_once(text: str) -> str:
     text = _URL.sub(LINK_REMOVED, text)
     text = _HOST_PATH.sub(LINK_REMOVED, text)
     text = _HOST.sub(_bare_host, text)
-    return _ANGLE_SIGIL.sub("<" + _ZW, text)  # whatever is left of "<@", "<!", "<#": never Slack markup
+    return _ANGLE_SIGIL.sub("<" + _ZW, text)
 
 
 def defang_value(value: Any) -> Any:

@@ -64,6 +64,7 @@ pieces = st.lists(st.one_of(st.sampled_from(ATTACKS), st.text(max_size=12)), max
 @example(["<#"], "")  # found by this test in CI: a bare "<#" / "<!" / "<@" survived
 @example(["<", "!here"], "")
 @example(["<<!channel>"], "")  # a defanged broadcast must not leave "<@" behind
+@example(["<A"], "")  # found by this test: an unclosed "<a" / "<at" / "<https:" stayed
 def test_defanged_text_holds_no_mention_broadcast_or_link_and_is_idempotent(parts, glue):
     out = defang(glue.join(parts))
     assert links_in(out) == [], out
