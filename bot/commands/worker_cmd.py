@@ -62,6 +62,8 @@ class Supervisor:
         argv += ["--insecure-audit-key"] if self.insecure_audit_key else []
         self.children[name] = subprocess.Popen(argv)
         self.started[name] = time.monotonic()
+        if self.stop.is_set():  # the signal landed while this child was being started: pass it on
+            self.children[name].send_signal(signal.SIGTERM)
 
     def _signal(self, signum: int, _frame: object) -> None:
         self.stop.set()

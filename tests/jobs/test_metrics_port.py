@@ -91,5 +91,6 @@ def test_without_a_directory_the_worker_makes_a_temporary_one_and_removes_it(rt,
     assert made.name.startswith("missionbot-metrics-") and scrape(port) is not None
     # Stopped once both queue workers are up (a child SIGTERMed while still importing dies of it).
     wait_for(lambda: fresh_workers(rt) == {"missions": 1, "actions": 1}, timeout=120, what="workers up")
-    assert fleet.stop() == {"worker": 0}
+    codes = fleet.stop()
+    assert codes == {"worker": 0}, fleet.log("worker")  # the supervisor's and its children's lines
     assert list(tmp.iterdir()) == []
