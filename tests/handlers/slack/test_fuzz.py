@@ -226,7 +226,12 @@ def test_signed_malformed_requests_get_no_5xx_and_change_nothing(
         )
         seen[status] = seen.get(status, 0) + 1
         assert status < 500, (status, answer, body[:300])
-        assert status != 401 and (status >= 400 or answer == b""), (status, answer, body[:300])
+        # A clear answer: a 4xx, an empty 200 (acked, nothing to do), or a modal's field error, which is how
+        # Slack shows a submission's problem to the person (e.g. "no proposal P0000001").
+        modal_error = (
+            status == 200 and answer[:1] == b"{" and json.loads(answer).get("response_action") == "errors"
+        )
+        assert status != 401 and (status >= 400 or answer == b"" or modal_error), (status, answer, body[:300])
         assert snapshot(slack_rt.redis, prefix) == before, body[:300]
 
     check()
