@@ -19,13 +19,8 @@ from bot.core.runtime import Runtime
 from bot.missions.intake import CLICK, Intake, click_fields
 from bot.missions.service import MissionService
 from bot.platforms.slack.background import tasks_for
-from bot.platforms.slack.blockkit import (
-    ACTION_APPROVE,
-    ACTION_REJECT,
-    ACTION_UNDO,
-    REJECT_MODAL,
-    reject_modal,
-)
+from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_REJECT, ACTION_UNDO
+from bot.platforms.slack.modals import REJECT_MODAL, reject_modal
 from handlers.slack import home
 from handlers.slack.reply import already_decided, core, ephemeral
 

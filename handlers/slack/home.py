@@ -10,8 +10,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.cards import card_for
 from bot.core.runtime import Runtime
 from bot.missions.service import MissionService
+from bot.platforms.slack.app_home import home_view
 from bot.platforms.slack.background import tasks_for
-from bot.platforms.slack.blockkit import home_view
 from handlers.slack.reply import core
 
 

@@ -1,17 +1,14 @@
 """The LLM planner: a LangChain 1.x agent whose every tool call passes the policy gate.
 
 The gate sits in an `after_model` middleware (the seam LangChain's own human-in-the-loop middleware
-uses): each tool call the model makes goes through `Session.call` before LangChain's tool node could
-run it. A read answers at once; a write/execute becomes a Proposal and the run parks. The conversation
-is saved after every model turn, so a resume, a crash or a retry continues from the stored messages:
-calls whose proposals have settled get their outcome as the tool message, and the stable key per
-tool call makes `Session.call` return that outcome instead of proposing (or executing) again.
+uses): each tool call the model makes goes through `Session.call` (agent_tool_calls.py) before
+LangChain's tool node could run it. A read answers at once; a write/execute becomes a Proposal and the
+run parks. The conversation is saved after every model turn, so a resume, a crash or a retry continues
+from the stored messages: calls whose proposals have settled get their outcome as the tool message.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 from langchain.agents import create_agent
@@ -26,27 +23,17 @@ from langchain_core.messages import (
 )
 
 from bot.core import limits
-from bot.core.defang import defang, defang_value
-from bot.core.redact import Redactor
+from bot.core.defang import defang
 from bot.missions.planners import agent_limits, malformed
 from bot.missions.planners.agent_context import ToolNames, model_tools, request_message, system_prompt
 from bot.missions.planners.agent_context import untrusted as _untrusted
+from bot.missions.planners.agent_tool_calls import content_of, resolve_calls, self_name, short, with_call_ids
 from bot.missions.planners.base import Finished, Parked
 from bot.missions.planners.chat_models import ModelFactory, ModelUnavailable
 from bot.missions.planners.model_calls import ModelCalls, ModelFailed
-from bot.missions.session import CallOutcome, Session
+from bot.missions.session import Session
 
 DEFAULT_MAX_STEPS = 12
-_SLUG = re.compile(r"[^A-Za-z0-9_]")
-
-
-def _short(value: Any, limit: int = 240) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _content(message: AIMessage) -> str:
-    return message.text if hasattr(message, "text") else str(message.content)
 
 
 class _Gate(AgentMiddleware):
@@ -76,7 +63,7 @@ class _Gate(AgentMiddleware):
         ai = messages[-1]
         if not isinstance(ai, AIMessage):
             return None
-        ai = _with_call_ids(ai, turn)
+        ai = with_call_ids(ai, turn)
         messages[-1] = ai
         self.planner.record_turn(self.session, ai, messages, turn)
         answers, parked = self.planner.resolve(self.session, self.names, messages)
@@ -87,15 +74,6 @@ class _Gate(AgentMiddleware):
         elif ai.invalid_tool_calls:  # told what was wrong, the model gets another step (within the cap)
             update["jump_to"] = "model"
         return update
-
-
-def _with_call_ids(ai: AIMessage, turn: int) -> AIMessage:
-    """Every tool call needs an id that survives a resume; some providers leave it empty."""
-    if all(call.get("id") for call in [*ai.tool_calls, *ai.invalid_tool_calls]):
-        return ai
-    calls = [{**c, "id": c.get("id") or f"call{turn}_{i}"} for i, c in enumerate(ai.tool_calls)]
-    invalid = [{**c, "id": c.get("id") or f"bad{turn}_{i}"} for i, c in enumerate(ai.invalid_tool_calls)]
-    return ai.model_copy(update={"tool_calls": calls, "invalid_tool_calls": invalid})
 
 
 class AgentPlanner:
@@ -174,7 +152,7 @@ class AgentPlanner:
 
     @staticmethod
     def _finish(session: Session, final: AIMessage) -> Finished:
-        return Finished(verdict=defang(_content(final)) or None)
+        return Finished(verdict=defang(content_of(final)) or None)
 
     # -- conversation state --------------------------------------------------------------------
     @staticmethod
@@ -235,11 +213,11 @@ class AgentPlanner:
         self.save(session, messages, tokens=tokens, turns=turn)
         if tokens:
             limits.add_tokens(session.rt, session.worker.name, tokens)
-        redactor = session.rt.redactor  # before `_short`: a cut value would escape the key patterns
+        redactor = session.rt.redactor  # before `short`: a cut value would escape the key patterns
         calls = ", ".join(
-            f"{self_name(c['name'])}({_short(redactor.value(c['args']), 120)})" for c in ai.tool_calls
+            f"{self_name(c['name'])}({short(redactor.value(c['args']), 120)})" for c in ai.tool_calls
         )
-        said = _short(_content(ai)) if _content(ai) else ""
+        said = short(content_of(ai)) if content_of(ai) else ""
         text = (
             f"🧠 step {turn}: "
             + (f"{said} → " if said and calls else said)
@@ -251,79 +229,9 @@ class AgentPlanner:
             detail={"message": messages_to_dict([ai])[0], "usage": usage},
         )
 
-    # -- tool calls through the gate -----------------------------------------------------------
+    # -- tool calls through the gate (bot/missions/planners/agent_tool_calls.py) ----------------
     def resolve(
         self, session: Session, names: ToolNames, messages: list[AnyMessage]
     ) -> tuple[list[ToolMessage], bool]:
         """Answer the last turn's unanswered tool calls; True when one waits on a human."""
-        ai = next(m for m in reversed(messages) if isinstance(m, AIMessage))
-        turn = self.turns(session)
-        answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
-        answers, parked = [], False
-        beyond_cap = agent_limits.over_turn_cap(session, turn, ai.tool_calls)
-        for call in ai.tool_calls:
-            if call["id"] in answered:
-                continue
-            if call["id"] in beyond_cap:
-                answers.append(agent_limits.not_run(call, cap=session.worker.limits.tool_calls_per_turn))
-                continue
-            tool = names.config_name(call["name"])
-            key = f"t{turn}-{_SLUG.sub('', call['id'])[-32:]}"
-            outcome = session.call(
-                key,
-                tool,
-                defang_value(call["args"]),
-                rationale=defang(_content(ai)) or f"{tool} requested by the model",
-            )
-            if outcome.kind == "parked":
-                parked = True
-                continue
-            if outcome.kind == "result":
-                shown = _short(session.rt.redactor.value(outcome.result or {}))  # redacted before it is cut
-                session.observe(
-                    key,
-                    f"🔎 {tool}: {defang(shown)}",
-                    detail={"tool": tool, "args": call["args"], "result": outcome.result},
-                )
-            answers.append(
-                ToolMessage(
-                    content=_tool_content(tool, outcome, session.rt.redactor),
-                    tool_call_id=call["id"],
-                    name=call["name"],
-                    status="error" if outcome.kind in {"refused", "error"} else "success",
-                )
-            )
-        for bad in ai.invalid_tool_calls:
-            if bad["id"] not in answered:
-                answers.append(malformed.invalid_call_answer(bad))
-                session.observe(f"t{turn}-bad-{_SLUG.sub('', bad['id'])[-32:]}", malformed.observation(bad))
-        return answers, parked
-
-
-def self_name(model_name: str) -> str:
-    return model_name.replace("__", ".", 1)
-
-
-def _tool_content(tool: str, outcome: CallOutcome, redactor: Redactor) -> str:
-    """The model's next input: every part that a tool or a person wrote is labelled and redacted."""
-
-    def untrusted(source: str, payload: Any) -> str:
-        return _untrusted(source, payload, redactor=redactor)
-
-    if outcome.kind == "result":
-        return untrusted(tool, outcome.result or {})
-    if outcome.kind == "refused":
-        return f"REFUSED by policy: {redactor.text(outcome.message)}. Do not retry this call."
-    if outcome.kind == "error":
-        return f"ERROR: {untrusted(tool, outcome.message)}"
-    p = outcome.proposal
-    assert p is not None
-    if p.status == "executed":
-        head = f"APPROVED by {p.decided_by} and EXECUTED. Result:"
-        return f"{head}\n{untrusted(tool, p.result or {})}"
-    if p.status in {"rejected", "shadow_rejected"}:
-        why = f"{p.reason_code}" + (f": {p.comment}" if p.comment else "")
-        return f"REJECTED by {p.decided_by}; nothing was done. Reason: {untrusted('approver', why)}"
-    if p.status == "shadow_approved":
-        return f"SHADOW MODE: {p.decided_by} would approve; nothing was done."
-    return f"NOT EXECUTED ({p.status}): {untrusted(tool, p.error or '')}"
+        return resolve_calls(session, names, messages, turn=self.turns(session))

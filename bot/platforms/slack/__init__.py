@@ -1,3 +1,4 @@
-"""Slack: the bolt app and its client, the messenger, Block Kit and mrkdwn rendering, payload screening."""
+"""Slack: the bolt app and its client, the messenger, Block Kit (cards, modals, App Home) and mrkdwn
+rendering, payload screening."""
 
-__all__ = ["app", "background", "client", "blockkit", "messenger", "mrkdwn", "payloads"]
+__all__ = ["app", "app_home", "background", "client", "blockkit", "messenger", "modals", "mrkdwn", "payloads"]

@@ -1,4 +1,6 @@
-"""Block Kit rendering of approval cards, the reject-reason modal and the App Home tab.
+"""Block Kit rendering of approval cards, and the text objects and buttons the other Slack views share.
+
+The reject-reason modal is in `modals.py`, the App Home tab in `app_home.py`.
 
 Every payload stays inside Slack's limits by construction (50 blocks a message, 100 a view,
 3000 characters a section, 2000 a field, and well under the undocumented aggregate
@@ -18,20 +20,20 @@ __all__ = [
     "ACTION_APPROVE",
     "ACTION_REJECT",
     "ACTION_UNDO",
-    "REJECT_MODAL",
+    "args_summary",
     "card_blocks",
+    "decision_buttons",
     "decision_line",
     "escape",
-    "home_view",
     "mention",
-    "reject_modal",
+    "mrkdwn_text",
+    "plain_text",
     "split_text",
 ]
 
 ACTION_APPROVE = "mb_approve"
 ACTION_REJECT = "mb_reject"
 ACTION_UNDO = "mb_undo"
-REJECT_MODAL = "mb_reject_modal"
 
 SECTION_CHARS = 3000
 FIELD_CHARS = 2000
@@ -42,12 +44,11 @@ MAX_FIELDS = 20
 # aims well below, measured as compact JSON, which is stricter than counting the text alone.
 CARD_JSON_BUDGET = 10_000
 _FIELDS_BUDGET = 6_000  # characters shared by all argument values at full scale
-VIEW_BLOCKS = 100
-_HOME_BLOCKS_PER_CARD = 3
 PLATFORM_NAMES = {"slack": "Slack", "teams": "Teams", "console": "the console"}
 
 
-def _plain(text: str, limit: int) -> dict[str, Any]:
+def plain_text(text: str, limit: int) -> dict[str, Any]:
+    """A plain_text object cut to the `limit` of its place (Slack rejects a long one, never cuts it)."""
     return {
         "type": "plain_text",
         "text": text if len(text) <= limit else text[: limit - 1] + "…",
@@ -55,7 +56,7 @@ def _plain(text: str, limit: int) -> dict[str, Any]:
     }
 
 
-def _mrkdwn(text: str) -> dict[str, Any]:
+def mrkdwn_text(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text}
 
 
@@ -66,13 +67,13 @@ def _json_size(blocks: list[dict[str, Any]]) -> int:
 def _field(name: str, value: str, cap: int) -> dict[str, Any]:
     label = f"*{truncate(escape(name), 100)}*\n"
     body = truncate(escape(value), max(cap - len(label), 40)) if value else "_(empty)_"
-    return _mrkdwn(label + body)
+    return mrkdwn_text(label + body)
 
 
 def _field_sections(card: Card, scale: float) -> list[dict[str, Any]]:
     shown = card.fields[:MAX_FIELDS]
     if not shown:
-        return [{"type": "section", "text": _mrkdwn("_No arguments._")}]
+        return [{"type": "section", "text": mrkdwn_text("_No arguments._")}]
     cap = max(int(min(FIELD_CHARS, _FIELDS_BUDGET // len(shown)) * scale), 60)
     fields = [_field(name, value, cap) for name, value in shown]
     sections = [
@@ -81,26 +82,27 @@ def _field_sections(card: Card, scale: float) -> list[dict[str, Any]]:
     ]
     if hidden := len(card.fields) - len(shown):
         sections.append(
-            {"type": "context", "elements": [_mrkdwn(f"_…and {hidden} more arguments not shown._")]}
+            {"type": "context", "elements": [mrkdwn_text(f"_…and {hidden} more arguments not shown._")]}
         )
     return sections
 
 
-def _buttons(card: Card) -> dict[str, Any]:
+def decision_buttons(card: Card) -> dict[str, Any]:
+    """Approve (confirmed when the card asks for it) and Reject…, on the card and in the App Home."""
     approve: dict[str, Any] = {
         "type": "button",
         "action_id": ACTION_APPROVE,
         "value": card.proposal_id,
         "style": "primary",
-        "text": _plain("Approve", 75),
+        "text": plain_text("Approve", 75),
     }
     if card.needs_confirm and not card.shadow:  # a shadow approval runs nothing, so nothing to confirm
         tool = truncate(escape(card.tool), 100)
         approve["confirm"] = {
-            "title": _plain("Run this action?", 100),
-            "text": _mrkdwn(f"Approving runs `{tool}` for real with the arguments on this card."),
-            "confirm": _plain("Approve and run", 30),
-            "deny": _plain("Cancel", 30),
+            "title": plain_text("Run this action?", 100),
+            "text": mrkdwn_text(f"Approving runs `{tool}` for real with the arguments on this card."),
+            "confirm": plain_text("Approve and run", 30),
+            "deny": plain_text("Cancel", 30),
             "style": "primary",
         }
     reject = {
@@ -108,7 +110,7 @@ def _buttons(card: Card) -> dict[str, Any]:
         "action_id": ACTION_REJECT,
         "value": card.proposal_id,
         "style": "danger",
-        "text": _plain("Reject…", 75),
+        "text": plain_text("Reject…", 75),
     }
     return {
         "type": "actions",
@@ -158,26 +160,28 @@ def _context(card: Card) -> dict[str, Any]:
         parts.append(f"<{escape(card.thread_link)}|open thread>")
     if card.shadow:
         parts.append("shadow mode: nothing runs whatever you choose")
-    return {"type": "context", "elements": [_mrkdwn(" · ".join(parts))]}
+    return {"type": "context", "elements": [mrkdwn_text(" · ".join(parts))]}
 
 
 def _card_blocks(card: Card, scale: float) -> list[dict[str, Any]]:
     rule = truncate(escape(card.rule), max(int(500 * scale), 60)) if card.rule else "_none_"
     why = truncate(escape(card.rationale), max(int((SECTION_CHARS - 10) * scale), 100)) or "_none given_"
     blocks = [
-        {"type": "header", "text": _plain(f"{card.worker_display}: {card.title}", HEADER_CHARS)},
+        {"type": "header", "text": plain_text(f"{card.worker_display}: {card.title}", HEADER_CHARS)},
         _context(card),
         *_field_sections(card, scale),
-        {"type": "section", "text": _mrkdwn(f"*Tier* `{escape(card.tier)}`   *Rule* {rule}")},
-        {"type": "section", "text": _mrkdwn(f"*Why*\n{why}")},
+        {"type": "section", "text": mrkdwn_text(f"*Tier* `{escape(card.tier)}`   *Rule* {rule}")},
+        {"type": "section", "text": mrkdwn_text(f"*Why*\n{why}")},
     ]
     if card.context:
         blocks.append(_context_section(card, scale))
     blocks.append(
-        _buttons(card) if card.open else {"type": "context", "elements": [_mrkdwn(decision_line(card))]}
+        decision_buttons(card)
+        if card.open
+        else {"type": "context", "elements": [mrkdwn_text(decision_line(card))]}
     )
     if notes := _notes(card):
-        blocks.append({"type": "context", "elements": [_mrkdwn(note) for note in notes]})
+        blocks.append({"type": "context", "elements": [mrkdwn_text(note) for note in notes]})
     if card.undo_tool and card.undo_until:
         blocks.append(_undo_button(card))
     return blocks
@@ -190,12 +194,12 @@ def _undo_button(card: Card) -> dict[str, Any]:
         "type": "button",
         "action_id": ACTION_UNDO,
         "value": card.proposal_id,
-        "text": _plain("Undo", 75),
+        "text": plain_text("Undo", 75),
         "confirm": {
-            "title": _plain("Ask to undo this?", 100),
-            "text": _mrkdwn(f"This proposes `{tool}` to reverse the action; an approver decides."),
-            "confirm": _plain("Propose undo", 30),
-            "deny": _plain("Cancel", 30),
+            "title": plain_text("Ask to undo this?", 100),
+            "text": mrkdwn_text(f"This proposes `{tool}` to reverse the action; an approver decides."),
+            "confirm": plain_text("Propose undo", 30),
+            "deny": plain_text("Cancel", 30),
             "style": "danger",
         },
     }
@@ -206,7 +210,7 @@ def _context_section(card: Card, scale: float) -> dict[str, Any]:
     """What the requester added (quoted, escaped): the approver sees the answer to their question."""
     cap = max(int((SECTION_CHARS - 60) * scale), 100)
     quoted = "\n".join(f"> {line}" for entry in card.context for line in escape(entry).splitlines() or [""])
-    return {"type": "section", "text": _mrkdwn(f"*Added by the requester*\n{truncate(quoted, cap)}")}
+    return {"type": "section", "text": mrkdwn_text(f"*Added by the requester*\n{truncate(quoted, cap)}")}
 
 
 def _notes(card: Card) -> list[str]:
@@ -229,88 +233,7 @@ def card_blocks(card: Card) -> list[dict[str, Any]]:
     return blocks
 
 
-def _summary(card: Card, *, limit: int) -> str:
+def args_summary(card: Card, *, limit: int) -> str:
+    """The arguments on one line (escaped, cut), for the modal and the App Home."""
     args = ", ".join(f"{name}={value}" for name, value in card.fields)
     return truncate(escape(args), limit) if args else "_no arguments_"
-
-
-def reject_modal(card: Card) -> dict[str, Any]:
-    """The reject-reason modal; `private_metadata` carries the proposal id back to the submit handler."""
-    options = [
-        {"text": _plain(code.replace("_", " ").capitalize(), 75), "value": code[:150]}
-        for code in card.reason_codes[:100]
-    ]
-    return {
-        "type": "modal",
-        "callback_id": REJECT_MODAL,
-        "private_metadata": card.proposal_id,
-        "title": _plain("Reject proposal", 24),
-        "submit": _plain("Reject", 24),
-        "close": _plain("Cancel", 24),
-        "blocks": [
-            {
-                "type": "section",
-                "text": _mrkdwn(f"*{truncate(escape(card.title), 300)}*\n{_summary(card, limit=2000)}"),
-            },
-            {
-                "type": "input",
-                "block_id": "reason",
-                "label": _plain("Reason", 2000),
-                "element": {
-                    "type": "static_select",
-                    "action_id": "reason_code",
-                    "placeholder": _plain("Pick a reason", 150),
-                    "options": options,
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "comment",
-                "optional": True,
-                "label": _plain("Comment", 2000),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "comment",
-                    "multiline": True,
-                    "max_length": 1000,
-                },
-            },
-        ],
-    }
-
-
-def _home_card(card: Card) -> list[dict[str, Any]]:
-    text = (
-        f"*{truncate(escape(card.worker_display), 100)}* · {truncate(escape(card.title), 200)}\n"
-        f"{_summary(card, limit=300)}\n"
-        f"*Why* {truncate(escape(card.rationale), 300) or '_none given_'}\n"
-        f"_tier_ `{escape(card.tier)}` · mission `{escape(card.mission_id)}`"
-    )
-    return [{"type": "divider"}, {"type": "section", "text": _mrkdwn(text)}, _buttons(card)]
-
-
-def home_view(cards: list[Card]) -> dict[str, Any]:
-    """App Home: the caller's pending decisions in the order given (oldest first), within 100 blocks."""
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain("Your pending decisions", HEADER_CHARS)}
-    ]
-    if not cards:
-        blocks.append({"type": "section", "text": _mrkdwn("Nothing is waiting for your decision.")})
-        return {"type": "home", "blocks": blocks}
-    blocks.append({"type": "context", "elements": [_mrkdwn(f"{len(cards)} waiting, oldest first.")]})
-    room = (VIEW_BLOCKS - len(blocks) - 1) // _HOME_BLOCKS_PER_CARD  # keep one block for the overflow note
-    for card in cards[:room]:
-        blocks += _home_card(card)
-    if (hidden := max(len(cards) - room, 0)) > 0:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    _mrkdwn(
-                        f"…and {hidden} more. "
-                        "Decide on the ones above, or open them from their approvals channel."
-                    )
-                ],
-            }
-        )
-    return {"type": "home", "blocks": blocks}

@@ -16,7 +16,9 @@ from slack_sdk import WebClient
 
 from bot.core.cards import Card
 from bot.core.models import MessageRef
-from bot.platforms.slack.blockkit import card_blocks, home_view, reject_modal
+from bot.platforms.slack.app_home import home_view
+from bot.platforms.slack.blockkit import card_blocks
+from bot.platforms.slack.modals import reject_modal
 from bot.platforms.slack.mrkdwn import escape, link_core_mentions, split_text, truncate
 
 TEXT_CHUNK = 3000  # one section's worth: readable, and far below chat.postMessage's 40,000

@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, model_validator
 
 from bot.core.inputs import Id, SlackId, SlackTs, Text
-from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_REJECT, ACTION_UNDO, REJECT_MODAL
+from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_REJECT, ACTION_UNDO
+from bot.platforms.slack.modals import REJECT_MODAL
 
 HANDLED_EVENTS = frozenset({"app_mention", "message", "app_home_opened"})
 OUR_ACTIONS = frozenset({ACTION_APPROVE, ACTION_REJECT, ACTION_UNDO})

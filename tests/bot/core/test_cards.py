@@ -7,7 +7,7 @@ import json
 from bot.core.cards import card_for
 from bot.core.redact import Redactor
 from bot.platforms.console import text
-from bot.platforms.slack import blockkit
+from bot.platforms.slack import app_home, blockkit, modals
 from bot.platforms.teams import adaptive
 from tests.bot.core.card_factories import DECIDED, proposal, support_triage
 from tests.guarantees.test_redact_defang import links_in
@@ -33,8 +33,8 @@ def hostile_card(**change):
 def rendered(card) -> dict[str, str]:
     return {
         "slack": json.dumps(blockkit.card_blocks(card), ensure_ascii=False),
-        "modal": json.dumps(blockkit.reject_modal(card), ensure_ascii=False),
-        "home": json.dumps(blockkit.home_view([card]), ensure_ascii=False),
+        "modal": json.dumps(modals.reject_modal(card), ensure_ascii=False),
+        "home": json.dumps(app_home.home_view([card]), ensure_ascii=False),
         "teams": json.dumps(adaptive.card_payload(card)["body"], ensure_ascii=False),
         "console": text.render_card(card),
     }

@@ -6,7 +6,8 @@ import asyncio
 
 from bot.core.errors import BadRequest
 from bot.missions.service import MissionService
-from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_REJECT, REJECT_MODAL
+from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_REJECT
+from bot.platforms.slack.modals import REJECT_MODAL
 from tests.handlers.slack.test_loop import credits
 
 

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from bot.commands import serve_app
 from bot.core.runtime import Runtime
 from bot.platforms.slack.background import tasks_for
-from bot.platforms.slack.blockkit import ACTION_APPROVE, REJECT_MODAL
+from bot.platforms.slack.blockkit import ACTION_APPROVE
+from bot.platforms.slack.modals import REJECT_MODAL
 from tests.handlers.hostile import FUZZ, JSON, Served, garbage_bytes, mutated, served, snapshot
 from tests.handlers.slack.harness import BOT_USER, SECRET, TOKEN, fixture
 from tests.support.mock_slack_api import MockSlackApi

@@ -1,4 +1,4 @@
-"""Block Kit cards, modal and Home view: content, escaping, and acceptance by a Slack-strict mock API."""
+"""Block Kit approval cards: content, escaping, and acceptance by a Slack-strict mock API."""
 
 from __future__ import annotations
 
@@ -11,12 +11,9 @@ from bot.core.cards import card_for
 from bot.platforms.slack.blockkit import (
     ACTION_APPROVE,
     ACTION_REJECT,
-    REJECT_MODAL,
     card_blocks,
     escape,
-    home_view,
     mention,
-    reject_modal,
     split_text,
 )
 from tests.bot.core.card_factories import DECIDED, card, client, proposal, support_triage
@@ -157,45 +154,6 @@ def test_split_text_keeps_chunks_within_limit_on_boundaries_without_cutting_enti
     hard = split_text(escape("<" * 1000), limit=301)
     assert all(len(c) <= 301 for c in hard) and all(c.count("&lt;") * 4 == len(c) for c in hard)
     assert "".join(hard) == "&lt;" * 1000
-
-
-def test_reject_modal_is_valid_and_carries_the_proposal_and_reason_codes(
-    mock_slack_api: MockSlackApi,
-) -> None:
-    view = reject_modal(card(args={"note": "x" * 10_000}))
-
-    assert (view["callback_id"], view["private_metadata"]) == (REJECT_MODAL, "P0001")
-    reason = next(b for b in view["blocks"] if b.get("block_id") == "reason")
-    assert reason["element"]["action_id"] == "reason_code"
-    assert [o["value"] for o in reason["element"]["options"]] == [
-        "wrong_amount",
-        "policy_violation",
-        "needs_more_info",
-        "other",
-    ]
-    comment = next(b for b in view["blocks"] if b.get("block_id") == "comment")
-    assert comment["optional"] and comment["element"]["action_id"] == "comment"
-    assert comment["element"]["multiline"]
-    answer = client(mock_slack_api.url).views_open(trigger_id="1.2.abc", view=view)
-    assert answer["view"]["callback_id"] == REJECT_MODAL
-
-
-def test_home_view_with_80_pending_cards_stays_within_100_blocks(mock_slack_api: MockSlackApi) -> None:
-    cards = [
-        card(id=f"P{i:04d}", args={"amount": i, "note": "n" * 3000}, rationale="r" * 3000) for i in range(80)
-    ]
-    view = home_view(cards)
-
-    assert view["type"] == "home" and len(view["blocks"]) <= 100
-    shown = [b["elements"][0]["value"] for b in view["blocks"] if b["type"] == "actions"]
-    assert shown == [f"P{i:04d}" for i in range(len(shown))]  # oldest first, as given
-    assert "and 48 more" in view["blocks"][-1]["elements"][0]["text"]
-    answer = client(mock_slack_api.url).views_publish(user_id="U0OWNER1", view=view)
-    assert answer["ok"] and len(answer["view"]["blocks"]) == len(view["blocks"])
-
-
-def test_empty_home_view_is_valid(mock_slack_api: MockSlackApi) -> None:
-    assert client(mock_slack_api.url).views_publish(user_id="U0OWNER1", view=home_view([]))["ok"]
 
 
 def test_thread_link_is_in_the_context() -> None:

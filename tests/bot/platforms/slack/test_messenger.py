@@ -9,9 +9,9 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.app import default_messengers
 from bot.core.models import MessageRef
 from bot.core.settings import Settings
-from bot.platforms.slack.blockkit import REJECT_MODAL
 from bot.platforms.slack.client import slack_client
 from bot.platforms.slack.messenger import SlackMessenger
+from bot.platforms.slack.modals import REJECT_MODAL
 from tests.bot.core.card_factories import DECIDED, card
 from tests.support.mock_slack_api import MockSlackApi
 
