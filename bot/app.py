@@ -26,6 +26,7 @@ from bot.core.messenger import Messengers
 from bot.core.models import Mission
 from bot.core.people import People
 from bot.core.redact import Redactor
+from bot.core.redis_client import redis_from_url
 from bot.core.runtime import Clock, Runtime, new_mission_id, utc_now
 from bot.core.settings import Settings
 from bot.core.store import Store
@@ -161,7 +162,7 @@ def for_job(connection: Redis | None = None) -> Runtime:
     global _installed
     if _installed is None:
         settings = Settings()
-        redis = connection or Redis.from_url(settings.redis_url or "redis://127.0.0.1:6379/0")
+        redis = connection or redis_from_url(settings.redis_url or "redis://127.0.0.1:6379/0")
         _installed = create_runtime(
             settings=settings, redis=redis, messengers=default_messengers(settings=settings, redis=redis)
         )

@@ -15,6 +15,7 @@ from bot.core.audit_config import record_config_versions
 from bot.core.audit_keys import INSECURE_KEY, AuditKeys, MissingAuditKey
 from bot.core.config import WorkerConfig, load_workers
 from bot.core.errors import ConfigError
+from bot.core.redis_client import InvalidRedisUrl, redis_from_url
 from bot.core.runtime import Runtime
 from bot.core.settings import Settings
 
@@ -47,7 +48,11 @@ def redis_or_exit(settings: Settings, command: str) -> Redis:
             file=sys.stderr,
         )
         sys.exit(2)
-    return Redis.from_url(settings.redis_url)
+    try:
+        return redis_from_url(settings.redis_url)
+    except InvalidRedisUrl as err:
+        print(f"missionbot {command}: {err}", file=sys.stderr)
+        sys.exit(2)
 
 
 def audit_key_or_exit(settings: Settings, command: str, *, insecure: bool = False) -> Settings:

@@ -8,14 +8,13 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-from redis import Redis
-
 from bot import app
 from bot.commands.common import config_dir, workers_or_exit
 from bot.core import runtime
 from bot.core.audit_config import record_config_versions
 from bot.core.audit_keys import throwaway_key
 from bot.core.embedded_redis import EmbeddedRedis
+from bot.core.redis_client import redis_from_url
 from bot.core.settings import Settings
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.demo.story import play
@@ -31,7 +30,7 @@ def local_stack(
     settings = throwaway_key(settings, command=command)  # before the worker's environment is copied
     with contextlib.ExitStack() as stack:
         url = settings.redis_url or stack.enter_context(EmbeddedRedis()).url
-        redis = Redis.from_url(url)
+        redis = redis_from_url(url)
         workers = workers_or_exit(settings)
         rt = app.create_runtime(settings=settings, redis=redis, workers=workers)
         record_config_versions(rt, actor=f"system:{command}")

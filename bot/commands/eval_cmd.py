@@ -15,11 +15,10 @@ import contextlib
 import json
 from pathlib import Path
 
-from redis import Redis
-
 from bot.commands.common import workers_or_exit
 from bot.core.audit_keys import throwaway_key
 from bot.core.embedded_redis import EmbeddedRedis
+from bot.core.redis_client import redis_from_url
 from bot.core.settings import Settings
 from bot.evals import load_cases, report, run_cases, table
 
@@ -42,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     with contextlib.ExitStack() as stack:
         url = args.redis_url or stack.enter_context(EmbeddedRedis()).url
-        redis = Redis.from_url(url)
+        redis = redis_from_url(url)
         stack.callback(redis.close)
         results = run_cases(redis=redis, worker=workers[args.worker], workers=workers, cases=cases)
     summary = report(args.worker, args.dataset, results, args.pass_rate)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import weakref
 
 from aiohttp import web
-from redis.asyncio import Redis as AsyncRedis
 
 import handlers.slack
 import handlers.teams
 from bot.app import redis_url
 from bot.core.inbox import Inbox
+from bot.core.redis_client import async_redis_from_url
 from bot.core.runtime import Runtime
 from bot.core.settings import Settings
 from bot.missions.service import MissionService
@@ -47,7 +47,7 @@ def slack_app(
     """The bolt app (HTTP and Socket Mode alike) with every Slack listener registered. Its ack path
     talks to Redis through an asyncio client of its own (bound to the loop that serves, so call this
     inside it), closed when the server shuts down."""
-    aredis = AsyncRedis.from_url(redis_url(rt.settings, rt.redis) or "redis://127.0.0.1:6379/0")
+    aredis = async_redis_from_url(redis_url(rt.settings, rt.redis) or "redis://127.0.0.1:6379/0")
     inbox = Inbox(redis=rt.redis, prefix=rt.settings.key_prefix, aredis=aredis)
     app = create_slack_app(
         rt=rt,

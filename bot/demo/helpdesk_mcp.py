@@ -21,9 +21,9 @@ from typing import Annotated, Any
 from mcp.server.fastmcp import Context, FastMCP
 from mcp.types import ToolAnnotations
 from pydantic import Field
-from redis import Redis
 
 from bot.core import log_redaction
+from bot.core.redis_client import redis_from_url
 from bot.demo.helpdesk import HelpdeskBackend
 
 READ = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
@@ -37,7 +37,7 @@ PREFIX_META = (
 
 
 def backend() -> HelpdeskBackend:
-    redis = Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    redis = redis_from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     return HelpdeskBackend(
         redis=redis,
         prefix=os.environ.get("MISSIONBOT_KEY_PREFIX", "missionbot"),
