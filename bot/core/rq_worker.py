@@ -114,15 +114,25 @@ def work_forever(queue: Queue, *, settings: Settings, simple: bool, burst: bool)
     for name in ("rq.worker", "rq.scheduler"):
         logging.getLogger(name).addFilter(_OncePerOutage(outage))
 
+    starting: list[Worker] = []  # the worker whose `work()` has not installed RQ's own handlers yet
+
     def between_workers(signum: int, frame: object) -> None:
-        stop.set()  # no RQ loop is running: nothing in hand
+        stop.set()  # no job in hand
+        # RQ registers the worker (and starts its scheduler) before it installs its signal handlers: a
+        # signal in that window lands here, and RQ's loop must still stop at its first turn.
+        for worker in starting:
+            worker._stop_requested = True
 
     while not stop.is_set():
         signal.signal(signal.SIGTERM, between_workers)
         signal.signal(signal.SIGINT, between_workers)
+        starting.clear()
         if not outage.wait_for(queue.connection, stop=stop):
             return
         worker = build(queue, settings=settings, simple=simple, outage=outage)
+        starting.append(worker)
+        if stop.is_set():  # the signal landed while it was being built
+            return
         try:
             worker.work(
                 burst=burst, with_scheduler=True, logging_level="WARNING"

@@ -68,3 +68,27 @@ def test_a_burst_run_works_the_queue_empty_and_returns(rt, restored_logging_and_
     work_forever(rt.actions_queue, settings=rt.settings, simple=True, burst=True)
     assert len(rt.actions_queue) == 0
     assert Job.fetch(f"{rt.settings.key_prefix}-len", connection=rt.redis).return_value() == 3
+
+
+def test_a_stop_signal_between_registering_and_rqs_own_handlers_still_stops_the_loop(
+    rt, monkeypatch, restored_logging_and_signals
+):
+    """RQ registers the worker (what a supervisor waits for) before it installs its signal handlers; a
+    SIGTERM in between used to leave the loop waiting for a job for up to the worker TTL, and the
+    supervisor (and a container's stop timeout) waiting on it."""
+    bootstrap = HeartbeatSimpleWorker.bootstrap
+
+    def signalled_after_birth(self, *args, **kwargs):
+        bootstrap(self, *args, **kwargs)
+        signal.raise_signal(signal.SIGTERM)  # lands on work_forever's handler, not RQ's
+
+    dequeue, waits = HeartbeatSimpleWorker.dequeue_job_and_maintain_ttl, []
+
+    def recorded_dequeue(self, *args, **kwargs):
+        waits.append(args)  # a blocking wait for a job (up to the worker TTL) after the stop signal
+        return dequeue(self, *args, **kwargs)
+
+    monkeypatch.setattr(HeartbeatSimpleWorker, "bootstrap", signalled_after_birth)
+    monkeypatch.setattr(HeartbeatSimpleWorker, "dequeue_job_and_maintain_ttl", recorded_dequeue)
+    work_forever(rt.missions_queue, settings=rt.settings, simple=True, burst=False)
+    assert waits == []  # stopped at its first turn, without waiting for a job
