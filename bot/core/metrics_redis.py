@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from rq import Worker
 from rq.job import Job
 
+from bot.core.queueing import fresh_workers
 from bot.core.runtime import Runtime
 
 
@@ -54,12 +54,11 @@ class RedisCollector(Collector):
         workers = GaugeMetricFamily(
             "missionbot_rq_workers", "RQ workers with a heartbeat younger than worker_ttl", labels=["queue"]
         )
-        cutoff = now - timedelta(seconds=rt.settings.worker_ttl)
+        alive = fresh_workers(rt, now=now)
         for name, queue in (("missions", rt.missions_queue), ("actions", rt.actions_queue)):
             depth.add_metric([name], queue.count)
             age.add_metric([name], oldest_age(queue, now=now))
-            beats = [w.last_heartbeat for w in Worker.all(queue=queue)]
-            workers.add_metric([name], sum(1 for b in beats if b and b >= cutoff))
+            workers.add_metric([name], alive[name])
         pending = GaugeMetricFamily(
             "missionbot_proposals_pending", "Proposals waiting for a decision", labels=["worker"]
         )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from rq import Callback, RateLimit, Retry
+from rq import Callback, RateLimit, Retry, Worker
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
 from rq.queue import Queue
@@ -216,3 +217,14 @@ def exec_job_id(rt: Runtime, proposal_id: str) -> str:
 def last_run_job(rt: Runtime, mission_id: str) -> str | None:
     raw = rt.redis.get(rt.store.key("run-job", mission_id))
     return raw.decode() if raw else None
+
+
+def fresh_workers(rt: Runtime, *, now: datetime | None = None) -> dict[str, int]:
+    """RQ workers per queue whose heartbeat is younger than `worker_ttl`: a killed worker's record
+    outlives it by a minute or more, so being registered is no evidence of life."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(seconds=rt.settings.worker_ttl)
+    counts = {}
+    for name, queue in (("missions", rt.missions_queue), ("actions", rt.actions_queue)):
+        workers = Worker.all(queue=queue)
+        counts[name] = sum(1 for w in workers if w.last_heartbeat and w.last_heartbeat >= cutoff)
+    return counts

@@ -13,16 +13,15 @@ import hmac
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
-from rq import Worker
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.core import log_context, metrics
 from bot.core.metrics_redis import RedisCollector
+from bot.core.queueing import fresh_workers
 from bot.core.runtime import Runtime
 from bot.platforms.slack.background import tasks_for
 from bot.platforms.slack.payloads import screen
@@ -78,17 +77,6 @@ def health(rt: Runtime) -> tuple[int, dict[str, object]]:
     """Liveness: this process answers. Nothing outside it is consulted (Redis down is `/readyz`'s answer),
     so an orchestrator restarts the process only when the process itself is stuck."""
     return 200, {"status": "ok"}
-
-
-def fresh_workers(rt: Runtime) -> dict[str, int]:
-    """RQ workers per queue whose heartbeat is younger than `worker_ttl`: a killed worker's record
-    outlives it by a minute or more, so being registered is no evidence of life."""
-    cutoff = datetime.now(UTC) - timedelta(seconds=rt.settings.worker_ttl)
-    counts = {}
-    for name, queue in (("missions", rt.missions_queue), ("actions", rt.actions_queue)):
-        workers = Worker.all(queue=queue)
-        counts[name] = sum(1 for w in workers if w.last_heartbeat and w.last_heartbeat >= cutoff)
-    return counts
 
 
 def readiness(rt: Runtime) -> tuple[int, dict[str, object]]:

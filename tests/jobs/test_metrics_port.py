@@ -8,8 +8,8 @@ import glob
 import os
 
 from bot.core.models import Request
+from bot.core.queueing import fresh_workers
 from bot.missions.service import MissionService
-from bot.platforms.server import fresh_workers
 from tests.support.fleet import free_port, wait_for
 from tests.support.scrape import get, parse, value
 

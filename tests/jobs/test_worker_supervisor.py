@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rq import Worker
 
-from bot.platforms.server import fresh_workers
+from bot.core.queueing import fresh_workers
 from tests.support.crashkit import descendants
 from tests.support.fleet import wait_for
 
