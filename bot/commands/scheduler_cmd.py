@@ -5,8 +5,9 @@ The digest job is enqueued every 15 minutes and sends only when the worker's loc
 have come (`digest:` in its config), once per week: cron expressions in RQ run on the server's
 local time, so the timezone and DST are handled in the job, not in the expression.
 
-The loop is RQ's (`CronScheduler.start`) with one change: a Redis outage is waited out (logged once)
-instead of ending the process.
+Several schedulers may run on one Redis: each job is enqueued once per period between them
+(bot/commands/scheduler_periods.py). The loop is RQ's (`CronScheduler.start`) with one change: a Redis
+outage is waited out (logged once) instead of ending the process.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import threading
 from rq.cron import CronScheduler
 
 from bot.commands.common import add_insecure_audit_key_flag, add_metrics_port_flag, process_runtime
+from bot.commands.scheduler_periods import PeriodCronScheduler
 from bot.core import log_format, metrics, runtime
 from bot.core.metrics_port import MetricsServer
 from bot.core.metrics_redis import RedisCollector
@@ -38,7 +40,7 @@ DIGEST_CHECK = "*/15 * * * *"
 
 def build_scheduler(rt: runtime.Runtime, *, name: str | None = None) -> CronScheduler:
     prefix = rt.settings.key_prefix
-    cron = CronScheduler(
+    cron = PeriodCronScheduler(  # one enqueue per job and period across every scheduler process
         connection=rt.redis,
         logging_level=logging.WARNING,
         name=name or f"{prefix}:{socket.gethostname()}:{os.getpid()}",
