@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
+from bot.core.replication import Replicas
+
 GROUP = "handlers"
 
 # Every append delivers its own entry at once, so the group never has an older undelivered one: the
@@ -62,16 +64,20 @@ class Inbox:
         self.stream = f"{prefix}:inbox"
         self.consumer = consumer or consumer_name()
         self._append = aredis.register_script(_APPEND) if aredis is not None else None
+        self.prefix, self.replicas = prefix, Replicas()
 
     async def append(self, kind: str, fields: dict[str, str]) -> Entry:
-        """Durable and delivered to this process when it returns; raises when Redis does not take it
-        (the surface answers 5xx then, so the platform retries)."""
+        """Durable (on a replica too when the primary has one: bot/core/replication.py) and delivered to
+        this process when it returns; raises when Redis does not take it (the surface answers 5xx then, so
+        the platform retries)."""
         if self._append is None:
             raise RuntimeError("this inbox has no asyncio client: it cannot append")
         argv = [GROUP, self.consumer, "kind", kind]
         for name, value in fields.items():
             argv += [name, value]
         entry_id = await self._append(keys=[self.stream], args=argv)
+        if self.aredis is not None:  # on a replica too when there is one, so a failover keeps it
+            await self.replicas.aconfirm(self.aredis, prefix=self.prefix)
         return Entry(id=_text(entry_id), kind=kind, fields=dict(fields))
 
     async def done(self, entry: Entry) -> None:

@@ -19,6 +19,7 @@ from bot.core.messenger import Messengers
 from bot.core.models import Control, Mission
 from bot.core.people import People
 from bot.core.redact import Redactor
+from bot.core.replication import Replicas
 from bot.core.settings import Settings
 from bot.core.store import Store
 from bot.tools.registry import Toolbox
@@ -56,6 +57,7 @@ class Runtime:
         default_factory=Redactor
     )  # every text, card, audit field and model input for people
     people: People = field(default_factory=People)  # linked Slack/Teams accounts (bot/core/people.py)
+    replicas: Replicas = field(default_factory=Replicas)  # decisions WAIT for one (bot/core/replication.py)
     model_factory: ModelFactory | None = None
     planner_factory: PlannerFactory | None = None  # None: every worker runs its playbook
     teams_dev_anonymous: bool = (

@@ -94,6 +94,7 @@ def decide(
         )
 
     result = rt.store.mutate_proposal(proposal_id, decided, worker=worker.name, mission=proposal.mission_id)
+    rt.replicas.confirm(rt.redis, prefix=rt.settings.key_prefix)  # on a replica too, before the answer
     follow_up(rt, result)
     return result
 

@@ -16,9 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot import app
 from bot.core.models import Request
@@ -29,77 +26,17 @@ from bot.demo.helpdesk import HelpdeskBackend
 from bot.missions.service import MissionService
 from jobs.actions import execute_proposal
 from tests.conftest import CONFIGS, ROOT
-from tests.support.fleet import free_port, wait_for
+from tests.support.fleet import wait_for
 from tests.support.redis_server import drain
+from tests.support.sentinel_cluster import MASTER, answers, sentinel_cluster
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not on PATH")
-
-MASTER = "mymaster"
-
-
-def _server(folder: Path, port: int, *extra: str) -> subprocess.Popen:
-    folder.mkdir(parents=True)
-    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", ""]
-    return subprocess.Popen([*argv, *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _sentinel(folder: Path, port: int, primary: int) -> subprocess.Popen:
-    folder.mkdir(parents=True)
-    conf = folder / "sentinel.conf"  # Sentinel rewrites its config file: one each, writable
-    conf.write_text(
-        f"port {port}\nbind 127.0.0.1\ndir {folder}\n"
-        f"sentinel monitor {MASTER} 127.0.0.1 {primary} 2\n"
-        f"sentinel down-after-milliseconds {MASTER} 1000\n"
-        f"sentinel failover-timeout {MASTER} 3000\n"
-    )
-    return subprocess.Popen(
-        ["redis-server", str(conf), "--sentinel"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-
-
-def _answers(check) -> object:
-    try:
-        return check()
-    except (RedisConnectionError, RedisTimeoutError):
-        return None
 
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[dict]:
-    primary, replica, sentinels = free_port(), free_port(), [free_port() for _ in range(3)]
-    procs = {
-        "primary": _server(tmp_path / "primary", primary),
-        "replica": _server(tmp_path / "replica", replica, "--replicaof", "127.0.0.1", str(primary)),
-    }
-    for i, port in enumerate(sentinels):
-        procs[f"sentinel{i}"] = _sentinel(tmp_path / f"sentinel{i}", port, primary)
-    probes = [Redis(port=p, socket_timeout=1) for p in sentinels]
-    try:
-        link = Redis(port=replica, socket_timeout=1)
-        wait_for(lambda: _answers(lambda: link.info("replication")["master_link_status"] == "up"),
-                 timeout=20, what="replica in sync")  # fmt: skip
-        # Each Sentinel knows the replica and the two others (hello messages every 2 s): a quorum of 2.
-        wait_for(
-            lambda: all(
-                _answers(
-                    lambda s=s: (
-                        int(s.sentinel_master(MASTER)["num-other-sentinels"]) == 2
-                        and int(s.sentinel_master(MASTER)["num-slaves"]) == 1
-                    )
-                )
-                for s in probes
-            ),
-            timeout=20,
-            what="sentinels agree",
-        )
-        yield {"procs": procs, "primary": primary, "replica": replica, "sentinels": probes,
-               "url": "redis+sentinel://" + ",".join(f"127.0.0.1:{p}" for p in sentinels)
-               + f"/{MASTER}/0?socket_timeout=2"}  # fmt: skip
-    finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+    with sentinel_cluster(tmp_path) as found:
+        yield found
 
 
 def _cli(url: str, prefix: str, *args: str) -> subprocess.CompletedProcess:
@@ -148,7 +85,7 @@ def test_a_sentinel_failover_loses_nothing_and_the_same_runtime_carries_on(
         MissionService(rt).decide(decided[0], actor="U0OWNER1", approve=True, platform="console")
         drain(rt)
         assert rt.store.proposal(decided[0]).status == "executed" and len(helpdesk.credits()) == 1
-        # missionbot does not WAIT on decisions yet (README): the test waits for the replica itself.
+        # `decide` waited for the replica (bot/core/replication.py); the execution after it did not.
         assert rt.redis.wait(1, 5000) == 1
 
         # The pause a request saw: from the kill, the same client keeps reading the decided proposal (in a
@@ -157,7 +94,7 @@ def test_a_sentinel_failover_loses_nothing_and_the_same_runtime_carries_on(
         errors: list[int] = [0]
 
         def probe() -> None:
-            while _answers(lambda: rt.store.proposal(decided[0])) is None:
+            while answers(lambda: rt.store.proposal(decided[0])) is None:
                 errors[0] += 1
                 time.sleep(0.05)
             answered.append(time.monotonic() - killed)
@@ -168,7 +105,7 @@ def test_a_sentinel_failover_loses_nothing_and_the_same_runtime_carries_on(
         prober.start()
         promoted = wait_for(
             lambda: (
-                _answers(lambda: cluster["sentinels"][0].sentinel_get_master_addr_by_name(MASTER))
+                answers(lambda: cluster["sentinels"][0].sentinel_get_master_addr_by_name(MASTER))
                 == (b"127.0.0.1", cluster["replica"])
             ),
             timeout=20,

@@ -119,6 +119,7 @@ class Outcome:
     executed: int
     credits: int
     duplicate_posts: int
+    duplicated: list[str]  # what was posted more than once (channel, thread, text, blocks)
 
 
 def outcome(rt: Runtime, missions: list[str], api: MockSlackApi) -> Outcome:
@@ -136,6 +137,7 @@ def outcome(rt: Runtime, missions: list[str], api: MockSlackApi) -> Outcome:
         executed=sum(p.status == "executed" for p in proposals),
         credits=len(helpdesk.credits()),
         duplicate_posts=sum(n - 1 for n in posts.values()),
+        duplicated=[post[:300] for post, n in posts.items() if n > 1],
     )
 
 
