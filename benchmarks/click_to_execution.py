@@ -2,6 +2,8 @@
 starting in a warm worker process.
 
 Run: .venv/bin/python -m benchmarks.click_to_execution [--decisions 40] [--simple] [--gap 0.2] [--json]
+`--replica-compare`: the same run on a private redis-server without, then with, a replica; the decision
+and the click's inbox append WAIT for the replica in the second (bot/core/replication.py).
 
 Missions are submitted and run up to their proposal in this process; then a worker process, as a
 `missionbot worker` child runs (`bot.core.rq_worker.work_forever` on the actions queue: a work horse forked
@@ -15,21 +17,26 @@ processes read the same wall clock. Uses REDIS_URL, else 127.0.0.1:6379, else an
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 
 from benchmarks.missions import REQUEST, bench_runtime, cleanup, drain, redis_url
 from bot import app
 from bot.core import rq_worker
+from bot.core.inbox import Inbox
 from bot.core.runtime import Runtime
 from bot.demo.backends import helpdesk
 from bot.missions.service import MissionService
@@ -119,17 +126,68 @@ def measure(redis: Redis, url: str, *, decisions: int, simple: bool, gap: float)
     }
 
 
+def append_ms(url: str, *, appends: int) -> dict[str, float]:
+    """An Approve click's durable part before its ack (`Inbox.append`, plus WAIT with a replica)."""
+    prefix = f"mbappend{uuid.uuid4().hex[:8]}"
+
+    async def run() -> list[float]:
+        aredis = AsyncRedis.from_url(url)
+        inbox = Inbox(redis=Redis.from_url(url), prefix=prefix, aredis=aredis)
+        took = []
+        for i in range(appends + 1):
+            begun = time.perf_counter()
+            await inbox.append("click", {"proposal": f"P-{i}", "actor": APPROVER, "platform": "slack"})
+            took.append((time.perf_counter() - begun) * 1000)
+        await aredis.aclose()
+        return took[1:]  # the first loads the script
+
+    took = asyncio.run(run())
+    return {
+        "append_p50_ms": round(statistics.median(took), 2),
+        "append_p95_ms": round(percentile(took, 0.95), 2),
+    }
+
+
+def replica_compare(*, decisions: int, simple: bool, gap: float) -> dict[str, Any]:
+    """The same run on a private primary without, then with, a connected replica (loopback)."""
+    from tests.support.sentinel_cluster import primary_and_replica
+
+    runs: dict[str, Any] = {}
+    for name, replica in (("no_replica", False), ("one_replica", True)):
+        with tempfile.TemporaryDirectory() as folder, primary_and_replica(Path(folder), replica=replica) as c:
+            url = f"redis://127.0.0.1:{c['primary']}/0"
+            runs[name] = measure(Redis.from_url(url), url, decisions=decisions, simple=simple, gap=gap)
+            runs[name] |= append_ms(url, appends=decisions * 5)
+    runs["decide_p50_ratio"] = round(
+        runs["one_replica"]["decide_p50_ms"] / runs["no_replica"]["decide_p50_ms"], 2
+    )
+    runs["append_p50_ratio"] = round(
+        runs["one_replica"]["append_p50_ms"] / runs["no_replica"]["append_p50_ms"], 2
+    )
+    return runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--decisions", type=int, default=40)
     parser.add_argument("--gap", type=float, default=0.2, help="seconds between a start and the next click")
     parser.add_argument("--simple", action="store_true", help="the worker runs jobs in-process (no fork)")
     parser.add_argument("--json", action="store_true", help="print one JSON object of figures and floors")
+    parser.add_argument(
+        "--replica-compare",
+        action="store_true",
+        help="run on a private redis-server without, then with, a replica: what WAIT costs",
+    )
     parser.add_argument("--worker-for", help=argparse.SUPPRESS)  # internal: run as the worker process
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker_for:
         worker(args.url, args.worker_for, simple=args.simple)
+        return
+    if args.replica_compare:
+        runs = replica_compare(decisions=args.decisions, simple=args.simple, gap=args.gap)
+        runs["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        print(json.dumps(runs) if args.json else json.dumps(runs, indent=2))
         return
     with ExitStack() as stack:
         url = redis_url(stack)

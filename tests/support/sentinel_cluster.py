@@ -54,18 +54,22 @@ def stop(procs: dict[str, subprocess.Popen]) -> None:
 
 
 @contextmanager
-def primary_and_replica(folder: Path) -> Iterator[dict]:
-    """A primary and its replica, in sync: {"procs", "primary", "replica"} (ports)."""
-    primary, replica = free_port(), free_port()
-    procs = {
-        "primary": server(folder / "primary", primary),
-        "replica": server(folder / "replica", replica, "--replicaof", "127.0.0.1", str(primary)),
-    }
+def primary_and_replica(folder: Path, *, replica: bool = True) -> Iterator[dict]:
+    """A primary and its replica, in sync: {"procs", "primary", "replica"} (ports; no replica when
+    `replica` is False: the benchmarks compare the two)."""
+    ports = {"primary": free_port(), "replica": free_port()}
+    procs = {"primary": server(folder / "primary", ports["primary"])}
+    if replica:
+        procs["replica"] = server(folder / "replica", ports["replica"], "--replicaof", "127.0.0.1",
+                                  str(ports["primary"]))  # fmt: skip
     try:
-        link = Redis(port=replica, socket_timeout=1)
-        wait_for(lambda: answers(lambda: link.info("replication")["master_link_status"] == "up"),
-                 timeout=20, what="replica in sync")  # fmt: skip
-        yield {"procs": procs, "primary": primary, "replica": replica}
+        up = Redis(port=ports["primary"], socket_timeout=1)
+        wait_for(lambda: answers(up.ping), timeout=20, what="primary up")
+        link = Redis(port=ports["replica"], socket_timeout=1)
+        if replica:
+            wait_for(lambda: answers(lambda: link.info("replication")["master_link_status"] == "up"),
+                     timeout=20, what="replica in sync")  # fmt: skip
+        yield {"procs": procs, **ports}
     finally:
         stop(procs)
 
