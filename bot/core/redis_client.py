@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 from redis.asyncio.sentinel import Sentinel as AsyncSentinel
-from redis.sentinel import Sentinel
+from redis.sentinel import Sentinel, SentinelManagedConnection
 
 SENTINEL_SCHEME = "redis+sentinel"
 _FLOAT_OPTIONS = ("socket_timeout", "socket_connect_timeout")
@@ -102,13 +102,25 @@ def _sentinel_args(target: SentinelTarget, kwargs: dict[str, Any]) -> tuple[dict
     return sentinel, master
 
 
+class _SentinelConnection(SentinelManagedConnection):
+    """redis-py's sync Sentinel connection keeps a connection whose read was interrupted (its default is
+    `disconnect_on_error=False`, unlike the plain and the asyncio ones): a signal that stops RQ's blocking
+    pop leaves the pop's late answer to be read by the next command, and the worker's last pipeline fails
+    ("Wrong number of response items"). Disconnecting, as a plain connection does, keeps replies in step."""
+
+    def read_response(self, disable_decoding: bool = False, **kwargs: Any) -> Any:
+        kwargs.setdefault("disconnect_on_error", True)  # pub/sub reads still pass False themselves
+        return super().read_response(disable_decoding, **kwargs)
+
+
 def redis_from_url(url: str, *, variable: str = "REDIS_URL", **kwargs: Any) -> Redis:
     """A client for `url`: `Redis.from_url` for plain URLs, the Sentinel-managed master otherwise."""
     if not is_sentinel(url):
         return Redis.from_url(url, **kwargs)
     target = parse_sentinel_url(url, variable=variable)
     sentinel_kwargs, master = _sentinel_args(target, kwargs)
-    return Sentinel(target.sentinels, sentinel_kwargs=sentinel_kwargs).master_for(target.service, **master)
+    sentinel = Sentinel(target.sentinels, sentinel_kwargs=sentinel_kwargs)
+    return sentinel.master_for(target.service, connection_class=_SentinelConnection, **master)
 
 
 def async_redis_from_url(url: str, *, variable: str = "REDIS_URL", **kwargs: Any) -> AsyncRedis:

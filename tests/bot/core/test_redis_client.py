@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
+from redis.connection import Connection
 from redis.sentinel import SentinelConnectionPool
 
 from bot.commands.common import redis_or_exit
@@ -75,6 +76,20 @@ def test_sentinel_url_builds_a_master_client_without_connecting() -> None:
     sentinels = pool.sentinel_manager.sentinels
     assert [s.connection_pool.connection_kwargs["port"] for s in sentinels] == [1, 2]
     assert sentinels[0].connection_pool.connection_kwargs.get("password") is None  # not the master's
+
+
+def test_an_interrupted_read_drops_a_sentinel_connection_as_it_drops_a_plain_one(monkeypatch) -> None:
+    """A SIGTERM that stops RQ's blocking pop must not leave the pop's late answer on a pooled connection
+    (redis-py's sync Sentinel connection keeps it by default; the worker's last pipeline then failed)."""
+    client = redis_from_url("redis+sentinel://127.0.0.1:1/mymaster")
+    connection = client.connection_pool.make_connection()
+    seen: list[object] = []
+    monkeypatch.setattr(
+        Connection, "read_response", lambda self, *a, **kw: seen.append(kw["disconnect_on_error"])
+    )
+    connection.read_response()
+    connection.read_response(disconnect_on_error=False)  # pub/sub's own choice stands
+    assert seen == [True, False]
 
 
 def test_async_sentinel_client() -> None:
