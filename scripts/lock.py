@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "constraints.txt"
-EXTRAS = "dev"  # the test and lint tools too: dev.py installs them with the same pins
+EXTRAS = "dev,otel"  # the test and lint tools and the tracing extra: installed with the same pins
 HEADER = """\
 # Pinned versions for missionbot[{extras}] on Python {python}: what a fresh venv resolved.
 # Installed with `pip install -c constraints.txt ...` by dev.py, .ci/run (through dev.py) and

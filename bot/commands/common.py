@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from redis import Redis
 
 from bot import app
+from bot.core import tracing
 from bot.core.audit_config import record_config_versions
 from bot.core.audit_keys import INSECURE_KEY, AuditKeys, MissingAuditKey
 from bot.core.config import WorkerConfig, load_workers
@@ -100,6 +101,7 @@ def process_runtime(settings: Settings, command: str, *, insecure_audit_key: boo
     """The runtime a long-running process (serve, worker, scheduler) builds: an audit key and Redis required,
     real messengers; a worker config that changed since the last process loaded it is audited."""
     settings = audit_key_or_exit(settings, command, insecure=insecure_audit_key)
+    tracing.configure(role=command)  # off unless OTEL_* asks for traces (bot/core/tracing.py)
     redis = redis_or_exit(settings, command)
     workers = workers_or_exit(settings, str(config_dir(settings)))
     rt = app.create_runtime(

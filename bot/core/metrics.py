@@ -31,6 +31,8 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, g
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from bot.core import tracing
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -131,7 +133,8 @@ def _observe(event: Mapping[str, Any]) -> None:
 def timed_tool(tool: str) -> Iterator[None]:
     start = time.perf_counter()
     try:
-        yield
+        with tracing.span(f"tool {tool}", **{"missionbot.tool": tool}):
+            yield
     finally:
         TOOL_SECONDS.labels(tool=tool).observe(time.perf_counter() - start)
 

@@ -11,7 +11,7 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
 from rq.queue import Queue
 
-from bot.core import log_context
+from bot.core import log_context, tracing
 from bot.core.errors import NotFound
 from bot.core.housekeeping import job_is_alive
 from bot.core.limits import mission_rate_limit
@@ -69,6 +69,8 @@ def _enqueue(
     # that led to it, so a request's lines and its jobs' lines share a request_id.
     request = log_context.current().get("request_id")
     meta = {"log": {**ids, **({"request_id": request} if request else {})}}
+    if trace := tracing.carrier():  # the trace the job continues (bot/core/tracing.py; {} when off)
+        meta["trace"] = trace
     if rate_limit is not None:
         marked = marked or Marked()
         marker = f"{job_id}:enqueued"

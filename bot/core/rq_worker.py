@@ -12,6 +12,7 @@ import contextvars
 import logging
 import signal
 import threading
+from typing import Any
 
 from rq import SimpleWorker, Worker
 from rq.exceptions import StopRequested
@@ -19,7 +20,7 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.utils import now
 
-from bot.core import housekeeping, log_context
+from bot.core import housekeeping, log_context, tracing
 from bot.core.outage import REDIS_DOWN, Outage
 from bot.core.settings import Settings
 
@@ -53,6 +54,14 @@ class _Mixin:
         log.debug("job %s (%s) started", job.id, job.func_name)
         super().execute_job(job, queue)  # type: ignore[misc]
         log.debug("job %s ended", job.id)
+
+    def perform_job(self, job: Job, queue: Queue, *args: Any) -> bool:
+        """In the process that runs the job (the work horse, or this one): a span in the trace its
+        enqueuer carried (bot/core/tracing.py), exported before a horse's os._exit could drop it."""
+        with tracing.continued(job.meta.get("trace"), f"job {job.func_name}", **{"rq.job_id": job.id}):
+            done = super().perform_job(job, queue, *args)  # type: ignore[misc]
+        tracing.flush()
+        return done
 
     def heartbeat(self, timeout: int | None = None, pipeline: object = None) -> None:
         super().heartbeat(timeout, pipeline)  # type: ignore[misc]

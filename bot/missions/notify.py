@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from bot.core import tracing
 from bot.core.cards import Card, card_for
 from bot.core.defang import ProductText, shown
 from bot.core.models import Mission, Observation, Proposal
@@ -95,7 +96,8 @@ class Notifier:
             channel = worker.escalation.approvals_channel  # a Slack channel id: meaningless on Teams
         conversation, thread = (channel, None) if channel else (mission.conversation, mission.thread)
         messenger = self.rt.messengers.get(mission.platform)
-        ref = messenger.post(conversation=conversation, thread=thread, text=card.title, card=card)
+        with tracing.span("card post", **{"missionbot.proposal": proposal.id}):
+            ref = messenger.post(conversation=conversation, thread=thread, text=card.title, card=card)
         carded = self.rt.store.add_card(proposal.id, ref)
         for platform, elsewhere in by_platform.items():  # copies for approvers on the other platforms
             if platform == mission.platform or platform not in self.rt.messengers:

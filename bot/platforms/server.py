@@ -19,7 +19,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.core import log_context, metrics
+from bot.core import log_context, metrics, tracing
 from bot.core.metrics_redis import RedisCollector
 from bot.core.queueing import fresh_workers
 from bot.core.runtime import Runtime
@@ -134,6 +134,18 @@ async def measured(request: web.Request, handler):  # an aiohttp middleware
             metrics.ACK_SECONDS.labels(platform=ACKED[route]).observe(time.perf_counter() - start)
 
 
+@web.middleware
+async def traced(request: web.Request, handler):  # an aiohttp middleware
+    """Slack's and Teams' requests open a trace (bot/core/tracing.py; nothing when off): the work after
+    the ack and the jobs it enqueues continue it."""
+    resource = request.match_info.route.resource
+    platform = ACKED.get(resource.canonical) if resource is not None else None
+    if platform is None:
+        return await handler(request)
+    with tracing.span(f"{platform} ack", **{"http.route": resource.canonical}):
+        return await handler(request)
+
+
 async def metrics_endpoint(request: web.Request) -> web.Response:
     collector = RedisCollector(request.app[RUNTIME])
     body = await asyncio.to_thread(metrics.exposition, collector)
@@ -149,7 +161,7 @@ def create_app(
 ) -> web.Application:
     """`slack_over_http=False` (Socket Mode): no /slack/events route, but the Slack app's background work
     is still drained when the server shuts down. `routes`: the other platforms' (Teams), already built."""
-    app = web.Application(middlewares=[request_ids, measured])
+    app = web.Application(middlewares=[request_ids, measured, traced])
     app[RUNTIME] = rt
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
