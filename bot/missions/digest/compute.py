@@ -21,17 +21,17 @@ from bot.core.worktime import working_minutes
 from bot.missions.digest import rollup
 from bot.missions.digest.events import (
     ENDS,
-    HUMAN,
     WEEK,
     add_evidence,
     fingerprint,
     longest_wait,
+    merge_evidence,
     reach,
     verdict_kind,
 )
 from bot.missions.digest.model import Digest, Promotion, ReasonCount, WeekStats
 from bot.missions.digest.tokens import tokens_of
-from bot.missions.trust import SKEW, RejectCounter
+from bot.missions.trust import BUDGET_DECISIONS, SKEW, RejectCounter, category
 from bot.missions.undo import is_undo
 
 RUBBER_STAMP_SECONDS = 5
@@ -85,8 +85,8 @@ class _Pass:
         elif kind == "decision.auto_approved":
             w.auto_approved += 1
             w.waited_for_human -= 1
-        elif kind in HUMAN:
-            self._decision(i, w, at, HUMAN[kind], event)
+        elif (found := category(event, self.budget.codes)) is not None:
+            self._decision(i, w, at, found, event)
         elif kind == "execution.executed" and is_undo(pid):  # requested undos do not count until they run
             w.undone += 1
         elif kind == "escalation.reminded":
@@ -108,7 +108,7 @@ class _Pass:
                 self.breached[i].add(pid)
             if outcome == "approved" and seconds < RUBBER_STAMP_SECONDS:
                 w.fast_approvals += 1
-        if outcome == "rejected" and i == 0:
+        if outcome == "rejected" and i == 0:  # a question (needs more information) is not a rejection
             code = event["data"].get("reason_code") or "none"
             self.reasons[code] += 1
             self.examples.setdefault(code, event["mission"])
@@ -121,8 +121,9 @@ class _Pass:
     def merge(self, hour: datetime, b: dict[str, Any]) -> None:
         """One worker's hour from the rollups: the same sums `add` makes of its events."""
         if self.budget.since <= hour < self.end:
-            self.budget.rejected += b["budget"][0]
-            self.budget.decided += b["budget"][1]
+            for found in BUDGET_DECISIONS:
+                n = b["auto"] if found == "auto_approved" else b["outcomes"].get(found, 0)
+                self.budget.count(found, n)
         i = self.week(hour)
         if i is None:
             return
@@ -137,7 +138,7 @@ class _Pass:
             setattr(w, outcome, getattr(w, outcome) + n)
         escalation = self.worker.escalation
         same_hours = b["fp"] == fingerprint(self.worker)
-        for pid, approved, seconds, created, decided, minutes in b["decisions"]:
+        for pid, approved, seconds, created, decided, minutes, _ in b["decisions"]:
             w.decision_seconds.append(seconds)
             if not same_hours:  # the working hours changed since the hour was rolled up
                 start, stop = (datetime.fromtimestamp(t, UTC) for t in (created, decided))
@@ -153,13 +154,7 @@ class _Pass:
             for actor, (ok, no) in b["approvers"].items():
                 self.by_approver[actor][0] += ok
                 self.by_approver[actor][1] += no
-        for tool, (n, ok, args) in b["evidence"].items():
-            slot = self.evidence.setdefault(tool, [0, 0, {}])
-            slot[0], slot[1] = slot[0] + n, slot[1] + ok
-            for name, (count, top) in args.items():
-                arg = slot[2].setdefault(name, [0, None])
-                arg[0] += count
-                arg[1] = top if arg[1] is None else arg[1] if top is None else max(arg[1], top)
+        merge_evidence(self.evidence, b["evidence"])
         w.undone += b["undone"]
         self.escalated[i].update(b["reminded"])
         self.breached[i].update(b["reminded"], b["expired"])
@@ -171,19 +166,16 @@ class _Pass:
             w.decision_seconds.sort()  # the order events came in says nothing; percentiles sort anyway
 
 
-def suggest_rule(approved_args: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The narrowest auto_approve rule covering what humans approved: numbers up to the largest approved."""
-    rule: dict[str, dict[str, Any]] = {}
-    for name in sorted({k for args in approved_args for k in args}):
-        values = [a.get(name) for a in approved_args]
-        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-            rule[name] = {"lte": max(values)}
-    return rule
+def bound(top: float, low_rejected: float | None) -> dict[str, float]:
+    """Up to the largest approved number, but below the smallest rejected one: a suggestion never covers
+    an amount approvers rejected."""
+    return {"lte": top} if low_rejected is None or top < low_rejected else {"lt": low_rejected}
 
 
-def _promotions(worker: WorkerConfig, evidence: dict[str, list[Any]]) -> list[Promotion]:
-    """From `rollup.add_evidence`'s sums: the rule `suggest_rule` would make of the approved arguments."""
-    if worker.promotion is None:
+def _promotions(worker: WorkerConfig, evidence: dict[str, list[Any]], *, spent: bool) -> list[Promotion]:
+    """From `events.add_evidence`'s sums: per tool, a bound on every argument each approval gave a number;
+    none while the error budget is spent (`spent`)."""
+    if worker.promotion is None or spent:
         return []
     found = []
     for tool, (decisions, approved, args) in sorted(evidence.items()):
@@ -191,7 +183,9 @@ def _promotions(worker: WorkerConfig, evidence: dict[str, list[Any]]) -> list[Pr
             continue
         if approved / decisions < worker.promotion.min_acceptance:
             continue
-        rule = {name: {"lte": top} for name, (count, top) in sorted(args.items()) if count == approved}
+        rule = {
+            name: bound(top, low) for name, (count, top, low) in sorted(args.items()) if count == approved
+        }
         if not rule:
             continue  # nothing numeric to bound: a rule would approve everything, so none is suggested
         found.append(Promotion(tool=tool, decisions=decisions, approved=approved, condition=rule))
@@ -237,6 +231,7 @@ def compute(rt: Runtime, worker_name: str, *, end: datetime, rollups: bool = Tru
             if event["worker"] == worker_name:
                 acc.add(event)
     acc.finish()
+    budget = acc.budget.status()
     stamps = sorted(
         a for a, (ok, no) in acc.by_approver.items() if no == 0 and ok > RUBBER_STAMP_MIN_APPROVALS
     )
@@ -257,7 +252,7 @@ def compute(rt: Runtime, worker_name: str, *, end: datetime, rollups: bool = Tru
         ],
         tokens=tokens_of(rt, worker_name, start=end - WEEK, end=end),
         token_budget=worker.limits.weekly_token_budget,
-        error_budget=acc.budget.status(),
+        error_budget=budget,
         rubber_stamp_approvers=stamps,
-        promotions=_promotions(worker, acc.evidence),
+        promotions=_promotions(worker, acc.evidence, spent=budget.exceeded),
     )

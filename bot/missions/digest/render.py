@@ -10,7 +10,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from bot.missions.digest.model import Digest, WeekStats
+from bot.missions.digest.model import FORMULAS, Digest, WeekStats
+from bot.missions.trust import BUDGET_FORMULA
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
@@ -67,11 +68,11 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
         now, was = getattr(c, name), getattr(p, name)
         return _vs(now, was, _pct(now), _pct(was))
 
-    verdicts = ", ".join(f"{k} {v}" for k, v in sorted(c.verdicts.items())) or "none"
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(c.verdicts.items())) or "none"
     out = [
         (
             "Volume",
-            [f"Missions: {count('missions')}", f"Verdicts: {verdicts}", f"Proposals: {count('proposals')}"],
+            [f"Missions: {count('missions')}", f"Outcomes: {outcomes}", f"Proposals: {count('proposals')}"],
         ),
         (
             "Decisions",
@@ -87,6 +88,8 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
                 f"SLA breaches: {count('sla_breaches')}",
                 f"Expired without a decision: {count('expiries')}",
                 f"Auto-approved by rule: {count('auto_approved')}",
+                f"Questions (asked for more information): {count('questions')}",
+                f"Undo decisions: {c.undo_approved} approved, {c.undo_rejected} rejected",
             ],
         ),
     ]
@@ -118,7 +121,8 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
                 f"Tokens: {d.tokens:,} of {d.token_budget:,} ({_pct(d.budget_used)} of the weekly budget)",
                 f"Error budget: {'EXCEEDED' if budget.exceeded else 'ok'}: "
                 f"{budget.rejected} of {budget.decided} "
-                f"rejected in {budget.window_days} days ({budget.rate:.0%}, limit {budget.limit:.0%})",
+                f"rejected in {budget.window_days} days ({budget.rate:.0%}, limit {budget.limit:.0%})"
+                f"{f', {budget.auto_approved} of them auto-approved' if budget.auto_approved else ''}",
                 f"Autonomy now: {d.autonomy}",
             ],
         )
@@ -126,6 +130,8 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
     stamps = [f"Approvals under 5 s after the card appeared: {c.fast_approvals}"]
     stamps += [f"@{a} approved every one of more than 20 proposals" for a in d.rubber_stamp_approvers]
     out.append(("Rubber-stamp signals", stamps))
+    if budget.exceeded and not d.promotions:
+        out.append(("Suggestion", ["No promotion is suggested while the error budget is spent."]))
     for s in d.promotions:
         out.append(
             (
@@ -138,6 +144,8 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
                 ],
             )
         )
+    formulas = [*FORMULAS.items(), ("Error budget", BUDGET_FORMULA)]
+    out.append(("How these are counted", [f"{name} = {formula}" for name, formula in formulas]))
     return out
 
 

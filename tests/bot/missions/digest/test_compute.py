@@ -48,6 +48,10 @@ def week(settings, redis):
     clock.advance(minutes=10)
     decide(p, "U0OWNER1", True)
     # This week.
+    at(16, 9)  # autonomy is raised before any rejection: over a spent budget it would be refused
+    svc.set_autonomy("support-triage", "autonomous", actor="U0MANAGER")
+    ask("1066")  # 5 <= 50: auto-approved
+    svc.set_autonomy("support-triage", "assisted", actor="U0MANAGER")
     at(16, 10)
     m1, p1 = ask("1042")  # approved after 3 s (a rubber stamp), executed
     clock.advance(seconds=3)
@@ -79,8 +83,6 @@ def week(settings, redis):
     clock.advance(minutes=60)
     decide(p7, "U0OWNER2", True)
     at(18, 10)
-    svc.set_autonomy("support-triage", "autonomous", actor="U0MANAGER")
-    ask("1066")  # 5 <= 50: auto-approved
     svc.set_autonomy("support-triage", "shadow", actor="U0MANAGER")
     at(18, 11)
     _, p9 = ask("1048")  # shadow: would approve, after 5 min
@@ -102,7 +104,8 @@ def test_the_hand_computed_week(week):
     d = compute(week, "support-triage", end=END)
     c, p = d.current, d.previous
     assert (c.missions, c.proposals) == (10, 10)
-    assert c.verdicts == {"resolved": 4, "closed": 6}
+    # Outcomes named apart: m2, m3 rejected; 1044 refused by a rule; 1049 expired; 1048, 1065 shadow.
+    assert c.verdicts == {"resolved": 4, "rejected": 2, "refused": 1, "expired": 1, "shadow": 2}
     # The undo was requested but waits for an approver: not an override until it executes.
     assert (c.approved, c.rejected, c.decided, c.auto_approved, c.undone) == (3, 2, 5, 1, 0)
     assert c.acceptance_rate == pytest.approx(3 / 5)
@@ -117,7 +120,9 @@ def test_the_hand_computed_week(week):
     examples = {r.code: r.example_mission for r in d.top_reasons}
     assert week.store.proposal(examples["wrong_amount"] + "-s5").status == "rejected"
     assert (d.tokens, d.token_budget, d.budget_used) == (2000, 2_000_000, 0.001)
-    assert (d.error_budget.rejected, d.error_budget.decided, d.error_budget.exceeded) == (2, 5, True)
+    # The budget counts what ran by rule: 2 rejected of 3 approved + 2 rejected + 1 auto-approved.
+    budget = d.error_budget
+    assert (budget.rejected, budget.decided, budget.auto_approved, budget.exceeded) == (2, 6, 1, True)
     assert d.rubber_stamp_approvers == [] and d.promotions == [] and d.autonomy == "assisted"
     assert (p.missions, p.proposals, p.approved, p.decided, p.p50_seconds) == (1, 1, 1, 1, 600)
     assert p.verdicts == {"resolved": 1} and p.override_rate == 0
