@@ -10,18 +10,21 @@ so a decision in the window still finds its `proposal.created`. Both give the sa
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.core.config.models import WorkerConfig
-from bot.core.errors import NotFound
+from bot.core.errors import BadRequest, NotFound
 from bot.core.models import Mission
 from bot.core.runtime import Runtime
 from bot.core.worktime import working_minutes
 from bot.missions.digest import rollup
+from bot.missions.digest.adoption import Adoption
 from bot.missions.digest.events import (
     ENDS,
+    PROMOTION_WEEKS,
     WEEK,
+    WEEKS,
     add_evidence,
     fingerprint,
     longest_wait,
@@ -39,26 +42,27 @@ RUBBER_STAMP_MIN_APPROVALS = 20
 
 
 class _Pass:
-    """Accumulates both weeks, the error-budget window and the promotion evidence in one walk."""
+    """Accumulates the weeks, the error-budget window and the promotion evidence in one walk."""
 
-    def __init__(self, worker: WorkerConfig, end: datetime) -> None:
-        self.worker, self.end = worker, end
-        self.weeks = [WeekStats(), WeekStats()]  # this week, the week before
+    def __init__(self, worker: WorkerConfig, end: datetime, weeks: int) -> None:
+        self.worker, self.end, self.since = worker, end, end - reach(worker, weeks)
+        self.weeks = [WeekStats() for _ in range(weeks)]  # this week, the week before, ...
+        self.adoption = Adoption(worker, weeks)
         self.budget = RejectCounter(worker, end=end)
         self.created: dict[str, tuple[datetime, str, dict[str, Any], str | None]] = {}  # at, tool, args, rule
-        self.breached: list[set[str]] = [set(), set()]
-        self.escalated: list[set[str]] = [set(), set()]
+        self.breached: list[set[str]] = [set() for _ in range(weeks)]
+        self.escalated: list[set[str]] = [set() for _ in range(weeks)]
         self.reasons: Counter[str] = Counter()
         self.examples: dict[str, str] = {}
         self.by_approver: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self.evidence: dict[str, list[Any]] = {}  # rollup.add_evidence
 
     def week(self, at: datetime) -> int | None:
-        if self.end - WEEK <= at < self.end:
-            return 0
-        if self.end - 2 * WEEK <= at < self.end - WEEK:
-            return 1
-        return None
+        """Whole weeks back from the end: 0 for this week, None outside the window."""
+        if at >= self.end:
+            return None
+        i = (self.end - at - timedelta(microseconds=1)) // WEEK  # [end - WEEK, end) is week 0
+        return i if i < len(self.weeks) else None
 
     def add(self, event: dict[str, Any]) -> None:
         at, kind, data, pid = (
@@ -70,12 +74,16 @@ class _Pass:
         if kind == "proposal.created":
             self.created[pid] = (at, data.get("tool", ""), data.get("args") or {}, data.get("rule"))
         self.budget.add(event)
+        if kind == "control.changed" and "autonomy" in data and at >= self.since:  # as the rollups read
+            self.adoption.autonomy(at.timestamp(), data["autonomy"])
         i = self.week(at)
         if i is None:
             return
         w = self.weeks[i]
         if kind == "mission.created":
             w.missions += 1
+            route, where = data.get("route") or "", data.get("conversation") or ""
+            self.adoption.missions(i, {event["actor"]: 1}, {where: 1}, {route: 1})
         elif kind in ENDS:
             verdict = verdict_kind(kind, data)
             w.verdicts[verdict] = w.verdicts.get(verdict, 0) + 1
@@ -89,6 +97,8 @@ class _Pass:
             self._decision(i, w, at, found, event)
         elif kind == "execution.executed" and is_undo(pid):  # requested undos do not count until they run
             w.undone += 1
+        elif kind == "execution.executed" and not data.get("error"):
+            self.adoption.executed(i, {data.get("tool", ""): 1})
         elif kind == "escalation.reminded":
             self.escalated[i].add(pid)
             self.breached[i].add(pid)
@@ -100,8 +110,9 @@ class _Pass:
         setattr(w, outcome, getattr(w, outcome) + 1)
         pid, actor = event["proposal"], event["actor"]
         created = self.created.get(pid)
+        seconds = None if created is None else (at - created[0]).total_seconds()
+        self.adoption.decided(i, actor, seconds)
         if created is not None:
-            seconds = (at - created[0]).total_seconds()
             w.decision_seconds.append(seconds)
             target = self.worker.escalation.response_target_minutes
             if working_minutes(created[0], at, self.worker.escalation.working_hours) > target:
@@ -115,7 +126,7 @@ class _Pass:
         if outcome in {"approved", "rejected"}:
             if i == 0:
                 self.by_approver[actor][outcome == "rejected"] += 1
-            if created is not None:
+            if created is not None and i < PROMOTION_WEEKS:
                 add_evidence(self.evidence, created[1], outcome == "approved", created[2])
 
     def merge(self, hour: datetime, b: dict[str, Any]) -> None:
@@ -124,11 +135,15 @@ class _Pass:
             for found in BUDGET_DECISIONS:
                 n = b["auto"] if found == "auto_approved" else b["outcomes"].get(found, 0)
                 self.budget.count(found, n)
+        for at, mode in b.get("autonomy", []):
+            self.adoption.autonomy(at, mode)
         i = self.week(hour)
         if i is None:
             return
         w = self.weeks[i]
         w.missions += b["missions"]
+        self.adoption.missions(i, b["requesters"], b["channels"], b["kinds"])
+        self.adoption.executed(i, b["tools"])
         for verdict, n in b["verdicts"].items():
             w.verdicts[verdict] = w.verdicts.get(verdict, 0) + n
         w.proposals += b["proposals"]
@@ -138,8 +153,9 @@ class _Pass:
             setattr(w, outcome, getattr(w, outcome) + n)
         escalation = self.worker.escalation
         same_hours = b["fp"] == fingerprint(self.worker)
-        for pid, approved, seconds, created, decided, minutes, _ in b["decisions"]:
+        for pid, approved, seconds, created, decided, minutes, actor in b["decisions"]:
             w.decision_seconds.append(seconds)
+            self.adoption.decided(i, actor, seconds)
             if not same_hours:  # the working hours changed since the hour was rolled up
                 start, stop = (datetime.fromtimestamp(t, UTC) for t in (created, decided))
                 minutes = working_minutes(start, stop, escalation.working_hours)
@@ -154,7 +170,10 @@ class _Pass:
             for actor, (ok, no) in b["approvers"].items():
                 self.by_approver[actor][0] += ok
                 self.by_approver[actor][1] += no
-        merge_evidence(self.evidence, b["evidence"])
+        for actor in b["undated"]:  # decided, its proposal's creation not found
+            self.adoption.decided(i, actor, None)
+        if i < PROMOTION_WEEKS:
+            merge_evidence(self.evidence, b["evidence"])
         w.undone += b["undone"]
         self.escalated[i].update(b["reminded"])
         self.breached[i].update(b["reminded"], b["expired"])
@@ -164,6 +183,9 @@ class _Pass:
         for i, w in enumerate(self.weeks):
             w.escalated, w.sla_breaches = len(self.escalated[i]), len(self.breached[i])
             w.decision_seconds.sort()  # the order events came in says nothing; percentiles sort anyway
+        self.approvers = self.adoption.finish(
+            self.weeks, [self.end - WEEK * i for i in range(len(self.weeks))]
+        )
 
 
 def bound(top: float, low_rejected: float | None) -> dict[str, float]:
@@ -192,9 +214,9 @@ def _promotions(worker: WorkerConfig, evidence: dict[str, list[Any]], *, spent: 
     return found
 
 
-def first_needed(worker: WorkerConfig, end: datetime) -> datetime:
+def first_needed(worker: WorkerConfig, end: datetime, weeks: int = WEEKS) -> datetime:
     """The earliest event time the digest ending at `end` reads."""
-    return end - reach(worker) - longest_wait(worker) - SKEW
+    return end - reach(worker, weeks) - longest_wait(worker) - SKEW
 
 
 def thread_root(mission: Mission) -> str | None:
@@ -217,17 +239,22 @@ def _link(rt: Runtime, mission_id: str) -> str | None:
     return rt.messengers.permalink(mission.platform, conversation=mission.conversation, message=root)
 
 
-def compute(rt: Runtime, worker_name: str, *, end: datetime, rollups: bool = True) -> Digest:
-    """The digest of the 7 days before `end` (and the 7 before those for the arrows); `rollups=False`
-    forces the pass over the stream."""
+def compute(
+    rt: Runtime, worker_name: str, *, end: datetime, rollups: bool = True, weeks: int = WEEKS
+) -> Digest:
+    """The digest of the 7 days before `end`, with `weeks` weeks of figures for the trends (the week
+    before gives the arrows); `rollups=False` forces the pass over the stream."""
+    if not 2 <= weeks <= 52:
+        raise BadRequest(f"A digest covers 2 to 52 weeks, not {weeks}.")
     worker = rt.worker(worker_name)
-    acc = _Pass(worker, end)
-    hours = rollup.read(rt, worker_name, start=end - reach(worker), end=end) if rollups else None
+    acc = _Pass(worker, end, weeks)
+    span = reach(worker, weeks)
+    hours = rollup.read(rt, worker_name, start=end - span, end=end) if rollups else None
     if hours is not None:
         for hour, record in hours:
             acc.merge(hour, record)
     else:
-        for event in rt.audit.events(start=rt.audit.start_at(first_needed(worker, end))):
+        for event in rt.audit.events(start=rt.audit.start_at(first_needed(worker, end, weeks))):
             if event["worker"] == worker_name:
                 acc.add(event)
     acc.finish()
@@ -244,6 +271,9 @@ def compute(rt: Runtime, worker_name: str, *, end: datetime, rollups: bool = Tru
         timezone=worker.digest.timezone,
         current=acc.weeks[0],
         previous=acc.weeks[1],
+        weeks=acc.weeks[::-1],
+        channels=dict(sorted(acc.adoption.channels.items(), key=lambda kv: (-kv[1], kv[0]))),
+        approvers=acc.approvers,
         top_reasons=[
             ReasonCount(
                 code=c, count=n, example_mission=acc.examples[c], example_link=_link(rt, acc.examples[c])

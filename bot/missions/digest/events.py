@@ -9,6 +9,8 @@ from typing import Any
 from bot.core.config.models import WorkerConfig
 
 WEEK = timedelta(days=7)
+WEEKS = 8  # the weeks a digest computes: this one and 7 before it, for the trends
+PROMOTION_WEEKS = 2  # the evidence a promotion suggestion reads (`Digest.promotion_days`)
 _HEAD = re.compile(r"Verdict \([^)]*\): (\w+)")
 ENDS = {"mission.done", "mission.failed", "mission.cancelled", "mission.halted", "mission.expired"}
 # What a closed mission's verdict lists, by the mark `bot/missions/verdict.py` puts on each proposal's
@@ -86,6 +88,6 @@ def longest_wait(worker: WorkerConfig) -> timedelta:
     return wait + timedelta(days=1)  # a sweep runs every minute; a day covers a scheduler outage
 
 
-def reach(worker: WorkerConfig) -> timedelta:
-    """How far back from its end a digest counts: two weeks, or the error budget's window when longer."""
-    return max(2 * WEEK, timedelta(days=worker.error_budget.window_days))
+def reach(worker: WorkerConfig, weeks: int = WEEKS) -> timedelta:
+    """How far back from its end a digest counts: its weeks, or the error budget's window when longer."""
+    return max(weeks * WEEK, timedelta(days=worker.error_budget.window_days))

@@ -68,6 +68,12 @@ class WeekStats(BaseModel):
     expiries: int = 0
     decision_seconds: list[float] = []
     fast_approvals: int = 0
+    # Adoption (bot/missions/digest/adoption.py)
+    requesters: int = 0
+    new_requesters: int = 0
+    repeat_requesters: int = 0
+    minutes_saved: float = 0.0  # an estimate from the worker's `digest.minutes_saved_per_mission`
+    autonomy: str = ""  # the level the week ended at
 
     @property
     def decided(self) -> int:
@@ -96,6 +102,12 @@ class WeekStats(BaseModel):
     @property
     def p90_seconds(self) -> float | None:
         return percentile(self.decision_seconds, 0.9)
+
+
+class ApproverLoad(BaseModel):
+    approver: str
+    decided: int
+    median_seconds: float | None = None
 
 
 class ReasonCount(BaseModel):
@@ -162,6 +174,9 @@ class Digest(BaseModel):
     timezone: str
     current: WeekStats
     previous: WeekStats
+    weeks: list[WeekStats] = []  # oldest first, the last is `current`: one source for text, chart, App Home
+    channels: dict[str, int] = {}  # this week's missions per conversation
+    approvers: list[ApproverLoad] = []  # this week, busiest first
     top_reasons: list[ReasonCount] = []
     tokens: int = 0
     token_budget: int = 0

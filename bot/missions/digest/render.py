@@ -10,6 +10,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from bot.missions.digest import trends
+from bot.missions.digest.adoption import FORMULAS as ADOPTION_FORMULAS
 from bot.missions.digest.model import FORMULAS, Digest, WeekStats
 from bot.missions.trust import BUDGET_FORMULA
 
@@ -93,6 +95,8 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
             ],
         ),
     ]
+    out.append((f"Trends ({len(trends.weeks_of(d))} weeks, oldest first)", trends.rows(d)))
+    out.append(("Adoption", adoption(d)))
     if d.top_reasons:
         out.append(
             (
@@ -144,9 +148,23 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
                 ],
             )
         )
-    formulas = [*FORMULAS.items(), ("Error budget", BUDGET_FORMULA)]
+    formulas = [*FORMULAS.items(), ("Error budget", BUDGET_FORMULA), *ADOPTION_FORMULAS.items()]
     out.append(("How these are counted", [f"{name} = {formula}" for name, formula in formulas]))
     return out
+
+
+def adoption(d: Digest) -> list[str]:
+    c, p = d.current, d.previous
+    channels = ", ".join(f"{name or 'unknown'} {n}" for name, n in d.channels.items()) or "none"
+    load = "; ".join(f"{a.approver} {a.decided} (median {_secs(a.median_seconds)})" for a in d.approvers)
+    return [
+        f"Requesters: {c.requesters}{_arrow(c.requesters, p.requesters)} (was {p.requesters}), "
+        f"{c.new_requesters} new, {c.repeat_requesters} repeat",
+        f"Missions per channel: {channels}",
+        f"Approver load (cards decided): {load or 'none'}",
+        f"Estimated time saved: {c.minutes_saved / 60:.1f} h (was {p.minutes_saved / 60:.1f} h), "
+        "an estimate from the configured minutes per mission, not a measurement",
+    ]
 
 
 def title(d: Digest) -> str:

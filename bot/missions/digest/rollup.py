@@ -33,7 +33,7 @@ from bot.missions.undo import is_undo
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 LOCK_SECONDS = 600
-VERSION = "2"  # what a record holds; a fold state of another version is refolded from scratch
+VERSION = "3"  # what a record holds; a fold state of another version is refolded from scratch
 
 
 def hour_of(at: datetime) -> datetime:
@@ -52,6 +52,12 @@ def new_hour(fp: str) -> dict[str, Any]:
         "approvers": {},  # actor -> [approved, rejected]
         "evidence": {},  # events.add_evidence: tool -> [decisions, approved, {arg: [n, largest, lowest no]}]
         "undone": 0,
+        "requesters": {},  # adoption: actor -> missions started
+        "channels": {},  # conversation -> missions
+        "kinds": {},  # route (mission kind) -> missions
+        "tools": {},  # tool -> executed calls (undos not included)
+        "undated": [],  # the deciders of decisions whose proposal's creation was not found
+        "autonomy": [],  # [timestamp, level] per control.changed
         "reminded": [],
         "expired": [],
         "fp": fp,
@@ -96,6 +102,14 @@ class _Fold:
         kind, data, pid = event["kind"], event["data"], event["proposal"]
         if kind == "mission.created":
             b["missions"] += 1
+            for field, name in (
+                ("requesters", event["actor"]),
+                ("channels", data.get("conversation") or ""),
+                ("kinds", data.get("route") or ""),
+            ):
+                b[field][name] = b[field].get(name, 0) + 1
+        elif kind == "control.changed" and "autonomy" in data:
+            b["autonomy"].append([at.timestamp(), data["autonomy"]])
         elif kind in ENDS:
             verdict = verdict_kind(kind, data)
             b["verdicts"][verdict] = b["verdicts"].get(verdict, 0) + 1
@@ -107,6 +121,8 @@ class _Fold:
             self._decision(b, at, found, event)
         elif kind == "execution.executed" and is_undo(pid):
             b["undone"] += 1
+        elif kind == "execution.executed" and not data.get("error"):
+            b["tools"][data.get("tool", "")] = b["tools"].get(data.get("tool", ""), 0) + 1
         elif kind == "escalation.reminded":
             b["reminded"].append(pid)
         elif kind == "escalation.expired":
@@ -131,6 +147,8 @@ class _Fold:
                 event["actor"],
             ]
             b["decisions"].append(decided)
+        else:
+            b["undated"].append(event["actor"])
         if outcome == "rejected":
             code = event["data"].get("reason_code") or "none"
             b["reasons"].setdefault(code, [0, event["mission"]])[0] += 1

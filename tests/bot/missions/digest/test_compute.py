@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot import app
+from bot.core.errors import BadRequest
 from bot.core.models import Request
 from bot.missions.digest.compute import compute
 from bot.missions.escalation import Escalator
@@ -126,3 +127,39 @@ def test_the_hand_computed_week(week):
     assert d.rubber_stamp_approvers == [] and d.promotions == [] and d.autonomy == "assisted"
     assert (p.missions, p.proposals, p.approved, p.decided, p.p50_seconds) == (1, 1, 1, 1, 600)
     assert p.verdicts == {"resolved": 1} and p.override_rate == 0
+
+
+def test_the_hand_computed_eight_weeks(week):
+    d = compute(week, "support-triage", end=END)
+    assert len(d.weeks) == 8 and d.weeks[-1] == d.current and d.weeks[-2] == d.previous
+    # Six empty weeks, the week before (1 mission approved after 10 min), this week (as above).
+    assert [w.missions for w in d.weeks] == [0, 0, 0, 0, 0, 0, 1, 10]
+    assert [w.acceptance_rate for w in d.weeks] == [None] * 6 + [1.0, pytest.approx(3 / 5)]
+    assert [w.override_rate for w in d.weeks] == [None] * 6 + [0.0, pytest.approx(2 / 6)]
+    assert [(w.p50_seconds, w.p90_seconds) for w in d.weeks[-2:]] == [(600, 600), (600, 3600)]
+    assert [(w.sla_breaches, w.expiries) for w in d.weeks] == [(0, 0)] * 7 + [(3, 1)]
+    # Raised to autonomous and back at 16 Nov 09:00 (the week's first instant), shadow on the 18th, then
+    # assisted again: every week ended assisted (the config's default before any change).
+    assert [w.autonomy for w in d.weeks] == ["assisted"] * 8
+    # Adoption: U0AGENT asked once the week before (new then) and ten times this week (a repeat requester).
+    assert [(w.requesters, w.new_requesters, w.repeat_requesters) for w in d.weeks[-2:]] == [
+        (1, 1, 0),
+        (1, 0, 1),
+    ]
+    assert d.channels == {"C0SUPPORT": 10}
+    # Human decisions this week (shadow answers included): OWNER1 3 s, 40 min, 5 min; OWNER2 20 min,
+    # 60 min, 10 min; LEAD 2 min. Median: nearest rank.
+    assert [(a.approver, a.decided, a.median_seconds) for a in d.approvers] == [
+        ("U0OWNER1", 3, 300),
+        ("U0OWNER2", 3, 1200),
+        ("U0LEAD", 1, 120),
+    ]
+    # The shipped config estimates 12 minutes per triage_escalation mission.
+    assert [w.minutes_saved for w in d.weeks[-2:]] == [12, 120]
+
+
+def test_the_window_spans_the_weeks_asked_for(week):
+    d = compute(week, "support-triage", end=END, weeks=2)
+    assert [w.missions for w in d.weeks] == [1, 10]
+    with pytest.raises(BadRequest, match="2 to 52 weeks"):
+        compute(week, "support-triage", end=END, weeks=1)
