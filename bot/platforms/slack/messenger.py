@@ -66,6 +66,19 @@ class SlackMessenger:
         ]
         return refs[0]
 
+    def post_image(self, *, conversation: str, png: bytes, title: str, alt_text: str) -> None:
+        """Upload a PNG (the digest's chart) with files_upload_v2; a user id is shared in their DM."""
+        channel = conversation
+        if conversation.startswith(("U", "W")):  # files are shared by channel id: the app's DM with them
+            channel = self.client.conversations_open(users=conversation)["channel"]["id"]
+        self.client.files_upload_v2(
+            channel=channel,
+            content=png,
+            filename="digest-chart.png",
+            title=truncate(title, 250),
+            alt_txt=truncate(alt_text, 1000),
+        )
+
     def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
         """chat.update in place; never response_url, which expires and is unavailable to jobs."""
         payload: dict[str, Any] = {
