@@ -20,11 +20,11 @@ MAX_BLOCKS = 50
 MAX_BLOCKS_CHARS = 12_000  # Slack's undocumented cumulative limit sits near 13k
 
 
-def _pct(value: float | None) -> str:
+def pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
-def _secs(value: float | None) -> str:
+def secs(value: float | None) -> str:
     if value is None:
         return "n/a"
     return f"{value:.0f}s" if value < 90 else f"{value / 60:.0f}m" if value < 5400 else f"{value / 3600:.1f}h"
@@ -68,7 +68,7 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
 
     def rate(name: str) -> str:
         now, was = getattr(c, name), getattr(p, name)
-        return _vs(now, was, _pct(now), _pct(was))
+        return _vs(now, was, pct(now), pct(was))
 
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(c.verdicts.items())) or "none"
     out = [
@@ -84,9 +84,9 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
                 f"({c.rejected} rejected, {c.undone} undone after executing)",
                 f"Escalation: {rate('escalation_rate')} "
                 f"({c.escalated} of {c.waited_for_human} waited past the target)",
-                f"Time to decision: p50 {_secs(c.p50_seconds)}{_arrow(c.p50_seconds, p.p50_seconds)}, "
-                f"p90 {_secs(c.p90_seconds)}{_arrow(c.p90_seconds, p.p90_seconds)} "
-                f"(was p50 {_secs(p.p50_seconds)}, p90 {_secs(p.p90_seconds)})",
+                f"Time to decision: p50 {secs(c.p50_seconds)}{_arrow(c.p50_seconds, p.p50_seconds)}, "
+                f"p90 {secs(c.p90_seconds)}{_arrow(c.p90_seconds, p.p90_seconds)} "
+                f"(was p50 {secs(p.p50_seconds)}, p90 {secs(p.p90_seconds)})",
                 f"SLA breaches: {count('sla_breaches')}",
                 f"Expired without a decision: {count('expiries')}",
                 f"Auto-approved by rule: {count('auto_approved')}",
@@ -122,7 +122,7 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
         (
             "Cost and budgets",
             [
-                f"Tokens: {d.tokens:,} of {d.token_budget:,} ({_pct(d.budget_used)} of the weekly budget)",
+                f"Tokens: {d.tokens:,} of {d.token_budget:,} ({pct(d.budget_used)} of the weekly budget)",
                 f"Error budget: {'EXCEEDED' if budget.exceeded else 'ok'}: "
                 f"{budget.rejected} of {budget.decided} "
                 f"rejected in {budget.window_days} days ({budget.rate:.0%}, limit {budget.limit:.0%})"
@@ -156,7 +156,7 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
 def adoption(d: Digest) -> list[str]:
     c, p = d.current, d.previous
     channels = ", ".join(f"{name or 'unknown'} {n}" for name, n in d.channels.items()) or "none"
-    load = "; ".join(f"{a.approver} {a.decided} (median {_secs(a.median_seconds)})" for a in d.approvers)
+    load = "; ".join(f"{a.approver} {a.decided} (median {secs(a.median_seconds)})" for a in d.approvers)
     return [
         f"Requesters: {c.requesters}{_arrow(c.requesters, p.requesters)} (was {p.requesters}), "
         f"{c.new_requesters} new, {c.repeat_requesters} repeat",
@@ -226,4 +226,4 @@ def _fact(line: str) -> dict[str, str]:
 
 
 def stats_line(w: WeekStats) -> str:
-    return f"{w.missions} missions, {w.proposals} proposals, acceptance {_pct(w.acceptance_rate)}"
+    return f"{w.missions} missions, {w.proposals} proposals, acceptance {pct(w.acceptance_rate)}"

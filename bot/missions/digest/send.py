@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.core.config.models import WEEKDAYS
 from bot.core.models import MessageRef
 from bot.core.runtime import Runtime
-from bot.missions.digest import chart, render
+from bot.missions.digest import chart, home, render
 from bot.missions.digest.compute import compute
 from bot.missions.digest.model import Digest
 
@@ -31,12 +31,14 @@ def send(rt: Runtime, worker_name: str, *, end: datetime | None = None) -> tuple
         ref = messenger.post(conversation=conversation, thread=None, text=render.text(digest))
     image = getattr(messenger, "post_image", None)
     if callable(image):
-        image(
+        file_id = image(
             conversation=conversation,
             png=chart.render_png(digest),
             title=render.title(digest),
             alt_text=chart.alt_text(digest),
         )
+        if isinstance(file_id, str):
+            home.remember_chart(rt, worker_name, worker.digest.platform, file_id)
     rt.audit.record(
         "digest.sent",
         actor="system:digest",

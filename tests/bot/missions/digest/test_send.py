@@ -8,6 +8,7 @@ import pytest
 
 from bot import app
 from bot.core.models import MessageRef
+from bot.missions.digest.home import chart_key
 from bot.missions.digest.send import due_week, send, send_if_due
 from bot.platforms.console.messenger import ConsoleMessenger
 from tests.support.clock import Clock, clocked_runtime
@@ -104,3 +105,5 @@ def test_on_slack_the_chart_is_uploaded_into_the_digest_channel_or_dm(
     assert shared["channel"] == shared_in and shared["content"].startswith(b"\x89PNG")
     assert shared["title"].startswith("Weekly digest: Support Triage")
     assert shared["alt_txt"].startswith("Chart of Support Triage over the last 8 weeks")
+    [file_id] = mock_slack_api.workspace.files
+    assert rt.redis.get(chart_key(rt, "support-triage", "slack")).decode() == file_id  # App Home shows it
