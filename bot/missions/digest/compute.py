@@ -32,7 +32,8 @@ from bot.missions.digest.events import (
     reach,
     verdict_kind,
 )
-from bot.missions.digest.model import Digest, Promotion, ReasonCount, WeekStats
+from bot.missions.digest.model import Digest, ReasonCount, WeekStats
+from bot.missions.digest.promotion import promotions
 from bot.missions.digest.tokens import tokens_of
 from bot.missions.trust import BUDGET_DECISIONS, SKEW, RejectCounter, category
 from bot.missions.undo import is_undo
@@ -48,6 +49,7 @@ class _Pass:
         self.worker, self.end, self.since = worker, end, end - reach(worker, weeks)
         self.weeks = [WeekStats() for _ in range(weeks)]  # this week, the week before, ...
         self.adoption = Adoption(worker, weeks)
+        self.fingerprint = fingerprint(worker)  # of the working hours the rollups' minutes assumed
         self.budget = RejectCounter(worker, end=end)
         self.created: dict[str, tuple[datetime, str, dict[str, Any], str | None]] = {}  # at, tool, args, rule
         self.breached: list[set[str]] = [set() for _ in range(weeks)]
@@ -152,17 +154,26 @@ class _Pass:
         for outcome, n in b["outcomes"].items():
             setattr(w, outcome, getattr(w, outcome) + n)
         escalation = self.worker.escalation
-        same_hours = b["fp"] == fingerprint(self.worker)
+        same_hours = b["fp"] == self.fingerprint
+        # The hot loop at scale (8 weeks x every decision): locals, no model attribute writes inside.
+        seconds_of, breached, target = (
+            w.decision_seconds,
+            self.breached[i],
+            escalation.response_target_minutes,
+        )
+        fast = 0
         for pid, approved, seconds, created, decided, minutes, actor in b["decisions"]:
-            w.decision_seconds.append(seconds)
-            self.adoption.decided(i, actor, seconds)
+            seconds_of.append(seconds)
+            if i == 0:
+                self.adoption.decided(i, actor, seconds)
             if not same_hours:  # the working hours changed since the hour was rolled up
                 start, stop = (datetime.fromtimestamp(t, UTC) for t in (created, decided))
                 minutes = working_minutes(start, stop, escalation.working_hours)
-            if minutes > escalation.response_target_minutes:
-                self.breached[i].add(pid)
+            if minutes > target:
+                breached.add(pid)
             if approved and seconds < RUBBER_STAMP_SECONDS:
-                w.fast_approvals += 1
+                fast += 1
+        w.fast_approvals += fast
         if i == 0:
             for code, (n, example) in b["reasons"].items():
                 self.reasons[code] += n
@@ -186,32 +197,6 @@ class _Pass:
         self.approvers = self.adoption.finish(
             self.weeks, [self.end - WEEK * i for i in range(len(self.weeks))]
         )
-
-
-def bound(top: float, low_rejected: float | None) -> dict[str, float]:
-    """Up to the largest approved number, but below the smallest rejected one: a suggestion never covers
-    an amount approvers rejected."""
-    return {"lte": top} if low_rejected is None or top < low_rejected else {"lt": low_rejected}
-
-
-def _promotions(worker: WorkerConfig, evidence: dict[str, list[Any]], *, spent: bool) -> list[Promotion]:
-    """From `events.add_evidence`'s sums: per tool, a bound on every argument each approval gave a number;
-    none while the error budget is spent (`spent`)."""
-    if worker.promotion is None or spent:
-        return []
-    found = []
-    for tool, (decisions, approved, args) in sorted(evidence.items()):
-        if decisions < worker.promotion.min_decisions or not approved:
-            continue
-        if approved / decisions < worker.promotion.min_acceptance:
-            continue
-        rule = {
-            name: bound(top, low) for name, (count, top, low) in sorted(args.items()) if count == approved
-        }
-        if not rule:
-            continue  # nothing numeric to bound: a rule would approve everything, so none is suggested
-        found.append(Promotion(tool=tool, decisions=decisions, approved=approved, condition=rule))
-    return found
 
 
 def first_needed(worker: WorkerConfig, end: datetime, weeks: int = WEEKS) -> datetime:
@@ -284,5 +269,5 @@ def compute(
         token_budget=worker.limits.weekly_token_budget,
         error_budget=budget,
         rubber_stamp_approvers=stamps,
-        promotions=_promotions(worker, acc.evidence, spent=budget.exceeded),
+        promotions=promotions(worker, acc.evidence, spent=budget.exceeded),
     )

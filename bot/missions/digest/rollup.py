@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from bot.core.runtime import Runtime
 from bot.core.worktime import working_minutes
 from bot.missions.digest.events import (
@@ -275,5 +277,5 @@ def read(rt: Runtime, worker: str, *, start: datetime, end: datetime) -> list[tu
         if stored
         else []
     )
-    found = [(h, json.loads(r)) for h, r in zip(stored, raw, strict=True) if r is not None]
+    found = [(h, orjson.loads(r)) for h, r in zip(stored, raw, strict=True) if r is not None]
     return found + [(h, unsealed[(worker, h)]) for h in hours if h >= sealed and (worker, h) in unsealed]
