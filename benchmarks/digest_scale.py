@@ -52,6 +52,17 @@ def timed(fn, rounds: int) -> tuple[float, object]:
     return statistics.median(times), value
 
 
+def blank_png() -> bytes:
+    """The floor for the chart: an empty figure of the same size saved as PNG (this machine, this load)."""
+    import io  # noqa: PLC0415
+
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    out = io.BytesIO()
+    Figure(figsize=(chart.WIDTH, chart.HEIGHT), dpi=chart.DPI).savefig(out, format="png")
+    return out.getvalue()
+
+
 def one_case(
     redis: Redis, url: str, *, per_week: int, history: int, rounds: int, full_pass: bool
 ) -> dict[str, float]:
@@ -73,8 +84,10 @@ def one_case(
         fast_s, fast = timed(lambda: compute(rt, WORKER, end=END), rounds)
         assert full is None or fast == full, "the rollups disagree with the pass over the stream"
         assert fast.current.missions > 0.99 * per_week, fast.current.missions
+        two_s, _ = timed(lambda: compute(rt, WORKER, end=END, weeks=2), rounds)  # the floor: the old digest
         chart.render_png(fast)  # warm-up: the import of matplotlib is paid once per process
         chart_s, _ = timed(lambda: chart.render_png(fast), rounds)
+        blank_s, _ = timed(blank_png, rounds)
         return {
             "history_weeks": history,
             "events_in_stream": events,
@@ -84,7 +97,11 @@ def one_case(
             "first_fold_s": fold_s,
             "missions_in_week": fast.current.missions,
             "weeks_with_missions": sum(1 for w in fast.weeks if w.missions),
+            "compute_2_weeks_s": two_s,
+            "compute_ratio_8_to_2_weeks": fast_s / two_s,
             "chart_s": chart_s,
+            "blank_png_s": blank_s,
+            "chart_ratio_to_blank": chart_s / blank_s,
         }
     finally:
         cleanup(redis, prefix)

@@ -13,7 +13,7 @@ from bot.commands.common import audit_key_or_exit, config_dir, redis_or_exit, wo
 from bot.core.errors import BadRequest, NotFound
 from bot.core.settings import Settings
 from bot.missions.digest import chart, render
-from bot.missions.digest.compute import compute
+from bot.missions.digest.compute import compute, up_to_now
 from bot.missions.digest.events import WEEKS
 from bot.missions.digest.send import send
 
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
             digest, ref = send(rt, args.worker)
             print(f"posted to {ref.conversation} on {ref.platform}")
         else:
-            digest = compute(rt, args.worker, end=rt.clock(), weeks=args.weeks)
+            digest = compute(rt, args.worker, end=up_to_now(rt), weeks=args.weeks)
     except (NotFound, BadRequest) as err:
         print(err)
         return 2

@@ -199,6 +199,12 @@ class _Pass:
         )
 
 
+def up_to_now(rt: Runtime) -> datetime:
+    """The end of the current hour: a window up to now that the hourly rollups answer (the current hour
+    from the fold itself), not a pass over every week of the stream."""
+    return rollup.hour_of(rt.clock()) + rollup.HOUR
+
+
 def first_needed(worker: WorkerConfig, end: datetime, weeks: int = WEEKS) -> datetime:
     """The earliest event time the digest ending at `end` reads."""
     return end - reach(worker, weeks) - longest_wait(worker) - SKEW

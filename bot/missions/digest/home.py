@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import TypedDict
 
 from bot.core.runtime import Runtime
-from bot.missions.digest import render, rollup, trends
+from bot.missions.digest import render, trends
 from bot.missions.digest.chart import alt_text
-from bot.missions.digest.compute import compute
+from bot.missions.digest.compute import compute, up_to_now
 from bot.missions.digest.model import Digest
 
 
@@ -63,7 +63,5 @@ def panel(rt: Runtime, d: Digest, *, platform: str) -> Panel:
 
 
 def panels(rt: Runtime, user: str, *, platform: str) -> list[Panel]:
-    """One panel per worker `user` owns (none for anyone else), up to now: the window ends at the next
-    whole hour so it is read from the hourly rollups (the current hour from the fold itself)."""
-    end = rollup.hour_of(rt.clock()) + rollup.HOUR
-    return [panel(rt, compute(rt, name, end=end), platform=platform) for name in owned(rt, user)]
+    """One panel per worker `user` owns (none for anyone else), up to now (`up_to_now`)."""
+    return [panel(rt, compute(rt, name, end=up_to_now(rt)), platform=platform) for name in owned(rt, user)]

@@ -15,13 +15,13 @@ from bot.core.config.models import WEEKDAYS
 from bot.core.models import MessageRef
 from bot.core.runtime import Runtime
 from bot.missions.digest import chart, home, render
-from bot.missions.digest.compute import compute
+from bot.missions.digest.compute import compute, up_to_now
 from bot.missions.digest.model import Digest
 
 
 def send(rt: Runtime, worker_name: str, *, end: datetime | None = None) -> tuple[Digest, MessageRef]:
     worker = rt.worker(worker_name)
-    digest = compute(rt, worker_name, end=end or rt.clock())
+    digest = compute(rt, worker_name, end=end or up_to_now(rt))
     messenger = rt.messengers.get(worker.digest.platform)
     conversation = worker.digest_channel or worker.owner
     rich = getattr(messenger, "post_digest", None)

@@ -43,7 +43,8 @@ class RichMessenger:
 def test_the_digest_goes_to_the_digest_channel_as_text_and_is_audited(clocked):
     rt, _ = clocked
     digest, ref = send(rt, "support-triage")
-    assert ref.conversation == "C0MANAGERS" and digest.end == MONDAY_0905_BERLIN
+    # On demand, the window ends at the end of the current hour: read from the hourly rollups.
+    assert ref.conversation == "C0MANAGERS" and digest.end == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     [text] = posted(rt, "C0MANAGERS")
     assert text.startswith("Weekly digest: Support Triage")
     [event] = [e for e in rt.audit.events() if e["kind"] == "digest.sent"]
