@@ -75,5 +75,6 @@ def render_png(d: Digest) -> bytes:
         level.set_title("Autonomy at each week's end (weeks starting)", loc="left")
         level.grid(alpha=0.3)
         out = io.BytesIO()
-        fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+        # zlib level 1: a PNG ~7% larger (102 vs 96 KB), encoded faster; no version stamp in it.
+        fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
     return out.getvalue()
