@@ -25,7 +25,7 @@ _PANELS = [  # (title, the two series drawn, as a percentage?)
 
 
 def alt_text(d: Digest) -> str:
-    """What the chart shows, in words: each figure's value this week and 7 weeks... before."""
+    """What the chart shows, in words: each figure this week, and in the first week the chart covers."""
     weeks = weeks_of(d)
     parts = []
     for label, value, shown in SERIES:
@@ -34,9 +34,8 @@ def alt_text(d: Digest) -> str:
         was = "n/a" if first is None else shown(first)
         parts.append(f"{label.lower()} {now} (was {was})")
     return (
-        f"Chart of {d.display_name} over the last {len(weeks)} weeks to {d.end:%Y-%m-%d}: "
-        + "; ".join(parts)
-        + f" {len(weeks)} weeks before."
+        f"Chart of {d.display_name} over the last {len(weeks)} weeks to {d.end:%Y-%m-%d}, this week "
+        f"against the first of them: " + "; ".join(parts) + "."
     )
 
 
