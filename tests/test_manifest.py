@@ -34,6 +34,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat.update": {"chat:write"},
     "views.open": set(),
     "views.publish": set(),
+    "conversations.open": {"im:write"},  # the digest owner's DM, to share the chart file in
+    "files.upload_v2": {"files:write"},  # slack_sdk: files.getUploadURLExternal + completeUploadExternal
 }
 # Scope each subscribed event needs; a slash command needs `commands`.
 EVENT_SCOPES: dict[str, set[str]] = {

@@ -23,6 +23,7 @@ from bot.missions.service import MissionService
 from bot.platforms.server import create_app
 from bot.platforms.slack.app import AsyncApp, create_slack_app
 from bot.platforms.teams.endpoint import TeamsEndpoint
+from bot.platforms.teams.images import Images, image_route
 from bot.platforms.teams.routes import messages_route, refused_route, teams_guard
 
 __all__ = ["inbox_of", "server", "slack_app", "teams_routes"]
@@ -74,11 +75,17 @@ def teams_routes(
     may not be served (no MICROSOFT_APP_ID and no --teams-dev-anonymous)."""
     settings = settings or rt.settings
     anonymous = rt.teams_dev_anonymous if allow_anonymous is None else allow_anonymous
+    # The digest chart's image (signed URLs only), for cards already posted even while Teams is refused.
+    images = image_route(
+        Images(
+            redis=rt.redis, prefix=rt.store.prefix, settings=settings, clock=lambda: rt.clock().timestamp()
+        )
+    )
     if not teams_guard(settings, anonymous):
-        return [refused_route()]
+        return [refused_route(), images]
     endpoint = TeamsEndpoint(rt, settings=settings, credentials=credentials)  # type: ignore[arg-type]
     handlers.teams.register(endpoint, service=service or MissionService(rt), rt=rt)
-    return [messages_route(endpoint)]
+    return [messages_route(endpoint), images]
 
 
 def server(

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
         default="missionbot", validation_alias=AliasChoices("MISSIONBOT_KEY_PREFIX", "key_prefix")
     )
     port: int = Field(default=3000, validation_alias="PORT")
+    # Where Teams reaches `serve` (https://host[:port]): the digest chart's signed image URL starts with it.
+    public_url: str | None = Field(default=None, validation_alias="MISSIONBOT_PUBLIC_URL")
     # Logs: plain text lines, or one JSON object per line with the role and the ids of the work in hand.
     log_format: Literal["text", "json"] = Field(default="text", validation_alias="MISSIONBOT_LOG_FORMAT")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(

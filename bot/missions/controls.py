@@ -10,6 +10,7 @@ from bot.core.errors import BadRequest
 from bot.core.models import Control
 from bot.core.policy import authorize_controls
 from bot.core.runtime import Runtime
+from bot.missions.trust import Trust
 
 AUTONOMY_MODES = ("shadow", "assisted", "autonomous")
 
@@ -31,4 +32,12 @@ def set_autonomy(rt: Runtime, worker: str, mode: str, *, actor: str) -> Control:
     authorize(rt, worker, actor=actor)
     if mode not in AUTONOMY_MODES:
         raise BadRequest(f"Autonomy is one of {', '.join(AUTONOMY_MODES)}, not {mode!r}.")
+    if mode == "autonomous":
+        # The error-budget sweep would demote it again within a minute: refuse now, with the numbers.
+        budget = Trust(rt).reject_rate(worker)
+        if budget.exceeded:
+            raise BadRequest(
+                f"{worker} stays {rt.control(worker).autonomy}: the error budget is spent "
+                f"({budget.describe()}). Autonomy can be raised once the rate is back within the budget."
+            )
     return change(rt, worker, actor=actor, autonomy=mode)

@@ -15,7 +15,9 @@ from bot.core.queueing import enqueue_mission
 from bot.core.routing import NoRoute, help_text, route
 from bot.core.runtime import Runtime
 from bot.missions import controls, decisions, kill_switch, more_info
-from bot.missions.digest.compute import compute
+from bot.missions.digest import home
+from bot.missions.digest.compute import compute, up_to_now
+from bot.missions.digest.home import Panel
 from bot.missions.digest.model import Digest
 from bot.missions.notify import Notifier
 from bot.missions.undo import request_undo
@@ -240,7 +242,11 @@ class MissionService:
         worker = self.rt.worker(worker_name)
         authorize_digest(worker, actor=actor, accounts=self.rt.people.accounts_of(actor))
         self.rt.audit.record("digest.viewed", actor=actor, worker=worker_name)
-        return compute(self.rt, worker_name, end=self.rt.clock())
+        return compute(self.rt, worker_name, end=up_to_now(self.rt))
+
+    def manager_panels(self, user: str, platform: str) -> list[Panel]:
+        """App Home: this week's figures for each worker `user` owns (nothing for anyone else)."""
+        return home.panels(self.rt, user, platform=platform)
 
     # -- undo ----------------------------------------------------------------------------
     def request_undo(self, proposal_id: str, *, actor: str) -> Proposal:

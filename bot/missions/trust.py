@@ -1,10 +1,12 @@
 """Autonomy driven by evidence: error budgets demote a worker on their own; promotion is only ever suggested.
 
-Demotion: when a worker's reject rate (human decisions in the audit stream, `RejectCounter`) over
-`error_budget.window_days` exceeds `max_reject_rate`, or an action it executed is undone, an
-`autonomous` worker drops to `assisted`. The control change is one atomic WATCH/MULTI write (so two
-sweeps demote once), audited as `control.changed` by `system:error_budget`, and the owner gets a
-message with the numbers.
+Demotion: when a worker's reject rate (`RejectCounter`: rejections / every live action decided, by a
+human or by rule, over `error_budget.window_days`) exceeds `max_reject_rate`, or an action it executed is
+undone, an `autonomous` worker drops to `assisted`. What counts as what is `category`, the one definition
+the digest also uses: a decision about an undo and a request for more information are their own
+categories, never an approval or a rejection of the worker. The control change is one atomic WATCH/MULTI
+write (so two sweeps demote once), audited as `control.changed` by `system:error_budget`, and the owner
+gets a message with the numbers.
 """
 
 from __future__ import annotations
@@ -16,39 +18,76 @@ from bot.core.config.models import WorkerConfig
 from bot.core.models import Control
 from bot.core.runtime import Runtime
 from bot.missions.digest.model import ErrorBudgetStatus
+from bot.missions.undo import is_undo
 
 ACTOR = "system:error_budget"
-BUDGET_DECISIONS = {"decision.approved": False, "decision.rejected": True}  # kind -> counts as a rejection
+DECISIONS = {
+    "decision.approved": "approved",
+    "decision.rejected": "rejected",
+    "decision.auto_approved": "auto_approved",
+    "decision.shadow_approved": "shadow_approved",
+    "decision.shadow_rejected": "shadow_rejected",
+}
+# category -> counts as a rejection in the error budget (absent: not in the budget at all)
+BUDGET_DECISIONS = {"approved": False, "rejected": True, "auto_approved": False}
 SKEW = timedelta(minutes=5)  # writers' clocks may disagree this much about the audit stream's order
+
+
+BUDGET_FORMULA = (
+    "rejected / (approved + rejected + auto-approved) over the window; questions, undo decisions and "
+    "shadow answers are not in it"
+)
 
 
 class _Unchanged(Exception):
     pass
 
 
+def category(event: dict[str, Any], more_info_codes: list[str]) -> str | None:
+    """What a decision event counts as, or None for any other event: approved, rejected, auto_approved,
+    shadow_approved, shadow_rejected, `questions` (a rejection asking the requester for more information:
+    the worker was not wrong, it lacked facts), `undo_approved` / `undo_rejected` (a person deciding about
+    reversing an action: approving it is not approving the worker, rejecting it keeps the worker's action)."""
+    found = DECISIONS.get(event["kind"])
+    if found is None:
+        return None
+    if event["proposal"] and is_undo(event["proposal"]) and found in {"approved", "rejected"}:
+        return f"undo_{found}"
+    if found == "rejected" and event["data"].get("reason_code") in more_info_codes:
+        return "questions"
+    return found
+
+
 class RejectCounter:
     """The one definition of the error budget's reject rate, shared by the digest and the demotion check.
 
-    Fed audit events: human approvals and rejections of `worker` recorded in [end - window_days, end).
-    Shadow answers and auto-approvals are not decisions a human made about a live action, so they
-    do not count. The digest feeds it from its single pass; `reject_rate` from the window alone.
+    reject rate = rejected / (approved + rejected + auto_approved), over decisions about `worker`'s live
+    actions recorded in [end - window_days, end). What ran by rule is in the denominator (one rejection
+    among 40 auto-approvals is 1 in 41, not 100%); shadow answers, questions and undo decisions are not
+    in it at all. The digest feeds it from its single pass; `reject_rate` from the window alone.
     """
 
     def __init__(self, worker: WorkerConfig, *, end: datetime) -> None:
         self.budget, self.end = worker.error_budget, end
+        self.codes = worker.escalation.more_info_codes
         self.since = end - timedelta(days=self.budget.window_days)
-        self.rejected = self.decided = 0
+        self.rejected = self.decided = self.auto_approved = 0
 
     def add(self, event: dict[str, Any]) -> None:
-        rejection = BUDGET_DECISIONS.get(event["kind"])
-        if rejection is not None and self.since <= datetime.fromisoformat(event["at"]) < self.end:
-            self.rejected += rejection
-            self.decided += 1
+        found = category(event, self.codes)
+        if found in BUDGET_DECISIONS and self.since <= datetime.fromisoformat(event["at"]) < self.end:
+            self.count(found)
+
+    def count(self, found: str, n: int = 1) -> None:
+        self.rejected += n * BUDGET_DECISIONS[found]
+        self.decided += n
+        self.auto_approved += n * (found == "auto_approved")
 
     def status(self) -> ErrorBudgetStatus:
         return ErrorBudgetStatus(
             rejected=self.rejected,
             decided=self.decided,
+            auto_approved=self.auto_approved,
             limit=self.budget.max_reject_rate,
             window_days=self.budget.window_days,
         )

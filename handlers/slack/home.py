@@ -1,4 +1,5 @@
-"""App Home: each approver's pending decisions, oldest first, with the same buttons as the cards."""
+"""App Home: each approver's pending decisions, oldest first, with the same buttons as the cards; an
+owner also sees their workers' figures (the manager's panels)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from handlers.slack.reply import core
 async def publish(client: AsyncWebClient, *, service: MissionService, rt: Runtime, user: str) -> None:
     proposals = await core(service.pending_for, user)
     cards = [card_for(p, rt.worker(p.worker), redactor=rt.redactor) for p in proposals]
-    await client.views_publish(user_id=user, view=home_view(cards))
+    panels = await core(service.manager_panels, user, "slack")
+    await client.views_publish(user_id=user, view=home_view(cards, panels))
 
 
 def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:

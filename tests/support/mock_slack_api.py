@@ -33,7 +33,9 @@ from aiohttp import web
 from tests.support.mock_slack_workspace import FakeWorkspace
 
 # Bot scopes from manifest.yml; Slack echoes the token's scopes in X-OAuth-Scopes on every answer.
-BOT_SCOPES = "app_mentions:read,channels:history,groups:history,im:history,chat:write,commands"
+BOT_SCOPES = (
+    "app_mentions:read,channels:history,groups:history,im:history,chat:write,commands,files:write,im:write"
+)
 _JSON_STRING_FIELDS = ("blocks", "attachments", "view", "metadata")
 
 
@@ -162,6 +164,8 @@ class MockSlackApi:
         asyncio.set_event_loop(loop)
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        self.workspace.upload_base = f"http://127.0.0.1:{self._port}/upload/"
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         try:
             loop.run_until_complete(runner.setup())
@@ -232,6 +236,13 @@ class MockSlackApi:
             return [dict(m, channel=ch) for (ch, _ts), m in items if channel is None or ch == channel]
 
     # -- HTTP --------------------------------------------------------------------------------
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal hands out: the file's bytes, as Slack takes them."""
+        content = await request.read()
+        with self._lock:
+            ok = self.workspace.receive_upload(request.match_info["file_id"], content)
+        return web.Response(status=200 if ok else 404, text="OK - " + str(len(content)))
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]

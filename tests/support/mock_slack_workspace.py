@@ -7,6 +7,7 @@ are plain synchronous Python; the server serialises access with its lock.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -42,6 +43,10 @@ class FakeWorkspace:
         self._home_views: dict[str, str] = {}  # user id -> their Home tab view id (stable, like Slack)
         self._ts_count = 0
         self._view_count = 0
+        # files_upload_v2: getUploadURLExternal -> POST the bytes to upload_url -> completeUploadExternal
+        self.upload_base = ""  # the mock server's "http://127.0.0.1:<port>/upload/", set when it starts
+        self.uploads: dict[str, dict[str, Any]] = {}  # file id -> {filename, length, alt_txt, content}
+        self.files: dict[str, dict[str, Any]] = {}  # completed: file id -> upload + {title, channel}
         self._handlers: dict[str, Callable[[Params], Answer]] = {
             "auth.test": self.auth_test,
             "chat.postMessage": self.chat_post_message,
@@ -54,6 +59,8 @@ class FakeWorkspace:
             "views.push": self.views_open,
             "views.publish": self.views_publish,
             "views.update": self.views_update,
+            "files.getUploadURLExternal": self.files_get_upload_url_external,
+            "files.completeUploadExternal": self.files_complete_upload_external,
         }
 
     def handle(self, method: str, params: Params) -> Answer:
@@ -194,6 +201,46 @@ class FakeWorkspace:
             return {"ok": False, "error": "users_list_not_supplied"}
         # Deterministic DM id per user list so tests can predict where the bot will post.
         return {"ok": True, "channel": {"id": "D" + users.replace(",", "")[1:]}}
+
+    # -- files (files_upload_v2) ---------------------------------------------------------------
+
+    def files_get_upload_url_external(self, params: Params) -> Answer:
+        for field in ("filename", "length"):
+            if not params.get(field):
+                return _missing(field)
+        file_id = f"F{len(self.uploads) + 1:08d}"
+        self.uploads[file_id] = {
+            "filename": params["filename"],
+            "length": int(params["length"]),
+            "alt_txt": params.get("alt_txt"),
+            "content": None,
+        }
+        return {"ok": True, "upload_url": f"{self.upload_base}{file_id}", "file_id": file_id}
+
+    def receive_upload(self, file_id: str, content: bytes) -> bool:
+        upload = self.uploads.get(file_id)
+        if upload is None or len(content) != upload["length"]:
+            return False
+        upload["content"] = content
+        return True
+
+    def files_complete_upload_external(self, params: Params) -> Answer:
+        files = params.get("files")
+        if isinstance(files, str):  # form-encoded: a JSON array in a string, as Slack takes it
+            files = json.loads(files)
+        if not files:
+            return _missing("files")
+        done = []
+        for f in files:
+            upload = self.uploads.get(f.get("id", ""))
+            if upload is None or upload["content"] is None:
+                return {"ok": False, "error": "file_not_found"}
+            channel = params.get("channel_id")
+            if channel and channel.startswith(("U", "W")):
+                return {"ok": False, "error": "invalid_channel"}  # a DM is shared by its D… channel id
+            self.files[f["id"]] = {**upload, "title": f.get("title"), "channel": channel}
+            done.append({"id": f["id"], "title": f.get("title")})
+        return {"ok": True, "files": done}
 
     # -- views -------------------------------------------------------------------------------
 

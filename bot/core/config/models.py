@@ -184,6 +184,8 @@ class DigestSchedule(Strict):
     hour: int = Field(default=9, ge=0, le=23)
     timezone: str = "UTC"
     platform: str = "console"
+    # An estimate the owner states: minutes a person would have spent, per mission kind or per executed tool.
+    minutes_saved_per_mission: dict[str, Annotated[float, Field(ge=0, le=10_000)]] = {}
 
     @field_validator("timezone")
     @classmethod

@@ -10,28 +10,32 @@ so a decision in the window still finds its `proposal.created`. Both give the sa
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.core.config.models import WorkerConfig
-from bot.core.errors import NotFound
+from bot.core.errors import BadRequest, NotFound
 from bot.core.models import Mission
 from bot.core.runtime import Runtime
 from bot.core.worktime import working_minutes
 from bot.missions.digest import rollup
+from bot.missions.digest.adoption import Adoption
 from bot.missions.digest.events import (
     ENDS,
-    HUMAN,
+    PROMOTION_WEEKS,
     WEEK,
+    WEEKS,
     add_evidence,
     fingerprint,
     longest_wait,
+    merge_evidence,
     reach,
     verdict_kind,
 )
-from bot.missions.digest.model import Digest, Promotion, ReasonCount, WeekStats
+from bot.missions.digest.model import Digest, ReasonCount, WeekStats
+from bot.missions.digest.promotion import promotions
 from bot.missions.digest.tokens import tokens_of
-from bot.missions.trust import SKEW, RejectCounter
+from bot.missions.trust import BUDGET_DECISIONS, SKEW, RejectCounter, category
 from bot.missions.undo import is_undo
 
 RUBBER_STAMP_SECONDS = 5
@@ -39,26 +43,28 @@ RUBBER_STAMP_MIN_APPROVALS = 20
 
 
 class _Pass:
-    """Accumulates both weeks, the error-budget window and the promotion evidence in one walk."""
+    """Accumulates the weeks, the error-budget window and the promotion evidence in one walk."""
 
-    def __init__(self, worker: WorkerConfig, end: datetime) -> None:
-        self.worker, self.end = worker, end
-        self.weeks = [WeekStats(), WeekStats()]  # this week, the week before
+    def __init__(self, worker: WorkerConfig, end: datetime, weeks: int) -> None:
+        self.worker, self.end, self.since = worker, end, end - reach(worker, weeks)
+        self.weeks = [WeekStats() for _ in range(weeks)]  # this week, the week before, ...
+        self.adoption = Adoption(worker, weeks)
+        self.fingerprint = fingerprint(worker)  # of the working hours the rollups' minutes assumed
         self.budget = RejectCounter(worker, end=end)
         self.created: dict[str, tuple[datetime, str, dict[str, Any], str | None]] = {}  # at, tool, args, rule
-        self.breached: list[set[str]] = [set(), set()]
-        self.escalated: list[set[str]] = [set(), set()]
+        self.breached: list[set[str]] = [set() for _ in range(weeks)]
+        self.escalated: list[set[str]] = [set() for _ in range(weeks)]
         self.reasons: Counter[str] = Counter()
         self.examples: dict[str, str] = {}
         self.by_approver: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self.evidence: dict[str, list[Any]] = {}  # rollup.add_evidence
 
     def week(self, at: datetime) -> int | None:
-        if self.end - WEEK <= at < self.end:
-            return 0
-        if self.end - 2 * WEEK <= at < self.end - WEEK:
-            return 1
-        return None
+        """Whole weeks back from the end: 0 for this week, None outside the window."""
+        if at >= self.end:
+            return None
+        i = (self.end - at - timedelta(microseconds=1)) // WEEK  # [end - WEEK, end) is week 0
+        return i if i < len(self.weeks) else None
 
     def add(self, event: dict[str, Any]) -> None:
         at, kind, data, pid = (
@@ -70,12 +76,16 @@ class _Pass:
         if kind == "proposal.created":
             self.created[pid] = (at, data.get("tool", ""), data.get("args") or {}, data.get("rule"))
         self.budget.add(event)
+        if kind == "control.changed" and "autonomy" in data and at >= self.since:  # as the rollups read
+            self.adoption.autonomy(at.timestamp(), data["autonomy"])
         i = self.week(at)
         if i is None:
             return
         w = self.weeks[i]
         if kind == "mission.created":
             w.missions += 1
+            route, where = data.get("route") or "", data.get("conversation") or ""
+            self.adoption.missions(i, {event["actor"]: 1}, {where: 1}, {route: 1})
         elif kind in ENDS:
             verdict = verdict_kind(kind, data)
             w.verdicts[verdict] = w.verdicts.get(verdict, 0) + 1
@@ -85,10 +95,12 @@ class _Pass:
         elif kind == "decision.auto_approved":
             w.auto_approved += 1
             w.waited_for_human -= 1
-        elif kind in HUMAN:
-            self._decision(i, w, at, HUMAN[kind], event)
+        elif (found := category(event, self.budget.codes)) is not None:
+            self._decision(i, w, at, found, event)
         elif kind == "execution.executed" and is_undo(pid):  # requested undos do not count until they run
             w.undone += 1
+        elif kind == "execution.executed" and not data.get("error"):
+            self.adoption.executed(i, {data.get("tool", ""): 1})
         elif kind == "escalation.reminded":
             self.escalated[i].add(pid)
             self.breached[i].add(pid)
@@ -100,34 +112,40 @@ class _Pass:
         setattr(w, outcome, getattr(w, outcome) + 1)
         pid, actor = event["proposal"], event["actor"]
         created = self.created.get(pid)
+        seconds = None if created is None else (at - created[0]).total_seconds()
+        self.adoption.decided(i, actor, seconds)
         if created is not None:
-            seconds = (at - created[0]).total_seconds()
             w.decision_seconds.append(seconds)
             target = self.worker.escalation.response_target_minutes
             if working_minutes(created[0], at, self.worker.escalation.working_hours) > target:
                 self.breached[i].add(pid)
             if outcome == "approved" and seconds < RUBBER_STAMP_SECONDS:
                 w.fast_approvals += 1
-        if outcome == "rejected" and i == 0:
+        if outcome == "rejected" and i == 0:  # a question (needs more information) is not a rejection
             code = event["data"].get("reason_code") or "none"
             self.reasons[code] += 1
             self.examples.setdefault(code, event["mission"])
         if outcome in {"approved", "rejected"}:
             if i == 0:
                 self.by_approver[actor][outcome == "rejected"] += 1
-            if created is not None:
+            if created is not None and i < PROMOTION_WEEKS:
                 add_evidence(self.evidence, created[1], outcome == "approved", created[2])
 
     def merge(self, hour: datetime, b: dict[str, Any]) -> None:
         """One worker's hour from the rollups: the same sums `add` makes of its events."""
         if self.budget.since <= hour < self.end:
-            self.budget.rejected += b["budget"][0]
-            self.budget.decided += b["budget"][1]
+            for found in BUDGET_DECISIONS:
+                n = b["auto"] if found == "auto_approved" else b["outcomes"].get(found, 0)
+                self.budget.count(found, n)
+        for at, mode in b.get("autonomy", []):
+            self.adoption.autonomy(at, mode)
         i = self.week(hour)
         if i is None:
             return
         w = self.weeks[i]
         w.missions += b["missions"]
+        self.adoption.missions(i, b["requesters"], b["channels"], b["kinds"])
+        self.adoption.executed(i, b["tools"])
         for verdict, n in b["verdicts"].items():
             w.verdicts[verdict] = w.verdicts.get(verdict, 0) + n
         w.proposals += b["proposals"]
@@ -136,16 +154,26 @@ class _Pass:
         for outcome, n in b["outcomes"].items():
             setattr(w, outcome, getattr(w, outcome) + n)
         escalation = self.worker.escalation
-        same_hours = b["fp"] == fingerprint(self.worker)
-        for pid, approved, seconds, created, decided, minutes in b["decisions"]:
-            w.decision_seconds.append(seconds)
+        same_hours = b["fp"] == self.fingerprint
+        # The hot loop at scale (8 weeks x every decision): locals, no model attribute writes inside.
+        seconds_of, breached, target = (
+            w.decision_seconds,
+            self.breached[i],
+            escalation.response_target_minutes,
+        )
+        fast = 0
+        for pid, approved, seconds, created, decided, minutes, actor in b["decisions"]:
+            seconds_of.append(seconds)
+            if i == 0:
+                self.adoption.decided(i, actor, seconds)
             if not same_hours:  # the working hours changed since the hour was rolled up
                 start, stop = (datetime.fromtimestamp(t, UTC) for t in (created, decided))
                 minutes = working_minutes(start, stop, escalation.working_hours)
-            if minutes > escalation.response_target_minutes:
-                self.breached[i].add(pid)
+            if minutes > target:
+                breached.add(pid)
             if approved and seconds < RUBBER_STAMP_SECONDS:
-                w.fast_approvals += 1
+                fast += 1
+        w.fast_approvals += fast
         if i == 0:
             for code, (n, example) in b["reasons"].items():
                 self.reasons[code] += n
@@ -153,13 +181,10 @@ class _Pass:
             for actor, (ok, no) in b["approvers"].items():
                 self.by_approver[actor][0] += ok
                 self.by_approver[actor][1] += no
-        for tool, (n, ok, args) in b["evidence"].items():
-            slot = self.evidence.setdefault(tool, [0, 0, {}])
-            slot[0], slot[1] = slot[0] + n, slot[1] + ok
-            for name, (count, top) in args.items():
-                arg = slot[2].setdefault(name, [0, None])
-                arg[0] += count
-                arg[1] = top if arg[1] is None else arg[1] if top is None else max(arg[1], top)
+        for actor in b["undated"]:  # decided, its proposal's creation not found
+            self.adoption.decided(i, actor, None)
+        if i < PROMOTION_WEEKS:
+            merge_evidence(self.evidence, b["evidence"])
         w.undone += b["undone"]
         self.escalated[i].update(b["reminded"])
         self.breached[i].update(b["reminded"], b["expired"])
@@ -169,38 +194,20 @@ class _Pass:
         for i, w in enumerate(self.weeks):
             w.escalated, w.sla_breaches = len(self.escalated[i]), len(self.breached[i])
             w.decision_seconds.sort()  # the order events came in says nothing; percentiles sort anyway
+        self.approvers = self.adoption.finish(
+            self.weeks, [self.end - WEEK * i for i in range(len(self.weeks))]
+        )
 
 
-def suggest_rule(approved_args: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The narrowest auto_approve rule covering what humans approved: numbers up to the largest approved."""
-    rule: dict[str, dict[str, Any]] = {}
-    for name in sorted({k for args in approved_args for k in args}):
-        values = [a.get(name) for a in approved_args]
-        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-            rule[name] = {"lte": max(values)}
-    return rule
+def up_to_now(rt: Runtime) -> datetime:
+    """The end of the current hour: a window up to now that the hourly rollups answer (the current hour
+    from the fold itself), not a pass over every week of the stream."""
+    return rollup.hour_of(rt.clock()) + rollup.HOUR
 
 
-def _promotions(worker: WorkerConfig, evidence: dict[str, list[Any]]) -> list[Promotion]:
-    """From `rollup.add_evidence`'s sums: the rule `suggest_rule` would make of the approved arguments."""
-    if worker.promotion is None:
-        return []
-    found = []
-    for tool, (decisions, approved, args) in sorted(evidence.items()):
-        if decisions < worker.promotion.min_decisions or not approved:
-            continue
-        if approved / decisions < worker.promotion.min_acceptance:
-            continue
-        rule = {name: {"lte": top} for name, (count, top) in sorted(args.items()) if count == approved}
-        if not rule:
-            continue  # nothing numeric to bound: a rule would approve everything, so none is suggested
-        found.append(Promotion(tool=tool, decisions=decisions, approved=approved, condition=rule))
-    return found
-
-
-def first_needed(worker: WorkerConfig, end: datetime) -> datetime:
+def first_needed(worker: WorkerConfig, end: datetime, weeks: int = WEEKS) -> datetime:
     """The earliest event time the digest ending at `end` reads."""
-    return end - reach(worker) - longest_wait(worker) - SKEW
+    return end - reach(worker, weeks) - longest_wait(worker) - SKEW
 
 
 def thread_root(mission: Mission) -> str | None:
@@ -223,20 +230,26 @@ def _link(rt: Runtime, mission_id: str) -> str | None:
     return rt.messengers.permalink(mission.platform, conversation=mission.conversation, message=root)
 
 
-def compute(rt: Runtime, worker_name: str, *, end: datetime, rollups: bool = True) -> Digest:
-    """The digest of the 7 days before `end` (and the 7 before those for the arrows); `rollups=False`
-    forces the pass over the stream."""
+def compute(
+    rt: Runtime, worker_name: str, *, end: datetime, rollups: bool = True, weeks: int = WEEKS
+) -> Digest:
+    """The digest of the 7 days before `end`, with `weeks` weeks of figures for the trends (the week
+    before gives the arrows); `rollups=False` forces the pass over the stream."""
+    if not 2 <= weeks <= 52:
+        raise BadRequest(f"A digest covers 2 to 52 weeks, not {weeks}.")
     worker = rt.worker(worker_name)
-    acc = _Pass(worker, end)
-    hours = rollup.read(rt, worker_name, start=end - reach(worker), end=end) if rollups else None
+    acc = _Pass(worker, end, weeks)
+    span = reach(worker, weeks)
+    hours = rollup.read(rt, worker_name, start=end - span, end=end) if rollups else None
     if hours is not None:
         for hour, record in hours:
             acc.merge(hour, record)
     else:
-        for event in rt.audit.events(start=rt.audit.start_at(first_needed(worker, end))):
+        for event in rt.audit.events(start=rt.audit.start_at(first_needed(worker, end, weeks))):
             if event["worker"] == worker_name:
                 acc.add(event)
     acc.finish()
+    budget = acc.budget.status()
     stamps = sorted(
         a for a, (ok, no) in acc.by_approver.items() if no == 0 and ok > RUBBER_STAMP_MIN_APPROVALS
     )
@@ -249,6 +262,9 @@ def compute(rt: Runtime, worker_name: str, *, end: datetime, rollups: bool = Tru
         timezone=worker.digest.timezone,
         current=acc.weeks[0],
         previous=acc.weeks[1],
+        weeks=acc.weeks[::-1],
+        channels=dict(sorted(acc.adoption.channels.items(), key=lambda kv: (-kv[1], kv[0]))),
+        approvers=acc.approvers,
         top_reasons=[
             ReasonCount(
                 code=c, count=n, example_mission=acc.examples[c], example_link=_link(rt, acc.examples[c])
@@ -257,7 +273,7 @@ def compute(rt: Runtime, worker_name: str, *, end: datetime, rollups: bool = Tru
         ],
         tokens=tokens_of(rt, worker_name, start=end - WEEK, end=end),
         token_budget=worker.limits.weekly_token_budget,
-        error_budget=acc.budget.status(),
+        error_budget=budget,
         rubber_stamp_approvers=stamps,
-        promotions=_promotions(worker, acc.evidence),
+        promotions=promotions(worker, acc.evidence, spent=budget.exceeded),
     )

@@ -1,7 +1,9 @@
 """The weekly digest as data: what `compute` produces and every renderer reads.
 
 Definitions (the digest's footer repeats them in words):
-- decided = human approvals + human rejections (shadow answers and auto-approvals are counted apart);
+- decided = human approvals + human rejections of the worker's own proposals; shadow answers,
+  auto-approvals, questions (a rejection asking for more information) and decisions about an undo are
+  counted apart (bot/missions/trust.py, `category`);
 - acceptance = approved / decided;
 - override = (rejected + undone) / (decided + auto-approved): every action that reached a decision,
   human or rule, and how often people overrode the worker. "Undone" counts undo actions that executed
@@ -22,6 +24,17 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+
+# The digest's footnote: each figure's formula, next to the property that computes it.
+FORMULAS = {
+    "Acceptance": "approved / (approved + rejected), human decisions on the worker's own proposals",
+    "Override": "(rejected + undos executed) / (approved + rejected + auto-approved)",
+    "Escalation": "proposals reminded / proposals that waited for a human",
+    "Time to decision": "card shown to human decision, nearest-rank p50 / p90",
+    "SLA breach": "a proposal reminded, expired, or decided after the response target (working time)",
+    "Not counted as approvals or rejections": "questions (a rejection asking the requester for more "
+    "information) and decisions about an undo; shadow answers are shown apart",
+}
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -46,12 +59,21 @@ class WeekStats(BaseModel):
     undone: int = 0
     shadow_approved: int = 0
     shadow_rejected: int = 0
+    questions: int = 0  # rejections asking the requester for more information (`more_info_codes`)
+    undo_approved: int = 0  # decisions about reversing an executed action, not about the worker
+    undo_rejected: int = 0
     waited_for_human: int = 0
     escalated: int = 0
     sla_breaches: int = 0
     expiries: int = 0
     decision_seconds: list[float] = []
     fast_approvals: int = 0
+    # Adoption (bot/missions/digest/adoption.py)
+    requesters: int = 0
+    new_requesters: int = 0
+    repeat_requesters: int = 0
+    minutes_saved: float = 0.0  # an estimate from the worker's `digest.minutes_saved_per_mission`
+    autonomy: str = ""  # the level the week ended at
 
     @property
     def decided(self) -> int:
@@ -82,6 +104,12 @@ class WeekStats(BaseModel):
         return percentile(self.decision_seconds, 0.9)
 
 
+class ApproverLoad(BaseModel):
+    approver: str
+    decided: int
+    median_seconds: float | None = None
+
+
 class ReasonCount(BaseModel):
     code: str
     count: int
@@ -92,8 +120,12 @@ class ReasonCount(BaseModel):
 
 
 class ErrorBudgetStatus(BaseModel):
+    """rate = rejected / decided, where decided counts human approvals and rejections and auto-approvals
+    (bot/missions/trust.py, `RejectCounter`)."""
+
     rejected: int
     decided: int
+    auto_approved: int = 0
     limit: float
     window_days: int
 
@@ -106,9 +138,10 @@ class ErrorBudgetStatus(BaseModel):
         return self.decided > 0 and self.rate > self.limit
 
     def describe(self) -> str:
+        by_rule = f", {self.auto_approved} of them auto-approved" if self.auto_approved else ""
         return (
             f"{self.rejected} of {self.decided} decisions rejected in the last {self.window_days} days "
-            f"({self.rate:.0%}, budget {self.limit:.0%})"
+            f"({self.rate:.0%}, budget {self.limit:.0%}{by_rule})"
         )
 
 
@@ -141,6 +174,9 @@ class Digest(BaseModel):
     timezone: str
     current: WeekStats
     previous: WeekStats
+    weeks: list[WeekStats] = []  # oldest first, the last is `current`: one source for text, chart, App Home
+    channels: dict[str, int] = {}  # this week's missions per conversation
+    approvers: list[ApproverLoad] = []  # this week, busiest first
     top_reasons: list[ReasonCount] = []
     tokens: int = 0
     token_budget: int = 0

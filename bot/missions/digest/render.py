@@ -10,18 +10,21 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from bot.missions.digest.model import Digest, WeekStats
+from bot.missions.digest import trends
+from bot.missions.digest.adoption import FORMULAS as ADOPTION_FORMULAS
+from bot.missions.digest.model import FORMULAS, Digest, WeekStats
+from bot.missions.trust import BUDGET_FORMULA
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
 MAX_BLOCKS_CHARS = 12_000  # Slack's undocumented cumulative limit sits near 13k
 
 
-def _pct(value: float | None) -> str:
+def pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
-def _secs(value: float | None) -> str:
+def secs(value: float | None) -> str:
     if value is None:
         return "n/a"
     return f"{value:.0f}s" if value < 90 else f"{value / 60:.0f}m" if value < 5400 else f"{value / 3600:.1f}h"
@@ -65,13 +68,13 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
 
     def rate(name: str) -> str:
         now, was = getattr(c, name), getattr(p, name)
-        return _vs(now, was, _pct(now), _pct(was))
+        return _vs(now, was, pct(now), pct(was))
 
-    verdicts = ", ".join(f"{k} {v}" for k, v in sorted(c.verdicts.items())) or "none"
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(c.verdicts.items())) or "none"
     out = [
         (
             "Volume",
-            [f"Missions: {count('missions')}", f"Verdicts: {verdicts}", f"Proposals: {count('proposals')}"],
+            [f"Missions: {count('missions')}", f"Outcomes: {outcomes}", f"Proposals: {count('proposals')}"],
         ),
         (
             "Decisions",
@@ -81,15 +84,19 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
                 f"({c.rejected} rejected, {c.undone} undone after executing)",
                 f"Escalation: {rate('escalation_rate')} "
                 f"({c.escalated} of {c.waited_for_human} waited past the target)",
-                f"Time to decision: p50 {_secs(c.p50_seconds)}{_arrow(c.p50_seconds, p.p50_seconds)}, "
-                f"p90 {_secs(c.p90_seconds)}{_arrow(c.p90_seconds, p.p90_seconds)} "
-                f"(was p50 {_secs(p.p50_seconds)}, p90 {_secs(p.p90_seconds)})",
+                f"Time to decision: p50 {secs(c.p50_seconds)}{_arrow(c.p50_seconds, p.p50_seconds)}, "
+                f"p90 {secs(c.p90_seconds)}{_arrow(c.p90_seconds, p.p90_seconds)} "
+                f"(was p50 {secs(p.p50_seconds)}, p90 {secs(p.p90_seconds)})",
                 f"SLA breaches: {count('sla_breaches')}",
                 f"Expired without a decision: {count('expiries')}",
                 f"Auto-approved by rule: {count('auto_approved')}",
+                f"Questions (asked for more information): {count('questions')}",
+                f"Undo decisions: {c.undo_approved} approved, {c.undo_rejected} rejected",
             ],
         ),
     ]
+    out.append((f"Trends ({len(trends.weeks_of(d))} weeks, oldest first)", trends.rows(d)))
+    out.append(("Adoption", adoption(d)))
     if d.top_reasons:
         out.append(
             (
@@ -115,10 +122,11 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
         (
             "Cost and budgets",
             [
-                f"Tokens: {d.tokens:,} of {d.token_budget:,} ({_pct(d.budget_used)} of the weekly budget)",
+                f"Tokens: {d.tokens:,} of {d.token_budget:,} ({pct(d.budget_used)} of the weekly budget)",
                 f"Error budget: {'EXCEEDED' if budget.exceeded else 'ok'}: "
                 f"{budget.rejected} of {budget.decided} "
-                f"rejected in {budget.window_days} days ({budget.rate:.0%}, limit {budget.limit:.0%})",
+                f"rejected in {budget.window_days} days ({budget.rate:.0%}, limit {budget.limit:.0%})"
+                f"{f', {budget.auto_approved} of them auto-approved' if budget.auto_approved else ''}",
                 f"Autonomy now: {d.autonomy}",
             ],
         )
@@ -126,6 +134,8 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
     stamps = [f"Approvals under 5 s after the card appeared: {c.fast_approvals}"]
     stamps += [f"@{a} approved every one of more than 20 proposals" for a in d.rubber_stamp_approvers]
     out.append(("Rubber-stamp signals", stamps))
+    if budget.exceeded and not d.promotions:
+        out.append(("Suggestion", ["No promotion is suggested while the error budget is spent."]))
     for s in d.promotions:
         out.append(
             (
@@ -138,7 +148,23 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
                 ],
             )
         )
+    formulas = [*FORMULAS.items(), ("Error budget", BUDGET_FORMULA), *ADOPTION_FORMULAS.items()]
+    out.append(("How these are counted", [f"{name} = {formula}" for name, formula in formulas]))
     return out
+
+
+def adoption(d: Digest) -> list[str]:
+    c, p = d.current, d.previous
+    channels = ", ".join(f"{name or 'unknown'} {n}" for name, n in d.channels.items()) or "none"
+    load = "; ".join(f"{a.approver} {a.decided} (median {secs(a.median_seconds)})" for a in d.approvers)
+    return [
+        f"Requesters: {c.requesters}{_arrow(c.requesters, p.requesters)} (was {p.requesters}), "
+        f"{c.new_requesters} new, {c.repeat_requesters} repeat",
+        f"Missions per channel: {channels}",
+        f"Approver load (cards decided): {load or 'none'}",
+        f"Estimated time saved: {c.minutes_saved / 60:.1f} h (was {p.minutes_saved / 60:.1f} h), "
+        "an estimate from the configured minutes per mission, not a measurement",
+    ]
 
 
 def title(d: Digest) -> str:
@@ -200,4 +226,4 @@ def _fact(line: str) -> dict[str, str]:
 
 
 def stats_line(w: WeekStats) -> str:
-    return f"{w.missions} missions, {w.proposals} proposals, acceptance {_pct(w.acceptance_rate)}"
+    return f"{w.missions} missions, {w.proposals} proposals, acceptance {pct(w.acceptance_rate)}"

@@ -17,11 +17,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from bot.core.runtime import Runtime
 from bot.core.worktime import working_minutes
 from bot.missions.digest.events import (
     ENDS,
-    HUMAN,
     WEEK,
     add_evidence,
     fingerprint,
@@ -29,11 +30,12 @@ from bot.missions.digest.events import (
     reach,
     verdict_kind,
 )
-from bot.missions.trust import BUDGET_DECISIONS, SKEW
+from bot.missions.trust import SKEW, category
 from bot.missions.undo import is_undo
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 LOCK_SECONDS = 600
+VERSION = "3"  # what a record holds; a fold state of another version is refolded from scratch
 
 
 def hour_of(at: datetime) -> datetime:
@@ -46,15 +48,20 @@ def new_hour(fp: str) -> dict[str, Any]:
         "verdicts": {},
         "proposals": 0,
         "auto": 0,
-        "outcomes": {},
-        "decisions": [],  # [proposal, approved?, seconds, created ts, decided ts, working minutes]
+        "outcomes": {},  # trust.category -> decisions
+        "decisions": [],  # [proposal, approved?, seconds, created ts, decided ts, working minutes, actor]
         "reasons": {},  # code -> [rejections, first mission]
         "approvers": {},  # actor -> [approved, rejected]
-        "evidence": {},  # tool -> [decisions, approved, {arg: [approvals with a number, largest]}]
+        "evidence": {},  # events.add_evidence: tool -> [decisions, approved, {arg: [n, largest, lowest no]}]
         "undone": 0,
+        "requesters": {},  # adoption: actor -> missions started
+        "channels": {},  # conversation -> missions
+        "kinds": {},  # route (mission kind) -> missions
+        "tools": {},  # tool -> executed calls (undos not included)
+        "undated": [],  # the deciders of decisions whose proposal's creation was not found
+        "autonomy": [],  # [timestamp, level] per control.changed
         "reminded": [],
         "expired": [],
-        "budget": [0, 0],  # rejected, decided (BUDGET_DECISIONS)
         "fp": fp,
     }
 
@@ -67,6 +74,7 @@ class _Fold:
         self.hours: dict[tuple[str, datetime], dict[str, Any]] = {}
         self.created: dict[str, list[Any]] = {}  # proposal -> [created ts, tool, args]
         self.fps = {name: fingerprint(w) for name, w in rt.workers.items()}
+        self.codes = {name: w.escalation.more_info_codes for name, w in rt.workers.items()}
 
     def chunk(self, events: list[dict[str, Any]]) -> None:
         for event in events:
@@ -77,7 +85,7 @@ class _Fold:
         missing = {
             e["proposal"]
             for e in events
-            if e["kind"] in HUMAN and e["proposal"] and e["proposal"] not in self.created
+            if e["kind"].startswith("decision.") and e["proposal"] and e["proposal"] not in self.created
         }
         if missing:
             self.created.update(_stored_created(self.rt, sorted(missing), events))
@@ -94,12 +102,16 @@ class _Fold:
         if b is None:
             b = self.hours[(worker, hour)] = new_hour(self.fps.get(worker, ""))
         kind, data, pid = event["kind"], event["data"], event["proposal"]
-        rejection = BUDGET_DECISIONS.get(kind)
-        if rejection is not None:
-            b["budget"][0] += rejection
-            b["budget"][1] += 1
         if kind == "mission.created":
             b["missions"] += 1
+            for field, name in (
+                ("requesters", event["actor"]),
+                ("channels", data.get("conversation") or ""),
+                ("kinds", data.get("route") or ""),
+            ):
+                b[field][name] = b[field].get(name, 0) + 1
+        elif kind == "control.changed" and "autonomy" in data:
+            b["autonomy"].append([at.timestamp(), data["autonomy"]])
         elif kind in ENDS:
             verdict = verdict_kind(kind, data)
             b["verdicts"][verdict] = b["verdicts"].get(verdict, 0) + 1
@@ -107,10 +119,12 @@ class _Fold:
             b["proposals"] += 1
         elif kind == "decision.auto_approved":
             b["auto"] += 1
-        elif kind in HUMAN:
-            self._decision(b, at, HUMAN[kind], event)
+        elif (found := category(event, self.codes.get(worker, []))) is not None:
+            self._decision(b, at, found, event)
         elif kind == "execution.executed" and is_undo(pid):
             b["undone"] += 1
+        elif kind == "execution.executed" and not data.get("error"):
+            b["tools"][data.get("tool", "")] = b["tools"].get(data.get("tool", ""), 0) + 1
         elif kind == "escalation.reminded":
             b["reminded"].append(pid)
         elif kind == "escalation.expired":
@@ -125,7 +139,18 @@ class _Fold:
             hours = worker.escalation.working_hours if worker else None
             minutes = working_minutes(since, at, hours)
             seconds = (at - since).total_seconds()
-            b["decisions"].append([pid, outcome == "approved", seconds, created[0], at.timestamp(), minutes])
+            decided = [
+                pid,
+                outcome == "approved",
+                seconds,
+                created[0],
+                at.timestamp(),
+                minutes,
+                event["actor"],
+            ]
+            b["decisions"].append(decided)
+        else:
+            b["undated"].append(event["actor"])
         if outcome == "rejected":
             code = event["data"].get("reason_code") or "none"
             b["reasons"].setdefault(code, [0, event["mission"]])[0] += 1
@@ -196,7 +221,8 @@ def fold(rt: Runtime) -> Records | None:
 
 
 def _state(rt: Runtime) -> dict[str, str]:
-    return {k.decode(): v.decode() for k, v in rt.redis.hgetall(rt.store.key("digest", "fold")).items()}
+    state = {k.decode(): v.decode() for k, v in rt.redis.hgetall(rt.store.key("digest", "fold")).items()}
+    return state if state.get("version") == VERSION else {}
 
 
 def _fold(rt: Runtime) -> Records:
@@ -226,6 +252,7 @@ def _fold(rt: Runtime) -> Records:
                 "since": since.isoformat(),
                 "sealed": seal_before.isoformat(),
                 "cursor": next_cursor or last or cursor,
+                "version": VERSION,
             }
             pipe.hset(rt.store.key("digest", "fold"), mapping=state)
             pipe.execute()
@@ -250,5 +277,5 @@ def read(rt: Runtime, worker: str, *, start: datetime, end: datetime) -> list[tu
         if stored
         else []
     )
-    found = [(h, json.loads(r)) for h, r in zip(stored, raw, strict=True) if r is not None]
+    found = [(h, orjson.loads(r)) for h, r in zip(stored, raw, strict=True) if r is not None]
     return found + [(h, unsealed[(worker, h)]) for h in hours if h >= sealed and (worker, h) in unsealed]

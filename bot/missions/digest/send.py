@@ -2,6 +2,8 @@
 
 A messenger that can show rich digests exposes `post_digest(*, conversation, digest) -> MessageRef`
 (Slack renders `render.blocks`, Teams `render.adaptive_card`); every other one gets the plain text.
+One that can show an image exposes `post_image(*, conversation, png, title, alt_text)` and gets the
+chart of the digest's weeks after it (Slack: a file upload into the same channel or DM).
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ from zoneinfo import ZoneInfo
 from bot.core.config.models import WEEKDAYS
 from bot.core.models import MessageRef
 from bot.core.runtime import Runtime
-from bot.missions.digest import render
-from bot.missions.digest.compute import compute
+from bot.missions.digest import chart, home, render
+from bot.missions.digest.compute import compute, up_to_now
 from bot.missions.digest.model import Digest
 
 
 def send(rt: Runtime, worker_name: str, *, end: datetime | None = None) -> tuple[Digest, MessageRef]:
     worker = rt.worker(worker_name)
-    digest = compute(rt, worker_name, end=end or rt.clock())
+    digest = compute(rt, worker_name, end=end or up_to_now(rt))
     messenger = rt.messengers.get(worker.digest.platform)
     conversation = worker.digest_channel or worker.owner
     rich = getattr(messenger, "post_digest", None)
@@ -27,6 +29,16 @@ def send(rt: Runtime, worker_name: str, *, end: datetime | None = None) -> tuple
         ref = rich(conversation=conversation, digest=digest)
     else:
         ref = messenger.post(conversation=conversation, thread=None, text=render.text(digest))
+    image = getattr(messenger, "post_image", None)
+    if callable(image):
+        file_id = image(
+            conversation=conversation,
+            png=chart.render_png(digest),
+            title=render.title(digest),
+            alt_text=chart.alt_text(digest),
+        )
+        if isinstance(file_id, str):
+            home.remember_chart(rt, worker_name, worker.digest.platform, file_id)
     rt.audit.record(
         "digest.sent",
         actor="system:digest",

@@ -66,6 +66,22 @@ class SlackMessenger:
         ]
         return refs[0]
 
+    def post_image(self, *, conversation: str, png: bytes, title: str, alt_text: str) -> str | None:
+        """Upload a PNG (the digest's chart) with files_upload_v2; a user id is shared in their DM.
+        Returns the file's id (App Home shows it again by id)."""
+        channel = conversation
+        if conversation.startswith(("U", "W")):  # files are shared by channel id: the app's DM with them
+            channel = self.client.conversations_open(users=conversation)["channel"]["id"]
+        answer = self.client.files_upload_v2(
+            channel=channel,
+            content=png,
+            filename="digest-chart.png",
+            title=truncate(title, 250),
+            alt_txt=truncate(alt_text, 1000),
+        )
+        files = answer.get("files") or [answer.get("file") or {}]
+        return files[0].get("id")
+
     def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
         """chat.update in place; never response_url, which expires and is unavailable to jobs."""
         payload: dict[str, Any] = {

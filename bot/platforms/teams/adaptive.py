@@ -14,6 +14,7 @@ from bot.core.cards import Card
 
 VERSION = "1.5"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
 APPROVE, REJECT, REFRESH, UNDO = "mb_approve", "mb_reject", "mb_refresh", "mb_undo"
 PLATFORM_NAMES = {"slack": "Slack", "teams": "Teams", "console": "the console"}
 MAX_REFRESH_USERS = 60  # Teams runs automatic refresh for at most 60 listed users
@@ -116,7 +117,7 @@ def card_payload(
         body.append(_text(decision_line(card), weight="Bolder", color=color))
     payload: dict[str, Any] = {
         "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "$schema": SCHEMA_URL,
         "version": VERSION,
         "body": body,
         "fallbackText": f"{card.title}: {card.status_line if card.open else decision_line(card)}",
@@ -162,3 +163,13 @@ def attachment(
         "contentType": CONTENT_TYPE,
         "content": card_payload(card, with_actions=with_actions, refresh_users=refresh_users),
     }
+
+
+def image_card(*, title: str, url: str, alt_text: str) -> dict[str, Any]:
+    """An Adaptive Card with a title and one image (the digest's chart), stretched to the card's width."""
+    body = [
+        {"type": "TextBlock", "text": title, "weight": "Bolder", "wrap": True},
+        {"type": "Image", "url": url, "altText": alt_text[:1000], "size": "Stretch"},
+    ]
+    content = {"type": "AdaptiveCard", "version": "1.5", "body": body, "msteams": {"width": "Full"}}
+    return {"contentType": CONTENT_TYPE, "content": {"$schema": SCHEMA_URL, **content}}

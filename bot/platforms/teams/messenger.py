@@ -31,7 +31,8 @@ from bot.core.cards import Card
 from bot.core.models import MessageRef
 from bot.core.settings import Settings
 from bot.core.store import Store
-from bot.platforms.teams.adaptive import MAX_REFRESH_USERS, attachment
+from bot.platforms.teams.adaptive import MAX_REFRESH_USERS, attachment, image_card
+from bot.platforms.teams.images import Images
 from bot.platforms.teams.payloads import PLATFORM, service_url_allowed
 from bot.platforms.teams.refs import ConversationRefs, message_link
 from bot.platforms.teams.retry import retry_policy
@@ -174,6 +175,28 @@ class TeamsMessenger:
         return MessageRef(
             platform=self.platform, conversation=conversation, ts=sent.id if sent else "", thread=thread
         )
+
+    def post_image(self, *, conversation: str, png: bytes, title: str, alt_text: str) -> None:
+        """A card with the image at a signed URL `serve` answers (bot/platforms/teams/images.py)."""
+        url = Images(redis=self.refs.store.redis, prefix=self.refs.store.prefix, settings=self.settings).put(
+            png
+        )
+        if url is None:
+            log.warning("MISSIONBOT_PUBLIC_URL is not set: the digest's chart is not posted on Teams")
+            return
+        content = image_card(title=title, url=url, alt_text=alt_text)
+        activity = Activity(type=ActivityTypes.message, summary=title, attachments=[content])
+
+        async def send(context: TurnContext) -> Any:
+            context.activity.id = None  # a proactive post (see `post`)
+            return await context.send_activity(activity)
+
+        try:
+            self._run(lambda: self._send(conversation, None, send))
+        except HttpOperationError as err:
+            if _status(err) != 403:
+                raise
+            self._gone(conversation, err)
 
     def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
         if not ref.ts:  # never delivered (403 at post time): nothing to update

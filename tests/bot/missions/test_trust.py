@@ -125,7 +125,11 @@ def test_undo_is_a_proposal_an_approver_must_decide(rt, run_jobs):
 def test_promotion_is_suggested_with_evidence_and_never_applied(rt, run_jobs, acceptance, suggested):
     worker = rt.workers["support-triage"]
     rt.workers["support-triage"] = worker.model_copy(
-        update={"promotion": Promotion(min_decisions=4, min_acceptance=acceptance)}
+        update={
+            "promotion": Promotion(min_decisions=4, min_acceptance=acceptance),
+            # 1 rejection in 4 is 25%: within this budget (over the default 20% no suggestion is made)
+            "error_budget": worker.error_budget.model_copy(update={"max_reject_rate": 0.3}),
+        }
     )
     decide_all(rt, run_jobs, [("1043", True), ("1047", True), ("1048", True), ("1050", False)])
     digest = compute(rt, "support-triage", end=rt.clock() + timedelta(seconds=1))
@@ -138,3 +142,52 @@ def test_promotion_is_suggested_with_evidence_and_never_applied(rt, run_jobs, ac
     assert "set `auto_approve: {amount: {lte: 250}}` on helpdesk.issue_credit" in render.text(digest)
     assert rt.control("support-triage").autonomy == "assisted"
     assert rt.workers["support-triage"].tools["helpdesk.issue_credit"].auto_approve == {"amount": {"lte": 50}}
+
+
+def with_promotion(rt, *, max_reject_rate: float) -> None:
+    worker = rt.workers["support-triage"]
+    rt.workers["support-triage"] = worker.model_copy(
+        update={
+            "promotion": Promotion(min_decisions=4, min_acceptance=0.75),
+            "error_budget": worker.error_budget.model_copy(update={"max_reject_rate": max_reject_rate}),
+        }
+    )
+
+
+def test_a_suggestion_never_covers_a_rejected_amount(rt, run_jobs):
+    with_promotion(rt, max_reject_rate=0.3)
+    # 180, 250 and 60 approved, 100 rejected: "up to 250" would cover the rejected 100.
+    decide_all(rt, run_jobs, [("1043", True), ("1047", True), ("1056", True), ("1048", False)])
+    [promo] = compute(rt, "support-triage", end=rt.clock() + timedelta(seconds=1)).promotions
+    assert promo.rule == "auto_approve: {amount: {lt: 100}}"
+
+
+def test_no_suggestion_while_the_error_budget_is_spent(rt, run_jobs):
+    with_promotion(rt, max_reject_rate=0.2)
+    decide_all(rt, run_jobs, [("1043", True), ("1047", True), ("1056", True), ("1048", False)])
+    digest = compute(rt, "support-triage", end=rt.clock() + timedelta(seconds=1))
+    assert digest.error_budget.exceeded and digest.promotions == []  # 1 of 4 = 25% > 20%
+    assert "No promotion is suggested while the error budget is spent." in render.text(digest)
+
+
+def test_questions_and_undo_decisions_are_their_own_categories(rt, run_jobs):
+    svc = MissionService(rt)
+    svc.set_autonomy("support-triage", "autonomous", actor="U0MANAGER")
+    decide_all(rt, run_jobs, [("1043", True)])
+    for ticket in ("1047", "1048"):  # two questions: 2 of 3 would be 67% if they were rejections
+        pid = proposal_for(rt, run_jobs, ticket)
+        svc.decide(pid, actor="U0OWNER1", approve=False, platform="console", reason_code="needs_more_info")
+    run_jobs()
+    assert Trust(rt).enforce_all() == [] and rt.control("support-triage").autonomy == "autonomous"
+    week = compute(rt, "support-triage", end=rt.clock() + timedelta(seconds=1)).current
+    assert (week.approved, week.rejected, week.questions, week.acceptance_rate) == (1, 0, 2, 1.0)
+    assert Trust(rt).reject_rate("support-triage").describe().startswith("0 of 1 decisions rejected")
+
+
+def test_raising_autonomy_over_a_spent_budget_is_refused_with_the_reason(rt, run_jobs):
+    decide_all(rt, run_jobs, [("1043", True), ("1047", False)])  # 1 of 2 = 50% > 20%
+    before = len(list(rt.audit.events()))
+    with pytest.raises(BadRequest, match=r"stays assisted: the error budget is spent \(1 of 2 decisions"):
+        MissionService(rt).set_autonomy("support-triage", "autonomous", actor="U0MANAGER")
+    assert rt.control("support-triage").autonomy == "assisted" and len(list(rt.audit.events())) == before
+    MissionService(rt).set_autonomy("support-triage", "shadow", actor="U0MANAGER")  # lowering is fine

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot import app
+from bot.core.errors import BadRequest
 from bot.core.models import Request
 from bot.missions.digest.compute import compute
 from bot.missions.escalation import Escalator
@@ -48,6 +49,10 @@ def week(settings, redis):
     clock.advance(minutes=10)
     decide(p, "U0OWNER1", True)
     # This week.
+    at(16, 9)  # autonomy is raised before any rejection: over a spent budget it would be refused
+    svc.set_autonomy("support-triage", "autonomous", actor="U0MANAGER")
+    ask("1066")  # 5 <= 50: auto-approved
+    svc.set_autonomy("support-triage", "assisted", actor="U0MANAGER")
     at(16, 10)
     m1, p1 = ask("1042")  # approved after 3 s (a rubber stamp), executed
     clock.advance(seconds=3)
@@ -79,8 +84,6 @@ def week(settings, redis):
     clock.advance(minutes=60)
     decide(p7, "U0OWNER2", True)
     at(18, 10)
-    svc.set_autonomy("support-triage", "autonomous", actor="U0MANAGER")
-    ask("1066")  # 5 <= 50: auto-approved
     svc.set_autonomy("support-triage", "shadow", actor="U0MANAGER")
     at(18, 11)
     _, p9 = ask("1048")  # shadow: would approve, after 5 min
@@ -102,7 +105,8 @@ def test_the_hand_computed_week(week):
     d = compute(week, "support-triage", end=END)
     c, p = d.current, d.previous
     assert (c.missions, c.proposals) == (10, 10)
-    assert c.verdicts == {"resolved": 4, "closed": 6}
+    # Outcomes named apart: m2, m3 rejected; 1044 refused by a rule; 1049 expired; 1048, 1065 shadow.
+    assert c.verdicts == {"resolved": 4, "rejected": 2, "refused": 1, "expired": 1, "shadow": 2}
     # The undo was requested but waits for an approver: not an override until it executes.
     assert (c.approved, c.rejected, c.decided, c.auto_approved, c.undone) == (3, 2, 5, 1, 0)
     assert c.acceptance_rate == pytest.approx(3 / 5)
@@ -117,7 +121,45 @@ def test_the_hand_computed_week(week):
     examples = {r.code: r.example_mission for r in d.top_reasons}
     assert week.store.proposal(examples["wrong_amount"] + "-s5").status == "rejected"
     assert (d.tokens, d.token_budget, d.budget_used) == (2000, 2_000_000, 0.001)
-    assert (d.error_budget.rejected, d.error_budget.decided, d.error_budget.exceeded) == (2, 5, True)
+    # The budget counts what ran by rule: 2 rejected of 3 approved + 2 rejected + 1 auto-approved.
+    budget = d.error_budget
+    assert (budget.rejected, budget.decided, budget.auto_approved, budget.exceeded) == (2, 6, 1, True)
     assert d.rubber_stamp_approvers == [] and d.promotions == [] and d.autonomy == "assisted"
     assert (p.missions, p.proposals, p.approved, p.decided, p.p50_seconds) == (1, 1, 1, 1, 600)
     assert p.verdicts == {"resolved": 1} and p.override_rate == 0
+
+
+def test_the_hand_computed_eight_weeks(week):
+    d = compute(week, "support-triage", end=END)
+    assert len(d.weeks) == 8 and d.weeks[-1] == d.current and d.weeks[-2] == d.previous
+    # Six empty weeks, the week before (1 mission approved after 10 min), this week (as above).
+    assert [w.missions for w in d.weeks] == [0, 0, 0, 0, 0, 0, 1, 10]
+    assert [w.acceptance_rate for w in d.weeks] == [None] * 6 + [1.0, pytest.approx(3 / 5)]
+    assert [w.override_rate for w in d.weeks] == [None] * 6 + [0.0, pytest.approx(2 / 6)]
+    assert [(w.p50_seconds, w.p90_seconds) for w in d.weeks[-2:]] == [(600, 600), (600, 3600)]
+    assert [(w.sla_breaches, w.expiries) for w in d.weeks] == [(0, 0)] * 7 + [(3, 1)]
+    # Raised to autonomous and back at 16 Nov 09:00 (the week's first instant), shadow on the 18th, then
+    # assisted again: every week ended assisted (the config's default before any change).
+    assert [w.autonomy for w in d.weeks] == ["assisted"] * 8
+    # Adoption: U0AGENT asked once the week before (new then) and ten times this week (a repeat requester).
+    assert [(w.requesters, w.new_requesters, w.repeat_requesters) for w in d.weeks[-2:]] == [
+        (1, 1, 0),
+        (1, 0, 1),
+    ]
+    assert d.channels == {"C0SUPPORT": 10}
+    # Human decisions this week (shadow answers included): OWNER1 3 s, 40 min, 5 min; OWNER2 20 min,
+    # 60 min, 10 min; LEAD 2 min. Median: nearest rank.
+    assert [(a.approver, a.decided, a.median_seconds) for a in d.approvers] == [
+        ("U0OWNER1", 3, 300),
+        ("U0OWNER2", 3, 1200),
+        ("U0LEAD", 1, 120),
+    ]
+    # The shipped config estimates 12 minutes per triage_escalation mission.
+    assert [w.minutes_saved for w in d.weeks[-2:]] == [12, 120]
+
+
+def test_the_window_spans_the_weeks_asked_for(week):
+    d = compute(week, "support-triage", end=END, weeks=2)
+    assert [w.missions for w in d.weeks] == [1, 10]
+    with pytest.raises(BadRequest, match="2 to 52 weeks"):
+        compute(week, "support-triage", end=END, weeks=1)

@@ -8,6 +8,7 @@ import pytest
 
 from bot import app
 from bot.core.models import MessageRef
+from bot.missions.digest.home import chart_key
 from bot.missions.digest.send import due_week, send, send_if_due
 from bot.platforms.console.messenger import ConsoleMessenger
 from tests.support.clock import Clock, clocked_runtime
@@ -42,7 +43,8 @@ class RichMessenger:
 def test_the_digest_goes_to_the_digest_channel_as_text_and_is_audited(clocked):
     rt, _ = clocked
     digest, ref = send(rt, "support-triage")
-    assert ref.conversation == "C0MANAGERS" and digest.end == MONDAY_0905_BERLIN
+    # On demand, the window ends at the end of the current hour: read from the hourly rollups.
+    assert ref.conversation == "C0MANAGERS" and digest.end == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     [text] = posted(rt, "C0MANAGERS")
     assert text.startswith("Weekly digest: Support Triage")
     [event] = [e for e in rt.audit.events() if e["kind"] == "digest.sent"]
@@ -82,3 +84,27 @@ def test_send_if_due_sends_once_per_week_and_a_failed_send_can_be_retried(clocke
     assert send_if_due(rt, "support-triage") is True  # the marker was released by the failure
     assert send_if_due(rt, "support-triage") is False
     assert len(posted(rt, "C0MANAGERS")) == 1
+
+
+@pytest.mark.parametrize(("channel", "shared_in"), [("C0MANAGERS", "C0MANAGERS"), (None, "D0MANAGER")])
+def test_on_slack_the_chart_is_uploaded_into_the_digest_channel_or_dm(
+    clocked, mock_slack_api, channel, shared_in
+):
+    from slack_sdk import WebClient  # noqa: PLC0415 (only this test needs the SDK)
+
+    from bot.platforms.slack.messenger import SlackMessenger  # noqa: PLC0415
+
+    rt, _ = clocked
+    rt.messengers.add(SlackMessenger(client=WebClient(token="xoxb-test", base_url=mock_slack_api.url)))
+    worker = rt.workers["support-triage"]
+    schedule = worker.digest.model_copy(update={"platform": "slack"})
+    rt.workers["support-triage"] = worker.model_copy(update={"digest": schedule, "digest_channel": channel})
+    send(rt, "support-triage")
+    [message] = [c for c in mock_slack_api.calls_to("chat.postMessage") if c.ok]
+    assert message.params["text"].startswith("Weekly digest: Support Triage")
+    [shared] = mock_slack_api.workspace.files.values()
+    assert shared["channel"] == shared_in and shared["content"].startswith(b"\x89PNG")
+    assert shared["title"].startswith("Weekly digest: Support Triage")
+    assert shared["alt_txt"].startswith("Chart of Support Triage over the last 8 weeks")
+    [file_id] = mock_slack_api.workspace.files
+    assert rt.redis.get(chart_key(rt, "support-triage", "slack")).decode() == file_id  # App Home shows it

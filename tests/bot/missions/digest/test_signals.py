@@ -99,9 +99,10 @@ def test_only_an_executed_undo_counts_as_an_override(rt, run_jobs):
     run_jobs()
     assert rt.store.proposal(f"{pid}-undo").status == "executed"
     week = compute(rt, WORKER, end=rt.clock() + timedelta(seconds=1)).current
-    # The approval of the undo is a decision too: (0 rejected + 1 undone) / (1 decided + 1 auto-approved).
-    assert (week.decided, week.undone, week.override_rate) == (1, 1, 0.5)
-    assert "Override: 50%" in render.text(compute(rt, WORKER, end=rt.clock() + timedelta(seconds=1)))
+    # Approving the undo is not approving the worker: its own category, out of `decided`, so
+    # (0 rejected + 1 undone) / (0 decided + 1 auto-approved): the one action that ran was reversed.
+    assert (week.decided, week.undo_approved, week.undone, week.override_rate) == (0, 1, 1, 1.0)
+    assert "Override: 100%" in render.text(compute(rt, WORKER, end=rt.clock() + timedelta(seconds=1)))
 
 
 def with_platforms(rt):
