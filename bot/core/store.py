@@ -97,14 +97,24 @@ class Store(StepRecords):
         with self.redis.pipeline() as pipe:
             if audit is not None and sealed is not None:  # first: an unreadable head fails the transaction
                 pipe.eval(audit.append_script, 2, *audit.keys_for_script, sealed.body, sealed.mac)
-            pipe.set(key, raw, nx=True)
-            pipe.zadd(self.key("missions", mission.worker), {mission.id: mission.created_at.timestamp()})
-            pipe.sadd(self.key("open", mission.worker), mission.id)
-            if mission.thread:
-                pipe.set(
-                    self.key("thread", mission.platform, mission.conversation, mission.thread), mission.id
-                )
+            record, index, open_set, thread = self.mission_keys(mission)
+            pipe.set(record, raw, nx=True)
+            pipe.zadd(index, {mission.id: mission.created_at.timestamp()})
+            pipe.sadd(open_set, mission.id)
+            if thread:
+                pipe.set(thread, mission.id)
             return pipe.execute()
+
+    def mission_keys(self, mission: Mission) -> list[str]:
+        """What a new mission writes: its record, the worker's mission index, its open set and the thread's
+        mission ('' without a thread)."""
+        thread = mission.thread and self.key("thread", mission.platform, mission.conversation, mission.thread)
+        return [
+            self.key("mission", mission.id),
+            self.key("missions", mission.worker),
+            self.key("open", mission.worker),
+            thread or "",
+        ]
 
     def mission(self, mission_id: str) -> Mission:
         found = self._get(self.key("mission", mission_id), Mission)
