@@ -204,15 +204,14 @@ def begin_tool_call(
 ) -> CallStart:
     """The step's proposal if one exists, else the worker's control and, unless its switch is pulled, the
     admission of the call (`admit_tool_call`) in the same script: one round trip."""
-    raw_proposal, raw_control, admission = rt.redis.eval(
-        _BEGIN_CALL,
-        4,
-        rt.store.key("proposal", proposal_id),
-        rt.store.key("control", worker.name),
-        rt.store.key("tool-calls", mission_id),
-        rt.store.key("tool-calls-refused", mission_id),
-        key,
-        worker.limits.tool_calls_per_mission,
+    raw_proposal, raw_control, admission = rt.redis.register_script(_BEGIN_CALL)(
+        keys=[
+            rt.store.key("proposal", proposal_id),
+            rt.store.key("control", worker.name),
+            rt.store.key("tool-calls", mission_id),
+            rt.store.key("tool-calls-refused", mission_id),
+        ],
+        args=[key, worker.limits.tool_calls_per_mission],
     )
     control = Control.model_validate_json(raw_control) if raw_control else Control(autonomy=worker.autonomy)
     proposal = None

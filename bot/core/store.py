@@ -23,12 +23,30 @@ from bot.core.store_steps import StepRecords
 
 M = TypeVar("M", bound=BaseModel)
 
-# The record and, when pending, its place in the pending index, together. KEYS: proposal, pending.
-# ARGV: JSON, id, created-at score ('' when not pending). 1 when created, 0 when it existed.
+# The record and, when pending, its place in the pending index, together; with a content index, the first
+# proposal of identical content claims it (`Session._duplicate`) in the same script. KEYS: proposal, pending,
+# content index ('': none). ARGV: JSON, id, created-at score ('' when not pending), content digest, key
+# prefix. {1} when created, {0, existing JSON} when it existed, {2, first JSON, first id} when a proposal of
+# the same content exists under another id (nothing written).
 _CREATE_PROPOSAL = """
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
+if KEYS[3] ~= '' then
+  redis.call('HSETNX', KEYS[3], ARGV[4], ARGV[2])
+  local first = redis.call('HGET', KEYS[3], ARGV[4])
+  if first ~= ARGV[2] then
+    local other = redis.call('GET', ARGV[5] .. ':proposal:' .. first)
+    if other then return {2, other, first} end
+  end
+end
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return {0, redis.call('GET', KEYS[1])} end
 if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2]) end
-return 1
+return {1}
+"""
+# A mission and its worker's control, in one round trip (the control's key follows from the record).
+# KEYS: mission. ARGV: key prefix. {mission or false, control or false}.
+_MISSION_AND_CONTROL = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {false, false} end
+return {raw, redis.call('GET', ARGV[1] .. ':control:' .. cjson.decode(raw).worker)}
 """
 
 
@@ -122,6 +140,15 @@ class Store(StepRecords):
             raise NotFound(f"no mission {mission_id}")
         return found
 
+    def mission_and_control(self, mission_id: str) -> tuple[Mission, Control | None]:
+        """The mission and its worker's control (None: never set), read together: what a run starts from."""
+        key = self.key("mission", mission_id)
+        raw, control = self.redis.register_script(_MISSION_AND_CONTROL)(keys=[key], args=[self.prefix])
+        if raw is None:
+            raise NotFound(f"no mission {mission_id}")
+        self.records.saw(key, raw)
+        return Mission.model_validate_json(raw), control and Control.model_validate_json(control)
+
     def mutate_mission(
         self,
         mission_id: str,
@@ -201,14 +228,23 @@ class Store(StepRecords):
         return [m.decode() for m in self.redis.zrangebyscore(self.key("missions", worker), low, "+inf")]
 
     # -- proposals -----------------------------------------------------------------------
-    def create_proposal(self, proposal: Proposal) -> tuple[Proposal, bool]:
-        """Create once; a retried mission gets the existing proposal back (created=False)."""
+    def create_proposal(
+        self, proposal: Proposal, *, content: tuple[str, str] | None = None
+    ) -> tuple[Proposal, bool]:
+        """Create once; a retried mission gets the existing proposal back (created=False). `content`: (index
+        key, digest) of the proposal's content; when another proposal claimed it first and exists, that one
+        comes back (created=False) and nothing is written. One round trip."""
         key, raw = self.key("proposal", proposal.id), proposal.model_dump_json()
         score = proposal.created_at.timestamp() if proposal.status == "pending" else ""
-        if self.redis.eval(_CREATE_PROPOSAL, 2, key, self.key("pending"), raw, proposal.id, score):
+        index, digest = content or ("", "")
+        reply = self.redis.register_script(_CREATE_PROPOSAL)(
+            keys=[key, self.key("pending"), index], args=[raw, proposal.id, score, digest, self.prefix]
+        )
+        outcome = int(reply[0])
+        if outcome == 1:
             self.records.saw(key, raw)
             return proposal, True
-        return self.proposal(proposal.id), False
+        return self.proposal_from(reply[2].decode() if outcome == 2 else proposal.id, reply[1]), False
 
     def proposal(self, proposal_id: str) -> Proposal:
         found = self._get(self.key("proposal", proposal_id), Proposal)

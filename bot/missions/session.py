@@ -127,9 +127,6 @@ class Session:
             return CallOutcome(kind="refused", message=rule)
         if decision.verdict == "run":
             return self._read(key, tool, impl, normalized)
-        duplicate = self._duplicate(proposal_id, tool, normalized)
-        if duplicate is not None:
-            return duplicate
         proposal = Proposal(
             id=proposal_id,
             mission_id=self.mission.id,
@@ -147,7 +144,10 @@ class Session:
             decided_by="auto" if decision.verdict == "auto" else None,
             decided_at=self.rt.clock() if decision.verdict == "auto" else None,
         )
-        proposal, _ = self.rt.store.create_proposal(proposal)
+        # Created with the claim on its content (`_content`): an identical earlier one comes back instead.
+        proposal, _ = self.rt.store.create_proposal(proposal, content=self._content(tool, normalized))
+        if proposal.id != proposal_id:
+            return self._outcome(proposal)
         return self._follow_up(key, proposal)
 
     def _follow_up(self, key: str, proposal: Proposal) -> CallOutcome:
@@ -223,20 +223,14 @@ class Session:
             return self._outcome(self.notify.post_card(proposal, self.mission))
         return self._outcome(store.proposal(proposal.id))
 
-    def _duplicate(self, proposal_id: str, tool: str, args: dict[str, Any]) -> CallOutcome | None:
-        """The outcome of an identical proposal (same tool, same normalized arguments) made earlier in this
-        attempt of the mission: ten identical calls make one card and at most one execution. The first
-        proposal claims its content atomically; a later attempt (after more information) proposes anew."""
+    def _content(self, tool: str, args: dict[str, Any]) -> tuple[str, str]:
+        """Where an identical proposal (same tool, same normalized arguments) made earlier in this attempt of
+        the mission is found: ten identical calls make one card and at most one execution. The first proposal
+        claims its content atomically, with its creation; a later attempt (after more information) proposes
+        anew."""
         content = json.dumps([attempt(self.mission), tool, args], sort_keys=True, default=str)
         digest = hashlib.sha256(content.encode()).hexdigest()[:32]
-        index = self.rt.store.key("proposal-content", self.mission.id)
-        with self.rt.redis.pipeline() as pipe:
-            pipe.hsetnx(index, digest, proposal_id)
-            pipe.hget(index, digest)
-            first = pipe.execute()[1].decode()
-        if first == proposal_id or not self.rt.redis.exists(self.rt.store.key("proposal", first)):
-            return None  # the first of its kind (or the first crashed before creating it): propose
-        return self._outcome(self.rt.store.proposal(first))
+        return self.rt.store.key("proposal-content", self.mission.id), digest
 
     def _existing(self, key: str, proposal: Proposal) -> CallOutcome:
         if proposal.settled:
