@@ -59,6 +59,7 @@ class MissionRunner:
             result = planner_for(self.rt, mission).advance(session)
         except Halted as exc:
             return self.close(session.mission, status="halted", text=f"🛑 {exc}; nothing more will run.")
+        session.flush()  # a read's event the planner did not observe after (none for the playbook)
         if isinstance(result, Parked):
             return self._park(session.mission, save=result.save)
         assert isinstance(result, Finished)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.core import limits, metrics
+from bot.core.audit import Sealed
 from bot.core.audit_config import config_version
 from bot.core.defang import product
 from bot.core.errors import ToolError
@@ -66,16 +67,18 @@ class Session:
         self.spec = self.worker.missions[mission.mission]
         self.notify = Notifier(rt)
         self.refusals: list[str] = []
+        self._read_event: Sealed | None = None  # a read's `tool.called`, appended with the next observation
 
     # -- progress --------------------------------------------------------------------------
     def observe(
         self, key: str, text: str, detail: dict[str, Any] | None = None, *, save: dict[str, Any] | None = None
     ) -> None:
         """`save`: progress (as `save` takes it) written with the observation, in the same script."""
+        first, self._read_event = self._read_event, None
         if save is None:
-            self.notify.observe(self.mission, key, text, detail)
+            self.notify.observe(self.mission, key, text, detail, first=first)
             return
-        changed = self.notify.observe(self.mission, key, text, detail, change=_saving(save))
+        changed = self.notify.observe(self.mission, key, text, detail, change=_saving(save), first=first)
         if changed is None:  # not applied with it (a step recorded by an earlier try): on its own
             self.save(**save)
         else:
@@ -85,11 +88,30 @@ class Session:
         self.notify.status(self.mission, text)
 
     def save(self, **state: Any) -> None:
+        self.flush()
         self.mission = self.rt.store.mutate_mission(self.mission.id, _saving(state))
 
+    def flush(self) -> None:
+        """Append a read's event still waiting for an observation (a caller that did not observe next)."""
+        first, self._read_event = self._read_event, None
+        if first is not None:
+            self.rt.audit.append(first)
+
     # -- tools ---------------------------------------------------------------------------
-    def call(self, key: str, tool: str, args: Mapping[str, Any], *, rationale: str = "") -> CallOutcome:
-        """Run a read, propose a write/execute, or refuse, as the gate says. `key` is stable per step."""
+    def call(
+        self,
+        key: str,
+        tool: str,
+        args: Mapping[str, Any],
+        *,
+        rationale: str = "",
+        observe_next: bool = False,
+    ) -> CallOutcome:
+        """Run a read, propose a write/execute, or refuse, as the gate says. `key` is stable per step.
+        `observe_next`: the caller observes a read's result next (before any other step), so the read's
+        `tool.called` event is appended with that observation, in its script: one round trip less, and a
+        crash before it leaves neither (the step, read included, runs again)."""
+        self.flush()
         proposal_id = f"{self.mission.id}-{key}"
         # One round trip: the step's proposal if a run made it already, else the switch (the one checked
         # here is the gate's) and, unless it is pulled, the call's admission under the mission's cap.
@@ -126,7 +148,7 @@ class Session:
             self.refusals.append(f"{tool} ({rule})")
             return CallOutcome(kind="refused", message=rule)
         if decision.verdict == "run":
-            return self._read(key, tool, impl, normalized)
+            return self._read(key, tool, impl, normalized, observe_next=observe_next)
         proposal = Proposal(
             id=proposal_id,
             mission_id=self.mission.id,
@@ -248,16 +270,20 @@ class Session:
             return CallOutcome(kind="settled", proposal=proposal)
         return CallOutcome(kind="parked", proposal=proposal)
 
-    def _read(self, key: str, tool: str, impl: Any, args: dict[str, Any]) -> CallOutcome:
+    def _read(
+        self, key: str, tool: str, impl: Any, args: dict[str, Any], *, observe_next: bool
+    ) -> CallOutcome:
         try:
             with metrics.timed_tool(tool):
                 result = impl.call(args, idempotency_key=None)
         except ToolError as exc:
             self.observe(key, product("⚠️ {tool} failed: {error}", tool=tool, error=str(exc)))
             return CallOutcome(kind="error", message=str(exc))
-        self._audit(
-            "tool.called",
-            tool=tool,
-            args=args,
-        )
+        if observe_next:
+            w = self.worker.name
+            self._read_event = self.rt.audit.seal(
+                "tool.called", actor=f"worker:{w}", worker=w, mission=self.mission.id, tool=tool, args=args
+            )
+        else:
+            self._audit("tool.called", tool=tool, args=args)
         return CallOutcome(kind="result", result=result)
