@@ -20,8 +20,9 @@ from bot.core.audit import Audit, Sealed
 from bot.core.audit_scripts import APPEND_FN
 from bot.core.errors import NotFound
 
-# KEYS: record[, stream, head]. ARGV: expected bytes, new bytes[, body, mac].
-# {0}: no such record. {1, current}: the record is not `expected` (nothing written). {2, seq}: written.
+# KEYS: record[, stream, head[, done markers]]. ARGV: expected bytes, new bytes[, body, mac[, marker]].
+# {0}: no such record. {1, current}: the record is not `expected` (nothing written). {2, seq}: written; with
+# a marker, the event is appended (and the marker set) only if the marker was not set: seq -1 otherwise.
 _CAS = (
     APPEND_FN
     + """
@@ -29,7 +30,12 @@ local current = redis.call('GET', KEYS[1])
 if not current then return {0} end
 if current ~= ARGV[1] then return {1, current} end
 local seq = 0
-if #KEYS == 3 then seq = audit_append(KEYS[2], KEYS[3], ARGV[3], ARGV[4]) end
+if #KEYS == 4 and redis.call('HEXISTS', KEYS[4], ARGV[5]) == 1 then
+  seq = -1
+elseif #KEYS >= 3 then
+  seq = audit_append(KEYS[2], KEYS[3], ARGV[3], ARGV[4])
+  if #KEYS == 4 then redis.call('HSET', KEYS[4], ARGV[5], 1) end
+end
 redis.call('SET', KEYS[1], ARGV[2])
 return {2, seq}
 """
@@ -105,17 +111,21 @@ class Scripts:
         new: str,
         audit: Audit | None = None,
         sealed: Sealed | None = None,
+        once: tuple[str, str] | None = None,
     ) -> Swapped:
-        """Set `key` to `new` only if it holds `expected`; with `sealed`, its event is appended with it."""
+        """Set `key` to `new` only if it holds `expected`; with `sealed`, its event is appended with it
+        (with `once` = (hash key, field), only if that marker is not set, and the marker set with it)."""
         if sealed is None or audit is None:
             reply = self._cas(keys=[key], args=[expected, new])
         else:
+            marker_key, marker = ([once[0]], [once[1]]) if once else ([], [])
             reply = audit.commit(
                 sealed,
                 lambda: self._cas(
-                    keys=[key, *audit.keys_for_script], args=[expected, new, sealed.body, sealed.mac]
+                    keys=[key, *audit.keys_for_script, *marker_key],
+                    args=[expected, new, sealed.body, sealed.mac, *marker],
                 ),
-                appended=lambda r: int(r[0]) == 2,
+                appended=lambda r: int(r[0]) == 2 and int(r[1]) != -1,
             )
         status = int(reply[0])
         return Swapped(found=status != 0, written=status == 2, current=reply[1] if status == 1 else None)

@@ -220,6 +220,10 @@ class Audit:
         """Append the event unless the marker `done` = (hash key, field) is set, and set it, in one
         script: a retried step neither repeats nor loses its event. False: recorded before."""
         sealed = self.seal(kind, actor=actor, worker=worker, mission=mission, proposal=proposal, **data)
+        return self.append_once(sealed, done=done)
+
+    def append_once(self, sealed: Sealed, *, done: tuple[str, str]) -> bool:
+        """`record_once` of an event sealed earlier (and not committed since)."""
         seq = self.commit(
             sealed,
             lambda: self._append_once(

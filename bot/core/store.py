@@ -155,18 +155,20 @@ class Store(StepRecords):
         change: Callable[[Mission], Mission],
         *,
         event: Callable[[Mission, Mission], tuple[Audit, Sealed] | None] = lambda before, after: None,
+        once: tuple[str, str] | None = None,
     ) -> Mission:
         """Like `_mutate`; a change that closes an open mission also settles its proposals in the SAME
         transaction (bot/core/lifecycle.py), so no decision or execution claim can land in between.
         A change that leaves it open is one compare-and-set; `event(before, after)`, if given, is the audit
-        event of that change (None: none), appended in the same script."""
+        event of that change (None: none), appended in the same script; with `once` = (hash key, field), only
+        if that done marker is not set, and the marker set with it (as `Audit.record_once`)."""
         key = self.key("mission", mission_id)
 
         def write(before: Mission, after: Mission) -> Write:
             appends = event(before, after)
             audit, sealed = appends if appends is not None else (None, None)
             return lambda expected, new: self.records.scripts.compare_and_set(
-                key, expected=expected, new=new, audit=audit, sealed=sealed
+                key, expected=expected, new=new, audit=audit, sealed=sealed, once=once
             )
 
         swapped = self.records.swap(key, Mission, change, keep=lambda _, after: after.is_open, write=write)
@@ -184,6 +186,8 @@ class Store(StepRecords):
                     closing = before.is_open and not updated.is_open
                     settled = self._settled_by_close(pipe, updated) if closing else []
                     appends = event(before, updated)
+                    # A marked event goes after the transaction, on its own (as the CAS path's, once).
+                    appends, marked = (None, appends) if once is not None else (appends, None)
                     pipe.multi()
                     if appends is not None:  # first: an unreadable head fails the transaction
                         audit, sealed = appends
@@ -203,6 +207,8 @@ class Store(StepRecords):
                     self.records.saw(key, new)
                     for proposal in settled:
                         self.records.forget(self.key("proposal", proposal.id))
+                    if marked is not None and once is not None:
+                        marked[0].append_once(marked[1], done=once)
                     return updated
                 except WatchError:
                     continue

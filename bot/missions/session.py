@@ -176,15 +176,6 @@ class Session:
         """What must follow a new proposal. Each part is done once and checked on every call, so a mission
         retried after a crash right after `create_proposal` still records, audits and posts its card."""
         store, worker = self.rt.store, self.worker.name
-        # One compare-and-set, a no-op write when a retry finds the proposal listed already.
-        self.mission = store.mutate_mission(
-            self.mission.id,
-            lambda m: (
-                m
-                if proposal.id in m.proposals
-                else m.model_copy(update={"proposals": [*m.proposals, proposal.id]})
-            ),
-        )
         created = {
             "actor": f"worker:{worker}",
             "worker": worker,
@@ -197,13 +188,21 @@ class Session:
             "shadow": proposal.shadow,
             "rationale": proposal.rationale,
         }
-        if proposal.decided_by != "auto":  # the event and its done marker in one script
-            self.rt.audit.record_once(
-                "proposal.created",
-                done=(store.key("done", self.mission.id), f"audit-{proposal.id}"),
-                **created,
-            )
-        elif not store.done(self.mission.id, f"audit-{proposal.id}"):
+        done = (store.key("done", self.mission.id), f"audit-{proposal.id}")
+        # One compare-and-set: the proposal listed (a no-op write when a retry finds it listed already) and,
+        # unless auto-approved, its `proposal.created` event once per done marker, in the same script.
+        sealed = None if proposal.decided_by == "auto" else self.rt.audit.seal("proposal.created", **created)
+        self.mission = store.mutate_mission(
+            self.mission.id,
+            lambda m: (
+                m
+                if proposal.id in m.proposals
+                else m.model_copy(update={"proposals": [*m.proposals, proposal.id]})
+            ),
+            event=lambda before, after: None if sealed is None else (self.rt.audit, sealed),
+            once=None if sealed is None else done,
+        )
+        if sealed is None and not store.done(*done):
             self.rt.audit.record("proposal.created", **created)
             self.rt.audit.record(
                 "decision.auto_approved",
