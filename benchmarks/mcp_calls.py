@@ -21,6 +21,7 @@ from redis import Redis
 
 from bot.core.config.models import StdioIntegration
 from bot.core.settings import Settings
+from bot.demo import backends
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.tools.builtin import builtin_tools
 from bot.tools.mcp import McpServer
@@ -50,9 +51,10 @@ def main() -> None:
     HelpdeskBackend(redis=redis, prefix=prefix, clock=lambda: datetime.now(UTC)).seed()
     env = {"REDIS_URL": url, "MISSIONBOT_KEY_PREFIX": prefix}
     try:
-        builtin = builtin_tools(
-            "helpdesk", integration="helpdesk", redis=redis, prefix=prefix, clock=lambda: datetime.now(UTC)
-        )["helpdesk.get_ticket"]
+        implementations = backends.helpdesk(redis=redis, prefix=prefix, clock=lambda: datetime.now(UTC))
+        builtin = builtin_tools("helpdesk", integration="helpdesk", implementations=implementations)[
+            "helpdesk.get_ticket"
+        ]
         floor = timed(lambda: builtin.call({"ticket_id": "1042"}, idempotency_key=None), args.calls)
         server = McpServer("helpdesk", HELPDESK, env=env)
         first = timed(lambda: (server.list_tools(), server.call("get_ticket", {"ticket_id": "1042"})), 1)

@@ -20,8 +20,9 @@ from bot.core.audit import Audit, Sealed
 from bot.core.audit_scripts import APPEND_FN
 from bot.core.errors import NotFound
 
-# KEYS: record[, stream, head]. ARGV: expected bytes, new bytes[, body, mac].
-# {0}: no such record. {1, current}: the record is not `expected` (nothing written). {2, seq}: written.
+# KEYS: record[, stream, head[, done markers]]. ARGV: expected bytes, new bytes[, body, mac[, marker]].
+# {0}: no such record. {1, current}: the record is not `expected` (nothing written). {2, seq}: written; with
+# a marker, the event is appended (and the marker set) only if the marker was not set: seq -1 otherwise.
 _CAS = (
     APPEND_FN
     + """
@@ -29,14 +30,21 @@ local current = redis.call('GET', KEYS[1])
 if not current then return {0} end
 if current ~= ARGV[1] then return {1, current} end
 local seq = 0
-if #KEYS == 3 then seq = audit_append(KEYS[2], KEYS[3], ARGV[3], ARGV[4]) end
+if #KEYS == 4 and redis.call('HEXISTS', KEYS[4], ARGV[5]) == 1 then
+  seq = -1
+elseif #KEYS >= 3 then
+  seq = audit_append(KEYS[2], KEYS[3], ARGV[3], ARGV[4])
+  if #KEYS == 4 then redis.call('HSET', KEYS[4], ARGV[5], 1) end
+end
 redis.call('SET', KEYS[1], ARGV[2])
 return {2, seq}
 """
 )
 
 # KEYS: obs, obs-order, done markers, posted markers, stream, head[, record].
-# ARGV: step key, observation JSON, done marker, event body, event mac[, record's expected bytes, new bytes].
+# ARGV: step key, observation JSON, done marker, event body, event mac, first event's body and mac ('': none:
+# the step's tool read, appended before the observation's own event, with it or not at all)[, record's
+# expected bytes, new bytes].
 # {added, seq, posted}: seq -1 when the event was recorded before; {0, -2, 0} when the observation was
 # recorded before but not its event (a crash in between, before these writes were one script): the caller
 # audits the text recorded then, marks the post and sets the record. With a record (the mission, whose
@@ -48,19 +56,22 @@ _OBSERVE = (
 if #KEYS == 7 then
   local current = redis.call('GET', KEYS[7])
   if not current then return {0, -3, 0} end
-  if current ~= ARGV[6] then return {0, -4, 0, current} end
+  if current ~= ARGV[8] then return {0, -4, 0, current} end
 end
 local done = redis.call('HEXISTS', KEYS[3], ARGV[3]) == 1
 local added = redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0
 if not added and not done then return {0, -2, 0} end
 local seq = -1
-if not done then seq = audit_append(KEYS[5], KEYS[6], ARGV[4], ARGV[5]) end
+if not done then
+  if ARGV[6] ~= '' then audit_append(KEYS[5], KEYS[6], ARGV[6], ARGV[7]) end
+  seq = audit_append(KEYS[5], KEYS[6], ARGV[4], ARGV[5])
+end
 if added then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
   redis.call('RPUSH', KEYS[2], ARGV[1])
 end
 redis.call('HSET', KEYS[3], ARGV[3], 1)
-if #KEYS == 7 then redis.call('SET', KEYS[7], ARGV[7]) end
+if #KEYS == 7 then redis.call('SET', KEYS[7], ARGV[9]) end
 return {added and 1 or 0, seq, redis.call('HSETNX', KEYS[4], ARGV[1], 1)}
 """
 )
@@ -81,6 +92,7 @@ class Observed:
     added: bool  # False: recorded by an earlier try
     audit_missing: bool  # recorded before, its event not: the caller records it from the stored text
     post: bool  # this call owns the post (the posted marker was set now)
+    appended: bool  # the events (the observation's, and `first`) were appended now
 
 
 Write = Callable[[bytes, str], Swapped]  # (expected bytes, new bytes) -> what the script did
@@ -99,17 +111,21 @@ class Scripts:
         new: str,
         audit: Audit | None = None,
         sealed: Sealed | None = None,
+        once: tuple[str, str] | None = None,
     ) -> Swapped:
-        """Set `key` to `new` only if it holds `expected`; with `sealed`, its event is appended with it."""
+        """Set `key` to `new` only if it holds `expected`; with `sealed`, its event is appended with it
+        (with `once` = (hash key, field), only if that marker is not set, and the marker set with it)."""
         if sealed is None or audit is None:
             reply = self._cas(keys=[key], args=[expected, new])
         else:
+            marker_key, marker = ([once[0]], [once[1]]) if once else ([], [])
             reply = audit.commit(
                 sealed,
                 lambda: self._cas(
-                    keys=[key, *audit.keys_for_script], args=[expected, new, sealed.body, sealed.mac]
+                    keys=[key, *audit.keys_for_script, *marker_key],
+                    args=[expected, new, sealed.body, sealed.mac, *marker],
                 ),
-                appended=lambda r: int(r[0]) == 2,
+                appended=lambda r: int(r[0]) == 2 and int(r[1]) != -1,
             )
         status = int(reply[0])
         return Swapped(found=status != 0, written=status == 2, current=reply[1] if status == 1 else None)
@@ -123,21 +139,24 @@ class Scripts:
         done: str,
         audit: Audit,
         sealed: Sealed,
+        first: Sealed | None = None,
         record: tuple[str, bytes, str] | None = None,
     ) -> Swapped:
         """`keys`: the observations hash, their order list, the done markers, the posted markers.
+        `first`: an event appended before the observation's (`sealed` was sealed after it), with it or not.
         `record`: (key, expected bytes, new bytes) set with the observation (only if it holds them)."""
         extra_keys, extra_args = ([record[0]], [record[1], record[2]]) if record else ([], [])
+        leading = [first.body, first.mac] if first is not None else ["", ""]
         reply = audit.commit(
-            sealed,
+            [first, sealed] if first is not None else sealed,
             lambda: self._observe(
                 keys=[*keys, *audit.keys_for_script, *extra_keys],
-                args=[step, observation, done, sealed.body, sealed.mac, *extra_args],
+                args=[step, observation, done, sealed.body, sealed.mac, *leading, *extra_args],
             ),
             appended=lambda r: int(r[1]) >= 0,
         )
         added, seq, post = (int(v) for v in reply[:3])
-        observed = Observed(added=bool(added), audit_missing=seq == -2, post=bool(post))
+        observed = Observed(added=bool(added), audit_missing=seq == -2, post=bool(post), appended=seq >= 0)
         return Swapped(
             found=seq != -3,
             written=seq not in (-2, -3, -4),

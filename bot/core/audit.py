@@ -30,7 +30,7 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any, TypeVar
@@ -127,11 +127,16 @@ class Audit:
         worker: str | None = None,
         mission: str | None = None,
         proposal: str | None = None,
+        after: Sealed | None = None,
         **data: Any,
     ) -> Sealed:
         """The event as it would be appended next by this writer, MACed; `commit` appends it (or a script
-        does, with `APPEND_FN`). An event sealed but never appended costs nothing: `wseq` moves on commit."""
+        does, with `APPEND_FN`). An event sealed but never appended costs nothing: `wseq` moves on commit.
+        `after`: an event sealed and not committed yet that goes first, in the same round trip."""
         writer = self._me()
+        previous = writer.seq
+        if after is not None and after.event["writer"] == writer.id:
+            previous = after.event["wseq"]
         event = {
             "at": self.clock().isoformat(),
             "kind": kind,
@@ -142,16 +147,19 @@ class Audit:
             "data": self.redact(data),
             "kid": self._kid,
             "writer": writer.id,
-            "wseq": writer.seq + 1,
+            "wseq": previous + 1,
         }
         # The MAC covers these exact bytes, stored as they are: no canonical form is needed to verify.
         body = json.dumps(event, separators=(",", ":"), default=str)
         return Sealed(event=event, body=body, mac=mac_of(self.keys.current, body))
 
-    def commit(self, sealed: Sealed, run: Callable[[], R], *, appended: Callable[[R], bool]) -> R:
+    def commit(
+        self, sealed: Sealed | Sequence[Sealed], run: Callable[[], R], *, appended: Callable[[R], bool]
+    ) -> R:
         """Run the round trip that appends `sealed` (a script built on `APPEND_FN`, or a transaction with
-        `append_script`); `appended(result)` says whether the event went in. Keeps the writer's sequence."""
-        writer = self._writer
+        `append_script`); `appended(result)` says whether the event went in. Keeps the writer's sequence.
+        Several events (sealed in order, each `after` the previous): all went in or none."""
+        writer, events = self._writer, [sealed] if isinstance(sealed, Sealed) else list(sealed)
         try:
             result = run()
         except BaseException:  # also a kill (SystemExit) in a process that carries on, as in the tests
@@ -159,10 +167,20 @@ class Audit:
             writer.id = ""
             raise
         if appended(result):
-            if writer.id == sealed.event["writer"]:
-                writer.seq += 1
-            metrics.observe_event(sealed.event)  # the one hook most counters hang on (bot/core/metrics.py)
+            for event in events:
+                if writer.id == event.event["writer"]:
+                    writer.seq += 1
+                metrics.observe_event(event.event)  # the one hook most counters hang on (bot/core/metrics.py)
         return result
+
+    def append(self, sealed: Sealed) -> int:
+        """Append an event sealed earlier (and not committed since) on its own: one round trip."""
+        seq = self.commit(
+            sealed,
+            lambda: self._append(keys=self.keys_for_script, args=[sealed.body, sealed.mac]),
+            appended=lambda _: True,
+        )
+        return int(seq)
 
     @property
     def append_script(self) -> str:
@@ -186,12 +204,7 @@ class Audit:
     ) -> dict[str, Any]:
         """Append one event in one round trip (see the module docstring)."""
         sealed = self.seal(kind, actor=actor, worker=worker, mission=mission, proposal=proposal, **data)
-        seq = self.commit(
-            sealed,
-            lambda: self._append(keys=self.keys_for_script, args=[sealed.body, sealed.mac]),
-            appended=lambda _: True,
-        )
-        return {**sealed.event, "seq": int(seq), "mac": sealed.mac}
+        return {**sealed.event, "seq": self.append(sealed), "mac": sealed.mac}
 
     def record_once(
         self,
@@ -207,6 +220,10 @@ class Audit:
         """Append the event unless the marker `done` = (hash key, field) is set, and set it, in one
         script: a retried step neither repeats nor loses its event. False: recorded before."""
         sealed = self.seal(kind, actor=actor, worker=worker, mission=mission, proposal=proposal, **data)
+        return self.append_once(sealed, done=done)
+
+    def append_once(self, sealed: Sealed, *, done: tuple[str, str]) -> bool:
+        """`record_once` of an event sealed earlier (and not committed since)."""
         seq = self.commit(
             sealed,
             lambda: self._append_once(

@@ -14,15 +14,23 @@ from datetime import datetime, timedelta
 from rq import RateLimit
 
 from bot.core import metrics
+from bot.core.audit import Sealed
+from bot.core.audit_scripts import APPEND_FN
 from bot.core.config.models import WorkerConfig
-from bot.core.models import Control, Proposal
+from bot.core.models import Control, Mission, Proposal
 from bot.core.runtime import Runtime
 
 # Count this submission only if the worker is not halted, its weekly token budget is not spent and the hour
 # window has room: one round trip, atomic under concurrent submits. KEYS: submits, tokens, control ('' keys
-# are skipped). ARGV: now, per hour, mission id, weekly budget (0: none). Returns {1, '0'} when admitted,
-# {0, oldest} when the hour is full, {2, spent} when the budget is spent, {3, '0'} when halted.
-_ADMIT = """
+# are skipped)[, audit stream, audit head, mission, missions index, open set, thread ('': none)]. ARGV: now,
+# per hour, mission id, weekly budget (0: none)[, event body, event mac, mission JSON, created score].
+# Returns {1, '0'} when admitted, {0, oldest} when the hour is full, {2, spent} when the budget is spent,
+# {3, '0'} when halted. With the mission's keys, an admitted mission is recorded in the same script: its
+# event first (an unreadable audit head fails the script before anything is written), then the count, the
+# record (if not there yet), its indexes and its thread.
+_ADMIT = (
+    APPEND_FN
+    + """
 if KEYS[3] ~= '' then
   local control = redis.call('GET', KEYS[3])
   if control and cjson.decode(control).killed == true then return {3, '0'} end
@@ -37,10 +45,18 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   return {0, oldest[2]}
 end
+if #KEYS > 3 then audit_append(KEYS[4], KEYS[5], ARGV[5], ARGV[6]) end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
 redis.call('EXPIRE', KEYS[1], 3700)
+if #KEYS > 3 then
+  redis.call('SET', KEYS[6], ARGV[7], 'NX')
+  redis.call('ZADD', KEYS[7], ARGV[8], ARGV[3])
+  redis.call('SADD', KEYS[8], ARGV[3])
+  if KEYS[9] ~= '' then redis.call('SET', KEYS[9], ARGV[3]) end
+end
 return {1, '0'}
 """
+)
 
 # Admit a mission's tool call by its stable step key: a retried step is admitted again, a new one only while
 # the mission is under its cap. Returns 0 when admitted, else how many calls have been turned away.
@@ -110,23 +126,35 @@ def _next_week(now: datetime) -> datetime:
 
 
 def admit(
-    rt: Runtime, worker: WorkerConfig, *, mission_id: str, unless_halted: bool = False
+    rt: Runtime,
+    worker: WorkerConfig,
+    *,
+    mission_id: str,
+    unless_halted: bool = False,
+    create: tuple[Mission, Sealed] | None = None,
 ) -> Refusal | None:
     """None when a new mission may start (and it is counted); else why not and when to try again.
-    `unless_halted`: a pulled kill switch refuses too (`Refusal.halted`), read in the same round trip."""
+    `unless_halted`: a pulled kill switch refuses too (`Refusal.halted`), read in the same round trip.
+    `create`: the mission (with id `mission_id`) and its sealed `mission.created` event, recorded with its
+    indexes in the same script when admitted (`Store.create_mission` in the same round trip as the count)."""
     now, limits = rt.clock(), worker.limits
     control = rt.store.key("control", worker.name) if unless_halted else ""
-    outcome, value = rt.redis.eval(
-        _ADMIT,
-        3,
-        rt.store.key("submits", worker.name),
-        _tokens_key(rt, worker.name, now),
-        control,
-        now.timestamp(),
-        limits.missions_per_hour,
-        mission_id,
-        limits.weekly_token_budget or 0,
-    )
+    keys = [rt.store.key("submits", worker.name), _tokens_key(rt, worker.name, now), control]
+    args = [now.timestamp(), limits.missions_per_hour, mission_id, limits.weekly_token_budget or 0]
+    if create is None:
+        outcome, value = rt.redis.register_script(_ADMIT)(keys=keys, args=args)
+    else:
+        mission, sealed = create
+        raw = mission.model_dump_json()
+        keys += [*rt.audit.keys_for_script, *rt.store.mission_keys(mission)]
+        args += [sealed.body, sealed.mac, raw, mission.created_at.timestamp()]
+        outcome, value = rt.audit.commit(
+            sealed,
+            lambda: rt.redis.register_script(_ADMIT)(keys=keys, args=args),
+            appended=lambda reply: int(reply[0]) == 1,
+        )
+        if int(outcome) == 1:
+            rt.store.records.saw(rt.store.key("mission", mission.id), raw)
     outcome = int(outcome)
     if outcome == 3:
         return Refusal(text="", halted=True)
@@ -176,15 +204,14 @@ def begin_tool_call(
 ) -> CallStart:
     """The step's proposal if one exists, else the worker's control and, unless its switch is pulled, the
     admission of the call (`admit_tool_call`) in the same script: one round trip."""
-    raw_proposal, raw_control, admission = rt.redis.eval(
-        _BEGIN_CALL,
-        4,
-        rt.store.key("proposal", proposal_id),
-        rt.store.key("control", worker.name),
-        rt.store.key("tool-calls", mission_id),
-        rt.store.key("tool-calls-refused", mission_id),
-        key,
-        worker.limits.tool_calls_per_mission,
+    raw_proposal, raw_control, admission = rt.redis.register_script(_BEGIN_CALL)(
+        keys=[
+            rt.store.key("proposal", proposal_id),
+            rt.store.key("control", worker.name),
+            rt.store.key("tool-calls", mission_id),
+            rt.store.key("tool-calls-refused", mission_id),
+        ],
+        args=[key, worker.limits.tool_calls_per_mission],
     )
     control = Control.model_validate_json(raw_control) if raw_control else Control(autonomy=worker.autonomy)
     proposal = None

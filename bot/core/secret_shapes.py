@@ -5,6 +5,7 @@ Used by `bot.core.redact.Redactor`; kept apart so the patterns can be read (and 
 
 from __future__ import annotations
 
+import functools
 import re
 
 MASK = "[redacted]"
@@ -50,6 +51,7 @@ _PAIRS = {
 _PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
+@functools.lru_cache(maxsize=4096)  # pure; the same few field names come by for every event and result
 def is_secret_key(name: str) -> bool:
     """`db_password`, `X-Api-Key`, `clientSecret`, `Authorization`: yes. `tokens`, `key`, `author`: no."""
     parts = [p.lower() for p in _PARTS.findall(name)]

@@ -23,12 +23,30 @@ from bot.core.store_steps import StepRecords
 
 M = TypeVar("M", bound=BaseModel)
 
-# The record and, when pending, its place in the pending index, together. KEYS: proposal, pending.
-# ARGV: JSON, id, created-at score ('' when not pending). 1 when created, 0 when it existed.
+# The record and, when pending, its place in the pending index, together; with a content index, the first
+# proposal of identical content claims it (`Session._duplicate`) in the same script. KEYS: proposal, pending,
+# content index ('': none). ARGV: JSON, id, created-at score ('' when not pending), content digest, key
+# prefix. {1} when created, {0, existing JSON} when it existed, {2, first JSON, first id} when a proposal of
+# the same content exists under another id (nothing written).
 _CREATE_PROPOSAL = """
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
+if KEYS[3] ~= '' then
+  redis.call('HSETNX', KEYS[3], ARGV[4], ARGV[2])
+  local first = redis.call('HGET', KEYS[3], ARGV[4])
+  if first ~= ARGV[2] then
+    local other = redis.call('GET', ARGV[5] .. ':proposal:' .. first)
+    if other then return {2, other, first} end
+  end
+end
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return {0, redis.call('GET', KEYS[1])} end
 if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2]) end
-return 1
+return {1}
+"""
+# A mission and its worker's control, in one round trip (the control's key follows from the record).
+# KEYS: mission. ARGV: key prefix. {mission or false, control or false}.
+_MISSION_AND_CONTROL = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {false, false} end
+return {raw, redis.call('GET', ARGV[1] .. ':control:' .. cjson.decode(raw).worker)}
 """
 
 
@@ -97,14 +115,24 @@ class Store(StepRecords):
         with self.redis.pipeline() as pipe:
             if audit is not None and sealed is not None:  # first: an unreadable head fails the transaction
                 pipe.eval(audit.append_script, 2, *audit.keys_for_script, sealed.body, sealed.mac)
-            pipe.set(key, raw, nx=True)
-            pipe.zadd(self.key("missions", mission.worker), {mission.id: mission.created_at.timestamp()})
-            pipe.sadd(self.key("open", mission.worker), mission.id)
-            if mission.thread:
-                pipe.set(
-                    self.key("thread", mission.platform, mission.conversation, mission.thread), mission.id
-                )
+            record, index, open_set, thread = self.mission_keys(mission)
+            pipe.set(record, raw, nx=True)
+            pipe.zadd(index, {mission.id: mission.created_at.timestamp()})
+            pipe.sadd(open_set, mission.id)
+            if thread:
+                pipe.set(thread, mission.id)
             return pipe.execute()
+
+    def mission_keys(self, mission: Mission) -> list[str]:
+        """What a new mission writes: its record, the worker's mission index, its open set and the thread's
+        mission ('' without a thread)."""
+        thread = mission.thread and self.key("thread", mission.platform, mission.conversation, mission.thread)
+        return [
+            self.key("mission", mission.id),
+            self.key("missions", mission.worker),
+            self.key("open", mission.worker),
+            thread or "",
+        ]
 
     def mission(self, mission_id: str) -> Mission:
         found = self._get(self.key("mission", mission_id), Mission)
@@ -112,24 +140,35 @@ class Store(StepRecords):
             raise NotFound(f"no mission {mission_id}")
         return found
 
+    def mission_and_control(self, mission_id: str) -> tuple[Mission, Control | None]:
+        """The mission and its worker's control (None: never set), read together: what a run starts from."""
+        key = self.key("mission", mission_id)
+        raw, control = self.redis.register_script(_MISSION_AND_CONTROL)(keys=[key], args=[self.prefix])
+        if raw is None:
+            raise NotFound(f"no mission {mission_id}")
+        self.records.saw(key, raw)
+        return Mission.model_validate_json(raw), control and Control.model_validate_json(control)
+
     def mutate_mission(
         self,
         mission_id: str,
         change: Callable[[Mission], Mission],
         *,
         event: Callable[[Mission, Mission], tuple[Audit, Sealed] | None] = lambda before, after: None,
+        once: tuple[str, str] | None = None,
     ) -> Mission:
         """Like `_mutate`; a change that closes an open mission also settles its proposals in the SAME
         transaction (bot/core/lifecycle.py), so no decision or execution claim can land in between.
         A change that leaves it open is one compare-and-set; `event(before, after)`, if given, is the audit
-        event of that change (None: none), appended in the same script."""
+        event of that change (None: none), appended in the same script; with `once` = (hash key, field), only
+        if that done marker is not set, and the marker set with it (as `Audit.record_once`)."""
         key = self.key("mission", mission_id)
 
         def write(before: Mission, after: Mission) -> Write:
             appends = event(before, after)
             audit, sealed = appends if appends is not None else (None, None)
             return lambda expected, new: self.records.scripts.compare_and_set(
-                key, expected=expected, new=new, audit=audit, sealed=sealed
+                key, expected=expected, new=new, audit=audit, sealed=sealed, once=once
             )
 
         swapped = self.records.swap(key, Mission, change, keep=lambda _, after: after.is_open, write=write)
@@ -147,6 +186,8 @@ class Store(StepRecords):
                     closing = before.is_open and not updated.is_open
                     settled = self._settled_by_close(pipe, updated) if closing else []
                     appends = event(before, updated)
+                    # A marked event goes after the transaction, on its own (as the CAS path's, once).
+                    appends, marked = (None, appends) if once is not None else (appends, None)
                     pipe.multi()
                     if appends is not None:  # first: an unreadable head fails the transaction
                         audit, sealed = appends
@@ -166,6 +207,8 @@ class Store(StepRecords):
                     self.records.saw(key, new)
                     for proposal in settled:
                         self.records.forget(self.key("proposal", proposal.id))
+                    if marked is not None and once is not None:
+                        marked[0].append_once(marked[1], done=once)
                     return updated
                 except WatchError:
                     continue
@@ -191,14 +234,23 @@ class Store(StepRecords):
         return [m.decode() for m in self.redis.zrangebyscore(self.key("missions", worker), low, "+inf")]
 
     # -- proposals -----------------------------------------------------------------------
-    def create_proposal(self, proposal: Proposal) -> tuple[Proposal, bool]:
-        """Create once; a retried mission gets the existing proposal back (created=False)."""
+    def create_proposal(
+        self, proposal: Proposal, *, content: tuple[str, str] | None = None
+    ) -> tuple[Proposal, bool]:
+        """Create once; a retried mission gets the existing proposal back (created=False). `content`: (index
+        key, digest) of the proposal's content; when another proposal claimed it first and exists, that one
+        comes back (created=False) and nothing is written. One round trip."""
         key, raw = self.key("proposal", proposal.id), proposal.model_dump_json()
         score = proposal.created_at.timestamp() if proposal.status == "pending" else ""
-        if self.redis.eval(_CREATE_PROPOSAL, 2, key, self.key("pending"), raw, proposal.id, score):
+        index, digest = content or ("", "")
+        reply = self.redis.register_script(_CREATE_PROPOSAL)(
+            keys=[key, self.key("pending"), index], args=[raw, proposal.id, score, digest, self.prefix]
+        )
+        outcome = int(reply[0])
+        if outcome == 1:
             self.records.saw(key, raw)
             return proposal, True
-        return self.proposal(proposal.id), False
+        return self.proposal_from(reply[2].decode() if outcome == 2 else proposal.id, reply[1]), False
 
     def proposal(self, proposal_id: str) -> Proposal:
         found = self._get(self.key("proposal", proposal_id), Proposal)

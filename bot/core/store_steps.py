@@ -47,14 +47,21 @@ class StepRecords:
         *,
         audit: Audit,
         sealed: Sealed,
+        first: Sealed | None = None,
         change: Callable[[Mission], Mission] | None = None,
     ) -> tuple[Observed, Mission | None]:
-        """The observation, its audit event `sealed` (once per step, marker `obs-<key>`), its posted marker
+        """The observation, its audit event `sealed` (once per step, marker `obs-<key>`; `first`, the step's
+        tool read, before it and with it), its posted marker
         and (`change`) the mission's saved progress in one script (bot/core/atomic.py). The mission comes
         back None when `change` was not applied: the caller saves it (a step recorded before, or a change
         that closes the mission)."""
         keys = [self.key(part, mission_id) for part in ("obs", "obs-order", "done", "posted")]
-        args = {"step": obs.key, "observation": obs.model_dump_json(), "done": f"obs-{obs.key}"}
+        args = {
+            "step": obs.key,
+            "observation": obs.model_dump_json(),
+            "done": f"obs-{obs.key}",
+            "first": first,
+        }
         if change is not None:
             key = self.key("mission", mission_id)
 

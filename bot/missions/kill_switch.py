@@ -18,10 +18,11 @@ from bot.missions import closing, controls
 HALTED_BY_OWNER = "was halted by its owner"
 
 
-def is_halted(rt: Runtime, worker: str) -> bool:
+def is_halted(rt: Runtime, worker: str, *, control: Control | None = None) -> bool:
     """Read the switch through `rt.control`: inside a store transaction the read is WATCHed, so a kill
-    landing before that transaction commits aborts it and its retry sees the switch."""
-    return rt.control(worker).killed
+    landing before that transaction commits aborts it and its retry sees the switch. `control`: the one
+    the caller has just read with the mission (bot/core/store.py `mission_and_control`)."""
+    return (control if control is not None else rt.control(worker)).killed
 
 
 def refuse_if_halted(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.core import tracing
+from bot.core.audit import Sealed
 from bot.core.cards import Card, card_for
 from bot.core.defang import ProductText, shown
 from bot.core.models import Mission, Observation, Proposal
@@ -42,19 +43,23 @@ class Notifier:
         detail: dict[str, Any] | None = None,
         *,
         change: Callable[[Mission], Mission] | None = None,
+        first: Sealed | None = None,
     ) -> Mission | None:
         """Record once, post once: a retried mission neither stores nor posts a step twice. `change`: the
         mission's progress saved with the observation, in the same script; the changed mission comes back
-        (None: not applied, the caller saves it)."""
+        (None: not applied, the caller saves it). `first`: the step's tool-read event, sealed and not yet
+        appended: it goes in with the observation's (or on its own if the step was recorded before)."""
         text = self.shown(text)
         obs = Observation(key=key, text=text, at=self.rt.clock(), detail=self.rt.redactor.value(detail or {}))
         store, audit = self.rt.store, self.rt.audit
         event = {"actor": f"worker:{mission.worker}", "worker": mission.worker, "mission": mission.id}
         # One round trip: the observation, its audit event and the posted marker (bot/core/atomic.py).
-        sealed = audit.seal("observation", **event, key=key, text=obs.text)
+        sealed = audit.seal("observation", **event, key=key, text=obs.text, after=first)
         recorded, changed = store.record_observation(
-            mission.id, obs, audit=audit, sealed=sealed, change=change
+            mission.id, obs, audit=audit, sealed=sealed, first=first, change=change
         )
+        if first is not None and not recorded.appended:  # the read ran again: its event all the same
+            audit.append(first)
         post = recorded.post
         if recorded.audit_missing:  # recorded before its event (a crash between): audit what was recorded
             obs = store.observation(mission.id, key) or obs

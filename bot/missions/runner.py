@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.core.defang import trusted
 from bot.core.errors import Halted
-from bot.core.models import Mission
+from bot.core.models import Control, Mission
 from bot.core.runtime import Runtime
 from bot.missions import closing, kill_switch, more_info, verdict
 from bot.missions.notify import Notifier
@@ -29,11 +29,12 @@ class MissionRunner:
 
     def run(self, mission_id: str) -> str:
         """Safe to run twice, even at once: steps have stable keys and every transition is conditional."""
-        mission = self.rt.store.mission(mission_id)
+        mission, control = self.rt.store.mission_and_control(mission_id)  # one round trip
         if not mission.is_open:
             return mission.status
         worker = self.rt.worker(mission.worker)
-        if kill_switch.is_halted(self.rt, worker.name):
+        control = control or Control(autonomy=worker.autonomy)  # never set: the config's default
+        if kill_switch.is_halted(self.rt, worker.name, control=control):
             return self.close(
                 mission,
                 status="cancelled" if mission.status == "queued" else "halted",
@@ -58,6 +59,7 @@ class MissionRunner:
             result = planner_for(self.rt, mission).advance(session)
         except Halted as exc:
             return self.close(session.mission, status="halted", text=f"🛑 {exc}; nothing more will run.")
+        session.flush()  # a read's event the planner did not observe after (none for the playbook)
         if isinstance(result, Parked):
             return self._park(session.mission, save=result.save)
         assert isinstance(result, Finished)

@@ -84,12 +84,6 @@ class MissionService:
         worker = found.worker
         now = self.rt.clock()
         mission_id = mission_id or self.rt.new_id()
-        # The kill switch, the weekly token budget and the hourly rate, in one round trip.
-        refused = admit(self.rt, worker, mission_id=mission_id, unless_halted=True)
-        if refused is not None and refused.halted:
-            return Submitted(text=f"{worker.display_name} is halted by its owner; no new missions start.")
-        if refused is not None:
-            return Submitted(text=refused.text)
         mission = Mission(
             id=mission_id,
             worker=worker.name,
@@ -103,7 +97,6 @@ class MissionService:
             created_at=now,
             updated_at=now,
         )
-        # The record, its indexes and its audit event in one transaction.
         created = self.rt.audit.seal(
             "mission.created",
             actor=request.requester,
@@ -114,7 +107,13 @@ class MissionService:
             text=found.text,
             route=found.mission,
         )
-        self.rt.store.create_mission(mission, audit=self.rt.audit, sealed=created)
+        # The kill switch, the weekly token budget and the hourly rate, and once admitted the record, its
+        # indexes and its audit event: one script, one round trip.
+        refused = admit(self.rt, worker, mission_id=mission_id, unless_halted=True, create=(mission, created))
+        if refused is not None and refused.halted:
+            return Submitted(text=f"{worker.display_name} is halted by its owner; no new missions start.")
+        if refused is not None:
+            return Submitted(text=refused.text)
         return Submitted(mission=mission, text=self._queued_text(mission))
 
     def _recorded(self, mission_id: str) -> Mission | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.core import limits, metrics
+from bot.core.audit import Sealed
 from bot.core.audit_config import config_version
 from bot.core.defang import product
 from bot.core.errors import ToolError
@@ -66,16 +67,18 @@ class Session:
         self.spec = self.worker.missions[mission.mission]
         self.notify = Notifier(rt)
         self.refusals: list[str] = []
+        self._read_event: Sealed | None = None  # a read's `tool.called`, appended with the next observation
 
     # -- progress --------------------------------------------------------------------------
     def observe(
         self, key: str, text: str, detail: dict[str, Any] | None = None, *, save: dict[str, Any] | None = None
     ) -> None:
         """`save`: progress (as `save` takes it) written with the observation, in the same script."""
+        first, self._read_event = self._read_event, None
         if save is None:
-            self.notify.observe(self.mission, key, text, detail)
+            self.notify.observe(self.mission, key, text, detail, first=first)
             return
-        changed = self.notify.observe(self.mission, key, text, detail, change=_saving(save))
+        changed = self.notify.observe(self.mission, key, text, detail, change=_saving(save), first=first)
         if changed is None:  # not applied with it (a step recorded by an earlier try): on its own
             self.save(**save)
         else:
@@ -85,11 +88,30 @@ class Session:
         self.notify.status(self.mission, text)
 
     def save(self, **state: Any) -> None:
+        self.flush()
         self.mission = self.rt.store.mutate_mission(self.mission.id, _saving(state))
 
+    def flush(self) -> None:
+        """Append a read's event still waiting for an observation (a caller that did not observe next)."""
+        first, self._read_event = self._read_event, None
+        if first is not None:
+            self.rt.audit.append(first)
+
     # -- tools ---------------------------------------------------------------------------
-    def call(self, key: str, tool: str, args: Mapping[str, Any], *, rationale: str = "") -> CallOutcome:
-        """Run a read, propose a write/execute, or refuse, as the gate says. `key` is stable per step."""
+    def call(
+        self,
+        key: str,
+        tool: str,
+        args: Mapping[str, Any],
+        *,
+        rationale: str = "",
+        observe_next: bool = False,
+    ) -> CallOutcome:
+        """Run a read, propose a write/execute, or refuse, as the gate says. `key` is stable per step.
+        `observe_next`: the caller observes a read's result next (before any other step), so the read's
+        `tool.called` event is appended with that observation, in its script: one round trip less, and a
+        crash before it leaves neither (the step, read included, runs again)."""
+        self.flush()
         proposal_id = f"{self.mission.id}-{key}"
         # One round trip: the step's proposal if a run made it already, else the switch (the one checked
         # here is the gate's) and, unless it is pulled, the call's admission under the mission's cap.
@@ -126,10 +148,7 @@ class Session:
             self.refusals.append(f"{tool} ({rule})")
             return CallOutcome(kind="refused", message=rule)
         if decision.verdict == "run":
-            return self._read(key, tool, impl, normalized)
-        duplicate = self._duplicate(proposal_id, tool, normalized)
-        if duplicate is not None:
-            return duplicate
+            return self._read(key, tool, impl, normalized, observe_next=observe_next)
         proposal = Proposal(
             id=proposal_id,
             mission_id=self.mission.id,
@@ -147,22 +166,16 @@ class Session:
             decided_by="auto" if decision.verdict == "auto" else None,
             decided_at=self.rt.clock() if decision.verdict == "auto" else None,
         )
-        proposal, _ = self.rt.store.create_proposal(proposal)
+        # Created with the claim on its content (`_content`): an identical earlier one comes back instead.
+        proposal, _ = self.rt.store.create_proposal(proposal, content=self._content(tool, normalized))
+        if proposal.id != proposal_id:
+            return self._outcome(proposal)
         return self._follow_up(key, proposal)
 
     def _follow_up(self, key: str, proposal: Proposal) -> CallOutcome:
         """What must follow a new proposal. Each part is done once and checked on every call, so a mission
         retried after a crash right after `create_proposal` still records, audits and posts its card."""
         store, worker = self.rt.store, self.worker.name
-        # One compare-and-set, a no-op write when a retry finds the proposal listed already.
-        self.mission = store.mutate_mission(
-            self.mission.id,
-            lambda m: (
-                m
-                if proposal.id in m.proposals
-                else m.model_copy(update={"proposals": [*m.proposals, proposal.id]})
-            ),
-        )
         created = {
             "actor": f"worker:{worker}",
             "worker": worker,
@@ -175,13 +188,21 @@ class Session:
             "shadow": proposal.shadow,
             "rationale": proposal.rationale,
         }
-        if proposal.decided_by != "auto":  # the event and its done marker in one script
-            self.rt.audit.record_once(
-                "proposal.created",
-                done=(store.key("done", self.mission.id), f"audit-{proposal.id}"),
-                **created,
-            )
-        elif not store.done(self.mission.id, f"audit-{proposal.id}"):
+        done = (store.key("done", self.mission.id), f"audit-{proposal.id}")
+        # One compare-and-set: the proposal listed (a no-op write when a retry finds it listed already) and,
+        # unless auto-approved, its `proposal.created` event once per done marker, in the same script.
+        sealed = None if proposal.decided_by == "auto" else self.rt.audit.seal("proposal.created", **created)
+        self.mission = store.mutate_mission(
+            self.mission.id,
+            lambda m: (
+                m
+                if proposal.id in m.proposals
+                else m.model_copy(update={"proposals": [*m.proposals, proposal.id]})
+            ),
+            event=lambda before, after: None if sealed is None else (self.rt.audit, sealed),
+            once=None if sealed is None else done,
+        )
+        if sealed is None and not store.done(*done):
             self.rt.audit.record("proposal.created", **created)
             self.rt.audit.record(
                 "decision.auto_approved",
@@ -223,20 +244,14 @@ class Session:
             return self._outcome(self.notify.post_card(proposal, self.mission))
         return self._outcome(store.proposal(proposal.id))
 
-    def _duplicate(self, proposal_id: str, tool: str, args: dict[str, Any]) -> CallOutcome | None:
-        """The outcome of an identical proposal (same tool, same normalized arguments) made earlier in this
-        attempt of the mission: ten identical calls make one card and at most one execution. The first
-        proposal claims its content atomically; a later attempt (after more information) proposes anew."""
+    def _content(self, tool: str, args: dict[str, Any]) -> tuple[str, str]:
+        """Where an identical proposal (same tool, same normalized arguments) made earlier in this attempt of
+        the mission is found: ten identical calls make one card and at most one execution. The first proposal
+        claims its content atomically, with its creation; a later attempt (after more information) proposes
+        anew."""
         content = json.dumps([attempt(self.mission), tool, args], sort_keys=True, default=str)
         digest = hashlib.sha256(content.encode()).hexdigest()[:32]
-        index = self.rt.store.key("proposal-content", self.mission.id)
-        with self.rt.redis.pipeline() as pipe:
-            pipe.hsetnx(index, digest, proposal_id)
-            pipe.hget(index, digest)
-            first = pipe.execute()[1].decode()
-        if first == proposal_id or not self.rt.redis.exists(self.rt.store.key("proposal", first)):
-            return None  # the first of its kind (or the first crashed before creating it): propose
-        return self._outcome(self.rt.store.proposal(first))
+        return self.rt.store.key("proposal-content", self.mission.id), digest
 
     def _existing(self, key: str, proposal: Proposal) -> CallOutcome:
         if proposal.settled:
@@ -254,16 +269,20 @@ class Session:
             return CallOutcome(kind="settled", proposal=proposal)
         return CallOutcome(kind="parked", proposal=proposal)
 
-    def _read(self, key: str, tool: str, impl: Any, args: dict[str, Any]) -> CallOutcome:
+    def _read(
+        self, key: str, tool: str, impl: Any, args: dict[str, Any], *, observe_next: bool
+    ) -> CallOutcome:
         try:
             with metrics.timed_tool(tool):
                 result = impl.call(args, idempotency_key=None)
         except ToolError as exc:
             self.observe(key, product("⚠️ {tool} failed: {error}", tool=tool, error=str(exc)))
             return CallOutcome(kind="error", message=str(exc))
-        self._audit(
-            "tool.called",
-            tool=tool,
-            args=args,
-        )
+        if observe_next:
+            w = self.worker.name
+            self._read_event = self.rt.audit.seal(
+                "tool.called", actor=f"worker:{w}", worker=w, mission=self.mission.id, tool=tool, args=args
+            )
+        else:
+            self._audit("tool.called", tool=tool, args=args)
         return CallOutcome(kind="result", result=result)

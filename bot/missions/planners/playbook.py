@@ -48,7 +48,10 @@ class PlaybookPlanner:
                 else:
                     tool = step.tool if isinstance(step, ToolStep) else step.propose
                     rationale = render(step.rationale, variables) if isinstance(step, ProposeStep) else ""
-                    outcome = session.call(key, tool, render_value(step.args, variables), rationale=rationale)
+                    # A read's result is observed next: its event goes with that observation.
+                    outcome = session.call(
+                        key, tool, render_value(step.args, variables), rationale=rationale, observe_next=True
+                    )
                     if outcome.kind == "parked":
                         return Parked(save={"cursor": i, "vars": variables})
                     if outcome.kind == "error" and isinstance(step, ToolStep):

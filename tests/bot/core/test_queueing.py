@@ -3,6 +3,9 @@ what Redis shows of a job is told apart from what its status field claims."""
 
 from __future__ import annotations
 
+import uuid
+
+from rq import rate_limit
 from rq.job import Job
 
 from bot.core import queueing
@@ -31,6 +34,17 @@ def test_a_mission_is_enqueued_once_and_its_latest_run_job_remembered(rt):
     job = Job.fetch(job_id, connection=rt.redis)
     assert job.func_name == "jobs.missions.run_mission" and job.args == (mission_id,)
     assert queueing.job_status(rt, job_id) == "queued" and queueing.job_evidence(rt, job_id) == "alive"
+
+
+def test_a_server_without_rqs_promotion_script_still_queues_the_mission(rt, monkeypatch):
+    """The enqueue's MULTI runs RQ's promotion by its SHA alone; a server that lost the script (a restart)
+    answers NOSCRIPT for that command and the promotion runs again on its own."""
+    unknown = rate_limit.ACQUIRE_AND_ENQUEUE_SCRIPT + f"\n-- {uuid.uuid4().hex}"  # a SHA no server has
+    monkeypatch.setattr(rate_limit, "ACQUIRE_AND_ENQUEUE_SCRIPT", unknown)
+    mission_id = created(rt)
+    assert queueing.enqueue_mission(rt, mission_id) is True
+    job_id = queueing.mission_job_id(rt, mission_id)
+    assert queueing.job_status(rt, job_id) == "queued" and rt.missions_queue.job_ids == [job_id]
 
 
 def test_a_marker_left_without_its_job_is_replaced_only_when_asked(rt):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.core.audit_verify import check
 from bot.core.errors import NotFound
 from bot.core.models import Control, MessageRef, Mission, Observation, Proposal
 from bot.core.store import Store
@@ -123,3 +124,27 @@ def test_a_workers_control_defaults_to_its_config_until_set(store, redis):
     assert store.control("w", default_autonomy="shadow").killed
     store.set_json("digest-seen", {"a": 1}, ttl=60)
     assert 0 < redis.ttl(store.key("digest-seen")) <= 60
+
+
+def test_a_marked_event_goes_in_once_with_the_change_or_after_a_close(rt):
+    """`once`: the event with the compare-and-set only while its done marker is unset (and the marker set
+    with it); a change that closes the mission (the WATCH path) appends it after, once all the same."""
+    store, audit = rt.store, rt.audit
+
+    def kinds(mission_id: str) -> list[str]:
+        return [e["kind"] for e in audit.events() if e["mission"] == mission_id]
+
+    for mission_id, status in (("M-1", "running"), ("M-2", "done")):
+        store.create_mission(mission(mission_id))
+        done = (store.key("done", mission_id), "audit-P")
+        for _ in range(2):  # a retried step: the marker keeps it to one event
+            sealed = audit.seal("proposal.created", actor="worker:w", mission=mission_id)
+            store.mutate_mission(
+                mission_id,
+                lambda m, status=status: m.model_copy(update={"status": status}),
+                event=lambda before, after, sealed=sealed: (audit, sealed),
+                once=done,
+            )
+        assert kinds(mission_id) == ["proposal.created"] and store.done(mission_id, "audit-P")
+        assert store.mission(mission_id).status == status
+    assert check(audit).problems == [] and check(audit).gaps == []

@@ -125,7 +125,8 @@ def test_a_running_mission_whose_job_vanished_is_run_again(rt, run_jobs):
 
 def test_a_failed_enqueue_leaves_no_marker_behind(rt, monkeypatch):
     mission = MissionService(rt).create(request()).mission
-    real = type(rt.missions_queue).enqueue
+    # RQ's own enqueue of a rate-limited job, as bot/core/queueing.py runs it (in one MULTI).
+    real = type(rt.missions_queue)._enqueue_rate_limited_job
     calls = []
 
     def flaky(self, *a, **k):
@@ -134,7 +135,7 @@ def test_a_failed_enqueue_leaves_no_marker_behind(rt, monkeypatch):
             raise ConnectionError("redis went away mid-enqueue")
         return real(self, *a, **k)
 
-    monkeypatch.setattr(type(rt.missions_queue), "enqueue", flaky)
+    monkeypatch.setattr(type(rt.missions_queue), "_enqueue_rate_limited_job", flaky)
     with pytest.raises(ConnectionError):
         enqueue_mission(rt, mission.id)
     assert enqueue_mission(rt, mission.id)  # not refused for 24 h

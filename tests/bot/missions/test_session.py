@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.audit_verify import check
 from bot.core.errors import Halted
 from bot.core.models import Request
 from bot.missions.service import MissionService
@@ -31,6 +32,25 @@ def test_a_read_runs_at_once_and_is_audited(rt, session):
     assert outcome.kind == "result" and outcome.result["account_id"] == "ACME-7"
     assert outcome.as_data() == outcome.result
     assert "tool.called" in kinds(rt, session.mission.id)
+
+
+def test_a_read_observed_next_is_audited_with_its_observation_in_one_script(rt, session):
+    """`observe_next`: the read's event goes in with the step's observation, before it, in its script; a
+    step recorded before (a retry) still gets the read's event, on its own; the chain and every writer's
+    sequence stay intact."""
+    outcome = session.call("r1", "helpdesk.get_ticket", {"ticket_id": "1042"}, observe_next=True)
+    assert outcome.kind == "result" and "tool.called" not in kinds(rt, session.mission.id)  # not yet
+    session.observe("r1", "🔎 the ticket", save={"cursor": 1})
+    assert kinds(rt, session.mission.id)[-2:] == ["tool.called", "observation"]
+    assert session.mission.state["cursor"] == 1
+    session.call("r1", "helpdesk.get_ticket", {"ticket_id": "1042"}, observe_next=True)  # the step again
+    session.observe("r1", "🔎 the ticket", save={"cursor": 1})
+    assert kinds(rt, session.mission.id)[-3:] == ["tool.called", "observation", "tool.called"]
+    session.call("r2", "helpdesk.get_ticket", {"ticket_id": "1042"}, observe_next=True)
+    session.save(cursor=2)  # no observation came: the read's event on its own
+    assert kinds(rt, session.mission.id)[-1] == "tool.called"
+    verdict = check(rt.audit)
+    assert verdict.problems == [] and verdict.gaps == []
 
 
 def test_a_forbidden_or_unknown_tool_is_refused_said_and_audited(rt, session):
