@@ -34,6 +34,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat.update": {"chat:write"},
     "views.open": set(),
     "views.publish": set(),
+    "usergroups.users.list": {"usergroups:read"},
 }
 # Scope each subscribed event needs; a slash command needs `commands`.
 EVENT_SCOPES: dict[str, set[str]] = {
@@ -42,6 +43,7 @@ EVENT_SCOPES: dict[str, set[str]] = {
     "message.channels": {"channels:history"},
     "message.groups": {"groups:history"},
     "app_home_opened": set(),
+    "subteam_members_changed": {"usergroups:read"},
 }
 BOT_EVENTS = {"app_mention", "message.im", "message.channels", "message.groups", "app_home_opened"}
 _FAMILIES = (

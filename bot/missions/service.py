@@ -238,7 +238,9 @@ class MissionService:
         """The worker's weekly digest up to now, for its owner and approvers
         (it names approvers and rates)."""
         worker = self.rt.worker(worker_name)
-        authorize_digest(worker, actor=actor, accounts=self.rt.people.accounts_of(actor))
+        authorize_digest(
+            worker, actor=actor, accounts=self.rt.people.accounts_of(actor), members=self.rt.groups.members
+        )
         self.rt.audit.record("digest.viewed", actor=actor, worker=worker_name)
         return compute(self.rt, worker_name, end=self.rt.clock())
 

@@ -3,6 +3,8 @@ the same on every surface."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
 from bot.core.errors import NotAuthorized
@@ -56,6 +58,9 @@ def test_every_verb_answers(rt):
         "kill": "support-triage",
         "resume": "support-triage",
         "digest": "support-triage",
+        "delegate": f"<@U0OWNER2|owner2> until {date.today() + timedelta(days=30)}",
+        "delegations": "",
+        "away": "off",
     }
     assert list(well_formed) == list(verbs.VERBS)  # a new verb needs a line here, and an answer
     for verb, args in well_formed.items():
