@@ -15,6 +15,7 @@ MissionStatus = Literal[
     "done",
     "failed",
     "cancelled",
+    "withdrawn",  # cancelled by its requester (bot/missions/requesters.py)
     "halted",
     "expired",
 ]

@@ -14,7 +14,8 @@ from bot.core.policy import authorize_digest
 from bot.core.queueing import enqueue_mission
 from bot.core.routing import NoRoute, help_text, route
 from bot.core.runtime import Runtime
-from bot.missions import controls, decisions, kill_switch, more_info
+from bot.missions import controls, decisions, kill_switch, more_info, requesters
+from bot.missions.batch import Outcome, decide_batch
 from bot.missions.digest.compute import compute
 from bot.missions.digest.model import Digest
 from bot.missions.notify import Notifier
@@ -82,6 +83,10 @@ class MissionService:
         worker = found.worker
         now = self.rt.clock()
         mission_id = mission_id or self.rt.new_id()
+        if (
+            not_you := requesters.refusal(self.rt, worker, requester=request.requester, mission_id=mission_id)
+        ) is not None:
+            return Submitted(text=not_you)  # who may ask, and their hourly cap: told why, nothing recorded
         # The kill switch, the weekly token budget and the hourly rate, in one round trip.
         refused = admit(self.rt, worker, mission_id=mission_id, unless_halted=True)
         if refused is not None and refused.halted:
@@ -189,6 +194,20 @@ class MissionService:
             platform=platform,
             reason_code=reason_code,
             comment=comment,
+        )
+
+    def decide_batch(
+        self,
+        proposal_ids: list[str],
+        *,
+        actor: str,
+        approve: bool,
+        platform: str,
+        reason_code: str | None = None,
+    ) -> list[Outcome]:
+        """Several exact proposals of one tool, each decided on its own (bot/missions/batch.py)."""
+        return decide_batch(
+            self.rt, proposal_ids, actor=actor, approve=approve, platform=platform, reason_code=reason_code
         )
 
     def check_decidable(self, proposal_id: str, *, actor: str) -> Proposal:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.missions import delegation
+from bot.missions import delegation, requesters
 from bot.missions.controls import AUTONOMY_MODES
 from bot.missions.digest import render
 from bot.missions.service import MissionService
@@ -42,6 +42,7 @@ VERBS: dict[str, Verb] = {
         what="the worker's weekly digest, to you or to this channel (its owner and approvers)",
         arity=(1, 2),
     ),
+    "cancel": Verb(args="<mission id>", what="withdraw a mission you asked for while it waits", arity=(1,)),
     "delegate": Verb(
         args="<@colleague> until <YYYY-MM-DD> | off",
         what="let a colleague decide your approvals on your behalf until that day (or stop)",
@@ -149,6 +150,9 @@ def answer(
             return f"▶️ {args[0]} is running again."
         case "digest":  # as text; Slack shows the same digest as blocks instead
             return render.text(service.digest(args[0], actor=user))
+        case "cancel":
+            cancelled = requesters.cancel(service.rt, args[0].upper(), actor=user)
+            return f"⏹ {cancelled.id} is cancelled; its open cards say so."
         case "delegate" | "delegations" | "away":
             return _delegation(service, command.verb, args, user=user)
     raise AssertionError(f"verb {command.verb!r} is in VERBS but has no answer")  # tests walk every verb

@@ -44,6 +44,9 @@ def group_problems(worker: WorkerConfig, groups: Mapping[str, GroupDef]) -> Iter
         for i, entry in enumerate(getattr(worker.escalation, field)):
             if entry.startswith("@"):
                 yield from check(("escalation", field, i), entry[1:])
+    for i, entry in enumerate(worker.requesters):
+        if entry.startswith("@"):
+            yield from check(("requesters", i), entry[1:])
     for tool, policy in worker.tools.items():
         for i, name in enumerate(policy.from_groups):
             if not _is_slack_group_id(name):

@@ -173,6 +173,7 @@ class Limits(Strict):
     tokens_per_mission: int = Field(default=250_000, ge=0)
     tool_calls_per_turn: int = Field(default=8, ge=1)
     tool_calls_per_mission: int = Field(default=40, ge=1)
+    missions_per_person_per_hour: int = Field(default=0, ge=0)  # 0: no cap (bot/missions/requesters.py)
 
 
 class ErrorBudget(Strict):
@@ -213,6 +214,7 @@ class WorkerConfig(Strict):
     owner: str
     digest_channel: str | None = None
     channels: list[str] = []
+    requesters: list[str] = []  # who may start missions (people or groups); empty: anyone in its channels
     autonomy: Autonomy = "assisted"
     model: str = "playbook"
     # Each model call: the provider's HTTP timeout, then at most this many retries (timeouts, 429, 5xx,

@@ -43,6 +43,13 @@ def test_known_groups_load_and_name_every_platform(tmp_path):
         (APPROVERS, "approvers: ['@support-leeds']", "approvers:", "escalation.approvers.0", "unknown group"),
         (APPROVERS, "approvers: [U0OWNER1, '@hollow']", "approvers:", "escalation.approvers.1", "is empty"),
         (
+            "channels: [C0SUPPORT]",
+            "channels: [C0SUPPORT]\nrequesters: ['@nobody']",
+            "requesters:",
+            "requesters.0",
+            "unknown",
+        ),
+        (
             CREDIT,
             f"{CREDIT}\n    approvals_required: 2\n    from_groups: [finance, payroll]",
             "from_groups",
