@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.core.errors import BadRequest, NotAuthorized, NotFound
 from bot.core.inputs import is_blank
@@ -196,19 +197,10 @@ class MissionService:
             comment=comment,
         )
 
-    def decide_batch(
-        self,
-        proposal_ids: list[str],
-        *,
-        actor: str,
-        approve: bool,
-        platform: str,
-        reason_code: str | None = None,
-    ) -> list[Outcome]:
-        """Several exact proposals of one tool, each decided on its own (bot/missions/batch.py)."""
-        return decide_batch(
-            self.rt, proposal_ids, actor=actor, approve=approve, platform=platform, reason_code=reason_code
-        )
+    def decide_batch(self, proposal_ids: list[str], **how: Any) -> list[Outcome]:
+        """Several exact proposals of one tool, each decided on its own: `actor`, `approve`, `platform`,
+        `reason_code` as in bot/missions/batch.py."""
+        return decide_batch(self.rt, proposal_ids, **how)
 
     def check_decidable(self, proposal_id: str, *, actor: str) -> Proposal:
         """Raise what `decide` would raise for `actor` now, changing nothing."""
