@@ -112,6 +112,17 @@ def delegators_of(rt: Runtime, delegate: str) -> list[Delegation]:
     return found
 
 
+def delegates_for(rt: Runtime, entries: list[str], *, requester: str) -> list[str]:
+    """The delegates of everyone the approver entries cover now (never the mission's requester)."""
+    found: list[str] = []
+    for entry in entries:
+        for account in sorted(rt.groups.members(entry)):
+            lent = active(rt, account)
+            if lent and lent.delegate not in found and not rt.people.same(lent.delegate, requester):
+                found.append(lent.delegate)
+    return found
+
+
 def set_away(rt: Runtime, *, actor: str, until: datetime | None) -> None:
     """`away until DATE` (None: `away off`)."""
     if until is None:

@@ -15,7 +15,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core.cards import card_for
 from bot.core.config.models import WorkerConfig
 from bot.core.errors import NotFound
 from bot.core.groups import is_group
@@ -230,30 +229,10 @@ class Escalator:
         platform = (
             claimed.cards[0].platform if claimed.cards else self.rt.store.mission(claimed.mission_id).platform
         )
-        card = card_for(claimed, worker, redactor=self.rt.redactor)
-        messenger = self.rt.messengers.get(platform)
-        for user in _recipients(self.rt, backup, platform):  # a DM to each backup approver, kept in sync
-            if platform != "teams":  # on Slack (and the console) a user id is a conversation
-                ref = messenger.post(conversation=user, thread=None, text=card.title, card=card)
-            else:  # Teams opens a 1:1 from what the user told us when they last wrote to the bot
-                ref = messenger.direct(user=user, text=card.title, card=card)  # type: ignore[attr-defined]
-                if ref is None:  # never met them (or Teams refused the chat): nobody to send it to, ever
-                    log.warning(
-                        "re-route of %s: no Teams 1:1 with backup approver %s (they have not written "
-                        "to the bot yet); skipped",
-                        claimed.id,
-                        user,
-                    )
-                    self.rt.audit.record(
-                        "teams.undeliverable",
-                        actor=ACTOR,
-                        worker=worker.name,
-                        mission=claimed.mission_id,
-                        proposal=claimed.id,
-                        user=user,
-                    )
-                    continue
-            self.rt.store.add_card(claimed.id, ref)
+        # A DM to each backup approver (a group's members; delegates too), kept in sync like every copy.
+        self.notify.direct_copies(
+            claimed, _recipients(self.rt, backup, platform), platform=platform, actor=ACTOR
+        )
         self.notify.sync_cards(claimed.id)
         return StepTaken(proposal=claimed.id, step="rerouted", minutes=minutes)
 

@@ -40,6 +40,7 @@ def test_a_delegate_decides_on_behalf_until_the_delegation_ends_mid_card(clock):
     assert "on behalf of @U0OWNER1" in say(rt, "delegations", user="U0BOB")
     pid, waiting = parked(rt, lambda: drain(rt)), parked(rt, lambda: drain(rt))
     assert {p.id for p in decisions.pending_for(rt, "U0BOB")} == {pid, waiting}
+    assert [c.conversation for c in rt.store.proposal(pid).cards] == ["C0APPROVALS", "U0BOB"]  # a DM copy
     decided = decisions.decide(rt, pid, actor="U0BOB", approve=True, platform="slack")
     assert (decided.decided_by, decided.decided_for) == ("U0BOB", "U0OWNER1")
     assert "on behalf of @U0OWNER1" in card_for(decided, rt.worker("support-triage")).progress
