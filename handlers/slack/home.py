@@ -12,13 +12,14 @@ from bot.core.runtime import Runtime
 from bot.missions.service import MissionService
 from bot.platforms.slack.app_home import home_view
 from bot.platforms.slack.background import tasks_for
+from bot.platforms.slack.home_batch import with_batches
 from handlers.slack.reply import core
 
 
 async def publish(client: AsyncWebClient, *, service: MissionService, rt: Runtime, user: str) -> None:
     proposals = await core(service.pending_for, user)
     cards = [card_for(p, rt.worker(p.worker), redactor=rt.redactor) for p in proposals]
-    await client.views_publish(user_id=user, view=home_view(cards))
+    await client.views_publish(user_id=user, view=with_batches(home_view(cards), cards))
 
 
 def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
