@@ -3,13 +3,19 @@ the requester never counts; one person counts once; one rejection ends it; the c
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from bot import app
 from bot.core.cards import card_for
 from bot.core.errors import AlreadyDecided, Halted, NotAuthorized
 from bot.missions import decisions, kill_switch
+from bot.missions.digest.compute import compute
 from bot.platforms.console.text import render_card
 from tests.support.approvals import define_groups, events, parked, reconfigure
+from tests.support.clock import Clock, clocked_runtime
+from tests.support.redis_server import drain
 
 
 @pytest.fixture
@@ -99,3 +105,20 @@ def test_the_kill_switch_stops_a_half_approved_quorum(two, run_jobs):
     with pytest.raises((Halted, AlreadyDecided)):  # the pull halts the pending proposal
         decisions.decide(rt, pid, actor="U0OWNER2", approve=True, platform="slack")
     assert rt.store.proposal(pid).status == "halted"
+
+
+def test_the_digest_counts_a_quorum_once_with_its_time_to_full_approval(settings, redis):
+    clock = Clock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    rt = clocked_runtime(settings, redis, clock)
+    try:
+        reconfigure(rt, tool={"approvals_required": 2})
+        pid = parked(rt, lambda: drain(rt))
+        clock.advance(minutes=5)
+        decisions.decide(rt, pid, actor="U0OWNER1", approve=True, platform="slack")
+        clock.advance(minutes=15)
+        decisions.decide(rt, pid, actor="U0OWNER2", approve=True, platform="slack")
+        week = compute(rt, "support-triage", end=clock.now + timedelta(minutes=1)).current
+        assert (week.approved, week.rejected) == (1, 0)
+        assert week.decision_seconds == [1200.0]  # to the second, full approval
+    finally:
+        app.install(None)
