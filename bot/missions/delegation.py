@@ -142,7 +142,9 @@ def skipped(rt: Runtime, person: str) -> bool:
     return is_away(rt, person) and active(rt, person) is None
 
 
-def listing(rt: Runtime, *, actor: str) -> str:
+def listing(
+    rt: Runtime, *, actor: str, none: str = "No delegations: you decide for yourself, and nobody for you."
+) -> str:
     lines = []
     if (mine := active(rt, actor)) is not None:
         lines.append(
@@ -154,4 +156,4 @@ def listing(rt: Runtime, *, actor: str) -> str:
     ]
     if is_away(rt, actor):
         lines.append("You are marked away.")
-    return "\n".join(lines) or "No delegations: you decide for yourself, and nobody for you."
+    return "\n".join(lines) or none

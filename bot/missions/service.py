@@ -15,7 +15,7 @@ from bot.core.policy import authorize_digest
 from bot.core.queueing import enqueue_mission
 from bot.core.routing import NoRoute, help_text, route
 from bot.core.runtime import Runtime
-from bot.missions import controls, decisions, kill_switch, more_info, requesters
+from bot.missions import controls, decisions, delegation, kill_switch, more_info, requesters
 from bot.missions.batch import Outcome, decide_batch
 from bot.missions.digest.compute import compute
 from bot.missions.digest.model import Digest
@@ -201,6 +201,10 @@ class MissionService:
         """Several exact proposals of one tool, each decided on its own: `actor`, `approve`, `platform`,
         `reason_code` as in bot/missions/batch.py."""
         return decide_batch(self.rt, proposal_ids, **how)
+
+    def delegations(self, user: str) -> str:
+        """Who decides for `user` and for whom they decide (bot/missions/delegation.py), as a line or two."""
+        return delegation.listing(self.rt, actor=user, none="")
 
     def check_decidable(self, proposal_id: str, *, actor: str) -> Proposal:
         """Raise what `decide` would raise for `actor` now, changing nothing."""

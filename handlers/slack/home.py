@@ -19,7 +19,8 @@ from handlers.slack.reply import core
 async def publish(client: AsyncWebClient, *, service: MissionService, rt: Runtime, user: str) -> None:
     proposals = await core(service.pending_for, user)
     cards = [card_for(p, rt.worker(p.worker), redactor=rt.redactor) for p in proposals]
-    await client.views_publish(user_id=user, view=with_batches(home_view(cards), cards))
+    note = await core(service.delegations, user)
+    await client.views_publish(user_id=user, view=with_batches(home_view(cards), cards, note=note))
 
 
 def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:

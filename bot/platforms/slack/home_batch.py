@@ -80,10 +80,13 @@ def batch_blocks(cards: list[Card]) -> list[dict[str, Any]]:
     return blocks
 
 
-def with_batches(view: dict[str, Any], cards: list[Card], *, max_blocks: int = 100) -> dict[str, Any]:
-    """The Home view with the batch blocks after its header, still within Slack's block limit (the
-    single cards at its end give way; they stay decidable from their channel)."""
-    extra = batch_blocks(cards)
+def with_batches(
+    view: dict[str, Any], cards: list[Card], *, note: str = "", max_blocks: int = 100
+) -> dict[str, Any]:
+    """The Home view with the delegations `note` and the batch blocks after its header, still within
+    Slack's block limit (the single cards at its end give way; they stay decidable from their channel)."""
+    extra = [{"type": "context", "elements": [mrkdwn_text(truncate(escape(note), 2000))]}] if note else []
+    extra += batch_blocks(cards)
     if not extra:
         return view
     blocks = [*view["blocks"][:1], *extra, *view["blocks"][1:]]

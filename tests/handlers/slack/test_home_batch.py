@@ -3,6 +3,9 @@ exactly the ticked ones, each on its own, and reports the result to the approver
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+from bot.missions import delegation
 from bot.platforms.slack.home_batch import BATCH_APPROVE, BATCH_PICK, BATCH_REJECT
 from tests.handlers.slack.test_actions import parked
 from tests.support.approvals import events
@@ -60,3 +63,14 @@ async def test_approve_selected_decides_exactly_the_ticked_cards(slack, run_jobs
     await slack.settle()
     told = slack.posted("U0OWNER2")[-1]["text"]
     assert f"{pids[1]}: not decided" in told and f"{pids[2]}: rejected" in told
+
+
+async def test_home_lists_the_delegations_of_the_person(slack):
+    until = date.today() + timedelta(days=5)
+    delegation.delegate(
+        slack.rt, actor="U0OWNER1", to="U0BOB", until=delegation.parse_until(slack.rt, str(until))
+    )
+    await slack.send_event(_home_opened(slack, "U0BOB"))
+    await slack.settle()
+    view = slack.api.calls_to("views.publish", ok=True)[-1].params["view"]
+    assert "You decide on behalf of @U0OWNER1" in view["blocks"][1]["elements"][0]["text"]
