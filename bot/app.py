@@ -20,8 +20,10 @@ from bot.core.audit import Audit
 from bot.core.audit_config import record_config_versions
 from bot.core.audit_keys import AuditKeys
 from bot.core.config import WorkerConfig, load_workers
+from bot.core.config.group_refs import load_groups
 from bot.core.config.loader import load_people
 from bot.core.config.models import Person
+from bot.core.groups import Groups
 from bot.core.messenger import Messengers
 from bot.core.models import Mission
 from bot.core.people import People
@@ -36,6 +38,7 @@ from bot.missions.planners.chat_models import build_chat_model
 from bot.platforms.console.messenger import ConsoleMessenger
 from bot.platforms.slack.client import slack_client
 from bot.platforms.slack.messenger import SlackMessenger
+from bot.platforms.slack.usergroups import usergroup_fetcher
 from bot.tools.knowledge import knowledge_tools
 from bot.tools.registry import Toolbox
 
@@ -74,6 +77,7 @@ def create_runtime(
         messengers=messengers,
         store=store,
         people=People(persons=people, store=store),
+        groups=_groups(settings, store),
         audit=Audit(redis=redis, prefix=prefix, clock=clock, keys=keys, redact=redactor.value),
         toolbox=toolbox,
         missions_queue=Queue(f"{prefix}-missions", connection=redis),
@@ -81,6 +85,13 @@ def create_runtime(
         model_factory=build_chat_model,
         planner_factory=agent_planner,
     )
+
+
+def _groups(settings: Settings, store: Store) -> Groups:
+    """`_groups.yml` of the config directory; Slack user groups fetched with the bot token, when set."""
+    defined = load_groups(settings.config_dir) if settings.config_dir.is_dir() else {}
+    fetch = usergroup_fetcher(slack_client(settings)) if settings.slack_bot_token is not None else None
+    return Groups(defined=defined, store=store, fetch=fetch)
 
 
 def agent_planner(rt: Runtime, mission: Mission) -> Planner:

@@ -36,6 +36,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "views.publish": set(),
     "conversations.open": {"im:write"},  # the digest owner's DM, to share the chart file in
     "files.upload_v2": {"files:write"},  # slack_sdk: files.getUploadURLExternal + completeUploadExternal
+    "usergroups.users.list": {"usergroups:read"},
 }
 # Scope each subscribed event needs; a slash command needs `commands`.
 EVENT_SCOPES: dict[str, set[str]] = {
@@ -44,6 +45,7 @@ EVENT_SCOPES: dict[str, set[str]] = {
     "message.channels": {"channels:history"},
     "message.groups": {"groups:history"},
     "app_home_opened": set(),
+    "subteam_members_changed": {"usergroups:read"},
 }
 BOT_EVENTS = {"app_mention", "message.im", "message.channels", "message.groups", "app_home_opened"}
 _FAMILIES = (

@@ -16,6 +16,7 @@ from bot.core import lifecycle
 from bot.core.config.models import WorkerConfig
 from bot.core.defang import defang
 from bot.core.models import Mission, Proposal
+from bot.core.policy import quorum
 from bot.core.redact import SHAPES_ONLY, Redactor
 
 STATUS_LINES = {
@@ -59,6 +60,7 @@ class Card(BaseModel):
     undo_tool: str | None = None  # set on an executed action whose tool declares `undo:`
     undo_until: datetime | None = None  # renderers show an "Undo" button until then
     context: list[str] = []  # what the requester added (e.g. the information an approver asked for)
+    progress: str | None = None  # a quorum's "1 of 2 approvals: @alice" (bot/core/policy/quorum.py)
 
     @property
     def open(self) -> bool:
@@ -113,8 +115,17 @@ def card_for(
         thread_link=thread_link,
         escalation_note=redactor.text(proposal.escalation_note) if proposal.escalation_note else None,
         context=[shown(c) for c in proposal.context],
+        progress=_progress(worker, proposal),
         **_undo(proposal, worker),
     )
+
+
+def _progress(worker: WorkerConfig, proposal: Proposal) -> str | None:
+    """A quorum's progress, and the delegator a delegate decided for ("on behalf of @olivia")."""
+    lines = [quorum.progress(worker, proposal)]
+    if proposal.decided_for:
+        lines.append(f"Decided by @{proposal.decided_by} on behalf of @{proposal.decided_for}")
+    return " · ".join(line for line in lines if line) or None
 
 
 def _undo(proposal: Proposal, worker: WorkerConfig) -> dict[str, Any]:

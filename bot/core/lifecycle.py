@@ -22,6 +22,7 @@ SETTLES_ON_CLOSE = frozenset({"pending", "approved"})
 _WHY = {
     "failed": "the mission failed",
     "cancelled": "the mission was cancelled",
+    "withdrawn": "cancelled by the requester",
     "halted": "the mission was halted",
     "expired": "the mission expired",
     "done": "the mission finished",
@@ -34,6 +35,8 @@ def why(mission_status: str | None) -> str:
 
 def status_line(mission_status: str | None) -> str:
     """What every copy of a closed proposal's card says."""
+    if mission_status == "withdrawn":
+        return "Cancelled by the requester — nothing will run"
     return f"Closed: {why(mission_status)} — nothing will run"
 
 

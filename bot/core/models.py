@@ -15,6 +15,7 @@ MissionStatus = Literal[
     "done",
     "failed",
     "cancelled",
+    "withdrawn",  # cancelled by its requester (bot/missions/requesters.py)
     "halted",
     "expired",
 ]
@@ -87,6 +88,17 @@ class Mission(BaseModel):
         return self.status in OPEN_MISSION
 
 
+class Approval(BaseModel):
+    """One approval counted toward a quorum (bot/missions/quorum.py)."""
+
+    actor: str
+    at: datetime
+    platform: str
+    via: str | None = None  # the approver group that authorized them (None: listed by name)
+    slot: str | None = None  # the `from_groups` group this approval fills
+    delegate: str | None = None  # who clicked, on `actor`'s behalf (bot/missions/delegation.py)
+
+
 class Proposal(BaseModel):
     id: str
     mission_id: str
@@ -113,6 +125,9 @@ class Proposal(BaseModel):
     escalation_done: int = 0  # the highest step whose messages all went out; below the level = retry it
     undo_of: str | None = None  # this proposal undoes that executed one
     context: list[str] = []  # what the requester added to the mission before this was proposed
+    decided_via: str | None = None  # the approver group through which `decided_by` was authorized
+    decided_for: str | None = None  # a delegate decided on this person's behalf
+    approvals: list[Approval] = []  # a quorum's approvals so far (the last one decides)
     closed_because: str | None = (
         None  # status "closed": the status its mission closed with (bot/core/lifecycle.py)
     )

@@ -15,6 +15,7 @@ from rq import Queue
 from bot.core.audit import Audit
 from bot.core.config import WorkerConfig
 from bot.core.errors import NotFound
+from bot.core.groups import Groups
 from bot.core.messenger import Messengers
 from bot.core.models import Control, Mission
 from bot.core.people import People
@@ -58,6 +59,7 @@ class Runtime:
     )  # every text, card, audit field and model input for people
     people: People = field(default_factory=People)  # linked Slack/Teams accounts (bot/core/people.py)
     replicas: Replicas = field(default_factory=Replicas)  # decisions WAIT for one (bot/core/replication.py)
+    groups: Groups = field(default_factory=Groups)  # approver groups (bot/core/groups.py)
     model_factory: ModelFactory | None = None
     planner_factory: PlannerFactory | None = None  # None: every worker runs its playbook
     teams_dev_anonymous: bool = (

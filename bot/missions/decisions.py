@@ -14,26 +14,21 @@ from bot.core import metrics
 from bot.core.audit_config import version_of
 from bot.core.errors import AlreadyDecided, BadRequest
 from bot.core.models import Proposal
-from bot.core.policy import authorize_decision, decision_refusal
+from bot.core.policy import quorum
 from bot.core.queueing import enqueue_card_sync, enqueue_execution, enqueue_mission
 from bot.core.runtime import Runtime
-from bot.missions import closing, kill_switch
+from bot.missions import authority, closing, kill_switch
+from bot.missions.authority import Authority
 
 
-def authorize(rt: Runtime, proposal: Proposal, *, actor: str) -> None:
-    """Approvers and four-eyes compare people: a linked Slack and Teams account are one person."""
-    worker = rt.worker(proposal.worker)
-    authorize_decision(worker, proposal, actor=actor, accounts=rt.people.accounts_of(actor))
+def authorize(rt: Runtime, proposal: Proposal, *, actor: str) -> Authority:
+    """Approvers and four-eyes compare people: a linked Slack and Teams account are one person. Group
+    membership is read now, from the cache (bot/core/groups.py); a delegate decides with the delegator's
+    authority (bot/missions/authority.py)."""
+    return authority.authorize(rt, proposal, actor=actor)
 
 
-def pending_for(rt: Runtime, user: str) -> list[Proposal]:
-    """Oldest first, only what `user` (as a person: every linked account) may decide."""
-    accounts = rt.people.accounts_of(user)
-    return [
-        p
-        for p in rt.store.pending_proposals()
-        if decision_refusal(rt.worker(p.worker), p, actor=user, accounts=accounts) is None
-    ]
+pending_for = authority.pending_for
 
 
 def refuse_unless_decidable(rt: Runtime, proposal: Proposal, *, now: datetime) -> None:
@@ -74,7 +69,8 @@ def decide(
 ) -> Proposal:
     proposal = rt.store.proposal(proposal_id)
     worker = rt.worker(proposal.worker)
-    authorize(rt, proposal, actor=actor)
+    lent = authorize(rt, proposal, actor=actor)
+    needs_quorum = approve and quorum.required(worker, proposal) > 1
     if not approve and reason_code not in worker.escalation.reason_codes:
         raise BadRequest(f"A rejection needs a reason code: {', '.join(worker.escalation.reason_codes)}")
     status = ("shadow_" if proposal.shadow else "") + ("approved" if approve else "rejected")
@@ -82,6 +78,18 @@ def decide(
 
     def decided(p: Proposal) -> Proposal:
         refuse_unless_decidable(rt, p, now=now)
+        if needs_quorum:  # counted and, with the last approval, decided in this one transaction
+            return quorum.count(
+                worker,
+                p,
+                actor=lent.on_behalf_of or actor,
+                delegate=actor if lent.on_behalf_of else None,
+                person=lent.person,
+                members=rt.groups.members,
+                via=lent.via,
+                platform=platform,
+                now=now,
+            )
         return p.model_copy(
             update={
                 "status": status,
@@ -90,11 +98,25 @@ def decide(
                 "decided_on": platform,
                 "reason_code": None if approve else reason_code,
                 "comment": comment,
+                "decided_via": lent.via,
+                "decided_for": lent.on_behalf_of,
             }
         )
 
     result = rt.store.mutate_proposal(proposal_id, decided, worker=worker.name, mission=proposal.mission_id)
     rt.replicas.confirm(rt.redis, prefix=rt.settings.key_prefix)  # on a replica too, before the answer
+    if lent.on_behalf_of:
+        rt.audit.record(
+            "delegation.used",
+            actor=actor,
+            worker=worker.name,
+            proposal=result.id,
+            delegator=lent.on_behalf_of,
+        )
+    if result.status == "pending":  # one approval of a quorum: audited, and every copy shows the progress
+        record_approval(rt, result)
+        enqueue_card_sync(rt, result.id, reason=f"approval-{len(result.approvals)}")
+        return result
     follow_up(rt, result)
     return result
 
@@ -135,8 +157,42 @@ def record_decision(rt: Runtime, proposal: Proposal) -> bool:
         reason_code=proposal.reason_code,
         comment=proposal.comment,
         config_version=version_of(rt, proposal.worker),
+        **_authority(proposal),
     )
     if recorded and proposal.decided_at is not None:  # once per decision, like its event
         waited = (proposal.decided_at - proposal.created_at).total_seconds()
         metrics.DECISION_SECONDS.labels(worker=proposal.worker).observe(max(waited, 0.0))
     return recorded
+
+
+def _authority(proposal: Proposal) -> dict[str, object]:
+    """Only when set, so a plain decision's event is unchanged: the group that authorized the person, and
+    for a quorum everyone who approved (with their group)."""
+    extra: dict[str, object] = {}
+    if proposal.decided_via:
+        extra["via_group"] = proposal.decided_via
+    if proposal.decided_for:
+        extra["on_behalf_of"] = proposal.decided_for
+    if proposal.approvals:
+        extra["approvals"] = [
+            {"actor": a.actor, "via_group": a.via, "delegate": a.delegate} for a in proposal.approvals
+        ]
+    return extra
+
+
+def record_approval(rt: Runtime, proposal: Proposal) -> bool:
+    """Audit one approval counted toward a quorum (not a decision: the digest counts the decision once,
+    at the last approval, with its time to full approval)."""
+    approval = proposal.approvals[-1]
+    return rt.audit.record_once(
+        "quorum.approval",
+        done=(rt.store.key("done", proposal.mission_id), f"approval-{proposal.id}-{len(proposal.approvals)}"),
+        actor=approval.actor,
+        worker=proposal.worker,
+        mission=proposal.mission_id,
+        proposal=proposal.id,
+        platform=approval.platform,
+        via_group=approval.via,
+        slot=approval.slot,
+        count=len(proposal.approvals),
+    )

@@ -11,22 +11,25 @@ working time when the worker declares `escalation.working_hours`, and always com
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core.cards import card_for
 from bot.core.config.models import WorkerConfig
 from bot.core.errors import NotFound
+from bot.core.groups import is_group
 from bot.core.models import Proposal
+from bot.core.policy import mention
 from bot.core.queueing import enqueue_card_sync, enqueue_mission
 from bot.core.runtime import Runtime
 from bot.core.worktime import working_minutes
-from bot.missions import closing, more_info
+from bot.missions import closing, delegation, more_info
 from bot.missions.notify import Notifier
 
 log = logging.getLogger(__name__)
 ACTOR = "system:escalation"
 REMIND, REROUTE = 1, 2
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]+$")
 LEASE_SECONDS = 300  # longer than any messenger call; a sweep that died mid-step frees it after this
 
 
@@ -42,7 +45,27 @@ class StepTaken:
 
 
 def _mentions(users: list[str]) -> str:
-    return ", ".join(f"@{u}" for u in users)
+    return ", ".join(mention(u) for u in users)
+
+
+def _slot_groups(worker: WorkerConfig) -> list[str]:
+    return [g if g.startswith(("@", "S")) else f"@{g}" for p in worker.tools.values() for g in p.from_groups]
+
+
+def _recipients(rt: Runtime, entries: list[str], platform: str) -> list[str]:
+    """Each listed account, and the members of each group (now) that `platform` can message; someone away
+    without a delegate is skipped, and a delegate gets the copy of who delegated to them."""
+    found: list[str] = []
+    for entry in entries:
+        for account in sorted(rt.groups.members(entry)):
+            reachable = platform == "console" or bool(_SLACK_USER.match(account)) == (platform == "slack")
+            if not (reachable or not is_group(entry)) or delegation.skipped(rt, account):
+                continue
+            lent = delegation.active(rt, account)
+            for target in [account] + ([lent.delegate] if lent is not None else []):
+                if target not in found:
+                    found.append(target)
+    return found
 
 
 class Escalator:
@@ -54,6 +77,7 @@ class Escalator:
     def sweep(self) -> list[StepTaken]:
         """One pass over every pending proposal; returns the steps this sweep (and no other) took."""
         taken: list[StepTaken] = []
+        self._refresh_groups()
         for proposal in self.rt.store.pending_proposals():
             if proposal.worker not in self.rt.workers:
                 continue
@@ -73,6 +97,18 @@ class Escalator:
         except Exception:
             log.exception("expiring missions waiting for information failed; the next sweep retries")
         return taken
+
+    def _refresh_groups(self) -> None:
+        """Keep the Slack user groups approvers are named by cached (bot/core/groups.py)."""
+        entries = [
+            entry
+            for w in self.rt.workers.values()
+            for entry in [*w.escalation.approvers, *w.escalation.backup, *_slot_groups(w)]
+        ]
+        try:
+            self.rt.groups.refresh_due(self.rt.groups.slack_usergroups(entries))
+        except Exception:
+            log.exception("refreshing approver groups failed; the next sweep retries")
 
     def waited(self, proposal: Proposal, worker: WorkerConfig) -> float:
         return working_minutes(proposal.created_at, self.rt.clock(), worker.escalation.working_hours)
@@ -146,7 +182,8 @@ class Escalator:
             return None
 
     def _remind(self, proposal: Proposal, worker: WorkerConfig, minutes: float) -> StepTaken | None:
-        approvers = _mentions(worker.escalation.approvers)
+        present = [a for a in worker.escalation.approvers if not delegation.skipped(self.rt, a)]
+        approvers = _mentions(present or worker.escalation.approvers)  # everyone away: remind them all
         note = (
             f"⏰ Reminder: waiting {minutes:.0f} min (target {worker.escalation.response_target_minutes} min)"
         )
@@ -192,30 +229,10 @@ class Escalator:
         platform = (
             claimed.cards[0].platform if claimed.cards else self.rt.store.mission(claimed.mission_id).platform
         )
-        card = card_for(claimed, worker, redactor=self.rt.redactor)
-        messenger = self.rt.messengers.get(platform)
-        for user in backup:  # a direct message to each backup approver, kept in sync like every other copy
-            if platform != "teams":  # on Slack (and the console) a user id is a conversation
-                ref = messenger.post(conversation=user, thread=None, text=card.title, card=card)
-            else:  # Teams opens a 1:1 from what the user told us when they last wrote to the bot
-                ref = messenger.direct(user=user, text=card.title, card=card)  # type: ignore[attr-defined]
-                if ref is None:  # never met them (or Teams refused the chat): nobody to send it to, ever
-                    log.warning(
-                        "re-route of %s: no Teams 1:1 with backup approver %s (they have not written "
-                        "to the bot yet); skipped",
-                        claimed.id,
-                        user,
-                    )
-                    self.rt.audit.record(
-                        "teams.undeliverable",
-                        actor=ACTOR,
-                        worker=worker.name,
-                        mission=claimed.mission_id,
-                        proposal=claimed.id,
-                        user=user,
-                    )
-                    continue
-            self.rt.store.add_card(claimed.id, ref)
+        # A DM to each backup approver (a group's members; delegates too), kept in sync like every copy.
+        self.notify.direct_copies(
+            claimed, _recipients(self.rt, backup, platform), platform=platform, actor=ACTOR
+        )
         self.notify.sync_cards(claimed.id)
         return StepTaken(proposal=claimed.id, step="rerouted", minutes=minutes)
 

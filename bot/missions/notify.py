@@ -14,9 +14,11 @@ from typing import Any
 from bot.core import tracing
 from bot.core.audit import Sealed
 from bot.core.cards import Card, card_for
+from bot.core.config.models import WorkerConfig
 from bot.core.defang import ProductText, shown
 from bot.core.models import Mission, Observation, Proposal
 from bot.core.runtime import Runtime
+from bot.missions import delegation
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +117,44 @@ class Notifier:
                 log.exception("card %s not posted on %s", proposal.id, platform)
                 continue
             carded = self.rt.store.add_card(proposal.id, ref)
-        return carded
+        return self._to_delegates(carded, worker, platform=mission.platform)
+
+    def _to_delegates(self, proposal: Proposal, worker: WorkerConfig, *, platform: str) -> Proposal:
+        """A card for an approver who delegated also reaches their delegate (bot/missions/delegation.py)."""
+        entries = [*worker.escalation.approvers, *worker.escalation.backup]
+        delegates = delegation.delegates_for(self.rt, entries, requester=proposal.requester)
+        if not delegates:
+            return proposal
+        try:
+            self.direct_copies(proposal, delegates, platform=platform, actor="system:delegation")
+        except Exception:  # the card is posted where approvers look; a missed copy must not fail it
+            log.exception("copy of %s to delegates %s failed", proposal.id, delegates)
+        return self.rt.store.proposal(proposal.id)
+
+    def direct_copies(self, proposal: Proposal, users: list[str], *, platform: str, actor: str) -> None:
+        """A direct-message copy of the card to each user, kept in sync like every other copy. On Slack (and
+        the console) a user id is a conversation; Teams opens a 1:1 only with someone who wrote to the bot."""
+        card = self.card(proposal)
+        messenger = self.rt.messengers.get(platform)
+        for user in users:
+            if platform != "teams":
+                ref = messenger.post(conversation=user, thread=None, text=card.title, card=card)
+            else:
+                ref = messenger.direct(user=user, text=card.title, card=card)  # type: ignore[attr-defined]
+                if ref is None:  # never met them (or Teams refused the chat): nobody to send it to, ever
+                    log.warning(
+                        "no Teams 1:1 with %s (not written to the bot yet); %s skipped", user, proposal.id
+                    )
+                    self.rt.audit.record(
+                        "teams.undeliverable",
+                        actor=actor,
+                        worker=proposal.worker,
+                        mission=proposal.mission_id,
+                        proposal=proposal.id,
+                        user=user,
+                    )
+                    continue
+            self.rt.store.add_card(proposal.id, ref)
 
     def sync_cards(self, proposal_id: str, *, strict: bool = False) -> None:
         """Every copy of a card, on every platform, shows the proposal's current state. Best effort per copy

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.core.errors import BadRequest, NotAuthorized, NotFound
 from bot.core.inputs import is_blank
@@ -14,7 +15,8 @@ from bot.core.policy import authorize_digest
 from bot.core.queueing import enqueue_mission
 from bot.core.routing import NoRoute, help_text, route
 from bot.core.runtime import Runtime
-from bot.missions import controls, decisions, kill_switch, more_info
+from bot.missions import controls, decisions, delegation, kill_switch, more_info, requesters
+from bot.missions.batch import Outcome, decide_batch
 from bot.missions.digest import home
 from bot.missions.digest.compute import compute, up_to_now
 from bot.missions.digest.home import Panel
@@ -84,6 +86,10 @@ class MissionService:
         worker = found.worker
         now = self.rt.clock()
         mission_id = mission_id or self.rt.new_id()
+        if (
+            not_you := requesters.refusal(self.rt, worker, requester=request.requester, mission_id=mission_id)
+        ) is not None:
+            return Submitted(text=not_you)  # who may ask, and their hourly cap: told why, nothing recorded
         mission = Mission(
             id=mission_id,
             worker=worker.name,
@@ -192,6 +198,15 @@ class MissionService:
             comment=comment,
         )
 
+    def decide_batch(self, proposal_ids: list[str], **how: Any) -> list[Outcome]:
+        """Several exact proposals of one tool, each decided on its own: `actor`, `approve`, `platform`,
+        `reason_code` as in bot/missions/batch.py."""
+        return decide_batch(self.rt, proposal_ids, **how)
+
+    def delegations(self, user: str) -> str:
+        """Who decides for `user` and for whom they decide (bot/missions/delegation.py), as a line or two."""
+        return delegation.listing(self.rt, actor=user, none="")
+
     def check_decidable(self, proposal_id: str, *, actor: str) -> Proposal:
         """Raise what `decide` would raise for `actor` now, changing nothing."""
         return decisions.check_decidable(self.rt, proposal_id, actor=actor)
@@ -239,7 +254,9 @@ class MissionService:
         """The worker's weekly digest up to now, for its owner and approvers
         (it names approvers and rates)."""
         worker = self.rt.worker(worker_name)
-        authorize_digest(worker, actor=actor, accounts=self.rt.people.accounts_of(actor))
+        authorize_digest(
+            worker, actor=actor, accounts=self.rt.people.accounts_of(actor), members=self.rt.groups.members
+        )
         self.rt.audit.record("digest.viewed", actor=actor, worker=worker_name)
         return compute(self.rt, worker_name, end=up_to_now(self.rt))
 

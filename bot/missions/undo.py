@@ -46,7 +46,9 @@ def request_undo(rt: Runtime, proposal_id: str, *, actor: str) -> Proposal:
     if original.status != "executed" or original.decided_at is None:
         raise BadRequest(f"Only an executed action can be undone; this one is {original.status}.")
     # A person, whichever platform they ask from (bot/core/policy/deciders.py).
-    authorize_undo_request(worker, original, actor=actor, accounts=rt.people.accounts_of(actor))
+    authorize_undo_request(
+        worker, original, actor=actor, accounts=rt.people.accounts_of(actor), members=rt.groups.members
+    )
     if rt.clock() > original.decided_at + timedelta(minutes=policy.undo_window_minutes):
         raise BadRequest(
             f"The undo window ({policy.undo_window_minutes} min) for {original.tool} has passed."

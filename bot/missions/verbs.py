@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.missions import delegation, requesters
 from bot.missions.controls import AUTONOMY_MODES
 from bot.missions.digest import render
 from bot.missions.service import MissionService
@@ -41,6 +42,18 @@ VERBS: dict[str, Verb] = {
         what="the worker's weekly digest, to you or to this channel (its owner and approvers)",
         arity=(1, 2),
     ),
+    "cancel": Verb(args="<mission id>", what="withdraw a mission you asked for while it waits", arity=(1,)),
+    "delegate": Verb(
+        args="<@colleague> until <YYYY-MM-DD> | off",
+        what="let a colleague decide your approvals on your behalf until that day (or stop)",
+        arity=(1, 3),
+    ),
+    "delegations": Verb(args="", what="who decides for you, and for whom you decide", arity=(0,)),
+    "away": Verb(
+        args="until <YYYY-MM-DD> | off",
+        what="mark yourself away: the escalation ladder skips you unless you delegated",
+        arity=(1, 2),
+    ),
 }
 
 
@@ -59,12 +72,33 @@ class Command:
         """A known verb with as many arguments as it takes (digest's second one can only be `here`)."""
         if not self.known or len(self.args) not in VERBS[self.verb].arity:
             return False
+        words = tuple(a.lower() for a in self.args)
+        if self.verb in {"delegate", "away"}:  # `… off`, or `… until DATE`
+            return words == ("off",) or (len(words) >= 2 and words[-2] == "until")
         return self.verb != "digest" or self.args[1:] in ((), ("here",))
 
     @property
     def here(self) -> bool:
         """`digest <worker> here`: to the channel rather than to the asker alone."""
         return self.verb == "digest" and self.args[1:] == ("here",)
+
+
+def _delegation(service: MissionService, verb: str, args: tuple[str, ...], *, user: str) -> str:
+    """delegate / delegations / away (bot/missions/delegation.py); dates are checked there."""
+    rt = service.rt
+    off = tuple(a.lower() for a in args) == ("off",)
+    if verb == "delegations":
+        return delegation.listing(rt, actor=user)
+    if verb == "away":
+        delegation.set_away(rt, actor=user, until=None if off else delegation.parse_until(rt, args[-1]))
+        return "You are back: cards reach you again." if off else f"You are away until {args[-1]}."
+    if off:
+        ended = delegation.end(rt, actor=user)
+        return "Delegation ended: you decide your approvals again." if ended else "You had no delegation."
+    made = delegation.delegate(
+        rt, actor=user, to=delegation.person_id(args[0]), until=delegation.parse_until(rt, args[-1])
+    )
+    return f"@{made.delegate} may decide your approvals on your behalf until {args[-1]} (end: delegate off)."
 
 
 def parse(text: str) -> Command:
@@ -116,4 +150,9 @@ def answer(
             return f"▶️ {args[0]} is running again."
         case "digest":  # as text; Slack shows the same digest as blocks instead
             return render.text(service.digest(args[0], actor=user))
+        case "cancel":
+            cancelled = requesters.cancel(service.rt, args[0].upper(), actor=user)
+            return f"⏹ {cancelled.id} is cancelled; its open cards say so."
+        case "delegate" | "delegations" | "away":
+            return _delegation(service, command.verb, args, user=user)
     raise AssertionError(f"verb {command.verb!r} is in VERBS but has no answer")  # tests walk every verb

@@ -6,6 +6,7 @@ prompt and a thread that prints what workers post through the ConsoleMessenger.
 
 from __future__ import annotations
 
+import itertools
 import shlex
 import sys
 import threading
@@ -28,8 +29,8 @@ from bot.platforms.console.text import render_card
 OWN_COMMANDS = [
     ("/as <user>", "act as another user (approvers: see /workers)"),
     ("/in <channel>", "post in another channel"),
-    ("/approve <n>", "approve card #n"),
-    ("/reject <n> <reason> [comment...]", "reject card #n with a reason code"),
+    ("/approve <n> [<n>...]", "approve card #n (several: a batch of one tool, each decided on its own)"),
+    ("/reject <n> [<n>...] <reason> [comment...]", "reject card #n with a reason code (several: no comment)"),
     ("/undo <n>", "ask to reverse executed card #n (an approver decides)"),
     (
         "/reply <mission id> <text>",
@@ -94,6 +95,9 @@ class ConsoleSurface:
         if name == "in":
             self.channel = args[0]
             return f"now posting in {self.channel}"
+        numbers = list(itertools.takewhile(str.isdigit, args))
+        if name in {"approve", "reject"} and len(numbers) > 1:
+            return self._batch(name == "approve", numbers, args[len(numbers) :])
         if name in {"approve", "reject"}:
             pid = self.cards.get(int(args[0]))
             if pid is None:
@@ -128,6 +132,26 @@ class ConsoleSurface:
                 svc, command, user=self.user, channel=self.channel, help_text=HELP, prefix="/"
             )
         return f"unknown command /{name}; /help lists them"
+
+    def _batch(self, approve: bool, numbers: list[str], rest: tuple[str, ...]) -> str:
+        """`/approve 3 4 7`, `/reject 3 4 wrong_amount`: exact card numbers; a batch takes no edits."""
+        unknown = [n for n in numbers if int(n) not in self.cards]
+        if unknown:
+            return f"no card #{', #'.join(unknown)}"
+        if not approve and len(rest) != 1:
+            return "A batch rejection takes one reason code and no comment."
+        outcomes = self.service.decide_batch(
+            [self.cards[int(n)] for n in numbers],
+            actor=self.user,
+            approve=approve,
+            platform="console",
+            reason_code=rest[0] if rest else None,
+        )
+        return "\n".join(
+            f"#{self.number(o.proposal)} "
+            + (f"recorded: {o.status.replace('_', ' ')}" if o.status else f"not decided: {o.refused}")
+            for o in outcomes
+        )
 
     def drain(self, *, block_ms: int | None = None) -> list[str]:
         """Render what the workers posted since the last call."""

@@ -84,6 +84,13 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbo
         await ack()
         then(after, "slack-mention")
 
+    @app.event("subteam_members_changed")
+    async def on_subteam_members_changed(ack, event: dict[str, Any]) -> None:
+        """An approver group changed: refetch its members after the ack (bot/core/groups.py)."""
+        await ack()
+        if isinstance(usergroup := event.get("subteam_id"), str) and usergroup:
+            tasks.spawn(core(rt.groups.refresh, usergroup), name="slack-usergroup", queued=True)
+
     @app.event("message")
     async def on_message(ack, event: dict[str, Any], client: AsyncWebClient, context) -> None:
         bot, after = context.bot_user_id, None

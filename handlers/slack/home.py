@@ -13,6 +13,7 @@ from bot.core.runtime import Runtime
 from bot.missions.service import MissionService
 from bot.platforms.slack.app_home import home_view
 from bot.platforms.slack.background import tasks_for
+from bot.platforms.slack.home_batch import with_batches
 from handlers.slack.reply import core
 
 
@@ -20,7 +21,8 @@ async def publish(client: AsyncWebClient, *, service: MissionService, rt: Runtim
     proposals = await core(service.pending_for, user)
     cards = [card_for(p, rt.worker(p.worker), redactor=rt.redactor) for p in proposals]
     panels = await core(service.manager_panels, user, "slack")
-    await client.views_publish(user_id=user, view=home_view(cards, panels))
+    note = await core(service.delegations, user)
+    await client.views_publish(user_id=user, view=with_batches(home_view(cards, panels), cards, note=note))
 
 
 def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:

@@ -11,9 +11,10 @@ import asyncio
 import re
 from typing import Any
 
-from bot.core.errors import BadRequest, NotAuthorized, NotFound
+from bot.core.errors import BadRequest, MissionbotError, NotAuthorized, NotFound
 from bot.core.models import MessageRef, Request
 from bot.core.runtime import Runtime
+from bot.missions import verbs
 from bot.missions.service import MissionService, Submitted
 from bot.platforms.teams.endpoint import Send
 from bot.platforms.teams.payloads import PLATFORM
@@ -60,6 +61,29 @@ def strip_mentions(text: str) -> str:
     return re.sub(r"<at>[^<]*</at>", " ", text).strip()
 
 
+HELP = "The /mission verbs:\n" + "\n".join(verbs.help_lines(line="• {usage}: {what}"))
+
+
+def verb_line(raw: dict[str, Any]) -> str | None:
+    """`/mission <verb> …` typed to the bot (the same verb table as Slack and the shell), or None. A colleague
+    @mentioned in it stands for their Teams id (`delegate @Bob until …`); the bot's own mention goes."""
+    text = raw.get("text") or ""
+    bot = (raw.get("recipient") or {}).get("id")
+    for entity in raw.get("entities") or []:
+        mentioned = (entity or {}).get("mentioned") or {}
+        if entity.get("type") == "mention" and mentioned.get("id") not in {None, bot} and entity.get("text"):
+            text = text.replace(str(entity["text"]), f" {mentioned['id']} ")
+    line = strip_mentions(text)
+    return line.removeprefix(verbs.SLACK_PREFIX) if line.startswith(verbs.SLACK_PREFIX) else None
+
+
+def answer_verb(service: MissionService, line: str, *, user: str, channel: str) -> str:
+    try:
+        return verbs.answer(service, verbs.parse(line), user=user, channel=channel, help_text=HELP)
+    except MissionbotError as err:
+        return f"✋ {err}"
+
+
 class TeamsTurns:
     """The endpoint's listeners (`TeamsListeners`): messages become missions, card actions decisions, both
     through MissionService only."""
@@ -78,6 +102,13 @@ class TeamsTurns:
         if not (raw.get("text") or "").strip():
             return
         request = request_of(raw, known)
+        if (line := verb_line(raw)) is not None:
+            await send(
+                await asyncio.to_thread(
+                    answer_verb, self.service, line, user=request.requester, channel=request.conversation
+                )
+            )
+            return
         mission_id = await asyncio.to_thread(mission_of_reply, self.service, raw)
         if mission_id is not None:  # a reply in a mission's reply chain: the requester adds context
             await send(await asyncio.to_thread(add_context, self.service, mission_id, raw))

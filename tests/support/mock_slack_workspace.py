@@ -40,6 +40,7 @@ class FakeWorkspace:
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> message
         self.views: dict[str, dict[str, Any]] = {}  # view id -> view
         self.users: dict[str, dict[str, Any]] = {}  # overrides merged into users.info answers
+        self.usergroups: dict[str, list[str]] = {}  # user group id (S…) -> member user ids
         self._home_views: dict[str, str] = {}  # user id -> their Home tab view id (stable, like Slack)
         self._ts_count = 0
         self._view_count = 0
@@ -55,6 +56,7 @@ class FakeWorkspace:
             "conversations.replies": self.conversations_replies,
             "conversations.open": self.conversations_open,
             "users.info": self.users_info,
+            "usergroups.users.list": self.usergroups_users_list,
             "views.open": self.views_open,
             "views.push": self.views_open,
             "views.publish": self.views_publish,
@@ -119,6 +121,14 @@ class FakeWorkspace:
         return {"ok": True, "user": user}
 
     # -- chat --------------------------------------------------------------------------------
+
+    def usergroups_users_list(self, params: Params) -> Answer:
+        usergroup = params.get("usergroup")
+        if not usergroup:
+            return _missing("usergroup")
+        if usergroup not in self.usergroups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(self.usergroups[usergroup])}
 
     def chat_post_message(self, params: Params) -> Answer:
         channel = params.get("channel")

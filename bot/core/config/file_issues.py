@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from bot.core.config.yaml_lines import MAX_BYTES, YamlLimitError, line_of, load
 from bot.core.errors import ConfigError, ConfigIssue
@@ -59,3 +60,18 @@ def clean_loc(loc: tuple[Any, ...]) -> Loc:
 def issue_at(path: Path, root: yaml.Node | None, loc: Loc, message: str) -> ConfigIssue:
     field = ".".join(str(p) for p in loc) or "-"
     return ConfigIssue(file=str(path), line=line_of(root, loc), field=field, message=message)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_model(path: Path, model: type[M]) -> tuple[yaml.Node | None, M]:
+    """A side file (`_people.yml`, `_groups.yml`) validated as `model` (an empty file is `{}`), with its
+    node tree for the lines of later checks."""
+    root, data = read_yaml(path)
+    try:
+        return root, model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        raise ConfigError(
+            [issue_at(path, root, clean_loc(e["loc"]), e["msg"]) for e in exc.errors()]
+        ) from None

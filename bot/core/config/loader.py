@@ -1,4 +1,4 @@
-"""Load `worker_configs/*.yml` and `_people.yml`, reporting every problem with file, field and line.
+"""Load `worker_configs/*.yml`, `_people.yml` and `_groups.yml`, reporting every problem with file and line.
 
 Reading a file and locating its problems is `file_issues.py`; the rules across fields and files (every
 tool, template and knowledge path a worker names resolves) are `cross_checks.py`.
@@ -12,7 +12,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.core.config.cross_checks import cross_field_problems
-from bot.core.config.file_issues import Loc, clean_loc, issue_at, read_yaml
+from bot.core.config.file_issues import Loc, clean_loc, issue_at, read_model, read_yaml
+from bot.core.config.group_refs import group_problems, load_groups
 from bot.core.config.models import PeopleFile, Person, WorkerConfig
 from bot.core.config.yaml_lines import compose, line_of
 from bot.core.errors import ConfigError, ConfigIssue
@@ -52,6 +53,7 @@ def load_workers(directory: Path) -> dict[str, WorkerConfig]:
         load_people(directory)  # validated with the workers: `check` and every start report it too
     except ConfigError as err:
         issues.extend(err.issues)
+    issues += _group_issues(directory, workers, seen)
     if issues:
         raise ConfigError(issues)
     if not workers:
@@ -59,6 +61,24 @@ def load_workers(directory: Path) -> dict[str, WorkerConfig]:
             [ConfigIssue(file=str(directory), line=None, field="-", message="no worker configs (*.yml)")]
         )
     return workers
+
+
+def _group_issues(
+    directory: Path, workers: dict[str, WorkerConfig], paths: dict[str, str]
+) -> list[ConfigIssue]:
+    """`_groups.yml` itself, then every group each worker names (bot/core/config/group_refs.py)."""
+    try:
+        groups = load_groups(directory)
+    except ConfigError as err:
+        return list(err.issues)
+    issues = []
+    for name, worker in workers.items():
+        problems = list(group_problems(worker, groups))
+        if problems:
+            path = Path(paths[name])
+            root = compose(path.read_text())
+            issues += [issue_at(path, root, loc, msg) for loc, msg in problems]
+    return issues
 
 
 def config_files(directory: Path) -> list[Path]:
@@ -73,13 +93,8 @@ def load_people(directory: Path) -> list[Person]:
     path = directory / PEOPLE_FILE
     if not path.is_file():
         return []
-    root, data = read_yaml(path)
-    try:
-        people = PeopleFile.model_validate(data if data is not None else {}).people
-    except ValidationError as exc:
-        raise ConfigError(
-            [issue_at(path, root, clean_loc(e["loc"]), e["msg"]) for e in exc.errors()]
-        ) from None
+    root, found = read_model(path, PeopleFile)
+    people = found.people
     problems = list(_people_problems(people))
     if problems:
         raise ConfigError([issue_at(path, root, loc, msg) for loc, msg in problems])

@@ -111,6 +111,9 @@ class ToolPolicy(Strict):
     forbid: Condition | None = None
     undo: str | None = None
     undo_window_minutes: int = Field(default=1440, ge=1)  # how long after execution "Undo" is offered
+    # Quorum (bot/missions/quorum.py): this many distinct people approve; with from_groups, one from each.
+    approvals_required: int = Field(default=1, ge=1, le=5)
+    from_groups: list[str] = []
 
 
 class ToolStep(Strict):
@@ -170,6 +173,7 @@ class Limits(Strict):
     tokens_per_mission: int = Field(default=250_000, ge=0)
     tool_calls_per_turn: int = Field(default=8, ge=1)
     tool_calls_per_mission: int = Field(default=40, ge=1)
+    missions_per_person_per_hour: int = Field(default=0, ge=0)  # 0: no cap (bot/missions/requesters.py)
 
 
 class ErrorBudget(Strict):
@@ -212,6 +216,7 @@ class WorkerConfig(Strict):
     owner: str
     digest_channel: str | None = None
     channels: list[str] = []
+    requesters: list[str] = []  # who may start missions (people or groups); empty: anyone in its channels
     autonomy: Autonomy = "assisted"
     model: str = "playbook"
     # Each model call: the provider's HTTP timeout, then at most this many retries (timeouts, 429, 5xx,
@@ -236,6 +241,16 @@ class WorkerConfig(Strict):
         return self.tools.get(tool)
 
 
+def _teams_mris(mris: list[str]) -> list[str]:
+    bad = [m for m in mris if not m.startswith("29:")]
+    if bad:
+        raise ValueError(f"a Teams MRI starts with 29: (not {', '.join(bad)})")
+    return mris
+
+
+TeamsMris = Annotated[list[str], AfterValidator(_teams_mris)]
+
+
 class Person(Strict):
     """One person's accounts on every platform: four-eyes and "who asked" compare people, not accounts."""
 
@@ -243,15 +258,7 @@ class Person(Strict):
     email: str | None = None
     slack: list[str] = []  # Slack user ids (U…, W…)
     teams_aad: list[str] = []  # Entra object ids (a Teams activity's from.aadObjectId)
-    teams_mri: list[str] = []  # Teams MRIs (29:…, a Teams activity's from.id)
-
-    @field_validator("teams_mri")
-    @classmethod
-    def _mris(cls, mris: list[str]) -> list[str]:
-        bad = [m for m in mris if not m.startswith("29:")]
-        if bad:
-            raise ValueError(f"a Teams MRI starts with 29: (not {', '.join(bad)})")
-        return mris
+    teams_mri: TeamsMris = []  # Teams MRIs (29:…, a Teams activity's from.id)
 
     @property
     def accounts(self) -> list[str]:
@@ -262,3 +269,23 @@ class PeopleFile(Strict):
     """`worker_configs/_people.yml`: who is who across Slack and Teams."""
 
     people: list[Person] = []
+
+
+class GroupDef(Strict):
+    """One approver group (`worker_configs/_groups.yml`): accounts of every platform side by side, and/or a
+    Slack user group whose live members (cached, bot/core/groups.py) count too."""
+
+    slack: list[str] = []
+    teams_aad: list[str] = []
+    teams_mri: TeamsMris = []
+    slack_usergroup: str | None = Field(default=None, pattern=r"^S[A-Z0-9]+$")
+
+    @property
+    def accounts(self) -> list[str]:
+        return [*self.slack, *self.teams_aad, *self.teams_mri]
+
+
+class GroupsFile(Strict):
+    """`worker_configs/_groups.yml`: approver groups, named in `escalation.approvers` as `@name`."""
+
+    groups: dict[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")], GroupDef] = {}

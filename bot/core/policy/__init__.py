@@ -4,17 +4,22 @@ Both sit outside the model: only the worker config, the owner's controls and the
 """
 
 from bot.core.policy.deciders import (
+    Members,
+    approver_entry,
     authorize_controls,
     authorize_decision,
     authorize_digest,
     authorize_undo_request,
     decision_refusal,
     is_approver,
+    mention,
 )
 from bot.core.policy.tool_gate import GateDecision, Verdict, gate
 
 __all__ = [
     "GateDecision",
+    "Members",
+    "approver_entry",
     "Verdict",
     "authorize_controls",
     "authorize_decision",
@@ -23,4 +28,5 @@ __all__ = [
     "decision_refusal",
     "gate",
     "is_approver",
+    "mention",
 ]

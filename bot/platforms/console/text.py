@@ -26,6 +26,8 @@ def render_card(card: Card, *, number: int | None = None) -> str:
         )
     if card.escalation_note:
         lines.append(f"│ {card.escalation_note}")
+    if card.progress:
+        lines.append(f"│ {card.progress}")
     if card.undo_tool and card.undo_until:
         hint = f"/undo {number}" if number is not None else "undo"
         lines.append(f"│ [Undo] ({card.undo_tool}, until {card.undo_until:%Y-%m-%d %H:%M} UTC)  ->  {hint}")

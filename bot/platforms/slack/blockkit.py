@@ -216,6 +216,8 @@ def _context_section(card: Card, scale: float) -> dict[str, Any]:
 def _notes(card: Card) -> list[str]:
     """Escalation and undo notes the core adds under the status (its `@U…` markers become mentions)."""
     notes = [link_core_mentions(truncate(escape(card.escalation_note), 1000))] if card.escalation_note else []
+    if card.progress:
+        notes.append(link_core_mentions(truncate(escape(card.progress), 1000)))
     if card.undo_tool and card.undo_until:
         notes.append(
             f"↩️ Can be undone with `{truncate(escape(card.undo_tool), 100)}` "

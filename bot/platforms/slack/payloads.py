@@ -16,7 +16,7 @@ from bot.core.inputs import Id, SlackId, SlackTs, Text
 from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_REJECT, ACTION_UNDO
 from bot.platforms.slack.modals import REJECT_MODAL
 
-HANDLED_EVENTS = frozenset({"app_mention", "message", "app_home_opened"})
+HANDLED_EVENTS = frozenset({"app_mention", "message", "app_home_opened", "subteam_members_changed"})
 OUR_ACTIONS = frozenset({ACTION_APPROVE, ACTION_REJECT, ACTION_UNDO})
 # Slack payloads that no listener here takes; Slack wants a 200 for them (a failure is retried or shown).
 UNHANDLED_TYPES = frozenset(
@@ -76,6 +76,7 @@ class Event(_Model):
     subtype: str | None = None
     channel_type: str | None = None
     tab: str | None = None
+    subteam_id: SlackId | None = None  # subteam_members_changed: the approver group to refetch
 
     @model_validator(mode="after")
     def _a_person_needs_a_place(self) -> Event:
@@ -85,6 +86,8 @@ class Event(_Model):
             raise ValueError("a person's message needs channel and ts")
         if self.type == "app_home_opened" and self.user is None:
             raise ValueError("app_home_opened needs user")
+        if self.type == "subteam_members_changed" and self.subteam_id is None:
+            raise ValueError("subteam_members_changed needs subteam_id")
         return self
 
 

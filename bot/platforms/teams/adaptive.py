@@ -108,6 +108,8 @@ def card_payload(
         body.append(_text("Added by the requester: " + " / ".join(card.context), isSubtle=True))
     if card.escalation_note:
         body.append(_text(card.escalation_note, isSubtle=True))
+    if card.progress:
+        body.append(_text(card.progress, isSubtle=True))
     if card.open:
         body.append(_text(card.status_line, isSubtle=True))
     else:

@@ -3,6 +3,8 @@ the same on every surface."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
 from bot.core.errors import NotAuthorized
@@ -56,9 +58,20 @@ def test_every_verb_answers(rt):
         "kill": "support-triage",
         "resume": "support-triage",
         "digest": "support-triage",
+        "cancel": "",
+        "delegate": f"<@U0OWNER2|owner2> until {date.today() + timedelta(days=30)}",
+        "delegations": "",
+        "away": "off",
     }
     assert list(well_formed) == list(verbs.VERBS)  # a new verb needs a line here, and an answer
     for verb, args in well_formed.items():
+        if verb == "cancel":  # the requester's own, still waiting
+            asked = MissionService(rt).create(
+                Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042")
+            )
+            answered = reply(rt, f"cancel {asked.mission.id}", user="U0AGENT")
+            assert answered.startswith(f"⏹ {asked.mission.id} is cancelled")
+            continue
         answered = reply(rt, f"{verb} {args}")
         assert answered and not answered.startswith(("I don't know", "Usage:")), verb
     assert reply(rt, f"status {mission.id}").startswith(f"{mission.id} (support-triage/")

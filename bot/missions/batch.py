@@ -1,0 +1,64 @@
+"""Batch decisions: an approver approves or rejects several proposals of the same tool in one action
+(shell `/approve 3 4 7`). The batch names exact ids, never a pattern; each proposal gets its own decision,
+authorization check and audit event (`decisions.decide`), and one decided elsewhere meanwhile is reported,
+not decided again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.errors import BadRequest, MissionbotError, NotFound
+from bot.core.runtime import Runtime
+from bot.missions import decisions
+
+MAX_BATCH = 50
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    proposal: str
+    status: str | None = None  # what this batch recorded
+    refused: str | None = None  # why not (decided elsewhere, not authorized, halted…)
+
+
+def decide_batch(
+    rt: Runtime,
+    proposal_ids: list[str],
+    *,
+    actor: str,
+    approve: bool,
+    platform: str,
+    reason_code: str | None = None,
+) -> list[Outcome]:
+    ids = list(dict.fromkeys(proposal_ids))  # the same id twice is one decision
+    if not ids or len(ids) > MAX_BATCH:
+        raise BadRequest(f"A batch names 1 to {MAX_BATCH} cards.")
+    try:
+        tools = {(p.worker, p.tool) for p in (rt.store.proposal(i) for i in ids)}
+    except NotFound as err:
+        raise BadRequest(str(err)) from None
+    if len(tools) > 1:
+        raise BadRequest(
+            "A batch decides cards of one tool only; these name " + ", ".join(sorted(t for _, t in tools))
+        )
+    outcomes = []
+    for pid in ids:
+        try:
+            decided = decisions.decide(
+                rt, pid, actor=actor, approve=approve, platform=platform, reason_code=reason_code
+            )
+            outcomes.append(Outcome(proposal=pid, status=decided.status))
+        except (
+            MissionbotError
+        ) as err:  # decided elsewhere meanwhile, not theirs, halted: reported, not redone
+            outcomes.append(Outcome(proposal=pid, refused=str(err)))
+    rt.audit.record(
+        "batch.decided",
+        actor=actor,
+        platform=platform,
+        approve=approve,
+        proposals=ids,
+        decided=[o.proposal for o in outcomes if o.status],
+    )
+    return outcomes
