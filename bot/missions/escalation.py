@@ -196,9 +196,9 @@ class Escalator:
         messenger = self.rt.messengers.get(platform)
         for user in backup:  # a direct message to each backup approver, kept in sync like every other copy
             if platform != "teams":  # on Slack (and the console) a user id is a conversation
-                ref = messenger.post(conversation=user, thread=None, text=card.title, card=card)
+                ref = messenger.post(conversation=user, thread=None, text=card.notification(), card=card)
             else:  # Teams opens a 1:1 from what the user told us when they last wrote to the bot
-                ref = messenger.direct(user=user, text=card.title, card=card)  # type: ignore[attr-defined]
+                ref = messenger.direct(user=user, text=card.notification(), card=card)  # type: ignore[attr-defined]
                 if ref is None:  # never met them (or Teams refused the chat): nobody to send it to, ever
                     log.warning(
                         "re-route of %s: no Teams 1:1 with backup approver %s (they have not written "

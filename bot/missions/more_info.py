@@ -169,5 +169,5 @@ def _expire(rt: Runtime, mission: Mission, worker: WorkerConfig) -> bool:
     closing.announce(rt, done, actor=ACTOR)  # the close settled its open proposals (bot/core/lifecycle.py)
     notify = Notifier(rt)
     notify.observe(done, "verdict", text)
-    notify.status(done, f"⌛ {done.worker}: expired")
+    notify.status(done, closing.final_status(rt, done))
     return True

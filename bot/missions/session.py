@@ -139,6 +139,7 @@ class Session:
             tier=decision.tier,
             rule=decision.rule,
             rationale=rationale,
+            description=impl.spec.description,
             shadow=decision.shadow,
             requester=self.mission.requester,
             created_at=self.rt.clock(),

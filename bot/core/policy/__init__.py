@@ -10,6 +10,7 @@ from bot.core.policy.deciders import (
     authorize_undo_request,
     decision_refusal,
     is_approver,
+    who_can_decide,
 )
 from bot.core.policy.tool_gate import GateDecision, Verdict, gate
 
@@ -23,4 +24,5 @@ __all__ = [
     "decision_refusal",
     "gate",
     "is_approver",
+    "who_can_decide",
 ]

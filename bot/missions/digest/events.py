@@ -9,7 +9,10 @@ from typing import Any
 from bot.core.config.models import WorkerConfig
 
 WEEK = timedelta(days=7)
-_HEAD = re.compile(r"Verdict \([^)]*\): (\w+)")
+# "*Verdict (M-1): Resolved.*" (earlier releases) or "✅ Verdict for mission M-1: Resolved." (verdict.py)
+_HEAD = re.compile(r"Verdict (?:\([^)]*\)|for mission \S+): (\w+)")
+# The verdict names the outcome (rejected, expired…); the digest counts what did not resolve as closed.
+_CLOSED = {"closed", "rejected", "expired", "halted", "refused", "cancelled"}
 ENDS = {"mission.done", "mission.failed", "mission.cancelled", "mission.halted"}
 HUMAN = {
     "decision.approved": "approved",
@@ -28,7 +31,10 @@ def fingerprint(worker: WorkerConfig | None) -> str:
 def verdict_kind(kind: str, data: dict[str, Any]) -> str:
     status = kind.removeprefix("mission.")
     found = _HEAD.search(data.get("verdict") or "")
-    return found.group(1).lower() if status == "done" and found else status
+    if status != "done" or not found:
+        return status
+    head = found.group(1).lower()
+    return "closed" if head in _CLOSED else head
 
 
 def add_evidence(evidence: dict[str, list[Any]], tool: str, approved: bool, args: dict[str, Any]) -> None:

@@ -22,7 +22,11 @@ def test_status_line_during_the_run_and_after_the_decision(rt, run_jobs):
     run_jobs()
     first = status_updates(rt)
     assert [t for _, t in first][:5] == [f"⏳ Support Triage: gathering {n}/5" for n in range(1, 6)]
-    assert first[-1][1].startswith("✋ Support Triage: awaiting approval")
+    mission_id = submitted.mission.id
+    # the display name, the mission id, and only who can decide (the requester U0AGENT is no approver)
+    assert (
+        first[-1][1] == f"✋ Support Triage · mission {mission_id}: awaiting approval by @U0OWNER1, @U0OWNER2"
+    )
     svc.decide(
         rt.store.mission(submitted.mission.id).proposals[0],
         actor="U0OWNER1",
@@ -31,4 +35,4 @@ def test_status_line_during_the_run_and_after_the_decision(rt, run_jobs):
     )
     run_jobs()
     after = [t for _, t in status_updates(rt, first[-1][0])]
-    assert after == ["✅ support-triage: done"]
+    assert after == [f"✅ Support Triage · mission {mission_id}: Resolved"]
