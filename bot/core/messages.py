@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from bot.core.errors import AlreadyDecided
 
 Who = Callable[[str], str]  # a user id -> how this platform shows that person
+PLATFORM_NAMES = {"slack": "Slack", "teams": "Teams", "console": "the console"}  # "decided on …"
 SYSTEM = "the system"  # the actor of what no person did (a mission closed, an expiry)
 
 

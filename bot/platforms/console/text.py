@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.cards import Card
-from bot.core.messages import at_id
+from bot.core.messages import PLATFORM_NAMES, at_id
 
 
 def render_card(card: Card, *, number: int | None = None) -> str:
@@ -15,7 +15,8 @@ def render_card(card: Card, *, number: int | None = None) -> str:
     lines += [f"│ {name}: {value}" for name, value in card.facts]
     if card.rationale:
         lines.append(f"│ Why: {card.rationale}")
-    lines.append(f"│ {card.rule_text}")
+    if card.open:
+        lines.append(f"│ {card.rule_text}")
     lines += [f"│ Added by the requester: {entry}" for entry in card.context]
     if card.open:
         hint = f"approve {number} | reject {number} <reason>" if number is not None else "approve | reject"
@@ -23,7 +24,7 @@ def render_card(card: Card, *, number: int | None = None) -> str:
     else:
         lines.append(
             f"│ {card.status_line}"
-            + (f" on {card.decided_on}" if card.decided_on else "")
+            + (f" on {PLATFORM_NAMES.get(card.decided_on, card.decided_on)}" if card.decided_on else "")
             + (f" at {card.decided_at:%Y-%m-%d %H:%M} UTC" if card.decided_at else "")
             + (f": {card.comment}" if card.comment else "")
         )

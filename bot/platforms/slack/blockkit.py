@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from bot.core.cards import Card
-from bot.core.messages import reason_words
+from bot.core.messages import PLATFORM_NAMES, reason_words
 from bot.platforms.slack.mrkdwn import escape, link_core_mentions, mention, slack_date, split_text, truncate
 
 __all__ = [
@@ -45,7 +45,6 @@ MAX_FIELDS = 20
 # aims well below, measured as compact JSON, which is stricter than counting the text alone.
 CARD_JSON_BUDGET = 10_000
 _FIELDS_BUDGET = 6_000  # characters shared by all argument values at full scale
-PLATFORM_NAMES = {"slack": "Slack", "teams": "Teams", "console": "the console"}
 
 
 def plain_text(text: str, limit: int) -> dict[str, Any]:
@@ -183,9 +182,12 @@ def _card_blocks(card: Card, scale: float) -> list[dict[str, Any]]:
         {"type": "section", "text": mrkdwn_text(f"*{truncate(_headline(card), 500)}*\n{action}")},
         _context(card),
         *_field_sections(card, scale),
-        {"type": "context", "elements": [mrkdwn_text(truncate(escape(card.rule_text), 500))]},
         {"type": "section", "text": mrkdwn_text(f"*Why*\n{why}")},
     ]
+    if card.open:  # why this person is asked: only while they can answer
+        blocks.insert(
+            -1, {"type": "context", "elements": [mrkdwn_text(truncate(escape(card.rule_text), 500))]}
+        )
     if card.context:
         blocks.append(_context_section(card, scale))
     blocks.append(

@@ -14,12 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.cards import Card
-from bot.core.messages import Who, reason_words
+from bot.core.messages import PLATFORM_NAMES, Who, reason_words
 
 VERSION = "1.5"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 APPROVE, REJECT, REFRESH, UNDO = "mb_approve", "mb_reject", "mb_refresh", "mb_undo"
-PLATFORM_NAMES = {"slack": "Slack", "teams": "Teams", "console": "the console"}
 MAX_REFRESH_USERS = 60  # Teams runs automatic refresh for at most 60 listed users
 
 
@@ -119,7 +118,8 @@ def _body(card: Card, who: Who) -> list[dict[str, Any]]:
     ]
     if card.rationale:
         body.append(_text(f"Why: {card.rationale}"))
-    body.append(_text(card.rule_text, isSubtle=True))
+    if card.open:
+        body.append(_text(card.rule_text, isSubtle=True))
     if card.context:
         body.append(_text("Added by the requester: " + " / ".join(card.context), isSubtle=True))
     if card.escalation_note:

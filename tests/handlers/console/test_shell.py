@@ -20,7 +20,7 @@ def test_a_request_a_card_and_a_decision_in_the_shell(rt, run_jobs):
     assert shell.handle("/reject 1 other which outage?") == "recorded: rejected by U0OWNER1"
     run_jobs()
     screen = "\n".join(shell.drain())
-    assert "#1 Rejected by @U0OWNER1: other\n" in screen and "│ Rejected on console at " in screen
+    assert "#1 Rejected by @U0OWNER1: other\n" in screen and "│ Rejected on the console at " in screen
     assert "UTC: which outage?" in screen
     assert "Verdict" in screen and "nothing was done" in screen
 
