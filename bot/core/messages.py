@@ -62,6 +62,10 @@ def rule_words(rule: str | None, *, tier: str) -> str:
         return "Shadow mode: nothing runs whatever you choose; your answer trains the worker."
     if rule == "kill switch is pulled":
         return "The owner has stopped this worker."
+    if rule.endswith(" is forbidden"):
+        return "The owner forbids this action."
+    if rule.endswith(" is not listed under tools"):
+        return "This worker may not use it (not in its config)."
     return rule[:1].upper() + rule[1:]
 
 

@@ -48,3 +48,11 @@ def test_already_decided_names_the_person_and_never_the_system_as_one():
     )
     closed = AlreadyDecided(status="closed (the mission was cancelled)", by="the system", at="t")
     assert already_decided(closed) == "Already closed (the mission was cancelled) at t; nothing changed."
+
+
+def test_a_refusal_reads_as_words_too():
+    assert (
+        rule_words("helpdesk.delete_account is forbidden", tier="forbidden")
+        == "The owner forbids this action."
+    )
+    assert rule_words("x is not listed under tools", tier="unknown").startswith("This worker may not use it")
