@@ -83,7 +83,7 @@ def test_each_proposal_line_names_who_decided_and_what_happened():
         lines[1] == "✅ helpdesk.issue_credit (Amount: 40) was executed, approved automatically (amount ≤ 50)"
     )
     assert lines[2] == (
-        "✋ helpdesk.issue_credit (Amount: 40) was rejected by @U0OWNER2: wrong amount: too high"
+        "✋ helpdesk.issue_credit (Amount: 40) was rejected by @U0OWNER2 (wrong amount: too high)"
         "; nothing was done"
     )
     assert (
