@@ -15,9 +15,17 @@ from pydantic import BaseModel
 from bot.core import lifecycle
 from bot.core.config.models import WorkerConfig
 from bot.core.defang import defang
+from bot.core.messages import Who, at_id, label, reason_words, rule_words, value_text
 from bot.core.models import Mission, Proposal
 from bot.core.policy import quorum
 from bot.core.redact import SHAPES_ONLY, Redactor
+
+_APPROVED_WORDS = {
+    "approved": "Approved {by}",
+    "executing": "Approved {by}, executing",
+    "executed": "Approved and executed {by}",
+    "failed": "Approved {by}, but it failed",
+}
 
 STATUS_LINES = {
     "pending": "Awaiting a decision",
@@ -55,6 +63,9 @@ class Card(BaseModel):
     comment: str | None = None
     reason_codes: list[str]
     approvers: list[str]
+    requester: str = ""
+    description: str = ""  # what will happen, in plain words (config, else the tool's own description)
+    halted_by: str | None = None
     thread_link: str | None = None
     escalation_note: str | None = None  # "Reminder sent…", "Re-routed to @U0LEAD…": shown under the status
     undo_tool: str | None = None  # set on an executed action whose tool declares `undo:`
@@ -70,9 +81,46 @@ class Card(BaseModel):
     def needs_confirm(self) -> bool:
         return self.tier == "execute"
 
+    @property
+    def facts(self) -> list[tuple[str, str]]:
+        """The arguments as labelled facts (`account_id` -> "Account ID"); room for more lines (quorum)."""
+        return [(label(name), value) for name, value in self.fields]
 
-def _field_value(value: Any) -> str:
-    return value if isinstance(value, str) else format(value, "g") if isinstance(value, float) else str(value)
+    @property
+    def rule_text(self) -> str:
+        """Why a person is asked, in plain words."""
+        return rule_words(self.rule, tier=self.tier)
+
+    @property
+    def action(self) -> str:
+        """What will happen: the description when there is one, else the tool's name."""
+        return self.description or self.tool
+
+    def headline(self, who: Who = at_id, *, reason: bool = True) -> str:
+        """The card's state in words, the same in its header and its notification text:
+        "Approved and executed by …", "Rejected by …: wrong amount", "Expired", "Halted by …"."""
+        by = who(self.decided_by) if self.decided_by else "someone"
+        why = f": {reason_words(self.reason_code)}" if self.reason_code and reason else ""
+        if self.status == "pending":
+            return "Shadow check" if self.shadow else "Approval needed"
+        if self.status in _APPROVED_WORDS:
+            return _APPROVED_WORDS[self.status].format(
+                by="automatically" if self.decided_by == "auto" else f"by {by}"
+            )
+        if self.status == "rejected":
+            return f"Rejected by {by}{why}"
+        if self.status in ("shadow_approved", "shadow_rejected"):
+            verb = "approve" if self.status == "shadow_approved" else "reject"
+            return f"Shadow: {by} would {verb}{why}"
+        if self.status == "halted":
+            return f"Halted by {who(self.halted_by)}" if self.halted_by else "Halted"
+        if self.status == "expired":
+            return "Expired"
+        return self.status_line
+
+    def notification(self, who: Who = at_id) -> str:
+        """The notification / fallback text: the header's words and the action."""
+        return f"{self.headline(who)} · {self.action}"
 
 
 def card_for(
@@ -96,7 +144,7 @@ def card_for(
         worker_display=worker.display_name,
         title=f"{verb}: {shown(proposal.tool)}",
         tool=shown(proposal.tool),
-        fields=[(shown(str(k)), shown(_field_value(v))) for k, v in args.items()],
+        fields=[(shown(str(k)), shown(value_text(v))) for k, v in args.items()],
         tier=proposal.tier,
         rule=redactor.text(proposal.rule) if proposal.rule else None,
         rationale=shown(proposal.rationale),
@@ -112,6 +160,9 @@ def card_for(
         comment=shown(proposal.comment),
         reason_codes=list(worker.escalation.reason_codes),
         approvers=[*worker.escalation.approvers, *worker.escalation.backup],
+        requester=proposal.requester,
+        description=shown(_description(proposal, worker)) or "",
+        halted_by=proposal.halted_by,
         thread_link=thread_link,
         escalation_note=redactor.text(proposal.escalation_note) if proposal.escalation_note else None,
         context=[shown(c) for c in proposal.context],
@@ -126,6 +177,11 @@ def _progress(worker: WorkerConfig, proposal: Proposal) -> str | None:
     if proposal.decided_for:
         lines.append(f"Decided by @{proposal.decided_by} on behalf of @{proposal.decided_for}")
     return " · ".join(line for line in lines if line) or None
+
+
+def _description(proposal: Proposal, worker: WorkerConfig) -> str:
+    policy = worker.policy(proposal.tool)
+    return (policy.description if policy and policy.description else proposal.description).strip()
 
 
 def _undo(proposal: Proposal, worker: WorkerConfig) -> dict[str, Any]:

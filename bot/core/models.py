@@ -87,6 +87,14 @@ class Mission(BaseModel):
     def is_open(self) -> bool:
         return self.status in OPEN_MISSION
 
+    @property
+    def thread_root(self) -> str | None:
+        """The root message of the mission's thread: the request's thread, else the status message."""
+        if self.thread:
+            return self.thread
+        ref = self.status_ref
+        return (ref.thread or ref.ts or None) if ref else None
+
 
 class Approval(BaseModel):
     """One approval counted toward a quorum (bot/missions/quorum.py)."""
@@ -108,6 +116,7 @@ class Proposal(BaseModel):
     tier: str
     rule: str | None = None  # the policy rule that sent it here (auto_approve match, tier)
     rationale: str = ""
+    description: str = ""  # what the tool does, in its own words (the MCP tool's or the config's)
     shadow: bool = False
     requester: str
     status: ProposalStatus = "pending"
@@ -115,6 +124,7 @@ class Proposal(BaseModel):
     decided_by: str | None = None
     decided_at: datetime | None = None
     decided_on: str | None = None  # platform the decision came from
+    halted_by: str | None = None  # who pulled the kill switch that halted it (bot/missions/kill_switch.py)
     reason_code: str | None = None
     comment: str | None = None
     result: dict[str, Any] | None = None

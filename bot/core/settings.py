@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     # Hosts a Teams activity's serviceUrl may name (comma separated; default: Microsoft's,
     # see teams_payloads.py).
     teams_service_hosts: str | None = Field(default=None, validation_alias="MISSIONBOT_TEAMS_SERVICE_HOSTS")
+    # Who sees a Teams card's buttons: "everyone" (every client shows them, the server refuses the
+    # unauthorized with a reason) or "approvers" (user-specific views; clients without them get none).
+    teams_buttons: Literal["everyone", "approvers"] = Field(
+        default="everyone", validation_alias="MISSIONBOT_TEAMS_BUTTONS"
+    )
     config_dir: Path = Field(
         default=Path("worker_configs"), validation_alias=AliasChoices("MISSIONBOT_CONFIG_DIR", "config_dir")
     )

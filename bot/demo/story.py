@@ -133,7 +133,7 @@ class Story:
         self.wait("the refusal", self.mission_in("done"))
         self.expect(
             "refused by the forbid rule, no proposal",
-            not self.latest().proposals and "refused" in (self.latest().verdict or ""),
+            not self.latest().proposals and "refused" in (self.latest().verdict or "").lower(),
         )
 
         self.step("Kill switch: a queued mission is cancelled, the pending card is halted")

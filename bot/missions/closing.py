@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from bot.core.lifecycle import SETTLES_ON_CLOSE, MissionClosed, settle
+from bot.core.messages import outcome, status_line
 from bot.core.models import Mission, Proposal
 from bot.core.queueing import enqueue_card_sync
 from bot.core.runtime import Runtime
@@ -32,8 +33,15 @@ def close(rt: Runtime, mission: Mission, *, status: str, text: str) -> str:
     announce(rt, closed, actor=f"worker:{closed.worker}")  # the proposals the close settled
     notify = Notifier(rt)
     notify.observe(closed, "verdict", text)
-    notify.status(closed, f"{'✅' if status == 'done' else '⏹'} {closed.worker}: {status}")
+    notify.status(closed, final_status(rt, closed))
     return closed.status
+
+
+def final_status(rt: Runtime, mission: Mission) -> str:
+    """The thread's status line once closed: display name, mission id, the outcome's own icon."""
+    statuses = [rt.store.proposal(pid).status for pid in mission.proposals]
+    display = rt.worker(mission.worker).display_name
+    return status_line(display, mission.id, outcome(mission.status, statuses))
 
 
 def settle_if_closed(rt: Runtime, proposal: Proposal) -> Proposal | None:

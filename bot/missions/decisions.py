@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.core import metrics
 from bot.core.audit_config import version_of
 from bot.core.errors import AlreadyDecided, BadRequest
+from bot.core.messages import SYSTEM
 from bot.core.models import Proposal
 from bot.core.policy import quorum
 from bot.core.queueing import enqueue_card_sync, enqueue_execution, enqueue_mission
@@ -40,7 +41,7 @@ def refuse_unless_decidable(rt: Runtime, proposal: Proposal, *, now: datetime) -
     if proposal.status != "pending":
         raise AlreadyDecided(
             status=proposal.status,
-            by=proposal.decided_by or "the system",
+            by=proposal.decided_by or proposal.halted_by or SYSTEM,  # a halt: whoever pulled the switch
             at=(proposal.decided_at or now).strftime("%Y-%m-%d %H:%M UTC"),
         )
     kill_switch.refuse_if_halted(

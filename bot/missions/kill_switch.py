@@ -9,6 +9,7 @@ from __future__ import annotations
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
+from bot.core.defang import ProductText, trusted
 from bot.core.errors import Halted, NotFound
 from bot.core.models import Control, Proposal
 from bot.core.queueing import enqueue_card_sync, enqueue_mission, mission_job_id
@@ -30,8 +31,17 @@ def refuse_if_halted(
 ) -> None:
     """Raise Halted("<display name> <because>") when the switch is pulled. `control`: one the caller has
     just read (the session also hands it to the gate), so both see the same switch."""
-    if (control if control is not None else rt.control(worker)).killed:
-        raise Halted(f"{rt.worker(worker).display_name} {because}")
+    control = control if control is not None else rt.control(worker)
+    if control.killed:
+        by = f" (kill switch pulled by @{control.changed_by})" if control.changed_by else ""
+        raise Halted(f"{rt.worker(worker).display_name} {because}{by}")
+
+
+def halted_verdict(rt: Runtime, worker: str) -> ProductText:
+    """What a halted mission's thread is told: who pulled the switch (not "the system"), nothing more runs."""
+    control = rt.control(worker)
+    by = f" @{control.changed_by}" if control.changed_by else ""
+    return trusted(f"🛑 {rt.worker(worker).display_name} was halted by its owner{by}; nothing more will run.")
 
 
 def pull(rt: Runtime, worker: str, *, actor: str) -> Control:
@@ -56,11 +66,14 @@ def sweep(rt: Runtime, worker: str, *, actor: str) -> None:
         mission = rt.store.mission(mission_id)
         if mission.status == "queued":
             _cancel_job(rt, mission_job_id(rt, mission_id))
+            display = rt.worker(worker).display_name
             closing.close(
                 rt,
                 mission,
                 status="cancelled",
-                text=f"🛑 Mission {mission_id} was cancelled: the owner pulled {worker}'s kill switch.",
+                text=trusted(
+                    f"🛑 Mission {mission_id} was cancelled: @{actor} pulled {display}'s kill switch."
+                ),
             )
         else:  # running or parked: its next run sees the switch and stops
             enqueue_mission(rt, mission_id, reason=f"kill-{stamp}")
@@ -83,7 +96,9 @@ def _halt(rt: Runtime, proposal_id: str, *, actor: str) -> None:
 
     def halt(p: Proposal) -> Proposal:
         was[:] = [p.status]
-        return p.model_copy(update={"status": "halted"}) if p.status in {"pending", "approved"} else p
+        if p.status not in {"pending", "approved"}:
+            return p
+        return p.model_copy(update={"status": "halted", "halted_by": actor})  # the card and verdict name them
 
     try:
         halted = rt.store.mutate_proposal(proposal_id, halt)

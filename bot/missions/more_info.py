@@ -84,8 +84,8 @@ def ask(rt: Runtime, mission: Mission, proposal: Proposal) -> str:
     notify.status(
         parked,
         trusted(
-            f"❓ {rt.worker(parked.worker).display_name}: waiting for more information from "
-            f"@{parked.requester}"
+            f"❓ {rt.worker(parked.worker).display_name} · mission {parked.id}: waiting for more information "
+            f"from @{parked.requester}"
         ),
     )
     return parked.status
@@ -116,7 +116,7 @@ def resume(rt: Runtime, mission_id: str, *, user: str, text: str) -> Mission:
         Notifier(rt).status(
             updated,
             trusted(
-                f"▶️ {rt.worker(updated.worker).display_name}: resuming with "
+                f"▶️ {rt.worker(updated.worker).display_name} · mission {updated.id}: resuming with "
                 f"@{user}'s answer (attempt {attempt(updated)})"
             ),
         )
@@ -169,5 +169,5 @@ def _expire(rt: Runtime, mission: Mission, worker: WorkerConfig) -> bool:
     closing.announce(rt, done, actor=ACTOR)  # the close settled its open proposals (bot/core/lifecycle.py)
     notify = Notifier(rt)
     notify.observe(done, "verdict", text)
-    notify.status(done, f"⌛ {done.worker}: expired")
+    notify.status(done, closing.final_status(rt, done))
     return True

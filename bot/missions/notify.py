@@ -35,7 +35,26 @@ class Notifier:
         return shown(ProductText(redacted) if isinstance(text, ProductText) else redacted)
 
     def card(self, proposal: Proposal) -> Card:
-        return card_for(proposal, self.rt.worker(proposal.worker), redactor=self.rt.redactor)
+        """The card with a link to the request's thread, where its platform has one."""
+        return card_for(
+            proposal,
+            self.rt.worker(proposal.worker),
+            redactor=self.rt.redactor,
+            thread_link=self.thread_link(proposal.mission_id),
+        )
+
+    def thread_link(self, mission_id: str) -> str | None:
+        try:
+            mission = self.rt.store.mission(mission_id)
+            root = mission.thread_root
+            if root is None:
+                return None
+            return self.rt.messengers.permalink(
+                mission.platform, conversation=mission.conversation, message=root
+            )
+        except Exception:  # a link is a convenience: a missing record or platform error never costs the card
+            log.warning("no thread link for mission %s", mission_id, exc_info=True)
+            return None
 
     def observe(
         self,
@@ -104,14 +123,16 @@ class Notifier:
         conversation, thread = (channel, None) if channel else (mission.conversation, mission.thread)
         messenger = self.rt.messengers.get(mission.platform)
         with tracing.span("card post", **{"missionbot.proposal": proposal.id}):
-            ref = messenger.post(conversation=conversation, thread=thread, text=card.title, card=card)
+            ref = messenger.post(
+                conversation=conversation, thread=thread, text=card.notification(), card=card
+            )
         carded = self.rt.store.add_card(proposal.id, ref)
         for platform, elsewhere in by_platform.items():  # copies for approvers on the other platforms
             if platform == mission.platform or platform not in self.rt.messengers:
                 continue
             try:
                 ref = self.rt.messengers.get(platform).post(
-                    conversation=elsewhere, thread=None, text=card.title, card=card
+                    conversation=elsewhere, thread=None, text=card.notification(), card=card
                 )
             except Exception:  # one platform's outage must not cost the others their card
                 log.exception("card %s not posted on %s", proposal.id, platform)
@@ -138,9 +159,9 @@ class Notifier:
         messenger = self.rt.messengers.get(platform)
         for user in users:
             if platform != "teams":
-                ref = messenger.post(conversation=user, thread=None, text=card.title, card=card)
+                ref = messenger.post(conversation=user, thread=None, text=card.notification(), card=card)
             else:
-                ref = messenger.direct(user=user, text=card.title, card=card)  # type: ignore[attr-defined]
+                ref = messenger.direct(user=user, text=card.notification(), card=card)  # type: ignore[attr-defined]
                 if ref is None:  # never met them (or Teams refused the chat): nobody to send it to, ever
                     log.warning(
                         "no Teams 1:1 with %s (not written to the bot yet); %s skipped", user, proposal.id
@@ -168,9 +189,7 @@ class Notifier:
                 log.warning("no messenger for %s; card %s not updated there", ref.platform, proposal_id)
                 continue
             try:
-                self.rt.messengers.get(ref.platform).update(
-                    ref, text=f"{card.title}: {card.status_line}", card=card
-                )
+                self.rt.messengers.get(ref.platform).update(ref, text=card.notification(), card=card)
             except Exception as exc:  # any platform error; see the docstring
                 log.warning("card %s not updated at %s", proposal_id, ref, exc_info=True)
                 failed.append(exc)

@@ -7,6 +7,7 @@ from typing import Any
 from bot.core.defang import trusted
 from bot.core.errors import Halted
 from bot.core.models import Control, Mission
+from bot.core.policy import who_can_decide
 from bot.core.runtime import Runtime
 from bot.missions import closing, kill_switch, more_info, verdict
 from bot.missions.notify import Notifier
@@ -38,7 +39,7 @@ class MissionRunner:
             return self.close(
                 mission,
                 status="cancelled" if mission.status == "queued" else "halted",
-                text=f"🛑 {worker.display_name} was halted by its owner; nothing more will run.",
+                text=kill_switch.halted_verdict(self.rt, worker.name),
             )
         if mission.status == more_info.WAITING:
             return mission.status  # nothing to do until the requester answers (or the mission expires)
@@ -57,8 +58,10 @@ class MissionRunner:
         session = Session(self.rt, mission)
         try:
             result = planner_for(self.rt, mission).advance(session)
-        except Halted as exc:
-            return self.close(session.mission, status="halted", text=f"🛑 {exc}; nothing more will run.")
+        except Halted:
+            return self.close(
+                session.mission, status="halted", text=kill_switch.halted_verdict(self.rt, mission.worker)
+            )
         session.flush()  # a read's event the planner did not observe after (none for the playbook)
         if isinstance(result, Parked):
             return self._park(session.mission, save=result.save)
@@ -86,8 +89,12 @@ class MissionRunner:
         mission = self.rt.store.mutate_mission(mission.id, park)
         if mission.status != "awaiting_approval":
             return mission.status
-        approvers = ", ".join(f"@{a}" for a in worker.escalation.approvers)
-        self.notify.status(mission, trusted(f"✋ {worker.display_name}: awaiting approval by {approvers}"))
+        deciders = who_can_decide(worker, requester_accounts=self.rt.people.accounts_of(mission.requester))
+        approvers = ", ".join(f"@{a}" for a in deciders) or "a backup approver"
+        self.notify.status(
+            mission,
+            trusted(f"✋ {worker.display_name} · mission {mission.id}: awaiting approval by {approvers}"),
+        )
         return mission.status
 
     def close(self, mission: Mission, *, status: str, text: str) -> str:

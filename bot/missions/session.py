@@ -16,6 +16,7 @@ from bot.core.audit import Sealed
 from bot.core.audit_config import config_version
 from bot.core.defang import product
 from bot.core.errors import ToolError
+from bot.core.messages import rule_words
 from bot.core.models import Mission, Proposal
 from bot.core.policy import gate
 from bot.core.runtime import Runtime
@@ -144,8 +145,11 @@ class Session:
                 args=normalized,
                 rule=rule,
             )
-            self.observe(key, product("🚫 Refused {tool}: {rule}", tool=tool, rule=rule))  # a model-made name
-            self.refusals.append(f"{tool} ({rule})")
+            plain = rule_words(rule, tier=decision.tier)  # "forbid: amount > 900" in words
+            self.observe(
+                key, product("🚫 Refused {tool}: {rule}", tool=tool, rule=plain)
+            )  # a model-made name
+            self.refusals.append(f"{tool} ({plain})")
             return CallOutcome(kind="refused", message=rule)
         if decision.verdict == "run":
             return self._read(key, tool, impl, normalized, observe_next=observe_next)
@@ -158,6 +162,7 @@ class Session:
             tier=decision.tier,
             rule=decision.rule,
             rationale=rationale,
+            description=impl.spec.description,
             shadow=decision.shadow,
             requester=self.mission.requester,
             created_at=self.rt.clock(),

@@ -1,41 +1,54 @@
 """The verdict that closes a mission's thread: the facts from the store, never the model's claims.
 
-It is product text (`ProductText`): the approvers it names are mentions; everything a model, a tool or a
-person wrote (arguments, errors, comments, refusals, the planner's own words) is defanged as it is composed,
-and arguments are shown redacted.
+It is neutral product text (`ProductText`, no platform markup; each messenger renders it): the outcome's own
+icon, then one line per proposal in words ("Issue a service credit (Account ID: ACME-7, Amount: 40) was
+rejected by @U…: wrong amount"). The people it names are mentions; everything a model, a tool or a person
+wrote (arguments, errors, comments, refusals, the planner's own words) is defanged as it is composed, and
+arguments are shown redacted.
 """
 
 from __future__ import annotations
 
 from bot.core.defang import ProductText, join, product, trusted
+from bot.core.messages import OUTCOMES, label, outcome, reason_words, value_text
 from bot.core.models import Mission, Proposal
 from bot.core.redact import SHAPES_ONLY, Redactor
+
+_DONE = "; nothing was done"
+
+
+def _who(user: str | None) -> str:
+    return f"@{user}" if user else "someone"
+
+
+def _template(p: Proposal) -> str:
+    """The line for `p`'s status; `{action}`, `{rule}`, `{error}`, `{reason}` are filled (defanged) later."""
+    by = "automatically ({rule})" if p.decided_by == "auto" else f"by {_who(p.decided_by)}"
+    return {
+        "executed": f"✅ {{action}} was executed, approved {by}",
+        "failed": f"⛔ {{action}} was approved {by} but failed: {{error}}",
+        "rejected": f"✋ {{action}} was rejected by {_who(p.decided_by)}{{reason}}{_DONE}",
+        "expired": f"⌛ {{action}} expired, no decision{_DONE}",
+        "halted": (
+            f"🛑 {{action}} was halted: {_who(p.halted_by)} pulled the kill switch{_DONE}"
+            if p.halted_by
+            else f"🛑 {{action}} was halted by the kill switch{_DONE}"
+        ),
+        "shadow_approved": f"👥 Shadow: {_who(p.decided_by)} would approve {{action}}{_DONE}",
+        "shadow_rejected": f"👥 Shadow: {_who(p.decided_by)} would reject {{action}}{{reason}}{_DONE}",
+    }.get(p.status, "… {action} is {status}")
 
 
 def _line(p: Proposal, redactor: Redactor) -> ProductText:
     shown = redactor.value(p.args)
-    args = ", ".join(f"{k}={v}" for k, v in shown.items())
-    who = f"@{p.decided_by}" if p.decided_by and p.decided_by != "auto" else "auto-approval ({rule})"
-    reason = " ({reason})" if p.reason_code else ""
-    template = {
-        "executed": f"✅ {{tool}}({{args}}) executed, approved by {who}",
-        "failed": f"⛔ {{tool}}({{args}}) approved by {who} but failed: {{error}}",
-        "rejected": f"✋ {{tool}}({{args}}) rejected by @{p.decided_by}{reason}; nothing was done",
-        "expired": "⌛ {tool}({args}) expired, no decision; nothing was done",
-        "halted": "🛑 {tool}({args}) halted by the kill switch; nothing was done",
-        "shadow_approved": f"👥 shadow: @{p.decided_by} would approve {{tool}}({{args}}); nothing was done",
-        "shadow_rejected": (
-            f"👥 shadow: @{p.decided_by} would reject {{tool}}({{args}}){reason}; nothing was done"
-        ),
-    }.get(p.status, "… {tool}({args}) is {status}")
-    because = f"{p.reason_code}{': ' + p.comment if p.comment else ''}" if p.reason_code else ""
+    args = ", ".join(f"{label(str(k))}: {value_text(v)}" for k, v in shown.items())
+    reason = ": ".join(x for x in (reason_words(p.reason_code), p.comment or "") if x)
     return product(
-        template,
-        tool=p.tool,
-        args=redactor.text(args),
-        rule=p.rule or "",
+        _template(p),
+        action=redactor.text(f"{p.tool} ({args})" if args else p.tool),
+        rule=(p.rule or "").removeprefix("auto_approve: "),
         error=p.error or "",
-        reason=redactor.text(because),
+        reason=f" ({redactor.text(reason)})" if reason else "",
         status=p.status,
     )
 
@@ -51,13 +64,13 @@ def compose(
 ) -> ProductText:
     """`planner_text` keeps its mentions only when it is `ProductText` (the product's own words)."""
     redactor = redactor or SHAPES_ONLY
-    executed = any(p.status == "executed" for p in proposals)
-    head = "Failed" if failed else "Resolved" if executed else "Closed" if proposals or refusals else "Done"
-    lines: list[str] = [product("*Verdict ({id}): {head}.*", id=mission.id, head=head)]
+    state = outcome("failed" if failed else "done", [p.status for p in proposals], refused=bool(refusals))
+    icon, word = OUTCOMES[state]
+    lines: list[str] = [trusted(f"{icon} Verdict for mission {mission.id}: {word}.")]
     if planner_text:
         lines.append(planner_text)
     lines += [_line(p, redactor) for p in proposals]
-    lines += [product("🚫 refused: {refusal}", refusal=r) for r in refusals]
+    lines += [product("🚫 Refused: {refusal}", refusal=r) for r in refusals]
     if mission.tokens:
-        lines.append(trusted(f"tokens used: {mission.tokens:,}"))
+        lines.append(trusted(f"Tokens used: {mission.tokens:,}"))
     return join("\n", lines)

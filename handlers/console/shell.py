@@ -17,7 +17,8 @@ from redis.exceptions import RedisError
 from rq.registry import StartedJobRegistry
 
 from bot.core.cards import Card
-from bot.core.errors import MissionbotError
+from bot.core.errors import AlreadyDecided, MissionbotError
+from bot.core.messages import already_decided
 from bot.core.models import MessageRef, Request
 from bot.core.runtime import Runtime
 from bot.missions import verbs
@@ -82,6 +83,8 @@ class ConsoleSurface:
             return "" if submitted.mission is not None else submitted.text
         try:
             return self._command(*shlex.split(line[1:]))
+        except AlreadyDecided as err:
+            return f"✋ {already_decided(err)}"
         except MissionbotError as err:
             return f"✋ {err}"
         except (TypeError, ValueError, IndexError):

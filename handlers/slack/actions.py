@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.cards import card_for
 from bot.core.errors import AlreadyDecided, MissionbotError
 from bot.core.inbox import Entry, Inbox
+from bot.core.messages import already_decided
 from bot.core.runtime import Runtime
 from bot.missions.intake import CLICK, Intake, click_fields
 from bot.missions.service import MissionService
@@ -22,7 +23,7 @@ from bot.platforms.slack.background import tasks_for
 from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_REJECT, ACTION_UNDO
 from bot.platforms.slack.modals import REJECT_MODAL, reject_modal
 from handlers.slack import home
-from handlers.slack.reply import already_decided, core, ephemeral
+from handlers.slack.reply import core, ephemeral
 
 log = logging.getLogger(__name__)
 

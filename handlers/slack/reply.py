@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.errors import AlreadyDecided
 from bot.platforms.slack.blockkit import split_text
 from bot.platforms.slack.messenger import slack_text
 
@@ -26,10 +25,6 @@ def plain_text(slack: str, *, bot_user_id: str | None = None) -> str:
     for entity, raw in _SLACK_ENTITIES:
         slack = slack.replace(entity, raw)
     return slack.strip()
-
-
-def already_decided(err: AlreadyDecided) -> str:
-    return f"Already {err.status.replace('_', ' ')} by @{err.by} at {err.at}; nothing changed."
 
 
 async def core(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -20,9 +20,11 @@ from bot.platforms.teams.adaptive import (
     REFRESH,
     REJECT,
     UNDO,
+    buttons_for_everyone,
     card_payload,
 )
 from bot.platforms.teams.payloads import PLATFORM
+from bot.platforms.teams.text import teams_text
 from bot.platforms.teams.users import TeamsUsers, identity
 
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
@@ -73,6 +75,8 @@ def card_action(raw: dict[str, Any], known: set[str] | frozenset[str] = frozense
 
 
 def _card(service: MissionService, proposal_id: str, actor: str) -> dict[str, Any]:
+    """The card as `actor` should see it: with buttons for an approver, and for everyone when the posted copy
+    carries them (a click is then refused with its reason, rather than buttons vanishing on refresh)."""
     proposal = service.rt.store.proposal(proposal_id)
     try:
         service.authorize_decision(proposal, actor)
@@ -80,18 +84,24 @@ def _card(service: MissionService, proposal_id: str, actor: str) -> dict[str, An
     except NotAuthorized:
         may_decide = False
     card = card_for(proposal, service.rt.worker(proposal.worker), redactor=service.rt.redactor)
-    refresh = TeamsUsers(store=service.rt.store, people=service.rt.people).mris(
-        card.approvers, limit=MAX_REFRESH_USERS
-    )
+    users = TeamsUsers(store=service.rt.store, people=service.rt.people)
+    refresh = users.mris(card.approvers, limit=MAX_REFRESH_USERS)
+    everyone = buttons_for_everyone(card, refresh, setting=service.rt.settings.teams_buttons)
     return {
         "statusCode": 200,
         "type": CONTENT_TYPE,
-        "value": card_payload(card, with_actions=may_decide, refresh_users=refresh),
+        "value": card_payload(
+            card, with_actions=may_decide or everyone, refresh_users=refresh, who=users.name
+        ),
     }
 
 
 def _message(text: str) -> dict[str, Any]:
     return {"statusCode": 200, "type": MESSAGE_TYPE, "value": text}
+
+
+def _refusal(service: MissionService, text: str) -> dict[str, Any]:
+    return _message(teams_text(text, TeamsUsers(store=service.rt.store, people=service.rt.people).name))
 
 
 def answer(service: MissionService, action: CardAction) -> dict[str, Any]:
@@ -111,10 +121,10 @@ def answer(service: MissionService, action: CardAction) -> dict[str, Any]:
             comment=action.comment,
         )
         return _card(service, action.proposal_id, action.actor)
-    except AlreadyDecided:
-        return _card(service, action.proposal_id, action.actor)  # the card shows who decided, and when
-    except (NotAuthorized, Halted, BadRequest) as err:
-        return _message(str(err))
+    except AlreadyDecided:  # the card as it is now: its header says who decided (or halted) it, and how
+        return _card(service, action.proposal_id, action.actor)
+    except (NotAuthorized, Halted, BadRequest) as err:  # why this person cannot act, people by name
+        return _refusal(service, str(err))
     except NotFound as err:
         return {"statusCode": 404, "type": ERROR_TYPE, "value": {"code": "NotFound", "message": str(err)}}
 

@@ -107,6 +107,7 @@ Integration = Annotated[
 
 class ToolPolicy(Strict):
     tier: Tier
+    description: str | None = None  # what the action does, in plain words, for its card (else the tool's)
     auto_approve: Condition | None = None
     forbid: Condition | None = None
     undo: str | None = None

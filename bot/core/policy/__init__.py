@@ -13,6 +13,7 @@ from bot.core.policy.deciders import (
     decision_refusal,
     is_approver,
     mention,
+    who_can_decide,
 )
 from bot.core.policy.tool_gate import GateDecision, Verdict, gate
 
@@ -29,4 +30,5 @@ __all__ = [
     "gate",
     "is_approver",
     "mention",
+    "who_can_decide",
 ]

@@ -69,6 +69,14 @@ def decision_refusal(
     return None
 
 
+def who_can_decide(worker: WorkerConfig, *, requester_accounts: Iterable[str]) -> list[str]:
+    """The approvers who can decide on a request by this person: not the requester under four-eyes."""
+    if worker.escalation.allow_self_approval:
+        return list(worker.escalation.approvers)
+    requester = set(requester_accounts)
+    return [a for a in worker.escalation.approvers if a not in requester]
+
+
 def authorize_decision(
     worker: WorkerConfig,
     proposal: Proposal,

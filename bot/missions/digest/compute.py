@@ -212,10 +212,7 @@ def first_needed(worker: WorkerConfig, end: datetime, weeks: int = WEEKS) -> dat
 
 def thread_root(mission: Mission) -> str | None:
     """The root message of the mission's thread: the request's thread, else the status message."""
-    if mission.thread:
-        return mission.thread
-    ref = mission.status_ref
-    return (ref.thread or ref.ts or None) if ref else None
+    return mission.thread_root
 
 
 def _link(rt: Runtime, mission_id: str) -> str | None:

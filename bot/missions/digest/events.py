@@ -11,7 +11,8 @@ from bot.core.config.models import WorkerConfig
 WEEK = timedelta(days=7)
 WEEKS = 8  # the weeks a digest computes: this one and 7 before it, for the trends
 PROMOTION_WEEKS = 2  # the evidence a promotion suggestion reads (`Digest.promotion_days`)
-_HEAD = re.compile(r"Verdict \([^)]*\): (\w+)")
+# "*Verdict (M-1): Resolved.*" (earlier releases) or "✅ Verdict for mission M-1: Resolved." (verdict.py)
+_HEAD = re.compile(r"Verdict (?:\([^)]*\)|for mission \S+): (\w+)")
 ENDS = {"mission.done", "mission.failed", "mission.cancelled", "mission.halted", "mission.expired"}
 # What a closed mission's verdict lists, by the mark `bot/missions/verdict.py` puts on each proposal's
 # line, most telling first: a mission closed with a rejection is "rejected", not "closed".

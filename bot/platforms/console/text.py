@@ -1,27 +1,31 @@
-"""Plain-text rendering of cards for the console shell."""
+"""Plain-text rendering of cards for the console shell: the neutral card, no platform markup."""
 
 from __future__ import annotations
 
 from bot.core.cards import Card
+from bot.core.messages import PLATFORM_NAMES, at_id
 
 
 def render_card(card: Card, *, number: int | None = None) -> str:
     label = f"#{number} " if number is not None else ""
-    lines = [f"┌ {label}{card.title}  [{card.worker_display}, mission {card.mission_id}]"]
-    lines += [f"│ {name}: {value}" for name, value in card.fields]
-    lines.append(f"│ tier: {card.tier}" + (f"  rule: {card.rule}" if card.rule else ""))
+    lines = [f"┌ {label}{card.headline(at_id)}"]
+    lines.append(f"│ {card.action}" + (f" ({card.tool})" if card.description else ""))
+    asked = f" · asked by {at_id(card.requester)}" if card.requester else ""
+    lines.append(f"│ {card.worker_display}{asked} · mission {card.mission_id}")
+    lines += [f"│ {name}: {value}" for name, value in card.facts]
     if card.rationale:
-        lines.append(f"│ why: {card.rationale}")
-    lines += [f"│ added by the requester: {entry}" for entry in card.context]
+        lines.append(f"│ Why: {card.rationale}")
+    if card.open:
+        lines.append(f"│ {card.rule_text}")
+    lines += [f"│ Added by the requester: {entry}" for entry in card.context]
     if card.open:
         hint = f"approve {number} | reject {number} <reason>" if number is not None else "approve | reject"
         lines.append(f"│ [1] Approve  [2] Reject ({', '.join(card.reason_codes)})  ->  {hint}")
     else:
         lines.append(
             f"│ {card.status_line}"
-            + (f" by {card.decided_by}" if card.decided_by else "")
-            + (f" on {card.decided_on}" if card.decided_on else "")
-            + (f" ({card.reason_code})" if card.reason_code else "")
+            + (f" on {PLATFORM_NAMES.get(card.decided_on, card.decided_on)}" if card.decided_on else "")
+            + (f" at {card.decided_at:%Y-%m-%d %H:%M} UTC" if card.decided_at else "")
             + (f": {card.comment}" if card.comment else "")
         )
     if card.escalation_note:

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from bot.core.cards import Card
+from bot.core.messages import PLATFORM_NAMES, reason_words
 from bot.platforms.slack.mrkdwn import escape, link_core_mentions, mention, slack_date, split_text, truncate
 
 __all__ = [
@@ -44,7 +45,6 @@ MAX_FIELDS = 20
 # aims well below, measured as compact JSON, which is stricter than counting the text alone.
 CARD_JSON_BUDGET = 10_000
 _FIELDS_BUDGET = 6_000  # characters shared by all argument values at full scale
-PLATFORM_NAMES = {"slack": "Slack", "teams": "Teams", "console": "the console"}
 
 
 def plain_text(text: str, limit: int) -> dict[str, Any]:
@@ -71,11 +71,11 @@ def _field(name: str, value: str, cap: int) -> dict[str, Any]:
 
 
 def _field_sections(card: Card, scale: float) -> list[dict[str, Any]]:
-    shown = card.fields[:MAX_FIELDS]
+    shown = card.facts[:MAX_FIELDS]
     if not shown:
         return [{"type": "section", "text": mrkdwn_text("_No arguments._")}]
     cap = max(int(min(FIELD_CHARS, _FIELDS_BUDGET // len(shown)) * scale), 60)
-    fields = [_field(name, value, cap) for name, value in shown]
+    fields = [_field(name, value, cap) for name, value in shown]  # labelled: "Account ID", not account_id
     sections = [
         {"type": "section", "fields": fields[i : i + FIELDS_PER_SECTION]}
         for i in range(0, len(fields), FIELDS_PER_SECTION)
@@ -122,7 +122,7 @@ def decision_buttons(card: Card) -> dict[str, Any]:
 def _reason(card: Card) -> str:
     if not card.reason_code and not card.comment:
         return ""
-    parts = [escape(card.reason_code or "")] + (
+    parts = [escape(reason_words(card.reason_code))] + (
         [truncate(escape(card.comment), 1000)] if card.comment else []
     )
     return f" (reason: {': '.join(p for p in parts if p)})"
@@ -149,30 +149,45 @@ def decision_line(card: Card) -> str:
     if card.status in ("shadow_approved", "shadow_rejected"):
         verb = "approve" if card.status == "shadow_approved" else "reject"
         return f"👥 Shadow: {who} would {verb}{when}{where}{_reason(card)}; nothing was run"
+    if card.status == "halted" and card.halted_by:
+        return f"🛑 Halted by {mention(card.halted_by)}: the kill switch is pulled; nothing was run"
     return {"expired": "⌛ Expired, no decision", "halted": "🛑 Halted: the kill switch is pulled"}.get(
         card.status, escape(card.status_line)
     )
 
 
+def _headline(card: Card) -> str:
+    # Escape the words (they may quote a reason), then turn the core's `@U…` markers into mentions.
+    return link_core_mentions(escape(card.headline()))
+
+
 def _context(card: Card) -> dict[str, Any]:
-    parts = [f"*{escape(card.worker_display)}* · mission `{escape(card.mission_id)}`"]
+    parts = [f"*{escape(card.worker_display)}*"]
+    if card.requester:
+        parts.append(f"asked by {mention(card.requester)}")
+    parts.append(f"mission `{escape(card.mission_id)}`")
     if card.thread_link:
-        parts.append(f"<{escape(card.thread_link)}|open thread>")
+        parts.append(f"<{escape(card.thread_link)}|open the request's thread>")
     if card.shadow:
         parts.append("shadow mode: nothing runs whatever you choose")
     return {"type": "context", "elements": [mrkdwn_text(" · ".join(parts))]}
 
 
 def _card_blocks(card: Card, scale: float) -> list[dict[str, Any]]:
-    rule = truncate(escape(card.rule), max(int(500 * scale), 60)) if card.rule else "_none_"
     why = truncate(escape(card.rationale), max(int((SECTION_CHARS - 10) * scale), 100)) or "_none given_"
+    action = truncate(escape(card.action), max(int(500 * scale), 60))
+    if card.description:  # the tool's name too: what an operator greps for in the audit
+        action += f" (`{truncate(escape(card.tool), 100)}`)"
     blocks = [
-        {"type": "header", "text": plain_text(f"{card.worker_display}: {card.title}", HEADER_CHARS)},
+        {"type": "section", "text": mrkdwn_text(f"*{truncate(_headline(card), 500)}*\n{action}")},
         _context(card),
         *_field_sections(card, scale),
-        {"type": "section", "text": mrkdwn_text(f"*Tier* `{escape(card.tier)}`   *Rule* {rule}")},
         {"type": "section", "text": mrkdwn_text(f"*Why*\n{why}")},
     ]
+    if card.open:  # why this person is asked: only while they can answer
+        blocks.insert(
+            -1, {"type": "context", "elements": [mrkdwn_text(truncate(escape(card.rule_text), 500))]}
+        )
     if card.context:
         blocks.append(_context_section(card, scale))
     blocks.append(

@@ -1,9 +1,12 @@
 """Adaptive Card (1.5) rendering of the platform-neutral `Card`, for Microsoft Teams.
 
 Approve and Reject are `Action.Execute` (Universal Actions): Teams sends an `adaptiveCard/action` invoke
-and shows the card we answer with. The posted copy is the status view (no buttons); `refresh.userIds`
-lists the approvers' Teams MRIs, whose clients fetch their own view (with buttons) by themselves. Anyone
-else may still pick "Refresh card" and gets the view the core allows them.
+and shows the card we answer with. By default the posted copy carries the buttons for everyone (clients
+without user-specific views, such as the Agents Playground, show them) and the server refuses anyone not
+authorized, with the reason. With `MISSIONBOT_TEAMS_BUTTONS=approvers` the posted copy is the status view
+and `refresh.userIds` lists the approvers' MRIs, whose clients fetch their own view with the buttons.
+
+People are shown by name: `who` maps a user id to the name Teams told us (bot/platforms/teams/users.py).
 """
 
 from __future__ import annotations
@@ -11,12 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.cards import Card
+from bot.core.messages import PLATFORM_NAMES, Who, reason_words
 
 VERSION = "1.5"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
 APPROVE, REJECT, REFRESH, UNDO = "mb_approve", "mb_reject", "mb_refresh", "mb_undo"
-PLATFORM_NAMES = {"slack": "Slack", "teams": "Teams", "console": "the console"}
 MAX_REFRESH_USERS = 60  # Teams runs automatic refresh for at most 60 listed users
 
 
@@ -24,16 +27,19 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
-def decision_line(card: Card) -> str:
-    """ "Approved by U0OWNER1 on Teams at 2026-11-21 19:55 UTC (wrong_amount: too high)"."""
-    line = card.status_line
-    if card.decided_by:
-        line += f" by {card.decided_by}"
+def as_is(user: str) -> str:
+    """A person when no name is known: their id (the automatic approval in words)."""
+    return "automatically" if user == "auto" else user
+
+
+def decision_line(card: Card, who: Who = as_is) -> str:
+    """ "Rejected by Ada Owner on Teams at 2026-11-21 19:55 UTC (wrong amount: too high)"."""
+    line = card.headline(who, reason=False) if card.decided_by or card.halted_by else card.status_line
     if card.decided_on:
         line += f" on {PLATFORM_NAMES.get(card.decided_on, card.decided_on)}"
     if card.decided_at:
         line += f" at {card.decided_at.strftime('%Y-%m-%d %H:%M UTC')}"
-    reason = ": ".join(x for x in (card.reason_code, card.comment) if x)
+    reason = ": ".join(x for x in (reason_words(card.reason_code), card.comment) if x)
     return line + (f" ({reason})" if reason else "")
 
 
@@ -88,22 +94,33 @@ def _actions(card: Card) -> list[dict[str, Any]]:
     ]
 
 
-def card_payload(
-    card: Card, *, with_actions: bool = True, refresh_users: list[str] | None = None
-) -> dict[str, Any]:
-    """The card as Teams gets it. `with_actions=False` is the status view (posted copies, non-approvers).
-    `refresh_users`: the approvers' MRIs; unset, the approvers configured as MRIs (`29:…`) are used."""
-    facts = [{"title": name, "value": value} for name, value in card.fields]
-    facts.append({"title": "tier", "value": card.tier})
-    if card.rule:
-        facts.append({"title": "rule", "value": card.rule})
+def _byline(card: Card, who: Who) -> str:
+    parts = [card.worker_display]
+    if card.requester:
+        parts.append(f"asked by {who(card.requester)}")
+    parts.append(f"mission {card.mission_id}")
+    return " · ".join(parts)
+
+
+def _thread_action(card: Card) -> list[dict[str, Any]]:
+    """The request's thread as a native button (no Markdown link in the text)."""
+    if not card.thread_link:
+        return []
+    return [{"type": "Action.OpenUrl", "title": "Open the request's thread", "url": card.thread_link}]
+
+
+def _body(card: Card, who: Who) -> list[dict[str, Any]]:
+    action = f"{card.action} ({card.tool})" if card.description else card.action
     body: list[dict[str, Any]] = [
-        _text(card.title, size="Medium", weight="Bolder"),
-        _text(f"{card.worker_display} · mission {card.mission_id}", isSubtle=True, spacing="None"),
-        {"type": "FactSet", "facts": facts},
+        _text(card.headline(who), size="Medium", weight="Bolder"),
+        _text(action, spacing="None"),
+        _text(_byline(card, who), isSubtle=True, spacing="Small"),
+        {"type": "FactSet", "facts": [{"title": name, "value": value} for name, value in card.facts]},
     ]
     if card.rationale:
         body.append(_text(f"Why: {card.rationale}"))
+    if card.open:
+        body.append(_text(card.rule_text, isSubtle=True))
     if card.context:
         body.append(_text("Added by the requester: " + " / ".join(card.context), isSubtle=True))
     if card.escalation_note:
@@ -116,13 +133,25 @@ def card_payload(
         color = (
             "Good" if card.status in {"approved", "executing", "executed", "shadow_approved"} else "Attention"
         )
-        body.append(_text(decision_line(card), weight="Bolder", color=color))
+        body.append(_text(decision_line(card, who), weight="Bolder", color=color))
+    return body
+
+
+def card_payload(
+    card: Card,
+    *,
+    with_actions: bool = True,
+    refresh_users: list[str] | None = None,
+    who: Who = as_is,
+) -> dict[str, Any]:
+    """The card as Teams gets it. `with_actions=False` is the status view (user-specific views only).
+    `refresh_users`: the approvers' MRIs; unset, the approvers configured as MRIs (`29:…`) are used."""
     payload: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": SCHEMA_URL,
         "version": VERSION,
-        "body": body,
-        "fallbackText": f"{card.title}: {card.status_line if card.open else decision_line(card)}",
+        "body": _body(card, who),
+        "fallbackText": card.notification(who),
         "msteams": {"width": "Full"},  # a Teams-only key: the public 1.5 schema does not know it
     }
     if card.open:
@@ -137,7 +166,7 @@ def card_payload(
         }
         if with_actions:
             payload["actions"] = _actions(card)
-    elif card.undo_tool and card.undo_until:
+    if not card.open and card.undo_tool and card.undo_until:
         # Anyone may press it; the core decides who may ask (requester, approvers, owner) and until when.
         until = card.undo_until.strftime("%Y-%m-%d %H:%M UTC")
         payload["actions"] = [
@@ -150,7 +179,19 @@ def card_payload(
                 "tooltip": f"Propose {card.undo_tool} to reverse this (until {until})",
             }
         ]
+    if thread := _thread_action(card):
+        payload["actions"] = [*payload.get("actions", []), *thread]
     return payload
+
+
+def buttons_for_everyone(card: Card, mris: list[str], *, setting: str) -> bool:
+    """Whether the posted copy carries the buttons: always under the default setting ("everyone"); under
+    "approvers" (user-specific views) only when those cannot reach the approvers: none of them has met the
+    bot (no MRI to list), or there are more than 60. The server refuses anyone not authorized either way
+    (handlers/teams/actions.py)."""
+    if setting != "approvers":
+        return True
+    return not mris or len(set(card.approvers)) > MAX_REFRESH_USERS
 
 
 def _refresh_users(card: Card, given: list[str] | None) -> list[str]:
@@ -159,11 +200,11 @@ def _refresh_users(card: Card, given: list[str] | None) -> list[str]:
 
 
 def attachment(
-    card: Card, *, with_actions: bool = True, refresh_users: list[str] | None = None
+    card: Card, *, with_actions: bool = True, refresh_users: list[str] | None = None, who: Who = as_is
 ) -> dict[str, Any]:
     return {
         "contentType": CONTENT_TYPE,
-        "content": card_payload(card, with_actions=with_actions, refresh_users=refresh_users),
+        "content": card_payload(card, with_actions=with_actions, refresh_users=refresh_users, who=who),
     }
 
 

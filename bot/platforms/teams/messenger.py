@@ -31,12 +31,13 @@ from bot.core.cards import Card
 from bot.core.models import MessageRef
 from bot.core.settings import Settings
 from bot.core.store import Store
-from bot.platforms.teams.adaptive import MAX_REFRESH_USERS, attachment, image_card
+from bot.platforms.teams.adaptive import MAX_REFRESH_USERS, attachment, buttons_for_everyone, image_card
 from bot.platforms.teams.images import Images
 from bot.platforms.teams.payloads import PLATFORM, service_url_allowed
 from bot.platforms.teams.refs import ConversationRefs, message_link
 from bot.platforms.teams.retry import retry_policy
 from bot.platforms.teams.retry import status_of as _status
+from bot.platforms.teams.text import teams_text
 from bot.platforms.teams.users import TeamsUsers
 
 log = logging.getLogger(__name__)
@@ -149,11 +150,16 @@ class TeamsMessenger:
                 )
 
     def _message(self, text: str, card: Card | None, **extra: Any) -> Activity:
+        text = teams_text(text, self.users.name)
         if card is None:
             return Activity(type=ActivityTypes.message, text=text, **extra)
-        # Everyone sees the status view; the approvers' clients refresh to their view with the buttons.
         mris = self.users.mris(card.approvers, limit=MAX_REFRESH_USERS)
-        content = attachment(card, with_actions=False, refresh_users=mris)
+        content = attachment(
+            card,
+            with_actions=buttons_for_everyone(card, mris, setting=self.settings.teams_buttons),
+            refresh_users=mris,
+            who=self.users.name,
+        )
         return Activity(type=ActivityTypes.message, summary=text, attachments=[content], **extra)
 
     def post(

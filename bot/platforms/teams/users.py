@@ -93,6 +93,13 @@ class TeamsUsers:
         raw = self.store.redis.hget(self._key, user)
         return json.loads(raw) if raw is not None else None
 
+    def name(self, user: str) -> str:
+        """How a card shows `user`: the name from their last activity, else their id (a `Who`)."""
+        if user == "auto":
+            return "automatically"
+        known = self.lookup(user) if user else None
+        return (known or {}).get("name") or user
+
     def mris(self, users: Iterable[str], *, limit: int) -> list[str]:
         """The MRIs of `users`: an MRI as given, an Entra object id if we have seen that person; others
         (a Slack id, someone who never wrote to the bot) have none."""

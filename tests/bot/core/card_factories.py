@@ -33,7 +33,8 @@ def proposal(**change: Any) -> Proposal:
         "tool": "helpdesk.issue_credit",
         "args": {"account_id": "ACME-7", "amount": 120.0, "reason": "ESC-1234: duplicate charge"},
         "tier": "execute",
-        "rule": "helpdesk.issue_credit is tier execute: an approver decides",
+        "rule": "execute tier needs an approver",  # as the gate writes it
+        "description": "Issue a service credit to an account.",
         "rationale": "Duplicate charge. Requested 120 against a gold-tier cap of 200.",
         "requester": "U0REQUESTER",
         "created_at": CREATED,

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.errors import Halted, NotAuthorized
+from bot.core.errors import AlreadyDecided, Halted, NotAuthorized
+from bot.core.messages import already_decided
 from bot.core.models import Request
 from bot.missions import decisions, kill_switch
 from bot.missions.execution import Executor
+from bot.missions.notify import Notifier
 from bot.missions.runner import MissionRunner
 from bot.missions.service import MissionService
 from bot.missions.session import Session
@@ -116,3 +118,17 @@ def test_a_decision_on_a_halted_worker_is_refused_and_nothing_is_recorded(rt, ru
     assert str(err.value) == "Support Triage is halted; pending proposals cannot be approved"
     assert rt.store.proposal(pid).status == "pending"
     assert not any(k.startswith("decision.") for k in kinds(rt))
+
+
+def test_a_halt_records_and_shows_who_pulled_the_switch(rt, run_jobs):
+    mission_id, pid = parked(rt, run_jobs)
+    kill_switch.pull(rt, WORKER, actor="U0MANAGER")
+    run_jobs()
+    assert rt.store.proposal(pid).halted_by == "U0MANAGER"
+    with pytest.raises(AlreadyDecided) as err:  # a late click is told who halted it, not "the system"
+        MissionService(rt).decide(pid, actor="U0OWNER1", approve=True, platform="console")
+    assert already_decided(err.value).startswith("Already halted by @U0MANAGER at ")
+    mission = rt.store.mission(mission_id)
+    assert mission.verdict == "🛑 Support Triage was halted by its owner @U0MANAGER; nothing more will run."
+    card = Notifier(rt).card(rt.store.proposal(pid))
+    assert card.headline() == "Halted by @U0MANAGER"

@@ -108,7 +108,7 @@ def test_needs_more_info_asks_the_requester_and_a_reply_reproposes_as_attempt_tw
     run_jobs()
     done = rt.store.mission(mission_id)
     assert done.status == "done"
-    assert "rejected by @U0OWNER1 (needs_more_info: Which outage window?" in done.verdict
+    assert "rejected by @U0OWNER1 (needs more info: Which outage window?" in done.verdict
     assert "executed, approved by @U0OWNER2" in done.verdict
     trail = kinds(rt, mission_id)
     for kind in (

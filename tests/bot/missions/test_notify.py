@@ -87,7 +87,10 @@ def test_a_card_goes_to_the_approvals_channel_and_every_copy_is_synced(rt, run_j
     pid = parked(rt, run_jobs)
     proposal = rt.store.proposal(pid)
     assert [c.conversation for c in proposal.cards] == ["C0APPROVALS"]
-    assert any(k == "post" and t.endswith(": helpdesk.issue_credit") for k, t in recorder.sent)  # the card
+    # the card, its notification text in the header's words: the state, then the action in plain words
+    assert any(
+        k == "post" and t.startswith("Approval needed · Issue a service credit") for k, t in recorder.sent
+    )
     recorder.sent.clear()
     Notifier(rt).post_card(proposal, rt.store.mission(proposal.mission_id))
     assert len(rt.store.proposal(pid).cards) == 2 and recorder.sent[0][0] == "post"

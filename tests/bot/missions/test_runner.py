@@ -54,7 +54,7 @@ def test_forbid_rule_and_forbidden_tier_refuse(rt, run_jobs):
     mission = ask(rt, "ESC-1044").mission
     run_jobs()
     done = rt.store.mission(mission.id)
-    assert done.proposals == [] and "forbid: amount > 500" in done.verdict
+    assert done.proposals == [] and "the owner blocks this when amount > 500" in done.verdict  # in words
     refused = [e for e in rt.audit.events() if e["kind"] == "tool.refused"]
     assert refused and refused[0]["data"]["tool"] == "helpdesk.issue_credit"
     assert credits(rt) == []

@@ -28,7 +28,7 @@ def test_rejection_needs_a_reason_code_and_nothing_runs(rt, run_jobs):
     run_jobs()
     assert credits(rt) == []
     verdict = rt.store.mission(mission.id).verdict
-    assert "rejected by @U0OWNER1 (wrong_amount: too high)" in verdict
+    assert "rejected by @U0OWNER1 (wrong amount: too high)" in verdict
 
 
 def test_only_configured_approvers_decide_and_never_the_requester(rt, run_jobs):

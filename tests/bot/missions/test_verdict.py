@@ -48,14 +48,18 @@ def test_the_head_says_how_the_mission_ended():
     def head(**kw) -> str:
         return compose(mission(), planner_text=None, **kw).splitlines()[0]
 
-    assert head(proposals=[], refusals=[], failed=False) == "*Verdict (M-ABC234): Done.*"
-    assert head(proposals=[proposal("executed", decided_by="U0OWNER1")], refusals=[], failed=False).endswith(
-        "Resolved.*"
+    # Neutral text (no platform markup), the outcome's own icon: never ✅ for a rejection.
+    assert head(proposals=[], refusals=[], failed=False) == "☑️ Verdict for mission M-ABC234: Done."
+    executed = head(proposals=[proposal("executed", decided_by="U0OWNER1")], refusals=[], failed=False)
+    assert executed == "✅ Verdict for mission M-ABC234: Resolved."
+    rejected = head(proposals=[proposal("rejected", decided_by="U0OWNER1")], refusals=[], failed=False)
+    assert rejected == "✋ Verdict for mission M-ABC234: Rejected."
+    assert head(proposals=[proposal("expired")], refusals=[], failed=False).endswith("Expired.")
+    assert head(proposals=[proposal("halted", halted_by="U0MANAGER")], refusals=[], failed=False).startswith(
+        "🛑"
     )
-    assert head(proposals=[proposal("rejected", decided_by="U0OWNER1")], refusals=[], failed=False).endswith(
-        "Closed.*"
-    )
-    assert head(proposals=[], refusals=["x"], failed=True).endswith("Failed.*")
+    assert head(proposals=[], refusals=["x"], failed=False) == "🚫 Verdict for mission M-ABC234: Refused."
+    assert head(proposals=[], refusals=["x"], failed=True).endswith("Failed.")
 
 
 def test_each_proposal_line_names_who_decided_and_what_happened():
@@ -66,6 +70,7 @@ def test_each_proposal_line_names_who_decided_and_what_happened():
             proposal("executed", id="P-auto", decided_by="auto", rule="amount ≤ 50"),
             proposal("rejected", decided_by="U0OWNER2", reason_code="wrong_amount", comment="too high"),
             proposal("failed", decided_by="U0OWNER1", error="helpdesk down"),
+            proposal("halted", halted_by="U0MANAGER", args={"amount": 40.0}),
         ],
         refusals=["helpdesk.delete_account (tier forbidden)"],
         planner_text=None,
@@ -73,14 +78,25 @@ def test_each_proposal_line_names_who_decided_and_what_happened():
     )
     assert isinstance(text, ProductText)
     lines = text.splitlines()[1:]
-    assert lines[0] == "✅ helpdesk.issue_credit(amount=40) executed, approved by @U0OWNER1"
-    assert lines[1] == "✅ helpdesk.issue_credit(amount=40) executed, approved by auto-approval (amount ≤ 50)"
-    assert lines[2] == (
-        "✋ helpdesk.issue_credit(amount=40) rejected by @U0OWNER2 (wrong_amount: too high); nothing was done"
+    assert lines[0] == "✅ helpdesk.issue_credit (Amount: 40) was executed, approved by @U0OWNER1"
+    assert (
+        lines[1] == "✅ helpdesk.issue_credit (Amount: 40) was executed, approved automatically (amount ≤ 50)"
     )
-    assert lines[3] == "⛔ helpdesk.issue_credit(amount=40) approved by @U0OWNER1 but failed: helpdesk down"
-    assert lines[4] == "🚫 refused: helpdesk.delete_account (tier forbidden)"
-    assert lines[5] == "tokens used: 1,234"
+    assert lines[2] == (
+        "✋ helpdesk.issue_credit (Amount: 40) was rejected by @U0OWNER2 (wrong amount: too high)"
+        "; nothing was done"
+    )
+    assert (
+        lines[3]
+        == "⛔ helpdesk.issue_credit (Amount: 40) was approved by @U0OWNER1 but failed: helpdesk down"
+    )
+    # who pulled the switch, and 40.0 reads 40 as on the card
+    assert lines[4] == (
+        "🛑 helpdesk.issue_credit (Amount: 40) was halted: @U0MANAGER pulled the kill switch"
+        "; nothing was done"
+    )
+    assert lines[5] == "🚫 Refused: helpdesk.delete_account (tier forbidden)"
+    assert lines[6] == "Tokens used: 1,234"
 
 
 def test_untrusted_parts_are_defanged_and_secrets_redacted():
@@ -91,7 +107,7 @@ def test_untrusted_parts_are_defanged_and_secrets_redacted():
         planner_text="ask <@U0EVIL>",
         failed=True,
     )
-    assert "api_key=[redacted]" in text and "k-1" not in text
+    assert "API key: [redacted]" in text and "k-1" not in text
     assert f"see evil[.]com @{ZW}here" in text and f"ask @{ZW}U0EVIL" in text
 
 

@@ -11,7 +11,8 @@ def test_a_request_a_card_and_a_decision_in_the_shell(rt, run_jobs):
     run_jobs()
     screen = "\n".join(shell.drain())
     assert "Queued mission M-" in screen and "helpdesk.get_ticket" in screen
-    assert "#1 Approval needed: helpdesk.issue_credit" in screen and "[1] Approve" in screen
+    assert "#1 Approval needed\n│ Issue a service credit" in screen and "[1] Approve" in screen
+    assert "│ Support Triage · asked by @U0AGENT · mission M-" in screen and "│ Account ID: ACME-7" in screen
     assert "four-eyes" in shell.handle("/approve 1") or "Only" in shell.handle("/approve 1")
     assert shell.handle("/as U0OWNER1") == "you are now U0OWNER1"
     assert "nothing waiting" not in shell.handle("/pending")
@@ -19,7 +20,8 @@ def test_a_request_a_card_and_a_decision_in_the_shell(rt, run_jobs):
     assert shell.handle("/reject 1 other which outage?") == "recorded: rejected by U0OWNER1"
     run_jobs()
     screen = "\n".join(shell.drain())
-    assert "Rejected by U0OWNER1 on console (other): which outage?" in screen
+    assert "#1 Rejected by @U0OWNER1: other\n" in screen and "│ Rejected on the console at " in screen
+    assert "UTC: which outage?" in screen
     assert "Verdict" in screen and "nothing was done" in screen
 
 
@@ -52,8 +54,8 @@ def test_needs_more_info_is_answered_with_reply_in_the_shell(rt, run_jobs):
     )
     run_jobs()
     screen = "\n".join(shell.drain())
-    assert "#2 Approval needed: helpdesk.issue_credit" in screen
-    assert "added by the requester: the 09:00-11:00 UTC outage" in screen
+    assert "#2 Approval needed" in screen
+    assert "Added by the requester: the 09:00-11:00 UTC outage" in screen
 
 
 def test_a_request_of_only_invisible_characters_is_no_mission(rt):

@@ -61,4 +61,4 @@ async def test_mention_to_verdict_in_the_thread(slack, run_jobs):
     verdict = slack.posted("C0SUPPORT", thread=thread)[-1]["text"]
     assert "approved by <@U0OWNER1>" in verdict
     final_status = [m for m in slack.api.messages("C0SUPPORT") if m["ts"] == status_ts][0]["text"]
-    assert "done" in final_status
+    assert final_status.startswith("✅ Support Triage · mission M-") and final_status.endswith(": Resolved")

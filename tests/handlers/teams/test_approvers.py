@@ -19,19 +19,41 @@ def card_posts(connector) -> list[dict]:
     return [p.body["attachments"][0]["content"] for p in connector.posts() if p.body.get("attachments")]
 
 
+async def test_the_posted_card_carries_the_buttons_and_the_server_refuses_a_bystander_with_a_reason(
+    rt, teams_connector, run_jobs
+):
+    # The default: clients without user-specific views (the Agents Playground) show the buttons too.
+    rt = teams_runtime(rt, teams_connector, approvals_channels={"teams": APPROVALS})
+    app = teams_app(rt, allow_anonymous=True)
+    pid = await parked_proposal(rt, teams_connector, run_jobs)
+    [posted] = card_posts(teams_connector)
+    assert [a["title"] for a in posted["actions"]][:2] == ["Approve", "Reject…"]
+    _, body = await post(app, execute(teams_connector, APPROVE, pid, user="aad-bystander"))
+    assert (
+        body["type"] == MESSAGE_TYPE and body["value"].startswith("Only ") and "can decide" in body["value"]
+    )
+    _, body = await post(  # a refresh keeps the buttons: they are refused on use, not hidden
+        app, execute(teams_connector, REFRESH, pid, user="aad-bystander", trigger="automatic")
+    )
+    assert [a["title"] for a in body["value"]["actions"]][:2] == ["Approve", "Reject…"]
+    assert rt.store.proposal(pid).status == "pending"
+
+
 async def test_the_posted_card_is_the_status_view_and_refresh_names_the_approvers_mris(
     rt, teams_connector, run_jobs
 ):
     rt = teams_runtime(
         rt, teams_connector, approvals_channels={"teams": APPROVALS}, backup=["29:backup-given-as-mri"]
     )
+    rt.settings.teams_buttons = "approvers"  # MISSIONBOT_TEAMS_BUTTONS=approvers: user-specific views
     app = teams_app(rt, allow_anonymous=True)
     # The owner approver has written to the bot once: from then on we know their MRI.
     assert (await post(app, personal(teams_connector, "", user=OWNER_MRI, aad=OWNER)))[0] == 201
     pid = await parked_proposal(rt, teams_connector, run_jobs)
 
     [posted] = card_posts(teams_connector)
-    assert "actions" not in posted  # nobody gets buttons from the posted copy
+    # nobody gets decision buttons from the posted copy (only the link to the request's thread)
+    assert [a["type"] for a in posted.get("actions", [])] in ([], ["Action.OpenUrl"])
     # MRIs only (max 60): the Slack ids in the config have none; an MRI in the config is taken as it is.
     assert posted["refresh"]["userIds"] == [OWNER_MRI, "29:backup-given-as-mri"]
     assert posted["refresh"]["action"]["verb"] == REFRESH
@@ -43,9 +65,8 @@ async def test_the_posted_card_is_the_status_view_and_refresh_names_the_approver
     status, body = await post(
         app, execute(teams_connector, REFRESH, pid, user="aad-bystander", trigger="automatic")
     )
-    assert (
-        status == 200 and body["type"] == CONTENT_TYPE and "actions" not in body["value"]
-    )  # the status view
+    assert status == 200 and body["type"] == CONTENT_TYPE  # the status view: no decision buttons
+    assert "mb_approve" not in str(body["value"].get("actions", []))
     assert rt.store.proposal(pid).status == "pending"
 
     await post(app, execute(teams_connector, APPROVE, pid))
@@ -73,7 +94,8 @@ async def test_an_approver_configured_by_from_id_is_authorized_and_stays_one_per
     approve = execute(teams_connector, APPROVE, pid)
     approve["from"] = playground
     status, body = await post(app, approve)
-    assert status == 200 and "by user-id-0 on Teams" in body["value"]["body"][-1]["text"]
+    # shown by the name Teams sent with their activity, not as user-id-0
+    assert status == 200 and "Approved by User on Teams" in body["value"]["body"][-1]["text"]
     assert rt.store.proposal(pid).decided_by == "user-id-0"
 
 

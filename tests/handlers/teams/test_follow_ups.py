@@ -65,7 +65,8 @@ async def test_undo_on_an_executed_card_is_an_execute_verb_answered_through_the_
         u.body["attachments"][0]["content"] for u in teams_connector.updates() if u.body.get("attachments")
     ]
     card = valid(cards[-1])
-    [undo] = card["actions"]
+    undo, *thread = card["actions"]  # Undo, then the link to the request's thread when it has one
+    assert [a["type"] for a in thread] in ([], ["Action.OpenUrl"])
     assert (undo["type"], undo["verb"], undo["data"]["proposal_id"]) == ("Action.Execute", UNDO, pid)
 
     status, body = await post(app, execute(teams_connector, UNDO, pid, user="aad-someone-else"))

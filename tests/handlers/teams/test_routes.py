@@ -83,7 +83,8 @@ async def test_execute_answers_with_the_updated_card_and_a_submit_cannot_decide_
         app, submit(teams_connector, APPROVE, pid, user="U0OWNER2")
     )  # legacy Action.Submit
     assert status == 201
-    assert f"by {OWNER} on Teams" in teams_connector.posts()[before].body["text"]
+    # the card's header words (its fallback text): who decided
+    assert f"Approved by {OWNER}" in teams_connector.posts()[before].body["text"]
     run_jobs()
     assert rt.store.proposal(pid).status == "executed" and [c["amount"] for c in credits(rt)] == [40.0]
     assert [e["actor"] for e in rt.audit.events() if e["kind"] == "decision.approved"] == [OWNER]
@@ -107,7 +108,8 @@ async def test_an_automatic_refresh_never_decides(rt, teams_connector, run_jobs)
     assert status == 200 and rt.store.proposal(pid).status == "pending"
     assert [a["title"] for a in body["value"]["actions"]] == ["Approve", "Reject…"]  # an approver's view
     status, body = await post(app, execute(teams_connector, REFRESH, pid, user="aad-someone-else"))
-    assert status == 200 and "actions" not in body["value"] and rt.store.proposal(pid).status == "pending"
+    # buttons for everyone by default (refused on use, with a reason); a refresh never decides
+    assert status == 200 and rt.store.proposal(pid).status == "pending"
     assert not [e for e in rt.audit.events() if e["kind"].startswith("decision.")]
 
 
@@ -122,7 +124,7 @@ async def test_reject_needs_a_reason_and_outsiders_are_told_no(rt, teams_connect
     _, body = await post(
         app, execute(teams_connector, REJECT, pid, reason_code="wrong_amount", comment="too high")
     )
-    assert "(wrong_amount: too high)" in body["value"]["body"][-1]["text"]
+    assert "(wrong amount: too high)" in body["value"]["body"][-1]["text"]
     run_jobs()
     assert credits(rt) == []
 

@@ -78,7 +78,7 @@ def test_read_propose_park_approve_resume_verdict(rt, run_jobs, script):
     resumed = [m for m in model.seen[3] if isinstance(m, ToolMessage) and m.tool_call_id == "c4"]
     assert resumed and resumed[0].content.startswith("APPROVED by U0OWNER1 and EXECUTED")
     assert [c["amount"] for c in credits(rt)] == [40.0]
-    assert done.tokens == 450 and "tokens used: 450" in done.verdict
+    assert done.tokens == 450 and "Tokens used: 450" in done.verdict
 
 
 class Killed(BaseException):
@@ -138,7 +138,7 @@ def test_rejection_reaches_the_model_with_its_reason(rt, run_jobs, script):
     assert answer.content.startswith("REJECTED by U0OWNER2") and "wrong_amount: use 30" in answer.content
     done = rt.store.mission(mission.id)
     assert done.status == "done" and credits(rt) == []
-    assert "rejected by @U0OWNER2 (wrong_amount: use 30)" in done.verdict
+    assert "rejected by @U0OWNER2 (wrong amount: use 30)" in done.verdict
 
 
 def test_step_cap_closes_the_mission_with_a_clear_verdict(rt, run_jobs, script):

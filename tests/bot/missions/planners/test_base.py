@@ -46,7 +46,7 @@ def test_a_finished_planner_closes_the_mission_with_its_words_and_the_facts(rt, 
     mission = rt.store.mission(run_with(rt, agent_worker, planner))
     assert mission.status == "done" and planner.sessions[0].mission.id == mission.id
     assert mission.verdict.startswith(
-        f"*Verdict ({mission.id}): Done.*\nRead the ticket; nothing to propose."
+        f"☑️ Verdict for mission {mission.id}: Done.\nRead the ticket; nothing to propose."
     )
 
 

@@ -22,7 +22,11 @@ def test_status_line_during_the_run_and_after_the_decision(rt, run_jobs):
     run_jobs()
     first = status_updates(rt)
     assert [t for _, t in first][:5] == [f"⏳ Support Triage: gathering {n}/5" for n in range(1, 6)]
-    assert first[-1][1].startswith("✋ Support Triage: awaiting approval")
+    mission_id = submitted.mission.id
+    # the display name, the mission id, and only who can decide (the requester U0AGENT is no approver)
+    assert (
+        first[-1][1] == f"✋ Support Triage · mission {mission_id}: awaiting approval by @U0OWNER1, @U0OWNER2"
+    )
     svc.decide(
         rt.store.mission(submitted.mission.id).proposals[0],
         actor="U0OWNER1",
@@ -31,4 +35,22 @@ def test_status_line_during_the_run_and_after_the_decision(rt, run_jobs):
     )
     run_jobs()
     after = [t for _, t in status_updates(rt, first[-1][0])]
-    assert after == ["✅ support-triage: done"]
+    assert after == [f"✅ Support Triage · mission {mission_id}: Resolved"]
+
+
+def test_the_status_lists_only_who_can_decide_and_a_rejection_never_shows_as_success(rt, run_jobs):
+    svc = MissionService(rt)
+    ack = ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix)
+    submitted = svc.submit(  # an approver asks: under four-eyes only the other approver can decide
+        Request(platform="console", conversation="C0SUPPORT", requester="U0OWNER2", text="ESC-1042"),
+        post_ack=lambda s: ack.post(conversation="C0SUPPORT", thread=None, text=s.text),
+    )
+    run_jobs()
+    first = status_updates(rt)
+    mission_id = submitted.mission.id
+    assert first[-1][1] == f"✋ Support Triage · mission {mission_id}: awaiting approval by @U0OWNER1"
+    pid = rt.store.mission(mission_id).proposals[0]
+    svc.decide(pid, actor="U0OWNER1", approve=False, platform="console", reason_code="wrong_amount")
+    run_jobs()
+    after = [t for _, t in status_updates(rt, first[-1][0])]
+    assert after == [f"✋ Support Triage · mission {mission_id}: Rejected"]

@@ -111,7 +111,7 @@ def test_an_obedient_model_gets_no_execution_no_forbidden_tool_and_no_outside_to
     run_jobs()
     done = rt.store.mission(mission.id)
     assert done.status == "done" and helpdesk.credits() == []
-    assert "rejected by @U0OWNER1" in done.verdict and done.verdict.count("🚫 refused") == 3
+    assert "rejected by @U0OWNER1" in done.verdict and done.verdict.count("🚫 Refused") == 3
 
 
 def test_no_broadcast_mention_or_link_reaches_a_message(rt, run_jobs, script):
@@ -345,11 +345,14 @@ def test_no_mention_link_or_markup_from_a_model_or_tool_reaches_slack_teams_or_t
     assert any("Refused" in t and "U0OWNER1" in t for t in thread)  # the words did arrive, inert
     assert any("bad arguments" in t and "U0EVIL99" in t for t in thread)
     for where, text in {"slack": everything, "teams": teams}.items():
-        assert set(re.findall(r"<@(\w+)", text)) <= {"U0OWNER1", "U0OWNER2"}, (
+        # the approvers, and the requester the card names ("asked by"): product mentions only
+        assert set(re.findall(r"<@(\w+)", text)) <= {"U0OWNER1", "U0OWNER2", "U0AGENT"}, (
             where
         )  # the approvers, never U0EVIL99
         assert re.findall(r"<!(?!date\^)", text) == [], where  # the product's own <!date^…> only
-        for bad in ("<http", "](", "evil-pay.com", "evil.example", "www."):
+        # the product's own link to the request's thread only
+        assert re.findall(r"<http(?!s://slack\.com/app_redirect\?)", text) == [], where
+        for bad in ("](", "evil-pay.com", "evil.example", "www."):
             assert bad not in text, (where, bad)
     assert not any("<@" in t for t in thread[:-1])  # no trace line mentions anyone: the model wrote them all
     # product mentions still work: the approvers on the status line,

@@ -41,14 +41,17 @@ def test_execute_card_shows_normalized_args_tier_rule_rationale_and_confirmed_bu
 ) -> None:
     blocks = card_blocks(card())
 
-    assert (
-        "Support Triage" in blocks[0]["text"]["text"] and "helpdesk.issue_credit" in blocks[0]["text"]["text"]
+    # The state, then what will happen in plain words (and the tool's name), the worker's name once.
+    assert blocks[0]["text"]["text"] == (
+        "*Approval needed*\nIssue a service credit to an account. (`helpdesk.issue_credit`)"
     )
-    assert "mission `M0001`" in blocks[1]["elements"][0]["text"]
+    assert blocks[1]["elements"][0]["text"] == "*Support Triage* · asked by <@U0REQUESTER> · mission `M0001`"
+    assert _texts(blocks).count("Support Triage") == 1
     fields = [f["text"] for b in blocks if "fields" in b for f in b["fields"]]
-    assert fields == ["*account_id*\nACME-7", "*amount*\n120", "*reason*\nESC-1234: duplicate charge"]
+    assert fields == ["*Account ID*\nACME-7", "*Amount*\n120", "*Reason*\nESC-1234: duplicate charge"]
     text = _texts(blocks)
-    assert "*Tier* `execute`" in text and "tier execute: an approver decides" in text
+    assert "An approver must say yes before this runs (it acts for real)." in text
+    assert "`execute`" not in text and "needs an approver" not in text  # no jargon
     assert "Duplicate charge. Requested 120 against a gold-tier cap of 200." in text
     (actions,) = _of_type(blocks, "actions")
     approve, reject = actions["elements"]
@@ -86,7 +89,7 @@ def test_write_tier_and_shadow_cards_have_no_confirm() -> None:
                 "comment": "policy cap is <50>",
             },
             "✋ Rejected by <@U0OWNER2> at <!date^{ts}^{{date_short_pretty}} at {{time}}|"
-            "2024-05-06 09:41 UTC> on Teams (reason: wrong_amount: policy cap is &lt;50&gt;)",
+            "2024-05-06 09:41 UTC> on Teams (reason: wrong amount: policy cap is &lt;50&gt;)",
         ),
         (
             {"status": "executing", "decided_by": "auto", "rule": "auto_approve amount lte 50"},
@@ -95,6 +98,10 @@ def test_write_tier_and_shadow_cards_have_no_confirm() -> None:
         ),
         ({"status": "expired", "decided_at": None}, "⌛ Expired, no decision"),
         ({"status": "halted", "decided_at": None}, "🛑 Halted: the kill switch is pulled"),
+        (
+            {"status": "halted", "decided_at": None, "halted_by": "U0MANAGER"},
+            "🛑 Halted by <@U0MANAGER>: the kill switch is pulled; nothing was run",
+        ),
     ],
 )
 def test_decided_card_has_no_buttons_and_says_who_when_where_why(
@@ -159,7 +166,7 @@ def test_split_text_keeps_chunks_within_limit_on_boundaries_without_cutting_enti
 def test_thread_link_is_in_the_context() -> None:
     rendered = card_for(proposal(), support_triage(), thread_link="https://example.slack.com/archives/C1/p1")
     assert (
-        "<https://example.slack.com/archives/C1/p1|open thread>"
+        "<https://example.slack.com/archives/C1/p1|open the request's thread>"
         in card_blocks(rendered)[1]["elements"][0]["text"]
     )
 

@@ -34,14 +34,16 @@ def test_the_schema_rejects_what_it_should():
 def test_an_open_card_has_execute_actions_a_reject_form_and_a_refresh_for_approvers():
     payload = valid(card_payload(card()))
     assert payload["version"] == "1.5"
-    facts = {f["title"]: f["value"] for f in payload["body"][2]["facts"]}
-    assert facts == {
-        "account_id": "ACME-7",
-        "amount": "120",
-        "reason": "ESC-1234: duplicate charge",
-        "tier": "execute",
-        "rule": "helpdesk.issue_credit is tier execute: an approver decides",
-    }
+    (factset,) = [b for b in payload["body"] if b["type"] == "FactSet"]
+    facts = {f["title"]: f["value"] for f in factset["facts"]}
+    assert facts == {"Account ID": "ACME-7", "Amount": "120", "Reason": "ESC-1234: duplicate charge"}
+    texts = [b.get("text", "") for b in payload["body"]]
+    assert texts[:3] == [
+        "Approval needed",
+        "Issue a service credit to an account. (helpdesk.issue_credit)",
+        "Support Triage · asked by U0REQUESTER · mission M0001",
+    ]
+    assert "An approver must say yes before this runs (it acts for real)." in texts
     approve, reject = payload["actions"]
     assert (approve["type"], approve["verb"], approve["data"]["proposal_id"]) == (
         "Action.Execute",
@@ -95,7 +97,7 @@ def test_the_view_for_someone_who_may_not_decide_has_no_buttons():
                 "reason_code": "wrong_amount",
                 "comment": "too high",
             },
-            "Rejected by U0LEAD on Teams at 2024-05-06 09:41 UTC (wrong_amount: too high)",
+            "Rejected by U0LEAD on Teams at 2024-05-06 09:41 UTC (wrong amount: too high)",
         ),
         ({"status": "expired"}, "Expired, no decision"),
     ],
