@@ -35,7 +35,7 @@ def test_a_slow_match_pattern_is_no_match_and_routing_returns(rt):
     )
     started = time.monotonic()
     result = route({"support-triage": slow}, conversation="C0ELSEWHERE", text=EVIL)
-    assert time.monotonic() - started < 2  # a safety bound (limit 0.2 s; the clock is checked coarsely)
+    assert time.monotonic() - started < 20  # minutes without the limit (0.2 s); loose for a loaded machine
     assert isinstance(result, NoRoute)
     # the next pattern still gets its turn, and a quick input still matches the slow pattern
     hit = route({"support-triage": slow}, conversation="C0ELSEWHERE", text="ESC-1042 " + "a" * 200)
@@ -57,7 +57,7 @@ def test_a_forbid_pattern_that_runs_out_of_time_refuses(rt):
     args = {"account_id": "ACME-7", "amount": 10.0, "reason": EVIL}
     started = time.monotonic()
     decision = gate(worker, Control(autonomy="autonomous"), "helpdesk.issue_credit", args)
-    assert time.monotonic() - started < 2 and decision.verdict == "refuse"
+    assert time.monotonic() - started < 20 and decision.verdict == "refuse"
     assert decision.rule.startswith("forbid: reason matches")
     quick = gate(worker, Control(autonomy="autonomous"), "helpdesk.issue_credit", {**args, "reason": "ok"})
     assert quick.verdict != "refuse"
@@ -68,7 +68,7 @@ def test_an_auto_approve_pattern_that_runs_out_of_time_asks_a_human(rt):
     args = {"account_id": "ACME-7", "amount": 10.0, "reason": EVIL}
     started = time.monotonic()
     decision = gate(worker, Control(autonomy="autonomous"), "helpdesk.issue_credit", args)
-    assert time.monotonic() - started < 2 and decision.verdict == "propose"
+    assert time.monotonic() - started < 20 and decision.verdict == "propose"
     assert (
         gate(
             worker, Control(autonomy="autonomous"), "helpdesk.issue_credit", {**args, "reason": "aaaaaa!"}
