@@ -18,6 +18,7 @@ from bot.core.defang import defang
 from bot.core.models import Mission, Proposal
 from bot.core.redact import SHAPES_ONLY, Redactor
 
+VOIDED = "voided:"  # how an execution's error starts when a changed tool definition voided the approval
 STATUS_LINES = {
     "pending": "Awaiting a decision",
     "approved": "Approved",
@@ -100,9 +101,7 @@ def card_for(
         rationale=shown(proposal.rationale),
         shadow=proposal.shadow,
         status=proposal.status,
-        status_line=lifecycle.status_line(proposal.closed_because)
-        if proposal.status == "closed"
-        else STATUS_LINES[proposal.status],
+        status_line=_status_line(proposal),
         decided_by=proposal.decided_by,
         decided_at=proposal.decided_at,
         decided_on=proposal.decided_on,
@@ -115,6 +114,14 @@ def card_for(
         context=[shown(c) for c in proposal.context],
         **_undo(proposal, worker),
     )
+
+
+def _status_line(proposal: Proposal) -> str:
+    if proposal.status == "closed":
+        return lifecycle.status_line(proposal.closed_because)
+    if proposal.status == "failed" and (proposal.error or "").startswith(VOIDED):
+        return "Approved, but voided: the tool's definition changed since it was proposed; nothing ran"
+    return STATUS_LINES[proposal.status]
 
 
 def _undo(proposal: Proposal, worker: WorkerConfig) -> dict[str, Any]:

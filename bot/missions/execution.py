@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.core import metrics
+from bot.core.cards import VOIDED
 from bot.core.errors import ToolError
 from bot.core.models import Proposal
 from bot.core.queueing import enqueue_card_sync, enqueue_mission
@@ -63,6 +64,10 @@ class Executor:
             return self.settle(proposal_id, status="halted", error="kill switch pulled before execution")
         if proposal.status != "executing":
             return proposal
+        tool = self.rt.toolbox.tools_for(self.rt.worker(proposal.worker)).get(proposal.tool)
+        now = tool.spec.definition_hash if tool is not None else None
+        if proposal.tool_hash and now and now != proposal.tool_hash:
+            return self._void(proposal, now=now)
         self.rt.audit.record(
             "execution.started",
             actor=f"worker:{proposal.worker}",
@@ -71,7 +76,6 @@ class Executor:
             proposal=proposal.id,
             tool=proposal.tool,
         )
-        tool = self.rt.toolbox.tools_for(self.rt.worker(proposal.worker)).get(proposal.tool)
         try:
             if tool is None:
                 raise ToolError(f"{proposal.tool} is not available to this worker")
@@ -81,6 +85,26 @@ class Executor:
         except ToolError as exc:
             return self.settle(proposal_id, status="failed", error=str(exc))
         return self.settle(proposal_id, status="executed", result=result)
+
+    def _void(self, proposal: Proposal, *, now: str) -> Proposal:
+        """The tool's definition changed since the proposal was made (and approved): the approval was for
+        what the tool said then, so nothing runs, the proposal settles as failed saying why, and the owner
+        is told (once: a retry finds the proposal settled and stops before here)."""
+        error = (
+            f"{VOIDED} {proposal.tool}'s definition changed since it was proposed "
+            f"({(proposal.tool_hash or '')[:19]}… → {now[:19]}…); nothing ran, propose it again"
+        )
+        settled = self.settle(proposal.id, status="failed", error=error)
+        if settled.error == error:
+            worker = self.rt.worker(proposal.worker)
+            self.rt.messengers.get(worker.digest.platform).post(
+                conversation=worker.owner,
+                thread=None,
+                text=f"⚠️ {worker.display_name}: approved {proposal.tool} in mission {proposal.mission_id} "
+                f"did not run: the MCP server now describes the tool differently. Review the change, "
+                f"then `missionbot tools {worker.name} --pin`.",
+            )
+        return settled
 
     def follow_up(self, proposal: Proposal) -> None:
         """What a settled proposal owes the rest, enqueued by the execution job on every run of it: a re-run

@@ -143,6 +143,7 @@ class Session:
             requester=self.mission.requester,
             created_at=self.rt.clock(),
             context=list(self.mission.context),
+            tool_hash=impl.spec.definition_hash,
             status="approved" if decision.verdict == "auto" else "pending",
             decided_by="auto" if decision.verdict == "auto" else None,
             decided_at=self.rt.clock() if decision.verdict == "auto" else None,
