@@ -86,7 +86,13 @@ def card_for(
     def shown(text: str | None) -> str | None:
         return None if text is None else defang(redactor.text(text))
 
-    verb = "Shadow check" if proposal.shadow else "Approval needed"
+    verb = (
+        "Shadow check"
+        if proposal.shadow
+        else "Done by the worker alone"
+        if proposal.decided_by == "auto"
+        else "Approval needed"
+    )
     args = redactor.value(proposal.args)  # secret-named keys lose their value, then every string is redacted
     return Card(
         proposal_id=proposal.id,
@@ -119,6 +125,10 @@ def card_for(
 def _status_line(proposal: Proposal) -> str:
     if proposal.status == "closed":
         return lifecycle.status_line(proposal.closed_because)
+    if proposal.status == "executed" and proposal.reversed_by:
+        return "Executed, then reversed by an undo"
+    if proposal.status == "executed" and proposal.decided_by == "auto":
+        return f"Auto-approved ({proposal.rule}) and executed"
     if proposal.status == "failed" and (proposal.error or "").startswith(VOIDED):
         return "Approved, but voided: the tool's definition changed since it was proposed; nothing ran"
     return STATUS_LINES[proposal.status]
@@ -127,6 +137,8 @@ def _status_line(proposal: Proposal) -> str:
 def _undo(proposal: Proposal, worker: WorkerConfig) -> dict[str, Any]:
     policy = worker.policy(proposal.tool)
     if proposal.status != "executed" or policy is None or not policy.undo or proposal.decided_at is None:
+        return {}
+    if proposal.reversed_by:  # undone already: no second Undo button
         return {}
     # The window runs from the decision; execution follows it within seconds.
     return {

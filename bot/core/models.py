@@ -112,6 +112,7 @@ class Proposal(BaseModel):
     escalation_note: str | None = None  # the line every copy of the card shows about it
     escalation_done: int = 0  # the highest step whose messages all went out; below the level = retry it
     undo_of: str | None = None  # this proposal undoes that executed one
+    reversed_by: str | None = None  # the executed undo that reversed this action (bot/missions/undo.py)
     tool_hash: str | None = None  # the tool's definition when proposed (bot/tools/pins.py); a change voids it
     context: list[str] = []  # what the requester added to the mission before this was proposed
     closed_because: str | None = (

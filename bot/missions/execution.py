@@ -12,6 +12,7 @@ from bot.core.queueing import enqueue_card_sync, enqueue_mission
 from bot.core.runtime import Runtime
 from bot.missions import closing, kill_switch
 from bot.missions.notify import Notifier
+from bot.missions.undo import mark_reversed
 
 log = logging.getLogger(__name__)
 OUTCOMES = {"executed", "failed"}  # settled by an execution (halted and closed are settled by others)
@@ -112,6 +113,7 @@ class Executor:
         from the work, so a second call adds nothing. One card sync for the outcome (the decision had its
         own), and the mission parked on the proposal resumes."""
         enqueue_card_sync(self.rt, proposal.id, reason=proposal.status)
+        mark_reversed(self.rt, proposal)  # an executed undo: the action it reversed says so
         enqueue_mission(self.rt, proposal.mission_id, reason=f"after-{proposal.id}")
 
     def fail(self, proposal_id: str, *, error: str) -> Proposal:

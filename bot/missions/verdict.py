@@ -18,7 +18,8 @@ def _line(p: Proposal, redactor: Redactor) -> ProductText:
     who = f"@{p.decided_by}" if p.decided_by and p.decided_by != "auto" else "auto-approval ({rule})"
     reason = " ({reason})" if p.reason_code else ""
     template = {
-        "executed": f"✅ {{tool}}({{args}}) executed, approved by {who}",
+        "executed": f"✅ {{tool}}({{args}}) executed, approved by {who}"
+        + (", then reversed by an undo" if p.reversed_by else ""),
         "failed": f"⛔ {{tool}}({{args}}) approved by {who} but failed: {{error}}",
         "rejected": f"✋ {{tool}}({{args}}) rejected by @{p.decided_by}{reason}; nothing was done",
         "expired": "⌛ {tool}({args}) expired, no decision; nothing was done",
