@@ -50,6 +50,7 @@ def mcp_issues(
             )
             continue
         found = offered_tool_issues(path, worker, name, {t.name: t.input_schema for t in offered})
+        found += pin_issues(path, worker, {f"{name}.{t.name}": t.definition_hash for t in offered})
         issues += found
         if not found:
             listed = sum(1 for t in worker.tools if t.partition(".")[0] == name)
@@ -57,6 +58,26 @@ def mcp_issues(
                 f"{name} ({integration.transport}) offers {len(offered)} tools; the {listed} listed exist"
             )
     return issues, notes
+
+
+def pin_issues(path: Path, worker: WorkerConfig, hashes: dict[str, str]) -> list[ConfigIssue]:
+    """A tool whose definition (as its server describes it now) no longer matches `<worker>.pins.yml`."""
+    from bot.tools.pins import pins_path, read_pins
+
+    pins_file = pins_path(path)
+    pinned = read_pins(pins_file)
+    root = compose(pins_file.read_text()) if pinned else None
+    return [
+        ConfigIssue(
+            file=str(pins_file),
+            line=line_of(root, ("tools", tool)),
+            field=f"tools.{tool}",
+            message=f"the server's definition changed since it was pinned ({pin[:19]}…, "
+            f"now {hashes[tool][:19]}…); review it, then `missionbot tools {worker.name} --pin`",
+        )
+        for tool, pin in pinned.items()
+        if tool in hashes and hashes[tool] != pin
+    ]
 
 
 def run(args: argparse.Namespace) -> int:

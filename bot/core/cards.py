@@ -27,6 +27,7 @@ _APPROVED_WORDS = {
     "failed": "Approved {by}, but it failed",
 }
 
+VOIDED = "voided:"  # how an execution's error starts when a changed tool definition voided the approval
 STATUS_LINES = {
     "pending": "Awaiting a decision",
     "approved": "Approved",
@@ -135,7 +136,13 @@ def card_for(
     def shown(text: str | None) -> str | None:
         return None if text is None else defang(redactor.text(text))
 
-    verb = "Shadow check" if proposal.shadow else "Approval needed"
+    verb = (
+        "Shadow check"
+        if proposal.shadow
+        else "Done by the worker alone"
+        if proposal.decided_by == "auto"
+        else "Approval needed"
+    )
     args = redactor.value(proposal.args)  # secret-named keys lose their value, then every string is redacted
     return Card(
         proposal_id=proposal.id,
@@ -150,9 +157,7 @@ def card_for(
         rationale=shown(proposal.rationale),
         shadow=proposal.shadow,
         status=proposal.status,
-        status_line=lifecycle.status_line(proposal.closed_because)
-        if proposal.status == "closed"
-        else STATUS_LINES[proposal.status],
+        status_line=_status_line(proposal),
         decided_by=proposal.decided_by,
         decided_at=proposal.decided_at,
         decided_on=proposal.decided_on,
@@ -184,9 +189,23 @@ def _description(proposal: Proposal, worker: WorkerConfig) -> str:
     return (policy.description if policy and policy.description else proposal.description).strip()
 
 
+def _status_line(proposal: Proposal) -> str:
+    if proposal.status == "closed":
+        return lifecycle.status_line(proposal.closed_because)
+    if proposal.status == "executed" and proposal.reversed_by:
+        return "Executed, then reversed by an undo"
+    if proposal.status == "executed" and proposal.decided_by == "auto":
+        return f"Auto-approved ({proposal.rule}) and executed"
+    if proposal.status == "failed" and (proposal.error or "").startswith(VOIDED):
+        return "Approved, but voided: the tool's definition changed since it was proposed; nothing ran"
+    return STATUS_LINES[proposal.status]
+
+
 def _undo(proposal: Proposal, worker: WorkerConfig) -> dict[str, Any]:
     policy = worker.policy(proposal.tool)
     if proposal.status != "executed" or policy is None or not policy.undo or proposal.decided_at is None:
+        return {}
+    if proposal.reversed_by:  # undone already: no second Undo button
         return {}
     # The window runs from the decision; execution follows it within seconds.
     return {

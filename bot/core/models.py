@@ -130,10 +130,12 @@ class Proposal(BaseModel):
     result: dict[str, Any] | None = None
     error: str | None = None
     cards: list[MessageRef] = Field(default_factory=list)
-    escalation_level: int = 0  # 1 reminded, 2 re-routed to backup (bot/missions/escalation.py)
+    escalation_level: int = 0  # 1 reminded, 2 re-routed, 3 sent to the owner (bot/missions/escalation.py)
     escalation_note: str | None = None  # the line every copy of the card shows about it
     escalation_done: int = 0  # the highest step whose messages all went out; below the level = retry it
     undo_of: str | None = None  # this proposal undoes that executed one
+    reversed_by: str | None = None  # the executed undo that reversed this action (bot/missions/undo.py)
+    tool_hash: str | None = None  # the tool's definition when proposed (bot/tools/pins.py); a change voids it
     context: list[str] = []  # what the requester added to the mission before this was proposed
     decided_via: str | None = None  # the approver group through which `decided_by` was authorized
     decided_for: str | None = None  # a delegate decided on this person's behalf

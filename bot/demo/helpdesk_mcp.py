@@ -31,6 +31,7 @@ CREDIT = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHi
 DESTRUCTIVE = ToolAnnotations(
     readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=False
 )
+CREDIT_NOTE_ENV = "HELPDESK_CREDIT_NOTE"  # appended to issue_credit's description: a changed tool definition
 PREFIX_META = (
     "missionbot.dev/key_prefix"  # = bot.tools.mcp.PREFIX_META (not imported: the client stack is heavy)
 )
@@ -88,7 +89,11 @@ def build_server(hd: HelpdeskBackend | None = None, **settings: Any) -> FastMCP:
         """Read the entitlement policy (credit caps) for a tier: gold, silver or bronze."""
         return desk(ctx).get_entitlement_policy(tier)
 
-    @server.tool(annotations=CREDIT, structured_output=False)
+    # A changed definition, read at start (tests of pinned definitions restart the server with it set).
+    note = os.environ.get(CREDIT_NOTE_ENV, "")
+    credit_doc = "Issue a service credit to an account. The same idempotency_key never credits twice."
+
+    @server.tool(annotations=CREDIT, structured_output=False, description=f"{credit_doc} {note}".strip())
     def issue_credit(
         ctx: Context,
         account_id: str,
@@ -96,7 +101,6 @@ def build_server(hd: HelpdeskBackend | None = None, **settings: Any) -> FastMCP:
         reason: str = "support credit",
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """Issue a service credit to an account. The same idempotency_key never credits twice."""
         if amount <= 0:
             raise ValueError("amount must be positive")
         return desk(ctx).issue_credit(

@@ -20,6 +20,7 @@ from bot.core.errors import NotFound
 from bot.core.groups import is_group
 from bot.core.models import Proposal
 from bot.core.policy import mention
+from bot.core.policy.deciders import OWNER
 from bot.core.queueing import enqueue_card_sync, enqueue_mission
 from bot.core.runtime import Runtime
 from bot.core.worktime import working_minutes
@@ -28,7 +29,7 @@ from bot.missions.notify import Notifier
 
 log = logging.getLogger(__name__)
 ACTOR = "system:escalation"
-REMIND, REROUTE = 1, 2
+REMIND, REROUTE = 1, 2  # OWNER (3) lives with the rule it opens
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]+$")
 LEASE_SECONDS = 300  # longer than any messenger call; a sweep that died mid-step frees it after this
 
@@ -40,7 +41,7 @@ class _NotNow(Exception):
 @dataclass(frozen=True, kw_only=True)
 class StepTaken:
     proposal: str
-    step: str  # reminded | rerouted | expired | closed (its mission closed without it)
+    step: str  # reminded | rerouted | to_owner | expired | closed (its mission closed without it)
     minutes: float
 
 
@@ -119,8 +120,12 @@ class Escalator:
             return [StepTaken(proposal=proposal.id, step="closed", minutes=self.waited(proposal, worker))]
         esc = worker.escalation
         minutes = self.waited(proposal, worker)
-        if minutes >= esc.expire_after_minutes:
+        window = esc.expire_after_minutes * (2 if esc.on_expiry == "escalate_to_owner" else 1)
+        if minutes >= window and esc.on_expiry != "keep_pending":
             return [s for s in [self._expire(proposal, minutes)] if s]
+        if minutes >= esc.expire_after_minutes and esc.on_expiry == "escalate_to_owner":
+            step = self._step(proposal.id, OWNER, lambda: self._to_owner(proposal, worker, minutes))
+            return [s for s in [step] if s]
         taken = []
         if minutes >= esc.response_target_minutes and proposal.escalation_done < REMIND:
             taken.append(self._step(proposal.id, REMIND, lambda: self._remind(proposal, worker, minutes)))
@@ -214,27 +219,53 @@ class Escalator:
     def _reroute(self, proposal: Proposal, worker: WorkerConfig, minutes: float) -> StepTaken | None:
         backup = worker.escalation.backup
         note = f"↪️ Re-routed to {_mentions(backup)} after {minutes:.0f} min without a decision"
-        claimed = self._claim(proposal.id, REROUTE, note)
+        return self._hand_over(
+            proposal, worker, minutes, REROUTE, note, "rerouted", users=backup, backup=backup
+        )
+
+    def _to_owner(self, proposal: Proposal, worker: WorkerConfig, minutes: float) -> StepTaken | None:
+        """`on_expiry: escalate_to_owner`: the card goes to the owner, who may decide it from now on."""
+        note = f"⬆️ No decision within {minutes:.0f} min: escalated to the owner @{worker.owner}"
+        owner = worker.owner
+        return self._hand_over(proposal, worker, minutes, OWNER, note, "to_owner", users=[owner], owner=owner)
+
+    def _hand_over(
+        self,
+        proposal: Proposal,
+        worker: WorkerConfig,
+        minutes: float,
+        level: int,
+        note: str,
+        step: str,
+        *,
+        users: list[str],
+        **audited: object,
+    ) -> StepTaken | None:
+        """Claim step `level`, audit it and send the card to `users` directly."""
+        claimed = self._claim(proposal.id, level, note)
         if claimed is None:
             return None
         self.rt.audit.record(
-            "escalation.rerouted",
+            f"escalation.{step}",
             actor=ACTOR,
             worker=worker.name,
             mission=claimed.mission_id,
             proposal=claimed.id,
             minutes=round(minutes, 1),
-            backup=backup,
+            **audited,
         )
+        self._send_card(claimed, worker, users)
+        return StepTaken(proposal=claimed.id, step=step, minutes=minutes)
+
+    def _send_card(self, claimed: Proposal, worker: WorkerConfig, users: list[str]) -> None:
         platform = (
             claimed.cards[0].platform if claimed.cards else self.rt.store.mission(claimed.mission_id).platform
         )
-        # A DM to each backup approver (a group's members; delegates too), kept in sync like every copy.
+        # A DM to each of them (a group's members; delegates too), kept in sync like every copy.
         self.notify.direct_copies(
-            claimed, _recipients(self.rt, backup, platform), platform=platform, actor=ACTOR
+            claimed, _recipients(self.rt, users, platform), platform=platform, actor=ACTOR
         )
         self.notify.sync_cards(claimed.id)
-        return StepTaken(proposal=claimed.id, step="rerouted", minutes=minutes)
 
     def _expire(self, proposal: Proposal, minutes: float) -> StepTaken | None:
         def expire(p: Proposal) -> Proposal:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 
 from bot.core import metrics
+from bot.core.cards import VOIDED
 from bot.core.errors import ToolError
 from bot.core.models import Proposal
 from bot.core.queueing import enqueue_card_sync, enqueue_mission
 from bot.core.runtime import Runtime
 from bot.missions import closing, kill_switch
 from bot.missions.notify import Notifier
+from bot.missions.undo import mark_reversed
 
 log = logging.getLogger(__name__)
 OUTCOMES = {"executed", "failed"}  # settled by an execution (halted and closed are settled by others)
@@ -63,6 +65,10 @@ class Executor:
             return self.settle(proposal_id, status="halted", error="kill switch pulled before execution")
         if proposal.status != "executing":
             return proposal
+        tool = self.rt.toolbox.tools_for(self.rt.worker(proposal.worker)).get(proposal.tool)
+        now = tool.spec.definition_hash if tool is not None else None
+        if proposal.tool_hash and now and now != proposal.tool_hash:
+            return self._void(proposal, now=now)
         self.rt.audit.record(
             "execution.started",
             actor=f"worker:{proposal.worker}",
@@ -71,7 +77,6 @@ class Executor:
             proposal=proposal.id,
             tool=proposal.tool,
         )
-        tool = self.rt.toolbox.tools_for(self.rt.worker(proposal.worker)).get(proposal.tool)
         try:
             if tool is None:
                 raise ToolError(f"{proposal.tool} is not available to this worker")
@@ -82,12 +87,33 @@ class Executor:
             return self.settle(proposal_id, status="failed", error=str(exc))
         return self.settle(proposal_id, status="executed", result=result)
 
+    def _void(self, proposal: Proposal, *, now: str) -> Proposal:
+        """The tool's definition changed since the proposal was made (and approved): the approval was for
+        what the tool said then, so nothing runs, the proposal settles as failed saying why, and the owner
+        is told (once: a retry finds the proposal settled and stops before here)."""
+        error = (
+            f"{VOIDED} {proposal.tool}'s definition changed since it was proposed "
+            f"({(proposal.tool_hash or '')[:19]}… → {now[:19]}…); nothing ran, propose it again"
+        )
+        settled = self.settle(proposal.id, status="failed", error=error)
+        if settled.error == error:
+            worker = self.rt.worker(proposal.worker)
+            self.rt.messengers.get(worker.digest.platform).post(
+                conversation=worker.owner,
+                thread=None,
+                text=f"⚠️ {worker.display_name}: approved {proposal.tool} in mission {proposal.mission_id} "
+                f"did not run: the MCP server now describes the tool differently. Review the change, "
+                f"then `missionbot tools {worker.name} --pin`.",
+            )
+        return settled
+
     def follow_up(self, proposal: Proposal) -> None:
         """What a settled proposal owes the rest, enqueued by the execution job on every run of it: a re-run
         after a crash between the settlement and here enqueues what the dead run did not. The job ids derive
         from the work, so a second call adds nothing. One card sync for the outcome (the decision had its
         own), and the mission parked on the proposal resumes."""
         enqueue_card_sync(self.rt, proposal.id, reason=proposal.status)
+        mark_reversed(self.rt, proposal)  # an executed undo: the action it reversed says so
         enqueue_mission(self.rt, proposal.mission_id, reason=f"after-{proposal.id}")
 
     def fail(self, proposal_id: str, *, error: str) -> Proposal:

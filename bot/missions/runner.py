@@ -67,15 +67,18 @@ class MissionRunner:
             return self._park(session.mission, save=result.save)
         assert isinstance(result, Finished)
         proposals = [self.rt.store.proposal(p) for p in self.rt.store.mission(mission_id).proposals]
+        # An action nobody decided in time fails its mission (`on_expiry: fail`, also after the owner's
+        # window); the planner was told "expired, no decision" and had its say first.
+        failed = result.failed or any(p.status == "expired" for p in proposals)
         text = verdict.compose(
             session.mission,
             proposals,
             refusals=session.refusals,
             planner_text=result.verdict,
-            failed=result.failed,
+            failed=failed,
             redactor=self.rt.redactor,
         )
-        return self.close(session.mission, status="failed" if result.failed else "done", text=text)
+        return self.close(session.mission, status="failed" if failed else "done", text=text)
 
     def _park(self, mission: Mission, *, save: dict[str, Any] | None = None) -> str:
         worker = self.rt.worker(mission.worker)

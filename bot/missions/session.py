@@ -167,6 +167,7 @@ class Session:
             requester=self.mission.requester,
             created_at=self.rt.clock(),
             context=list(self.mission.context),
+            tool_hash=impl.spec.definition_hash,
             status="approved" if decision.verdict == "auto" else "pending",
             decided_by="auto" if decision.verdict == "auto" else None,
             decided_at=self.rt.clock() if decision.verdict == "auto" else None,
@@ -234,6 +235,8 @@ class Session:
             )
             if proposal.status in {"approved", "executing"}:
                 proposal = Executor(self.rt).execute(proposal.id)
+            if self._owes_undo_card(proposal):  # what the worker did alone, shown with its Undo button
+                proposal = self.notify.post_card(proposal, self.mission)
             return self._outcome(proposal)
         verb = "Asked the approvers what they would decide on" if proposal.shadow else "Proposed"
         self.observe(
@@ -259,9 +262,16 @@ class Session:
         return self.rt.store.key("proposal-content", self.mission.id), digest
 
     def _existing(self, key: str, proposal: Proposal) -> CallOutcome:
-        if proposal.settled:
+        if proposal.settled and not self._owes_undo_card(proposal):
             return self._outcome(proposal)
         return self._follow_up(key, proposal)  # finish what a crash may have interrupted
+
+    def _owes_undo_card(self, proposal: Proposal) -> bool:
+        """An auto-approved action that executed and can be undone gets an executed card (with the Undo
+        button, bot/core/cards.py) once; a retry after a crash before it was posted posts it."""
+        policy = self.worker.policy(proposal.tool)
+        auto_executed = proposal.decided_by == "auto" and proposal.status == "executed"
+        return auto_executed and not proposal.cards and policy is not None and bool(policy.undo)
 
     def _audit(self, kind: str, **data: Any) -> None:
         """A tool event of this mission, recorded as its worker."""

@@ -7,11 +7,14 @@ worker's error budget (see bot/missions/trust.py).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
+from bot.core.defang import product
 from bot.core.errors import BadRequest
 from bot.core.models import Proposal
 from bot.core.policy import authorize_undo_request, gate
+from bot.core.queueing import enqueue_card_sync
 from bot.core.runtime import Runtime
 from bot.missions.notify import Notifier
 from bot.tools.base import normalize_args
@@ -19,12 +22,30 @@ from bot.tools.base import normalize_args
 UNDO_SUFFIX = "-undo"
 
 
-def undo_id(proposal_id: str) -> str:
-    return f"{proposal_id}{UNDO_SUFFIX}"
+_UNDO_ID = re.compile(rf"{UNDO_SUFFIX}(-\d+)?$")
+ASK_AGAIN = {"rejected", "expired", "closed"}  # an undo that ended so may be asked for again
+
+
+def undo_id(proposal_id: str, attempt: int = 1) -> str:
+    """`P-undo`, then `P-undo-2`, … when an earlier request was rejected."""
+    return f"{proposal_id}{UNDO_SUFFIX}" + (f"-{attempt}" if attempt > 1 else "")
 
 
 def is_undo(proposal_id: str | None) -> bool:
-    return bool(proposal_id) and proposal_id.endswith(UNDO_SUFFIX)
+    return bool(proposal_id) and _UNDO_ID.search(proposal_id or "") is not None
+
+
+def _next_undo_id(rt: Runtime, proposal_id: str) -> str:
+    """The id of a new undo request: refused while an earlier one is pending or executed."""
+    attempt = 1
+    while rt.redis.exists(rt.store.key("proposal", undo_id(proposal_id, attempt))):
+        existing = rt.store.proposal(undo_id(proposal_id, attempt))
+        if existing.status not in ASK_AGAIN:
+            raise BadRequest(
+                f"An undo of this action was already requested by @{existing.requester} ({existing.status})."
+            )
+        attempt += 1
+    return undo_id(proposal_id, attempt)
 
 
 def undo_deadline(rt: Runtime, undo: Proposal) -> datetime | None:
@@ -53,11 +74,7 @@ def request_undo(rt: Runtime, proposal_id: str, *, actor: str) -> Proposal:
         raise BadRequest(
             f"The undo window ({policy.undo_window_minutes} min) for {original.tool} has passed."
         )
-    if rt.redis.exists(rt.store.key("proposal", undo_id(proposal_id))):
-        existing = rt.store.proposal(undo_id(proposal_id))
-        raise BadRequest(
-            f"An undo of this action was already requested by @{existing.requester} ({existing.status})."
-        )
+    new_id = _next_undo_id(rt, proposal_id)
     tool = rt.toolbox.tools_for(worker).get(policy.undo)
     if tool is None:
         raise BadRequest(f"The undo tool {policy.undo} is not available to {worker.display_name}.")
@@ -69,7 +86,7 @@ def request_undo(rt: Runtime, proposal_id: str, *, actor: str) -> Proposal:
     if decision.verdict == "refuse":
         raise BadRequest(f"The undo {policy.undo} is refused: {decision.rule}")
     undo = Proposal(
-        id=undo_id(proposal_id),
+        id=new_id,
         mission_id=original.mission_id,
         worker=worker.name,
         tool=policy.undo,
@@ -112,3 +129,33 @@ def request_undo(rt: Runtime, proposal_id: str, *, actor: str) -> Proposal:
     )
     Notifier(rt).post_card(undo, rt.store.mission(original.mission_id))
     return undo
+
+
+def mark_reversed(rt: Runtime, undo: Proposal) -> None:
+    """After `undo` executed: the action it reversed says so on its cards, and so does the mission's verdict
+    (a line added once to a closed mission's verdict and thread; an open one lists it when it closes).
+    Safe to repeat: the execution job's follow-up runs it on every run."""
+    if undo.undo_of is None or undo.status != "executed":
+        return
+    original = rt.store.mutate_proposal(
+        undo.undo_of, lambda p: p if p.reversed_by else p.model_copy(update={"reversed_by": undo.id})
+    )
+    enqueue_card_sync(rt, original.id, reason="reversed")
+    mission = rt.store.mission(original.mission_id)
+    if mission.is_open:
+        return
+    line = str(
+        product(
+            f"↩️ {{tool}} ({{id}}) was reversed by {{undo}}, approved by @{undo.decided_by}",
+            tool=original.tool,
+            id=original.id,
+            undo=undo.tool,
+        )
+    )
+    mission = rt.store.mutate_mission(
+        mission.id,
+        lambda m: (
+            m if line in (m.verdict or "") else m.model_copy(update={"verdict": f"{m.verdict}\n{line}"})
+        ),
+    )
+    Notifier(rt).observe(mission, f"reversed-{original.id}", line)

@@ -25,7 +25,8 @@ def _template(p: Proposal) -> str:
     """The line for `p`'s status; `{action}`, `{rule}`, `{error}`, `{reason}` are filled (defanged) later."""
     by = "automatically ({rule})" if p.decided_by == "auto" else f"by {_who(p.decided_by)}"
     return {
-        "executed": f"✅ {{action}} was executed, approved {by}",
+        "executed": f"✅ {{action}} was executed, approved {by}"
+        + (", then reversed by an undo" if p.reversed_by else ""),
         "failed": f"⛔ {{action}} was approved {by} but failed: {{error}}",
         "rejected": f"✋ {{action}} was rejected by {_who(p.decided_by)}{{reason}}{_DONE}",
         "expired": f"⌛ {{action}} expired, no decision{_DONE}",

@@ -17,6 +17,7 @@ class ToolSpec:
     description: str
     args_model: type[BaseModel]
     read_only: bool = False  # a hint for `missionbot tools`; the config's tier always wins
+    definition_hash: str | None = None  # an MCP tool's definition as its server describes it (pins.py)
 
 
 class Tool(Protocol):

@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -29,6 +29,7 @@ from bot.core.errors import ToolError
 from bot.tools.base import ToolSpec, normalize_args
 from bot.tools.json_schema import model_from_schema
 from bot.tools.mcp_sessions import Held, SessionBroken, pool, reason
+from bot.tools.pins import definition_hash
 
 T = TypeVar("T")
 PREFIX_ENV, PREFIX_META = "MISSIONBOT_KEY_PREFIX", "missionbot.dev/key_prefix"
@@ -44,6 +45,17 @@ class Offered:
     input_schema: dict[str, Any]
     read_only: bool | None  # readOnlyHint
     destructive: bool | None  # destructiveHint
+    annotations: dict[str, Any] = field(default_factory=dict)  # all of them, as the server sent them
+
+    @property
+    def definition_hash(self) -> str:
+        """What a proposal pins (bot/tools/pins.py)."""
+        return definition_hash(
+            name=self.name,
+            description=self.description,
+            input_schema=self.input_schema,
+            annotations=self.annotations,
+        )
 
     @property
     def suggested_tier(self) -> str:
@@ -121,6 +133,7 @@ class McpServer:
                         input_schema=t.inputSchema or {},
                         read_only=t.annotations.readOnlyHint if t.annotations else None,
                         destructive=t.annotations.destructiveHint if t.annotations else None,
+                        annotations=t.annotations.model_dump(exclude_none=True) if t.annotations else {},
                     )
                     for t in listed.tools
                 ]
@@ -219,6 +232,7 @@ def mcp_tools(
                 description=tool.description,
                 args_model=model_from_schema(full, schema),
                 read_only=bool(tool.read_only),
+                definition_hash=tool.definition_hash,
             ),
             server=server,
             remote_name=short,

@@ -82,9 +82,12 @@ def _group_issues(
 
 
 def config_files(directory: Path) -> list[Path]:
-    """The worker configs: every YAML file except `_`-prefixed ones (`_people.yml` is not a worker)."""
+    """The worker configs: every YAML file except `_`-prefixed ones (`_people.yml` is not a worker) and the
+    pinned tool definitions beside them (`<worker>.pins.yml`)."""
     return sorted(
-        p for p in [*directory.glob("*.yml"), *directory.glob("*.yaml")] if not p.name.startswith("_")
+        p
+        for p in [*directory.glob("*.yml"), *directory.glob("*.yaml")]
+        if not p.name.startswith("_") and not p.name.endswith(".pins.yml")  # pins: bot/tools/pins.py
     )
 
 

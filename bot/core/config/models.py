@@ -78,6 +78,10 @@ class Escalation(Strict):
     approvals_channels: dict[str, str] = {}
     # A rejection with one of these codes asks the requester for more and re-proposes with their answer.
     more_info_codes: list[str] = ["needs_more_info"]
+    # A proposal nobody decided within expire_after_minutes: `fail` settles it as expired and fails the
+    # mission; `escalate_to_owner` sends the card to the owner, who may then decide it for one more window;
+    # `keep_pending` leaves it waiting (reminders and the re-route still go out).
+    on_expiry: Literal["fail", "escalate_to_owner", "keep_pending"] = "fail"
 
 
 class BuiltinIntegration(Strict):

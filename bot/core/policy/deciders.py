@@ -23,6 +23,9 @@ def one_account(entry: str) -> frozenset[str]:
     return frozenset({entry})
 
 
+OWNER = 3  # the escalation step that hands a proposal nobody decided to the worker's owner
+
+
 def _person(actor: str, accounts: Iterable[str]) -> set[str]:
     return {actor, *accounts}
 
@@ -59,7 +62,11 @@ def decision_refusal(
 ) -> str | None:
     """Why `actor` may not decide on `proposal` (approvers, then four-eyes), or None when they may."""
     person = _person(actor, accounts)
-    if not is_approver(worker, actor=actor, accounts=person, members=members):
+    # `on_expiry: escalate_to_owner`: once the card reached the owner, the owner may decide it too.
+    escalated = proposal.escalation_level >= OWNER and worker.escalation.on_expiry == "escalate_to_owner"
+    if not is_approver(worker, actor=actor, accounts=person, members=members) and not (
+        escalated and worker.owner in person
+    ):
         names = ", ".join(mention(a) for a in [*worker.escalation.approvers, *worker.escalation.backup])
         return f"Only {names} can decide on {worker.display_name}'s proposals."
     policy = worker.policy(proposal.tool)

@@ -114,6 +114,8 @@ def tool_content(tool: str, outcome: CallOutcome, redactor: Redactor) -> str:
     if p.status in {"rejected", "shadow_rejected"}:
         why = f"{p.reason_code}" + (f": {p.comment}" if p.comment else "")
         return f"REJECTED by {p.decided_by}; nothing was done. Reason: {untrusted('approver', why)}"
+    if p.status == "expired":  # nobody decided: not a human "no", and the model must not read it as one
+        return "EXPIRED, no decision: no approver decided in time (not a rejection); nothing was done."
     if p.status == "shadow_approved":
         return f"SHADOW MODE: {p.decided_by} would approve; nothing was done."
     return f"NOT EXECUTED ({p.status}): {untrusted(tool, p.error or '')}"

@@ -9,6 +9,7 @@ from jinja2 import TemplateError
 
 from bot.core.config.models import ObserveStep, ProposeStep, ToolStep
 from bot.core.defang import product
+from bot.core.models import Proposal
 from bot.core.templating import TemplateLimit, render, render_value
 from bot.missions.more_info import attempt
 from bot.missions.planners.base import Finished, Parked
@@ -18,6 +19,20 @@ from bot.missions.session import Session
 def _summary(result: dict[str, Any], limit: int = 400) -> str:
     text = json.dumps(result, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+STOPS = {"rejected", "expired"}  # no later step runs on an action a person refused or nobody decided
+
+
+def _stopped(session: Session, key: str, p: Proposal, *, save: dict[str, Any]) -> Finished:
+    """Record why the playbook stops (the reason code and comment, or that nobody decided) and stop."""
+    if p.status == "rejected":
+        why = f"{p.reason_code}" + (f": {p.comment}" if p.comment else "")
+        text = product("✋ {tool} rejected ({why}); the playbook stops here", tool=p.tool, why=why)
+    else:
+        text = product("⌛ {tool} expired, no decision; the playbook stops here", tool=p.tool)
+    session.observe(f"{key}-stop", text, save=save)
+    return Finished()  # the runner fails a mission with an expired proposal (`on_expiry: fail`)
 
 
 class PlaybookPlanner:
@@ -58,6 +73,10 @@ class PlaybookPlanner:
                         return Finished(verdict=f"Could not finish: {outcome.message}", failed=True)
                     if step.save_as:
                         variables[step.save_as] = outcome.as_data()
+                    if outcome.kind == "settled" and outcome.proposal and outcome.proposal.status in STOPS:
+                        return _stopped(
+                            session, key, outcome.proposal, save={"cursor": i + 1, "vars": variables}
+                        )
                     if outcome.kind == "result":
                         # redacted before `_summary` cuts it: a cut value would escape the key patterns
                         shown = _summary(session.rt.redactor.value(outcome.result or {}))

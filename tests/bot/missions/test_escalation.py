@@ -94,7 +94,7 @@ def test_remind_then_reroute_then_expire(clock):
     p = rt.store.proposal(pid)
     assert p.status == "expired"
     mission = rt.store.mission(p.mission_id)
-    assert mission.status == "done" and "expired, no decision" in mission.verdict
+    assert mission.status == "failed" and "expired, no decision" in mission.verdict
     last = {}
     for m in outbox(rt):
         if m["op"] == "update" and m.get("card"):
@@ -233,7 +233,7 @@ def test_expiry_closes_the_mission_even_when_the_card_update_fails(clock):
     drain(rt)  # the card job fails once and RQ retries it
     p = rt.store.proposal(pid)
     assert flaky.failures == 1 and p.status == "expired"
-    assert rt.store.mission(p.mission_id).status == "done"
+    assert rt.store.mission(p.mission_id).status == "failed"
     last = {m["ref"]: m["card"]["status_line"] for m in outbox(rt) if m["op"] == "update" and m.get("card")}
     assert last[p.cards[0].ts] == "Expired, no decision"
 

@@ -9,8 +9,10 @@ from datetime import timedelta
 import pytest
 
 from bot.core.errors import BadRequest, NotAuthorized
+from bot.missions.execution import Executor
 from bot.missions.service import MissionService
 from bot.missions.undo import is_undo, request_undo, undo_deadline, undo_id
+from bot.platforms.console.messenger import ConsoleMessenger
 from tests.bot.missions.test_trust import proposal_for
 
 
@@ -51,3 +53,64 @@ def test_the_requester_may_ask_and_the_undo_is_pending_with_arguments_from_the_r
     kinds = [e["kind"] for e in rt.audit.events() if e["proposal"] in {pid, undo.id}]
     assert "undo.requested" in kinds and "proposal.created" in kinds
     assert undo_deadline(rt, undo) == original.decided_at + timedelta(minutes=1440)
+
+
+def cards_of(rt, pid: str, op: str) -> list[dict]:
+    outbox = ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix)
+    return [
+        m["card"]
+        for _, m in outbox.read()
+        if m["op"] == op and (m.get("card") or {}).get("proposal_id") == pid
+    ]
+
+
+def test_what_the_worker_did_alone_gets_an_executed_card_with_undo_and_the_verdict_says_reversed(
+    rt, run_jobs
+):
+    svc = MissionService(rt)
+    svc.set_autonomy("support-triage", "autonomous", actor="U0MANAGER")
+    pid = proposal_for(rt, run_jobs, "1042")  # 40 <= 50: auto-approved and executed, no approver asked
+    original = rt.store.proposal(pid)
+    assert original.status == "executed" and original.decided_by == "auto"
+    assert [c.conversation for c in original.cards] == ["C0APPROVALS"]  # posted once, where approvers look
+    posted = cards_of(rt, pid, "post")
+    assert (
+        len(posted) == 1 and posted[0]["undo_tool"] == "helpdesk.reverse_credit" and posted[0]["undo_until"]
+    )
+    assert (
+        posted[0]["title"].startswith("Done by the worker alone") and "executed" in posted[0]["status_line"]
+    )
+
+    undo = svc.request_undo(pid, actor="U0AGENT")
+    svc.decide(undo.id, actor="U0OWNER1", approve=True, platform="console")
+    run_jobs()
+    assert rt.store.proposal(undo.id).status == "executed"
+    reversed_ = rt.store.proposal(pid)
+    assert reversed_.reversed_by == undo.id
+    last = cards_of(rt, pid, "update")[-1]
+    assert last["status_line"] == "Executed, then reversed by an undo" and last["undo_tool"] is None
+    verdict = rt.store.mission(original.mission_id).verdict
+    assert (
+        "helpdesk.issue_credit (" + pid + ") was reversed by helpdesk.reverse_credit, approved by @U0OWNER1"
+        in verdict
+    )
+    Executor(rt).follow_up(rt.store.proposal(undo.id))  # a second run of the job's follow-up: no new line
+    run_jobs()
+    assert rt.store.mission(original.mission_id).verdict.count("was reversed") == 1
+
+
+def test_a_rejected_undo_can_be_asked_again(rt, run_jobs):
+    svc = MissionService(rt)
+    svc.set_autonomy("support-triage", "autonomous", actor="U0MANAGER")
+    pid = proposal_for(rt, run_jobs, "1046")
+    first = svc.request_undo(pid, actor="U0AGENT")
+    with pytest.raises(BadRequest, match="already requested"):
+        svc.request_undo(pid, actor="U0AGENT")  # pending: not twice
+    svc.decide(first.id, actor="U0OWNER1", approve=False, platform="console", reason_code="other")
+    run_jobs()
+    again = svc.request_undo(pid, actor="U0AGENT")
+    assert again.id == undo_id(pid, 2) and is_undo(again.id) and again.status == "pending"
+    assert again.undo_of == pid and rt.store.proposal(again.id).cards  # a new card for the approvers
+    svc.decide(again.id, actor="U0OWNER1", approve=True, platform="console")
+    run_jobs()
+    assert rt.store.proposal(again.id).status == "executed" and rt.store.proposal(pid).reversed_by == again.id

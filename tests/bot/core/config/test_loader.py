@@ -52,6 +52,13 @@ from tests.bot.core.config.shipped import GOOD, ROOT, broken, line_of
             "model_max_retries: -1",
             "greater than or equal to 0",
         ),
+        (
+            "expire_after_minutes: 1440",
+            "expire_after_minutes: 1440\n  on_expiry: reject",
+            "escalation.on_expiry",
+            "on_expiry: reject",
+            "'fail', 'escalate_to_owner' or 'keep_pending'",
+        ),
     ],
 )
 def test_each_error_names_file_field_and_line(tmp_path, old, new, field, needle, message):
@@ -95,3 +102,18 @@ def test_check_command_exits_non_zero_with_the_line(tmp_path):
         [sys.executable, "-m", "bot.cli", "check"], capture_output=True, text=True, cwd=ROOT
     )
     assert good.returncode == 0 and "ok  support-triage" in good.stdout
+
+
+def test_check_names_the_line_of_an_unknown_on_expiry(tmp_path):
+    directory = broken(
+        tmp_path, "expire_after_minutes: 1440", "expire_after_minutes: 1440\n  on_expiry: deny"
+    )
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "check", "--config-dir", str(directory)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    expected_line = line_of((directory / "support-triage.yml").read_text(), "on_expiry: deny")
+    assert bad.returncode == 1
+    assert f"support-triage.yml:{expected_line}: escalation.on_expiry" in bad.stderr

@@ -105,8 +105,9 @@ def test_the_hand_computed_week(week):
     d = compute(week, "support-triage", end=END)
     c, p = d.current, d.previous
     assert (c.missions, c.proposals) == (10, 10)
-    # Outcomes named apart: m2, m3 rejected; 1044 refused by a rule; 1049 expired; 1048, 1065 shadow.
-    assert c.verdicts == {"resolved": 4, "rejected": 2, "refused": 1, "expired": 1, "shadow": 2}
+    # Outcomes named apart: m2, m3 rejected; 1044 refused by a rule; 1048, 1065 shadow; 1049 expired, and
+    # `on_expiry: fail` (the default) fails its mission.
+    assert c.verdicts == {"resolved": 4, "rejected": 2, "refused": 1, "failed": 1, "shadow": 2}
     # The undo was requested but waits for an approver: not an override until it executes.
     assert (c.approved, c.rejected, c.decided, c.auto_approved, c.undone) == (3, 2, 5, 1, 0)
     assert c.acceptance_rate == pytest.approx(3 / 5)

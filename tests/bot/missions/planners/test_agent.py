@@ -26,6 +26,17 @@ def credits(rt) -> list[dict]:
     return HelpdeskBackend(redis=rt.redis, prefix=rt.settings.key_prefix, clock=rt.clock).credits()
 
 
+def reject_first(rt, run_jobs, mission, *, actor: str, reason_code: str, comment: str) -> str:
+    """Run the mission until it parks, reject its first proposal, run it on; returns that proposal's id."""
+    run_jobs()
+    first = rt.store.mission(mission.id).proposals[0]
+    MissionService(rt).decide(
+        first, actor=actor, approve=False, platform="console", reason_code=reason_code, comment=comment
+    )
+    run_jobs()
+    return first
+
+
 def triage_script(final: str = "Credited 40 under Entitlements 2.1 Gold."):
     return [
         turn("Reading the ticket.", call("helpdesk__get_ticket", "c1", ticket_id="1042"), tokens=100),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from langchain_core.messages import HumanMessage, ToolMessage
 
 from bot.missions.service import MissionService
-from tests.bot.missions.planners.test_agent import ask, triage_script
+from tests.bot.missions.planners.test_agent import ask, reject_first, triage_script
 from tests.support.scripted_model import call, turn
 
 ANSWER = "Checkout was down 09:00-11:00 UTC; they want 60."
@@ -25,18 +25,9 @@ def test_the_answer_reaches_the_model_which_proposes_again(rt, run_jobs, script)
         ]
     )
     mission = ask(rt, "ESC-1042 checkout down, please credit")
-    run_jobs()
-    first = rt.store.mission(mission.id).proposals[0]
+    comment = "How long was the outage?"
+    reject_first(rt, run_jobs, mission, actor="U0OWNER1", reason_code="needs_more_info", comment=comment)
     svc = MissionService(rt)
-    svc.decide(
-        first,
-        actor="U0OWNER1",
-        approve=False,
-        platform="console",
-        reason_code="needs_more_info",
-        comment="How long was the outage?",
-    )
-    run_jobs()
     assert (
         rt.store.mission(mission.id).status == "awaiting_info" and model.i == 3
     )  # the model was not asked yet

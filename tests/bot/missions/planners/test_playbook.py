@@ -54,3 +54,29 @@ def test_the_status_lists_only_who_can_decide_and_a_rejection_never_shows_as_suc
     run_jobs()
     after = [t for _, t in status_updates(rt, first[-1][0])]
     assert after == [f"✋ Support Triage · mission {mission_id}: Rejected"]
+
+
+def test_a_rejection_is_recorded_with_its_reason_and_the_playbook_stops(rt, run_jobs):
+    from bot.core.config.models import ObserveStep
+
+    worker = rt.workers["support-triage"]
+    spec = worker.missions["triage_escalation"]
+    after = ObserveStep(observe="after the credit: {{ credit.status }}")  # must not run after a rejection
+    longer = spec.model_copy(update={"steps": [*spec.steps, after]})
+    rt.workers["support-triage"] = worker.model_copy(update={"missions": {"triage_escalation": longer}})
+    svc = MissionService(rt)
+    sub = svc.submit(
+        Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042")
+    )
+    run_jobs()
+    pid = rt.store.mission(sub.mission.id).proposals[0]
+    svc.decide(
+        pid, actor="U0OWNER1", approve=False, platform="console", reason_code="wrong_amount", comment="use 30"
+    )
+    run_jobs()
+    texts = [o.text for o in rt.store.observations(sub.mission.id)]
+    assert any("rejected (wrong_amount: use 30); the playbook stops here" in t for t in texts)
+    assert not any("after the credit" in t for t in texts)
+    done = rt.store.mission(sub.mission.id)
+    assert done.status == "done" and "rejected by @U0OWNER1 (wrong_amount: use 30)" in done.verdict
+    assert done.state["vars"]["credit"]["reason_code"] == "wrong_amount"
