@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from redis import Redis
+from redis.asyncio import BlockingConnectionPool as AsyncBlockingPool
 from redis.asyncio import Redis as AsyncRedis
 from redis.asyncio.sentinel import Sentinel as AsyncSentinel
 from redis.sentinel import Sentinel, SentinelManagedConnection
@@ -124,9 +125,11 @@ def redis_from_url(url: str, *, variable: str = "REDIS_URL", **kwargs: Any) -> R
 
 
 def async_redis_from_url(url: str, *, variable: str = "REDIS_URL", **kwargs: Any) -> AsyncRedis:
-    """The asyncio twin of `redis_from_url` (the Slack inbox's client)."""
+    """The asyncio twin of `redis_from_url` (the Slack inbox's client). A plain URL's pool makes a request
+    wait for a free connection: redis-py's asyncio pool refuses one past 100 in flight ("Too many
+    connections"), which under a burst answered Slack 500s from the ack path."""
     if not is_sentinel(url):
-        return AsyncRedis.from_url(url, **kwargs)
+        return AsyncRedis.from_pool(AsyncBlockingPool.from_url(url, **kwargs))
     target = parse_sentinel_url(url, variable=variable)
     sentinel_kwargs, master = _sentinel_args(target, kwargs)
     sentinel = AsyncSentinel(target.sentinels, sentinel_kwargs=sentinel_kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from redis import Redis
+from redis.asyncio import BlockingConnectionPool as AsyncBlockingPool
 from redis.asyncio import Redis as AsyncRedis
 from redis.connection import Connection
 from redis.sentinel import SentinelConnectionPool
@@ -64,7 +65,9 @@ def test_plain_urls_are_redis_pys() -> None:
     assert type(client) is Redis
     assert client.connection_pool.connection_kwargs["db"] == 2
     assert client.connection_pool.connection_kwargs["socket_timeout"] == 1.5
-    assert type(async_redis_from_url("redis://127.0.0.1:6390/2")) is AsyncRedis
+    client = async_redis_from_url("redis://127.0.0.1:6390/2")
+    assert type(client) is AsyncRedis
+    assert isinstance(client.connection_pool, AsyncBlockingPool)  # a burst waits for a connection
 
 
 def test_sentinel_url_builds_a_master_client_without_connecting() -> None:
