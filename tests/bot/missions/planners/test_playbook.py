@@ -78,5 +78,5 @@ def test_a_rejection_is_recorded_with_its_reason_and_the_playbook_stops(rt, run_
     assert any("rejected (wrong_amount: use 30); the playbook stops here" in t for t in texts)
     assert not any("after the credit" in t for t in texts)
     done = rt.store.mission(sub.mission.id)
-    assert done.status == "done" and "rejected by @U0OWNER1 (wrong_amount: use 30)" in done.verdict
+    assert done.status == "done" and "rejected by @U0OWNER1 (wrong amount: use 30)" in done.verdict
     assert done.state["vars"]["credit"]["reason_code"] == "wrong_amount"
