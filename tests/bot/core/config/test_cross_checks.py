@@ -73,3 +73,63 @@ def test_a_missing_knowledge_path_is_reported_and_a_present_one_is_not(tmp_path)
     assert issue.message.startswith("knowledge path 'kb/' does not exist")
     (tmp_path / "kb").mkdir()
     assert knowledge_issues(path, worker) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "needle", "message"),
+    [
+        (
+            "helpdesk.get_ticket: {tier: read}",
+            "helpdesk.get_ticket: {tier: read, summary: 'Ticket {{ ticket_id '}",
+            "tools.helpdesk.get_ticket.summary",
+            "summary: 'Ticket",
+            "template error",
+        ),
+        (
+            "autonomy: assisted",
+            "autonomy: assisted\nlocale: klingon",
+            "locale",
+            "locale: klingon",
+            "unknown locale",
+        ),
+        (
+            "autonomy: assisted",
+            "autonomy: assisted\ncurrency: XYZ",
+            "currency",
+            "currency: XYZ",
+            "unknown currency",
+        ),
+        (
+            "autonomy: assisted",
+            "autonomy: assisted\ntimezone: Mars/Base",
+            "timezone",
+            "Mars/Base",
+            "unknown timezone",
+        ),
+        (
+            "helpdesk.get_ticket: {tier: read}",
+            "helpdesk.get_ticket: {tier: read, fields: {x: {format: money}}}",
+            "tools.helpdesk.get_ticket.fields.x.format",
+            "format: money",
+            "'currency'",
+        ),
+        (
+            "autonomy: assisted",
+            "autonomy: assisted\nidentity: {icon_emoji: robot}",
+            "identity.icon_emoji",
+            "icon_emoji: robot",
+            "should match pattern",
+        ),
+        (
+            "autonomy: assisted",
+            "autonomy: assisted\nidentity: {icon_emoji: ':robot_face:', icon_url: 'https://x.test/a.png'}",
+            "identity",
+            "identity:",
+            "not both",
+        ),
+    ],
+)
+def test_formatting_summary_and_identity_errors_name_file_field_and_line(
+    tmp_path, old, new, field, needle, message
+):
+    test_each_cross_field_error_names_file_field_and_line(tmp_path, old, new, field, needle, message)
