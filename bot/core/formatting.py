@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ class _Lang:
 
 
 _NBSP = "\u00a0"
+MAX_PLACES = 6  # decimals a plain number shows
 # Language → conventions. Month abbreviations are English for every language: readable, never wrong.
 LANGS: dict[str, _Lang] = {
     "en": _Lang(",", ".", "{s}{n}", "{mon} {d}, {y}, {time}", clock24=False),
@@ -188,10 +189,10 @@ def _number(value: float | int | Decimal, lang: _Lang, *, places: int | None = N
         return str(value)
     if not exact.is_finite():
         return str(value)
-    if places is not None:
-        exact = exact.quantize(Decimal(1).scaleb(-places))
-    elif exact == exact.to_integral_value():
-        exact = exact.quantize(Decimal(1))
+    # A reading, not a record: at most MAX_PLACES decimals; precision enough for any whole part.
+    with localcontext() as ctx:
+        ctx.prec = max(28, exact.adjusted() + MAX_PLACES + 2)
+        exact = exact.quantize(Decimal(1).scaleb(-(MAX_PLACES if places is None else places)))
     text = f"{abs(exact):f}"
     whole, _, frac = text.partition(".")
     if places is None:

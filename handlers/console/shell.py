@@ -146,7 +146,8 @@ class ConsoleSurface:
         if msg["op"] == "ephemeral":
             return f"{where} (only {msg['user']}) {msg['text']}" if msg["user"] == self.user else ""
         prefix = "status ↻ " if msg["op"] == "update" else ""
-        return f"{where} {prefix}{msg['text']}"
+        who = f"{msg['from']}: " if msg.get("from") else ""  # the worker speaks under its own name
+        return f"{where} {prefix}{who}{msg['text']}"
 
     def settle(self, *, timeout: float = 30) -> None:
         """Wait until the workers have nothing queued or running (piped input: answer in order)."""

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from jinja2 import TemplateError
 
 from bot.core.config.models import ObserveStep, ProposeStep, ToolStep
 from bot.core.defang import product
+from bot.core.readable import summarize
 from bot.core.templating import TemplateLimit, render, render_value
 from bot.missions.more_info import attempt
 from bot.missions.planners.base import Finished, Parked
 from bot.missions.session import Session
-
-
-def _summary(result: dict[str, Any], limit: int = 400) -> str:
-    text = json.dumps(result, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class PlaybookPlanner:
@@ -56,8 +51,9 @@ class PlaybookPlanner:
                     if step.save_as:
                         variables[step.save_as] = outcome.as_data()
                     if outcome.kind == "result":
-                        # redacted before `_summary` cuts it: a cut value would escape the key patterns
-                        shown = _summary(session.rt.redactor.value(outcome.result or {}))
+                        # redacted before `summarize` cuts it: a cut value would escape the key patterns
+                        redacted = session.rt.redactor.value(outcome.result or {})
+                        shown = summarize(redacted, tool=tool, worker=session.worker)
                         text = product("🔎 {tool}: {result}", tool=tool, result=shown)
                         session.observe(key, text, save={"cursor": i + 1, "vars": variables})
                         saved = True

@@ -65,4 +65,4 @@ def test_config_validators_refuse_unknown_values():
 def test_any_number_reads_back_as_itself(value):
     text = EN.number(value)
     assert "e" not in text.lower()
-    assert Decimal(text.replace(",", "")) == Decimal(repr(value)).normalize()
+    assert Decimal(text.replace(",", "")) == round(Decimal(repr(value)), 6)
