@@ -150,6 +150,15 @@ class Formats:
             y=value.year,
         )
 
+    def helpers(self) -> dict[str, Any]:
+        """For templates (`summary:`, `observe:`, `verdict:`): `{{ money(amount) }}`, `{{ number(x) }}`,
+        `{{ when(at) }}`; a value that is not a number or a time is shown as it is."""
+        return {
+            "money": lambda v: self.value(v, "currency"),
+            "number": lambda v: self.value(v, "number"),
+            "when": lambda v: self.value(v, "datetime"),
+        }
+
     def value(self, value: Any, fmt: str = "auto") -> str:
         """Any scalar as text: numbers grouped, money with its symbol, ISO times readable."""
         if isinstance(value, bool):

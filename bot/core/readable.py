@@ -101,7 +101,7 @@ def summarize(result: Any, *, tool: str, worker: WorkerConfig, formats: Formats 
             for k, v in result.items()
         }
         try:
-            return _cut(render(policy.summary, {**shown, "result": result}), LIMIT)
+            return _cut(render(policy.summary, {**shown, "result": result, **formats.helpers()}), LIMIT)
         except TemplateError as exc:
             log.warning("summary template of %s failed, showing the default: %s", tool, exc)
     return default_summary(result, formats, formats_of=formats_of)

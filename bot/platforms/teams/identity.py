@@ -1,7 +1,8 @@
 """The AI worker's name and icon on Teams, where a bot cannot post under another name.
 
 A card gets a header (icon and name) the card renderer can put first (`sender_header`); the messenger adds it
-to the cards it posts (`with_sender`) unless the card already has one. A plain message starts with the name.
+to the cards it posts (`with_sender`) unless the card already has one. A plain message starts with the name
+unless it says it already ("⏳ Support Triage: gathering 1/3").
 Slack shortcodes (`:robot_face:`) mean nothing on Teams: only `icon_url` gives a picture.
 """
 
@@ -42,13 +43,18 @@ def sender_header(sender: Sender) -> dict[str, Any]:
 
 
 def with_sender(content: dict[str, Any], sender: Sender | None) -> dict[str, Any]:
-    """The card with the sender's header first (once: a card that has it is returned as it is)."""
+    """The card with the sender's icon and name first, when the worker has an `icon_url` (the card names
+    its worker already; once: a card that has the header is returned as it is)."""
     body = content.get("body", [])
-    if sender is None or any(isinstance(e, dict) and e.get("id") == HEADER_ID for e in body):
+    if (
+        sender is None
+        or not sender.icon_url
+        or any(isinstance(e, dict) and e.get("id") == HEADER_ID for e in body)
+    ):
         return content
     return {**content, "body": [sender_header(sender), *body]}
 
 
 def sender_text(text: str, sender: Sender | None) -> str:
-    """A plain message under the worker's name: Teams shows the bot's name, not the worker's."""
-    return f"{sender.name}: {text}" if sender is not None else text
+    """A plain message under the worker's name (Teams shows the bot's), unless the text names it already."""
+    return f"{sender.name}: {text}" if sender is not None and sender.name not in text else text

@@ -121,3 +121,9 @@ def test_the_workers_name_and_icon_head_the_card_once():
     assert first["columns"][0]["items"][0]["url"] == "https://example.test/agent.png"
     assert first["columns"][1]["items"][0]["text"] == "Support Agent"
     assert sender_text("done", Sender("Support Triage")) == "Support Triage: done"
+    assert (
+        sender_text("⏳ Support Triage: gathering", Sender("Support Triage"))
+        == "⏳ Support Triage: gathering"
+    )
+    plain = card_payload(card())
+    assert with_sender(plain, Sender("Support Triage", ":ticket:")) is plain  # no picture: the card names it
