@@ -18,6 +18,12 @@ class Sender:
     icon_url: str | None = None
 
 
+def spoken(text: str, name: str | None) -> str:
+    """A plain message under the worker's name, where the platform shows only the bot's, unless the text
+    names the worker already ("⏳ Support Triage: gathering 1/3")."""
+    return f"{name}: {text}" if name and name not in text else text
+
+
 def sender_for(worker: WorkerConfig) -> Sender:
     return Sender(
         name=worker.display_name, icon_emoji=worker.identity.icon_emoji, icon_url=worker.identity.icon_url

@@ -29,7 +29,7 @@ class PlaybookPlanner:
         # attempt: a new stable key, so a new proposal (the rejected one stays in the record).
         suffix = f"-a{attempt(mission)}" if attempt(mission) > 1 else ""
         start = mission.state.get("cursor", 0)
-        shown = session.worker.formats.helpers()  # money(), number(), when(): not saved with the variables
+        helpers = session.worker.formats.helpers()  # money(), number(), when(): not saved with the variables
         for i in range(start, len(steps)):
             step, key = steps[i], f"s{i + 1}{suffix}"
             if i > start or start == 0:  # a resume re-enters its parked step: no "gathering" flash
@@ -38,13 +38,13 @@ class PlaybookPlanner:
             try:
                 if isinstance(step, ObserveStep):
                     # the config's template, filled with tool results and the request: untrusted as a whole
-                    text = f"💬 {render(step.observe, {**variables, **shown})}"
+                    text = f"💬 {render(step.observe, {**variables, **helpers})}"
                     session.observe(key, text, save={"cursor": i + 1, "vars": variables})
                     saved = True
                 else:
                     tool = step.tool if isinstance(step, ToolStep) else step.propose
                     rationale = (
-                        render(step.rationale, {**variables, **shown})
+                        render(step.rationale, {**variables, **helpers})
                         if isinstance(step, ProposeStep)
                         else ""
                     )
@@ -75,4 +75,4 @@ class PlaybookPlanner:
             if not saved:
                 session.save(cursor=i + 1, vars=variables)
         verdict = session.spec.verdict
-        return Finished(verdict=render(verdict, {**variables, **shown}) if verdict else None)
+        return Finished(verdict=render(verdict, {**variables, **helpers}) if verdict else None)

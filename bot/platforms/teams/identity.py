@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.sender import Sender
+from bot.core.sender import Sender, spoken
 
 HEADER_ID = "missionbot-sender"
 
@@ -57,4 +57,4 @@ def with_sender(content: dict[str, Any], sender: Sender | None) -> dict[str, Any
 
 def sender_text(text: str, sender: Sender | None) -> str:
     """A plain message under the worker's name (Teams shows the bot's), unless the text names it already."""
-    return f"{sender.name}: {text}" if sender is not None and sender.name not in text else text
+    return spoken(text, sender.name if sender else None)
