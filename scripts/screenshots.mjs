@@ -78,11 +78,9 @@ function quietOpen() {
 }
 
 async function consoleShot(browser, env) {
-  const text = execFileSync(PYTHON, ['-m', 'bot.cli', 'demo', '--script'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, MISSIONBOT_KEY_PREFIX: `${env.MISSIONBOT_KEY_PREFIX}-demo` },
-    encoding: 'utf8',
-  });
+  const demoEnv = { ...process.env, ...env, MISSIONBOT_KEY_PREFIX: `${env.MISSIONBOT_KEY_PREFIX}-demo` };
+  delete demoEnv.MISSIONBOT_CONFIG_DIR; // the shipped configs, not the Playground's copy
+  const text = execFileSync(PYTHON, ['-m', 'bot.cli', 'demo', '--script'], { cwd: ROOT, env: demoEnv, encoding: 'utf8' });
   // The first four steps of the story: request, thread, card, approval, execution, verdict.
   const story = text.split('\n').filter((l) => !l.startsWith('missionbot demo:'));
   const end = story.findIndex((l) => l.startsWith('━━ 5.'));
