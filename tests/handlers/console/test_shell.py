@@ -11,6 +11,10 @@ def test_a_request_a_card_and_a_decision_in_the_shell(rt, run_jobs):
     run_jobs()
     screen = "\n".join(shell.drain())
     assert "Queued mission M-" in screen and "helpdesk.get_ticket" in screen
+    # the worker speaks under its own name, once, and its steps read as sentences, not JSON
+    assert "Support Triage: 🔎 helpdesk.get_ticket: Ticket 1042: Checkout down" in screen
+    assert "⏳ Support Triage: gathering" in screen and "Support Triage: ⏳" not in screen
+    assert '{"' not in screen
     assert "#1 Approval needed: helpdesk.issue_credit" in screen and "[1] Approve" in screen
     assert "four-eyes" in shell.handle("/approve 1") or "Only" in shell.handle("/approve 1")
     assert shell.handle("/as U0OWNER1") == "you are now U0OWNER1"
