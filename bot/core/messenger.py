@@ -48,8 +48,9 @@ class Messengers:
             found = self._by_platform[platform]
         except KeyError:
             raise LookupError(f"no messenger for platform {platform!r}") from None
-        speaking = getattr(found, "as_sender", None)
-        return speaking(sender) if sender is not None and speaking is not None else found
+        # Declared by the messenger's class: a wrapper that forwards attributes (a proxy) posts itself.
+        speaking = getattr(type(found), "as_sender", None)
+        return speaking(found, sender) if sender is not None and speaking is not None else found
 
     def __contains__(self, platform: str) -> bool:
         return platform in self._by_platform
