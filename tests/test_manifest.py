@@ -29,7 +29,8 @@ REMOTE = "https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/sche
 # here fails the test below: look up its scope and add it, then the manifest follows.
 METHOD_SCOPES: dict[str, set[str]] = {
     "auth.test": set(),  # bolt's own call
-    "chat.postMessage": {"chat:write"},  # to a user id too: that posts in the app's DM, no im:write
+    # to a user id too: that posts in the app's DM, no im:write; under the worker's name and icon (customize)
+    "chat.postMessage": {"chat:write", "chat:write.customize"},
     "chat.postEphemeral": {"chat:write"},
     "chat.update": {"chat:write"},
     "views.open": set(),

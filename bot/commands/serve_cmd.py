@@ -83,18 +83,47 @@ def build(rt: runtime.Runtime, *, socket_mode: bool = False) -> Served:
     return Served(web=server(rt, slack=slack, service=service), socket_mode=None)
 
 
-async def serve(rt: runtime.Runtime, *, socket_mode: bool, port: int) -> None:
+LOOPBACK = "127.0.0.1"
+
+
+def bind_host(host: str | None, *, dev_anonymous: bool) -> str | None:
+    """`--host` if given; else loopback under --teams-dev-anonymous (anyone who reaches it can act as any
+    user), all interfaces (None) otherwise."""
+    if host:
+        return host
+    return LOOPBACK if dev_anonymous else None
+
+
+def served_routes(served: Served) -> list[str]:
+    """What this server answers, as the start-up log says it: only the routes it has, plus Socket Mode."""
+    seen = [
+        f"{route.method} {route.resource.canonical}"
+        for route in served.web.router.routes()
+        if route.method != "HEAD" and route.resource is not None
+    ]
+    return [*dict.fromkeys(seen), *(["Slack over Socket Mode"] if served.socket_mode else [])]
+
+
+def where(host: str | None, port: int) -> str:
+    return f"all interfaces, port {port}" if host is None else f"{host}:{port}"
+
+
+async def serve(rt: runtime.Runtime, *, socket_mode: bool, port: int, host: str | None = None) -> None:
     from aiohttp import web
 
     served = build(rt, socket_mode=socket_mode)
     runner = web.AppRunner(served.web)
     await runner.setup()
-    await web.TCPSite(runner, port=port).start()
+    await web.TCPSite(runner, host=host, port=port).start()
     # Everything imported and built so far lives as long as the process: out of the collector's scans, so
     # a full collection under load pauses the acks for milliseconds, not the ~100 ms a scan of it costs.
     gc.freeze()
     sys.setswitchinterval(ACK_SWITCH_INTERVAL)
-    log.info("serving on :%d (%s)", port, "Socket Mode" if served.socket_mode else "POST /slack/events")
+    log.info("serving on %s: %s", where(host, port), ", ".join(served_routes(served)))
+    if rt.teams_dev_anonymous and host not in {LOOPBACK, "localhost", "::1"}:
+        log.warning(
+            "--teams-dev-anonymous on %s: anyone who can reach it can act as any user", where(host, port)
+        )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -119,7 +148,8 @@ def run(args: argparse.Namespace) -> int:
     rt = process_runtime(settings, "serve", insecure_audit_key=args.insecure_audit_key)
     rt.teams_dev_anonymous = args.teams_dev_anonymous  # read by serve_app.teams_routes (teams_guard)
     try:
-        asyncio.run(serve(rt, socket_mode=args.socket_mode, port=args.port or settings.port))
+        host = bind_host(args.host, dev_anonymous=args.teams_dev_anonymous)
+        asyncio.run(serve(rt, socket_mode=args.socket_mode, port=args.port or settings.port, host=host))
     except MissingSetting as err:
         print(err, file=sys.stderr)
         return 2
@@ -134,6 +164,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--socket-mode", action="store_true", help="Slack over Socket Mode (needs SLACK_APP_TOKEN)"
     )
     p.add_argument("--port", type=int, default=None, help="HTTP port (default: PORT, else 3000)")
+    p.add_argument(
+        "--host",
+        default=None,
+        help="interface to listen on (default: 127.0.0.1 with --teams-dev-anonymous, else all interfaces)",
+    )
     p.add_argument(
         "--teams-dev-anonymous",
         action="store_true",

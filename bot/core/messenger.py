@@ -6,6 +6,7 @@ from typing import Protocol
 
 from bot.core.cards import Card
 from bot.core.models import MessageRef
+from bot.core.sender import Sender
 
 
 class Messenger(Protocol):
@@ -40,11 +41,16 @@ class Messengers:
     def add(self, messenger: Messenger) -> None:
         self._by_platform[messenger.platform] = messenger
 
-    def get(self, platform: str) -> Messenger:
+    def get(self, platform: str, *, sender: Sender | None = None) -> Messenger:
+        """`sender`: the AI worker speaking; a messenger that can show its name and icon offers
+        `as_sender(sender)` (a copy that posts as the worker), the others post as the bot."""
         try:
-            return self._by_platform[platform]
+            found = self._by_platform[platform]
         except KeyError:
             raise LookupError(f"no messenger for platform {platform!r}") from None
+        # Declared by the messenger's class: a wrapper that forwards attributes (a proxy) posts itself.
+        speaking = getattr(type(found), "as_sender", None)
+        return speaking(found, sender) if sender is not None and speaking is not None else found
 
     def __contains__(self, platform: str) -> bool:
         return platform in self._by_platform

@@ -9,6 +9,7 @@ from bot.core.cards import VOIDED
 from bot.core.errors import ToolError
 from bot.core.models import Proposal
 from bot.core.queueing import enqueue_card_sync, enqueue_mission
+from bot.core.readable import summarize
 from bot.core.runtime import Runtime
 from bot.missions import closing, kill_switch
 from bot.missions.notify import Notifier
@@ -134,6 +135,11 @@ class Executor:
         self._record_outcome(proposal)
         return proposal
 
+    def _readable(self, proposal: Proposal) -> str:
+        """The result as a sentence or a few facts (the tool's `summary:`), redacted before it is cut."""
+        result = self.rt.redactor.value(proposal.result or {})
+        return summarize(result, tool=proposal.tool, worker=self.rt.worker(proposal.worker))
+
     def _record_outcome(self, proposal: Proposal) -> None:
         """The outcome's audit event and its line in the thread, once each, whichever run gets here: the
         marker is set after the event (a crash in between repeats the event, never loses it) and the
@@ -152,7 +158,7 @@ class Executor:
             )
             store.mark_done(proposal.mission_id, marker)
         outcome = (
-            f"✅ Executed {proposal.tool}: {proposal.result}"
+            f"✅ Executed {proposal.tool}: {self._readable(proposal)}"
             if proposal.status == "executed"
             else f"⛔ {proposal.tool} {proposal.status}: {proposal.error}"
         )

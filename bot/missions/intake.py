@@ -16,6 +16,7 @@ from bot.core.errors import AlreadyDecided, MissionbotError
 from bot.core.inbox import Entry, Inbox
 from bot.core.models import MessageRef, Request
 from bot.core.outage import REDIS_DOWN
+from bot.core.sender import sender_for
 from bot.missions.service import MissionService, Submitted
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,9 @@ class Intake:
         status = submitted.mission.status_ref if submitted.mission else None
         if status is None:  # not posted yet (or posted before a crash, not attached: posted again)
             try:
-                status = self.rt.messengers.get(f["platform"]).post(
+                mission = submitted.mission
+                sender = sender_for(self.rt.worker(mission.worker)) if mission else None
+                status = self.rt.messengers.get(f["platform"], sender=sender).post(
                     conversation=f["conversation"], thread=f.get("thread") or None, text=submitted.text
                 )
             except Exception:

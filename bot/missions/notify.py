@@ -18,6 +18,7 @@ from bot.core.config.models import WorkerConfig
 from bot.core.defang import ProductText, shown
 from bot.core.models import Mission, Observation, Proposal
 from bot.core.runtime import Runtime
+from bot.core.sender import Sender, sender_for
 from bot.missions import delegation
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,11 @@ class Notifier:
         so a defanged part cannot slip a value through."""
         redacted = self.rt.redactor.text(text)
         return shown(ProductText(redacted) if isinstance(text, ProductText) else redacted)
+
+    def sender(self, worker: str) -> Sender | None:
+        """The worker's name and icon for what it posts (None for a worker no longer configured)."""
+        found = self.rt.workers.get(worker)
+        return sender_for(found) if found is not None else None
 
     def card(self, proposal: Proposal) -> Card:
         """The card with a link to the request's thread, where its platform has one."""
@@ -94,7 +100,7 @@ class Notifier:
             post = store.mark_posted(mission.id, key)
         if post:
             try:
-                self.rt.messengers.get(mission.platform).post(
+                self.rt.messengers.get(mission.platform, sender=self.sender(mission.worker)).post(
                     conversation=mission.conversation, thread=mission.thread, text=text
                 )
             except Exception:
@@ -107,7 +113,8 @@ class Notifier:
         if mission.status_ref is None:
             return
         try:
-            self.rt.messengers.get(mission.platform).update(mission.status_ref, text=self.shown(text))
+            messenger = self.rt.messengers.get(mission.platform, sender=self.sender(mission.worker))
+            messenger.update(mission.status_ref, text=self.shown(text))
         except Exception:  # any platform error; the thread and the verdict still carry the news
             log.warning("status of mission %s not updated", mission.id, exc_info=True)
 
@@ -121,7 +128,8 @@ class Notifier:
         if not channel and mission.platform in {"slack", "console"}:
             channel = worker.escalation.approvals_channel  # a Slack channel id: meaningless on Teams
         conversation, thread = (channel, None) if channel else (mission.conversation, mission.thread)
-        messenger = self.rt.messengers.get(mission.platform)
+        sender = self.sender(proposal.worker)
+        messenger = self.rt.messengers.get(mission.platform, sender=sender)
         with tracing.span("card post", **{"missionbot.proposal": proposal.id}):
             ref = messenger.post(
                 conversation=conversation, thread=thread, text=card.notification(), card=card
@@ -131,7 +139,7 @@ class Notifier:
             if platform == mission.platform or platform not in self.rt.messengers:
                 continue
             try:
-                ref = self.rt.messengers.get(platform).post(
+                ref = self.rt.messengers.get(platform, sender=sender).post(
                     conversation=elsewhere, thread=None, text=card.notification(), card=card
                 )
             except Exception:  # one platform's outage must not cost the others their card
@@ -189,7 +197,9 @@ class Notifier:
                 log.warning("no messenger for %s; card %s not updated there", ref.platform, proposal_id)
                 continue
             try:
-                self.rt.messengers.get(ref.platform).update(ref, text=card.notification(), card=card)
+                self.rt.messengers.get(ref.platform, sender=self.sender(proposal.worker)).update(
+                    ref, text=card.notification(), card=card
+                )
             except Exception as exc:  # any platform error; see the docstring
                 log.warning("card %s not updated at %s", proposal_id, ref, exc_info=True)
                 failed.append(exc)

@@ -19,6 +19,7 @@ from bot.core.errors import ToolError
 from bot.core.messages import rule_words
 from bot.core.models import Mission, Proposal
 from bot.core.policy import gate
+from bot.core.readable import describe_args
 from bot.core.runtime import Runtime
 from bot.missions.execution import Executor
 from bot.missions.kill_switch import refuse_if_halted
@@ -49,11 +50,6 @@ class CallOutcome:
                 "error": p.error,
             }
         return {"status": self.kind, "message": self.message}
-
-
-def _short(value: Any, limit: int = 300) -> str:
-    text = json.dumps(value, default=str, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _saving(state: dict[str, Any]) -> Callable[[Mission], Mission]:
@@ -220,14 +216,13 @@ class Session:
                 config_version=config_version(self.worker),
             )
             store.mark_done(self.mission.id, f"audit-{proposal.id}")  # after: a crash repeats, never loses
-        args = _short(
-            self.rt.redactor.value(proposal.args)
-        )  # shown redacted; the proposal keeps the real ones
+        # shown redacted, as labelled facts; the proposal keeps the real ones
+        args = describe_args(self.rt.redactor.value(proposal.args), tool=proposal.tool, worker=self.worker)
         if proposal.decided_by == "auto":
             self.observe(
                 key,
                 product(
-                    "🤖 Auto-approved {tool} {args} under rule {rule}",
+                    "🤖 Auto-approved {tool} ({args}) under rule {rule}",
                     tool=proposal.tool,
                     args=args,
                     rule=proposal.rule,
@@ -242,7 +237,7 @@ class Session:
         self.observe(
             key,
             product(
-                f"📝 {verb} {{tool}} {{args}}" + (": {why}" if proposal.rationale.strip() else ""),
+                f"📝 {verb} {{tool}} ({{args}})" + (": {why}" if proposal.rationale.strip() else ""),
                 tool=proposal.tool,
                 args=args,
                 why=proposal.rationale.strip(),

@@ -21,6 +21,7 @@ from bot.core.errors import AlreadyDecided, MissionbotError
 from bot.core.messages import already_decided
 from bot.core.models import MessageRef, Request
 from bot.core.runtime import Runtime
+from bot.core.sender import spoken
 from bot.missions import verbs
 from bot.missions.service import MissionService, Submitted
 from bot.platforms.console.messenger import ConsoleMessenger
@@ -173,7 +174,7 @@ class ConsoleSurface:
         if msg["op"] == "ephemeral":
             return f"{where} (only {msg['user']}) {msg['text']}" if msg["user"] == self.user else ""
         prefix = "status ↻ " if msg["op"] == "update" else ""
-        return f"{where} {prefix}{msg['text']}"
+        return f"{where} {prefix}{spoken(msg['text'], msg.get('from'))}"  # the worker speaks as itself
 
     def settle(self, *, timeout: float = 30) -> None:
         """Wait until the workers have nothing queued or running (piped input: answer in order)."""

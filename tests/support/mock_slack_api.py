@@ -34,8 +34,8 @@ from tests.support.mock_slack_workspace import FakeWorkspace
 
 # Bot scopes from manifest.yml; Slack echoes the token's scopes in X-OAuth-Scopes on every answer.
 BOT_SCOPES = (
-    "app_mentions:read,channels:history,groups:history,im:history,chat:write,commands,files:write,im:write,"
-    "usergroups:read"
+    "app_mentions:read,channels:history,groups:history,im:history,chat:write,chat:write.customize,commands,"
+    "files:write,im:write,usergroups:read"
 )
 _JSON_STRING_FIELDS = ("blocks", "attachments", "view", "metadata")
 

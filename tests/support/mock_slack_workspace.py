@@ -149,6 +149,12 @@ class FakeWorkspace:
         for key in ("blocks", "attachments", "thread_ts", "metadata"):
             if params.get(key):
                 message[key] = params[key]
+        # chat:write.customize: Slack shows the message under this name and icon (the bot's otherwise)
+        if params.get("username"):
+            message["username"] = params["username"]
+        icons = {k: params[k] for k in ("icon_emoji", "icon_url") if params.get(k)}
+        if icons:
+            message["icons"] = {"emoji" if k == "icon_emoji" else "image_48": v for k, v in icons.items()}
         self.messages[(channel, ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "message": copy.deepcopy(message)}
 

@@ -40,6 +40,8 @@ def cross_field_problems(worker: WorkerConfig) -> Iterator[tuple[Loc, str]]:
             f"model_timeout_seconds x (model_max_retries + 1) is {worst:g}s; "
             f"keep it within {MODEL_CALL_BOUND_SECONDS}s so a silent provider cannot outlive the mission job",
         )
+    if worker.identity.icon_emoji and worker.identity.icon_url:
+        yield ("identity",), "set icon_emoji or icon_url, not both"
     for tool, policy in worker.tools.items():
         if tool == KNOWLEDGE_TOOL:
             if not worker.knowledge:
@@ -72,6 +74,11 @@ def cross_field_problems(worker: WorkerConfig) -> Iterator[tuple[Loc, str]]:
                 for arg in (getattr(policy, kind) or {}) if model else {}:
                     if arg not in model.model_fields:
                         yield ("tools", tool, kind, arg), f"{tool} has no argument {arg!r}"
+        if policy.summary is not None:
+            try:
+                parse_template(policy.summary)
+            except TemplateSyntaxError as exc:
+                yield ("tools", tool, "summary"), f"template error: {exc.message}"
         if policy.undo and policy.undo not in worker.tools:
             yield ("tools", tool, "undo"), f"undo tool {policy.undo!r} is not listed under tools"
         if policy.auto_approve and policy.tier not in {"write", "execute"}:

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
+from bot.core.formatting import FieldFormat, Formats, check_currency, check_locale
 from bot.core.regexes import check_pattern
 
 Tier = Literal["read", "write", "execute", "forbidden"]
@@ -109,9 +110,20 @@ Integration = Annotated[
 ]
 
 
+class FieldSpec(Strict):
+    """How one argument or result field reads on cards and in the thread (`format: currency`)."""
+
+    format: FieldFormat = "auto"
+    label: str | None = Field(default=None, min_length=1)
+
+
 class ToolPolicy(Strict):
     tier: Tier
     description: str | None = None  # what the action does, in plain words, for its card (else the tool's)
+    # A sandboxed template over the tool's result, e.g. "Ticket {{ ticket_id }}: {{ subject }}"; without
+    # one the thread shows a few scalar fields (bot/core/observations.py).
+    summary: str | None = Field(default=None, min_length=1)
+    fields: dict[str, FieldSpec] = {}  # argument and result fields by name
     auto_approve: Condition | None = None
     forbid: Condition | None = None
     undo: str | None = None
@@ -214,6 +226,13 @@ class Promotion(Strict):
 MODEL_CALL_BOUND_SECONDS = 360
 
 
+class Identity(Strict):
+    """How the worker appears in chat: Slack `username`/`icon_*` (chat:write.customize), Teams card header."""
+
+    icon_emoji: str | None = Field(default=None, pattern=r"^:[a-z0-9_+'-]+:$")
+    icon_url: str | None = Field(default=None, pattern=r"^https://\S+$")
+
+
 class WorkerConfig(Strict):
     name: str = Field(pattern=r"^[a-z0-9-]+$")
     display_name: str
@@ -237,6 +256,25 @@ class WorkerConfig(Strict):
     digest: DigestSchedule = DigestSchedule()
     promotion: Promotion | None = None
     missions: dict[str, MissionSpec] = Field(min_length=1)
+    identity: Identity = Identity()
+    # How numbers, money and times read when the reader's platform gives no locale.
+    locale: Annotated[str, AfterValidator(check_locale)] = "en-US"
+    currency: Annotated[str, AfterValidator(check_currency)] = "USD"
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        return _zone(name)
+
+    @property
+    def formats(self) -> Formats:
+        return Formats(locale=self.locale, currency=self.currency, timezone=self.timezone)
+
+    def field_format(self, tool: str, field: str) -> str:
+        policy = self.tools.get(tool)
+        spec = policy.fields.get(field) if policy else None
+        return spec.format if spec else "auto"
 
     @property
     def is_playbook(self) -> bool:

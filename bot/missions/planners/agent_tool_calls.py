@@ -15,6 +15,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
 
 from bot.core.defang import defang, defang_value
+from bot.core.readable import summarize
 from bot.core.redact import Redactor
 from bot.missions.planners import agent_limits, malformed
 from bot.missions.planners.agent_context import ToolNames
@@ -73,7 +74,8 @@ def resolve_calls(
             parked = True
             continue
         if outcome.kind == "result":
-            shown = short(session.rt.redactor.value(outcome.result or {}))  # redacted before it is cut
+            redacted = session.rt.redactor.value(outcome.result or {})  # redacted before it is cut
+            shown = summarize(redacted, tool=tool, worker=session.worker)
             session.observe(
                 key,
                 f"🔎 {tool}: {defang(shown)}",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from jinja2 import TemplateError
@@ -10,16 +9,11 @@ from jinja2 import TemplateError
 from bot.core.config.models import ObserveStep, ProposeStep, ToolStep
 from bot.core.defang import product
 from bot.core.models import Proposal
+from bot.core.readable import summarize
 from bot.core.templating import TemplateLimit, render, render_value
 from bot.missions.more_info import attempt
 from bot.missions.planners.base import Finished, Parked
 from bot.missions.session import Session
-
-
-def _summary(result: dict[str, Any], limit: int = 400) -> str:
-    text = json.dumps(result, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
 
 STOPS = {"rejected", "expired"}  # no later step runs on an action a person refused or nobody decided
 
@@ -49,6 +43,7 @@ class PlaybookPlanner:
         # attempt: a new stable key, so a new proposal (the rejected one stays in the record).
         suffix = f"-a{attempt(mission)}" if attempt(mission) > 1 else ""
         start = mission.state.get("cursor", 0)
+        helpers = session.worker.formats.helpers()  # money(), number(), when(): not saved with the variables
         for i in range(start, len(steps)):
             step, key = steps[i], f"s{i + 1}{suffix}"
             if i > start or start == 0:  # a resume re-enters its parked step: no "gathering" flash
@@ -57,12 +52,16 @@ class PlaybookPlanner:
             try:
                 if isinstance(step, ObserveStep):
                     # the config's template, filled with tool results and the request: untrusted as a whole
-                    text = f"💬 {render(step.observe, variables)}"
+                    text = f"💬 {render(step.observe, {**variables, **helpers})}"
                     session.observe(key, text, save={"cursor": i + 1, "vars": variables})
                     saved = True
                 else:
                     tool = step.tool if isinstance(step, ToolStep) else step.propose
-                    rationale = render(step.rationale, variables) if isinstance(step, ProposeStep) else ""
+                    rationale = (
+                        render(step.rationale, {**variables, **helpers})
+                        if isinstance(step, ProposeStep)
+                        else ""
+                    )
                     # A read's result is observed next: its event goes with that observation.
                     outcome = session.call(
                         key, tool, render_value(step.args, variables), rationale=rationale, observe_next=True
@@ -78,8 +77,9 @@ class PlaybookPlanner:
                             session, key, outcome.proposal, save={"cursor": i + 1, "vars": variables}
                         )
                     if outcome.kind == "result":
-                        # redacted before `_summary` cuts it: a cut value would escape the key patterns
-                        shown = _summary(session.rt.redactor.value(outcome.result or {}))
+                        # redacted before `summarize` cuts it: a cut value would escape the key patterns
+                        redacted = session.rt.redactor.value(outcome.result or {})
+                        shown = summarize(redacted, tool=tool, worker=session.worker)
                         text = product("🔎 {tool}: {result}", tool=tool, result=shown)
                         session.observe(key, text, save={"cursor": i + 1, "vars": variables})
                         saved = True
@@ -96,4 +96,4 @@ class PlaybookPlanner:
             if not saved:
                 session.save(cursor=i + 1, vars=variables)
         verdict = session.spec.verdict
-        return Finished(verdict=render(verdict, variables) if verdict else None)
+        return Finished(verdict=render(verdict, {**variables, **helpers}) if verdict else None)

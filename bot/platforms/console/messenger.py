@@ -6,6 +6,7 @@ tests read exactly what a user would have seen.
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -13,6 +14,7 @@ from redis import Redis
 
 from bot.core.cards import Card
 from bot.core.models import MessageRef
+from bot.core.sender import Sender
 
 
 class ConsoleMessenger:
@@ -21,6 +23,13 @@ class ConsoleMessenger:
     def __init__(self, *, redis: Redis, prefix: str) -> None:
         self.redis = redis
         self.stream = f"{prefix}:console:outbox"
+        self.sender: Sender | None = None
+
+    def as_sender(self, sender: Sender) -> ConsoleMessenger:
+        """Posts that carry the AI worker's name (`from`); the shell prints it before the text."""
+        twin = copy.copy(self)
+        twin.sender = sender
+        return twin
 
     def _add(self, fields: dict[str, Any]) -> str:
         clean = {k: v for k, v in fields.items() if v is not None}
@@ -35,6 +44,7 @@ class ConsoleMessenger:
                 "conversation": conversation,
                 "thread": thread,
                 "text": text,
+                "from": self.sender.name if self.sender else None,
                 "card": card.model_dump(mode="json") if card else None,
             }
         )
@@ -48,6 +58,7 @@ class ConsoleMessenger:
                 "thread": ref.thread,
                 "ref": ref.ts,
                 "text": text,
+                "from": self.sender.name if self.sender else None,
                 "card": card.model_dump(mode="json") if card else None,
             }
         )

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 
 from bot.core.cards import Card
 from bot.core.models import MessageRef
+from bot.core.sender import Sender
 from bot.platforms.slack.app_home import home_view
 from bot.platforms.slack.blockkit import card_blocks
 from bot.platforms.slack.modals import reject_modal
@@ -23,6 +24,16 @@ from bot.platforms.slack.mrkdwn import escape, link_core_mentions, split_text, t
 
 TEXT_CHUNK = 3000  # one section's worth: readable, and far below chat.postMessage's 40,000
 APP_REDIRECT = "https://slack.com/app_redirect"
+
+
+def identity(sender: Sender | None) -> dict[str, str]:
+    """chat.postMessage's `username` and icon (scope chat:write.customize): the worker posts as itself."""
+    if sender is None:
+        return {}
+    icon = {"icon_url": sender.icon_url} if sender.icon_url else {}
+    if not icon and sender.icon_emoji:
+        icon = {"icon_emoji": sender.icon_emoji}
+    return {"username": sender.name[:80], **icon}
 
 
 def slack_text(text: str) -> str:
@@ -33,8 +44,13 @@ def slack_text(text: str) -> str:
 class SlackMessenger:
     platform = "slack"
 
-    def __init__(self, *, client: WebClient) -> None:
+    def __init__(self, *, client: WebClient, sender: Sender | None = None) -> None:
         self.client = client
+        self.sender = sender
+
+    def as_sender(self, sender: Sender) -> SlackMessenger:
+        """This messenger posting as the AI worker (`Messengers.get(…, sender=…)`)."""
+        return SlackMessenger(client=self.client, sender=sender)
 
     def _ref(self, answer: Any, thread: str | None) -> MessageRef:
         return MessageRef(
@@ -45,6 +61,7 @@ class SlackMessenger:
         self, *, conversation: str, thread: str | None, text: str, card: Card | None = None
     ) -> MessageRef:
         """A card is one message; text may become several, and the first one's ref is returned."""
+        who = identity(self.sender)
         if card is not None:
             answer = self.client.chat_postMessage(
                 channel=conversation,
@@ -53,12 +70,18 @@ class SlackMessenger:
                 blocks=card_blocks(card),
                 unfurl_links=False,
                 unfurl_media=False,
+                **who,
             )
             return self._ref(answer, thread)
         refs = [
             self._ref(
                 self.client.chat_postMessage(
-                    channel=conversation, thread_ts=thread, text=chunk, unfurl_links=False, unfurl_media=False
+                    channel=conversation,
+                    thread_ts=thread,
+                    text=chunk,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    **who,
                 ),
                 thread,
             )
@@ -83,7 +106,8 @@ class SlackMessenger:
         return files[0].get("id")
 
     def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
-        """chat.update in place; never response_url, which expires and is unavailable to jobs."""
+        """chat.update in place; never response_url, which expires and is unavailable to jobs. The message
+        keeps the name and icon it was posted with (chat.update cannot change them)."""
         payload: dict[str, Any] = {
             "channel": ref.conversation,
             "ts": ref.ts,

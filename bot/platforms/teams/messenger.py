@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import copy
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,9 +30,11 @@ from tenacity import AsyncRetrying
 from bot.core.audit import Audit
 from bot.core.cards import Card
 from bot.core.models import MessageRef
+from bot.core.sender import Sender
 from bot.core.settings import Settings
 from bot.core.store import Store
 from bot.platforms.teams.adaptive import MAX_REFRESH_USERS, attachment, buttons_for_everyone, image_card
+from bot.platforms.teams.identity import sender_text, with_sender
 from bot.platforms.teams.images import Images
 from bot.platforms.teams.payloads import PLATFORM, service_url_allowed
 from bot.platforms.teams.refs import ConversationRefs, message_link
@@ -94,6 +97,7 @@ class TeamsMessenger:
         self.refs, self.audit, self.settings = ConversationRefs(store=store), audit, settings
         self.users = TeamsUsers(store=store)
         self.credentials = credentials
+        self.sender: Sender | None = None  # set on the copies `as_sender` makes
         self.retry = retry_policy(
             attempts=attempts,
             backoff_seconds=backoff_seconds,  # bounded, jittered
@@ -149,10 +153,17 @@ class TeamsMessenger:
                     error=str(err)[:200],
                 )
 
+    def as_sender(self, sender: Sender) -> TeamsMessenger:
+        """Messages and cards that carry the AI worker's name and icon (bot/platforms/teams/identity.py)."""
+        twin = copy.copy(self)
+        twin.sender = sender
+        return twin
+
     def _message(self, text: str, card: Card | None, **extra: Any) -> Activity:
+        sender = self.sender
         text = teams_text(text, self.users.name)
         if card is None:
-            return Activity(type=ActivityTypes.message, text=text, **extra)
+            return Activity(type=ActivityTypes.message, text=sender_text(text, sender), **extra)
         mris = self.users.mris(card.approvers, limit=MAX_REFRESH_USERS)
         content = attachment(
             card,
@@ -160,6 +171,7 @@ class TeamsMessenger:
             refresh_users=mris,
             who=self.users.name,
         )
+        content = {**content, "content": with_sender(content["content"], sender)}
         return Activity(type=ActivityTypes.message, summary=text, attachments=[content], **extra)
 
     def post(

@@ -49,6 +49,6 @@ def test_the_playbook_demo_cites_the_policy_section_in_its_observation_and_card(
     parked = rt.store.mission(mission.id)
     assert parked.status == "awaiting_approval"
     observed = " ".join(o.text for o in rt.store.observations(mission.id))
-    assert f"policy allows up to 250 ({CITATION})" in observed
+    assert f"policy allows up to $250 ({CITATION})" in observed
     proposal = rt.store.proposal(parked.proposals[0])
-    assert CITATION in proposal.rationale and "cap of 250" in proposal.rationale
+    assert CITATION in proposal.rationale and "cap of $250" in proposal.rationale

@@ -13,6 +13,10 @@ def test_a_request_a_card_and_a_decision_in_the_shell(rt, run_jobs):
     assert "Queued mission M-" in screen and "helpdesk.get_ticket" in screen
     assert "#1 Approval needed\n│ Issue a service credit" in screen and "[1] Approve" in screen
     assert "│ Support Triage · asked by @U0AGENT · mission M-" in screen and "│ Account ID: ACME-7" in screen
+    # the worker speaks under its own name, once, and its steps read as sentences, not JSON
+    assert "Support Triage: 🔎 helpdesk.get_ticket: Ticket 1042: Checkout down" in screen
+    assert "⏳ Support Triage: gathering" in screen and "Support Triage: ⏳" not in screen
+    assert '{"' not in screen
     assert "four-eyes" in shell.handle("/approve 1") or "Only" in shell.handle("/approve 1")
     assert shell.handle("/as U0OWNER1") == "you are now U0OWNER1"
     assert "nothing waiting" not in shell.handle("/pending")

@@ -14,8 +14,8 @@ from tests.bot.core.config.shipped import GOOD, broken, line_of
     ("old", "new", "field", "needle", "message"),
     [
         (
-            "helpdesk.get_ticket: {tier: read}",
-            "helpdesk.get_tikcet: {tier: read}",
+            "  helpdesk.get_ticket:\n",
+            "  helpdesk.get_tikcet:\n",
             "tools.helpdesk.get_tikcet",
             "helpdesk.get_tikcet",
             "unknown tool",
@@ -73,3 +73,45 @@ def test_a_missing_knowledge_path_is_reported_and_a_present_one_is_not(tmp_path)
     assert issue.message.startswith("knowledge path 'kb/' does not exist")
     (tmp_path / "kb").mkdir()
     assert knowledge_issues(path, worker) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "needle", "message"),
+    [
+        (
+            "    summary: 'Ticket {{ ticket_id }}:",
+            "    summary: 'Ticket {{ ticket_id :",
+            "tools.helpdesk.get_ticket.summary",
+            "summary: 'Ticket {{ ticket_id :",
+            "template error",
+        ),
+        ("locale: en-US", "locale: klingon", "locale", "locale: klingon", "unknown locale"),
+        ("currency: USD", "currency: XYZ", "currency", "currency: XYZ", "unknown currency"),
+        ("\ntimezone: Europe/Berlin", "\ntimezone: Mars/Base", "timezone", "Mars/Base", "unknown timezone"),
+        (
+            "fields: {requested_credit: {format: currency}}",
+            "fields: {requested_credit: {format: money}}",
+            "tools.helpdesk.get_ticket.fields.requested_credit.format",
+            "format: money",
+            "'currency'",
+        ),
+        (
+            "identity: {icon_emoji: ':ticket:'}",
+            "identity: {icon_emoji: robot}",
+            "identity.icon_emoji",
+            "icon_emoji: robot",
+            "should match pattern",
+        ),
+        (
+            "identity: {icon_emoji: ':ticket:'}",
+            "identity: {icon_emoji: ':robot_face:', icon_url: 'https://x.test/a.png'}",
+            "identity",
+            "identity:",
+            "not both",
+        ),
+    ],
+)
+def test_formatting_summary_and_identity_errors_name_file_field_and_line(
+    tmp_path, old, new, field, needle, message
+):
+    test_each_cross_field_error_names_file_field_and_line(tmp_path, old, new, field, needle, message)

@@ -17,10 +17,10 @@ from tests.bot.core.config.shipped import GOOD, ROOT, broken, line_of
     ("old", "new", "field", "needle", "message"),
     [
         (
-            "helpdesk.reverse_credit: {tier: execute}",
-            "helpdesk.reverse_credit: {tier: exec}",
+            "helpdesk.reverse_credit:\n    tier: execute",
+            "helpdesk.reverse_credit:\n    tier: exek",
             "tools.helpdesk.reverse_credit.tier",
-            "helpdesk.reverse_credit: {tier: exec}",
+            "tier: exek",
             "'read', 'write'",
         ),
         (
@@ -88,7 +88,9 @@ def test_yaml_syntax_error_has_a_line(tmp_path):
 
 
 def test_check_command_exits_non_zero_with_the_line(tmp_path):
-    directory = broken(tmp_path, "helpdesk.get_ticket: {tier: read}", "helpdesk.get_ticket: {tier: reed}")
+    directory = broken(
+        tmp_path, "helpdesk.get_ticket:\n    tier: read", "helpdesk.get_ticket:\n    tier: reed"
+    )
     bad = subprocess.run(
         [sys.executable, "-m", "bot.cli", "check", "--config-dir", str(directory)],
         capture_output=True,
@@ -96,7 +98,7 @@ def test_check_command_exits_non_zero_with_the_line(tmp_path):
         cwd=ROOT,
     )
     assert bad.returncode == 1
-    expected_line = line_of((directory / "support-triage.yml").read_text(), "{tier: reed}")
+    expected_line = line_of((directory / "support-triage.yml").read_text(), "tier: reed")
     assert f"support-triage.yml:{expected_line}: tools.helpdesk.get_ticket.tier" in bad.stderr
     good = subprocess.run(
         [sys.executable, "-m", "bot.cli", "check"], capture_output=True, text=True, cwd=ROOT

@@ -243,6 +243,12 @@ def test_secrets_from_a_tool_and_the_model_reach_no_message_card_audit_log_or_mo
 ):
     rt = slack_rt
     leaky_ticket(rt)
+    # The thread shows the ticket's body through the tool's summary: the secrets in it are redacted first.
+    worker = rt.workers["support-triage"]
+    read = worker.tools["helpdesk.get_ticket"].model_copy(update={"summary": "{{ subject }}: {{ body }}"})
+    rt.workers["support-triage"] = worker.model_copy(
+        update={"tools": {**worker.tools, "helpdesk.get_ticket": read}}
+    )
     # The model never saw DB_PASSWORD (its input is redacted); a scripted one "knows" it under a secret key.
     echo = (
         f"Found password={DB_PASSWORD}, {SIGNING}, {BOT_TOKEN}, {API_KEY}, {MCP_SECRET} and {HEADER_TOKEN}."

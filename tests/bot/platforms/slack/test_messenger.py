@@ -137,3 +137,25 @@ def test_default_messengers_add_slack_when_a_bot_token_is_set(
     messenger.post(conversation="C0SUPPORT", thread=None, text="hello")
     (call,) = mock_slack_api.calls_to("chat.postMessage", ok=True)
     assert call.headers["Authorization"] == "Bearer xoxb-test"
+
+
+def test_a_worker_posts_under_its_own_name_and_icon(mock_slack_api: MockSlackApi) -> None:
+    from bot.core.messenger import Messengers
+    from bot.core.sender import Sender
+
+    messengers = Messengers(_messenger(mock_slack_api))
+    triage = messengers.get("slack", sender=Sender("Support Triage", ":ticket:"))
+    triage.post(conversation="C0SUPPORT", thread=THREAD, text="a trace line")
+    agent = Sender("Support Agent", ":robot_face:", "https://example.test/agent.png")
+    messengers.get("slack", sender=agent).post(
+        conversation="C0SUPPORT", thread=THREAD, text="a card", card=card()
+    )
+    messengers.get("slack").post(conversation="C0SUPPORT", thread=THREAD, text="as the bot")
+    first, second, third = mock_slack_api.messages("C0SUPPORT")[-3:]
+    assert (first["username"], first["icons"]) == ("Support Triage", {"emoji": ":ticket:"})
+    assert (second["username"], second["icons"]) == (
+        "Support Agent",
+        {"image_48": "https://example.test/agent.png"},
+    )
+    assert "username" not in third and "icons" not in third
+    assert all(c.ok for c in mock_slack_api.calls_to("chat.postMessage"))

@@ -110,3 +110,22 @@ def test_a_decided_card_has_no_actions_and_says_who_where_and_when(change, expec
     assert "refresh" not in payload
     assert decision_line(decided) == expected
     assert payload["body"][-1]["text"] == expected
+
+
+def test_the_workers_name_and_icon_head_the_card_once():
+    from bot.core.sender import Sender
+    from bot.platforms.teams.identity import HEADER_ID, sender_text, with_sender
+
+    sender = Sender("Support Agent", ":robot_face:", "https://example.test/agent.png")
+    content = valid(with_sender(with_sender(card_payload(card()), sender), sender))
+    first = content["body"][0]
+    assert first["id"] == HEADER_ID and [e.get("id") for e in content["body"]].count(HEADER_ID) == 1
+    assert first["columns"][0]["items"][0]["url"] == "https://example.test/agent.png"
+    assert first["columns"][1]["items"][0]["text"] == "Support Agent"
+    assert sender_text("done", Sender("Support Triage")) == "Support Triage: done"
+    assert (
+        sender_text("⏳ Support Triage: gathering", Sender("Support Triage"))
+        == "⏳ Support Triage: gathering"
+    )
+    plain = card_payload(card())
+    assert with_sender(plain, Sender("Support Triage", ":ticket:")) is plain  # no picture: the card names it

@@ -1,0 +1,107 @@
+"""A tool result as people read it: the tool's `summary:` template, else a few labelled facts; never JSON.
+
+The default picks the first scalar fields (ids, names, amounts, times) in the tool's order, formatted by
+`bot/core/formatting.py` with the tool's declared `fields:` formats, and counts lists and nested records
+instead of dumping them. The text is bounded (`LIMIT`) and carries no braces from the data's structure.
+A summary template that fails at run time (a missing field, the sandbox's limits) falls back to the default
+and is logged: an observation is never lost to a config mistake.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from jinja2 import TemplateError
+
+from bot.core.config.models import WorkerConfig
+from bot.core.formatting import Formats
+from bot.core.templating import render
+
+log = logging.getLogger(__name__)
+LIMIT = 300  # characters of one observation
+FACTS = 4  # labelled facts in a default summary
+VALUE_LIMIT = 100  # characters of one value
+LIST_LIMIT = 240  # characters of a fact listing up to three values
+
+
+def label(key: str) -> str:
+    """`requested_credit` → `Requested credit`; `sla_hours_left` → `Sla hours left`."""
+    text = str(key).replace("_", " ").replace("-", " ").strip()
+    return (text[:1].upper() + text[1:])[:40] or "Value"
+
+
+def _cut(text: str, limit: int) -> str:
+    text = " ".join(text.split())  # one line: a result's newlines would break a fact list
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def fact_value(value: Any, formats: Formats, fmt: str = "auto") -> str:
+    """One value as a fact: scalars formatted, up to three listed scalars joined, anything else counted."""
+    if _scalar(value):
+        return _cut(formats.value(value, fmt), VALUE_LIMIT)
+    if isinstance(value, list | tuple):
+        if not value:
+            return "none"
+        if all(_scalar(v) for v in value):
+            shown = "; ".join(_cut(formats.value(v), VALUE_LIMIT) for v in value[:3])
+            more = f" and {len(value) - 3} more" if len(value) > 3 else ""
+            return _cut(shown + more, LIST_LIMIT)
+        return f"{len(value)} item{'s' if len(value) != 1 else ''}"
+    if isinstance(value, Mapping):
+        return f"{len(value)} field{'s' if len(value) != 1 else ''}"
+    return _cut(str(value), VALUE_LIMIT)
+
+
+def default_summary(
+    result: Any,
+    formats: Formats,
+    *,
+    formats_of: Mapping[str, str] | None = None,
+    limit: int = LIMIT,
+    facts: int = FACTS,
+) -> str:
+    """A few labelled facts: `Ticket id: 1042 · Subject: Checkout down · Requested credit: $40`."""
+    formats_of = formats_of or {}
+    if not isinstance(result, Mapping):
+        return _cut(fact_value(result, formats), limit)
+    if not result:
+        return "no data"
+    scalars = [(k, v) for k, v in result.items() if _scalar(v)]
+    rest = [(k, v) for k, v in result.items() if not _scalar(v)]
+    chosen = (scalars + rest)[:facts]
+    facts = [f"{label(k)}: {fact_value(v, formats, formats_of.get(str(k), 'auto'))}" for k, v in chosen]
+    more = len(result) - len(chosen)
+    tail = f" (+{more} more)" if more > 0 else ""
+    return _cut(" · ".join(facts), limit - len(tail)) + tail
+
+
+def _formats_of(tool: str, worker: WorkerConfig) -> dict[str, str]:
+    policy = worker.policy(tool)
+    return {k: spec.format for k, spec in policy.fields.items()} if policy else {}
+
+
+def describe_args(args: Mapping[str, Any], *, tool: str, worker: WorkerConfig) -> str:
+    """A proposal's arguments as labelled facts (`Account id: ACME-7 · Amount: $40`), all of them up to 8."""
+    return default_summary(args, worker.formats, formats_of=_formats_of(tool, worker), facts=8)
+
+
+def summarize(result: Any, *, tool: str, worker: WorkerConfig, formats: Formats | None = None) -> str:
+    """The tool's `summary:` template over its result, else `default_summary`."""
+    formats = formats or worker.formats
+    policy, formats_of = worker.policy(tool), _formats_of(tool, worker)
+    if policy and policy.summary and isinstance(result, Mapping):
+        shown = {
+            str(k): formats.value(v, formats_of.get(str(k), "auto")) if _scalar(v) else v
+            for k, v in result.items()
+        }
+        try:
+            return _cut(render(policy.summary, {**shown, "result": result, **formats.helpers()}), LIMIT)
+        except TemplateError as exc:
+            log.warning("summary template of %s failed, showing the default: %s", tool, exc)
+    return default_summary(result, formats, formats_of=formats_of)
