@@ -17,9 +17,9 @@ MONDAY_0905_BERLIN = datetime(2026, 11, 23, 8, 5, tzinfo=UTC)
 
 
 @pytest.fixture
-def clocked(settings, redis):
+def clocked(settings, redis, tmp_path):
     clock = Clock(MONDAY_0905_BERLIN)
-    rt = clocked_runtime(settings, redis, clock)
+    rt = clocked_runtime(settings.model_copy(update={"chart_dir": tmp_path}), redis, clock)
     yield rt, clock
     app.install(None)
 
@@ -40,13 +40,17 @@ class RichMessenger:
         return MessageRef(platform="console", conversation=conversation, ts="1")
 
 
-def test_the_digest_goes_to_the_digest_channel_as_text_and_is_audited(clocked):
+def test_the_digest_goes_to_the_digest_channel_as_text_and_is_audited(clocked, tmp_path):
     rt, _ = clocked
     digest, ref = send(rt, "support-triage")
     # On demand, the window ends at the end of the current hour: read from the hourly rollups.
     assert ref.conversation == "C0MANAGERS" and digest.end == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    [text] = posted(rt, "C0MANAGERS")
+    # The console shows no image: the chart is written to a file and the shell prints its path.
+    text, chart_line = posted(rt, "C0MANAGERS")
     assert text.startswith("Weekly digest: Support Triage")
+    path = tmp_path / "weekly-digest-support-triage-2026-11-16-to-2026-11-23.png"
+    assert chart_line.startswith(f"📈 Chart: {path}\nChart of Support Triage over the last 8 weeks")
+    assert path.read_bytes().startswith(b"\x89PNG")
     [event] = [e for e in rt.audit.events() if e["kind"] == "digest.sent"]
     assert event["data"]["conversation"] == "C0MANAGERS" and event["data"]["platform"] == "console"
 
@@ -80,10 +84,12 @@ def test_send_if_due_sends_once_per_week_and_a_failed_send_can_be_retried(clocke
     rt.messengers.add(Down(redis=rt.redis, prefix=rt.settings.key_prefix))
     with pytest.raises(ConnectionError):
         send_if_due(rt, "support-triage")
-    rt.messengers.add(ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix))
+    rt.messengers.add(
+        ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix, chart_dir=rt.settings.chart_dir)
+    )
     assert send_if_due(rt, "support-triage") is True  # the marker was released by the failure
     assert send_if_due(rt, "support-triage") is False
-    assert len(posted(rt, "C0MANAGERS")) == 1
+    assert len(posted(rt, "C0MANAGERS")) == 2  # the digest and its chart's path, once
 
 
 @pytest.mark.parametrize(("channel", "shared_in"), [("C0MANAGERS", "C0MANAGERS"), (None, "D0MANAGER")])
