@@ -1,7 +1,9 @@
 """The digest for people: plain text (shell), Block Kit (Slack) and an Adaptive Card 1.5 body (Teams).
 
-All three are built from the same lines, so the numbers read the same everywhere. Slack: at most 50
-blocks, 3000 characters a section; we use a handful of sections, each clipped.
+All three are built from the same lines, so the numbers read the same everywhere. Slack: a section per
+heading (each clipped to 3000 characters), the sparkline rows in a code block, the footnote (how each
+figure is counted) as context; at most 50 blocks. Teams: a FactSet per heading, the sparklines in
+monospace, the footnote in small subtle text.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from bot.missions.trust import BUDGET_FORMULA
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
 MAX_BLOCKS_CHARS = 12_000  # Slack's undocumented cumulative limit sits near 13k
+MAX_CONTEXT_ELEMENTS = 10
+TRENDS = "Trends"  # the sparkline rows' heading starts with it
+FOOTNOTE = "How these are counted"
 
 
 def pct(value: float | None) -> str:
@@ -95,7 +100,7 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
             ],
         ),
     ]
-    out.append((f"Trends ({len(trends.weeks_of(d))} weeks, oldest first)", trends.rows(d)))
+    out.append((f"{TRENDS} ({len(trends.weeks_of(d))} weeks, oldest first)", trends.rows(d)))
     out.append(("Adoption", adoption(d)))
     if d.top_reasons:
         out.append(
@@ -149,7 +154,7 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
             )
         )
     formulas = [*FORMULAS.items(), ("Error budget", BUDGET_FORMULA), *ADOPTION_FORMULAS.items()]
-    out.append(("How these are counted", [f"{name} = {formula}" for name, formula in formulas]))
+    out.append((FOOTNOTE, [f"{name} = {formula}" for name, formula in formulas]))
     return out
 
 
@@ -189,10 +194,7 @@ def blocks(d: Digest) -> list[dict[str, Any]]:
     ]
     size, note = len(json.dumps(out)), "Arrows compare with the week before."
     for heading, body in sections(d, link=mrkdwn_link):
-        block = {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": _clip(f"*{heading}*\n" + "\n".join(f"• {b}" for b in body))},
-        }
+        block = _slack_block(heading, body)
         size += len(json.dumps(block, ensure_ascii=False)) + 1
         if len(out) >= MAX_BLOCKS - 1 or size > MAX_BLOCKS_CHARS:
             note = f"More in `missionbot digest {d.worker}`. " + note  # the rest would break Slack's limits
@@ -200,6 +202,19 @@ def blocks(d: Digest) -> list[dict[str, Any]]:
         out.append(block)
     out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
     return out
+
+
+def _slack_block(heading: str, body: list[str]) -> dict[str, Any]:
+    if heading.startswith(TRENDS):  # monospace keeps the sparklines' columns aligned
+        text = f"*{heading}*\n```" + "\n".join(body) + "```"
+    elif heading == FOOTNOTE:  # small print under the figures; at most 10 elements of 3000 characters
+        per = -(-len(body) // (MAX_CONTEXT_ELEMENTS - 1))
+        parts = ["\n".join(body[i : i + per]) for i in range(0, len(body), per)]
+        elements = [f"*{heading}*", *parts]
+        return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(e)} for e in elements]}
+    else:
+        text = f"*{heading}*\n" + "\n".join(f"• {b}" for b in body)
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text)}}
 
 
 def adaptive_card(d: Digest) -> dict[str, Any]:
@@ -210,7 +225,22 @@ def adaptive_card(d: Digest) -> dict[str, Any]:
         body.append(
             {"type": "TextBlock", "text": heading, "weight": "Bolder", "separator": True, "wrap": True}
         )
-        body.append({"type": "FactSet", "facts": [_fact(line) for line in lines]})
+        if heading.startswith(TRENDS):
+            body.append(
+                {"type": "TextBlock", "text": "\n\n".join(lines), "fontType": "Monospace", "wrap": True}
+            )
+        elif heading == FOOTNOTE:
+            body.append(
+                {
+                    "type": "TextBlock",
+                    "text": "\n\n".join(lines),
+                    "size": "Small",
+                    "isSubtle": True,
+                    "wrap": True,
+                }
+            )
+        else:
+            body.append({"type": "FactSet", "facts": [_fact(line) for line in lines]})
     return {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +13,7 @@ from bot.core.models import MessageRef
 from bot.missions.digest.home import chart_key
 from bot.missions.digest.send import due_week, send, send_if_due
 from bot.platforms.console.messenger import ConsoleMessenger
+from tests.bot.missions.digest.test_render import SCHEMA
 from tests.support.clock import Clock, clocked_runtime
 
 MONDAY_0905_BERLIN = datetime(2026, 11, 23, 8, 5, tzinfo=UTC)
@@ -35,8 +38,8 @@ class RichMessenger:
     def __init__(self) -> None:
         self.digests: list[tuple[str, str]] = []
 
-    def post_digest(self, *, conversation, digest) -> MessageRef:
-        self.digests.append((conversation, digest.worker))
+    def post_blocks(self, *, conversation, text, blocks) -> MessageRef:
+        self.digests.append((conversation, blocks[0]["text"]["text"]))
         return MessageRef(platform="console", conversation=conversation, ts="1")
 
 
@@ -62,7 +65,7 @@ def test_without_a_digest_channel_the_owner_gets_it_and_a_rich_messenger_renders
     rich = RichMessenger()
     rt.messengers.add(rich)
     send(rt, "support-triage")
-    assert rich.digests == [("U0MANAGER", "support-triage")]
+    assert rich.digests == [("U0MANAGER", "Weekly digest: Support Triage, 2026-11-16 to 2026-11-23")]
 
 
 def test_due_week_waits_for_the_local_day_and_hour(clocked):
@@ -106,11 +109,47 @@ def test_on_slack_the_chart_is_uploaded_into_the_digest_channel_or_dm(
     schedule = worker.digest.model_copy(update={"platform": "slack"})
     rt.workers["support-triage"] = worker.model_copy(update={"digest": schedule, "digest_channel": channel})
     send(rt, "support-triage")
-    [message] = [c for c in mock_slack_api.calls_to("chat.postMessage") if c.ok]
+    [message] = [c for c in mock_slack_api.calls_to("chat.postMessage") if c.ok]  # the mock checks the limits
     assert message.params["text"].startswith("Weekly digest: Support Triage")
+    blocks = message.params["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    assert blocks[0]["type"] == "header" and "*Decisions*" in blocks[2]["text"]["text"]
+    [trends] = [b for b in blocks if b["type"] == "section" and b["text"]["text"].startswith("*Trends")]
+    assert "```Missions trend: " in trends["text"]["text"]  # the sparklines in a code block
+    assert any(b["type"] == "context" and "How these are counted" in json.dumps(b) for b in blocks)
     [shared] = mock_slack_api.workspace.files.values()
     assert shared["channel"] == shared_in and shared["content"].startswith(b"\x89PNG")
     assert shared["title"].startswith("Weekly digest: Support Triage")
     assert shared["alt_txt"].startswith("Chart of Support Triage over the last 8 weeks")
     [file_id] = mock_slack_api.workspace.files
     assert rt.redis.get(chart_key(rt, "support-triage", "slack")).decode() == file_id  # App Home shows it
+
+
+def test_on_teams_the_digest_is_one_adaptive_card_with_its_facts_and_the_chart(clocked, teams_connector):
+    import jsonschema  # noqa: PLC0415
+
+    from bot.platforms.teams.messenger import TeamsMessenger  # noqa: PLC0415 (botbuilder: Teams only)
+    from tests.bot.platforms.teams.test_endpoint import seed_reference  # noqa: PLC0415
+    from tests.support.teams_harness import APPROVALS  # noqa: PLC0415
+
+    rt, _ = clocked
+    rt.settings = rt.settings.model_copy(update={"public_url": "https://bot.example.com"})
+    rt.messengers.add(TeamsMessenger(store=rt.store, settings=rt.settings, attempts=1))
+    seed_reference(rt, teams_connector)
+    worker = rt.workers["support-triage"]
+    schedule = worker.digest.model_copy(update={"platform": "teams"})
+    rt.workers["support-triage"] = worker.model_copy(update={"digest": schedule, "digest_channel": APPROVALS})
+    _, ref = send(rt, "support-triage")
+    [posted] = teams_connector.posts()  # one message: the figures and the chart together
+    assert ref.ts and len(json.dumps(posted.body)) < 28_000  # Teams' message size
+    card = posted.body["attachments"][0]["content"]
+    stripped = copy.deepcopy(card)
+    assert stripped.pop("msteams") == {"width": "Full"}
+    jsonschema.Draft6Validator(SCHEMA).validate(stripped)
+    title, image, *rest = card["body"]
+    assert title["text"].startswith("Weekly digest: Support Triage")
+    assert image["type"] == "Image" and image["url"].startswith("https://bot.example.com/images/")
+    assert image["altText"].startswith("Chart of Support Triage over the last 8 weeks")
+    facts = {f["title"]: f["value"] for b in rest if b["type"] == "FactSet" for f in b["facts"]}
+    assert facts["Missions"] == "0 → (was 0)" and "Acceptance" in facts
+    assert any(b.get("fontType") == "Monospace" and "Missions trend: " in b["text"] for b in rest)
