@@ -21,6 +21,7 @@ SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
 MAX_BLOCKS_CHARS = 12_000  # Slack's undocumented cumulative limit sits near 13k
 MAX_CONTEXT_ELEMENTS = 10
+MAX_CARD_CHARS = 20_000  # the card's sections; Teams' ~28 KB message also carries the envelope and image
 TRENDS = "Trends"  # the sparkline rows' heading starts with it
 FOOTNOTE = "How these are counted"
 
@@ -221,26 +222,15 @@ def adaptive_card(d: Digest) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": title(d), "weight": "Bolder", "size": "Medium", "wrap": True}
     ]
+    size = 0
     for heading, lines in sections(d, link=markdown_link):
-        body.append(
-            {"type": "TextBlock", "text": heading, "weight": "Bolder", "separator": True, "wrap": True}
-        )
-        if heading.startswith(TRENDS):
-            body.append(
-                {"type": "TextBlock", "text": "\n\n".join(lines), "fontType": "Monospace", "wrap": True}
-            )
-        elif heading == FOOTNOTE:
-            body.append(
-                {
-                    "type": "TextBlock",
-                    "text": "\n\n".join(lines),
-                    "size": "Small",
-                    "isSubtle": True,
-                    "wrap": True,
-                }
-            )
-        else:
-            body.append({"type": "FactSet", "facts": [_fact(line) for line in lines]})
+        part = _teams_part(heading, lines)
+        size += len(json.dumps(part, ensure_ascii=False))
+        if size > MAX_CARD_CHARS:  # Teams refuses a message past ~28 KB
+            more = f"More in `missionbot digest {d.worker}`."
+            body.append({"type": "TextBlock", "text": more, "isSubtle": True, "wrap": True})
+            break
+        body += part
     return {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -248,6 +238,27 @@ def adaptive_card(d: Digest) -> dict[str, Any]:
         "body": body,
         "msteams": {"width": "Full"},
     }
+
+
+def _teams_part(heading: str, lines: list[str]) -> list[dict[str, Any]]:
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": heading, "weight": "Bolder", "separator": True, "wrap": True}
+    ]
+    if heading.startswith(TRENDS):
+        body.append({"type": "TextBlock", "text": "\n\n".join(lines), "fontType": "Monospace", "wrap": True})
+    elif heading == FOOTNOTE:
+        body.append(
+            {
+                "type": "TextBlock",
+                "text": "\n\n".join(lines),
+                "size": "Small",
+                "isSubtle": True,
+                "wrap": True,
+            }
+        )
+    else:
+        body.append({"type": "FactSet", "facts": [_fact(line) for line in lines]})
+    return body
 
 
 def _fact(line: str) -> dict[str, str]:
