@@ -89,6 +89,18 @@ class SlackMessenger:
         ]
         return refs[0]
 
+    def post_blocks(self, *, conversation: str, text: str, blocks: list[dict[str, Any]]) -> MessageRef:
+        """A message laid out by the caller (the digest's Block Kit); `text` is its notification."""
+        answer = self.client.chat_postMessage(
+            channel=conversation,
+            text=truncate(slack_text(text), TEXT_CHUNK),
+            blocks=blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+            **identity(self.sender),
+        )
+        return self._ref(answer, None)
+
     def post_image(self, *, conversation: str, png: bytes, title: str, alt_text: str) -> str | None:
         """Upload a PNG (the digest's chart) with files_upload_v2; a user id is shared in their DM.
         Returns the file's id (App Home shows it again by id)."""
