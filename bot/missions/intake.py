@@ -17,6 +17,7 @@ from bot.core.inbox import Entry, Inbox
 from bot.core.models import MessageRef, Request
 from bot.core.outage import REDIS_DOWN
 from bot.core.sender import sender_for
+from bot.missions.notify import post_status
 from bot.missions.service import MissionService, Submitted
 
 log = logging.getLogger(__name__)
@@ -93,8 +94,12 @@ class Intake:
             try:
                 mission = submitted.mission
                 sender = sender_for(self.rt.worker(mission.worker)) if mission else None
-                status = self.rt.messengers.get(f["platform"], sender=sender).post(
-                    conversation=f["conversation"], thread=f.get("thread") or None, text=submitted.text
+                status = post_status(
+                    self.rt.messengers.get(f["platform"], sender=sender),
+                    conversation=f["conversation"],
+                    thread=f.get("thread") or None,
+                    text=submitted.text,
+                    cancel=mission.id if mission else None,
                 )
             except Exception:
                 if submitted.mission is None:
