@@ -27,8 +27,7 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
         user, mission_id = body["user"]["id"], str(body["actions"][0].get("value") or "")
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         try:
-            cancelled = await core(requesters.cancel, rt, mission_id, actor=user)
-            answer = f"⏹ {cancelled.id} is cancelled; its open cards say so."
+            answer = requesters.cancelled_text(await core(requesters.cancel, rt, mission_id, actor=user))
         except MissionbotError as err:
             answer = str(err)
         await ack()

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.cards import card_for
-from bot.core.errors import AlreadyDecided, BadRequest, Halted, NotAuthorized, NotFound
+from bot.core.errors import AlreadyDecided, BadRequest, Halted, MissionbotError, NotAuthorized, NotFound
+from bot.missions import requesters
 from bot.missions.service import MissionService
 from bot.platforms.teams.adaptive import (
     APPROVE,
@@ -100,6 +101,10 @@ def _message(text: str) -> dict[str, Any]:
     return {"statusCode": 200, "type": MESSAGE_TYPE, "value": text}
 
 
+def _not_found(err: NotFound) -> dict[str, Any]:
+    return {"statusCode": 404, "type": ERROR_TYPE, "value": {"code": "NotFound", "message": str(err)}}
+
+
 def _refusal(service: MissionService, text: str) -> dict[str, Any]:
     return _message(teams_text(text, TeamsUsers(store=service.rt.store, people=service.rt.people).name))
 
@@ -126,7 +131,17 @@ def answer(service: MissionService, action: CardAction) -> dict[str, Any]:
     except (NotAuthorized, Halted, BadRequest) as err:  # why this person cannot act, people by name
         return _refusal(service, str(err))
     except NotFound as err:
-        return {"statusCode": 404, "type": ERROR_TYPE, "value": {"code": "NotFound", "message": str(err)}}
+        return _not_found(err)
+
+
+def cancel(service: MissionService, mission_id: str, *, actor: str) -> dict[str, Any]:
+    """The Cancel button of a status message: the requester's cancel, or why this person may not."""
+    try:
+        return _message(requesters.cancelled_text(requesters.cancel(service.rt, mission_id, actor=actor)))
+    except NotFound as err:
+        return _not_found(err)
+    except MissionbotError as err:  # not the requester, or no longer open
+        return _refusal(service, str(err))
 
 
 def answer_text(body: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ from bot.missions.service import MissionService, Submitted
 from bot.platforms.teams.endpoint import Send
 from bot.platforms.teams.payloads import PLATFORM
 from bot.platforms.teams.refs import split_conversation
+from bot.platforms.teams.status_card import cancel_of
 from bot.platforms.teams.users import TeamsUsers, configured_ids
 from handlers.teams import actions as acts
 
@@ -127,6 +128,10 @@ class TeamsTurns:
         await asyncio.to_thread(self.service.submit, request, post_ack=post_ack)
 
     async def card_action(self, raw: dict[str, Any]) -> dict[str, Any]:
+        if (mission_id := cancel_of(raw)) is not None:  # the Cancel button of a status message
+            self.users.remember(raw)
+            actor = acts.actor_of(raw, configured_ids(self.rt))
+            return await asyncio.to_thread(acts.cancel, self.service, mission_id, actor=actor)
         action = acts.card_action(
             raw, configured_ids(self.rt)
         )  # reads value.trigger from the raw body: botbuilder's model drops it
