@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.cards import card_for
+from bot.core.cards import Card, card_for
 from bot.core.errors import AlreadyDecided, BadRequest, Halted, MissionbotError, NotAuthorized, NotFound
 from bot.missions import requesters
+from bot.missions.batch import summary
 from bot.missions.service import MissionService
 from bot.platforms.teams.adaptive import (
     APPROVE,
@@ -24,6 +25,7 @@ from bot.platforms.teams.adaptive import (
     buttons_for_everyone,
     card_payload,
 )
+from bot.platforms.teams.batch_card import batch_card
 from bot.platforms.teams.payloads import PLATFORM
 from bot.platforms.teams.text import teams_text
 from bot.platforms.teams.users import TeamsUsers, identity
@@ -142,6 +144,32 @@ def cancel(service: MissionService, mission_id: str, *, actor: str) -> dict[str,
         return _not_found(err)
     except MissionbotError as err:  # not the requester, or no longer open
         return _refusal(service, str(err))
+
+
+def batch(
+    service: MissionService, picked: tuple[bool, list[str], str | None], *, actor: str
+) -> dict[str, Any]:
+    """ "Approve selected" / "Reject selected" on the batch list: each ticked card its own decision
+    (bot/missions/batch.py); the answer is the list again, headed by what was and was not decided."""
+    approve, ids, reason = picked
+    if not ids or not (approve or reason):
+        return _message("Select the cards first; a rejection also needs a reason.")
+    try:
+        note = summary(
+            service.decide_batch(ids, actor=actor, approve=approve, platform=PLATFORM, reason_code=reason)
+        )
+    except MissionbotError as err:
+        return _refusal(service, str(err))
+    return {
+        "statusCode": 200,
+        "type": CONTENT_TYPE,
+        "value": batch_card(pending_cards(service, actor), note=note),
+    }
+
+
+def pending_cards(service: MissionService, actor: str) -> list[Card]:
+    rt = service.rt
+    return [card_for(p, rt.worker(p.worker), redactor=rt.redactor) for p in service.pending_for(actor)]
 
 
 def answer_text(body: dict[str, Any]) -> str:
