@@ -19,6 +19,7 @@ from bot.core.inbox import Entry, Inbox
 from bot.core.models import MessageRef, Request
 from bot.core.outage import REDIS_DOWN
 from bot.core.sender import sender_for
+from bot.missions.notify import post_status
 from bot.missions.service import MissionService, Submitted
 
 log = logging.getLogger(__name__)
@@ -115,8 +116,12 @@ class Intake:
         f, mission = entry.fields, submitted.mission
         try:
             sender = sender_for(self.rt.worker(mission.worker)) if mission else None
-            ref = self.rt.messengers.get(f["platform"], sender=sender).post(
-                conversation=f["conversation"], thread=f.get("thread") or None, text=submitted.text
+            ref = post_status(
+                self.rt.messengers.get(f["platform"], sender=sender),
+                conversation=f["conversation"],
+                thread=f.get("thread") or None,
+                text=submitted.text,
+                cancel=mission.id if mission else None,
             )
         except Exception:
             self.rt.redis.delete(key)

@@ -163,11 +163,13 @@ def adoption(d: Digest) -> list[str]:
     c, p = d.current, d.previous
     channels = ", ".join(f"{name or 'unknown'} {n}" for name, n in d.channels.items()) or "none"
     load = "; ".join(f"{a.approver} {a.decided} (median {secs(a.median_seconds)})" for a in d.approvers)
+    delegated = "; ".join(f"@{to} for @{whom} {n}" for to, whom, n in d.delegated)
     return [
         f"Requesters: {c.requesters}{_arrow(c.requesters, p.requesters)} (was {p.requesters}), "
         f"{c.new_requesters} new, {c.repeat_requesters} repeat",
         f"Missions per channel: {channels}",
         f"Approver load (cards decided): {load or 'none'}",
+        *([f"Decided on behalf of others (delegations used): {delegated}"] if delegated else []),
         f"Estimated time saved: {c.minutes_saved / 60:.1f} h (was {p.minutes_saved / 60:.1f} h), "
         "an estimate from the configured minutes per mission, not a measurement",
     ]

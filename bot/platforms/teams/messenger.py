@@ -47,6 +47,7 @@ from bot.platforms.teams.payloads import PLATFORM, service_url_allowed
 from bot.platforms.teams.refs import ConversationRefs, message_link
 from bot.platforms.teams.retry import retry_policy
 from bot.platforms.teams.retry import status_of as _status
+from bot.platforms.teams.status_card import status_card
 from bot.platforms.teams.text import teams_text
 from bot.platforms.teams.users import TeamsUsers
 
@@ -249,9 +250,11 @@ class TeamsMessenger:
     def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
         if not ref.ts:  # never delivered (403 at post time): nothing to update
             return
+        self._replace(ref, self._message(text, card, id=ref.ts))
 
+    def _replace(self, ref: MessageRef, activity: Activity) -> None:
         async def replace(context: TurnContext) -> Any:
-            return await context.update_activity(self._message(text, card, id=ref.ts))
+            return await context.update_activity(activity)
 
         try:
             self._run(lambda: self._send(ref.conversation, ref.thread, replace))
@@ -259,6 +262,18 @@ class TeamsMessenger:
             if _status(err) != 403:
                 raise
             self._gone(ref.conversation, err)
+
+    def update_status(self, ref: MessageRef, *, text: str, cancel: str | None) -> None:
+        """A mission's status message: with the requester's Cancel button while `cancel` (its id) is set."""
+        if cancel is None or not ref.ts:
+            self.update(ref, text=text)
+            return
+        shown = teams_text(text, self.users.name)
+        content = status_card(shown, mission_id=cancel)
+        content = {**content, "content": with_sender(content["content"], self.sender)}
+        self._replace(
+            ref, Activity(type=ActivityTypes.message, summary=shown, attachments=[content], id=ref.ts)
+        )
 
     def direct(self, *, user: str, text: str, card: Card | None = None) -> MessageRef | None:
         """A 1:1 message to `user` (Entra object id or MRI), opened with `create_conversation` from what we
