@@ -11,7 +11,8 @@ from bot.core.models import Proposal
 from bot.core.queueing import enqueue_card_sync, enqueue_mission
 from bot.core.readable import summarize
 from bot.core.runtime import Runtime
-from bot.missions import closing, kill_switch
+from bot.missions import closing, kill_switch, preview
+from bot.missions.asking_again import ask_again
 from bot.missions.notify import Notifier
 from bot.missions.undo import mark_reversed
 
@@ -70,6 +71,9 @@ class Executor:
         now = tool.spec.definition_hash if tool is not None else None
         if proposal.tool_hash and now and now != proposal.tool_hash:
             return self._void(proposal, now=now)
+        moved = preview.recheck(self.rt, proposal)
+        if moved is not None:  # the world changed since the approvers saw the preview: ask them again
+            return ask_again(self.rt, proposal, fresh=moved[0], changed=moved[1])
         self.rt.audit.record(
             "execution.started",
             actor=f"worker:{proposal.worker}",
