@@ -33,12 +33,13 @@ class Executor:
             return proposal
         if proposal.status not in {"approved", "executing"}:
             return proposal  # pending, or settled otherwise: nothing to run
-        killed = False
+        killed = claimed = False
         closed: list[Proposal] = []
 
         def start(p: Proposal) -> Proposal:
-            nonlocal killed
+            nonlocal killed, claimed
             closed.clear()
+            claimed = p.status == "approved"  # this run claims it (else a retry of a started execution)
             if p.status not in {"approved", "executing"}:
                 return p
             # Under the WATCH on the mission key: a mission that closed before this claim runs nothing.
@@ -71,7 +72,9 @@ class Executor:
         now = tool.spec.definition_hash if tool is not None else None
         if proposal.tool_hash and now and now != proposal.tool_hash:
             return self._void(proposal, now=now)
-        moved = preview.recheck(self.rt, proposal)
+        # Only the run that claims it checks the preview: a retry may follow the effect itself (which moves
+        # the preview) and replays the idempotency key instead.
+        moved = preview.recheck(self.rt, proposal) if claimed else None
         if moved is not None:  # the world changed since the approvers saw the preview: ask them again
             return ask_again(self.rt, proposal, fresh=moved[0], changed=moved[1])
         self.rt.audit.record(
