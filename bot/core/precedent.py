@@ -4,7 +4,8 @@ Similar means the same worker and tool and either the same account-like argument
 `username`…: a string argument naming who or what is acted on) or a numeric argument in the same
 power-of-2 band (30 and 40 are in 16–32 and 32–64). Each decision is indexed when it is recorded
 (`bot/missions/decisions.py`): a capped Redis list per worker + tool + similarity key, newest first,
-written once per decision with its audit event's marker. A card reads at most `MAX_KEYS` lists of
+written before the decision's audit event while its marker is unset (a crash in between writes it twice;
+the read keeps one). A card reads at most `MAX_KEYS` lists of
 `SHOWN + 1` entries in one round trip, so its cost is bounded whatever the history.
 """
 

@@ -153,9 +153,12 @@ def record_decision(rt: Runtime, proposal: Proposal) -> bool:
         if proposal.status in {"rejected", "shadow_approved", "shadow_rejected"}
         else "approved"
     )
+    marker = in_round(proposal, decision_marker(proposal.id))
+    if not proposal.shadow and not rt.store.done(proposal.mission_id, marker):
+        _index(rt, proposal)  # before the event: a crash in between indexes it twice (read deduplicates)
     recorded = rt.audit.record_once(
         f"decision.{kind}",
-        done=(rt.store.key("done", proposal.mission_id), in_round(proposal, decision_marker(proposal.id))),
+        done=(rt.store.key("done", proposal.mission_id), marker),
         actor=proposal.decided_by,
         worker=proposal.worker,
         mission=proposal.mission_id,
@@ -166,8 +169,6 @@ def record_decision(rt: Runtime, proposal: Proposal) -> bool:
         config_version=version_of(rt, proposal.worker),
         **_authority(proposal),
     )
-    if recorded and not proposal.shadow:  # the precedent index, once per decision like its event
-        _index(rt, proposal)
     if recorded and proposal.decided_at is not None:  # once per decision, like its event
         waited = (proposal.decided_at - proposal.created_at).total_seconds()
         metrics.DECISION_SECONDS.labels(worker=proposal.worker).observe(max(waited, 0.0))

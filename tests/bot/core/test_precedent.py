@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from bot.core import precedent
 from bot.core.models import Request
 from bot.core.precedent import Precedent
+from bot.missions.decisions import record_decision
 from bot.missions.notify import Notifier
 from bot.missions.service import MissionService
 from bot.platforms.console.text import render_card
@@ -83,6 +84,10 @@ def test_a_recorded_decision_shows_on_the_next_similar_card(rt, run_jobs):
         first, actor="U0OWNER1", approve=False, platform="console", reason_code="wrong_amount", comment="no"
     )
     run_jobs()
+    decided = rt.store.proposal(first)
+    assert record_decision(rt, decided) is False  # a recovery sweep's second call indexes nothing more
+    key = precedent.index_keys(rt.store.key, worker=WORKER, tool=TOOL, args={"account_id": "ACME-7"})[0]
+    assert rt.redis.llen(key) == 1
     second = propose("ESC-1046")  # ACME-7 again, 30
     card = Notifier(rt).card(rt.store.proposal(second))
     assert [p.proposal for p in card.precedent] == [first]
