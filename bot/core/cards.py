@@ -12,12 +12,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.core import lifecycle
+from bot.core import lifecycle, precedent
 from bot.core.config.models import WorkerConfig
 from bot.core.defang import defang
 from bot.core.messages import Who, at_id, label, reason_words, rule_words, value_text
 from bot.core.models import Mission, Proposal
 from bot.core.policy import quorum
+from bot.core.precedent import Precedent
 from bot.core.redact import SHAPES_ONLY, Redactor
 
 _APPROVED_WORDS = {
@@ -73,6 +74,9 @@ class Card(BaseModel):
     undo_until: datetime | None = None  # renderers show an "Undo" button until then
     context: list[str] = []  # what the requester added (e.g. the information an approver asked for)
     progress: str | None = None  # a quorum's "1 of 2 approvals: @alice" (bot/core/policy/quorum.py)
+    preview: str | None = None  # "What will change", read when proposed (bot/missions/preview.py)
+    preview_changed: str | None = None  # what changed before execution, so the approvers are asked again
+    precedent: list[Precedent] = []  # similar past decisions, newest first (bot/core/precedent.py)
 
     @property
     def open(self) -> bool:
@@ -86,6 +90,22 @@ class Card(BaseModel):
     def facts(self) -> list[tuple[str, str]]:
         """The arguments as labelled facts (`account_id` -> "Account ID"); room for more lines (quorum)."""
         return [(label(name), value) for name, value in self.fields]
+
+    @property
+    def insights(self) -> list[str]:
+        """What the approver weighs besides the arguments: the effect preview, what changed since an
+        approval (while asked again), and how similar proposals were decided (each with its mission)."""
+        lines = [f"What will change: {self.preview}"] if self.preview else []
+        if self.preview_changed and self.open:
+            lines.append(f"Asked again, the world changed since the approval: {self.preview_changed}")
+        if summary := precedent.line(self.precedent, tool=self.tool):
+            missions = ", ".join(
+                f"mission {p.mission} ({p.outcome}"
+                + (f": {reason_words(p.reason_code)})" if p.reason_code else ")")
+                for p in self.precedent
+            )
+            lines.append(f"{summary}. {missions}")
+        return lines
 
     @property
     def rule_text(self) -> str:
@@ -130,6 +150,7 @@ def card_for(
     *,
     thread_link: str | None = None,
     redactor: Redactor | None = None,
+    precedents: list[Precedent] | None = None,
 ) -> Card:
     redactor = redactor or SHAPES_ONLY  # callers with a runtime pass `rt.redactor`: configured values too
 
@@ -172,6 +193,9 @@ def card_for(
         escalation_note=redactor.text(proposal.escalation_note) if proposal.escalation_note else None,
         context=[shown(c) for c in proposal.context],
         progress=_progress(worker, proposal),
+        preview=shown(proposal.preview),
+        preview_changed=shown(proposal.preview_changed),
+        precedent=[p.model_copy(update={"reason_code": shown(p.reason_code)}) for p in precedents or []],
         **_undo(proposal, worker),
     )
 

@@ -140,6 +140,10 @@ class Proposal(BaseModel):
     decided_via: str | None = None  # the approver group through which `decided_by` was authorized
     decided_for: str | None = None  # a delegate decided on this person's behalf
     approvals: list[Approval] = []  # a quorum's approvals so far (the last one decides)
+    preview: str | None = None  # "What will change", read when proposed (bot/missions/preview.py)
+    preview_guard: dict[str, Any] | None = None  # the preview's guarded facts, compared before execution
+    preview_changed: str | None = None  # what changed since the approvers were asked (asked again)
+    asked: int = 0  # times asked again after the world changed: each round's decision is its own
     closed_because: str | None = (
         None  # status "closed": the status its mission closed with (bot/core/lifecycle.py)
     )

@@ -204,12 +204,13 @@ def enqueue_mission(
     )
 
 
-def enqueue_execution(rt: Runtime, proposal_id: str) -> bool:
+def enqueue_execution(rt: Runtime, proposal_id: str, *, asked: int = 0) -> bool:
+    """`asked`: the proposal's round (`Proposal.asked`); a proposal asked again runs under a new job id."""
     return _enqueue(
         rt.actions_queue,
         "jobs.actions.execute_proposal",
         proposal_id,
-        exec_job_id(rt, proposal_id),
+        exec_job_id(rt, proposal_id, asked=asked),
         on_failure="jobs.actions.on_execution_failure",
         ids={"proposal_id": proposal_id},
     )
@@ -233,8 +234,8 @@ def run_job_id(rt: Runtime, mission_id: str, reason: str) -> str:
     return _job_id(rt, "run", mission_id, reason)
 
 
-def exec_job_id(rt: Runtime, proposal_id: str) -> str:
-    return _job_id(rt, "exec", proposal_id)
+def exec_job_id(rt: Runtime, proposal_id: str, *, asked: int = 0) -> str:
+    return _job_id(rt, "exec", proposal_id, *([f"r{asked}"] if asked else []))
 
 
 def last_run_job(rt: Runtime, mission_id: str) -> str | None:

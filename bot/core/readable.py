@@ -91,17 +91,26 @@ def describe_args(args: Mapping[str, Any], *, tool: str, worker: WorkerConfig) -
     return default_summary(args, worker.formats, formats_of=_formats_of(tool, worker), facts=8)
 
 
-def summarize(result: Any, *, tool: str, worker: WorkerConfig, formats: Formats | None = None) -> str:
-    """The tool's `summary:` template over its result, else `default_summary`."""
+def summarize(
+    result: Any,
+    *,
+    tool: str,
+    worker: WorkerConfig,
+    formats: Formats | None = None,
+    template: str | None = None,
+) -> str:
+    """The tool's `summary:` template (or `template`, e.g. a preview's) over its result, else
+    `default_summary`."""
     formats = formats or worker.formats
     policy, formats_of = worker.policy(tool), _formats_of(tool, worker)
-    if policy and policy.summary and isinstance(result, Mapping):
+    template = template or (policy.summary if policy else None)
+    if template and isinstance(result, Mapping):
         shown = {
             str(k): formats.value(v, formats_of.get(str(k), "auto")) if _scalar(v) else v
             for k, v in result.items()
         }
         try:
-            return _cut(render(policy.summary, {**shown, "result": result, **formats.helpers()}), LIMIT)
+            return _cut(render(template, {**shown, "result": result, **formats.helpers()}), LIMIT)
         except TemplateError as exc:
             log.warning("summary template of %s failed, showing the default: %s", tool, exc)
     return default_summary(result, formats, formats_of=formats_of)

@@ -27,6 +27,7 @@ def helpdesk(*, redis: Redis, prefix: str, clock: Callable[[], datetime]) -> dic
         "get_ticket": (hd.get_ticket, False),
         "get_account_history": (hd.get_account_history, False),
         "get_entitlement_policy": (hd.get_entitlement_policy, False),
+        "preview_credit": (hd.preview_credit, False),
         "issue_credit": (hd.issue_credit, True),
         "reverse_credit": (hd.reverse_credit, True),
         "delete_account": (_refuse, False),

@@ -198,6 +198,28 @@ class HelpdeskBackend:
     def credits(self) -> list[dict[str, Any]]:
         return [json.loads(c) for c in self.redis.lrange(f"{self.key}:credits", 0, -1)]
 
+    def preview_credit(self, *, account_id: str, amount: float) -> dict[str, Any]:
+        """What `issue_credit` would change, changing nothing: the balance (credits net of reversals) before
+        and after, and which credit of this quarter it would be."""
+        account = self._load("account", account_id)
+        ledger = [c for c in self.credits() if c["account_id"] == account_id]
+        balance = account.get("balance", 0) + sum(c["amount"] for c in ledger)
+        now = self.clock()
+        quarter = (now.year, (now.month - 1) // 3)
+        this_quarter = [
+            c
+            for c in ledger
+            if c["amount"] > 0
+            and (lambda at: (at.year, (at.month - 1) // 3))(datetime.fromisoformat(c["at"])) == quarter
+        ]
+        return {
+            "account_id": account_id,
+            "balance": balance,
+            "balance_after": balance + amount,
+            "credits_this_quarter": len(this_quarter),
+            "credit_number": len(this_quarter) + 1,
+        }
+
     def issue_credit(
         self, *, account_id: str, amount: float, reason: str, idempotency_key: str | None
     ) -> dict[str, Any]:

@@ -89,6 +89,11 @@ def build_server(hd: HelpdeskBackend | None = None, **settings: Any) -> FastMCP:
         """Read the entitlement policy (credit caps) for a tier: gold, silver or bronze."""
         return desk(ctx).get_entitlement_policy(tier)
 
+    @server.tool(annotations=READ, structured_output=False)
+    def preview_credit(account_id: str, amount: float, ctx: Context) -> dict[str, Any]:
+        """What a credit would change, changing nothing: balance before and after, credits this quarter."""
+        return desk(ctx).preview_credit(account_id=account_id, amount=amount)
+
     # A changed definition, read at start (tests of pinned definitions restart the server with it set).
     note = os.environ.get(CREDIT_NOTE_ENV, "")
     credit_doc = "Issue a service credit to an account. The same idempotency_key never credits twice."

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core import metrics
+from bot.core import metrics, precedent
 from bot.core.audit_config import version_of
 from bot.core.errors import AlreadyDecided, BadRequest
 from bot.core.messages import SYSTEM
@@ -116,7 +116,7 @@ def decide(
         )
     if result.status == "pending":  # one approval of a quorum: audited, and every copy shows the progress
         record_approval(rt, result)
-        enqueue_card_sync(rt, result.id, reason=f"approval-{len(result.approvals)}")
+        enqueue_card_sync(rt, result.id, reason=in_round(result, f"approval-{len(result.approvals)}"))
         return result
     follow_up(rt, result)
     return result
@@ -126,15 +126,21 @@ def follow_up(rt: Runtime, decided: Proposal) -> None:
     """Audit the decision, flip its cards, then execute it (approved) or run the mission on (otherwise).
     Each step is also redone by the recovery sweep if a crash stops us here."""
     record_decision(rt, decided)
-    enqueue_card_sync(rt, decided.id, reason="decided")
+    enqueue_card_sync(rt, decided.id, reason=in_round(decided, "decided"))
     if decided.status == "approved":
-        enqueue_execution(rt, decided.id)
+        enqueue_execution(rt, decided.id, asked=decided.asked)
     else:
         enqueue_mission(rt, decided.mission_id, reason=f"after-{decided.id}")
 
 
 def decision_marker(proposal_id: str) -> str:
     return f"decision-{proposal_id}"
+
+
+def in_round(proposal: Proposal, marker: str) -> str:
+    """A once-marker or job reason of the proposal's current round: a proposal asked again after its
+    preview changed (bot/missions/preview.py) is decided, audited and executed anew."""
+    return f"{marker}-r{proposal.asked}" if proposal.asked else marker
 
 
 def record_decision(rt: Runtime, proposal: Proposal) -> bool:
@@ -147,9 +153,12 @@ def record_decision(rt: Runtime, proposal: Proposal) -> bool:
         if proposal.status in {"rejected", "shadow_approved", "shadow_rejected"}
         else "approved"
     )
+    marker = in_round(proposal, decision_marker(proposal.id))
+    if not proposal.shadow and not rt.store.done(proposal.mission_id, marker):
+        _index(rt, proposal)  # before the event: a crash in between indexes it twice (read deduplicates)
     recorded = rt.audit.record_once(
         f"decision.{kind}",
-        done=(rt.store.key("done", proposal.mission_id), decision_marker(proposal.id)),
+        done=(rt.store.key("done", proposal.mission_id), marker),
         actor=proposal.decided_by,
         worker=proposal.worker,
         mission=proposal.mission_id,
@@ -164,6 +173,20 @@ def record_decision(rt: Runtime, proposal: Proposal) -> bool:
         waited = (proposal.decided_at - proposal.created_at).total_seconds()
         metrics.DECISION_SECONDS.labels(worker=proposal.worker).observe(max(waited, 0.0))
     return recorded
+
+
+def _index(rt: Runtime, proposal: Proposal) -> None:
+    """Index the decision for the precedent line of later similar cards (bot/core/precedent.py)."""
+    entry = precedent.Precedent(
+        proposal=proposal.id,
+        mission=proposal.mission_id,
+        outcome="rejected" if proposal.status == "rejected" else "approved",
+        reason_code=proposal.reason_code,
+        at=proposal.decided_at or rt.clock(),
+    )
+    precedent.record(
+        rt.redis, rt.store.key, worker=proposal.worker, tool=proposal.tool, args=proposal.args, entry=entry
+    )
 
 
 def _authority(proposal: Proposal) -> dict[str, object]:
@@ -187,7 +210,10 @@ def record_approval(rt: Runtime, proposal: Proposal) -> bool:
     approval = proposal.approvals[-1]
     return rt.audit.record_once(
         "quorum.approval",
-        done=(rt.store.key("done", proposal.mission_id), f"approval-{proposal.id}-{len(proposal.approvals)}"),
+        done=(
+            rt.store.key("done", proposal.mission_id),
+            in_round(proposal, f"approval-{proposal.id}-{len(proposal.approvals)}"),
+        ),
         actor=approval.actor,
         worker=proposal.worker,
         mission=proposal.mission_id,

@@ -11,7 +11,8 @@ from bot.core.models import Proposal
 from bot.core.queueing import enqueue_card_sync, enqueue_mission
 from bot.core.readable import summarize
 from bot.core.runtime import Runtime
-from bot.missions import closing, kill_switch
+from bot.missions import closing, kill_switch, preview
+from bot.missions.asking_again import ask_again
 from bot.missions.notify import Notifier
 from bot.missions.undo import mark_reversed
 
@@ -32,12 +33,13 @@ class Executor:
             return proposal
         if proposal.status not in {"approved", "executing"}:
             return proposal  # pending, or settled otherwise: nothing to run
-        killed = False
+        killed = claimed = False
         closed: list[Proposal] = []
 
         def start(p: Proposal) -> Proposal:
-            nonlocal killed
+            nonlocal killed, claimed
             closed.clear()
+            claimed = p.status == "approved"  # this run claims it (else a retry of a started execution)
             if p.status not in {"approved", "executing"}:
                 return p
             # Under the WATCH on the mission key: a mission that closed before this claim runs nothing.
@@ -70,6 +72,11 @@ class Executor:
         now = tool.spec.definition_hash if tool is not None else None
         if proposal.tool_hash and now and now != proposal.tool_hash:
             return self._void(proposal, now=now)
+        # Only the run that claims it checks the preview: a retry may follow the effect itself (which moves
+        # the preview) and replays the idempotency key instead.
+        moved = preview.recheck(self.rt, proposal) if claimed else None
+        if moved is not None:  # the world changed since the approvers saw the preview: ask them again
+            return ask_again(self.rt, proposal, fresh=moved[0], changed=moved[1])
         self.rt.audit.record(
             "execution.started",
             actor=f"worker:{proposal.worker}",

@@ -11,13 +11,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot.core import tracing
+from bot.core import precedent, tracing
 from bot.core.audit import Sealed
 from bot.core.cards import Card, card_for
 from bot.core.config.models import WorkerConfig
 from bot.core.defang import ProductText, shown
 from bot.core.messenger import Messenger
 from bot.core.models import MessageRef, Mission, Observation, Proposal
+from bot.core.precedent import Precedent
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender, sender_for
 from bot.missions import delegation
@@ -58,6 +59,20 @@ class Notifier:
             self.rt.worker(proposal.worker),
             redactor=self.rt.redactor,
             thread_link=self.thread_link(proposal.mission_id),
+            precedents=self.precedents(proposal),
+        )
+
+    def precedents(self, proposal: Proposal) -> list[Precedent]:
+        """How similar proposals were decided, while this one waits for a decision (one bounded read)."""
+        if proposal.status != "pending":
+            return []
+        return precedent.similar(
+            self.rt.redis,
+            self.rt.store.key,
+            worker=proposal.worker,
+            tool=proposal.tool,
+            args=proposal.args,
+            exclude=proposal.id,
         )
 
     def thread_link(self, mission_id: str) -> str | None:

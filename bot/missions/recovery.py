@@ -30,7 +30,7 @@ from bot.core.queueing import (
     run_job_id,
 )
 from bot.core.runtime import Runtime
-from bot.missions.decisions import record_decision
+from bot.missions.decisions import in_round, record_decision
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class Recovery:
             # (bot/missions/decisions.py, whose audit step this is).
             if self._older(proposal.decided_at) and record_decision(self.rt, proposal):
                 done.audited.append(proposal.id)
-                enqueue_card_sync(self.rt, proposal.id, reason="decided")
+                enqueue_card_sync(self.rt, proposal.id, reason=in_round(proposal, "decided"))
             if proposal.status in {"approved", "executing"} and self._execution_lost(proposal):
                 done.executions.append(proposal.id)
         if mission.status in {"queued", "running"} and self._run_lost(mission):
@@ -98,7 +98,7 @@ class Recovery:
             done.resumed.append(mission.id)
 
     def _execution_lost(self, proposal: Proposal) -> bool:
-        job_id = exec_job_id(self.rt, proposal.id)
+        job_id = exec_job_id(self.rt, proposal.id, asked=proposal.asked)
         evidence = job_evidence(self.rt, job_id)
         if evidence == "orphan":  # its worker died holding it: the same job runs again
             return requeue_orphan(self.rt.redis, job_id)
@@ -107,7 +107,7 @@ class Recovery:
         if evidence == "failed":  # failed for good and its failure callback did not settle it
             Job.fetch(job_id, connection=self.rt.redis).delete()
         log.warning("re-enqueueing the execution of approved proposal %s (job %s)", proposal.id, evidence)
-        return enqueue_execution(self.rt, proposal.id)
+        return enqueue_execution(self.rt, proposal.id, asked=proposal.asked)
 
     def _revived(self, jobs: list[str]) -> bool | None:
         """True when an orphan among `jobs` was queued again, False when one is alive, else None."""

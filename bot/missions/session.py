@@ -21,6 +21,7 @@ from bot.core.models import Mission, Proposal
 from bot.core.policy import gate
 from bot.core.readable import describe_args
 from bot.core.runtime import Runtime
+from bot.missions import preview
 from bot.missions.execution import Executor
 from bot.missions.kill_switch import refuse_if_halted
 from bot.missions.more_info import attempt
@@ -149,6 +150,8 @@ class Session:
             return CallOutcome(kind="refused", message=rule)
         if decision.verdict == "run":
             return self._read(key, tool, impl, normalized, observe_next=observe_next)
+        # What it will change, for the approvers (an auto-approved action runs now: nothing to show)
+        shown = None if decision.verdict == "auto" else preview.read(self.rt, self.worker, tool, normalized)
         proposal = Proposal(
             id=proposal_id,
             mission_id=self.mission.id,
@@ -167,6 +170,8 @@ class Session:
             status="approved" if decision.verdict == "auto" else "pending",
             decided_by="auto" if decision.verdict == "auto" else None,
             decided_at=self.rt.clock() if decision.verdict == "auto" else None,
+            preview=shown.text if shown else None,
+            preview_guard=shown.guard if shown else None,
         )
         # Created with the claim on its content (`_content`): an identical earlier one comes back instead.
         proposal, _ = self.rt.store.create_proposal(proposal, content=self._content(tool, normalized))
@@ -189,6 +194,7 @@ class Session:
             "rule": proposal.rule,
             "shadow": proposal.shadow,
             "rationale": proposal.rationale,
+            **({"preview": proposal.preview} if proposal.preview else {}),
         }
         done = (store.key("done", self.mission.id), f"audit-{proposal.id}")
         # One compare-and-set: the proposal listed (a no-op write when a retry finds it listed already) and,

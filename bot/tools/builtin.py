@@ -50,6 +50,11 @@ class CreditArgs(_Args):
     reason: str = "support credit"
 
 
+class PreviewCreditArgs(_Args):
+    account_id: str
+    amount: float
+
+
 class ReverseArgs(_Args):
     credit_id: str
 
@@ -91,6 +96,12 @@ HELPDESK_SPECS = [
         name="helpdesk.issue_credit",
         description="Issue a service credit to an account.",
         args_model=CreditArgs,
+    ),
+    ToolSpec(
+        name="helpdesk.preview_credit",
+        description="What a credit would change: the balance before and after, credits this quarter.",
+        args_model=PreviewCreditArgs,
+        read_only=True,
     ),
     ToolSpec(name="helpdesk.reverse_credit", description="Reverse a credit.", args_model=ReverseArgs),
     ToolSpec(

@@ -19,6 +19,7 @@ from bot.core.config.models import (
     MODEL_CALL_BOUND_SECONDS,
     BuiltinIntegration,
     ObserveStep,
+    PreviewSpec,
     ProposeStep,
     ToolStep,
     WorkerConfig,
@@ -81,6 +82,8 @@ def cross_field_problems(worker: WorkerConfig) -> Iterator[tuple[Loc, str]]:
                 yield ("tools", tool, "summary"), f"template error: {exc.message}"
         if policy.undo and policy.undo not in worker.tools:
             yield ("tools", tool, "undo"), f"undo tool {policy.undo!r} is not listed under tools"
+        if policy.preview:
+            yield from _preview_issues(worker, tool, policy.preview)
         if policy.auto_approve and policy.tier not in {"write", "execute"}:
             yield ("tools", tool, "auto_approve"), "auto_approve applies only to write and execute tools"
     for mname, mission in worker.missions.items():
@@ -175,3 +178,18 @@ def knowledge_issues(path: Path, worker: WorkerConfig) -> list[ConfigIssue]:
         )
         for i, rel in missing
     ]
+
+
+def _preview_issues(worker: WorkerConfig, tool: str, preview: PreviewSpec) -> Iterator[tuple[Loc, str]]:
+    """A preview reads: its tool is listed with tier read; its summary template parses."""
+    target = worker.tools.get(preview.tool)
+    if target is None or target.tier != "read":
+        yield (
+            ("tools", tool, "preview", "tool"),
+            f"preview tool {preview.tool!r} is not listed with tier read",
+        )
+    if preview.summary:
+        try:
+            parse_template(preview.summary)
+        except TemplateSyntaxError as exc:
+            yield ("tools", tool, "preview", "summary"), f"template error: {exc.message}"

@@ -117,6 +117,18 @@ class FieldSpec(Strict):
     label: str | None = Field(default=None, min_length=1)
 
 
+class PreviewSpec(Strict):
+    """What an action will change, read before it is asked and again before it runs (bot/missions/preview.py):
+    a read-tier tool called with `args` templated over the proposal's arguments."""
+
+    tool: str
+    args: dict[str, Any] = {}
+    summary: str | None = Field(default=None, min_length=1)  # template over the result, for the card
+    # Result fields whose change between the proposal and its execution stops it and asks again
+    # (a ticket closed, a limit reached); empty: any change of the result.
+    guard: list[str] = []
+
+
 class ToolPolicy(Strict):
     tier: Tier
     description: str | None = None  # what the action does, in plain words, for its card (else the tool's)
@@ -131,6 +143,7 @@ class ToolPolicy(Strict):
     # Quorum (bot/missions/quorum.py): this many distinct people approve; with from_groups, one from each.
     approvals_required: int = Field(default=1, ge=1, le=5)
     from_groups: list[str] = []
+    preview: PreviewSpec | None = None  # "What will change" on the card, checked again before execution
 
 
 class ToolStep(Strict):

@@ -15,6 +15,7 @@ def render_card(card: Card, *, number: int | None = None) -> str:
     lines += [f"│ {name}: {value}" for name, value in card.facts]
     if card.rationale:
         lines.append(f"│ Why: {card.rationale}")
+    lines += [f"│ {line}" for line in card.insights]
     if card.open:
         lines.append(f"│ {card.rule_text}")
     lines += [f"│ Added by the requester: {entry}" for entry in card.context]

@@ -188,6 +188,10 @@ def _card_blocks(card: Card, scale: float) -> list[dict[str, Any]]:
         blocks.insert(
             -1, {"type": "context", "elements": [mrkdwn_text(truncate(escape(card.rule_text), 500))]}
         )
+    if card.insights:  # the preview and the precedent, right under the why
+        cap = max(int((SECTION_CHARS - 10) * scale), 100)
+        text = "\n".join(truncate(escape(line), cap // len(card.insights)) for line in card.insights)
+        blocks.append({"type": "section", "text": mrkdwn_text(text)})
     if card.context:
         blocks.append(_context_section(card, scale))
     blocks.append(

@@ -119,6 +119,7 @@ def _body(card: Card, who: Who) -> list[dict[str, Any]]:
     ]
     if card.rationale:
         body.append(_text(f"Why: {card.rationale}"))
+    body += [_text(line) for line in card.insights]
     if card.open:
         body.append(_text(card.rule_text, isSubtle=True))
     if card.context:

@@ -65,7 +65,7 @@ def test_the_shipped_config_passes_after_listing_the_servers_tools(tmp_path):
     assert good.returncode == 0, good.stderr
     assert (
         "ok  support-triage" in good.stdout
-        and "helpdesk (stdio) offers 6 tools; the 6 listed exist" in good.stdout
+        and "helpdesk (stdio) offers 7 tools; the 7 listed exist" in good.stdout
     )
 
 

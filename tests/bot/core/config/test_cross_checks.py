@@ -27,6 +27,13 @@ from tests.bot.core.config.shipped import GOOD, broken, line_of
             "helpdesk.get_acount_history",
             "unknown tool",
         ),
+        (  # a preview only reads
+            "      tool: helpdesk.preview_credit\n",
+            "      tool: helpdesk.reverse_credit\n",
+            "tools.helpdesk.issue_credit.preview.tool",
+            "tool: helpdesk.reverse_credit",
+            "preview tool 'helpdesk.reverse_credit' is not listed with tier read",
+        ),
         (
             "autonomy: assisted",
             "autonomy: assisted\nmodel_timeout_seconds: 200\nmodel_max_retries: 2",
