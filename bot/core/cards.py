@@ -15,10 +15,12 @@ from pydantic import BaseModel
 from bot.core import lifecycle, precedent
 from bot.core.config.models import WorkerConfig
 from bot.core.defang import defang
-from bot.core.messages import Who, at_id, label, reason_words, rule_words, value_text
+from bot.core.formatting import Formats
+from bot.core.messages import Who, at_id, reason_words, rule_words
 from bot.core.models import Mission, Proposal
 from bot.core.policy import quorum
 from bot.core.precedent import Precedent
+from bot.core.readable import arg_facts
 from bot.core.redact import SHAPES_ONLY, Redactor
 
 _APPROVED_WORDS = {
@@ -49,9 +51,10 @@ class Card(BaseModel):
     mission_id: str
     worker: str
     worker_display: str
+    worker_icon: str | None = None  # the worker's `identity.icon_url`: Teams puts it beside the name
     title: str
     tool: str
-    fields: list[tuple[str, str]]  # normalized arguments, rendered by us, never the model's prose
+    fields: list[tuple[str, str]]  # (label, value): arguments formatted by us, never the model's prose
     tier: str
     rule: str | None
     rationale: str
@@ -77,6 +80,11 @@ class Card(BaseModel):
     preview: str | None = None  # "What will change", read when proposed (bot/missions/preview.py)
     preview_changed: str | None = None  # what changed before execution, so the approvers are asked again
     precedent: list[Precedent] = []  # similar past decisions, newest first (bot/core/precedent.py)
+    formats: Formats = Formats()  # the reader's locale (else the worker's), its currency and timezone
+
+    def when(self, value: datetime) -> str:
+        """A decision or undo time as the thread shows times: `Nov 30, 2026, 3:10 PM UTC`."""
+        return self.formats.when(value)
 
     @property
     def open(self) -> bool:
@@ -88,8 +96,8 @@ class Card(BaseModel):
 
     @property
     def facts(self) -> list[tuple[str, str]]:
-        """The arguments as labelled facts (`account_id` -> "Account ID"); room for more lines (quorum)."""
-        return [(label(name), value) for name, value in self.fields]
+        """The arguments as labelled facts ("Account ID", "Amount"); room for more lines (quorum)."""
+        return list(self.fields)
 
     @property
     def insights(self) -> list[str]:
@@ -151,6 +159,7 @@ def card_for(
     thread_link: str | None = None,
     redactor: Redactor | None = None,
     precedents: list[Precedent] | None = None,
+    formats: Formats | None = None,
 ) -> Card:
     redactor = redactor or SHAPES_ONLY  # callers with a runtime pass `rt.redactor`: configured values too
 
@@ -170,9 +179,13 @@ def card_for(
         mission_id=proposal.mission_id,
         worker=worker.name,
         worker_display=worker.display_name,
+        worker_icon=worker.identity.icon_url,
         title=f"{verb}: {shown(proposal.tool)}",
         tool=shown(proposal.tool),
-        fields=[(shown(str(k)), shown(value_text(v))) for k, v in args.items()],
+        fields=[
+            (shown(k), shown(v))
+            for k, v in arg_facts(args, tool=proposal.tool, worker=worker, formats=formats)
+        ],
         tier=proposal.tier,
         rule=redactor.text(proposal.rule) if proposal.rule else None,
         rationale=shown(proposal.rationale),
@@ -196,6 +209,7 @@ def card_for(
         preview=shown(proposal.preview),
         preview_changed=shown(proposal.preview_changed),
         precedent=[p.model_copy(update={"reason_code": shown(p.reason_code)}) for p in precedents or []],
+        formats=formats or worker.formats,
         **_undo(proposal, worker),
     )
 

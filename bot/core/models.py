@@ -53,6 +53,7 @@ class Request(BaseModel):
     requester: str
     text: str
     thread: str | None = None  # the thread the request belongs to (Slack: ts of the mention)
+    locale: str | None = None  # the requester's locale when the platform sends it (Teams `activity.locale`)
 
 
 class Observation(BaseModel):
@@ -72,6 +73,7 @@ class Mission(BaseModel):
     requester: str
     text: str
     vars: dict[str, Any] = {}
+    locale: str | None = None  # the requester's (Request.locale): what the mission posts reads in it
     status: MissionStatus = "queued"
     created_at: datetime
     updated_at: datetime

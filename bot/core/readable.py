@@ -17,6 +17,8 @@ from jinja2 import TemplateError
 
 from bot.core.config.models import WorkerConfig
 from bot.core.formatting import Formats
+from bot.core.messages import label as arg_label
+from bot.core.messages import value_text
 from bot.core.templating import render
 
 log = logging.getLogger(__name__)
@@ -86,9 +88,33 @@ def _formats_of(tool: str, worker: WorkerConfig) -> dict[str, str]:
     return {k: spec.format for k, spec in policy.fields.items()} if policy else {}
 
 
-def describe_args(args: Mapping[str, Any], *, tool: str, worker: WorkerConfig) -> str:
-    """A proposal's arguments as labelled facts (`Account id: ACME-7 · Amount: $40`), all of them up to 8."""
-    return default_summary(args, worker.formats, formats_of=_formats_of(tool, worker), facts=8)
+def arg_facts(
+    args: Mapping[str, Any], *, tool: str, worker: WorkerConfig, formats: Formats | None = None
+) -> list[tuple[str, str]]:
+    """A proposal's arguments as (label, value), the same on its card, in the thread and in the verdict:
+    the label from the tool's `fields.<x>.label` (else `account_id` -> "Account ID"), the value formatted
+    with its `fields.<x>.format` in the reader's `formats` (else the worker's): 40.0 reads `$40`."""
+    formats = formats or worker.formats
+    policy = worker.policy(tool)
+    specs = policy.fields if policy else {}
+    facts = []
+    for key, value in args.items():
+        spec = specs.get(str(key))
+        name = spec.label if spec and spec.label else arg_label(str(key))
+        # Whole, not cut or counted: an approver sees every argument (renderers cut to their platform's
+        # limits with a note); a nested value reads as it is.
+        shown = formats.value(value, spec.format if spec else "auto") if _scalar(value) else value_text(value)
+        facts.append((name, shown))
+    return facts
+
+
+def describe_args(
+    args: Mapping[str, Any], *, tool: str, worker: WorkerConfig, formats: Formats | None = None
+) -> str:
+    """A proposal's arguments as labelled facts (`Account ID: ACME-7 · Amount: $40`), up to 8."""
+    shown = arg_facts(args, tool=tool, worker=worker, formats=formats)
+    more = f" (+{len(shown) - 8} more)" if len(shown) > 8 else ""
+    return _cut(" · ".join(f"{k}: {v}" for k, v in shown[:8]), LIMIT - len(more)) + more
 
 
 def summarize(

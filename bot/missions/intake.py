@@ -42,6 +42,7 @@ def request_fields(request: Request) -> dict[str, str]:
         "thread": request.thread or "",
         "requester": request.requester,
         "text": request.text,
+        "locale": request.locale or "",
     }
 
 
@@ -78,6 +79,7 @@ class Intake:
             thread=f.get("thread") or None,
             requester=f["requester"],
             text=f["text"],
+            locale=f.get("locale") or None,
         )
         return self.service.create(request, mission_id=self._mission_id(entry))
 

@@ -150,6 +150,7 @@ def _expire(rt: Runtime, mission: Mission, worker: WorkerConfig) -> bool:
         refusals=[],
         failed=False,
         redactor=rt.redactor,
+        worker=worker,
         planner_text=trusted(
             f"⌛ No answer from @{mission.requester} within {worker.escalation.expire_after_minutes} min; "
             "the mission expired."

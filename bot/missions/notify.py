@@ -53,13 +53,17 @@ class Notifier:
         return sender_for(found) if found is not None else None
 
     def card(self, proposal: Proposal) -> Card:
-        """The card with a link to the request's thread, where its platform has one."""
+        """The card with a link to the request's thread, where its platform has one, its values in the
+        requester's locale when their platform gave it (else the worker's)."""
+        worker = self.rt.worker(proposal.worker)
+        mission = self._mission(proposal.mission_id)
         return card_for(
             proposal,
-            self.rt.worker(proposal.worker),
+            worker,
             redactor=self.rt.redactor,
-            thread_link=self.thread_link(proposal.mission_id),
+            thread_link=self.thread_link(proposal.mission_id, mission=mission),
             precedents=self.precedents(proposal),
+            formats=worker.formats.for_reader(mission.locale if mission else None),
         )
 
     def precedents(self, proposal: Proposal) -> list[Precedent]:
@@ -75,9 +79,16 @@ class Notifier:
             exclude=proposal.id,
         )
 
-    def thread_link(self, mission_id: str) -> str | None:
+    def _mission(self, mission_id: str) -> Mission | None:
         try:
-            mission = self.rt.store.mission(mission_id)
+            return self.rt.store.mission(mission_id)
+        except Exception:  # the card is still shown (the worker's locale, no link)
+            log.warning("no mission %s for its card", mission_id, exc_info=True)
+            return None
+
+    def thread_link(self, mission_id: str, *, mission: Mission | None = None) -> str | None:
+        try:
+            mission = mission or self.rt.store.mission(mission_id)
             root = mission.thread_root
             if root is None:
                 return None
@@ -193,8 +204,8 @@ class Notifier:
     def direct_copies(self, proposal: Proposal, users: list[str], *, platform: str, actor: str) -> None:
         """A direct-message copy of the card to each user, kept in sync like every other copy. On Slack (and
         the console) a user id is a conversation; Teams opens a 1:1 only with someone who wrote to the bot."""
-        card = self.card(proposal)
-        messenger = self.rt.messengers.get(platform)
+        card = self.card(proposal)  # with the request thread's link, as on the channel's card
+        messenger = self.rt.messengers.get(platform, sender=self.sender(proposal.worker))
         for user in users:
             if platform != "teams":
                 ref = messenger.post(conversation=user, thread=None, text=card.notification(), card=card)

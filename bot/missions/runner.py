@@ -77,6 +77,7 @@ class MissionRunner:
             planner_text=result.verdict,
             failed=failed,
             redactor=self.rt.redactor,
+            worker=self.rt.workers.get(mission.worker),
         )
         return self.close(session.mission, status="failed" if failed else "done", text=text)
 

@@ -100,6 +100,7 @@ class MissionService:
             requester=request.requester,
             text=found.text,
             vars=found.vars,
+            locale=request.locale,
             created_at=now,
             updated_at=now,
         )

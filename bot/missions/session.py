@@ -16,6 +16,7 @@ from bot.core.audit import Sealed
 from bot.core.audit_config import config_version
 from bot.core.defang import product
 from bot.core.errors import ToolError
+from bot.core.formatting import Formats
 from bot.core.messages import rule_words
 from bot.core.models import Mission, Proposal
 from bot.core.policy import gate
@@ -66,6 +67,11 @@ class Session:
         self.notify = Notifier(rt)
         self.refusals: list[str] = []
         self._read_event: Sealed | None = None  # a read's `tool.called`, appended with the next observation
+
+    @property
+    def formats(self) -> Formats:
+        """How values read in this mission's thread: the requester's locale when known, else the worker's."""
+        return self.worker.formats.for_reader(self.mission.locale)
 
     # -- progress --------------------------------------------------------------------------
     def observe(
@@ -223,7 +229,12 @@ class Session:
             )
             store.mark_done(self.mission.id, f"audit-{proposal.id}")  # after: a crash repeats, never loses
         # shown redacted, as labelled facts; the proposal keeps the real ones
-        args = describe_args(self.rt.redactor.value(proposal.args), tool=proposal.tool, worker=self.worker)
+        args = describe_args(
+            self.rt.redactor.value(proposal.args),
+            tool=proposal.tool,
+            worker=self.worker,
+            formats=self.formats,
+        )
         if proposal.decided_by == "auto":
             self.observe(
                 key,

@@ -9,9 +9,12 @@ arguments are shown redacted.
 
 from __future__ import annotations
 
+from bot.core.config.models import WorkerConfig
 from bot.core.defang import ProductText, join, product, trusted
+from bot.core.formatting import Formats
 from bot.core.messages import OUTCOMES, label, outcome, reason_words, value_text
 from bot.core.models import Mission, Proposal
+from bot.core.readable import arg_facts
 from bot.core.redact import SHAPES_ONLY, Redactor
 
 _DONE = "; nothing was done"
@@ -40,9 +43,16 @@ def _template(p: Proposal) -> str:
     }.get(p.status, "… {action} is {status}")
 
 
-def _line(p: Proposal, redactor: Redactor) -> ProductText:
+def _line(
+    p: Proposal, redactor: Redactor, worker: WorkerConfig | None, formats: Formats | None
+) -> ProductText:
     shown = redactor.value(p.args)
-    args = ", ".join(f"{label(str(k))}: {value_text(v)}" for k, v in shown.items())
+    facts = (
+        arg_facts(shown, tool=p.tool, worker=worker, formats=formats)
+        if worker is not None  # the card's labels and formats: `$40` on both
+        else [(label(str(k)), value_text(v)) for k, v in shown.items()]
+    )
+    args = ", ".join(f"{k}: {v}" for k, v in facts)
     reason = ": ".join(x for x in (reason_words(p.reason_code), p.comment or "") if x)
     return product(
         _template(p),
@@ -62,15 +72,18 @@ def compose(
     planner_text: str | None,
     failed: bool,
     redactor: Redactor | None = None,
+    worker: WorkerConfig | None = None,
 ) -> ProductText:
-    """`planner_text` keeps its mentions only when it is `ProductText` (the product's own words)."""
+    """`planner_text` keeps its mentions only when it is `ProductText` (the product's own words). `worker`:
+    arguments read as on the card (its labels and formats, in the requester's locale when known)."""
+    formats = worker.formats.for_reader(mission.locale) if worker is not None else None
     redactor = redactor or SHAPES_ONLY
     state = outcome("failed" if failed else "done", [p.status for p in proposals], refused=bool(refusals))
     icon, word = OUTCOMES[state]
     lines: list[str] = [trusted(f"{icon} Verdict for mission {mission.id}: {word}.")]
     if planner_text:
         lines.append(planner_text)
-    lines += [_line(p, redactor) for p in proposals]
+    lines += [_line(p, redactor, worker, formats) for p in proposals]
     lines += [product("🚫 Refused: {refusal}", refusal=r) for r in refusals]
     if mission.tokens:
         lines.append(trusted(f"Tokens used: {mission.tokens:,}"))

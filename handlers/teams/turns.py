@@ -36,6 +36,7 @@ def request_of(raw: dict[str, Any], known: set[str] | frozenset[str] = frozenset
         thread=chain or raw.get("id"),
         requester=acts.actor_of(raw, known),
         text=raw.get("text") or "",
+        locale=raw.get("locale") or None,
     )
 
 

@@ -24,6 +24,7 @@ from langchain_core.messages import (
 
 from bot.core import limits
 from bot.core.defang import defang
+from bot.core.readable import describe_args
 from bot.missions.planners import agent_limits, malformed
 from bot.missions.planners.agent_context import ToolNames, model_tools, request_message, system_prompt
 from bot.missions.planners.agent_context import untrusted as _untrusted
@@ -215,7 +216,7 @@ class AgentPlanner:
             limits.add_tokens(session.rt, session.worker.name, tokens)
         redactor = session.rt.redactor  # before `short`: a cut value would escape the key patterns
         calls = ", ".join(
-            f"{self_name(c['name'])}({short(redactor.value(c['args']), 120)})" for c in ai.tool_calls
+            _call_text(session, self_name(c["name"]), redactor.value(c["args"])) for c in ai.tool_calls
         )
         said = short(content_of(ai)) if content_of(ai) else ""
         text = (
@@ -235,3 +236,11 @@ class AgentPlanner:
     ) -> tuple[list[ToolMessage], bool]:
         """Answer the last turn's unanswered tool calls; True when one waits on a human."""
         return resolve_calls(session, names, messages, turn=self.turns(session))
+
+
+def _call_text(session: Session, tool: str, args: Any) -> str:
+    """A call as people read it: `helpdesk.issue_credit (Account ID: ACME-7 · Amount: $40)`, never JSON."""
+    if not isinstance(args, dict):
+        return f"{tool} ({short(args, 120)})"
+    shown = describe_args(args, tool=tool, worker=session.worker, formats=session.formats) if args else ""
+    return f"{tool} ({short(shown, 160)})" if shown else tool

@@ -75,7 +75,7 @@ def resolve_calls(
             continue
         if outcome.kind == "result":
             redacted = session.rt.redactor.value(outcome.result or {})  # redacted before it is cut
-            shown = summarize(redacted, tool=tool, worker=session.worker)
+            shown = summarize(redacted, tool=tool, worker=session.worker, formats=session.formats)
             session.observe(
                 key,
                 f"🔎 {tool}: {defang(shown)}",

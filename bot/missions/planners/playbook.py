@@ -47,7 +47,8 @@ class PlaybookPlanner:
         for i in range(start, len(steps)):
             step, key = steps[i], f"s{i + 1}{suffix}"
             if i > start or start == 0:  # a resume re-enters its parked step: no "gathering" flash
-                session.progress(f"⏳ {session.worker.display_name}: gathering {i + 1}/{len(steps)}")
+                name, mission_id = session.worker.display_name, session.mission.id
+                session.progress(f"⏳ {name} · mission {mission_id}: gathering {i + 1}/{len(steps)}")
             saved = False  # the step's progress goes with its observation when it has one: one round trip
             try:
                 if isinstance(step, ObserveStep):
@@ -79,7 +80,7 @@ class PlaybookPlanner:
                     if outcome.kind == "result":
                         # redacted before `summarize` cuts it: a cut value would escape the key patterns
                         redacted = session.rt.redactor.value(outcome.result or {})
-                        shown = summarize(redacted, tool=tool, worker=session.worker)
+                        shown = summarize(redacted, tool=tool, worker=session.worker, formats=session.formats)
                         text = product("🔎 {tool}: {result}", tool=tool, result=shown)
                         session.observe(key, text, save={"cursor": i + 1, "vars": variables})
                         saved = True

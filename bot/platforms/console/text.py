@@ -26,7 +26,7 @@ def render_card(card: Card, *, number: int | None = None) -> str:
         lines.append(
             f"│ {card.status_line}"
             + (f" on {PLATFORM_NAMES.get(card.decided_on, card.decided_on)}" if card.decided_on else "")
-            + (f" at {card.decided_at:%Y-%m-%d %H:%M} UTC" if card.decided_at else "")
+            + (f" at {card.when(card.decided_at)}" if card.decided_at else "")
             + (f": {card.comment}" if card.comment else "")
         )
     if card.escalation_note:
@@ -35,6 +35,6 @@ def render_card(card: Card, *, number: int | None = None) -> str:
         lines.append(f"│ {card.progress}")
     if card.undo_tool and card.undo_until:
         hint = f"/undo {number}" if number is not None else "undo"
-        lines.append(f"│ [Undo] ({card.undo_tool}, until {card.undo_until:%Y-%m-%d %H:%M} UTC)  ->  {hint}")
+        lines.append(f"│ [Undo] ({card.undo_tool}, until {card.when(card.undo_until)})  ->  {hint}")
     lines.append("└")
     return "\n".join(lines)

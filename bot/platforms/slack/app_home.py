@@ -7,7 +7,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.core.cards import Card
-from bot.platforms.slack.blockkit import HEADER_CHARS, args_summary, decision_buttons, mrkdwn_text, plain_text
+from bot.platforms.slack.blockkit import (
+    HEADER_CHARS,
+    args_summary,
+    decision_buttons,
+    headline_of,
+    mrkdwn_text,
+    plain_text,
+)
 from bot.platforms.slack.mrkdwn import escape, truncate
 
 VIEW_BLOCKS = 100
@@ -43,7 +50,7 @@ def manager_blocks(panels: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def _home_card(card: Card) -> list[dict[str, Any]]:
     text = (
-        f"*{truncate(escape(card.worker_display), 100)}* · {truncate(escape(card.title), 200)}\n"
+        f"*{truncate(escape(card.worker_display), 100)}* · {truncate(escape(headline_of(card)), 200)}\n"
         f"{args_summary(card, limit=300)}\n"
         f"*Why* {truncate(escape(card.rationale), 300) or '_none given_'}\n"
         f"_tier_ `{escape(card.tier)}` · mission `{escape(card.mission_id)}`"

@@ -131,7 +131,7 @@ def _reason(card: Card) -> str:
 def decision_line(card: Card) -> str:
     """Who decided, when, where and why, for a card that is no longer open."""
     who = mention(card.decided_by) if card.decided_by else "someone"
-    when = f" at {slack_date(card.decided_at)}" if card.decided_at else ""
+    when = f" at {slack_date(card.decided_at, card.when(card.decided_at))}" if card.decided_at else ""
     where = f" on {PLATFORM_NAMES.get(card.decided_on, escape(card.decided_on))}" if card.decided_on else ""
     if card.status in ("approved", "executing", "executed", "failed"):
         line = (
@@ -240,7 +240,7 @@ def _notes(card: Card) -> list[str]:
     if card.undo_tool and card.undo_until:
         notes.append(
             f"↩️ Can be undone with `{truncate(escape(card.undo_tool), 100)}` "
-            f"until {slack_date(card.undo_until)}"
+            f"until {slack_date(card.undo_until, card.when(card.undo_until))}"
         )
     return notes
 
@@ -254,7 +254,13 @@ def card_blocks(card: Card) -> list[dict[str, Any]]:
     return blocks
 
 
+def headline_of(card: Card) -> str:
+    """The card's state and action in words ("Approval needed · Issue a service credit"), unescaped: for the
+    modal and the App Home, which show no facts block of their own."""
+    return f"{card.headline()} · {card.action}"
+
+
 def args_summary(card: Card, *, limit: int) -> str:
-    """The arguments on one line (escaped, cut), for the modal and the App Home."""
-    args = ", ".join(f"{name}={value}" for name, value in card.fields)
+    """The arguments on one line as the card labels them (escaped, cut), for the modal and the App Home."""
+    args = " · ".join(f"{name}: {value}" for name, value in card.fields)
     return truncate(escape(args), limit) if args else "_no arguments_"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.cards import Card
-from bot.platforms.slack.blockkit import args_summary, mrkdwn_text, plain_text
+from bot.platforms.slack.blockkit import args_summary, headline_of, mrkdwn_text, plain_text
 from bot.platforms.slack.mrkdwn import escape, truncate
 
 REJECT_MODAL = "mb_reject_modal"
@@ -28,7 +28,7 @@ def reject_modal(card: Card) -> dict[str, Any]:
             {
                 "type": "section",
                 "text": mrkdwn_text(
-                    f"*{truncate(escape(card.title), 300)}*\n{args_summary(card, limit=2000)}"
+                    f"*{truncate(escape(headline_of(card)), 300)}*\n{args_summary(card, limit=2000)}"
                 ),
             },
             {

@@ -35,10 +35,11 @@ def link_core_mentions(escaped: str) -> str:
     return _CORE_MENTION.sub(lambda m: f"<@{m.group(1)}>", escaped)
 
 
-def slack_date(when: datetime) -> str:
-    """A timestamp Slack shows in each reader's own time zone, with a UTC fallback."""
+def slack_date(when: datetime, fallback: str | None = None) -> str:
+    """A timestamp Slack shows in each reader's own time zone; `fallback` (the card's `Formats.when`, else
+    UTC) is what a client that cannot render it shows."""
     aware = when if when.tzinfo else when.replace(tzinfo=UTC)
-    fallback = aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    fallback = fallback or aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(aware.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from bot.core.cards import Card
 from bot.core.messages import PLATFORM_NAMES, Who, reason_words
+from bot.core.sender import Sender
+from bot.platforms.teams.identity import sender_header
 
 VERSION = "1.5"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -33,12 +35,12 @@ def as_is(user: str) -> str:
 
 
 def decision_line(card: Card, who: Who = as_is) -> str:
-    """ "Rejected by Ada Owner on Teams at 2026-11-21 19:55 UTC (wrong amount: too high)"."""
+    """ "Rejected by Ada Owner on Teams at Nov 21, 2026, 7:55 PM UTC (wrong amount: too high)"."""
     line = card.headline(who, reason=False) if card.decided_by or card.halted_by else card.status_line
     if card.decided_on:
         line += f" on {PLATFORM_NAMES.get(card.decided_on, card.decided_on)}"
     if card.decided_at:
-        line += f" at {card.decided_at.strftime('%Y-%m-%d %H:%M UTC')}"
+        line += f" at {card.when(card.decided_at)}"
     reason = ": ".join(x for x in (reason_words(card.reason_code), card.comment) if x)
     return line + (f" ({reason})" if reason else "")
 
@@ -95,7 +97,8 @@ def _actions(card: Card) -> list[dict[str, Any]]:
 
 
 def _byline(card: Card, who: Who) -> str:
-    parts = [card.worker_display]
+    """Who asked and the mission; the worker's name is the header above (`sender_header`), once."""
+    parts = []
     if card.requester:
         parts.append(f"asked by {who(card.requester)}")
     parts.append(f"mission {card.mission_id}")
@@ -112,6 +115,7 @@ def _thread_action(card: Card) -> list[dict[str, Any]]:
 def _body(card: Card, who: Who) -> list[dict[str, Any]]:
     action = f"{card.action} ({card.tool})" if card.description else card.action
     body: list[dict[str, Any]] = [
+        sender_header(Sender(card.worker_display, icon_url=card.worker_icon)),
         _text(card.headline(who), size="Medium", weight="Bolder"),
         _text(action, spacing="None"),
         _text(_byline(card, who), isSubtle=True, spacing="Small"),
@@ -169,7 +173,7 @@ def card_payload(
             payload["actions"] = _actions(card)
     if not card.open and card.undo_tool and card.undo_until:
         # Anyone may press it; the core decides who may ask (requester, approvers, owner) and until when.
-        until = card.undo_until.strftime("%Y-%m-%d %H:%M UTC")
+        until = card.when(card.undo_until)
         payload["actions"] = [
             {
                 "type": "Action.Execute",

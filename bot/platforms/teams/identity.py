@@ -43,16 +43,12 @@ def sender_header(sender: Sender) -> dict[str, Any]:
 
 
 def with_sender(content: dict[str, Any], sender: Sender | None) -> dict[str, Any]:
-    """The card with the sender's icon and name first, when the worker has an `icon_url` (the card names
-    its worker already; once: a card that has the header is returned as it is)."""
-    body = content.get("body", [])
-    if (
-        sender is None
-        or not sender.icon_url
-        or any(isinstance(e, dict) and e.get("id") == HEADER_ID for e in body)
-    ):
+    """The card with the sender's icon and name first when the worker has an `icon_url` (without one, the
+    card's own name suffices); a header the card has (the approval card renders one) is replaced: once."""
+    if sender is None or not sender.icon_url:
         return content
-    return {**content, "body": [sender_header(sender), *body]}
+    rest = [e for e in content.get("body", []) if not (isinstance(e, dict) and e.get("id") == HEADER_ID)]
+    return {**content, "body": [sender_header(sender), *rest]}
 
 
 def sender_text(text: str, sender: Sender | None) -> str:

@@ -49,7 +49,7 @@ def test_no_secret_and_no_link_on_any_renderer_while_the_proposal_keeps_the_real
         assert "U0EVIL99>" not in out and "<@U0OWNER1" not in out, where
         assert "evil-pay.com" not in out and "evil.example" not in out and "](" not in out, where
     assert links_in(" ".join(v for _, v in card.fields) + card.rationale + " ".join(card.context)) == []
-    assert ("db_password", "[redacted]") in card.fields and "[redacted]" in dict(card.fields)["reason"]
+    assert ("Db password", "[redacted]") in card.fields and "[redacted]" in dict(card.fields)["Reason"]
 
 
 def test_a_decided_card_still_mentions_the_decider_the_product_resolved():
@@ -63,3 +63,14 @@ def test_a_decided_card_still_mentions_the_decider_the_product_resolved():
     )
     slack = rendered(card)["slack"]
     assert "Rejected by <@U0OWNER1>" in slack and "U0EVIL99>" not in slack and "evil-pay.com" not in slack
+
+
+def test_a_card_reads_its_values_and_times_in_the_readers_locale():
+    decided = proposal(status="rejected", decided_by="U0OWNER1", decided_at=DECIDED, decided_on="slack")
+    worker = support_triage()
+    assert dict(card_for(decided, worker).fields)["Amount"] == "$120"
+    german = card_for(decided, worker, formats=worker.formats.for_reader("de-DE"))
+    assert dict(german.fields)["Amount"] == "120\u00a0$"
+    assert german.when(DECIDED) == "06.05.2024, 11:41 CEST"  # the worker's timezone, the reader's style
+    assert "at 06.05.2024, 11:41 CEST" in text.render_card(german)
+    assert "at 06.05.2024, 11:41 CEST" in adaptive.decision_line(german)

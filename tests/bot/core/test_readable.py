@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.config.loader import load_worker_file
+from bot.core.config.models import FieldSpec
 from bot.core.formatting import Formats
-from bot.core.readable import LIMIT, default_summary, describe_args, summarize
+from bot.core.readable import LIMIT, arg_facts, default_summary, describe_args, summarize
 from tests.bot.core.config.shipped import ROOT
 
 TRIAGE = load_worker_file(ROOT / "worker_configs" / "support-triage.yml")
@@ -45,7 +46,7 @@ def test_a_summary_that_fails_at_run_time_falls_back_to_the_default_and_logs(cap
 def test_arguments_read_as_labelled_facts():
     args = {"account_id": "ACME-7", "amount": 40.0, "reason": "outage"}
     assert describe_args(args, tool="helpdesk.issue_credit", worker=TRIAGE) == (
-        "Account id: ACME-7 · Amount: $40 · Reason: outage"
+        "Account ID: ACME-7 · Amount: $40 · Reason: outage"
     )
 
 
@@ -66,3 +67,22 @@ def test_any_json_result_renders_to_bounded_plain_text(result):
     assert not any(c in text for c in "{}[]'\""), text  # no dict, list or repr dump
     if isinstance(result, dict) and result:
         assert text != json.dumps(result)
+
+
+def test_arguments_take_the_configs_labels_and_the_readers_locale():
+    policy = TRIAGE.tools["helpdesk.issue_credit"]
+    labelled = policy.model_copy(
+        update={"fields": {"amount": FieldSpec(format="currency", label="Credit (before tax)")}}
+    )
+    worker = TRIAGE.model_copy(update={"tools": {**TRIAGE.tools, "helpdesk.issue_credit": labelled}})
+    args = {"account_id": "ACME-7", "amount": 1234.5, "nested": {"a": 1}}
+    facts = arg_facts(args, tool="helpdesk.issue_credit", worker=worker)
+    assert facts == [("Account ID", "ACME-7"), ("Credit (before tax)", "$1,234.50"), ("Nested", "{'a': 1}")]
+    german = arg_facts(
+        args, tool="helpdesk.issue_credit", worker=worker, formats=worker.formats.for_reader("de-DE")
+    )
+    assert german[1] == ("Credit (before tax)", "1.234,50\u00a0$")
+    unknown = arg_facts(
+        args, tool="helpdesk.issue_credit", worker=worker, formats=worker.formats.for_reader("xx")
+    )
+    assert unknown == facts  # a locale we have no conventions for: the worker's

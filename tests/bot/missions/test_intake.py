@@ -146,3 +146,12 @@ async def test_an_answer_the_sweep_cannot_post_stays_pending(rt, aredis, monkeyp
     await dead.append(REQUEST, request_fields(blank))
     sweeper = Inbox(redis=rt.redis, prefix=rt.settings.key_prefix, consumer="recovery")
     assert len(Intake(MissionService(rt)).recover(sweeper)) == 0 and sweeper.pending() == 1
+
+
+def test_the_requests_locale_survives_the_inbox_onto_the_mission(rt):
+    german = ASK.model_copy(update={"locale": "de-DE"})
+    entry = Entry(id="19-0", kind=REQUEST, fields=request_fields(german))
+    submitted = Intake(MissionService(rt)).create(entry)
+    assert submitted.mission is not None and submitted.mission.locale == "de-DE"
+    plain = Intake(MissionService(rt)).create(Entry(id="20-0", kind=REQUEST, fields=request_fields(ASK)))
+    assert plain.mission is not None and plain.mission.locale is None  # Slack and the console: the worker's

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.core.config import load_workers
 from bot.core.defang import ProductText, trusted
 from bot.core.models import Mission, Proposal
 from bot.missions.verdict import compose
+from tests.bot.core.config.shipped import ROOT
 
 NOW = datetime(2026, 3, 2, 10, tzinfo=UTC)
 ZW = "\u200b"
@@ -116,3 +118,14 @@ def test_the_planners_own_product_text_keeps_its_mentions():
         mission(), [], refusals=[], planner_text=trusted("Ask @U0MANAGER to raise it."), failed=True
     )
     assert "Ask @U0MANAGER to raise it." in text
+
+
+def test_arguments_read_as_on_the_card_in_the_requesters_locale():
+    worker = load_workers(ROOT / "worker_configs")["support-triage"]
+    executed = [proposal("executed", decided_by="U0OWNER1", args={"account_id": "ACME-7", "amount": 40.0})]
+    line = compose(mission(), executed, refusals=[], planner_text=None, failed=False, worker=worker)
+    assert "(Account ID: ACME-7, Amount: $40)" in line  # as the card's facts read, not 40.0
+    german = compose(
+        mission(locale="de-DE"), executed, refusals=[], planner_text=None, failed=False, worker=worker
+    )
+    assert "Amount: 40\u00a0$" in german

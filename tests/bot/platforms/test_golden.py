@@ -93,7 +93,8 @@ def test_the_header_states_what_happened_in_the_same_words_as_the_notification()
     for state, headline in expected.items():
         card = _card(state)
         assert card.headline() == headline and card.notification().startswith(headline)
+    # body[0] is the worker's name (the sender header), then the state
     teams = card_payload(_card("halted"), who=lambda user: NAMES.get(user, user))
-    assert teams["body"][0]["text"] == "Halted by Max Manager" and teams["fallbackText"].startswith(
+    assert teams["body"][1]["text"] == "Halted by Max Manager" and teams["fallbackText"].startswith(
         "Halted by Max"
     )

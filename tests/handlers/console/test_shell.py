@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers.console.shell import ConsoleSurface
 
 
@@ -15,7 +17,8 @@ def test_a_request_a_card_and_a_decision_in_the_shell(rt, run_jobs):
     assert "│ Support Triage · asked by @U0AGENT · mission M-" in screen and "│ Account ID: ACME-7" in screen
     # the worker speaks under its own name, once, and its steps read as sentences, not JSON
     assert "Support Triage: 🔎 helpdesk.get_ticket: Ticket 1042: Checkout down" in screen
-    assert "⏳ Support Triage: gathering" in screen and "Support Triage: ⏳" not in screen
+    assert "⏳ Support Triage · mission M-" in screen and ": gathering 1/5" in screen
+    assert "Support Triage: ⏳" not in screen
     assert '{"' not in screen
     assert "four-eyes" in shell.handle("/approve 1") or "Only" in shell.handle("/approve 1")
     assert shell.handle("/as U0OWNER1") == "you are now U0OWNER1"
@@ -25,7 +28,7 @@ def test_a_request_a_card_and_a_decision_in_the_shell(rt, run_jobs):
     run_jobs()
     screen = "\n".join(shell.drain())
     assert "#1 Rejected by @U0OWNER1: other\n" in screen and "│ Rejected on the console at " in screen
-    assert "UTC: which outage?" in screen
+    assert re.search(r"CES?T: which outage\?", screen)  # the decision time in the worker's zone (Berlin)
     assert "Verdict" in screen and "nothing was done" in screen
 
 

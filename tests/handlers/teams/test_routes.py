@@ -203,3 +203,18 @@ async def test_a_message_of_only_invisible_characters_is_no_mission_and_gets_a_s
     status, _ = await post(teams_app(rt, allow_anonymous=True), personal(teams_connector, invisible))
     assert status == 201 and rt.store.open_missions("support-triage") == []
     assert [c.body["text"] for c in teams_connector.posts()] == [BLANK_REQUEST]
+
+
+async def test_the_activity_locale_is_the_missions_and_its_card_reads_in_it(rt, teams_connector, run_jobs):
+    rt = teams_runtime(rt, teams_connector, approvals_channels={"teams": "19:approvals@thread.tacv2"})
+    app = teams_app(rt, allow_anonymous=True)
+    raw = mention(teams_connector, "ESC-1042 checkout was down, please credit") | {"locale": "de-DE"}
+    assert (await post(app, raw))[0] == 201
+    run_jobs()
+    mission_id = rt.store.mission_for_thread(
+        "teams", "19:aebd0ad4d6ab42c8b9ed19c251c2fc37@thread.skype", "1481567603816"
+    )
+    assert rt.store.mission(mission_id).locale == "de-DE"
+    card = teams_connector.posts()[-1].body["attachments"][0]["content"]
+    facts = {f["title"]: f["value"] for b in card["body"] if b["type"] == "FactSet" for f in b["facts"]}
+    assert facts["Amount"].endswith("\u00a0$")  # German: the symbol after the number, `40 $`

@@ -74,6 +74,10 @@ def test_read_propose_park_approve_resume_verdict(rt, run_jobs, script):
     assert observations["m1"].detail["message"]["data"]["tool_calls"][0]["name"] == "helpdesk__get_ticket"
     cited = next(o for k, o in observations.items() if k.startswith("t2-c3"))
     assert "entitlements.md" in cited.text and "2.1 Gold" in cited.text
+    # the model's turn reads its calls as labelled facts, as the card does: no JSON
+    step = observations["m3"].text
+    assert "calls helpdesk.issue_credit (Account ID: ACME-7 · Amount: $40 · Reason: ESC-1042 outage)" in step
+    assert "{" not in step
     # what the model read came back wrapped as untrusted data
     prompt = model.seen[2]
     ticket = next(m for m in prompt if isinstance(m, ToolMessage) and m.tool_call_id == "c1")

@@ -49,5 +49,5 @@ def test_the_answer_reaches_the_model_which_proposes_again(rt, run_jobs, script)
     run_jobs()
     done = rt.store.mission(mission.id)
     assert done.status == "done" and model.i == 5
-    assert "rejected by @U0OWNER1 (needs more info" in done.verdict and "Amount: 60" in done.verdict
+    assert "rejected by @U0OWNER1 (needs more info" in done.verdict and "Amount: $60" in done.verdict
     assert sum(isinstance(m, HumanMessage) and ANSWER in m.content for m in model.seen[4]) == 1  # given once

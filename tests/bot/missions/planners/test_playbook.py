@@ -21,8 +21,10 @@ def test_status_line_during_the_run_and_after_the_decision(rt, run_jobs):
     )
     run_jobs()
     first = status_updates(rt)
-    assert [t for _, t in first][:5] == [f"⏳ Support Triage: gathering {n}/5" for n in range(1, 6)]
     mission_id = submitted.mission.id
+    assert [t for _, t in first][:5] == [
+        f"⏳ Support Triage · mission {mission_id}: gathering {n}/5" for n in range(1, 6)
+    ]
     # the display name, the mission id, and only who can decide (the requester U0AGENT is no approver)
     assert (
         first[-1][1] == f"✋ Support Triage · mission {mission_id}: awaiting approval by @U0OWNER1, @U0OWNER2"

@@ -23,3 +23,9 @@ def test_home_view_with_80_pending_cards_stays_within_100_blocks(mock_slack_api:
 
 def test_empty_home_view_is_valid(mock_slack_api: MockSlackApi) -> None:
     assert client(mock_slack_api.url).views_publish(user_id="U0OWNER1", view=home_view([]))["ok"]
+
+
+def test_a_home_card_names_the_state_and_action_not_the_tool_title() -> None:
+    text = home_view([card()])["blocks"][-2]["text"]["text"]
+    assert "*Support Triage* · Approval needed · Issue a service credit to an account." in text
+    assert "Account ID: ACME-7 · Amount: $120" in text

@@ -48,7 +48,7 @@ def test_execute_card_shows_normalized_args_tier_rule_rationale_and_confirmed_bu
     assert blocks[1]["elements"][0]["text"] == "*Support Triage* · asked by <@U0REQUESTER> · mission `M0001`"
     assert _texts(blocks).count("Support Triage") == 1
     fields = [f["text"] for b in blocks if "fields" in b for f in b["fields"]]
-    assert fields == ["*Account ID*\nACME-7", "*Amount*\n120", "*Reason*\nESC-1234: duplicate charge"]
+    assert fields == ["*Account ID*\nACME-7", "*Amount*\n$120", "*Reason*\nESC-1234: duplicate charge"]
     text = _texts(blocks)
     assert "An approver must say yes before this runs (it acts for real)." in text
     assert "`execute`" not in text and "needs an approver" not in text  # no jargon
@@ -78,7 +78,7 @@ def test_write_tier_and_shadow_cards_have_no_confirm() -> None:
         (
             {"status": "executed", "decided_by": "U0OWNER1", "decided_on": "slack"},
             "✅ Approved by <@U0OWNER1> at <!date^{ts}^{{date_short_pretty}} at {{time}}|"
-            "2024-05-06 09:41 UTC> on Slack · executed",
+            "May 6, 2024, 11:41 AM CEST> on Slack · executed",
         ),
         (
             {
@@ -89,12 +89,12 @@ def test_write_tier_and_shadow_cards_have_no_confirm() -> None:
                 "comment": "policy cap is <50>",
             },
             "✋ Rejected by <@U0OWNER2> at <!date^{ts}^{{date_short_pretty}} at {{time}}|"
-            "2024-05-06 09:41 UTC> on Teams (reason: wrong amount: policy cap is &lt;50&gt;)",
+            "May 6, 2024, 11:41 AM CEST> on Teams (reason: wrong amount: policy cap is &lt;50&gt;)",
         ),
         (
             {"status": "executing", "decided_by": "auto", "rule": "auto_approve amount lte 50"},
             "✅ Auto-approved by rule auto_approve amount lte 50 "
-            "at <!date^{ts}^{{date_short_pretty}} at {{time}}|2024-05-06 09:41 UTC> · executing",
+            "at <!date^{ts}^{{date_short_pretty}} at {{time}}|May 6, 2024, 11:41 AM CEST> · executing",
         ),
         ({"status": "expired", "decided_at": None}, "⌛ Expired, no decision"),
         ({"status": "halted", "decided_at": None}, "🛑 Halted: the kill switch is pulled"),

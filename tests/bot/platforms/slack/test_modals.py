@@ -26,3 +26,9 @@ def test_reject_modal_is_valid_and_carries_the_proposal_and_reason_codes(
     assert comment["element"]["multiline"]
     answer = client(mock_slack_api.url).views_open(trigger_id="1.2.abc", view=view)
     assert answer["view"]["callback_id"] == REJECT_MODAL
+
+
+def test_reject_modal_names_the_state_and_action_and_labels_the_arguments() -> None:
+    head = reject_modal(card())["blocks"][0]["text"]["text"]
+    assert head.startswith("*Approval needed · Issue a service credit to an account.*\n")
+    assert "Account ID: ACME-7 · Amount: $120" in head  # as the card's facts read

@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from bot.platforms.teams.adaptive import APPROVE, REFRESH, REJECT, UNDO, card_payload, decision_line
+from bot.platforms.teams.identity import HEADER_ID
 from tests.bot.core.card_factories import DECIDED, card
 
 SCHEMA = json.loads(
@@ -36,13 +37,16 @@ def test_an_open_card_has_execute_actions_a_reject_form_and_a_refresh_for_approv
     assert payload["version"] == "1.5"
     (factset,) = [b for b in payload["body"] if b["type"] == "FactSet"]
     facts = {f["title"]: f["value"] for f in factset["facts"]}
-    assert facts == {"Account ID": "ACME-7", "Amount": "120", "Reason": "ESC-1234: duplicate charge"}
+    assert facts == {"Account ID": "ACME-7", "Amount": "$120", "Reason": "ESC-1234: duplicate charge"}
     texts = [b.get("text", "") for b in payload["body"]]
-    assert texts[:3] == [
+    # The worker's name heads the card once (the sender header the messenger keeps), then the state.
+    assert texts[:4] == [
+        "Support Triage",
         "Approval needed",
         "Issue a service credit to an account. (helpdesk.issue_credit)",
-        "Support Triage · asked by U0REQUESTER · mission M0001",
+        "asked by U0REQUESTER · mission M0001",
     ]
+    assert payload["body"][0]["id"] == HEADER_ID and texts.count("Support Triage") == 1
     assert "An approver must say yes before this runs (it acts for real)." in texts
     approve, reject = payload["actions"]
     assert (approve["type"], approve["verb"], approve["data"]["proposal_id"]) == (
@@ -86,7 +90,7 @@ def test_the_view_for_someone_who_may_not_decide_has_no_buttons():
     [
         (
             {"status": "executed", "decided_by": "U0OWNER1", "decided_on": "slack", "decided_at": DECIDED},
-            "Approved and executed by U0OWNER1 on Slack at 2024-05-06 09:41 UTC",
+            "Approved and executed by U0OWNER1 on Slack at May 6, 2024, 11:41 AM CEST",
         ),
         (
             {
@@ -97,7 +101,7 @@ def test_the_view_for_someone_who_may_not_decide_has_no_buttons():
                 "reason_code": "wrong_amount",
                 "comment": "too high",
             },
-            "Rejected by U0LEAD on Teams at 2024-05-06 09:41 UTC (wrong amount: too high)",
+            "Rejected by U0LEAD on Teams at May 6, 2024, 11:41 AM CEST (wrong amount: too high)",
         ),
         ({"status": "expired"}, "Expired, no decision"),
     ],
@@ -114,7 +118,7 @@ def test_a_decided_card_has_no_actions_and_says_who_where_and_when(change, expec
 
 def test_the_workers_name_and_icon_head_the_card_once():
     from bot.core.sender import Sender
-    from bot.platforms.teams.identity import HEADER_ID, sender_text, with_sender
+    from bot.platforms.teams.identity import sender_text, with_sender
 
     sender = Sender("Support Agent", ":robot_face:", "https://example.test/agent.png")
     content = valid(with_sender(with_sender(card_payload(card()), sender), sender))
