@@ -7,17 +7,19 @@ which are what executes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
 from bot.core import lifecycle
+from bot.core.card_edits import EditField, edit_fields
 from bot.core.config.models import WorkerConfig
 from bot.core.defang import defang
 from bot.core.messages import Who, at_id, label, reason_words, rule_words, value_text
 from bot.core.models import Mission, Proposal
-from bot.core.policy import quorum
+from bot.core.policy import edits, quorum
 from bot.core.redact import SHAPES_ONLY, Redactor
 
 _APPROVED_WORDS = {
@@ -73,6 +75,7 @@ class Card(BaseModel):
     undo_until: datetime | None = None  # renderers show an "Undo" button until then
     context: list[str] = []  # what the requester added (e.g. the information an approver asked for)
     progress: str | None = None  # a quorum's "1 of 2 approvals: @alice" (bot/core/policy/quorum.py)
+    editable: list[EditField] = []  # "Approve with changes" inputs (bot/core/card_edits.py)
 
     @property
     def open(self) -> bool:
@@ -171,14 +174,29 @@ def card_for(
         thread_link=thread_link,
         escalation_note=redactor.text(proposal.escalation_note) if proposal.escalation_note else None,
         context=[shown(c) for c in proposal.context],
-        progress=_progress(worker, proposal),
+        editable=edit_fields(proposal, worker, redactor),
+        progress=_progress(worker, proposal, shown=lambda p: shown(edits.line(redacted(p, redactor)))),
         **_undo(proposal, worker),
     )
 
 
-def _progress(worker: WorkerConfig, proposal: Proposal) -> str | None:
-    """A quorum's progress, and the delegator a delegate decided for ("on behalf of @olivia")."""
-    lines = [quorum.progress(worker, proposal)]
+def redacted(proposal: Proposal, redactor: Redactor) -> Proposal:
+    """`proposal` with its arguments (and the original ones, when edited) as people may read them."""
+    original = proposal.original_args
+    return proposal.model_copy(
+        update={
+            "args": redactor.value(proposal.args),
+            "original_args": None if original is None else redactor.value(original),
+        }
+    )
+
+
+def _progress(
+    worker: WorkerConfig, proposal: Proposal, *, shown: Callable[[Proposal], str | None]
+) -> str | None:
+    """A quorum's progress, the approver's changes ("approved with changes: amount 40 → 30", `shown`
+    redacted and defanged) and the delegator a delegate decided for ("on behalf of @olivia")."""
+    lines = [quorum.progress(worker, proposal), shown(proposal)]
     if proposal.decided_for:
         lines.append(f"Decided by @{proposal.decided_by} on behalf of @{proposal.decided_for}")
     return " · ".join(line for line in lines if line) or None

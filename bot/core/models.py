@@ -140,6 +140,8 @@ class Proposal(BaseModel):
     decided_via: str | None = None  # the approver group through which `decided_by` was authorized
     decided_for: str | None = None  # a delegate decided on this person's behalf
     approvals: list[Approval] = []  # a quorum's approvals so far (the last one decides)
+    original_args: dict[str, Any] | None = None  # as proposed, when an approver changed `args` (edits.py)
+    edited_by: str | None = None  # who changed them last
     closed_because: str | None = (
         None  # status "closed": the status its mission closed with (bot/core/lifecycle.py)
     )
