@@ -23,6 +23,7 @@ from bot.platforms.teams.adaptive import (
     buttons_for_everyone,
     card_payload,
 )
+from bot.platforms.teams.edit_form import APPROVE_EDIT, edits_of
 from bot.platforms.teams.payloads import PLATFORM
 from bot.platforms.teams.text import teams_text
 from bot.platforms.teams.users import TeamsUsers, identity
@@ -45,6 +46,7 @@ class CardAction:
     automatic: bool
     reason_code: str | None = None
     comment: str | None = None
+    edits: dict[str, str] | None = None  # "Approve with changes": {argument: value}
 
 
 def card_action(raw: dict[str, Any], known: set[str] | frozenset[str] = frozenset()) -> CardAction | None:
@@ -60,7 +62,7 @@ def card_action(raw: dict[str, Any], known: set[str] | frozenset[str] = frozense
     if (
         not isinstance(data, dict)
         or not data.get("proposal_id")
-        or verb not in {APPROVE, REJECT, REFRESH, UNDO}
+        or verb not in {APPROVE, APPROVE_EDIT, REJECT, REFRESH, UNDO}
     ):
         return None
     comment = (data.get("comment") or "").strip() or None
@@ -71,6 +73,7 @@ def card_action(raw: dict[str, Any], known: set[str] | frozenset[str] = frozense
         automatic=value.get("trigger") == "automatic",
         reason_code=data.get("reason_code") or None,
         comment=comment,
+        edits=edits_of(data) if verb == APPROVE_EDIT else None,
     )
 
 
@@ -115,10 +118,11 @@ def answer(service: MissionService, action: CardAction) -> dict[str, Any]:
         service.decide(
             action.proposal_id,
             actor=action.actor,
-            approve=action.verb == APPROVE,
+            approve=action.verb in {APPROVE, APPROVE_EDIT},
             platform=PLATFORM,
             reason_code=action.reason_code,
             comment=action.comment,
+            edits=action.edits,
         )
         return _card(service, action.proposal_id, action.actor)
     except AlreadyDecided:  # the card as it is now: its header says who decided (or halted) it, and how

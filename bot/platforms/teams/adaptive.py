@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.core.cards import Card
 from bot.core.messages import PLATFORM_NAMES, Who, reason_words
+from bot.platforms.teams.edit_form import APPROVE_EDIT, edit_action
 
 VERSION = "1.5"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -90,6 +91,7 @@ def _actions(card: Card) -> list[dict[str, Any]]:
             "data": _data(card, APPROVE),
             "associatedInputs": "none",
         },
+        *edit_action(card, _data(card, APPROVE_EDIT)),
         {"type": "Action.ShowCard", "title": "Reject…", "card": reject_form},
     ]
 
