@@ -5,13 +5,16 @@ resets the approvals given; the audit, the card and the verdict say what changed
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.core.cards import card_for
 from bot.core.config.models import EditBounds
 from bot.core.errors import AlreadyDecided, BadRequest, Halted
 from bot.core.policy import edits
-from bot.missions import decisions, kill_switch
+from bot.missions import controls, decisions, kill_switch
+from bot.missions.digest.compute import compute
 from bot.platforms.console.text import render_card
 from tests.guarantees.test_exactly_once import credits
 from tests.support.approvals import WORKER, events, parked, reconfigure
@@ -117,3 +120,21 @@ def test_under_a_quorum_an_edit_resets_the_approvals_given(rt, run_jobs):
     assert final.status == "approved"
     run_jobs()
     assert [c["amount"] for c in credits(rt)] == [25.0]
+
+
+def test_the_digest_counts_an_edit_in_the_override_and_half_against_shadow_agreement(editable, run_jobs):
+    rt = editable
+    pid = parked(rt, run_jobs)
+    decisions.decide(rt, pid, actor="U0OWNER1", approve=True, platform="slack", edits={"amount": 30})
+    run_jobs()
+    controls.set_autonomy(rt, WORKER, "shadow", actor="U0MANAGER")
+    shadow = parked(rt, run_jobs, text="ESC-1042 again")
+    answered = decisions.decide(
+        rt, shadow, actor="U0OWNER2", approve=True, platform="slack", edits={"amount": 5}
+    )
+    assert (answered.status, answered.args["amount"]) == ("shadow_approved", 5.0)
+    run_jobs()
+    assert [c["amount"] for c in credits(rt)] == [30.0]  # the shadow edit ran nothing
+    week = compute(rt, WORKER, end=rt.clock() + timedelta(seconds=1)).current
+    assert (week.approved, week.edited, week.rejected, week.override_rate) == (1, 1, 0, 1.0)
+    assert (week.shadow_approved, week.shadow_edited, week.shadow_agreement) == (1, 1, 0.5)
