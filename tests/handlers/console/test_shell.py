@@ -77,7 +77,9 @@ def test_approve_with_changes_in_the_shell(rt, run_jobs):
     shell = ConsoleSurface(rt, user="U0AGENT", channel="C0SUPPORT")
     shell.handle("ESC-1042 please credit the customer")
     run_jobs()
-    shell.drain()
+    assert "│ Approve with changes  ->  approve 1 arg=value; now: amount=40 (0 to 250)" in "\n".join(
+        shell.drain()
+    )
     shell.handle("/as U0OWNER1")
     assert shell.handle("/approve 1 amount=300") == "✋ amount = 300 is out of bounds: it must be ≤ 250."
     assert shell.handle("/approve 1 amount").startswith("✋ 'amount': changes are written argument=value")
