@@ -144,6 +144,8 @@ class ConsoleSurface:
 
     def _batch(self, approve: bool, numbers: list[str], rest: tuple[str, ...]) -> str:
         """`/approve 3 4 7`, `/reject 3 4 wrong_amount`: exact card numbers; a batch takes no edits."""
+        if approve and rest:
+            return "A batch approval takes no changes; approve one card at a time to change it."
         unknown = [n for n in numbers if int(n) not in self.cards]
         if unknown:
             return f"no card #{', #'.join(unknown)}"

@@ -81,6 +81,7 @@ def test_approve_with_changes_in_the_shell(rt, run_jobs):
         shell.drain()
     )
     shell.handle("/as U0OWNER1")
+    assert shell.handle("/approve 1 2 amount=30").startswith("A batch approval takes no changes")
     assert shell.handle("/approve 1 amount=300") == "✋ amount = 300 is out of bounds: it must be ≤ 250."
     assert shell.handle("/approve 1 amount").startswith("✋ 'amount': changes are written argument=value")
     assert shell.handle("/approve 1 amount=30") == "recorded: approved by U0OWNER1 with changes"

@@ -64,3 +64,13 @@ async def test_a_card_without_editable_arguments_has_no_edit_button(slack, run_j
     _, card_ts = await parked(slack, run_jobs)
     card = [m for m in slack.api.messages("C0APPROVALS") if m["ts"] == card_ts][0]
     assert ACTION_APPROVE_EDIT not in str(card["blocks"])
+
+
+async def test_an_edit_submission_that_is_not_text_is_refused_before_anything(slack, run_jobs):
+    reconfigure(slack.rt, tool={"editable": {"amount": EditBounds(gte=0, lte=250)}})
+    pid, _ = await parked(slack, run_jobs)
+    view = {"callback_id": EDIT_MODAL, "private_metadata": pid}
+    body = submission(view, user="U0OWNER1", amount="30")
+    body["view"]["state"]["values"]["edit:amount"]["value"]["value"] = {"$gt": 1}
+    answer = await slack.send_interaction(body)
+    assert answer.status == 400 and slack.rt.store.proposal(pid).status == "pending"
