@@ -175,7 +175,7 @@ def card_for(
         escalation_note=redactor.text(proposal.escalation_note) if proposal.escalation_note else None,
         context=[shown(c) for c in proposal.context],
         editable=edit_fields(proposal, worker, redactor),
-        progress=_progress(worker, proposal, shown=lambda p: shown(edits.line(redacted(p, redactor)))),
+        progress=_progress(worker, proposal, shown=lambda p: edits.line(redacted(p, redactor), shown=defang)),
         **_undo(proposal, worker),
     )
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.core.config.models import EditBounds, ToolPolicy
 from bot.core.errors import BadRequest
 from bot.core.messages import value_text
 from bot.core.models import Proposal
+from bot.core.policy.deciders import mention
 
 _BOUNDS = (("gte", "≥", float.__ge__), ("lte", "≤", float.__le__), ("gt", ">", float.__gt__))
 _BOUNDS += (("lt", "<", float.__lt__),)
@@ -79,14 +80,16 @@ def _show(value: Any) -> str:
     return repr(value) if isinstance(value, str) else value_text(value)
 
 
-def line(proposal: Proposal) -> str | None:
+def line(proposal: Proposal, *, shown: Callable[[str], str] = str) -> str | None:
     """The card's and verdict's line, e.g. "approved with changes: amount 40 → 30" (None: not edited).
-    Under a quorum an edit waits for the approvals it reset, so the line says who changed what."""
+    Under a quorum an edit waits for the approvals it reset, so the line says who changed what. `shown`
+    makes the arguments' part readable safely (the card defangs it; the mention stays a mention)."""
     if proposal.original_args is None:
         return None
-    what = changes(proposal.original_args, proposal.args)
+    what = shown(changes(proposal.original_args, proposal.args))
     if proposal.status == "pending":
-        return f"changed by {proposal.edited_by} before approval: {what} (approvals start again)"
+        who = mention(proposal.edited_by or "")
+        return f"changed by {who} before approval: {what} (approvals start again)"
     return f"approved with changes: {what}"
 
 

@@ -115,7 +115,7 @@ def test_under_a_quorum_an_edit_resets_the_approvals_given(rt, run_jobs):
     assert edited.status == "pending" and [a.actor for a in edited.approvals] == ["U0OWNER2"]
     progress = card_for(edited, rt.worker(WORKER)).progress or ""
     assert "1 of 2 approvals: @U0OWNER2" in progress
-    assert "changed by U0OWNER2 before approval: amount 40 → 25 (approvals start again)" in progress
+    assert "changed by @U0OWNER2 before approval: amount 40 → 25 (approvals start again)" in progress
     final = decisions.decide(rt, pid, actor="U0OWNER1", approve=True, platform="slack")
     assert final.status == "approved"
     run_jobs()
