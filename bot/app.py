@@ -58,7 +58,7 @@ def create_runtime(
     keys = audit_keys or AuditKeys.from_settings(settings)
     prefix = settings.key_prefix
     if messengers is None:
-        messengers = Messengers(ConsoleMessenger(redis=redis, prefix=prefix))
+        messengers = Messengers(ConsoleMessenger(redis=redis, prefix=prefix, chart_dir=settings.chart_dir))
     workers = workers if workers is not None else load_workers(settings.config_dir)
     redactor = Redactor.from_config(settings=settings, workers=workers, environ=os.environ)
     log_redaction.use(redactor)  # the log record factory has no runtime to ask
@@ -138,7 +138,9 @@ def _add_tool_providers(toolbox: Toolbox, *, settings: Settings, redis: Redis) -
 
 def default_messengers(*, settings: Settings, redis: Redis) -> Messengers:
     """Which messengers a process gets, from its settings: console always, Slack/Teams when configured."""
-    messengers = Messengers(ConsoleMessenger(redis=redis, prefix=settings.key_prefix))
+    messengers = Messengers(
+        ConsoleMessenger(redis=redis, prefix=settings.key_prefix, chart_dir=settings.chart_dir)
+    )
     if settings.slack_bot_token is not None:
         messengers.add(SlackMessenger(client=slack_client(settings)))
     if settings.microsoft_app_id or settings.teams_enabled:

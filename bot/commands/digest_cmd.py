@@ -1,4 +1,5 @@
-"""`missionbot digest <worker>`: compute one digest now; print it, or `--post` it where it normally goes;
+"""`missionbot digest <worker>`: compute one digest now; print it, or `--post` it where it normally goes
+(on the console: and print the path of the chart's file);
 `--weeks N` sets the weeks of the trends, `--chart out.png` writes the chart and prints its path."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from bot.app import default_messengers
 from bot.commands.common import audit_key_or_exit, config_dir, redis_or_exit, workers_or_exit
 from bot.core.errors import BadRequest, NotFound
 from bot.core.settings import Settings
-from bot.missions.digest import chart, render
+from bot.missions.digest import chart, home, render
 from bot.missions.digest.compute import compute, up_to_now
 from bot.missions.digest.events import WEEKS
 from bot.missions.digest.send import send
@@ -32,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
         if args.post:
             digest, ref = send(rt, args.worker)
             print(f"posted to {ref.conversation} on {ref.platform}")
+            if ref.platform == "console":  # a terminal shows no image: the chart went to a file
+                print(f"chart: {home.last_chart(rt, args.worker, ref.platform)}")
         else:
             digest = compute(rt, args.worker, end=up_to_now(rt), weeks=args.weeks)
     except (NotFound, BadRequest) as err:

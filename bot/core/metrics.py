@@ -78,7 +78,7 @@ PLATFORM_ERRORS = Counter(
     ["platform", "status"],
 )
 
-MISSION_OUTCOMES = frozenset({"done", "failed", "cancelled", "halted", "expired"})
+MISSION_OUTCOMES = frozenset({"done", "failed", "cancelled", "halted", "expired", "withdrawn"})
 DECISION_OUTCOMES = frozenset({"approved", "rejected", "shadow_approved", "shadow_rejected", "auto_approved"})
 EXECUTION_OUTCOMES = frozenset({"executed", "failed", "halted"})
 SLA_STEPS = frozenset({"reminded", "rerouted"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -42,6 +43,10 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, validation_alias="PORT")
     # Where Teams reaches `serve` (https://host[:port]): the digest chart's signed image URL starts with it.
     public_url: str | None = Field(default=None, validation_alias="MISSIONBOT_PUBLIC_URL")
+    # Where the console writes the digest's chart (a PNG per worker and week); the shell prints the path.
+    chart_dir: Path = Field(
+        default=Path(tempfile.gettempdir()) / "missionbot-charts", validation_alias="MISSIONBOT_CHART_DIR"
+    )
     # Logs: plain text lines, or one JSON object per line with the role and the ids of the work in hand.
     log_format: Literal["text", "json"] = Field(default="text", validation_alias="MISSIONBOT_LOG_FORMAT")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(

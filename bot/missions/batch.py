@@ -62,3 +62,11 @@ def decide_batch(
         decided=[o.proposal for o in outcomes if o.status],
     )
     return outcomes
+
+
+def summary(outcomes: list[Outcome]) -> str:
+    """What a batch did, one line per card: its decision, or why it was not decided."""
+    return "\n".join(
+        f"• {o.proposal}: " + (o.status.replace("_", " ") if o.status else f"not decided ({o.refused})")
+        for o in outcomes
+    )

@@ -3,8 +3,10 @@ mission (`create`, the "queued" reply, `launch`), an Approve click a decision.
 
 The surface handles its own entries right after its ack; the recovery sweep handles those a dead process
 left (`recover`), posting through the runtime's messengers. Handling an entry twice changes nothing the
-first handling did: the mission id is reserved per entry before the mission is created, and a decision
-is recorded once (a second one by the same actor is the first one seen again).
+first handling did: the mission id is reserved per entry before the mission is created, the reply is
+claimed per entry before it is posted (a second handling reuses the posted reply's reference, or stops
+while the first is still posting), and a decision is recorded once (a second one by the same actor is the
+first one seen again).
 """
 
 from __future__ import annotations
@@ -17,12 +19,20 @@ from bot.core.inbox import Entry, Inbox
 from bot.core.models import MessageRef, Request
 from bot.core.outage import REDIS_DOWN
 from bot.core.sender import sender_for
+from bot.missions.notify import post_status
 from bot.missions.service import MissionService, Submitted
 
 log = logging.getLogger(__name__)
 
 REQUEST, CLICK = "request", "click"
 MISSION_ID_TTL = 7 * 86_400  # far past any sweep that could still find the entry pending
+# How long a handling may take to post its reply before another may post it (its process died meanwhile).
+REPLY_CLAIM_TTL = 120
+POSTING = b"posting"
+
+
+class ReplyInFlight(Exception):
+    """Another handling of the entry is posting its reply now: this one stops, the entry stays pending."""
 
 
 def request_fields(request: Request) -> dict[str, str]:
@@ -86,22 +96,41 @@ class Intake:
         for the platform, then `launch` makes the reply the status message and starts the mission, so no
         worker runs ahead of it. A failed reply still launches the mission, without it; a failed answer
         with no mission raises, and the entry stays pending for the sweep to answer again."""
-        f = entry.fields
         submitted = self.create(entry)
         status = submitted.mission.status_ref if submitted.mission else None
-        if status is None:  # not posted yet (or posted before a crash, not attached: posted again)
-            try:
-                mission = submitted.mission
-                sender = sender_for(self.rt.worker(mission.worker)) if mission else None
-                status = self.rt.messengers.get(f["platform"], sender=sender).post(
-                    conversation=f["conversation"], thread=f.get("thread") or None, text=submitted.text
-                )
-            except Exception:
-                if submitted.mission is None:
-                    raise
-                log.exception("could not post the reply to mission %s", submitted.mission.id)
+        if status is None:  # not attached yet: posted by an earlier handling, or not posted
+            status = self._reply(entry, submitted)
         self.launch(submitted, status=status)
         return submitted
+
+    def _reply(self, entry: Entry, submitted: Submitted) -> MessageRef | None:
+        """Post the reply once per entry: SET NX GET claims it (a loaded `serve` and the recovery sweep
+        can handle the same entry at once); the claim then holds the reply's reference for a later
+        handling to attach. A failed post releases the claim."""
+        key = self.rt.store.key("inbox", "replied", entry.id)
+        earlier = self.rt.redis.set(key, POSTING, nx=True, get=True, ex=REPLY_CLAIM_TTL)
+        if earlier == POSTING:
+            raise ReplyInFlight(f"inbox entry {entry.id}: its reply is being posted by another handling")
+        if earlier:
+            return MessageRef.model_validate_json(earlier)
+        f, mission = entry.fields, submitted.mission
+        try:
+            sender = sender_for(self.rt.worker(mission.worker)) if mission else None
+            ref = post_status(
+                self.rt.messengers.get(f["platform"], sender=sender),
+                conversation=f["conversation"],
+                thread=f.get("thread") or None,
+                text=submitted.text,
+                cancel=mission.id if mission else None,
+            )
+        except Exception:
+            self.rt.redis.delete(key)
+            if mission is None:
+                raise
+            log.exception("could not post the reply to mission %s", mission.id)
+            return None
+        self.rt.redis.set(key, ref.model_dump_json(), ex=MISSION_ID_TTL)
+        return ref
 
     # -- clicks --------------------------------------------------------------------------
     def decide(self, entry: Entry, *, again: bool = False) -> MissionbotError | None:
@@ -126,6 +155,9 @@ class Intake:
                 self._handle(entry)
             except REDIS_DOWN:
                 raise  # nothing else can be handled either; the next sweep starts over
+            except ReplyInFlight as busy:
+                log.info("%s; left pending", busy)  # its process is alive after all
+                continue
             except Exception:
                 log.exception("recovery of inbox entry %s (%s) failed", entry.id, entry.kind)
                 continue

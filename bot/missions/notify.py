@@ -16,12 +16,23 @@ from bot.core.audit import Sealed
 from bot.core.cards import Card, card_for
 from bot.core.config.models import WorkerConfig
 from bot.core.defang import ProductText, shown
-from bot.core.models import Mission, Observation, Proposal
+from bot.core.messenger import Messenger
+from bot.core.models import MessageRef, Mission, Observation, Proposal
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender, sender_for
 from bot.missions import delegation
 
 log = logging.getLogger(__name__)
+
+
+def post_status(
+    messenger: Messenger, *, conversation: str, thread: str | None, text: str, cancel: str | None
+) -> MessageRef:
+    """A mission's first status message, with the requester's Cancel button (`cancel`: the mission id) on a
+    platform that draws one (an optional `post_status` of its messenger); plain text elsewhere."""
+    if hasattr(messenger, "post_status"):
+        return messenger.post_status(conversation=conversation, thread=thread, text=text, cancel=cancel)
+    return messenger.post(conversation=conversation, thread=thread, text=text)
 
 
 class Notifier:
@@ -114,7 +125,11 @@ class Notifier:
             return
         try:
             messenger = self.rt.messengers.get(mission.platform, sender=self.sender(mission.worker))
-            messenger.update(mission.status_ref, text=self.shown(text))
+            cancel = mission.id if mission.is_open else None  # the requester's button, while it may be used
+            if hasattr(messenger, "update_status"):
+                messenger.update_status(mission.status_ref, text=self.shown(text), cancel=cancel)
+            else:
+                messenger.update(mission.status_ref, text=self.shown(text))
         except Exception:  # any platform error; the thread and the verdict still carry the news
             log.warning("status of mission %s not updated", mission.id, exc_info=True)
 

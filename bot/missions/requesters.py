@@ -56,6 +56,19 @@ def refusal(rt: Runtime, worker: WorkerConfig, *, requester: str, mission_id: st
     )
 
 
+def cancelled_text(mission: Mission) -> str:
+    """What the requester reads after their cancel, whichever surface they used."""
+    return f"⏹ {mission.id} is cancelled; its open cards say so."
+
+
+def uncount(rt: Runtime, worker: WorkerConfig, *, requester: str, mission_id: str) -> None:
+    """Take back the cap's count of a request the worker's own limits then refused (kill switch, budget,
+    rate): the person asked, but nothing started, so it must not use up their hour."""
+    if worker.limits.missions_per_person_per_hour:
+        person = rt.people.accounts_of(requester) | {requester}
+        rt.redis.zrem(rt.store.key("submits-by", worker.name, min(person)), mission_id)
+
+
 def cancel(rt: Runtime, mission_id: str, *, actor: str) -> Mission:
     """The requester withdraws their own open mission; its pending cards flip to "Cancelled by the
     requester" (closing settles them in the same transaction)."""

@@ -116,6 +116,8 @@ class MissionService:
         # The kill switch, the weekly token budget and the hourly rate, and once admitted the record, its
         # indexes and its audit event: one script, one round trip.
         refused = admit(self.rt, worker, mission_id=mission_id, unless_halted=True, create=(mission, created))
+        if refused is not None:  # the person's hourly cap counted a request that did not start
+            requesters.uncount(self.rt, worker, requester=request.requester, mission_id=mission_id)
         if refused is not None and refused.halted:
             return Submitted(text=f"{worker.display_name} is halted by its owner; no new missions start.")
         if refused is not None:

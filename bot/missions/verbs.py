@@ -152,7 +152,7 @@ def answer(
             return render.text(service.digest(args[0], actor=user))
         case "cancel":
             cancelled = requesters.cancel(service.rt, args[0].upper(), actor=user)
-            return f"⏹ {cancelled.id} is cancelled; its open cards say so."
+            return requesters.cancelled_text(cancelled)
         case "delegate" | "delegations" | "away":
             return _delegation(service, command.verb, args, user=user)
     raise AssertionError(f"verb {command.verb!r} is in VERBS but has no answer")  # tests walk every verb

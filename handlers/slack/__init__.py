@@ -1,14 +1,15 @@
 """Slack listeners: one module per surface (`events` for messages, `actions` for card buttons, `commands`,
-`home`), each with `register(app, *, service, rt)`, and `register` for them all."""
+`home`; `cancel` for the status message's button), each with `register(app, *, service, rt)`, and
+`register` for them all."""
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.core.inbox import Inbox
 from bot.core.runtime import Runtime
 from bot.missions.service import MissionService
-from handlers.slack import actions, commands, events, home, home_batch, reply
+from handlers.slack import actions, cancel, commands, events, home, home_batch, reply
 
-__all__ = ["actions", "commands", "events", "home", "home_batch", "register", "reply"]
+__all__ = ["actions", "cancel", "commands", "events", "home", "home_batch", "register", "reply"]
 
 
 def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbox) -> None:
@@ -16,5 +17,5 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbo
     `inbox`: where requests and Approve clicks are made durable before the ack (bot/core/inbox.py)."""
     for module in (events, actions):
         module.register(app, service=service, rt=rt, inbox=inbox)
-    for module in (commands, home, home_batch):
+    for module in (cancel, commands, home, home_batch):
         module.register(app, service=service, rt=rt)

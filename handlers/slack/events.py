@@ -21,7 +21,7 @@ from bot.core.errors import MissionbotError, NotAuthorized
 from bot.core.inbox import Entry, Inbox
 from bot.core.models import Request
 from bot.core.runtime import Runtime
-from bot.missions.intake import REQUEST, Intake, request_fields
+from bot.missions.intake import REQUEST, Intake, ReplyInFlight, request_fields
 from bot.missions.service import MissionService
 from bot.platforms.slack.background import tasks_for
 from handlers.slack.reply import core, ephemeral, plain_text
@@ -54,7 +54,10 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbo
     async def handle(entry: Entry) -> None:
         """After the ack: the mission, its "queued" reply and its launch (bot/missions/intake.py), in a
         thread beside the loop that acks; then the entry leaves the inbox."""
-        await core(intake.handle_request, entry)
+        try:
+            await core(intake.handle_request, entry)
+        except ReplyInFlight:
+            return  # the recovery sweep took the entry meanwhile: it replies and acks it
         await inbox.done(entry)
 
     async def thread_mission(event: dict[str, Any]) -> str | None:

@@ -12,18 +12,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.errors import MissionbotError
 from bot.core.runtime import Runtime
+from bot.missions.batch import summary
 from bot.missions.service import MissionService
 from bot.platforms.slack.background import tasks_for
 from bot.platforms.slack.home_batch import BATCH_APPROVE, BATCH_PICK, BATCH_REASON, BATCH_REJECT, picked
 from handlers.slack import home
 from handlers.slack.reply import core, ephemeral
-
-
-def summary(outcomes: list[Any]) -> str:
-    return "\n".join(
-        f"• {o.proposal}: " + (o.status.replace("_", " ") if o.status else f"not decided ({o.refused})")
-        for o in outcomes
-    )
 
 
 def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:

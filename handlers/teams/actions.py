@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.cards import card_for
-from bot.core.errors import AlreadyDecided, BadRequest, Halted, NotAuthorized, NotFound
+from bot.core.cards import Card, card_for
+from bot.core.errors import AlreadyDecided, BadRequest, Halted, MissionbotError, NotAuthorized, NotFound
+from bot.missions import requesters
+from bot.missions.batch import summary
 from bot.missions.service import MissionService
 from bot.platforms.teams.adaptive import (
     APPROVE,
@@ -23,6 +25,7 @@ from bot.platforms.teams.adaptive import (
     buttons_for_everyone,
     card_payload,
 )
+from bot.platforms.teams.batch_card import batch_card
 from bot.platforms.teams.edit_form import APPROVE_EDIT, edits_of
 from bot.platforms.teams.payloads import PLATFORM
 from bot.platforms.teams.text import teams_text
@@ -103,6 +106,10 @@ def _message(text: str) -> dict[str, Any]:
     return {"statusCode": 200, "type": MESSAGE_TYPE, "value": text}
 
 
+def _not_found(err: NotFound) -> dict[str, Any]:
+    return {"statusCode": 404, "type": ERROR_TYPE, "value": {"code": "NotFound", "message": str(err)}}
+
+
 def _refusal(service: MissionService, text: str) -> dict[str, Any]:
     return _message(teams_text(text, TeamsUsers(store=service.rt.store, people=service.rt.people).name))
 
@@ -130,7 +137,43 @@ def answer(service: MissionService, action: CardAction) -> dict[str, Any]:
     except (NotAuthorized, Halted, BadRequest) as err:  # why this person cannot act, people by name
         return _refusal(service, str(err))
     except NotFound as err:
-        return {"statusCode": 404, "type": ERROR_TYPE, "value": {"code": "NotFound", "message": str(err)}}
+        return _not_found(err)
+
+
+def cancel(service: MissionService, mission_id: str, *, actor: str) -> dict[str, Any]:
+    """The Cancel button of a status message: the requester's cancel, or why this person may not."""
+    try:
+        return _message(requesters.cancelled_text(requesters.cancel(service.rt, mission_id, actor=actor)))
+    except NotFound as err:
+        return _not_found(err)
+    except MissionbotError as err:  # not the requester, or no longer open
+        return _refusal(service, str(err))
+
+
+def batch(
+    service: MissionService, picked: tuple[bool, list[str], str | None], *, actor: str
+) -> dict[str, Any]:
+    """ "Approve selected" / "Reject selected" on the batch list: each ticked card its own decision
+    (bot/missions/batch.py); the answer is the list again, headed by what was and was not decided."""
+    approve, ids, reason = picked
+    if not ids or not (approve or reason):
+        return _message("Select the cards first; a rejection also needs a reason.")
+    try:
+        note = summary(
+            service.decide_batch(ids, actor=actor, approve=approve, platform=PLATFORM, reason_code=reason)
+        )
+    except MissionbotError as err:
+        return _refusal(service, str(err))
+    return {
+        "statusCode": 200,
+        "type": CONTENT_TYPE,
+        "value": batch_card(pending_cards(service, actor), note=note),
+    }
+
+
+def pending_cards(service: MissionService, actor: str) -> list[Card]:
+    rt = service.rt
+    return [card_for(p, rt.worker(p.worker), redactor=rt.redactor) for p in service.pending_for(actor)]
 
 
 def answer_text(body: dict[str, Any]) -> str:

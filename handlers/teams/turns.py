@@ -16,9 +16,11 @@ from bot.core.models import MessageRef, Request
 from bot.core.runtime import Runtime
 from bot.missions import verbs
 from bot.missions.service import MissionService, Submitted
+from bot.platforms.teams.batch_card import attachment, batch_of
 from bot.platforms.teams.endpoint import Send
 from bot.platforms.teams.payloads import PLATFORM
 from bot.platforms.teams.refs import split_conversation
+from bot.platforms.teams.status_card import cancel_of
 from bot.platforms.teams.users import TeamsUsers, configured_ids
 from handlers.teams import actions as acts
 
@@ -61,7 +63,10 @@ def strip_mentions(text: str) -> str:
     return re.sub(r"<at>[^<]*</at>", " ", text).strip()
 
 
-HELP = "The /mission verbs:\n" + "\n".join(verbs.help_lines(line="• {usage}: {what}"))
+PENDING = "pending"  # Teams only: the batch list card (Slack has App Home, the shell `/approve 3 4 7`)
+HELP = "The /mission verbs:\n" + "\n".join(
+    [*verbs.help_lines(line="• {usage}: {what}"), "• /mission pending: your pending cards, to decide several"]
+)
 
 
 def verb_line(raw: dict[str, Any]) -> str | None:
@@ -102,7 +107,11 @@ class TeamsTurns:
         if not (raw.get("text") or "").strip():
             return
         request = request_of(raw, known)
-        if (line := verb_line(raw)) is not None:
+        if (line := verb_line(raw)) is not None and line.strip().lower() == PENDING:  # the batch list
+            cards = await asyncio.to_thread(acts.pending_cards, self.service, request.requester)
+            await send(attachment(cards))
+            return
+        if line is not None:
             await send(
                 await asyncio.to_thread(
                     answer_verb, self.service, line, user=request.requester, channel=request.conversation
@@ -127,6 +136,18 @@ class TeamsTurns:
         await asyncio.to_thread(self.service.submit, request, post_ack=post_ack)
 
     async def card_action(self, raw: dict[str, Any]) -> dict[str, Any]:
+        try:
+            picked = batch_of(raw)
+        except ValueError:
+            picked = (True, [], None)  # a malformed selection is answered like an empty one
+        if picked is not None:  # "Approve selected" / "Reject selected" on the batch list
+            self.users.remember(raw)
+            actor = acts.actor_of(raw, configured_ids(self.rt))
+            return await asyncio.to_thread(acts.batch, self.service, picked, actor=actor)
+        if (mission_id := cancel_of(raw)) is not None:  # the Cancel button of a status message
+            self.users.remember(raw)
+            actor = acts.actor_of(raw, configured_ids(self.rt))
+            return await asyncio.to_thread(acts.cancel, self.service, mission_id, actor=actor)
         action = acts.card_action(
             raw, configured_ids(self.rt)
         )  # reads value.trigger from the raw body: botbuilder's model drops it

@@ -59,6 +59,7 @@ class _Pass:
         self.examples: dict[str, str] = {}
         self.by_approver: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self.evidence: dict[str, list[Any]] = {}  # rollup.add_evidence
+        self.delegated: Counter[str] = Counter()  # this week's "delegate delegator" -> decisions
 
     def week(self, at: datetime) -> int | None:
         """Whole weeks back from the end: 0 for this week, None outside the window."""
@@ -96,6 +97,8 @@ class _Pass:
         elif kind == "decision.auto_approved":
             w.auto_approved += 1
             w.waited_for_human -= 1
+        elif kind == "delegation.used" and i == 0:
+            self.delegated[f"{event['actor']} {data.get('delegator', '')}"] += 1
         elif (found := category(event, self.budget.codes)) is not None:
             self._decision(i, w, at, found, event)
         elif kind == "execution.executed" and is_undo(pid):  # requested undos do not count until they run
@@ -184,6 +187,7 @@ class _Pass:
             for actor, (ok, no) in b["approvers"].items():
                 self.by_approver[actor][0] += ok
                 self.by_approver[actor][1] += no
+            self.delegated.update(b.get("delegated", {}))  # hours rolled up before delegations: none
         for actor in b["undated"]:  # decided, its proposal's creation not found
             self.adoption.decided(i, actor, None)
         if i < PROMOTION_WEEKS:
@@ -275,5 +279,6 @@ def compute(
         token_budget=worker.limits.weekly_token_budget,
         error_budget=budget,
         rubber_stamp_approvers=stamps,
+        delegated=[(*pair.split(" ", 1), n) for pair, n in acc.delegated.most_common()],
         promotions=promotions(worker, acc.evidence, spent=budget.exceeded),
     )

@@ -32,6 +32,12 @@ def remember_chart(rt: Runtime, worker: str, platform: str, file_id: str) -> Non
     rt.redis.set(chart_key(rt, worker, platform), file_id)
 
 
+def last_chart(rt: Runtime, worker: str, platform: str) -> str | None:
+    """The id of the last chart posted for the worker on the platform (the console's: the file's path)."""
+    raw = rt.redis.get(chart_key(rt, worker, platform))
+    return raw.decode() if raw else None
+
+
 def owned(rt: Runtime, user: str) -> list[str]:
     """The workers `user` (any of their linked accounts) owns, by name."""
     person = rt.people.accounts_of(user)
@@ -53,11 +59,10 @@ def panel(rt: Runtime, d: Digest, *, platform: str) -> Panel:
         f"Autonomy now: {d.autonomy}",
         *trends.rows(d),
     ]
-    raw = rt.redis.get(chart_key(rt, d.worker, platform))
     return Panel(
         title=f"{d.display_name} (you own it)",
         lines=lines,
-        chart_file=raw.decode() if raw else None,
+        chart_file=last_chart(rt, d.worker, platform),
         chart_alt=alt_text(d),
     )
 

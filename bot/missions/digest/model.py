@@ -189,6 +189,7 @@ class Digest(BaseModel):
     token_budget: int = 0
     error_budget: ErrorBudgetStatus
     rubber_stamp_approvers: list[str] = []
+    delegated: list[tuple[str, str, int]] = []  # this week: (delegate, delegator, decisions), most first
     promotions: list[Promotion] = []
     promotion_days: int = 14
 

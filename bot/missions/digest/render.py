@@ -1,7 +1,9 @@
 """The digest for people: plain text (shell), Block Kit (Slack) and an Adaptive Card 1.5 body (Teams).
 
-All three are built from the same lines, so the numbers read the same everywhere. Slack: at most 50
-blocks, 3000 characters a section; we use a handful of sections, each clipped.
+All three are built from the same lines, so the numbers read the same everywhere. Slack: a section per
+heading (each clipped to 3000 characters), the sparkline rows in a code block, the footnote (how each
+figure is counted) as context; at most 50 blocks. Teams: a FactSet per heading, the sparklines in
+monospace, the footnote in small subtle text.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from bot.missions.trust import BUDGET_FORMULA
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
 MAX_BLOCKS_CHARS = 12_000  # Slack's undocumented cumulative limit sits near 13k
+MAX_CONTEXT_ELEMENTS = 10
+MAX_CARD_CHARS = 20_000  # the card's sections; Teams' ~28 KB message also carries the envelope and image
+TRENDS = "Trends"  # the sparkline rows' heading starts with it
+FOOTNOTE = "How these are counted"
 
 
 def pct(value: float | None) -> str:
@@ -96,7 +102,7 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
             ],
         ),
     ]
-    out.append((f"Trends ({len(trends.weeks_of(d))} weeks, oldest first)", trends.rows(d)))
+    out.append((f"{TRENDS} ({len(trends.weeks_of(d))} weeks, oldest first)", trends.rows(d)))
     out.append(("Adoption", adoption(d)))
     if d.top_reasons:
         out.append(
@@ -150,7 +156,7 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
             )
         )
     formulas = [*FORMULAS.items(), ("Error budget", BUDGET_FORMULA), *ADOPTION_FORMULAS.items()]
-    out.append(("How these are counted", [f"{name} = {formula}" for name, formula in formulas]))
+    out.append((FOOTNOTE, [f"{name} = {formula}" for name, formula in formulas]))
     return out
 
 
@@ -158,11 +164,13 @@ def adoption(d: Digest) -> list[str]:
     c, p = d.current, d.previous
     channels = ", ".join(f"{name or 'unknown'} {n}" for name, n in d.channels.items()) or "none"
     load = "; ".join(f"{a.approver} {a.decided} (median {secs(a.median_seconds)})" for a in d.approvers)
+    delegated = "; ".join(f"@{to} for @{whom} {n}" for to, whom, n in d.delegated)
     return [
         f"Requesters: {c.requesters}{_arrow(c.requesters, p.requesters)} (was {p.requesters}), "
         f"{c.new_requesters} new, {c.repeat_requesters} repeat",
         f"Missions per channel: {channels}",
         f"Approver load (cards decided): {load or 'none'}",
+        *([f"Decided on behalf of others (delegations used): {delegated}"] if delegated else []),
         f"Estimated time saved: {c.minutes_saved / 60:.1f} h (was {p.minutes_saved / 60:.1f} h), "
         "an estimate from the configured minutes per mission, not a measurement",
     ]
@@ -190,10 +198,7 @@ def blocks(d: Digest) -> list[dict[str, Any]]:
     ]
     size, note = len(json.dumps(out)), "Arrows compare with the week before."
     for heading, body in sections(d, link=mrkdwn_link):
-        block = {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": _clip(f"*{heading}*\n" + "\n".join(f"• {b}" for b in body))},
-        }
+        block = _slack_block(heading, body)
         size += len(json.dumps(block, ensure_ascii=False)) + 1
         if len(out) >= MAX_BLOCKS - 1 or size > MAX_BLOCKS_CHARS:
             note = f"More in `missionbot digest {d.worker}`. " + note  # the rest would break Slack's limits
@@ -203,15 +208,32 @@ def blocks(d: Digest) -> list[dict[str, Any]]:
     return out
 
 
+def _slack_block(heading: str, body: list[str]) -> dict[str, Any]:
+    if heading.startswith(TRENDS):  # monospace keeps the sparklines' columns aligned
+        text = f"*{heading}*\n```" + "\n".join(body) + "```"
+    elif heading == FOOTNOTE:  # small print under the figures; at most 10 elements of 3000 characters
+        per = -(-len(body) // (MAX_CONTEXT_ELEMENTS - 1))
+        parts = ["\n".join(body[i : i + per]) for i in range(0, len(body), per)]
+        elements = [f"*{heading}*", *parts]
+        return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(e)} for e in elements]}
+    else:
+        text = f"*{heading}*\n" + "\n".join(f"• {b}" for b in body)
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text)}}
+
+
 def adaptive_card(d: Digest) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": title(d), "weight": "Bolder", "size": "Medium", "wrap": True}
     ]
+    size = 0
     for heading, lines in sections(d, link=markdown_link):
-        body.append(
-            {"type": "TextBlock", "text": heading, "weight": "Bolder", "separator": True, "wrap": True}
-        )
-        body.append({"type": "FactSet", "facts": [_fact(line) for line in lines]})
+        part = _teams_part(heading, lines)
+        size += len(json.dumps(part, ensure_ascii=False))
+        if size > MAX_CARD_CHARS:  # Teams refuses a message past ~28 KB
+            more = f"More in `missionbot digest {d.worker}`."
+            body.append({"type": "TextBlock", "text": more, "isSubtle": True, "wrap": True})
+            break
+        body += part
     return {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -219,6 +241,27 @@ def adaptive_card(d: Digest) -> dict[str, Any]:
         "body": body,
         "msteams": {"width": "Full"},
     }
+
+
+def _teams_part(heading: str, lines: list[str]) -> list[dict[str, Any]]:
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": heading, "weight": "Bolder", "separator": True, "wrap": True}
+    ]
+    if heading.startswith(TRENDS):
+        body.append({"type": "TextBlock", "text": "\n\n".join(lines), "fontType": "Monospace", "wrap": True})
+    elif heading == FOOTNOTE:
+        body.append(
+            {
+                "type": "TextBlock",
+                "text": "\n\n".join(lines),
+                "size": "Small",
+                "isSubtle": True,
+                "wrap": True,
+            }
+        )
+    else:
+        body.append({"type": "FactSet", "facts": [_fact(line) for line in lines]})
+    return body
 
 
 def _fact(line: str) -> dict[str, str]:

@@ -61,6 +61,7 @@ def new_hour(fp: str) -> dict[str, Any]:
         "tools": {},  # tool -> executed calls (undos not included)
         "undated": [],  # the deciders of decisions whose proposal's creation was not found
         "autonomy": [],  # [timestamp, level] per control.changed
+        "delegated": {},  # "delegate delegator" -> decisions made on the delegator's authority
         "reminded": [],
         "expired": [],
         "fp": fp,
@@ -120,6 +121,9 @@ class _Fold:
             b["proposals"] += 1
         elif kind == "decision.auto_approved":
             b["auto"] += 1
+        elif kind == "delegation.used":
+            pair = f"{event['actor']} {data.get('delegator', '')}"
+            b["delegated"][pair] = b["delegated"].get(pair, 0) + 1
         elif (found := category(event, self.codes.get(worker, []))) is not None:
             self._decision(b, at, found, event)
         elif kind == "execution.executed" and is_undo(pid):

@@ -1,14 +1,16 @@
 """Deliver a digest: to `digest_channel`, else a DM to the owner, through the configured platform's Messenger.
 
-A messenger that can show rich digests exposes `post_digest(*, conversation, digest) -> MessageRef`
-(Slack renders `render.blocks`, Teams `render.adaptive_card`); every other one gets the plain text.
-One that can show an image exposes `post_image(*, conversation, png, title, alt_text)` and gets the
-chart of the digest's weeks after it (Slack: a file upload into the same channel or DM).
+The digest is laid out for the messenger, from the same computed weeks: one that exposes
+`post_adaptive_card` (Teams) gets `render.adaptive_card` with the chart inside it; one that exposes
+`post_blocks` (Slack) gets `render.blocks`; every other one the plain text. Then one that exposes
+`post_image(*, conversation, png, title, alt_text)` gets the chart after it (Slack: a file upload into
+the same channel or DM; the console: a file whose path it prints).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.config.models import WEEKDAYS
@@ -24,21 +26,9 @@ def send(rt: Runtime, worker_name: str, *, end: datetime | None = None) -> tuple
     digest = compute(rt, worker_name, end=end or up_to_now(rt))
     messenger = rt.messengers.get(worker.digest.platform)
     conversation = worker.digest_channel or worker.owner
-    rich = getattr(messenger, "post_digest", None)
-    if callable(rich):
-        ref = rich(conversation=conversation, digest=digest)
-    else:
-        ref = messenger.post(conversation=conversation, thread=None, text=render.text(digest))
-    image = getattr(messenger, "post_image", None)
-    if callable(image):
-        file_id = image(
-            conversation=conversation,
-            png=chart.render_png(digest),
-            title=render.title(digest),
-            alt_text=chart.alt_text(digest),
-        )
-        if isinstance(file_id, str):
-            home.remember_chart(rt, worker_name, worker.digest.platform, file_id)
+    ref, file_id = _post(messenger, conversation, digest)
+    if file_id is not None:
+        home.remember_chart(rt, worker_name, worker.digest.platform, file_id)
     rt.audit.record(
         "digest.sent",
         actor="system:digest",
@@ -49,6 +39,31 @@ def send(rt: Runtime, worker_name: str, *, end: datetime | None = None) -> tuple
         end=digest.end.isoformat(),
     )
     return digest, ref
+
+
+def _post(messenger: Any, conversation: str, d: Digest) -> tuple[MessageRef, str | None]:
+    """The digest as the messenger can show it, then its chart; the chart's id when the platform gave one."""
+    heading, alt = render.title(d), chart.alt_text(d)
+    card = getattr(messenger, "post_adaptive_card", None)
+    if callable(card):  # the chart inside the card: one message
+        ref = card(
+            conversation=conversation,
+            summary=heading,
+            card=render.adaptive_card(d),
+            png=chart.render_png(d),
+            alt_text=alt,
+        )
+        return ref, None
+    blocks = getattr(messenger, "post_blocks", None)
+    if callable(blocks):
+        ref = blocks(conversation=conversation, text=heading, blocks=render.blocks(d))
+    else:
+        ref = messenger.post(conversation=conversation, thread=None, text=render.text(d))
+    image = getattr(messenger, "post_image", None)
+    if not callable(image):
+        return ref, None
+    file_id = image(conversation=conversation, png=chart.render_png(d), title=heading, alt_text=alt)
+    return ref, file_id if isinstance(file_id, str) else None
 
 
 def due_week(rt: Runtime, worker_name: str) -> str | None:

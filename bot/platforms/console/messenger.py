@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 from redis import Redis
@@ -20,9 +22,10 @@ from bot.core.sender import Sender
 class ConsoleMessenger:
     platform = "console"
 
-    def __init__(self, *, redis: Redis, prefix: str) -> None:
+    def __init__(self, *, redis: Redis, prefix: str, chart_dir: Path | None = None) -> None:
         self.redis = redis
         self.stream = f"{prefix}:console:outbox"
+        self.chart_dir = chart_dir  # None: no images (a messenger built only to read the outbox)
         self.sender: Sender | None = None
 
     def as_sender(self, sender: Sender) -> ConsoleMessenger:
@@ -49,6 +52,17 @@ class ConsoleMessenger:
             }
         )
         return MessageRef(platform=self.platform, conversation=conversation, ts=ts, thread=thread)
+
+    def post_image(self, *, conversation: str, png: bytes, title: str, alt_text: str) -> str | None:
+        """A terminal shows no image: the PNG goes to a file named after the title (the same worker and
+        week overwrite it) and the conversation gets its path and alt text. Returns the path."""
+        if self.chart_dir is None:
+            return None
+        self.chart_dir.mkdir(parents=True, exist_ok=True)
+        path = (self.chart_dir / f"{re.sub(r'[^a-z0-9]+', '-', title.lower()).strip('-')}.png").resolve()
+        path.write_bytes(png)
+        self.post(conversation=conversation, thread=None, text=f"📈 Chart: {path}\n{alt_text}")
+        return str(path)
 
     def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
         self._add(

@@ -21,6 +21,7 @@ from bot.platforms.slack.app_home import home_view
 from bot.platforms.slack.blockkit import card_blocks
 from bot.platforms.slack.modals import reject_modal
 from bot.platforms.slack.mrkdwn import escape, link_core_mentions, split_text, truncate
+from bot.platforms.slack.status import status_blocks
 
 TEXT_CHUNK = 3000  # one section's worth: readable, and far below chat.postMessage's 40,000
 APP_REDIRECT = "https://slack.com/app_redirect"
@@ -89,6 +90,18 @@ class SlackMessenger:
         ]
         return refs[0]
 
+    def post_blocks(self, *, conversation: str, text: str, blocks: list[dict[str, Any]]) -> MessageRef:
+        """A message laid out by the caller (the digest's Block Kit); `text` is its notification."""
+        answer = self.client.chat_postMessage(
+            channel=conversation,
+            text=truncate(slack_text(text), TEXT_CHUNK),
+            blocks=blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+            **identity(self.sender),
+        )
+        return self._ref(answer, None)
+
     def post_image(self, *, conversation: str, png: bytes, title: str, alt_text: str) -> str | None:
         """Upload a PNG (the digest's chart) with files_upload_v2; a user id is shared in their DM.
         Returns the file's id (App Home shows it again by id)."""
@@ -116,6 +129,28 @@ class SlackMessenger:
         if card is not None:
             payload["blocks"] = card_blocks(card)
         self.client.chat_update(**payload)
+
+    # A mission's status message: its line and, while the mission is open, the requester's Cancel button.
+    def post_status(
+        self, *, conversation: str, thread: str | None, text: str, cancel: str | None
+    ) -> MessageRef:
+        mrkdwn = truncate(slack_text(text), TEXT_CHUNK)
+        answer = self.client.chat_postMessage(
+            channel=conversation,
+            thread_ts=thread,
+            text=mrkdwn,
+            blocks=status_blocks(mrkdwn, cancel=cancel),
+            unfurl_links=False,
+            unfurl_media=False,
+            **identity(self.sender),
+        )
+        return self._ref(answer, thread)
+
+    def update_status(self, ref: MessageRef, *, text: str, cancel: str | None) -> None:
+        mrkdwn = truncate(slack_text(text), TEXT_CHUNK)
+        self.client.chat_update(
+            channel=ref.conversation, ts=ref.ts, text=mrkdwn, blocks=status_blocks(mrkdwn, cancel=cancel)
+        )
 
     def permalink(self, *, conversation: str, message: str) -> str | None:
         """`app_redirect` opens the channel at the message in whatever workspace the reader is signed in

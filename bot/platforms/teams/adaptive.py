@@ -210,11 +210,25 @@ def attachment(
     }
 
 
+def image_element(*, url: str, alt_text: str) -> dict[str, Any]:
+    """The digest's chart, stretched to the card's width; Teams fetches it from `url`."""
+    return {"type": "Image", "url": url, "altText": alt_text[:1000], "size": "Stretch"}
+
+
 def image_card(*, title: str, url: str, alt_text: str) -> dict[str, Any]:
-    """An Adaptive Card with a title and one image (the digest's chart), stretched to the card's width."""
+    """An Adaptive Card with a title and one image (the digest's chart)."""
     body = [
         {"type": "TextBlock", "text": title, "weight": "Bolder", "wrap": True},
-        {"type": "Image", "url": url, "altText": alt_text[:1000], "size": "Stretch"},
+        image_element(url=url, alt_text=alt_text),
     ]
-    content = {"type": "AdaptiveCard", "version": "1.5", "body": body, "msteams": {"width": "Full"}}
-    return {"contentType": CONTENT_TYPE, "content": {"$schema": SCHEMA_URL, **content}}
+    return card_attachment(
+        {"type": "AdaptiveCard", "version": "1.5", "body": body, "msteams": {"width": "Full"}}
+    )
+
+
+def card_attachment(content: dict[str, Any], *, image: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A card built elsewhere (the digest's) as an attachment; `image` goes right after its title."""
+    body = content.get("body", [])
+    if image is not None:
+        body = [*body[:1], image, *body[1:]]
+    return {"contentType": CONTENT_TYPE, "content": {"$schema": SCHEMA_URL, **content, "body": body}}

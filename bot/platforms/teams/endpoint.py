@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext, serializer_helper
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector.auth import ChannelValidation, ServiceClientCredentialsFactory
 from msrest.exceptions import DeserializationError
 
@@ -29,7 +29,8 @@ RAW = "missionbot.raw_activity"  # turn_state key: the request body as Teams sen
 # ChannelValidation: the tests' metadata URL hook
 __all__ = ["ChannelValidation", "Reply", "Send", "TeamsEndpoint", "TeamsListeners"]
 
-Send = Callable[[str], Awaitable[str | None]]  # post a text reply in the turn's conversation -> its id
+# Post a reply in the turn's conversation: text, or a card attachment (a dict) -> its id.
+Send = Callable[[str | dict[str, Any]], Awaitable[str | None]]
 
 
 class TeamsListeners(Protocol):
@@ -63,8 +64,10 @@ class TeamsBot(ActivityHandler):
         if self.listeners is None:
             return
 
-        async def send(text: str) -> str | None:
-            sent = await context.send_activity(text)
+        async def send(reply: str | dict[str, Any]) -> str | None:
+            if isinstance(reply, dict):  # an Adaptive Card attachment (the batch list)
+                reply = Activity(type=ActivityTypes.message, attachments=[reply])  # type: ignore[assignment]
+            sent = await context.send_activity(reply)
             return None if sent is None else sent.id
 
         await self.listeners.message(raw, send=send)

@@ -33,13 +33,21 @@ from bot.core.models import MessageRef
 from bot.core.sender import Sender
 from bot.core.settings import Settings
 from bot.core.store import Store
-from bot.platforms.teams.adaptive import MAX_REFRESH_USERS, attachment, buttons_for_everyone, image_card
+from bot.platforms.teams.adaptive import (
+    MAX_REFRESH_USERS,
+    attachment,
+    buttons_for_everyone,
+    card_attachment,
+    image_card,
+    image_element,
+)
 from bot.platforms.teams.identity import sender_text, with_sender
 from bot.platforms.teams.images import Images
 from bot.platforms.teams.payloads import PLATFORM, service_url_allowed
 from bot.platforms.teams.refs import ConversationRefs, message_link
 from bot.platforms.teams.retry import retry_policy
 from bot.platforms.teams.retry import status_of as _status
+from bot.platforms.teams.status_card import status_card
 from bot.platforms.teams.text import teams_text
 from bot.platforms.teams.users import TeamsUsers
 
@@ -196,32 +204,57 @@ class TeamsMessenger:
 
     def post_image(self, *, conversation: str, png: bytes, title: str, alt_text: str) -> None:
         """A card with the image at a signed URL `serve` answers (bot/platforms/teams/images.py)."""
+        url = self._image_url(png)
+        if url is not None:
+            content = image_card(title=title, url=url, alt_text=alt_text)
+            self._proactive(
+                conversation, Activity(type=ActivityTypes.message, summary=title, attachments=[content])
+            )
+
+    def post_adaptive_card(
+        self, *, conversation: str, summary: str, card: dict[str, Any], png: bytes | None, alt_text: str
+    ) -> MessageRef:
+        """One message with an Adaptive Card built elsewhere (the digest's) and, when `png` is given and
+        `serve` has a public URL, that image after the card's title."""
+        url = self._image_url(png) if png is not None else None
+        image = image_element(url=url, alt_text=alt_text) if url else None
+        content = card_attachment(card, image=image)
+        sent = self._proactive(
+            conversation, Activity(type=ActivityTypes.message, summary=summary, attachments=[content])
+        )
+        return MessageRef(platform=self.platform, conversation=conversation, ts=sent.id if sent else "")
+
+    def _image_url(self, png: bytes) -> str | None:
         url = Images(redis=self.refs.store.redis, prefix=self.refs.store.prefix, settings=self.settings).put(
             png
         )
         if url is None:
             log.warning("MISSIONBOT_PUBLIC_URL is not set: the digest's chart is not posted on Teams")
-            return
-        content = image_card(title=title, url=url, alt_text=alt_text)
-        activity = Activity(type=ActivityTypes.message, summary=title, attachments=[content])
+        return url
+
+    def _proactive(self, conversation: str, activity: Activity) -> Any:
+        """Send a new message to the conversation (not a reply); a 403 marks it gone (None)."""
 
         async def send(context: TurnContext) -> Any:
             context.activity.id = None  # a proactive post (see `post`)
             return await context.send_activity(activity)
 
         try:
-            self._run(lambda: self._send(conversation, None, send))
+            return self._run(lambda: self._send(conversation, None, send))
         except HttpOperationError as err:
             if _status(err) != 403:
                 raise
             self._gone(conversation, err)
+            return None
 
     def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
         if not ref.ts:  # never delivered (403 at post time): nothing to update
             return
+        self._replace(ref, self._message(text, card, id=ref.ts))
 
+    def _replace(self, ref: MessageRef, activity: Activity) -> None:
         async def replace(context: TurnContext) -> Any:
-            return await context.update_activity(self._message(text, card, id=ref.ts))
+            return await context.update_activity(activity)
 
         try:
             self._run(lambda: self._send(ref.conversation, ref.thread, replace))
@@ -229,6 +262,18 @@ class TeamsMessenger:
             if _status(err) != 403:
                 raise
             self._gone(ref.conversation, err)
+
+    def update_status(self, ref: MessageRef, *, text: str, cancel: str | None) -> None:
+        """A mission's status message: with the requester's Cancel button while `cancel` (its id) is set."""
+        if cancel is None or not ref.ts:
+            self.update(ref, text=text)
+            return
+        shown = teams_text(text, self.users.name)
+        content = status_card(shown, mission_id=cancel)
+        content = {**content, "content": with_sender(content["content"], self.sender)}
+        self._replace(
+            ref, Activity(type=ActivityTypes.message, summary=shown, attachments=[content], id=ref.ts)
+        )
 
     def direct(self, *, user: str, text: str, card: Card | None = None) -> MessageRef | None:
         """A 1:1 message to `user` (Entra object id or MRI), opened with `create_conversation` from what we

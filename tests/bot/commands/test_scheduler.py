@@ -15,9 +15,9 @@ from tests.support.redis_server import drain
 
 
 @pytest.fixture
-def clocked(settings, redis):
+def clocked(settings, redis, tmp_path):
     clock = Clock(datetime(2026, 11, 23, 7, 30, tzinfo=UTC))  # Monday 08:30 in Berlin
-    rt = clocked_runtime(settings, redis, clock)
+    rt = clocked_runtime(settings.model_copy(update={"chart_dir": tmp_path}), redis, clock)
     yield rt, clock
     app.install(None)
 
@@ -69,9 +69,11 @@ def test_enqueued_jobs_run_on_the_worker_queue_and_the_digest_goes_out_once(cloc
         for _, m in ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix).read()
         if m["conversation"] == "C0MANAGERS"
     ]
-    assert len(posted) == 1 and posted[0]["text"].startswith(
+    # One digest, then its chart's path (the console writes the chart to a file).
+    assert len(posted) == 2 and posted[0]["text"].startswith(
         "Weekly digest: Support Triage, 2026-11-16 to 2026-11-23"
     )
+    assert posted[1]["text"].startswith(f"📈 Chart: {rt.settings.chart_dir}")
     assert [e["kind"] for e in rt.audit.events()].count("digest.sent") == 1
 
 

@@ -109,6 +109,9 @@ def test_audit_events_are_counted_with_bounded_labels():
         ("missionbot_missions_total", frozenset({"worker": "w", "outcome": "expired"}.items())),
         ("missionbot_expiries_total", frozenset({"worker": "w", "what": "mission"}.items())),
     }
+    assert list(count({"kind": "mission.withdrawn", "worker": "w"})) == [  # the requester's cancel
+        ("missionbot_missions_total", frozenset({"worker": "w", "outcome": "withdrawn"}.items()))
+    ]
     assert list(count({"kind": "escalation.rerouted", "worker": "w", "proposal": "p-1"})) == [
         ("missionbot_sla_breaches_total", frozenset({"worker": "w", "step": "rerouted"}.items()))
     ]

@@ -4,7 +4,7 @@ mission; the escalation ladder skips someone away without a delegate."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,6 +12,8 @@ from bot import app
 from bot.core.cards import card_for
 from bot.core.errors import BadRequest, NotAuthorized
 from bot.missions import decisions, delegation, verbs
+from bot.missions.digest import render, rollup
+from bot.missions.digest.compute import compute
 from bot.missions.escalation import Escalator
 from bot.missions.service import MissionService
 from tests.bot.missions.test_escalation import around_the_clock
@@ -91,3 +93,21 @@ def test_the_ladder_skips_away_approvers_without_a_delegate(clock):
     clock.advance(minutes=31)
     assert [s.step for s in esc.sweep()] == ["rerouted"]
     assert [c.conversation for c in rt.store.proposal(pid).cards] == ["C0APPROVALS"]  # U0LEAD is away
+
+
+def test_the_digest_shows_who_decided_for_whom_from_the_stream_and_the_rollups(clock):
+    rt = clock.rt
+    say(rt, "delegate U0BOB until 2026-12-24", user="U0OWNER1")
+    for _ in range(2):
+        decisions.decide(rt, parked(rt, lambda: drain(rt)), actor="U0BOB", approve=True, platform="slack")
+    decisions.decide(rt, parked(rt, lambda: drain(rt)), actor="U0OWNER2", approve=True, platform="slack")
+    clock.advance(hours=2)
+    end = rt.clock()
+    rollup.fold(rt)
+    assert rollup.read(rt, "support-triage", start=end - timedelta(days=56), end=end) is not None
+    for digest in (
+        compute(rt, "support-triage", end=end),
+        compute(rt, "support-triage", end=end, rollups=False),
+    ):
+        assert digest.delegated == [("U0BOB", "U0OWNER1", 2)]
+        assert "Decided on behalf of others (delegations used): @U0BOB for @U0OWNER1 2" in render.text(digest)

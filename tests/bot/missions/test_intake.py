@@ -4,6 +4,7 @@ runtime's messengers and leaves an entry it could not handle pending."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import AsyncIterator
 
@@ -13,7 +14,7 @@ from redis.asyncio import Redis as AsyncRedis
 from bot.core.errors import AlreadyDecided, NotAuthorized
 from bot.core.inbox import Entry, Inbox
 from bot.core.models import Request
-from bot.missions.intake import CLICK, REQUEST, Intake, click_fields, request_fields
+from bot.missions.intake import CLICK, REQUEST, Intake, ReplyInFlight, click_fields, request_fields
 from bot.missions.service import MissionService
 from bot.platforms.console.messenger import ConsoleMessenger
 from tests.bot.missions.test_decisions import parked
@@ -48,6 +49,45 @@ def test_handling_a_request_twice_makes_one_mission(rt):
     assert [e["kind"] for e in rt.audit.events()].count("mission.created") == 1
     other = intake.create(Entry(id="18-0", kind=REQUEST, fields=request_fields(ASK)))
     assert other.mission is not None and other.mission.id != first.mission.id  # another entry: another one
+
+
+class HeldMessenger(ConsoleMessenger):
+    """Posts once `release` is set, after telling `posting`: the first handling is caught mid-post."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.posting, self.release = threading.Event(), threading.Event()
+
+    def post(self, **kwargs):
+        self.posting.set()
+        assert self.release.wait(30)
+        return super().post(**kwargs)
+
+
+def test_the_same_request_handled_twice_at_once_is_answered_once(rt):
+    """A loaded `serve` still posting the "queued" reply while the sweep (short grace) handles the entry."""
+    held = HeldMessenger(redis=rt.redis, prefix=rt.settings.key_prefix)
+    rt.messengers.add(held)
+    intake, entry = Intake(MissionService(rt)), Entry(id="19-0", kind=REQUEST, fields=request_fields(ASK))
+    first = threading.Thread(target=intake.handle_request, args=(entry,))
+    first.start()
+    assert held.posting.wait(30)
+    with pytest.raises(ReplyInFlight):  # the sweep's handling stops; the entry stays pending
+        intake.handle_request(entry)
+    held.release.set()
+    first.join(30)
+    again = intake.handle_request(entry)  # a later sweep: the reply posted is the one attached
+    assert again.mission is not None
+    # Posted before a crash but not attached: the claim holds the reply's reference, not posted again.
+    rt.store.mutate_mission(again.mission.id, lambda m: m.model_copy(update={"status_ref": None}))
+    intake.handle_request(entry)
+    replies = [m for m in sent(rt) if m["op"] == "post"]
+    assert len(replies) == 1 and replies[0]["text"].startswith("🧭 Queued mission")
+    assert rt.store.mission(again.mission.id).status_ref.ts == sent_ids(rt)[0]
+
+
+def sent_ids(rt) -> list[str]:
+    return [mid for mid, _ in ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix).read()]
 
 
 def test_a_refused_request_is_answered_and_creates_nothing(rt):

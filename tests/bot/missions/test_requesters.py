@@ -44,6 +44,16 @@ def test_a_person_has_an_hourly_cap_across_their_accounts(rt):
     assert ask(rt, "U0OTHER").mission is not None  # someone else is not capped by it
 
 
+def test_a_request_the_workers_own_limits_refuse_does_not_use_up_the_persons_cap(rt):
+    restrict(rt, limits={"missions_per_person_per_hour": 2, "missions_per_hour": 1})
+    assert ask(rt, "U0AGENT").mission is not None
+    refused = ask(rt, "U0AGENT")
+    assert refused.mission is None and "Support Triage has taken 1 missions in the last hour" in refused.text
+    restrict(rt, limits={"missions_per_hour": 10})
+    assert ask(rt, "U0AGENT").mission is not None  # the refused one was not counted: 2 of 2
+    assert "your limit" in ask(rt, "U0AGENT").text
+
+
 def test_the_requester_cancels_and_the_cards_say_so(rt, run_jobs):
     pid = parked(rt, run_jobs)
     mission_id = rt.store.proposal(pid).mission_id

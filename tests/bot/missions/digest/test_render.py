@@ -107,3 +107,12 @@ def test_adaptive_card_validates_against_the_1_5_schema():
         for f in block["facts"]
     }
     assert facts["Acceptance"].startswith("75% ↓")
+
+
+def test_a_huge_week_keeps_the_adaptive_card_under_teams_message_size():
+    payload = render.adaptive_card(digest(promotions=80, reason_len=2900))
+    assert len(json.dumps(payload)) < 28_000
+    assert payload["body"][-1]["text"] == "More in `missionbot digest support-triage`."
+    stripped = copy.deepcopy(payload)
+    stripped.pop("msteams")
+    jsonschema.Draft6Validator(SCHEMA).validate(stripped)

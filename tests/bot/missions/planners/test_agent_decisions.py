@@ -45,7 +45,7 @@ def test_after_a_rejection_the_agent_proposes_something_else_which_runs_once_app
     done = rt.store.mission(mission.id)
     assert done.status == "done" and [c["amount"] for c in credits(rt)] == [30.0]
     assert (
-        "rejected by @U0OWNER2 (wrong_amount: use 30)" in done.verdict
+        "rejected by @U0OWNER2 (wrong amount: use 30)" in done.verdict
         and "approved by @U0OWNER2" in done.verdict
     )
 
