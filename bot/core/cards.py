@@ -7,18 +7,20 @@ which are what executes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
 from bot.core import lifecycle, precedent
+from bot.core.card_edits import EditField, edit_fields
 from bot.core.config.models import WorkerConfig
 from bot.core.defang import defang
 from bot.core.formatting import Formats
 from bot.core.messages import Who, at_id, reason_words, rule_words
 from bot.core.models import Mission, Proposal
-from bot.core.policy import quorum
+from bot.core.policy import edits, quorum
 from bot.core.precedent import Precedent
 from bot.core.readable import arg_facts
 from bot.core.redact import SHAPES_ONLY, Redactor
@@ -80,6 +82,7 @@ class Card(BaseModel):
     preview: str | None = None  # "What will change", read when proposed (bot/missions/preview.py)
     preview_changed: str | None = None  # what changed before execution, so the approvers are asked again
     precedent: list[Precedent] = []  # similar past decisions, newest first (bot/core/precedent.py)
+    editable: list[EditField] = []  # "Approve with changes" inputs (bot/core/card_edits.py)
     formats: Formats = Formats()  # the reader's locale (else the worker's), its currency and timezone
 
     def when(self, value: datetime) -> str:
@@ -205,7 +208,8 @@ def card_for(
         thread_link=thread_link,
         escalation_note=redactor.text(proposal.escalation_note) if proposal.escalation_note else None,
         context=[shown(c) for c in proposal.context],
-        progress=_progress(worker, proposal),
+        editable=edit_fields(proposal, worker, redactor),
+        progress=_progress(worker, proposal, shown=lambda p: edits.line(redacted(p, redactor), shown=defang)),
         preview=shown(proposal.preview),
         preview_changed=shown(proposal.preview_changed),
         precedent=[p.model_copy(update={"reason_code": shown(p.reason_code)}) for p in precedents or []],
@@ -214,9 +218,23 @@ def card_for(
     )
 
 
-def _progress(worker: WorkerConfig, proposal: Proposal) -> str | None:
-    """A quorum's progress, and the delegator a delegate decided for ("on behalf of @olivia")."""
-    lines = [quorum.progress(worker, proposal)]
+def redacted(proposal: Proposal, redactor: Redactor) -> Proposal:
+    """`proposal` with its arguments (and the original ones, when edited) as people may read them."""
+    original = proposal.original_args
+    return proposal.model_copy(
+        update={
+            "args": redactor.value(proposal.args),
+            "original_args": None if original is None else redactor.value(original),
+        }
+    )
+
+
+def _progress(
+    worker: WorkerConfig, proposal: Proposal, *, shown: Callable[[Proposal], str | None]
+) -> str | None:
+    """A quorum's progress, the approver's changes ("approved with changes: amount 40 → 30", `shown`
+    redacted and defanged) and the delegator a delegate decided for ("on behalf of @olivia")."""
+    lines = [quorum.progress(worker, proposal), shown(proposal)]
     if proposal.decided_for:
         lines.append(f"Decided by @{proposal.decided_by} on behalf of @{proposal.decided_for}")
     return " · ".join(line for line in lines if line) or None

@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
+from bot.core.errors import BadRequest
+
 # Unicode classes that draw nothing on their own: controls, format characters (zero-width spaces and
 # joiners, bidi controls, tag characters, the BOM), surrogates, private use, unassigned, separators, and
 # combining marks (variation selectors included), which need a base character to show.
@@ -34,3 +36,15 @@ SlackId = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9]{1
 SlackTs = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]{1,12}\.[0-9]{1,9}$")]
 # Free text a person typed; the length rule is the core's (max_request_chars), this only bounds abuse.
 Text = Annotated[str, StringConstraints(strict=True, max_length=200_000)]
+
+
+def parse_pairs(tokens: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """`amount=30 reason=dup` (the shell's `/approve 1 amount=30`) as {argument: text}; raises
+    BadRequest for another shape. The values are judged by bot/core/policy/edits.py."""
+    pairs: dict[str, str] = {}
+    for token in tokens:
+        arg, sep, value = token.partition("=")
+        if not sep or not arg:
+            raise BadRequest(f"{token!r}: changes are written argument=value, e.g. amount=30.")
+        pairs[arg] = value
+    return pairs

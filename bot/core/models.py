@@ -146,6 +146,8 @@ class Proposal(BaseModel):
     preview_guard: dict[str, Any] | None = None  # the preview's guarded facts, compared before execution
     preview_changed: str | None = None  # what changed since the approvers were asked (asked again)
     asked: int = 0  # times asked again after the world changed: each round's decision is its own
+    original_args: dict[str, Any] | None = None  # as proposed, when an approver changed `args` (edits.py)
+    edited_by: str | None = None  # who changed them last
     closed_because: str | None = (
         None  # status "closed": the status its mission closed with (bot/core/lifecycle.py)
     )

@@ -8,7 +8,9 @@ The state change is the source of truth. A crash after it leaves the follow-ups 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from bot.core import metrics, precedent
 from bot.core.audit_config import version_of
@@ -18,7 +20,7 @@ from bot.core.models import Proposal
 from bot.core.policy import quorum
 from bot.core.queueing import enqueue_card_sync, enqueue_execution, enqueue_mission
 from bot.core.runtime import Runtime
-from bot.missions import authority, closing, kill_switch
+from bot.missions import authority, closing, edited, kill_switch
 from bot.missions.authority import Authority
 
 
@@ -67,10 +69,17 @@ def decide(
     platform: str,
     reason_code: str | None = None,
     comment: str | None = None,
+    edits: Mapping[str, Any] | None = None,
 ) -> Proposal:
+    """`edits` ({argument: value}, an approval only): approve with changes (bot/missions/edited.py)."""
     proposal = rt.store.proposal(proposal_id)
     worker = rt.worker(proposal.worker)
     lent = authorize(rt, proposal, actor=actor)
+    if edits and not approve:
+        raise BadRequest("Changes go with an approval; a rejection takes a reason code.")
+    if edits:
+        refuse_unless_decidable(rt, proposal, now=rt.clock())  # a settled card says so, not its bounds
+    changed = edited.prepare(rt, proposal, edits) if edits else None
     needs_quorum = approve and quorum.required(worker, proposal) > 1
     if not approve and reason_code not in worker.escalation.reason_codes:
         raise BadRequest(f"A rejection needs a reason code: {', '.join(worker.escalation.reason_codes)}")
@@ -79,6 +88,8 @@ def decide(
 
     def decided(p: Proposal) -> Proposal:
         refuse_unless_decidable(rt, p, now=now)
+        if changed is not None:
+            p = edited.apply(p, seen=proposal.args, edited=changed, actor=actor)
         if needs_quorum:  # counted and, with the last approval, decided in this one transaction
             return quorum.count(
                 worker,
@@ -197,6 +208,9 @@ def _authority(proposal: Proposal) -> dict[str, object]:
         extra["via_group"] = proposal.decided_via
     if proposal.decided_for:
         extra["on_behalf_of"] = proposal.decided_for
+    if proposal.original_args is not None:  # approved with changes: what was proposed, what runs
+        extra |= {"original_args": proposal.original_args, "edited_args": proposal.args}
+        extra["edited_by"] = proposal.edited_by
     if proposal.approvals:
         extra["approvals"] = [
             {"actor": a.actor, "via_group": a.via, "delegate": a.delegate} for a in proposal.approvals

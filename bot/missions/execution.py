@@ -8,6 +8,7 @@ from bot.core import metrics
 from bot.core.cards import VOIDED
 from bot.core.errors import ToolError
 from bot.core.models import Proposal
+from bot.core.policy import edits
 from bot.core.queueing import enqueue_card_sync, enqueue_mission
 from bot.core.readable import summarize
 from bot.core.runtime import Runtime
@@ -88,9 +89,10 @@ class Executor:
         try:
             if tool is None:
                 raise ToolError(f"{proposal.tool} is not available to this worker")
-            # The proposal id is the idempotency key: a retried job cannot issue a second credit.
+            # The proposal id (with the edited arguments' digest) is the idempotency key: a retried job
+            # cannot issue a second credit.
             with metrics.timed_tool(proposal.tool):
-                result = tool.call(proposal.args, idempotency_key=proposal.id)
+                result = tool.call(proposal.args, idempotency_key=edits.idempotency_key(proposal))
         except ToolError as exc:
             return self.settle(proposal_id, status="failed", error=str(exc))
         return self.settle(proposal_id, status="executed", result=result)

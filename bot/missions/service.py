@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -190,7 +190,9 @@ class MissionService:
         platform: str,
         reason_code: str | None = None,
         comment: str | None = None,
+        edits: Mapping[str, Any] | None = None,
     ) -> Proposal:
+        """`edits`: approve with changes ({argument: value} within the tool's `editable` bounds)."""
         return decisions.decide(
             self.rt,
             proposal_id,
@@ -199,6 +201,7 @@ class MissionService:
             platform=platform,
             reason_code=reason_code,
             comment=comment,
+            edits=edits,
         )
 
     def decide_batch(self, proposal_ids: list[str], **how: Any) -> list[Outcome]:

@@ -9,11 +9,13 @@ arguments are shown redacted.
 
 from __future__ import annotations
 
+from bot.core.cards import redacted
 from bot.core.config.models import WorkerConfig
 from bot.core.defang import ProductText, join, product, trusted
 from bot.core.formatting import Formats
 from bot.core.messages import OUTCOMES, label, outcome, reason_words, value_text
 from bot.core.models import Mission, Proposal
+from bot.core.policy import edits
 from bot.core.readable import arg_facts
 from bot.core.redact import SHAPES_ONLY, Redactor
 
@@ -28,9 +30,9 @@ def _template(p: Proposal) -> str:
     """The line for `p`'s status; `{action}`, `{rule}`, `{error}`, `{reason}` are filled (defanged) later."""
     by = "automatically ({rule})" if p.decided_by == "auto" else f"by {_who(p.decided_by)}"
     return {
-        "executed": f"✅ {{action}} was executed, approved {by}"
+        "executed": f"✅ {{action}} was executed, approved {by}{{edit}}"
         + (", then reversed by an undo" if p.reversed_by else ""),
-        "failed": f"⛔ {{action}} was approved {by} but failed: {{error}}",
+        "failed": f"⛔ {{action}} was approved {by}{{edit}} but failed: {{error}}",
         "rejected": f"✋ {{action}} was rejected by {_who(p.decided_by)}{{reason}}{_DONE}",
         "expired": f"⌛ {{action}} expired, no decision{_DONE}",
         "halted": (
@@ -61,6 +63,7 @@ def _line(
         error=p.error or "",
         reason=f" ({redactor.text(reason)})" if reason else "",
         status=p.status,
+        edit=f" ({edits.line(redacted(p, redactor))})" if p.original_args is not None else "",
     )
 
 

@@ -18,6 +18,7 @@ from rq.registry import StartedJobRegistry
 
 from bot.core.cards import Card
 from bot.core.errors import AlreadyDecided, MissionbotError
+from bot.core.inputs import parse_pairs
 from bot.core.messages import already_decided
 from bot.core.models import MessageRef, Request
 from bot.core.runtime import Runtime
@@ -32,6 +33,7 @@ OWN_COMMANDS = [
     ("/as <user>", "act as another user (approvers: see /workers)"),
     ("/in <channel>", "post in another channel"),
     ("/approve <n> [<n>...]", "approve card #n (several: a batch of one tool, each decided on its own)"),
+    ("/approve <n> arg=value", "approve card #n with changes to its editable arguments"),
     ("/reject <n> [<n>...] <reason> [comment...]", "reject card #n with a reason code (several: no comment)"),
     ("/undo <n>", "ask to reverse executed card #n (an approver decides)"),
     (
@@ -106,15 +108,18 @@ class ConsoleSurface:
             pid = self.cards.get(int(args[0]))
             if pid is None:
                 return f"no card #{args[0]}"
+            approve = name == "approve"
             p = svc.decide(
                 pid,
                 actor=self.user,
-                approve=name == "approve",
+                approve=approve,
                 platform="console",
-                reason_code=args[1] if len(args) > 1 else None,
-                comment=" ".join(args[2:]) or None,
+                reason_code=None if approve else (args[1] if len(args) > 1 else None),
+                comment=None if approve else (" ".join(args[2:]) or None),
+                edits=parse_pairs(args[1:]) if approve else None,  # `/approve 1 amount=30`
             )
-            return f"recorded: {p.status.replace('_', ' ')} by {self.user}"
+            changed = " with changes" if approve and p.edited_by == self.user else ""
+            return f"recorded: {p.status.replace('_', ' ')} by {self.user}{changed}"
         if name == "undo":
             pid = self.cards.get(int(args[0]))
             if pid is None:
@@ -139,6 +144,8 @@ class ConsoleSurface:
 
     def _batch(self, approve: bool, numbers: list[str], rest: tuple[str, ...]) -> str:
         """`/approve 3 4 7`, `/reject 3 4 wrong_amount`: exact card numbers; a batch takes no edits."""
+        if approve and rest:
+            return "A batch approval takes no changes; approve one card at a time to change it."
         unknown = [n for n in numbers if int(n) not in self.cards]
         if unknown:
             return f"no card #{', #'.join(unknown)}"

@@ -20,8 +20,15 @@ from bot.core.runtime import Runtime
 from bot.missions.intake import CLICK, Intake, click_fields
 from bot.missions.service import MissionService
 from bot.platforms.slack.background import tasks_for
-from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_REJECT, ACTION_UNDO
-from bot.platforms.slack.modals import REJECT_MODAL, reject_modal
+from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_APPROVE_EDIT, ACTION_REJECT, ACTION_UNDO
+from bot.platforms.slack.modals import (
+    EDIT_BLOCK,
+    EDIT_MODAL,
+    REJECT_MODAL,
+    edit_modal,
+    edited_values,
+    reject_modal,
+)
 from handlers.slack import home
 from handlers.slack.reply import core, ephemeral
 
@@ -52,7 +59,7 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbo
         if channel is None:  # clicked in App Home: show what is left to decide
             await home.publish(client, service=service, rt=rt, user=user)
 
-    async def open_modal(client: AsyncWebClient, body: dict[str, Any]) -> None:
+    async def open_modal(client: AsyncWebClient, body: dict[str, Any], modal=reject_modal) -> None:
         user, channel, proposal_id = _where(body)
         try:
             proposal = await core(service.check_decidable, proposal_id, actor=user)
@@ -61,7 +68,7 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbo
             return
         card = card_for(proposal, rt.worker(proposal.worker), redactor=rt.redactor)
         # trigger_id lives 3 seconds: nothing slow happens before this call.
-        await client.views_open(trigger_id=body["trigger_id"], view=reject_modal(card))
+        await client.views_open(trigger_id=body["trigger_id"], view=modal(card))
 
     async def after_undo(client: AsyncWebClient, body: dict[str, Any], answer: str) -> None:
         user, channel, _ = _where(body)
@@ -92,6 +99,31 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbo
     async def on_reject(ack, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()  # nothing durable yet: the decision comes with the modal's submission
         tasks.spawn(open_modal(client, body), name="slack-reject-modal")
+
+    @app.action(ACTION_APPROVE_EDIT)
+    async def on_approve_edit(ack, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()  # nothing durable yet: the decision comes with the modal's submission
+        tasks.spawn(open_modal(client, body, edit_modal), name="slack-edit-modal")
+
+    @app.view(EDIT_MODAL)
+    async def on_edit_submitted(ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = edited_values(view["state"]["values"])
+        try:  # decided before the ack, so a value out of bounds shows under its input in the modal
+            await core(
+                service.decide,
+                view["private_metadata"],
+                actor=body["user"]["id"],
+                approve=True,
+                platform="slack",
+                edits=values,
+            )
+        except MissionbotError as err:
+            text = _explain(err)
+            # Under the input the refusal names ("amount = 300 is out of bounds…"), else the first one.
+            arg = next((a for a in values if text.startswith(a)), next(iter(values), ""))
+            await ack(response_action="errors", errors={f"{EDIT_BLOCK}{arg}"[:255]: text[:150]})
+            return
+        await ack()
 
     @app.view(REJECT_MODAL)
     async def on_reject_submitted(

@@ -26,6 +26,7 @@ from bot.platforms.teams.adaptive import (
     card_payload,
 )
 from bot.platforms.teams.batch_card import batch_card
+from bot.platforms.teams.edit_form import APPROVE_EDIT, edits_of
 from bot.platforms.teams.payloads import PLATFORM
 from bot.platforms.teams.text import teams_text
 from bot.platforms.teams.users import TeamsUsers, identity
@@ -48,6 +49,7 @@ class CardAction:
     automatic: bool
     reason_code: str | None = None
     comment: str | None = None
+    edits: dict[str, str] | None = None  # "Approve with changes": {argument: value}
 
 
 def card_action(raw: dict[str, Any], known: set[str] | frozenset[str] = frozenset()) -> CardAction | None:
@@ -63,7 +65,7 @@ def card_action(raw: dict[str, Any], known: set[str] | frozenset[str] = frozense
     if (
         not isinstance(data, dict)
         or not data.get("proposal_id")
-        or verb not in {APPROVE, REJECT, REFRESH, UNDO}
+        or verb not in {APPROVE, APPROVE_EDIT, REJECT, REFRESH, UNDO}
     ):
         return None
     comment = (data.get("comment") or "").strip() or None
@@ -74,6 +76,7 @@ def card_action(raw: dict[str, Any], known: set[str] | frozenset[str] = frozense
         automatic=value.get("trigger") == "automatic",
         reason_code=data.get("reason_code") or None,
         comment=comment,
+        edits=edits_of(data) if verb == APPROVE_EDIT else None,
     )
 
 
@@ -122,10 +125,11 @@ def answer(service: MissionService, action: CardAction) -> dict[str, Any]:
         service.decide(
             action.proposal_id,
             actor=action.actor,
-            approve=action.verb == APPROVE,
+            approve=action.verb in {APPROVE, APPROVE_EDIT},
             platform=PLATFORM,
             reason_code=action.reason_code,
             comment=action.comment,
+            edits=action.edits,
         )
         return _card(service, action.proposal_id, action.actor)
     except AlreadyDecided:  # the card as it is now: its header says who decided (or halted) it, and how

@@ -40,6 +40,10 @@ def body(at: datetime, kind: str, actor: str, mission: str, proposal: str | None
     return json.dumps(event, separators=(",", ":"))
 
 
+ARGS = {"account_id": "ACME-7", "amount": 40.0, "reason": "outage"}
+EDIT = {"original_args": ARGS, "edited_args": {**ARGS, "amount": 30.0}, "edited_by": "U0OWNER2"}
+
+
 def mission_events(rng: random.Random, at: datetime, mid: str) -> Iterator[tuple[datetime, str]]:
     pid, w = f"{mid}-s5", f"worker:{WORKER}"
     step = timedelta(milliseconds=40)
@@ -98,7 +102,7 @@ def mission_events(rng: random.Random, at: datetime, mid: str) -> Iterator[tuple
             mid,
             pid,
             tool="helpdesk.issue_credit",
-            args={"account_id": "ACME-7", "amount": 40.0, "reason": "outage"},
+            args=ARGS,
             rationale="Requested 40 within the gold policy.",
             rule="auto_approve" if auto else "tier:write",
             shadow=False,
@@ -125,7 +129,11 @@ def mission_events(rng: random.Random, at: datetime, mid: str) -> Iterator[tuple
     if auto:
         yield decided, body(decided, "decision.auto_approved", "system:policy", mid, pid, rule="credit <= 50")
     elif roll < 0.02:
-        yield decided, body(decided, "decision.shadow_approved", "U0OWNER1", mid, pid, platform="console")
+        edit = EDIT if roll < 0.01 else {}  # an approval with changes: the override's "edited" term
+        yield (
+            decided,
+            body(decided, "decision.shadow_approved", "U0OWNER1", mid, pid, platform="console", **edit),
+        )
         return
     elif roll < 0.14:
         yield (
@@ -167,6 +175,7 @@ def mission_events(rng: random.Random, at: datetime, mid: str) -> Iterator[tuple
                 config_version="v1",
                 platform="console",
                 reason_code=None,
+                **(EDIT if roll < 0.17 else {}),  # from the same roll: the other draws stay as they were
             ),
         )
     e = decided + step

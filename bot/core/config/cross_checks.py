@@ -71,7 +71,7 @@ def cross_field_problems(worker: WorkerConfig) -> Iterator[tuple[Loc, str]]:
                 yield ("tools", tool), f"unknown tool {tool!r}; {server} offers {', '.join(sorted(names))}"
                 continue
             model = builtin_args_model(integration.module, short)
-            for kind in ("auto_approve", "forbid"):
+            for kind in ("auto_approve", "forbid", "editable"):
                 for arg in (getattr(policy, kind) or {}) if model else {}:
                     if arg not in model.model_fields:
                         yield ("tools", tool, kind, arg), f"{tool} has no argument {arg!r}"
@@ -86,6 +86,8 @@ def cross_field_problems(worker: WorkerConfig) -> Iterator[tuple[Loc, str]]:
             yield from _preview_issues(worker, tool, policy.preview)
         if policy.auto_approve and policy.tier not in {"write", "execute"}:
             yield ("tools", tool, "auto_approve"), "auto_approve applies only to write and execute tools"
+        if policy.editable and policy.tier not in {"write", "execute"}:
+            yield ("tools", tool, "editable"), "editable applies only to write and execute tools"
     for mname, mission in worker.missions.items():
         if worker.is_playbook and not mission.steps:
             yield ("missions", mname, "steps"), "a playbook mission needs 1 to 5 steps"

@@ -129,6 +129,25 @@ class PreviewSpec(Strict):
     guard: list[str] = []
 
 
+class EditBounds(Strict):
+    """What an approver may change one argument to (bot/core/policy/edits.py): numeric bounds for a
+    number, `max_length` for a string; `{}` allows any string (or any number)."""
+
+    gte: float | None = None
+    lte: float | None = None
+    gt: float | None = None
+    lt: float | None = None
+    max_length: int | None = Field(default=None, ge=1, le=4000)
+
+    @field_validator("max_length")
+    @classmethod
+    def _text_only(cls, value: int | None, info: Any) -> int | None:
+        numeric = [k for k in ("gte", "lte", "gt", "lt") if info.data.get(k) is not None]
+        if value is not None and numeric:
+            raise ValueError(f"max_length is for a text argument; it cannot go with {', '.join(numeric)}")
+        return value
+
+
 class ToolPolicy(Strict):
     tier: Tier
     description: str | None = None  # what the action does, in plain words, for its card (else the tool's)
@@ -144,6 +163,8 @@ class ToolPolicy(Strict):
     approvals_required: int = Field(default=1, ge=1, le=5)
     from_groups: list[str] = []
     preview: PreviewSpec | None = None  # "What will change" on the card, checked again before execution
+    # Arguments an approver may change before approving, each with its bounds ("Approve with changes").
+    editable: dict[str, EditBounds] = {}
 
 
 class ToolStep(Strict):

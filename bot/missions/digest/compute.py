@@ -26,6 +26,7 @@ from bot.missions.digest.events import (
     WEEK,
     WEEKS,
     add_evidence,
+    edited_term,
     fingerprint,
     longest_wait,
     merge_evidence,
@@ -113,6 +114,8 @@ class _Pass:
 
     def _decision(self, i: int, w: WeekStats, at: datetime, outcome: str, event: dict[str, Any]) -> None:
         setattr(w, outcome, getattr(w, outcome) + 1)
+        if (edit := edited_term(outcome, event)) is not None:
+            setattr(w, edit, getattr(w, edit) + 1)
         pid, actor = event["proposal"], event["actor"]
         created = self.created.get(pid)
         seconds = None if created is None else (at - created[0]).total_seconds()

@@ -25,6 +25,14 @@ def fingerprint(worker: WorkerConfig | None) -> str:
     return hours.model_dump_json() if hours else ""
 
 
+def edited_term(outcome: str, event: dict[str, Any]) -> str | None:
+    """The override's "edited" term: an approval (or a shadow one) with changes to the arguments counts
+    once more, as `edited` (`shadow_edited`); its decision event carries `original_args`."""
+    if outcome in {"approved", "shadow_approved"} and event["data"].get("original_args") is not None:
+        return "edited" if outcome == "approved" else "shadow_edited"
+    return None
+
+
 def verdict_kind(kind: str, data: dict[str, Any]) -> str:
     """A mission's outcome, named apart: resolved, rejected, expired, refused, shadow, failed, halted,
     cancelled (or the verdict's own head, e.g. done, when nothing else says more)."""

@@ -5,11 +5,12 @@ Definitions (the digest's footer repeats them in words):
   auto-approvals, questions (a rejection asking for more information) and decisions about an undo are
   counted apart (bot/missions/trust.py, `category`);
 - acceptance = approved / decided;
-- override = (rejected + undone) / (decided + auto-approved): every action that reached a decision,
-  human or rule, and how often people overrode the worker. "Undone" counts undo actions that executed
-  (a requested undo still waiting for an approver is not one). Editing a proposal's arguments before
-  approving it is not a feature, so there is no "edited" term: an approver who wants other arguments
-  rejects with a reason code;
+- override = (rejected + edited + undone) / (decided + auto-approved): every action that reached a
+  decision, human or rule, and how often people overrode the worker. "Edited" counts approvals with changes
+  to the arguments (bot/missions/edited.py; they are also among the approved); "undone" counts undo actions
+  that executed (a requested undo still waiting for an approver is not one);
+- shadow agreement = (would approve - would approve with changes / 2) / shadow answers: an edit is a
+  partial disagreement, weighed half;
 - escalation rate = proposals that needed a reminder / proposals that waited for a human;
 - time to decision = proposal created (the card appears) to the human decision, nearest-rank p50/p90;
 - SLA breach = a proposal reminded or expired, or decided after `response_target_minutes` of working time;
@@ -28,7 +29,10 @@ from pydantic import BaseModel
 # The digest's footnote: each figure's formula, next to the property that computes it.
 FORMULAS = {
     "Acceptance": "approved / (approved + rejected), human decisions on the worker's own proposals",
-    "Override": "(rejected + undos executed) / (approved + rejected + auto-approved)",
+    "Override": "(rejected + edited + undos executed) / (approved + rejected + auto-approved); edited = "
+    "approved with changes to the arguments",
+    "Shadow agreement": "(would approve - would approve with changes / 2) / shadow answers: an edit is half "
+    "a disagreement",
     "Escalation": "proposals reminded / proposals that waited for a human",
     "Time to decision": "card shown to human decision, nearest-rank p50 / p90",
     "SLA breach": "a proposal reminded, expired, or decided after the response target (working time)",
@@ -57,7 +61,9 @@ class WeekStats(BaseModel):
     rejected: int = 0
     auto_approved: int = 0
     undone: int = 0
+    edited: int = 0  # approvals with changes to the arguments (counted in `approved` too)
     shadow_approved: int = 0
+    shadow_edited: int = 0  # shadow approvals with changes (counted in `shadow_approved` too)
     shadow_rejected: int = 0
     questions: int = 0  # rejections asking the requester for more information (`more_info_codes`)
     undo_approved: int = 0  # decisions about reversing an executed action, not about the worker
@@ -85,7 +91,7 @@ class WeekStats(BaseModel):
 
     @property
     def override_rate(self) -> float | None:
-        return ratio(self.rejected + self.undone, self.decided + self.auto_approved)
+        return ratio(self.rejected + self.edited + self.undone, self.decided + self.auto_approved)
 
     @property
     def escalation_rate(self) -> float | None:
@@ -93,7 +99,8 @@ class WeekStats(BaseModel):
 
     @property
     def shadow_agreement(self) -> float | None:
-        return ratio(self.shadow_approved, self.shadow_approved + self.shadow_rejected)
+        answers = self.shadow_approved + self.shadow_rejected
+        return None if not answers else (self.shadow_approved - self.shadow_edited / 2) / answers
 
     @property
     def p50_seconds(self) -> float | None:

@@ -87,7 +87,8 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
             [
                 f"Acceptance: {rate('acceptance_rate')} ({c.approved} approved of {c.decided} decided)",
                 f"Override: {rate('override_rate')} "
-                f"({c.rejected} rejected, {c.undone} undone after executing)",
+                f"({c.rejected} rejected, {c.edited} approved with changes, "
+                f"{c.undone} undone after executing)",
                 f"Escalation: {rate('escalation_rate')} "
                 f"({c.escalated} of {c.waited_for_human} waited past the target)",
                 f"Time to decision: p50 {secs(c.p50_seconds)}{_arrow(c.p50_seconds, p.p50_seconds)}, "
@@ -119,7 +120,7 @@ def sections(d: Digest, *, link: Linker = plain_link) -> list[tuple[str, list[st
                 "Shadow mode",
                 [
                     f"Agreement: {rate('shadow_agreement')} ({c.shadow_approved} would approve, "
-                    f"{c.shadow_rejected} would reject)"
+                    f"{c.shadow_edited} of them with changes, {c.shadow_rejected} would reject)"
                 ],
             )
         )

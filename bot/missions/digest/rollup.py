@@ -25,6 +25,7 @@ from bot.missions.digest.events import (
     ENDS,
     WEEK,
     add_evidence,
+    edited_term,
     fingerprint,
     longest_wait,
     reach,
@@ -136,6 +137,8 @@ class _Fold:
 
     def _decision(self, b: dict[str, Any], at: datetime, outcome: str, event: dict[str, Any]) -> None:
         b["outcomes"][outcome] = b["outcomes"].get(outcome, 0) + 1
+        if (edit := edited_term(outcome, event)) is not None:  # summed into WeekStats like the outcome
+            b["outcomes"][edit] = b["outcomes"].get(edit, 0) + 1
         pid, created = event["proposal"], self.created.get(event["proposal"])
         if created is not None:
             since = datetime.fromtimestamp(created[0], UTC)

@@ -22,6 +22,11 @@ def render_card(card: Card, *, number: int | None = None) -> str:
     if card.open:
         hint = f"approve {number} | reject {number} <reason>" if number is not None else "approve | reject"
         lines.append(f"│ [1] Approve  [2] Reject ({', '.join(card.reason_codes)})  ->  {hint}")
+        if card.editable:  # approve with changes: `/approve 1 amount=30`
+            changes = ", ".join(
+                f"{f.name}={f.value}" + (f" ({f.hint})" if f.hint else "") for f in card.editable
+            )
+            lines.append(f"│ Approve with changes  ->  approve {number or ''} arg=value; now: {changes}")
     else:
         lines.append(
             f"│ {card.status_line}"

@@ -19,6 +19,7 @@ from bot.platforms.slack.mrkdwn import escape, link_core_mentions, mention, slac
 
 __all__ = [
     "ACTION_APPROVE",
+    "ACTION_APPROVE_EDIT",
     "ACTION_REJECT",
     "ACTION_UNDO",
     "args_summary",
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 ACTION_APPROVE = "mb_approve"
+ACTION_APPROVE_EDIT = "mb_approve_edit"  # opens the "Approve with changes" modal (modals.py)
 ACTION_REJECT = "mb_reject"
 ACTION_UNDO = "mb_undo"
 
@@ -112,10 +114,16 @@ def decision_buttons(card: Card) -> dict[str, Any]:
         "style": "danger",
         "text": plain_text("Reject…", 75),
     }
+    edit = {
+        "type": "button",
+        "action_id": ACTION_APPROVE_EDIT,
+        "value": card.proposal_id,
+        "text": plain_text("Approve with changes…", 75),
+    }
     return {
         "type": "actions",
         "block_id": f"mb_decide:{card.proposal_id}"[:255],
-        "elements": [approve, reject],
+        "elements": [approve, *([edit] if card.editable else []), reject],
     }
 
 

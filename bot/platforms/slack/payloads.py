@@ -13,11 +13,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, model_validator
 
 from bot.core.inputs import Id, SlackId, SlackTs, Text
-from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_REJECT, ACTION_UNDO
-from bot.platforms.slack.modals import REJECT_MODAL
+from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_APPROVE_EDIT, ACTION_REJECT, ACTION_UNDO
+from bot.platforms.slack.modals import EDIT_ACTION, EDIT_BLOCK, EDIT_MODAL, REJECT_MODAL
 
 HANDLED_EVENTS = frozenset({"app_mention", "message", "app_home_opened", "subteam_members_changed"})
-OUR_ACTIONS = frozenset({ACTION_APPROVE, ACTION_REJECT, ACTION_UNDO})
+OUR_ACTIONS = frozenset({ACTION_APPROVE, ACTION_APPROVE_EDIT, ACTION_REJECT, ACTION_UNDO})
 # Slack payloads that no listener here takes; Slack wants a 200 for them (a failure is retried or shown).
 UNHANDLED_TYPES = frozenset(
     {
@@ -174,10 +174,15 @@ class ViewSubmission(_Model):
 
     @model_validator(mode="after")
     def _reject_modal_fields(self) -> ViewSubmission:
-        if self.view.callback_id != REJECT_MODAL:
+        if self.view.callback_id not in {REJECT_MODAL, EDIT_MODAL}:
             return self
-        _PROPOSAL_ID.validate_python(self.view.private_metadata)  # the proposal the modal rejects
+        _PROPOSAL_ID.validate_python(self.view.private_metadata)  # the proposal the modal decides
         values = self.view.state.values if self.view.state else {}
+        if self.view.callback_id == EDIT_MODAL:  # each edited argument: a bounded text (judged by core)
+            for block, actions in values.items():
+                if block.startswith(EDIT_BLOCK):
+                    Input.model_validate(actions.get(EDIT_ACTION, {}))
+            return self
         Select.model_validate(values.get("reason", {}).get("reason_code", {}))
         Input.model_validate(values.get("comment", {}).get("comment", {}))
         return self

@@ -16,6 +16,7 @@ from typing import Any
 from bot.core.cards import Card
 from bot.core.messages import PLATFORM_NAMES, Who, reason_words
 from bot.core.sender import Sender
+from bot.platforms.teams.edit_form import APPROVE_EDIT, edit_action
 from bot.platforms.teams.identity import sender_header
 
 VERSION = "1.5"
@@ -92,6 +93,7 @@ def _actions(card: Card) -> list[dict[str, Any]]:
             "data": _data(card, APPROVE),
             "associatedInputs": "none",
         },
+        *edit_action(card, _data(card, APPROVE_EDIT)),
         {"type": "Action.ShowCard", "title": "Reject…", "card": reject_form},
     ]
 

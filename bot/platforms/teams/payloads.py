@@ -63,6 +63,17 @@ class CardData(_Model):
     reason_code: str | None = None
     comment: Text | None = None
 
+    @model_validator(mode="after")
+    def _edits_are_short_values(self) -> CardData:
+        """ "Approve with changes" inputs (`edit_<argument>`, bot/platforms/teams/edit_form.py): a number or a
+        bounded text each; their bounds are the core's to judge."""
+        for key, value in (self.model_extra or {}).items():
+            if key.startswith("edit_") and not (
+                isinstance(value, int | float) or (isinstance(value, str) and len(value) <= 4000)
+            ):
+                raise ValueError(f"{key[:40]} must be a number or a text of at most 4000 characters")
+        return self
+
 
 class ExecuteAction(_Model):
     verb: str | None = None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
+from bot.core.config.models import EditBounds
 from handlers.console.shell import ConsoleSurface
+from tests.support.approvals import reconfigure
 
 
 def test_a_request_a_card_and_a_decision_in_the_shell(rt, run_jobs):
@@ -71,3 +73,22 @@ def test_a_request_of_only_invisible_characters_is_no_mission(rt):
     shell = ConsoleSurface(rt, user="U0AGENT", channel="C0SUPPORT")
     assert shell.handle("\u200b\u202e\u2066\u3164\ufe0f\U000e0041\u2800") == BLANK_REQUEST
     assert rt.store.open_missions("support-triage") == []
+
+
+def test_approve_with_changes_in_the_shell(rt, run_jobs):
+    reconfigure(rt, tool={"editable": {"amount": EditBounds(gte=0, lte=250)}})
+    shell = ConsoleSurface(rt, user="U0AGENT", channel="C0SUPPORT")
+    shell.handle("ESC-1042 please credit the customer")
+    run_jobs()
+    assert "│ Approve with changes  ->  approve 1 arg=value; now: amount=40 (0 to 250)" in "\n".join(
+        shell.drain()
+    )
+    shell.handle("/as U0OWNER1")
+    assert shell.handle("/approve 1 2 amount=30").startswith("A batch approval takes no changes")
+    assert shell.handle("/approve 1 amount=300") == "✋ amount = 300 is out of bounds: it must be ≤ 250."
+    assert shell.handle("/approve 1 amount").startswith("✋ 'amount': changes are written argument=value")
+    assert shell.handle("/approve 1 amount=30") == "recorded: approved by U0OWNER1 with changes"
+    run_jobs()
+    screen = "\n".join(shell.drain())
+    assert "│ approved with changes: amount 40 → 30" in screen
+    assert "(approved with changes: amount 40 → 30)" in screen  # the verdict

@@ -22,6 +22,9 @@ def test_rates_follow_their_definitions_and_are_none_without_a_denominator():
     assert empty.acceptance_rate is None and empty.override_rate is None and empty.shadow_agreement is None
     assert empty.p50_seconds is None and ratio(1, 0) is None
     assert WeekStats(shadow_approved=3, shadow_rejected=1).shadow_agreement == 0.75
+    # an approval with changes overrides the worker; a shadow one is half a disagreement
+    assert WeekStats(approved=4, edited=1, rejected=1).override_rate == (1 + 1) / 5
+    assert WeekStats(shadow_approved=3, shadow_edited=2, shadow_rejected=1).shadow_agreement == 0.5
     assert WeekStats(decision_seconds=[30, 10, 20, 600]).p90_seconds == 600
 
 

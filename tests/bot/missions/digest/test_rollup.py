@@ -48,6 +48,11 @@ def test_rollups_folded_a_bit_at_a_time_agree_with_the_pass(trail):
     c = fast.current
     assert c.missions > 390 and c.approved and c.rejected and c.auto_approved and c.shadow_approved
     assert c.undone and c.escalated and fast.top_reasons and fast.tokens and fast.promotions
+    assert (
+        c.edited
+        and c.shadow_edited
+        and c.override_rate == (c.rejected + c.edited + c.undone) / (c.decided + c.auto_approved)
+    )
 
 
 def test_the_hours_not_sealed_yet_come_from_the_fold_itself(trail):

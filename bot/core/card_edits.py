@@ -1,0 +1,62 @@
+"""The inputs of "Approve with changes" on a card: each `editable:` argument with its current value and
+bounds, for the renderers (a Slack modal, Adaptive Card inputs, the console's hint). The rule that judges
+the submitted values is bot/core/policy/edits.py."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from bot.core.config.models import WorkerConfig
+from bot.core.messages import label, value_text
+from bot.core.models import Proposal
+from bot.core.redact import Redactor
+
+
+class EditField(BaseModel):
+    name: str  # the argument, as submitted back
+    label: str
+    value: str  # the current value, redacted like the card's facts
+    number: bool
+    low: float | None = None  # gte (or gt) bound, for an input's min
+    high: float | None = None  # lte (or lt) bound, for an input's max
+    max_length: int | None = None
+
+    @property
+    def hint(self) -> str:
+        """ "0 to 250", "at most 80 characters", "": the bounds in words, next to the input."""
+        if self.number and (self.low is not None or self.high is not None):
+            low = "" if self.low is None else f"{self.low:g}"
+            high = "" if self.high is None else f"{self.high:g}"
+            return f"{low} to {high}" if low and high else f"at least {low}" if low else f"at most {high}"
+        return f"at most {self.max_length} characters" if self.max_length else ""
+
+
+def _text(value: object) -> str:
+    """A number as an input takes it (no thousands separator), anything else as the card shows it."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    return "" if value is None else value_text(value)
+
+
+def edit_fields(proposal: Proposal, worker: WorkerConfig, redactor: Redactor) -> list[EditField]:
+    """The card's editable arguments, while it waits (none for a tool without `editable:`)."""
+    policy = worker.policy(proposal.tool)
+    if policy is None or proposal.status != "pending":  # a shadow approver may answer with changes too
+        return []
+    shown = redactor.value(proposal.args)
+    fields = []
+    for name, bounds in policy.editable.items():
+        current = proposal.args.get(name)
+        numeric = any(v is not None for v in (bounds.gte, bounds.lte, bounds.gt, bounds.lt))
+        fields.append(
+            EditField(
+                name=name,
+                label=label(name),
+                value=_text(shown.get(name)),
+                number=numeric or (isinstance(current, int | float) and not isinstance(current, bool)),
+                low=bounds.gte if bounds.gte is not None else bounds.gt,
+                high=bounds.lte if bounds.lte is not None else bounds.lt,
+                max_length=bounds.max_length,
+            )
+        )
+    return fields
