@@ -185,6 +185,11 @@ class HelpdeskBackend:
             raise ToolError(f"no {kind} {ident!r} in the helpdesk")
         return json.loads(raw)
 
+    def set_account_status(self, account_id: str, status: str) -> None:
+        """The helpdesk's own staff suspend or reopen an account (no tool offers this to workers)."""
+        account = self._load("account", account_id)
+        self.redis.set(f"{self.key}:account:{account_id}", json.dumps({**account, "status": status}))
+
     def get_ticket(self, ticket_id: str) -> dict[str, Any]:
         return self._load("ticket", ticket_id)
 
@@ -214,6 +219,7 @@ class HelpdeskBackend:
         ]
         return {
             "account_id": account_id,
+            "account_status": account.get("status", "active"),
             "balance": balance,
             "balance_after": balance + amount,
             "credits_this_quarter": len(this_quarter),

@@ -1,5 +1,5 @@
 """Effect preview: the demo helpdesk over real MCP stdio previews issue_credit on the card; a credit to the
-same account between the approval and the execution changes the guarded facts, so nothing runs and the
+account suspended between the approval and the execution changes the guarded facts, so nothing runs and the
 approvers are asked again; the next approval executes (a real RQ burst worker runs every job)."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_the_card_shows_what_will_change(rt, run_jobs):
     p = rt.store.proposal(pid)
     assert p.status == "pending"
     assert p.preview == "Balance $0 → $40; credit 1 this quarter"
-    assert p.preview_guard == {"credits_this_quarter": 0, "balance": 0}
+    assert p.preview_guard == {"account_status": "active"}
     assert "What will change: Balance $0 → $40" in cards(rt)[-1]
     created = next(e for e in rt.audit.events() if e["kind"] == "proposal.created" and e["proposal"] == pid)
     assert created["data"]["preview"] == p.preview
@@ -49,30 +49,29 @@ def test_the_card_shows_what_will_change(rt, run_jobs):
 
 def test_a_changed_world_stops_the_execution_and_asks_again(rt, run_jobs):
     pid = propose_credit(rt, run_jobs)
-    # Meanwhile someone credits the same account by hand: the preview's guarded facts move.
-    desk(rt).issue_credit(account_id="ACME-7", amount=25, reason="by hand", idempotency_key="by-hand")
+    # Meanwhile the helpdesk's staff suspend the account: the preview's guarded fact moves.
+    desk(rt).set_account_status("ACME-7", "suspended")
     p = approve(rt, run_jobs, pid)
     assert p.status == "pending" and p.asked == 1 and p.decided_by is None
-    assert p.preview_changed == "Balance: $0 → $25; Credits this quarter: 0 → 1"
-    assert p.preview == "Balance $25 → $65; credit 2 this quarter"
-    assert [c["amount"] for c in desk(rt).credits()] == [25]  # nothing ran
+    assert p.preview_changed == "Account status: active → suspended"
+    assert [c["amount"] for c in desk(rt).credits()] == []  # nothing ran
     kinds = [e["kind"] for e in rt.audit.events() if e.get("proposal") == pid]
     assert "proposal.asked_again" in kinds and "execution.started" not in kinds
     assert rt.store.mission(p.mission_id).status == "awaiting_approval"
     last = cards(rt)[-1]
-    assert "Asked again, the world changed since the approval: Balance: $0 → $25" in last
-    assert "Balance $25 → $65" in last
+    assert "Asked again, the world changed since the approval: Account status: active → suspended" in last
 
     # Asked again: the second approval is audited, synced and executed under markers of its own round.
     p = approve(rt, run_jobs, pid, "U0OWNER2")
     assert p.status == "executed" and p.decided_by == "U0OWNER2"
-    assert [c["amount"] for c in desk(rt).credits()] == [25, 40]
+    assert [c["amount"] for c in desk(rt).credits()] == [40]
     kinds = [e["kind"] for e in rt.audit.events() if e.get("proposal") == pid]
     assert kinds.count("decision.approved") == 2 and kinds.count("execution.executed") == 1
 
 
 def test_an_unchanged_world_runs_once(rt, run_jobs):
     pid = propose_credit(rt, run_jobs)
-    desk(rt).issue_credit(account_id="GLOBEX-2", amount=25, reason="another account", idempotency_key="x")
+    # Another credit to the same account moves the balance, not the guarded status: no need to ask again.
+    desk(rt).issue_credit(account_id="ACME-7", amount=25, reason="by hand", idempotency_key="x")
     p = approve(rt, run_jobs, pid)
     assert p.status == "executed" and p.asked == 0 and p.preview_changed is None
