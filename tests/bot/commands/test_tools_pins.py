@@ -34,9 +34,9 @@ def test_pin_then_check_reports_a_changed_definition_with_file_and_line(tmp_path
 
     pinned = tools(directory, "--pin")
     pins = directory / "support-triage.pins.yml"
-    assert pinned.returncode == 0 and f"pinned 6 tool definition(s) in {pins}" in pinned.stdout
+    assert pinned.returncode == 0 and f"pinned 7 tool definition(s) in {pins}" in pinned.stdout
     hashes = yaml.safe_load(pins.read_text())["tools"]
-    assert hashes["helpdesk.issue_credit"] in shown.stdout and len(hashes) == 6
+    assert hashes["helpdesk.issue_credit"] in shown.stdout and len(hashes) == 7
     good = check(directory)
     assert good.returncode == 0, good.stderr  # the pins file is not read as a worker config
 
