@@ -33,6 +33,13 @@ _APPROVED_WORDS = {
 }
 
 VOIDED = "voided:"  # how an execution's error starts when a changed tool definition voided the approval
+Linker = Callable[[str, str | None], str]  # (mission id, its thread's URL) -> a renderer's link markup
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
 STATUS_LINES = {
     "pending": "Awaiting a decision",
     "approved": "Approved",
@@ -104,18 +111,26 @@ class Card(BaseModel):
 
     @property
     def insights(self) -> list[str]:
-        """What the approver weighs besides the arguments: the effect preview, what changed since an
-        approval (while asked again), and how similar proposals were decided (each with its mission)."""
-        lines = [f"What will change: {self.preview}"] if self.preview else []
+        """What the approver weighs besides the arguments, as plain text (each precedent by its mission's
+        id): see `insight_lines`."""
+        return self.insight_lines()
+
+    def insight_lines(self, *, text: Callable[[str], str] = _as_is, link: Linker | None = None) -> list[str]:
+        """The effect preview, what changed since an approval (while asked again), and how similar
+        proposals were decided, each linked to its mission: `link(mission id, its thread's URL or None)`
+        is the renderer's link markup (default: the id), `text` escapes every other word for it."""
+        lines = [text(f"What will change: {self.preview}")] if self.preview else []
         if self.preview_changed and self.open:
-            lines.append(f"Asked again, the world changed since the approval: {self.preview_changed}")
+            lines.append(text(f"Asked again, the world changed since the approval: {self.preview_changed}"))
         if summary := precedent.line(self.precedent, tool=self.tool):
+            linked = link or (lambda mission, _url: text(mission))
             missions = ", ".join(
-                f"mission {p.mission} ({p.outcome}"
-                + (f": {reason_words(p.reason_code)})" if p.reason_code else ")")
+                text("mission ")
+                + linked(p.mission, p.link)
+                + text(f" ({p.outcome}" + (f": {reason_words(p.reason_code)})" if p.reason_code else ")"))
                 for p in self.precedent
             )
-            lines.append(f"{summary}. {missions}")
+            lines.append(text(f"{summary}. ") + missions)
         return lines
 
     @property

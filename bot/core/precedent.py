@@ -7,6 +7,10 @@ power-of-2 band (30 and 40 are in 16–32 and 32–64). Each decision is indexed
 written before the decision's audit event while its marker is unset (a crash in between writes it twice;
 the read keeps one). A card reads at most `MAX_KEYS` lists of
 `SHOWN + 1` entries in one round trip, so its cost is bounded whatever the history.
+
+Each entry keeps where its mission's thread is (platform, conversation, root message), so the card links
+every precedent to its mission without reading the mission (which retention may have removed): the link
+itself is made when the card is, by the mission platform's messenger (`Notifier.precedents`).
 """
 
 from __future__ import annotations
@@ -34,6 +38,10 @@ class Precedent(BaseModel):
     outcome: str  # "approved" or "rejected"
     reason_code: str | None = None
     at: datetime
+    platform: str | None = None  # where the mission's thread is (entries indexed before: no link)
+    conversation: str | None = None
+    thread: str | None = None  # the thread's root message
+    link: str | None = None  # set when a card is made, never stored: the messenger's permalink
 
 
 def _account_like(name: str) -> bool:
@@ -75,7 +83,7 @@ def record(
     entry: Precedent,
 ) -> None:
     """Index one decision under each of its similarity keys, in one MULTI."""
-    raw = entry.model_dump_json()
+    raw = entry.model_dump_json(exclude={"link"})
     with redis.pipeline() as pipe:
         for k in index_keys(key, worker=worker, tool=tool, args=args):
             pipe.lpush(k, raw)

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.core import metrics, precedent
 from bot.core.audit_config import version_of
-from bot.core.errors import AlreadyDecided, BadRequest
+from bot.core.errors import AlreadyDecided, BadRequest, NotFound
 from bot.core.messages import SYSTEM
 from bot.core.models import Proposal
 from bot.core.policy import quorum
@@ -187,13 +187,21 @@ def record_decision(rt: Runtime, proposal: Proposal) -> bool:
 
 
 def _index(rt: Runtime, proposal: Proposal) -> None:
-    """Index the decision for the precedent line of later similar cards (bot/core/precedent.py)."""
+    """Index the decision for the precedent line of later similar cards (bot/core/precedent.py), with
+    where its mission's thread is, so those cards link to it."""
+    try:
+        mission = rt.store.mission(proposal.mission_id)
+        where = {"platform": mission.platform, "conversation": mission.conversation}
+        where["thread"] = mission.thread_root
+    except NotFound:  # the entry is still worth its line, without a link
+        where = {}
     entry = precedent.Precedent(
         proposal=proposal.id,
         mission=proposal.mission_id,
         outcome="rejected" if proposal.status == "rejected" else "approved",
         reason_code=proposal.reason_code,
         at=proposal.decided_at or rt.clock(),
+        **where,
     )
     precedent.record(
         rt.redis, rt.store.key, worker=proposal.worker, tool=proposal.tool, args=proposal.args, entry=entry

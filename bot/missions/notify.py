@@ -70,7 +70,7 @@ class Notifier:
         """How similar proposals were decided, while this one waits for a decision (one bounded read)."""
         if proposal.status != "pending":
             return []
-        return precedent.similar(
+        found = precedent.similar(
             self.rt.redis,
             self.rt.store.key,
             worker=proposal.worker,
@@ -78,6 +78,20 @@ class Notifier:
             args=proposal.args,
             exclude=proposal.id,
         )
+        return [p.model_copy(update={"link": self._link(p)}) for p in found]
+
+    def _link(self, entry: Precedent) -> str | None:
+        """The precedent's mission thread, made by its platform's messenger (no round trip on Slack or
+        Teams; the console has no URL: its id is shown)."""
+        if not (entry.platform and entry.conversation and entry.thread):
+            return None
+        try:
+            return self.rt.messengers.permalink(
+                entry.platform, conversation=entry.conversation, message=entry.thread
+            )
+        except Exception:  # a link is a convenience, as the thread's own
+            log.warning("no link for precedent mission %s", entry.mission, exc_info=True)
+            return None
 
     def _mission(self, mission_id: str) -> Mission | None:
         try:

@@ -197,9 +197,7 @@ def _card_blocks(card: Card, scale: float) -> list[dict[str, Any]]:
             -1, {"type": "context", "elements": [mrkdwn_text(truncate(escape(card.rule_text), 500))]}
         )
     if card.insights:  # the preview and the precedent, right under the why
-        cap = max(int((SECTION_CHARS - 10) * scale), 100)
-        text = "\n".join(truncate(escape(line), cap // len(card.insights)) for line in card.insights)
-        blocks.append({"type": "section", "text": mrkdwn_text(text)})
+        blocks.append({"type": "section", "text": mrkdwn_text(_insights(card, scale))})
     if card.context:
         blocks.append(_context_section(card, scale))
     blocks.append(
@@ -212,6 +210,21 @@ def _card_blocks(card: Card, scale: float) -> list[dict[str, Any]]:
     if card.undo_tool and card.undo_until:
         blocks.append(_undo_button(card))
     return blocks
+
+
+def _insights(card: Card, scale: float) -> str:
+    """Each precedent's mission as `<url|M-…>`; a line too long for its share of the section loses its
+    links rather than being cut inside one."""
+    cap = max(int((SECTION_CHARS - 10) * scale), 100) // len(card.insights)
+    linked = card.insight_lines(text=escape, link=_mission_link)
+    plain = card.insight_lines(text=escape)
+    return "\n".join(
+        line if len(line) <= cap else truncate(flat, cap) for line, flat in zip(linked, plain, strict=True)
+    )
+
+
+def _mission_link(mission: str, url: str | None) -> str:
+    return f"<{escape(url)}|{escape(mission)}>" if url else f"`{escape(mission)}`"
 
 
 def _undo_button(card: Card) -> dict[str, Any]:

@@ -114,6 +114,11 @@ def _thread_action(card: Card) -> list[dict[str, Any]]:
     return [{"type": "Action.OpenUrl", "title": "Open the request's thread", "url": card.thread_link}]
 
 
+def _mission_link(mission: str, url: str | None) -> str:
+    """A precedent's mission as a Markdown link to its thread (TextBlock renders links), else its id."""
+    return f"[{mission}]({url})" if url else mission
+
+
 def _body(card: Card, who: Who) -> list[dict[str, Any]]:
     action = f"{card.action} ({card.tool})" if card.description else card.action
     body: list[dict[str, Any]] = [
@@ -125,7 +130,7 @@ def _body(card: Card, who: Who) -> list[dict[str, Any]]:
     ]
     if card.rationale:
         body.append(_text(f"Why: {card.rationale}"))
-    body += [_text(line) for line in card.insights]
+    body += [_text(line) for line in card.insight_lines(link=_mission_link)]
     if card.open:
         body.append(_text(card.rule_text, isSubtle=True))
     if card.context:

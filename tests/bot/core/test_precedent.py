@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from slack_sdk import WebClient
+
 from bot.core import precedent
 from bot.core.models import Request
 from bot.core.precedent import Precedent
@@ -13,6 +15,8 @@ from bot.missions.decisions import record_decision
 from bot.missions.notify import Notifier
 from bot.missions.service import MissionService
 from bot.platforms.console.text import render_card
+from bot.platforms.slack.messenger import SlackMessenger
+from tests.bot.core.card_factories import proposal as card_proposal
 
 WORKER, TOOL = "support-triage", "helpdesk.issue_credit"
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
@@ -94,3 +98,44 @@ def test_a_recorded_decision_shows_on_the_next_similar_card(rt, run_jobs):
     text = render_card(card)
     assert "Last 1 similar issue_credit: 1 rejected (wrong amount)" in text
     assert f"mission {rt.store.proposal(first).mission_id} (rejected: wrong amount)" in text
+
+
+def test_each_precedent_links_to_its_missions_thread_through_its_platform(rt):
+    """Slack: the `app_redirect` link, made with no round trip; the console has none: its id is shown."""
+    rt.messengers.add(SlackMessenger(client=WebClient(token="xoxb-test")))
+    args = {"account_id": "ACME-7", "amount": 120.0}
+    where = [("slack", "C0SUPPORT", "1714987800.000100"), ("console", "C0SUPPORT", "1"), (None, None, None)]
+    for i, (platform, conversation, thread) in enumerate(where):
+        entry = Precedent(
+            proposal=f"M-OLD{i}-s5",
+            mission=f"M-OLD{i}",
+            outcome="approved",
+            at=T0 + timedelta(i),
+            platform=platform,
+            conversation=conversation,
+            thread=thread,
+        )
+        precedent.record(rt.redis, rt.store.key, worker=WORKER, tool=TOOL, args=args, entry=entry)
+    stored = rt.redis.lindex(precedent.index_keys(rt.store.key, worker=WORKER, tool=TOOL, args=args)[0], 0)
+    assert b'"link"' not in stored  # made for each card, never stored
+    found = Notifier(rt).precedents(card_proposal(args=args))
+    links = {p.mission: p.link for p in found}
+    assert links == {
+        "M-OLD0": "https://slack.com/app_redirect?channel=C0SUPPORT&message_ts=1714987800.000100",
+        "M-OLD1": None,
+        "M-OLD2": None,
+    }
+
+
+def test_a_recorded_decision_keeps_where_its_missions_thread_is(rt, run_jobs):
+    sub = MissionService(rt).submit(
+        Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042")
+    )
+    run_jobs()
+    first = rt.store.mission(sub.mission.id).proposals[0]
+    MissionService(rt).decide(first, actor="U0OWNER1", approve=True, platform="console")
+    run_jobs()
+    [entry] = similar(rt, {"account_id": "ACME-7"}, exclude="none")
+    mission = rt.store.mission(sub.mission.id)
+    assert (entry.platform, entry.conversation) == ("console", "C0SUPPORT")
+    assert entry.thread == mission.thread_root and entry.thread

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.core.cards import Card, card_for
+from bot.core.precedent import Precedent
 from bot.platforms.console.text import render_card
 from bot.platforms.slack.blockkit import card_blocks
 from bot.platforms.slack.messenger import slack_text
@@ -48,8 +49,23 @@ STATES: dict[str, dict[str, Any]] = {
 }
 
 
+# How similar proposals were decided (a pending card only), one mission with a thread link, one without.
+PRECEDENTS = [
+    Precedent(
+        proposal="M0990-s5",
+        mission="M0990",
+        outcome="rejected",
+        reason_code="wrong_amount",
+        at=DECIDED,
+        link="https://slack.com/app_redirect?channel=C0SUPPORT&message_ts=1714900000.000200",
+    ),
+    Precedent(proposal="M0980-s5", mission="M0980", outcome="approved", at=DECIDED),
+]
+
+
 def _card(state: str) -> Card:
-    return card_for(proposal(**STATES[state]), support_triage(), thread_link=THREAD)
+    precedents = PRECEDENTS if state == "pending" else None
+    return card_for(proposal(**STATES[state]), support_triage(), thread_link=THREAD, precedents=precedents)
 
 
 def _renderings(card: Card) -> dict[str, str]:

@@ -13,9 +13,15 @@ from bot.platforms.slack.blockkit import card_blocks
 from bot.platforms.teams.adaptive import card_payload
 from tests.bot.core.card_factories import proposal, support_triage
 
+LINK = "https://slack.com/app_redirect?channel=C0SUPPORT&message_ts=1714987800.000100"
 PRECEDENT = [
     Precedent(
-        proposal="P9-s5", mission="M9", outcome="rejected", reason_code="wrong_amount", at=datetime.now(UTC)
+        proposal="P9-s5",
+        mission="M9",
+        outcome="rejected",
+        reason_code="wrong_amount",
+        at=datetime.now(UTC),
+        link=LINK,
     ),
     Precedent(proposal="P8-s5", mission="M8", outcome="approved", at=datetime.now(UTC)),
 ]
@@ -56,3 +62,13 @@ def test_none_without_them():
     plain = card_for(proposal(), support_triage())
     assert plain.insights == []
     assert "What will change" not in render_card(plain)
+
+
+def test_each_precedent_is_a_link_to_its_mission_where_the_platform_has_one():
+    console, slack, teams = renders()
+    assert "mission M9 (rejected: wrong amount), mission M8 (approved)" in console
+    assert (
+        f"mission <{LINK.replace('&', '&amp;')}|M9> (rejected: wrong amount), mission `M8` (approved)"
+        in slack
+    )
+    assert f"mission [M9]({LINK}) (rejected: wrong amount), mission M8 (approved)" in teams
