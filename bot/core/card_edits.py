@@ -1,12 +1,19 @@
 """The inputs of "Approve with changes" on a card: each `editable:` argument with its current value and
 bounds, for the renderers (a Slack modal, Adaptive Card inputs, the console's hint). The rule that judges
-the submitted values is bot/core/policy/edits.py."""
+the submitted values is bot/core/policy/edits.py.
+
+A card also carries the version of the arguments it shows (`Proposal.args_version`, bumped by each edit)
+on its Approve button (Slack: the value `<proposal>#v<n>`; Teams: the action's data; the shell: the card
+it printed last). The decision compares it inside its transaction (`refuse_if_stale`), so a plain
+Approve pressed on a copy shown before an edit never counts toward the edited arguments.
+"""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
 from bot.core.config.models import WorkerConfig
+from bot.core.errors import BadRequest
 from bot.core.messages import label, value_text
 from bot.core.models import Proposal
 from bot.core.redact import Redactor
@@ -60,3 +67,33 @@ def edit_fields(proposal: Proposal, worker: WorkerConfig, redactor: Redactor) ->
             )
         )
     return fields
+
+
+STALE = "The arguments changed since this card was shown: look again."
+_MARK = "#v"
+
+
+def versioned(proposal_id: str, version: int) -> str:
+    """A button value naming the proposal and the arguments' version shown with it: `M-1-s5#v2`."""
+    return f"{proposal_id}{_MARK}{version}"
+
+
+def unversioned(value: str) -> tuple[str, int | None]:
+    """(proposal id, version or None) from a button value; a card posted before versions had none."""
+    proposal_id, mark, version = value.rpartition(_MARK)
+    if not mark or not version.isdigit():
+        return value, None
+    return proposal_id, int(version)
+
+
+def version_of(raw: object) -> int | None:
+    """A version sent back as data (Teams), if it is one."""
+    text = str(raw) if isinstance(raw, int | str) and not isinstance(raw, bool) else ""
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+def refuse_if_stale(proposal: Proposal, seen: int | None) -> None:
+    """Called inside the decision's transaction: an approval made on a card showing other arguments
+    (`seen`, None: not known) is refused, whatever the approvals already counted."""
+    if seen is not None and seen != proposal.args_version:
+        raise BadRequest(STALE)

@@ -90,6 +90,7 @@ class Card(BaseModel):
     preview_changed: str | None = None  # what changed before execution, so the approvers are asked again
     precedent: list[Precedent] = []  # similar past decisions, newest first (bot/core/precedent.py)
     editable: list[EditField] = []  # "Approve with changes" inputs (bot/core/card_edits.py)
+    args_version: int = 0  # the arguments' version shown: its Approve carries it (bot/core/card_edits.py)
     formats: Formats = Formats()  # the reader's locale (else the worker's), its currency and timezone
 
     def when(self, value: datetime) -> str:
@@ -224,6 +225,7 @@ def card_for(
         escalation_note=redactor.text(proposal.escalation_note) if proposal.escalation_note else None,
         context=[shown(c) for c in proposal.context],
         editable=edit_fields(proposal, worker, redactor),
+        args_version=proposal.args_version,
         progress=_progress(worker, proposal, shown=lambda p: edits.line(redacted(p, redactor), shown=defang)),
         preview=shown(proposal.preview),
         preview_changed=shown(proposal.preview_changed),

@@ -148,6 +148,7 @@ class Proposal(BaseModel):
     asked: int = 0  # times asked again after the world changed: each round's decision is its own
     original_args: dict[str, Any] | None = None  # as proposed, when an approver changed `args` (edits.py)
     edited_by: str | None = None  # who changed them last
+    args_version: int = 0  # bumped by each edit: a card's Approve carries the one it showed (card_edits.py)
     closed_because: str | None = (
         None  # status "closed": the status its mission closed with (bot/core/lifecycle.py)
     )

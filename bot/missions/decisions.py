@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.core import metrics, precedent
 from bot.core.audit_config import version_of
+from bot.core.card_edits import refuse_if_stale
 from bot.core.errors import AlreadyDecided, BadRequest, NotFound
 from bot.core.messages import SYSTEM
 from bot.core.models import Proposal
@@ -70,8 +71,11 @@ def decide(
     reason_code: str | None = None,
     comment: str | None = None,
     edits: Mapping[str, Any] | None = None,
+    seen_version: int | None = None,
 ) -> Proposal:
-    """`edits` ({argument: value}, an approval only): approve with changes (bot/missions/edited.py)."""
+    """`edits` ({argument: value}, an approval only): approve with changes (bot/missions/edited.py).
+    `seen_version`: the arguments' version on the card approved from; another one is refused
+    (bot/core/card_edits.py), None when the surface does not know it (a card from before versions)."""
     proposal = rt.store.proposal(proposal_id)
     worker = rt.worker(proposal.worker)
     lent = authorize(rt, proposal, actor=actor)
@@ -88,6 +92,8 @@ def decide(
 
     def decided(p: Proposal) -> Proposal:
         refuse_unless_decidable(rt, p, now=now)
+        if approve:  # WATCHed with the proposal: an edit committed meanwhile makes the card stale
+            refuse_if_stale(p, seen_version)
         if changed is not None:
             p = edited.apply(p, seen=proposal.args, edited=changed, actor=actor)
         if needs_quorum:  # counted and, with the last approval, decided in this one transaction

@@ -44,5 +44,6 @@ def apply(p: Proposal, *, seen: Mapping[str, Any], edited: Mapping[str, Any], ac
     if p.args != seen:
         raise BadRequest("Another approver changed this action meanwhile; look at the card again.")
     update: dict[str, Any] = {"args": dict(edited), "edited_by": actor, "approvals": []}
+    update["args_version"] = p.args_version + 1  # the cards shown before can no longer approve
     update["original_args"] = p.original_args if p.original_args is not None else p.args
     return p.model_copy(update=update)

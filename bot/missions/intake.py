@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.core.card_edits import version_of
 from bot.core.errors import AlreadyDecided, MissionbotError
 from bot.core.inbox import Entry, Inbox
 from bot.core.models import MessageRef, Request
@@ -46,13 +47,17 @@ def request_fields(request: Request) -> dict[str, str]:
     }
 
 
-def click_fields(*, proposal_id: str, actor: str, platform: str, conversation: str | None) -> dict[str, str]:
-    """An Approve click; `conversation` is where its refusal is shown ("" from a home view)."""
+def click_fields(
+    *, proposal_id: str, actor: str, platform: str, conversation: str | None, version: int | None = None
+) -> dict[str, str]:
+    """An Approve click; `conversation` is where its refusal is shown ("" from a home view); `version`: the
+    arguments' version on the clicked card (bot/core/card_edits.py), "" when unknown."""
     return {
         "proposal": proposal_id,
         "actor": actor,
         "platform": platform,
         "conversation": conversation or "",
+        "version": "" if version is None else str(version),
     }
 
 
@@ -140,7 +145,10 @@ class Intake:
         `again`: the entry may have been handled before a crash, so the actor's own decision is no refusal."""
         f = entry.fields
         try:
-            self.service.decide(f["proposal"], actor=f["actor"], approve=True, platform=f["platform"])
+            seen = version_of(f.get("version"))  # entries of an older release have none
+            self.service.decide(
+                f["proposal"], actor=f["actor"], approve=True, platform=f["platform"], seen_version=seen
+            )
         except AlreadyDecided as err:
             return None if again and err.by == f["actor"] and err.status.endswith("approved") else err
         except MissionbotError as err:

@@ -191,8 +191,10 @@ class MissionService:
         reason_code: str | None = None,
         comment: str | None = None,
         edits: Mapping[str, Any] | None = None,
+        seen_version: int | None = None,
     ) -> Proposal:
-        """`edits`: approve with changes ({argument: value} within the tool's `editable` bounds)."""
+        """`edits`: approve with changes ({argument: value} within the tool's `editable` bounds).
+        `seen_version`: the arguments' version on the card decided from (bot/core/card_edits.py)."""
         return decisions.decide(
             self.rt,
             proposal_id,
@@ -202,6 +204,7 @@ class MissionService:
             reason_code=reason_code,
             comment=comment,
             edits=edits,
+            seen_version=seen_version,
         )
 
     def decide_batch(self, proposal_ids: list[str], **how: Any) -> list[Outcome]:

@@ -60,6 +60,7 @@ class ConsoleSurface:
         self.outbox = ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix)
         self.cursor = "0-0"
         self.cards: dict[int, str] = {}  # card number -> proposal id
+        self.shown: dict[str, int] = {}  # proposal id -> the arguments' version of the card printed last
         self._numbers: dict[str, int] = {}
 
     def number(self, proposal_id: str) -> int:
@@ -117,6 +118,7 @@ class ConsoleSurface:
                 reason_code=None if approve else (args[1] if len(args) > 1 else None),
                 comment=None if approve else (" ".join(args[2:]) or None),
                 edits=parse_pairs(args[1:]) if approve else None,  # `/approve 1 amount=30`
+                seen_version=self.shown.get(pid),  # refused if the arguments changed since it was printed
             )
             changed = " with changes" if approve and p.edited_by == self.user else ""
             return f"recorded: {p.status.replace('_', ' ')} by {self.user}{changed}"
@@ -176,6 +178,7 @@ class ConsoleSurface:
         where = f"[{msg.get('conversation')}" + (f" › {msg['thread']}" if msg.get("thread") else "") + "]"
         if msg.get("card"):
             card = Card.model_validate(msg["card"])
+            self.shown[card.proposal_id] = card.args_version
             verb = "card updated" if msg["op"] == "update" else "card"
             return f"{where} {verb}\n{render_card(card, number=self.number(card.proposal_id))}"
         if msg["op"] == "ephemeral":

@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.card_edits import unversioned
 from bot.core.cards import card_for
 from bot.core.errors import AlreadyDecided, MissionbotError
 from bot.core.inbox import Entry, Inbox
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 def _where(body: dict[str, Any]) -> tuple[str, str | None, str]:
     """(clicker, channel or None when the click came from App Home, proposal id)."""
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    return body["user"]["id"], channel, body["actions"][0]["value"]
+    return body["user"]["id"], channel, unversioned(body["actions"][0]["value"])[0]
 
 
 def _explain(err: MissionbotError) -> str:
@@ -90,7 +91,10 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbo
     @app.action(ACTION_APPROVE)
     async def on_approve(ack, body: dict[str, Any], client: AsyncWebClient) -> None:
         user, channel, proposal_id = _where(body)
-        fields = click_fields(proposal_id=proposal_id, actor=user, platform="slack", conversation=channel)
+        version = unversioned(body["actions"][0]["value"])[1]  # the arguments' version the card showed
+        fields = click_fields(
+            proposal_id=proposal_id, actor=user, platform="slack", conversation=channel, version=version
+        )
         entry = await inbox.append(CLICK, fields)  # durable before the ack; a failure here is a 500
         await ack()
         tasks.spawn(approve(client, body, entry), name="slack-approve", queued=True)
@@ -108,14 +112,16 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbo
     @app.view(EDIT_MODAL)
     async def on_edit_submitted(ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = edited_values(view["state"]["values"])
+        proposal_id, version = unversioned(view["private_metadata"])
         try:  # decided before the ack, so a value out of bounds shows under its input in the modal
             await core(
                 service.decide,
-                view["private_metadata"],
+                proposal_id,
                 actor=body["user"]["id"],
                 approve=True,
                 platform="slack",
                 edits=values,
+                seen_version=version,
             )
         except MissionbotError as err:
             text = _explain(err)

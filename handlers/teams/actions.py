@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.card_edits import version_of
 from bot.core.cards import Card, card_for
 from bot.core.errors import AlreadyDecided, BadRequest, Halted, MissionbotError, NotAuthorized, NotFound
 from bot.missions import requesters
@@ -50,6 +51,7 @@ class CardAction:
     reason_code: str | None = None
     comment: str | None = None
     edits: dict[str, str] | None = None  # "Approve with changes": {argument: value}
+    seen_version: int | None = None  # the arguments' version on the card (bot/core/card_edits.py)
 
 
 def card_action(raw: dict[str, Any], known: set[str] | frozenset[str] = frozenset()) -> CardAction | None:
@@ -77,6 +79,7 @@ def card_action(raw: dict[str, Any], known: set[str] | frozenset[str] = frozense
         reason_code=data.get("reason_code") or None,
         comment=comment,
         edits=edits_of(data) if verb == APPROVE_EDIT else None,
+        seen_version=version_of(data.get("args_version")),
     )
 
 
@@ -130,6 +133,7 @@ def answer(service: MissionService, action: CardAction) -> dict[str, Any]:
             reason_code=action.reason_code,
             comment=action.comment,
             edits=action.edits,
+            seen_version=action.seen_version,
         )
         return _card(service, action.proposal_id, action.actor)
     except AlreadyDecided:  # the card as it is now: its header says who decided (or halted) it, and how

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.core.card_edits import versioned
 from bot.core.cards import Card
 from bot.core.messages import PLATFORM_NAMES, reason_words
 from bot.platforms.slack.mrkdwn import escape, link_core_mentions, mention, slack_date, split_text, truncate
@@ -94,7 +95,7 @@ def decision_buttons(card: Card) -> dict[str, Any]:
     approve: dict[str, Any] = {
         "type": "button",
         "action_id": ACTION_APPROVE,
-        "value": card.proposal_id,
+        "value": versioned(card.proposal_id, card.args_version),  # a stale copy's click is refused
         "style": "primary",
         "text": plain_text("Approve", 75),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.card_edits import EditField
+from bot.core.card_edits import EditField, versioned
 from bot.core.cards import Card
 from bot.platforms.slack.blockkit import args_summary, headline_of, mrkdwn_text, plain_text
 from bot.platforms.slack.mrkdwn import escape, truncate
@@ -45,12 +45,13 @@ def _edit_input(field: EditField) -> dict[str, Any]:
 
 
 def edit_modal(card: Card) -> dict[str, Any]:
-    """Approve with changes: one input per editable argument; `private_metadata` carries the proposal id.
+    """Approve with changes: one input per editable argument; `private_metadata` carries the proposal id
+    and the arguments' version the modal shows (another edit meanwhile: refused, bot/core/card_edits.py).
     The submission is judged by the decision (bounds, then the gate again) before the modal closes."""
     return {
         "type": "modal",
         "callback_id": EDIT_MODAL,
-        "private_metadata": card.proposal_id,
+        "private_metadata": versioned(card.proposal_id, card.args_version),
         "title": plain_text("Approve with changes", 24),
         "submit": plain_text("Approve", 24),
         "close": plain_text("Cancel", 24),

@@ -51,6 +51,11 @@ def _data(card: Card, verb: str) -> dict[str, str]:
     return {"proposal_id": card.proposal_id, "mb_verb": verb}
 
 
+def _approval_data(card: Card, verb: str) -> dict[str, str]:
+    """An approval also says which arguments it saw: a copy shown before an edit is refused."""
+    return _data(card, verb) | {"args_version": str(card.args_version)}
+
+
 def _actions(card: Card) -> list[dict[str, Any]]:
     reject_form = {
         "type": "AdaptiveCard",
@@ -90,10 +95,10 @@ def _actions(card: Card) -> list[dict[str, Any]]:
             "title": "Approve",
             "verb": APPROVE,
             "style": "positive",
-            "data": _data(card, APPROVE),
+            "data": _approval_data(card, APPROVE),
             "associatedInputs": "none",
         },
-        *edit_action(card, _data(card, APPROVE_EDIT)),
+        *edit_action(card, _approval_data(card, APPROVE_EDIT)),
         {"type": "Action.ShowCard", "title": "Reject…", "card": reject_form},
     ]
 

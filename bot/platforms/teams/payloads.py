@@ -60,6 +60,7 @@ class ChannelData(_Model):
 class CardData(_Model):
     proposal_id: Id | None = None
     mb_verb: str | None = None
+    args_version: Id | None = None  # the arguments' version an approval saw (bot/core/card_edits.py)
     reason_code: str | None = None
     comment: Text | None = None
 

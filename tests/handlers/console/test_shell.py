@@ -6,6 +6,7 @@ import re
 
 from bot.core.config.models import EditBounds
 from handlers.console.shell import ConsoleSurface
+from tests.guarantees.test_exactly_once import credits
 from tests.support.approvals import reconfigure
 
 
@@ -92,3 +93,24 @@ def test_approve_with_changes_in_the_shell(rt, run_jobs):
     screen = "\n".join(shell.drain())
     assert "│ approved with changes: amount 40 → 30" in screen
     assert "(approved with changes: amount 40 → 30)" in screen  # the verdict
+
+
+def test_an_approval_of_a_card_printed_before_an_edit_is_refused(rt, run_jobs):
+    """Quorum 2: OWNER1 approves card #1; OWNER2 changes the amount (the approvals start again); OWNER1's
+    next /approve, before the shell printed the changed card, is refused; after it, it counts."""
+    reconfigure(rt, tool={"editable": {"amount": EditBounds(gte=0, lte=250)}, "approvals_required": 2})
+    first = ConsoleSurface(rt, user="U0AGENT", channel="C0SUPPORT")
+    first.handle("ESC-1042 please credit the customer")
+    run_jobs()
+    first.drain()  # card #1, amount 40
+    second = ConsoleSurface(rt, user="U0OWNER2", channel="C0SUPPORT")
+    second.drain()
+    first.handle("/as U0OWNER1")
+    assert first.handle("/approve 1") == "recorded: pending by U0OWNER1"
+    assert second.handle("/approve 1 amount=25") == "recorded: pending by U0OWNER2 with changes"
+    assert first.handle("/approve 1") == "✋ The arguments changed since this card was shown: look again."
+    run_jobs()
+    assert "amount 40 → 25 (approvals start again)" in "\n".join(first.drain())
+    assert first.handle("/approve 1") == "recorded: approved by U0OWNER1"
+    run_jobs()
+    assert [c["amount"] for c in credits(rt)] == [25.0]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.config.models import EditBounds
-from bot.platforms.slack.blockkit import ACTION_APPROVE_EDIT
+from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_APPROVE_EDIT
 from bot.platforms.slack.modals import EDIT_MODAL
 from tests.handlers.slack.harness import fixture
 from tests.handlers.slack.test_actions import parked
@@ -34,7 +34,7 @@ async def test_the_edit_modal_refuses_out_of_bounds_then_approves_the_change(sla
     await slack.settle()
     [opened] = slack.api.calls_to("views.open", ok=True)
     view = opened.response["view"]
-    assert view["callback_id"] == EDIT_MODAL and view["private_metadata"] == pid
+    assert view["callback_id"] == EDIT_MODAL and view["private_metadata"] == f"{pid}#v0"
     [amount] = [b for b in view["blocks"] if b["type"] == "input"]
     assert amount["element"]["initial_value"] == "40" and amount["element"]["max_value"] == "250"
     assert amount["hint"]["text"] == "0 to 250"
@@ -74,3 +74,26 @@ async def test_an_edit_submission_that_is_not_text_is_refused_before_anything(sl
     body["view"]["state"]["values"]["edit:amount"]["value"]["value"] = {"$gt": 1}
     answer = await slack.send_interaction(body)
     assert answer.status == 400 and slack.rt.store.proposal(pid).status == "pending"
+
+
+async def test_an_approve_click_on_a_copy_shown_before_an_edit_is_refused(slack, run_jobs):
+    """Quorum 2: the Approve button's value carries the arguments' version (`<id>#v0`); OWNER2's edit in the
+    modal resets the approvals; OWNER1's click on the old copy is refused with the reason, in an ephemeral."""
+    reconfigure(slack.rt, tool={"editable": {"amount": EditBounds(gte=0, lte=250)}, "approvals_required": 2})
+    pid, card_ts = await parked(slack, run_jobs)
+    card = [m for m in slack.api.messages("C0APPROVALS") if m["ts"] == card_ts][0]
+    [old] = [e["value"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]][:1]
+    assert old == f"{pid}#v0"
+    await slack.send_interaction(slack.click(ACTION_APPROVE, old, user="U0OWNER1", card_ts=card_ts))
+    await slack.settle()
+    view = {"callback_id": EDIT_MODAL, "private_metadata": old}
+    done = await slack.send_interaction(submission(view, user="U0OWNER2", amount="25"))
+    assert done.status == 200 and not await done.text()
+    await slack.send_interaction(slack.click(ACTION_APPROVE, old, user="U0OWNER1", card_ts=card_ts))
+    await slack.settle()
+    assert slack.ephemerals("U0OWNER1")[-1] == "The arguments changed since this card was shown: look again."
+    assert [a.actor for a in slack.rt.store.proposal(pid).approvals] == ["U0OWNER2"]
+    await slack.send_interaction(slack.click(ACTION_APPROVE, f"{pid}#v1", user="U0OWNER1", card_ts=card_ts))
+    await slack.settle()
+    run_jobs()
+    assert credits(slack.rt) == [25.0]

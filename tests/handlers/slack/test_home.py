@@ -26,7 +26,7 @@ async def test_home_shows_the_approvers_pending_decisions(slack, run_jobs):
         for e in b["elements"]
         if e["action_id"] == ACTION_APPROVE
     ]
-    assert [e["value"] for e in approve] == [pid]
+    assert [e["value"] for e in approve] == [f"{pid}#v0"]
     assert pid not in str(views["U0RANDOM"])
 
 

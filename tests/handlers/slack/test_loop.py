@@ -3,6 +3,7 @@ queued reply, trace and status in the thread, card, click, verdict."""
 
 from __future__ import annotations
 
+from bot.core.card_edits import unversioned
 from bot.demo.helpdesk import HelpdeskBackend
 from bot.platforms.slack.blockkit import ACTION_APPROVE
 
@@ -42,12 +43,13 @@ async def test_mention_to_verdict_in_the_thread(slack, run_jobs):
     assert "awaiting approval by <@U0OWNER1>" in status_updates[-1]["text"]
     [card] = slack.posted("C0APPROVALS")
     approve = next(b for b in buttons(card) if b["action_id"] == ACTION_APPROVE)
-    proposal_id = approve["value"]
+    proposal_id, version = unversioned(approve["value"])
+    assert version == 0  # the arguments' version the card shows travels with the click
     assert "confirm" in approve  # execute tier
     card_ts = slack.api.calls_to("chat.postMessage", ok=True)[-1].response["ts"]
     assert credits(slack.rt) == []
 
-    click = slack.click(ACTION_APPROVE, proposal_id, user="U0OWNER1", card_ts=card_ts)
+    click = slack.click(ACTION_APPROVE, approve["value"], user="U0OWNER1", card_ts=card_ts)
     assert (await slack.send_interaction(click)).status == 200
     await slack.settle()
     run_jobs()

@@ -5,7 +5,7 @@ changes; within them the card answers approved with the change, and the edited a
 from __future__ import annotations
 
 from bot.core.config.models import EditBounds
-from bot.platforms.teams.adaptive import CONTENT_TYPE
+from bot.platforms.teams.adaptive import APPROVE, CONTENT_TYPE
 from bot.platforms.teams.edit_form import APPROVE_EDIT
 from handlers.teams.actions import MESSAGE_TYPE
 from tests.handlers.teams.test_approvers import card_posts
@@ -51,3 +51,26 @@ async def test_an_edit_input_that_is_not_a_value_is_a_bad_request(rt, teams_conn
     app = teams_app(rt, allow_anonymous=True)
     status, _ = await post(app, execute(teams_connector, APPROVE_EDIT, "M-X-1", edit_amount={"$gt": 1}))
     assert status == 400
+
+
+async def test_an_approve_from_a_card_shown_before_an_edit_is_refused(rt, teams_connector, run_jobs):
+    """Quorum 2: the card's Approve carries the arguments' version; after OWNER2's edit (approvals reset),
+    OWNER1's Approve from the copy posted before it is refused with the reason; from the new one it counts."""
+    rt = teams_runtime(rt, teams_connector, approvals_channels={"teams": APPROVALS})
+    reconfigure(rt, tool={"editable": {"amount": EditBounds(gte=0, lte=250)}, "approvals_required": 2})
+    app = teams_app(rt, allow_anonymous=True)
+    pid = await parked_proposal(rt, teams_connector, run_jobs)
+    [posted] = card_posts(teams_connector)
+    [approve] = [a for a in posted["actions"] if a["title"] == "Approve"]
+    assert approve["data"]["args_version"] == "0"
+    await post(app, execute(teams_connector, APPROVE, pid, user="U0OWNER1", args_version="0"))
+    await post(
+        app, execute(teams_connector, APPROVE_EDIT, pid, user="U0OWNER2", edit_amount=25, args_version="0")
+    )
+    _, body = await post(app, execute(teams_connector, APPROVE, pid, user="U0OWNER1", args_version="0"))
+    assert body["type"] == MESSAGE_TYPE and "arguments changed since this card was shown" in body["value"]
+    assert [a.actor for a in rt.store.proposal(pid).approvals] == ["U0OWNER2"]
+    _, body = await post(app, execute(teams_connector, APPROVE, pid, user="U0OWNER1", args_version="1"))
+    assert body["type"] == CONTENT_TYPE
+    run_jobs()
+    assert [c["amount"] for c in credits(rt)] == [25.0]

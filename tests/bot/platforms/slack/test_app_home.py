@@ -15,7 +15,7 @@ def test_home_view_with_80_pending_cards_stays_within_100_blocks(mock_slack_api:
 
     assert view["type"] == "home" and len(view["blocks"]) <= 100
     shown = [b["elements"][0]["value"] for b in view["blocks"] if b["type"] == "actions"]
-    assert shown == [f"P{i:04d}" for i in range(len(shown))]  # oldest first, as given
+    assert shown == [f"P{i:04d}#v0" for i in range(len(shown))]  # oldest first, with the args' version
     assert "and 48 more" in view["blocks"][-1]["elements"][0]["text"]
     answer = client(mock_slack_api.url).views_publish(user_id="U0OWNER1", view=view)
     assert answer["ok"] and len(answer["view"]["blocks"]) == len(view["blocks"])

@@ -55,7 +55,7 @@ def test_execute_card_shows_normalized_args_tier_rule_rationale_and_confirmed_bu
     assert "Duplicate charge. Requested 120 against a gold-tier cap of 200." in text
     (actions,) = _of_type(blocks, "actions")
     approve, reject = actions["elements"]
-    assert (approve["action_id"], approve["value"]) == (ACTION_APPROVE, "P0001")
+    assert (approve["action_id"], approve["value"]) == (ACTION_APPROVE, "P0001#v0")
     assert (
         approve["confirm"]["confirm"]["text"]
         and "helpdesk.issue_credit" in approve["confirm"]["text"]["text"]
