@@ -4,7 +4,9 @@ State lives in Redis (`REDIS_URL`, `MISSIONBOT_KEY_PREFIX`), shared with the bui
 the demo and the tests see the same tickets and credits. A call may name its key prefix in the request's
 `_meta` (`missionbot.dev/key_prefix`; missionbot sends its own), so one server process can serve several
 runtimes on the same Redis, e.g. a test run where every test has its own prefix. Side effects honour
-`idempotency_key` (missionbot passes the proposal id), so a retried execution issues one credit.
+`idempotency_key` (missionbot passes the proposal id), so a retried execution issues one credit;
+`issue_credit` also takes `dry_run: true` (what it would change, changing nothing), the convention a
+worker's `preview: {dry_run: true}` relies on.
 Annotations tell `missionbot tools` which tools look read-only; the worker config still decides every
 tier. Results are plain JSON text, without an output schema: a `dict[str, Any]` schema tells a client
 nothing, and the SDK checks it against the JSON Schema metaschema on both ends of every call (~0.8 ms of
@@ -105,9 +107,12 @@ def build_server(hd: HelpdeskBackend | None = None, **settings: Any) -> FastMCP:
         amount: Annotated[float, Field(gt=0)],
         reason: str = "support credit",
         idempotency_key: str | None = None,
+        dry_run: bool = False,
     ) -> dict[str, Any]:
         if amount <= 0:
             raise ValueError("amount must be positive")
+        if dry_run:  # the server's dry-run convention: missionbot's `preview: {dry_run: true}` calls it
+            return {"dry_run": True, **desk(ctx).preview_credit(account_id=account_id, amount=amount)}
         return desk(ctx).issue_credit(
             account_id=account_id, amount=amount, reason=reason, idempotency_key=idempotency_key
         )

@@ -18,12 +18,17 @@ class ToolSpec:
     args_model: type[BaseModel]
     read_only: bool = False  # a hint for `missionbot tools`; the config's tier always wins
     definition_hash: str | None = None  # an MCP tool's definition as its server describes it (pins.py)
+    dry_run: bool = False  # it declares a boolean `dry_run` input: a preview may call it with `dry_run: true`
 
 
 class Tool(Protocol):
     spec: ToolSpec
 
-    def call(self, args: Mapping[str, Any], *, idempotency_key: str | None) -> dict[str, Any]: ...
+    def call(
+        self, args: Mapping[str, Any], *, idempotency_key: str | None, dry_run: bool = False
+    ) -> dict[str, Any]:
+        """`dry_run`: the server's dry run (only a tool whose `spec.dry_run` is set offers one)."""
+        ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,7 +39,11 @@ class FunctionTool:
     func: Callable[..., dict[str, Any]]
     takes_idempotency_key: bool = False
 
-    def call(self, args: Mapping[str, Any], *, idempotency_key: str | None) -> dict[str, Any]:
+    def call(
+        self, args: Mapping[str, Any], *, idempotency_key: str | None, dry_run: bool = False
+    ) -> dict[str, Any]:
+        if dry_run:  # never the effect instead: a built-in tool has no dry run
+            raise ToolError(f"{self.spec.name} has no dry run")
         kwargs = normalize_args(self.spec, args)
         if self.takes_idempotency_key:
             kwargs["idempotency_key"] = idempotency_key

@@ -7,6 +7,7 @@ anything richer is accepted as-is rather than guessed at.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -90,3 +91,11 @@ def model_from_schema(name: str, schema: dict[str, Any] | None) -> type[BaseMode
 
 def _model_name(name: str) -> str:
     return re.sub(r"\W", "_", name).title().replace("_", "") + "Args"
+
+
+def declares_dry_run(input_schema: Mapping[str, Any]) -> bool:
+    """How a dry run is detected: the tool's input schema has a boolean `dry_run` property (the server's
+    convention: called with `dry_run: true`, it says what would change and changes nothing)."""
+    props = input_schema.get("properties")
+    found = props.get("dry_run") if isinstance(props, dict) else None
+    return isinstance(found, dict) and found.get("type") == "boolean"

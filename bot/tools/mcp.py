@@ -27,7 +27,7 @@ from mcp.types import CallToolResult
 from bot.core.config.models import HttpIntegration, StdioIntegration, WorkerConfig
 from bot.core.errors import ToolError
 from bot.tools.base import ToolSpec, normalize_args
-from bot.tools.json_schema import model_from_schema
+from bot.tools.json_schema import declares_dry_run, model_from_schema
 from bot.tools.mcp_sessions import Held, SessionBroken, pool, reason
 from bot.tools.pins import definition_hash
 
@@ -171,11 +171,18 @@ class McpTool:
     takes_idempotency_key: bool = False
     unavailable: str | None = None  # set when the server could not be listed
 
-    def call(self, args: Any, *, idempotency_key: str | None) -> dict[str, Any]:
+    def call(self, args: Any, *, idempotency_key: str | None, dry_run: bool = False) -> dict[str, Any]:
         if self.unavailable:
             raise ToolError(self.unavailable)
+        if dry_run and not self.spec.dry_run:  # never the effect in place of a dry run
+            raise ToolError(f"{self.spec.name} declares no dry_run input: it has no dry run")
         payload = normalize_args(self.spec, args)
-        if self.takes_idempotency_key and idempotency_key is not None:
+        payload.pop(
+            "dry_run", None
+        )  # only missionbot sets it: an execution is never a dry run, nor the reverse
+        if dry_run:
+            payload["dry_run"] = True  # and no idempotency key: nothing is applied
+        elif self.takes_idempotency_key and idempotency_key is not None:
             # The proposal id travels to the integration, which applies a side effect once per key.
             payload["idempotency_key"] = idempotency_key
         return self.server.call(self.remote_name, {k: v for k, v in payload.items() if v is not None})
@@ -221,10 +228,11 @@ def mcp_tools(
         if tool is None:
             continue  # listed in the config but not offered: the gate reports it unavailable
         props = tool.input_schema.get("properties") or {}
+        ours = {"idempotency_key", "dry_run"}  # set by missionbot, never by a planner
         schema = {
             **tool.input_schema,
-            "properties": {k: v for k, v in props.items() if k != "idempotency_key"},
-            "required": [r for r in tool.input_schema.get("required", []) if r != "idempotency_key"],
+            "properties": {k: v for k, v in props.items() if k not in ours},
+            "required": [r for r in tool.input_schema.get("required", []) if r not in ours],
         }
         found[full] = McpTool(
             spec=ToolSpec(
@@ -233,6 +241,7 @@ def mcp_tools(
                 args_model=model_from_schema(full, schema),
                 read_only=bool(tool.read_only),
                 definition_hash=tool.definition_hash,
+                dry_run=declares_dry_run(tool.input_schema),
             ),
             server=server,
             remote_name=short,

@@ -28,6 +28,7 @@ from bot.core.config.yaml_lines import compose
 from bot.core.errors import ConfigIssue
 from bot.core.templating import parse_template
 from bot.tools.builtin import builtin_args_model, builtin_tool_names
+from bot.tools.json_schema import declares_dry_run
 from bot.tools.knowledge import TOOL_NAME as KNOWLEDGE_TOOL
 from bot.tools.knowledge import looked_in, resolve
 
@@ -160,6 +161,14 @@ def offered_tool_issues(
             for arg in (getattr(policy, kind) or {}) if isinstance(props, dict) else {}:
                 if arg not in props:
                     problems.append((("tools", tool, kind, arg), f"{tool} has no argument {arg!r}"))
+        if policy.preview and policy.preview.dry_run and not declares_dry_run(offered[short]):
+            problems.append(
+                (
+                    ("tools", tool, "preview", "dry_run"),
+                    f"{tool} declares no boolean `dry_run` input: its server offers no dry run of it "
+                    "(preview through a read-tier tool instead)",
+                )
+            )
     return [issue_at(path, root, loc, msg) for loc, msg in problems]
 
 
@@ -183,9 +192,13 @@ def knowledge_issues(path: Path, worker: WorkerConfig) -> list[ConfigIssue]:
 
 
 def _preview_issues(worker: WorkerConfig, tool: str, preview: PreviewSpec) -> Iterator[tuple[Loc, str]]:
-    """A preview reads: its tool is listed with tier read; its summary template parses."""
-    target = worker.tools.get(preview.tool)
-    if target is None or target.tier != "read":
+    """A preview reads: its tool is listed with tier read (a dry run: the tool itself, of an MCP server,
+    whose schema `missionbot check` asks for); its summary template parses."""
+    if preview.dry_run:
+        server = worker.integrations.get(tool.partition(".")[0])
+        if isinstance(server, BuiltinIntegration):
+            yield ("tools", tool, "preview", "dry_run"), f"{tool} is built in: it has no dry run"
+    elif (target := worker.tools.get(preview.tool or "")) is None or target.tier != "read":
         yield (
             ("tools", tool, "preview", "tool"),
             f"preview tool {preview.tool!r} is not listed with tier read",

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from bot.core.formatting import FieldFormat, Formats, check_currency, check_locale
 from bot.core.regexes import check_pattern
@@ -119,14 +128,25 @@ class FieldSpec(Strict):
 
 class PreviewSpec(Strict):
     """What an action will change, read before it is asked and again before it runs (bot/missions/preview.py):
-    a read-tier tool called with `args` templated over the proposal's arguments."""
+    a read-tier `tool` called with `args` templated over the proposal's arguments, or (`dry_run: true`) the
+    same MCP tool called with the proposal's own arguments and `dry_run: true`, for a server whose tool
+    declares that boolean input."""
 
-    tool: str
+    tool: str | None = None
+    dry_run: bool = False
     args: dict[str, Any] = {}
     summary: str | None = Field(default=None, min_length=1)  # template over the result, for the card
     # Result fields whose change between the proposal and its execution stops it and asks again
     # (a ticket closed, a limit reached); empty: any change of the result.
     guard: list[str] = []
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PreviewSpec:
+        if self.dry_run and (self.tool or self.args):
+            raise ValueError("a dry run calls the tool itself with the proposal's arguments: no tool or args")
+        if not self.dry_run and not self.tool:
+            raise ValueError("a preview names a read-tier tool, or asks for `dry_run: true`")
+        return self
 
 
 class EditBounds(Strict):

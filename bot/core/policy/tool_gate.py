@@ -22,8 +22,12 @@ class GateDecision:
     shadow: bool = False
 
 
-def gate(worker: WorkerConfig, control: Control, tool: str, args: Mapping[str, Any]) -> GateDecision:
-    """Decide what may happen to one tool call. `args` are already normalized by the tool's schema."""
+def gate(
+    worker: WorkerConfig, control: Control, tool: str, args: Mapping[str, Any], *, dry_run: bool = False
+) -> GateDecision:
+    """Decide what may happen to one tool call. `args` are already normalized by the tool's schema.
+    `dry_run`: the call is the tool's dry run (an effect preview, bot/missions/preview.py): a read, once
+    the kill switch, `forbidden` and `forbid` let it through."""
     policy = worker.policy(tool)
     if control.killed:
         return GateDecision(
@@ -37,6 +41,8 @@ def gate(worker: WorkerConfig, control: Control, tool: str, args: Mapping[str, A
         return GateDecision(verdict="refuse", tier=policy.tier, rule=f"forbid: {describe(policy.forbid)}")
     if policy.tier == "read":
         return GateDecision(verdict="run", tier="read", rule="read tier")
+    if dry_run:  # changes nothing: no approval, no idempotency key, no execution record
+        return GateDecision(verdict="run", tier="read", rule="dry run: changes nothing")
     if control.autonomy == "shadow":
         return GateDecision(
             verdict="propose", tier=policy.tier, rule="shadow mode: nothing executes", shadow=True

@@ -126,3 +126,36 @@ def test_a_knowledge_path_that_exists_nowhere_is_reported_with_file_and_line(tmp
     shutil.copytree(ROOT / "knowledge", directory / "knowledge")
     good = check_env(directory, {"OPENAI_API_KEY": "sk-test"})
     assert good.returncode == 0 and "ok  support-agent" in good.stdout, good.stderr
+
+
+PREVIEW_BY_TOOL = """    preview:
+      tool: helpdesk.preview_credit
+      args: {account_id: '{{ account_id }}', amount: '{{ amount }}'}
+"""
+
+
+def test_a_dry_run_preview_passes_when_the_tool_declares_dry_run(tmp_path):
+    """issue_credit's schema has a boolean `dry_run`: `preview: {dry_run: true}` is accepted."""
+    good = check(configs(tmp_path, PREVIEW_BY_TOOL, "    preview:\n      dry_run: true\n"))
+    assert good.returncode == 0, good.stderr
+
+
+def test_a_dry_run_of_a_tool_that_declares_none_is_refused_with_file_and_line(tmp_path):
+    directory = configs(
+        tmp_path,
+        "  helpdesk.reverse_credit:\n    tier: execute\n",
+        "  helpdesk.reverse_credit:\n    tier: execute\n    preview: {dry_run: true}\n",
+    )
+    bad = check(directory)
+    line = line_of(directory / "support-triage.yml", "preview: {dry_run: true}")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert (
+        f"support-triage.yml:{line}: tools.helpdesk.reverse_credit.preview.dry_run: "
+        "helpdesk.reverse_credit declares no boolean `dry_run` input" in bad.stderr
+    )
+
+
+def test_a_dry_run_with_a_tool_of_its_own_is_a_config_error(tmp_path):
+    directory = configs(tmp_path, PREVIEW_BY_TOOL, PREVIEW_BY_TOOL + "      dry_run: true\n")
+    bad = check(directory, "--offline")
+    assert bad.returncode != 0 and "a dry run calls the tool itself" in bad.stderr, bad.stderr

@@ -155,3 +155,23 @@ def test_a_server_tool_that_raises_becomes_an_observation_and_a_clear_verdict(rt
     assert "helpdesk database unavailable while reading ticket 1042" in done.verdict
     warned = [o.text for o in rt.store.observations(mission.id) if o.text.startswith("⚠️")]
     assert warned and "helpdesk.get_ticket" in warned[0] and "database unavailable" in warned[0]
+
+
+def test_only_missionbot_sets_dry_run_and_a_tool_without_one_is_never_called_for_it(rt):
+    """issue_credit declares a boolean `dry_run`: the planner's schema lacks it (arguments naming it are
+    refused), a dry run credits nothing, an execution runs for real; reverse_credit declares none: its dry
+    run is refused before anything reaches the server."""
+    tools = rt.toolbox.tools_for(mcp_worker(rt))
+    credit = tools["helpdesk.issue_credit"]
+    assert credit.spec.dry_run and "dry_run" not in credit.spec.args_model.model_fields
+    said = credit.call({"account_id": "ACME-7", "amount": 40}, idempotency_key="k1", dry_run=True)
+    assert (said["dry_run"], said["balance_after"]) == (True, 40) and credits(rt) == []
+    with pytest.raises(ToolError, match="dry_run"):  # the flag is missionbot's alone
+        credit.call({"account_id": "ACME-7", "amount": 40, "dry_run": False}, idempotency_key="k2")
+    ran = credit.call({"account_id": "ACME-7", "amount": 40}, idempotency_key="k2")
+    assert ran["credit_id"] and [c["amount"] for c in credits(rt)] == [40]
+    reverse = tools["helpdesk.reverse_credit"]
+    assert not reverse.spec.dry_run
+    with pytest.raises(ToolError, match="declares no dry_run input"):
+        reverse.call({"credit_id": ran["credit_id"]}, idempotency_key=None, dry_run=True)
+    assert [c["amount"] for c in credits(rt)] == [40]
