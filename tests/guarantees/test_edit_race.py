@@ -19,15 +19,20 @@ from tests.support.approvals import WORKER, reconfigure
 PROPOSALS = 60
 
 
-def test_an_edited_approval_racing_a_plain_one_executes_once_with_the_winner(rt, run_jobs):
-    reconfigure(rt, tool={"editable": {"amount": EditBounds(gte=0, lte=250)}})
-    worker = rt.workers[WORKER]  # in-process helpdesk: many missions without an MCP subprocess each
+def in_process(rt) -> None:
+    """The in-process helpdesk: many missions without an MCP subprocess each."""
+    worker = rt.workers[WORKER]
     rt.workers[WORKER] = worker.model_copy(
         update={
             "integrations": {"helpdesk": BuiltinIntegration(transport="builtin", module="helpdesk")},
             "limits": worker.limits.model_copy(update={"missions_per_hour": 1000, "concurrency": 1000}),
         }
     )
+
+
+def test_an_edited_approval_racing_a_plain_one_executes_once_with_the_winner(rt, run_jobs):
+    reconfigure(rt, tool={"editable": {"amount": EditBounds(gte=0, lte=250)}})
+    in_process(rt)
     service = MissionService(rt)
     requests = [
         Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text=f"ESC-1042 #{i}")
@@ -73,13 +78,7 @@ def test_under_a_quorum_a_plain_approval_racing_an_edit_never_counts_for_the_edi
     order ends the same: OWNER1's approval is dropped by the edit or refused as stale, so the proposal waits
     with OWNER2's approval of the edited arguments only; OWNER1's approval of the new card runs them once."""
     reconfigure(rt, tool={"editable": {"amount": EditBounds(gte=0, lte=250)}, "approvals_required": 2})
-    worker = rt.workers[WORKER]
-    rt.workers[WORKER] = worker.model_copy(
-        update={
-            "integrations": {"helpdesk": BuiltinIntegration(transport="builtin", module="helpdesk")},
-            "limits": worker.limits.model_copy(update={"missions_per_hour": 1000, "concurrency": 1000}),
-        }
-    )
+    in_process(rt)
     service = MissionService(rt)
     missions = [
         service.submit(
