@@ -72,3 +72,12 @@ def test_each_precedent_is_a_link_to_its_mission_where_the_platform_has_one():
         in slack
     )
     assert f"mission [M9]({LINK}) (rejected: wrong amount), mission M8 (approved)" in teams
+
+
+def test_a_line_too_long_for_its_share_loses_its_links_not_half_a_link():
+    from bot.platforms.slack.blockkit import _insights  # noqa: PLC0415 - the section's text alone
+
+    card = card_for(proposal(preview="Balance $0 → $120"), support_triage(), precedents=PRECEDENT)
+    roomy, tight = _insights(card, 1.0), _insights(card, 0.05)
+    assert f"<{LINK.replace('&', '&amp;')}|M9>" in roomy
+    assert "<http" not in tight and "|M9>" not in tight and tight.startswith("What will change")
