@@ -5,15 +5,17 @@ the submitted values is bot/core/policy/edits.py.
 A card also carries the version of the arguments it shows (`Proposal.args_version`, bumped by each edit)
 on its Approve button (Slack: the value `<proposal>#v<n>`; Teams: the action's data; the shell: the card
 it printed last). The decision compares it inside its transaction (`refuse_if_stale`), so a plain
-Approve pressed on a copy shown before an edit never counts toward the edited arguments.
+Approve pressed on a copy shown before an edit never counts toward the edited arguments. A batch list
+carries the same value on each item (Slack's checkbox option, Teams' choice; `versions_of`).
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from bot.core.config.models import WorkerConfig
 from bot.core.errors import BadRequest
+from bot.core.inputs import Id
 from bot.core.messages import label, value_text
 from bot.core.models import Proposal
 from bot.core.redact import Redactor
@@ -71,6 +73,11 @@ def edit_fields(proposal: Proposal, worker: WorkerConfig, redactor: Redactor) ->
 
 STALE = "The arguments changed since this card was shown: look again."
 _MARK = "#v"
+_IDS: TypeAdapter[list[Id]] = TypeAdapter(list[Id])
+
+
+class Stale(BadRequest):
+    """An approval made on a card (or list) showing arguments edited since: a batch names it apart."""
 
 
 def versioned(proposal_id: str, version: int) -> str:
@@ -96,4 +103,15 @@ def refuse_if_stale(proposal: Proposal, seen: int | None) -> None:
     """Called inside the decision's transaction: an approval made on a card showing other arguments
     (`seen`, None: not known) is refused, whatever the approvals already counted."""
     if seen is not None and seen != proposal.args_version:
-        raise BadRequest(STALE)
+        raise Stale(STALE)
+
+
+def versions_of(values: list[object]) -> dict[str, int | None]:
+    """{proposal id: version shown} of a batch list's ticked values (`<id>#v<n>`, a bare id from a list
+    rendered before versions), in order; ValueError when one is not an id."""
+    split = [unversioned(v) if isinstance(v, str) else (v, None) for v in values]
+    try:
+        ids = _IDS.validate_python([i for i, _ in split])
+    except ValidationError:
+        raise ValueError("malformed selection") from None
+    return dict(zip(ids, (v for _, v in split), strict=True))

@@ -153,12 +153,16 @@ class ConsoleSurface:
             return f"no card #{', #'.join(unknown)}"
         if not approve and len(rest) != 1:
             return "A batch rejection takes one reason code and no comment."
+        ids = [self.cards[int(n)] for n in numbers]
         outcomes = self.service.decide_batch(
-            [self.cards[int(n)] for n in numbers],
+            ids,
             actor=self.user,
             approve=approve,
             platform="console",
             reason_code=rest[0] if rest else None,
+            seen={
+                pid: self.shown.get(pid) for pid in ids
+            },  # the cards as printed last: edited since, refused
         )
         return "\n".join(
             f"#{self.number(o.proposal)} "

@@ -26,11 +26,17 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime) -> None:
     async def run(client: AsyncWebClient, body: dict[str, Any], approve: bool) -> None:
         user = body["user"]["id"]
         try:
-            ids, reason = picked(body)
-            if not ids:
+            seen, reason = picked(body)
+            if not seen:
                 raise ValueError("nothing selected")
             outcomes = await core(
-                service.decide_batch, ids, actor=user, approve=approve, platform="slack", reason_code=reason
+                service.decide_batch,
+                list(seen),
+                actor=user,
+                approve=approve,
+                platform="slack",
+                reason_code=reason,
+                seen=seen,  # an item edited since the Home tab was published is refused and named
             )
             text = summary(outcomes)
         except ValueError as err:

@@ -155,17 +155,16 @@ def cancel(service: MissionService, mission_id: str, *, actor: str) -> dict[str,
 
 
 def batch(
-    service: MissionService, picked: tuple[bool, list[str], str | None], *, actor: str
+    service: MissionService, picked: tuple[bool, dict[str, int | None], str | None], *, actor: str
 ) -> dict[str, Any]:
     """ "Approve selected" / "Reject selected" on the batch list: each ticked card its own decision
     (bot/missions/batch.py); the answer is the list again, headed by what was and was not decided."""
-    approve, ids, reason = picked
-    if not ids or not (approve or reason):
+    approve, seen, reason = picked  # seen: {id: the arguments' version the list showed}
+    if not seen or not (approve or reason):
         return _message("Select the cards first; a rejection also needs a reason.")
     try:
-        note = summary(
-            service.decide_batch(ids, actor=actor, approve=approve, platform=PLATFORM, reason_code=reason)
-        )
+        how = {"actor": actor, "approve": approve, "platform": PLATFORM, "reason_code": reason}
+        note = summary(service.decide_batch(list(seen), seen=seen, **how))
     except MissionbotError as err:
         return _refusal(service, str(err))
     return {

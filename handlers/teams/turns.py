@@ -140,7 +140,7 @@ class TeamsTurns:
         try:
             picked = batch_of(raw)
         except ValueError:
-            picked = (True, [], None)  # a malformed selection is answered like an empty one
+            picked = (True, {}, None)  # a malformed selection is answered like an empty one
         if picked is not None:  # "Approve selected" / "Reject selected" on the batch list
             self.users.remember(raw)
             actor = acts.actor_of(raw, configured_ids(self.rt))

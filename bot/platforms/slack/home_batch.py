@@ -8,10 +8,8 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-
+from bot.core.card_edits import versioned, versions_of
 from bot.core.cards import Card
-from bot.core.inputs import Id
 from bot.platforms.slack.blockkit import args_summary, mrkdwn_text, plain_text
 from bot.platforms.slack.mrkdwn import escape, truncate
 
@@ -21,7 +19,6 @@ BATCH_APPROVE = "mb_batch_approve"
 BATCH_REJECT = "mb_batch_reject"
 MAX_OPTIONS = 10  # Slack's limit for a checkboxes element
 MAX_GROUPS = 4  # at most 8 blocks on top of the Home tab
-_IDS: TypeAdapter[list[Id]] = TypeAdapter(list[Id])
 
 
 def _group(cards: list[Card]) -> list[list[Card]]:
@@ -40,7 +37,7 @@ def batch_blocks(cards: list[Card]) -> list[dict[str, Any]]:
         options = [
             {
                 "text": mrkdwn_text(f"`{escape(c.mission_id)}` {args_summary(c, limit=120)}"),
-                "value": c.proposal_id,
+                "value": versioned(c.proposal_id, c.args_version),  # the arguments shown: stale if edited
             }
             for c in group[:MAX_OPTIONS]
         ]
@@ -95,15 +92,13 @@ def with_batches(
     return {**view, "blocks": blocks}
 
 
-def picked(body: dict[str, Any]) -> tuple[list[str], str | None]:
-    """(the proposal ids ticked in the clicked batch, the chosen reason code); ValueError when malformed."""
+def picked(body: dict[str, Any]) -> tuple[dict[str, int | None], str | None]:
+    """({ticked proposal id: the arguments' version it showed} of the clicked batch, the chosen reason code);
+    ValueError when malformed."""
     block = ((body.get("actions") or [{}])[0]).get("block_id") or ""
     state = ((body.get("view") or {}).get("state") or {}).get("values") or {}
     elements = state.get(block) or {}
     ticked = (elements.get(BATCH_PICK) or {}).get("selected_options") or []
     reason = ((elements.get(BATCH_REASON) or {}).get("selected_option") or {}).get("value")
-    try:
-        ids = _IDS.validate_python([o.get("value") for o in ticked if isinstance(o, dict)])
-    except ValidationError:
-        raise ValueError("malformed selection") from None
-    return ids, reason if isinstance(reason, str) else None
+    seen = versions_of([o.get("value") for o in ticked if isinstance(o, dict)])
+    return seen, reason if isinstance(reason, str) else None

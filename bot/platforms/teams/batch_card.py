@@ -8,15 +8,12 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-
+from bot.core.card_edits import versioned, versions_of
 from bot.core.cards import Card
-from bot.core.inputs import Id
 from bot.platforms.teams.adaptive import CONTENT_TYPE, SCHEMA_URL, VERSION
 
 BATCH_APPROVE, BATCH_REJECT = "mb_batch_approve", "mb_batch_reject"
 MAX_GROUPS, MAX_CHOICES = 6, 50  # a readable card; 50 is the batch's own limit
-_IDS: TypeAdapter[list[Id]] = TypeAdapter(list[Id])
 
 
 def _text(text: str, **style: Any) -> dict[str, Any]:
@@ -29,7 +26,8 @@ def _tool(card: Card) -> tuple[str, str]:
 
 def _choice(card: Card) -> dict[str, str]:
     args = ", ".join(f"{name}={value}" for name, value in card.fields) or "no arguments"
-    return {"title": f"{card.mission_id}: {args}"[:200], "value": card.proposal_id}
+    value = versioned(card.proposal_id, card.args_version)  # the arguments shown: refused if edited since
+    return {"title": f"{card.mission_id}: {args}"[:200], "value": value}
 
 
 def _group(i: int, cards: list[Card]) -> list[dict[str, Any]]:
@@ -81,8 +79,9 @@ def attachment(cards: list[Card]) -> dict[str, Any]:
     return {"contentType": CONTENT_TYPE, "content": batch_card(cards)}
 
 
-def batch_of(raw: dict[str, Any]) -> tuple[bool, list[str], str | None] | None:
-    """(approve?, the ticked proposal ids, the reason code) of a batch invoke; None when it is not one;
+def batch_of(raw: dict[str, Any]) -> tuple[bool, dict[str, int | None], str | None] | None:
+    """(approve?, {ticked proposal id: the arguments' version it showed}, the reason code) of a batch
+    invoke; None when it is not one;
     ValueError when its selection is malformed. A multi-select sends its values comma-separated."""
     value = raw.get("value")
     action = value.get("action") if isinstance(value, dict) else None
@@ -97,8 +96,4 @@ def batch_of(raw: dict[str, Any]) -> tuple[bool, list[str], str | None] | None:
     ticked, reason = data.get(f"pick_{group}") or "", data.get(f"reason_{group}") or None
     if not isinstance(ticked, str) or not (reason is None or isinstance(reason, str)):
         raise ValueError("malformed selection")
-    try:
-        ids = _IDS.validate_python([t for t in ticked.split(",") if t])
-    except ValidationError:
-        raise ValueError("malformed selection") from None
-    return verb == BATCH_APPROVE, ids, reason
+    return verb == BATCH_APPROVE, versions_of([t for t in ticked.split(",") if t]), reason
