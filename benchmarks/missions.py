@@ -24,6 +24,7 @@ from typing import Any
 
 from redis import Redis
 from redis.connection import AbstractConnection
+from redis.utils import HIREDIS_AVAILABLE
 from rq import Queue, SimpleWorker
 
 from bot import app
@@ -127,6 +128,7 @@ def main() -> None:
         "missions": args.missions,
         "rounds": args.rounds,
         "helpdesk": "stdio MCP" if args.mcp else "built-in",
+        "reply_parser": "hiredis" if HIREDIS_AVAILABLE else "python",  # redis-py's, as installed
         "noop_jobs_per_s": round(floor_rate, 1),
         "missions_per_s": round(mission_rate, 1),
         "missions_to_noop_ratio": round(mission_rate / floor_rate, 3),
@@ -142,7 +144,7 @@ def main() -> None:
         return
     print(
         f"redis: {url}; {args.missions} missions x {args.rounds} rounds (medians); "
-        f"helpdesk: {figures['helpdesk']}"
+        f"helpdesk: {figures['helpdesk']}; Redis reply parser: {figures['reply_parser']}"
     )
     print(f"bare no-op RQ jobs (SimpleWorker):      {floor_rate:8.0f} jobs/s")
     print(f"playbook missions (5 steps + proposal): {mission_rate:8.0f} missions/s")
