@@ -17,15 +17,14 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
 from redis import Redis
-from redis.connection import AbstractConnection
+from redis.utils import HIREDIS_AVAILABLE
 from rq import Queue, SimpleWorker
 
+from benchmarks.costs import counting, cpu_spent
 from bot import app
 from bot.core.cards import Card
 from bot.core.config import load_workers
@@ -127,6 +126,7 @@ def main() -> None:
         "missions": args.missions,
         "rounds": args.rounds,
         "helpdesk": "stdio MCP" if args.mcp else "built-in",
+        "reply_parser": "hiredis" if HIREDIS_AVAILABLE else "python",  # redis-py's, as installed
         "noop_jobs_per_s": round(floor_rate, 1),
         "missions_per_s": round(mission_rate, 1),
         "missions_to_noop_ratio": round(mission_rate / floor_rate, 3),
@@ -134,6 +134,14 @@ def main() -> None:
         "submit_ms": round(submit_cost, 3),
         "submit_to_enqueue_ratio": round(submit_cost / enqueue_floor, 2),
         "round_trips": trips,
+        # Per round, then the median: each round's floor and missions ran back to back, under the same load.
+        "missions_to_noop_ratio_by_round": round(
+            statistics.median(r["missions_per_s"] / r["noop_per_s"] for r in results), 3
+        ),
+        "cpu_ms": {k: round(statistics.median(r[f"cpu_{k}"] for r in results), 3) for k in CPU},
+        # CPU (client + Redis server) of a no-op job per mission job, of a submit per enqueue: what the
+        # ratios above would be on a machine with a core free for each (waits for a core are not counted).
+        "cpu_ratios": cpu_ratios(results),
         "floors": {"missions_to_noop_ratio_min": 0.5, "submit_to_enqueue_ratio_max": 2.0},
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
@@ -142,7 +150,7 @@ def main() -> None:
         return
     print(
         f"redis: {url}; {args.missions} missions x {args.rounds} rounds (medians); "
-        f"helpdesk: {figures['helpdesk']}"
+        f"helpdesk: {figures['helpdesk']}; Redis reply parser: {figures['reply_parser']}"
     )
     print(f"bare no-op RQ jobs (SimpleWorker):      {floor_rate:8.0f} jobs/s")
     print(f"playbook missions (5 steps + proposal): {mission_rate:8.0f} missions/s")
@@ -160,24 +168,42 @@ def main() -> None:
     )
 
 
+CPU = ("enqueue", "noop_job", "submit", "mission_job")
+
+
+def cpu_ratios(results: list[dict[str, float]]) -> dict[str, float]:
+    ms = {k: statistics.median(r[f"cpu_{k}"] for r in results) for k in CPU}
+    return {
+        "missions_to_noop": round(ms["noop_job"] / ms["mission_job"], 3),
+        "submit_to_enqueue": round(ms["submit"] / ms["enqueue"], 2),
+    }
+
+
 def run_round(redis: Redis, url: str, n: int, *, mcp: bool) -> dict[str, float]:
     prefix = f"mbbench{uuid.uuid4().hex[:8]}"
     rt = bench_runtime(redis, url, prefix, missions=n, mcp=mcp)
     app.install(rt)
     try:
         floor_q = Queue(f"{prefix}-floor", connection=redis)
+        cpu: dict[str, float] = {}
         start = time.perf_counter()
-        for i in range(n):
-            floor_q.enqueue("benchmarks.noop.noop", str(i))
-        enqueue_ms = (time.perf_counter() - start) * 1000 / n
-        noop_s = drain([floor_q], redis)
+        with cpu_spent(redis) as spent:
+            for i in range(n):
+                floor_q.enqueue("benchmarks.noop.noop", str(i))
+        enqueue_ms, cpu["enqueue"] = (time.perf_counter() - start) * 1000 / n, spent.ms / n
+        with cpu_spent(redis) as spent:
+            noop_s = drain([floor_q], redis)
+        cpu["noop_job"] = spent.ms / n
 
         svc = MissionService(rt)
         start = time.perf_counter()
-        for _ in range(n):
-            svc.submit(REQUEST)
-        submit_ms = (time.perf_counter() - start) * 1000 / n
-        mission_s = drain([rt.missions_queue, rt.actions_queue], redis)
+        with cpu_spent(redis) as spent:
+            for _ in range(n):
+                svc.submit(REQUEST)
+        submit_ms, cpu["submit"] = (time.perf_counter() - start) * 1000 / n, spent.ms / n
+        with cpu_spent(redis) as spent:
+            mission_s = drain([rt.missions_queue, rt.actions_queue], redis)
+        cpu["mission_job"] = spent.ms / n
         parked = sum(
             rt.store.mission(m).status == "awaiting_approval" for m in rt.store.missions_of("support-triage")
         )
@@ -187,6 +213,7 @@ def run_round(redis: Redis, url: str, n: int, *, mcp: bool) -> dict[str, float]:
             "missions_per_s": n / mission_s,
             "enqueue_ms": enqueue_ms,
             "submit_ms": submit_ms,
+            **{f"cpu_{name}": ms for name, ms in cpu.items()},
         }
     finally:
         app.install(None)
@@ -221,31 +248,6 @@ def round_trips(redis: Redis, url: str, *, missions: int) -> dict[str, float]:
         app.install(None)
         cleanup(redis, prefix)
     return {name: round(value, 1) for name, value in counted.items()}
-
-
-class _Count:
-    def __init__(self) -> None:
-        self.n = 0
-
-    def take(self) -> int:
-        taken, self.n = self.n, 0
-        return taken
-
-
-@contextmanager
-def counting() -> Iterator[_Count]:
-    """Count round trips: every command or pipeline is one write of packed commands to a connection."""
-    count, real = _Count(), AbstractConnection.send_packed_command
-
-    def send(self: AbstractConnection, command: Any, check_health: bool = True) -> None:
-        count.n += 1
-        real(self, command, check_health)
-
-    AbstractConnection.send_packed_command = send  # type: ignore[method-assign]
-    try:
-        yield count
-    finally:
-        AbstractConnection.send_packed_command = real  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

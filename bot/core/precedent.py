@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from redis import Redis
+from redis.client import Pipeline
 
 from bot.core.messages import reason_words
 
@@ -96,13 +97,25 @@ def similar(
     redis: Redis, key: Callable[..., str], *, worker: str, tool: str, args: Mapping[str, Any], exclude: str
 ) -> list[Precedent]:
     """The last `SHOWN` similar decisions, newest first, never `exclude` (the card's own proposal)."""
-    keys = index_keys(key, worker=worker, tool=tool, args=args)
-    if not keys:
-        return []
     with redis.pipeline(transaction=False) as pipe:
-        for k in keys:
-            pipe.lrange(k, 0, SHOWN)  # one more than shown: the proposal itself may be among them
-        lists = pipe.execute()
+        queued = queue_similar(pipe, key, worker=worker, tool=tool, args=args)
+        lists = pipe.execute() if queued else []
+    return pick(lists, exclude=exclude)
+
+
+def queue_similar(
+    pipe: Pipeline, key: Callable[..., str], *, worker: str, tool: str, args: Mapping[str, Any]
+) -> int:
+    """Queue `similar`'s reads on `pipe` (a caller joins them to its own reads: one round trip); the
+    number of replies they add, for `pick`."""
+    keys = index_keys(key, worker=worker, tool=tool, args=args)
+    for k in keys:
+        pipe.lrange(k, 0, SHOWN)  # one more than shown: the proposal itself may be among them
+    return len(keys)
+
+
+def pick(lists: list[list[bytes]], *, exclude: str) -> list[Precedent]:
+    """`similar`'s answer from the replies of `queue_similar`."""
     seen: dict[str, Precedent] = {}
     for raw in (raw for entries in lists for raw in entries):
         entry = Precedent.model_validate_json(raw)

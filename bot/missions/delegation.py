@@ -65,7 +65,10 @@ def _ttl(rt: Runtime, until: datetime) -> int:
 
 
 def active(rt: Runtime, delegator: str) -> Delegation | None:
-    raw = rt.redis.get(_key(rt, "delegation", delegator))
+    return _holding(rt, rt.redis.get(_key(rt, "delegation", delegator)))
+
+
+def _holding(rt: Runtime, raw: bytes | None) -> Delegation | None:
     found = Delegation.model_validate_json(raw) if raw else None
     return found if found is not None and found.until > rt.clock() else None
 
@@ -112,14 +115,20 @@ def delegators_of(rt: Runtime, delegate: str) -> list[Delegation]:
     return found
 
 
-def delegates_for(rt: Runtime, entries: list[str], *, requester: str) -> list[str]:
-    """The delegates of everyone the approver entries cover now (never the mission's requester)."""
+def delegation_keys(rt: Runtime, entries: list[str]) -> list[str]:
+    """The delegation keys of everyone the approver entries cover now: read them with one MGET (a caller
+    may join it to its own reads), then `delegates_among` the replies."""
+    accounts = dict.fromkeys(a for entry in entries for a in sorted(rt.groups.members(entry)))
+    return [_key(rt, "delegation", account) for account in accounts]
+
+
+def delegates_among(rt: Runtime, raws: list[bytes | None], *, requester: str) -> list[str]:
+    """The delegates of the delegations read (never the mission's requester)."""
     found: list[str] = []
-    for entry in entries:
-        for account in sorted(rt.groups.members(entry)):
-            lent = active(rt, account)
-            if lent and lent.delegate not in found and not rt.people.same(lent.delegate, requester):
-                found.append(lent.delegate)
+    for raw in raws:
+        lent = _holding(rt, raw)
+        if lent and lent.delegate not in found and not rt.people.same(lent.delegate, requester):
+            found.append(lent.delegate)
     return found
 
 

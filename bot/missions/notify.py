@@ -14,7 +14,6 @@ from typing import Any
 from bot.core import precedent, tracing
 from bot.core.audit import Sealed
 from bot.core.cards import Card, card_for
-from bot.core.config.models import WorkerConfig
 from bot.core.defang import ProductText, shown
 from bot.core.messenger import Messenger
 from bot.core.models import MessageRef, Mission, Observation, Proposal
@@ -22,6 +21,7 @@ from bot.core.precedent import Precedent
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender, sender_for
 from bot.missions import delegation
+from bot.missions.card_reads import card_reads
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +52,24 @@ class Notifier:
         found = self.rt.workers.get(worker)
         return sender_for(found) if found is not None else None
 
-    def card(self, proposal: Proposal) -> Card:
+    def card(
+        self,
+        proposal: Proposal,
+        *,
+        mission: Mission | None = None,
+        precedents: list[Precedent] | None = None,
+    ) -> Card:
         """The card with a link to the request's thread, where its platform has one, its values in the
-        requester's locale when their platform gave it (else the worker's)."""
+        requester's locale when their platform gave it (else the worker's). `mission` and `precedents`:
+        as the caller read them already (its thread and locale never change)."""
         worker = self.rt.worker(proposal.worker)
-        mission = self._mission(proposal.mission_id)
+        mission = mission if mission is not None else self._mission(proposal.mission_id)
         return card_for(
             proposal,
             worker,
             redactor=self.rt.redactor,
             thread_link=self.thread_link(proposal.mission_id, mission=mission),
-            precedents=self.precedents(proposal),
+            precedents=self.precedents(proposal) if precedents is None else precedents,
             formats=worker.formats.for_reader(mission.locale if mission else None),
         )
 
@@ -177,7 +184,8 @@ class Notifier:
         """Post the card where its approvers look (and copies on their other platforms); the proposal as
         its last card left it comes back."""
         worker = self.rt.worker(proposal.worker)
-        card = self.card(proposal)
+        precedents, delegations = card_reads(self.rt, proposal, worker)
+        card = self.card(proposal, mission=mission, precedents=precedents)
         by_platform = worker.escalation.approvals_channels
         channel = by_platform.get(mission.platform)
         if not channel and mission.platform in {"slack", "console"}:
@@ -201,12 +209,14 @@ class Notifier:
                 log.exception("card %s not posted on %s", proposal.id, platform)
                 continue
             carded = self.rt.store.add_card(proposal.id, ref)
-        return self._to_delegates(carded, worker, platform=mission.platform)
+        return self._to_delegates(carded, delegations, platform=mission.platform)
 
-    def _to_delegates(self, proposal: Proposal, worker: WorkerConfig, *, platform: str) -> Proposal:
-        """A card for an approver who delegated also reaches their delegate (bot/missions/delegation.py)."""
-        entries = [*worker.escalation.approvers, *worker.escalation.backup]
-        delegates = delegation.delegates_for(self.rt, entries, requester=proposal.requester)
+    def _to_delegates(
+        self, proposal: Proposal, delegations: list[bytes | None], *, platform: str
+    ) -> Proposal:
+        """A card for an approver who delegated also reaches their delegate (bot/missions/delegation.py):
+        `delegations`, their records as `card_reads` found them."""
+        delegates = delegation.delegates_among(self.rt, delegations, requester=proposal.requester)
         if not delegates:
             return proposal
         try:

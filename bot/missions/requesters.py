@@ -34,6 +34,9 @@ return 0
 
 def refusal(rt: Runtime, worker: WorkerConfig, *, requester: str, mission_id: str) -> str | None:
     """Why `requester` may not start a mission of `worker` now (and it is counted when they may)."""
+    cap = worker.limits.missions_per_person_per_hour
+    if not worker.requesters and not cap:
+        return None  # anyone may ask, uncapped: no need to read who the requester is (a round trip)
     person = rt.people.accounts_of(requester) | {requester}
     if worker.requesters and not any(rt.groups.members(e) & person for e in worker.requesters):
         names = ", ".join(mention(e) for e in worker.requesters)
@@ -41,7 +44,6 @@ def refusal(rt: Runtime, worker: WorkerConfig, *, requester: str, mission_id: st
             f"Only {names} can ask {worker.display_name} for missions; "
             f"ask one of them, or its owner @{worker.owner}."
         )
-    cap = worker.limits.missions_per_person_per_hour
     if not cap:
         return None
     now = rt.clock()
