@@ -3,6 +3,8 @@ closed at exit."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import os
 import signal
@@ -133,3 +135,21 @@ def test_sessions_close_quietly_at_exit():
     )
     assert done.returncode == 0 and done.stderr == "", done.stderr
     wait_gone(int(done.stdout))
+
+
+def test_a_call_from_async_code_uses_the_same_session():
+    server = McpServer("pid", PID_SERVER, env={"CASE": "async"})
+    pid = server_pid(server)
+
+    async def from_a_coroutine() -> int:
+        return server_pid(server)  # a sync tool call made while this thread runs a loop of its own
+
+    assert asyncio.run(from_a_coroutine()) == pid
+
+
+def test_calls_from_several_threads_all_get_answers_on_one_session():
+    server = McpServer("pid", PID_SERVER, env={"CASE": "threads"})
+    pid = server_pid(server)
+    with concurrent.futures.ThreadPoolExecutor(4) as threads:
+        answers = list(threads.map(lambda _: server_pid(server), range(40)))
+    assert answers == [pid] * 40
