@@ -155,11 +155,19 @@ class SessionPool:
         if not turn.acquire(timeout=timeout):  # another thread's call holds the loop past our timeout
             raise TimeoutError
         try:
+            task = loop.create_task(make())
             try:
-                return loop.run_until_complete(make())
+                return loop.run_until_complete(task)
             finally:
-                if self._closing:  # a session was discarded: let it close now, not at the next call
-                    loop.run_until_complete(asyncio.wait(set(self._closing), timeout=CLOSE_SECONDS + 1))
+                # A discarded session closes now, not at the next call. A call interrupted by a signal's
+                # exception (RQ's job timeout) is abandoned like a timed-out one: cancelled, its session
+                # discarded.
+                pending = set(self._closing)
+                if not task.done():
+                    task.cancel()
+                    pending.add(task)
+                if pending:
+                    loop.run_until_complete(asyncio.wait(pending, timeout=CLOSE_SECONDS + 1))
         finally:
             turn.release()
 
