@@ -20,6 +20,7 @@ import os
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import anyio
 from mcp.server.fastmcp import Context, FastMCP
 from mcp.types import ToolAnnotations
 from pydantic import Field
@@ -27,6 +28,7 @@ from pydantic import Field
 from bot.core import log_redaction
 from bot.core.redis_client import redis_from_url
 from bot.demo.helpdesk import HelpdeskBackend
+from bot.demo.mcp_stdio import thread_free_stdio
 
 READ = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
 CREDIT = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=False)
@@ -130,6 +132,12 @@ def build_server(hd: HelpdeskBackend | None = None, **settings: Any) -> FastMCP:
     return server
 
 
+async def serve_stdio(server: FastMCP) -> None:
+    """`server.run("stdio")` on the thread-free stdio files (bot/demo/mcp_stdio.py)."""
+    async with thread_free_stdio() as (read, write):
+        await server._mcp_server.run(read, write, server._mcp_server.create_initialization_options())
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transport", choices=["stdio", "streamable-http"], default="stdio")
@@ -137,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     log_redaction.install()  # a tool error that echoes a token must not reach the server's log either
     if args.transport == "stdio":
-        build_server().run("stdio")
+        anyio.run(serve_stdio, build_server())
     else:
         build_server(host="127.0.0.1", port=args.port).run("streamable-http")
 

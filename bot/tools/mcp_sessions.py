@@ -1,12 +1,16 @@
 """Long-lived MCP client sessions: one per (server, config) per process, owned by a private event loop.
 
 Opening a stdio session starts the server process (~0.5 s) and a mission makes several calls, so sessions
-stay open. A daemon thread runs the asyncio loop that owns them; sync callers (RQ jobs) submit coroutines
-with `run_coroutine_threadsafe` and the loop bounds each use by the server's timeout. Nothing is sent ahead
-of a call (a liveness ping cost a round trip per call): a session whose server died is found by the call
-that fails on it, discarded, and the call runs once more on a new session when the caller says a retry is
-safe (`retry=True`: the call carries an idempotency key). After a fork (RQ's default Worker forks per job)
-the child starts its own loop and never touches the parent's sessions. Sessions close at process exit.
+stay open. The sessions live on one private asyncio loop that runs only while a call is made, in the
+calling thread (`run_until_complete`), so a call costs no hop to another thread and back: two thread
+wake-ups of the six a warm stdio call had. Between calls the loop is idle and the server's answers (none
+are expected) wait in the pipe. One thread runs the loop at a time; a second caller waits for it (bounded
+by its own timeout), and a caller that has a running loop of its own (async code) runs it in a helper
+thread. Nothing is sent ahead of a call (a liveness ping cost a round trip per call): a session whose
+server died is found by the call that fails on it, discarded, and the call runs once more on a new
+session when the caller says a retry is safe (`retry=True`: the call carries an idempotency key). After a
+fork (RQ's default Worker forks per job) the child starts its own loop and never touches the parent's
+sessions. Sessions close at process exit.
 """
 
 from __future__ import annotations
@@ -119,7 +123,8 @@ class Held:
 class SessionPool:
     def __init__(self, *, max_sessions: int = 8) -> None:
         self.max_sessions = max_sessions
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the loop's creation (per process)
+        self._turn = threading.Lock()  # held by the one thread running the loop
         self._pid: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._held: OrderedDict[str, Held] = OrderedDict()
@@ -139,27 +144,46 @@ class SessionPool:
         With `retry`, a use that fails because the session broke runs once more on a new session (the
         caller vouches that running it twice is harmless); without it the failure is raised.
         """
-        loop = self._loop_here()
-        future = asyncio.run_coroutine_threadsafe(self._use(key, opener, use, timeout, retry), loop)
-        try:
-            return future.result(timeout + CLOSE_SECONDS)  # a backstop: the loop enforces `timeout` itself
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            raise TimeoutError from None
+        return self._run_loop(lambda: self._use(key, opener, use, timeout, retry), timeout=timeout)
 
-    def _loop_here(self) -> asyncio.AbstractEventLoop:
+    def _run_loop(self, make: Callable[[], Awaitable[T]], *, timeout: float) -> T:
+        """`make()` run to completion on the pool's loop, in this thread when it has no loop of its own."""
+        if _loop_running_here():  # async code calling a sync tool: its own loop cannot be stopped here
+            with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="mcp-sessions") as helper:
+                return helper.submit(self._run_loop, make, timeout=timeout).result()
+        loop, turn = self._loop_here()
+        if not turn.acquire(timeout=timeout):  # another thread's call holds the loop past our timeout
+            raise TimeoutError
+        try:
+            task = loop.create_task(make())
+            try:
+                return loop.run_until_complete(task)
+            finally:
+                # A discarded session closes now, not at the next call. A call interrupted by a signal's
+                # exception (RQ's job timeout) is abandoned like a timed-out one: cancelled, its session
+                # discarded.
+                pending = set(self._closing)
+                if not task.done():
+                    task.cancel()
+                    pending.add(task)
+                if pending:
+                    loop.run_until_complete(asyncio.wait(pending, timeout=CLOSE_SECONDS + 1))
+        finally:
+            turn.release()
+
+    def _loop_here(self) -> tuple[asyncio.AbstractEventLoop, threading.Lock]:
         with self._lock:
             if self._pid != os.getpid():
                 if self._pid is not None:
                     _orphans.append((self._loop, self._held))
                 else:
                     atexit.register(self.close)
+                # A fork copies the parent's loop (and its epoll) and perhaps a held turn: start afresh.
                 self._held, self._closing = OrderedDict(), set()
-                self._loop = asyncio.new_event_loop()
-                threading.Thread(target=self._loop.run_forever, name="mcp-sessions", daemon=True).start()
+                self._loop, self._turn = asyncio.new_event_loop(), threading.Lock()
                 self._pid = os.getpid()
             assert self._loop is not None
-            return self._loop
+            return self._loop, self._turn
 
     async def _use(
         self, key: str, opener: Opener, use: Callable[[Held], Awaitable[T]], timeout: float, retry: bool
@@ -213,9 +237,8 @@ class SessionPool:
     def close_where(self, matches: Callable[[str], bool]) -> None:
         """Close this process's sessions whose key matches, e.g. before their server is stopped on purpose."""
         with self._lock:
-            loop, mine = self._loop, self._pid == os.getpid()
-        if loop is None or not mine or not loop.is_running():
-            return
+            if self._loop is None or self._pid != os.getpid() or self._loop.is_closed():
+                return
 
         async def close_matching() -> None:
             held = [(k, h) for k, h in self._held.items() if matches(k)]
@@ -225,15 +248,21 @@ class SessionPool:
             await asyncio.gather(*(h.close() for _, h in held), *self._closing, return_exceptions=True)
 
         with contextlib.suppress(BaseException):
-            asyncio.run_coroutine_threadsafe(close_matching(), loop).result(CLOSE_SECONDS + 1)
+            self._run_loop(
+                lambda: asyncio.wait_for(close_matching(), CLOSE_SECONDS + 1), timeout=CLOSE_SECONDS
+            )
 
     def close(self) -> None:
         """Close every session of this process (atexit); quiet and bounded."""
         self.close_where(lambda _: True)
-        with self._lock:
-            loop, mine = self._loop, self._pid == os.getpid()
-        if loop is not None and mine and loop.is_running():
-            loop.call_soon_threadsafe(loop.stop)
+
+
+def _loop_running_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 pool = SessionPool()

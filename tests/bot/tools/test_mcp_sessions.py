@@ -3,6 +3,8 @@ closed at exit."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import os
 import signal
@@ -20,6 +22,9 @@ from bot.tools.json_schema import model_from_schema
 from bot.tools.mcp import McpServer, McpTool
 
 ROOT = Path(__file__).resolve().parents[3]
+SLOW_SERVER = StdioIntegration(
+    transport="stdio", command="python", args=["-m", "tests.support.slow_mcp"], timeout_seconds=20
+)
 PID_SERVER = StdioIntegration(
     transport="stdio", command="python", args=["-m", "tests.support.pid_mcp"], timeout_seconds=20
 )
@@ -133,3 +138,45 @@ def test_sessions_close_quietly_at_exit():
     )
     assert done.returncode == 0 and done.stderr == "", done.stderr
     wait_gone(int(done.stdout))
+
+
+def test_a_call_from_async_code_uses_the_same_session():
+    server = McpServer("pid", PID_SERVER, env={"CASE": "async"})
+    pid = server_pid(server)
+
+    async def from_a_coroutine() -> int:
+        return server_pid(server)  # a sync tool call made while this thread runs a loop of its own
+
+    assert asyncio.run(from_a_coroutine()) == pid
+
+
+def test_calls_from_several_threads_all_get_answers_on_one_session():
+    server = McpServer("pid", PID_SERVER, env={"CASE": "threads"})
+    pid = server_pid(server)
+    with concurrent.futures.ThreadPoolExecutor(4) as threads:
+        answers = list(threads.map(lambda _: server_pid(server), range(40)))
+    assert answers == [pid] * 40
+
+
+class Interrupted(Exception):
+    """What a signal handler raises in the middle of a call, as RQ's job timeout does."""
+
+
+def test_a_call_interrupted_by_a_signal_leaves_the_sessions_usable():
+    slow = CountingServer("slow", SLOW_SERVER)
+    slow.list_tools()
+
+    def interrupt(signum, frame):
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        with pytest.raises(ToolError):  # as any failure of a call is (bot/tools/mcp.py)
+            slow.call("get_ticket", {"ticket_id": "1"})  # the server sleeps 60 s
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    server = McpServer("pid", PID_SERVER, env={"CASE": "after-signal"})
+    assert server_pid(server) == server_pid(server)  # the loop is free and runs calls as before
+    assert slow.list_tools() and slow.opened == 2  # the interrupted call's session was replaced
