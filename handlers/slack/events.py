@@ -4,8 +4,8 @@ A new request is put in the inbox before the ack (one round trip: bot/core/inbox
 when Slack hears "200"; the mission itself is created after the ack, with the "queued" reply and
 `launch` (bot/missions/intake.py). A failure before the ack is a 500 (bolt's error handler,
 bot/platforms/slack/app.py, forgets the event_id) so Slack's retry is processed; a crash after it leaves
-the entry pending, and the recovery sweep handles it. Follow-ups in a mission's thread are added before
-the ack, as before.
+the entry in the inbox, and serve's handling process or the recovery sweep handles it. Follow-ups in a
+mission's thread are added before the ack, as before.
 """
 
 from __future__ import annotations
@@ -35,7 +35,11 @@ def _from_a_person(event: dict[str, Any]) -> bool:
     return bool(event.get("user")) and not event.get("bot_id") and event.get("subtype") is None
 
 
-def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbox) -> None:
+def register(
+    app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbox, handle_here: bool = True
+) -> None:
+    """`handle_here`: the mission is made by this process after the ack (in-process handling), else by
+    serve's handling process, which reads the inbox (bot/missions/inbox_consumer.py)."""
     tasks, intake = tasks_for(app), Intake(service)
 
     async def request(client: AsyncWebClient, event: dict[str, Any], bot_user_id: str | None) -> After | None:
@@ -49,7 +53,8 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbo
                 client, event, text, mission_id
             )  # a mention in a mission's thread adds to it
         asked = Request(platform="slack", conversation=channel, thread=thread, requester=user, text=text)
-        return handle(await inbox.append(REQUEST, request_fields(asked)))
+        entry = await inbox.append(REQUEST, request_fields(asked), deliver=handle_here)
+        return handle(entry) if handle_here else None
 
     async def handle(entry: Entry) -> None:
         """After the ack: the mission, its "queued" reply and its launch (bot/missions/intake.py), in a
