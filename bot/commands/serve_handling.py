@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from bot.core import metrics
 
 log = logging.getLogger("bot.commands.serve_handling")  # not __main__ in the child
 
+# The handling yields the CPU to the acks when both want it (2 busy cores): an ack is what Slack times.
+NICENESS = 10
 RESTART_DELAY = (0.5, 30.0)  # first and longest wait before starting a dead child again
 STOP_TIMEOUT = 60.0  # then the child is killed: what it held stays pending for the recovery sweep
 
@@ -127,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stop = threading.Event()
     _stop_when_told(stop)
+    os.nice(NICENESS)
 
     from bot.commands.common import process_runtime
     from bot.core import log_format
