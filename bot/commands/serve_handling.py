@@ -7,7 +7,8 @@ child reads and handles it (bot/missions/inbox_consumer.py). The child is restar
 log line and `missionbot_serve_handler_restarts_total`; the new one adopts what the dead one held at
 once. It stops when serve tells it to (a "stop" line on its stdin, after serve has stopped accepting) or
 when its stdin closes (serve died): either way it first handles what is still unread, then exits 0. It
-runs in a session of its own, so a terminal's Ctrl-C reaches serve alone, which then stops it in order.
+runs in a process group of its own, so a terminal's Ctrl-C reaches serve alone, which then stops it in
+order, and at a lower priority (niceness 10): when both want the CPU, the acks get it.
 """
 
 from __future__ import annotations
@@ -63,7 +64,10 @@ class Supervisor:
             if self._stopping.is_set():
                 return
             argv = child_argv(adopt=adopt, insecure_audit_key=self.insecure_audit_key)
-            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, env=self.env, start_new_session=True)
+            # A process group of its own, not a session: the terminal's Ctrl-C reaches serve alone, and the
+            # child stays in serve's scheduling autogroup, where its niceness yields the CPU to the acks (a
+            # session of its own would be an autogroup as heavy as serve's, whatever its niceness).
+            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, env=self.env, process_group=0)
             log.info("handling process %d started", self.proc.pid)
 
     def _watch(self) -> None:
