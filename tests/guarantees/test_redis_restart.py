@@ -116,8 +116,9 @@ def test_every_process_rides_out_a_redis_restart_and_every_mission_settles(priva
 
 def test_serve_and_its_handling_process_ride_out_a_redis_restart(private, mock_slack_api, tmp_path):
     """`serve` acks, its child handles (bot/commands/serve_handling.py): Redis killed under both, neither
-    exits nor is restarted, and a mention after the outage is one mission with one reply."""
-    from tests.bot.commands.test_serve_handling import mention, start_serve
+    exits nor is restarted, and a mention after the outage is one mission with one reply (the ack path's
+    pooled connections died with Redis: a request on one is a 500, which Slack retries)."""
+    from tests.bot.commands.test_serve_handling import delivered, mention, start_serve
     from tests.handlers.slack.harness import SlackHarness
 
     server, rt, fleet = private
@@ -133,7 +134,7 @@ def test_serve_and_its_handling_process_ride_out_a_redis_restart(private, mock_s
     outage(server, fleet, kill=True)
     wait_for(lambda: readyz(port).get("redis") == "ok", timeout=120, what="serve sees Redis again")
     after = harness.mention("ESC-1042 again")
-    assert mention(port, after) == 200
+    assert delivered(mention, port, after) <= 3
     thread = after["event"]["ts"]
     wait_for(lambda: rt.store.mission_for_thread("slack", "C0SUPPORT", thread), timeout=120, what="handled")
     wait_for(

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import urllib.error
 import urllib.request
 from collections import Counter
 
+from tests.bot.commands.test_serve_sigterm import answers
 from tests.handlers.slack.harness import SECRET, TOKEN, SlackHarness
 from tests.support import crashkit
 from tests.support.fleet import free_port, wait_for
@@ -21,41 +23,50 @@ from tests.support.slack_signing import sign
 MENTIONS = 12
 
 
-def answers(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def mention(port: int, body: dict) -> int:
+def mention(port: int, body: dict, *, retry: int = 0) -> int:
     raw = json.dumps(body).encode()
+    again = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_error"} if retry else {}
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/slack/events",
         data=raw,
-        headers={"Content-Type": "application/json", **sign(SECRET, raw)},
+        headers={"Content-Type": "application/json", **sign(SECRET, raw), **again},
     )
     with urllib.request.urlopen(request, timeout=60) as answer:
         return answer.status
 
 
-def start_serve(fleet, mock_slack_api, tmp_path, *argv: str):
+def delivered(send, port: int, body: dict, *, attempts: int = 3) -> int:
+    """As Slack delivers an event: again on a 500, marked as a retry; the attempts it took."""
+    for attempt in range(1, attempts + 1):
+        try:
+            assert send(port, body, retry=attempt - 1) == 200
+            return attempt
+        except urllib.error.HTTPError as err:
+            if err.code != 500 or attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+def start_serve(fleet, mock_slack_api, tmp_path, *, child: bool = True, **env: str):
+    """A real `serve` with Slack on the mock Web API, up (and its handling process reading, with `child`)."""
     port = free_port()
     serve = fleet.start(
         "serve",
         "serve",
         "--port",
         str(port),
-        *argv,
         config_dir=crashkit.configs(tmp_path, builtin=True),
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_BOT_TOKEN=TOKEN,
         SLACK_API_URL=mock_slack_api.url,
         MISSIONBOT_LOG_FORMAT="json",
+        **env,
     )
     wait_for(lambda: answers(port), timeout=120, what="serve up", alive=lambda: serve.poll() is None)
-    wait_for(lambda: "handling process ready" in fleet.log("serve"), timeout=120, what="handling process up")
+    if child:
+        wait_for(
+            lambda: "handling process ready" in fleet.log("serve"), timeout=120, what="its handling process"
+        )
     return serve, port
 
 
@@ -155,19 +166,9 @@ def test_sigterm_drains_what_the_child_has_not_read_and_both_exit_0(rt, fleet, m
 
 
 def test_in_process_handling_is_still_one_setting_away(rt, fleet, mock_slack_api, tmp_path):
-    port = free_port()
-    serve = fleet.start(
-        "serve",
-        "serve",
-        "--port",
-        str(port),
-        config_dir=crashkit.configs(tmp_path, builtin=True),
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_API_URL=mock_slack_api.url,
-        MISSIONBOT_SERVE_HANDLING="inline",
+    serve, port = start_serve(
+        fleet, mock_slack_api, tmp_path, child=False, MISSIONBOT_SERVE_HANDLING="inline"
     )
-    wait_for(lambda: answers(port), timeout=120, what="serve up", alive=lambda: serve.poll() is None)
     assert crashkit.descendants(serve.pid) == []  # no handling process
     body = SlackHarness(client=None, slack=None, rt=rt, api=mock_slack_api).mention("ESC-1042 please")
     assert mention(port, body) == 200
