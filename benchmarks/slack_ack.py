@@ -236,7 +236,7 @@ FLOOR, MISSIONBOT, INLINE = "bare bolt (ack only)", "missionbot", "missionbot, i
 
 
 def find_max(
-    targets: dict[str, ServerThread], rates: list[float], seconds: float, max_p99: float, slack: Slack
+    targets: dict[str, ServerThread], rates: list[float], seconds: float, max_p99: float, slack: Slack, say
 ) -> dict[str, object]:
     """Mentions at each rate in turn (until p99 reaches `max_p99` or a request fails), per target; the
     backlog of handling left when the last ack went out, and how long it took to clear, with each step."""
@@ -250,13 +250,13 @@ def find_max(
                 p50, p99 = pct(lat, 50), pct(lat, 99)
             except Exception as err:  # refused or timed out: not sustained
                 p50 = p99 = float("inf")
-                print(f"  {name} at {rate:g}/s: {type(err).__name__}: {err}")
+                say(f"  {name} at {rate:g}/s: {type(err).__name__}: {err}")
             backlog = server.backlog()
             drained = server.idle()
             steps.append(
                 {"rate": rate, "p50_ms": p50, "p99_ms": p99, "backlog": backlog, "drain_s": round(drained, 2)}
             )
-            print(
+            say(
                 f"  {name:<22} {rate:7g}/s  p50 {p50:8.2f} ms  p99 {p99:8.2f} ms  "
                 f"backlog at the end {backlog:5d} (cleared in {drained:.1f} s)"
             )
@@ -371,7 +371,7 @@ def main() -> None:
         if args.find_max:
             rates = [float(r) for r in args.rates.split(",")]
             say(f"\nHighest mention rate with p99 < {args.max_p99:g} ms, {args.seconds:g} s per step:\n")
-            report["find_max"] = find_max(targets, rates, args.seconds, args.max_p99, slack)
+            report["find_max"] = find_max(targets, rates, args.seconds, args.max_p99, slack, say)
         else:
             report.update(measure(args, targets, kinds, say, slack, handling))
             sent = 2 * (50 + args.rounds * args.requests)  # per kind, to the two missionbot targets
