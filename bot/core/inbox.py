@@ -28,23 +28,27 @@ GROUP = "handlers"
 
 # Every append delivers its own entry at once, so the group never has an older undelivered one: the
 # XREADGROUP COUNT 1 below reads exactly the entry just added. The group is created with the stream.
-_APPEND = """
+# KEYS[2], when given: a dedupe mark (SET NX EX ARGV[3]); already there, the entry is not added (nil).
+_ONCE = """
+if KEYS[2] and not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) then
+  return false
+end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], '$', 'MKSTREAM')
 end
-local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
+"""
+_APPEND = (
+    _ONCE
+    + """
+local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 4))
 redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 1, 'STREAMS', KEYS[1], '>')
 return id
 """
+)
 
 # Without delivery: the entry waits for a handling process's XREADGROUP (the group is created with the stream
 # at '$', so the new entry is after its last delivered id).
-_ADD = """
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], '$', 'MKSTREAM')
-end
-return redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
-"""
+_ADD = _ONCE + "return redis.call('XADD', KEYS[1], '*', unpack(ARGV, 4))"
 # Fields an entry carries for its handling, beside the surface's: the request's log id and trace context, so
 # a handling process's lines and spans continue the request's.
 REQUEST_ID, TRACE_FIELDS = "request_id", ("traceparent", "tracestate")
@@ -91,17 +95,22 @@ class Inbox:
         self._add = aredis.register_script(_ADD) if aredis is not None else None
         self.prefix, self.replicas = prefix, Replicas()
 
-    async def append(self, kind: str, fields: dict[str, str], *, deliver: bool = True) -> Entry:
+    async def append(
+        self, kind: str, fields: dict[str, str], *, deliver: bool = True, once: tuple[str, int] | None = None
+    ) -> Entry | None:
         """Durable (on a replica too when the primary has one: bot/core/replication.py) when it returns, and
         delivered to this process with `deliver`; raises when Redis does not take it (the surface answers
-        5xx then, so the platform retries)."""
+        5xx then, so the platform retries). `once`: a dedupe mark (key, seconds) set in the same round trip;
+        None, nothing added, when it was already set (a platform's retry of a request already in)."""
         script = self._append if deliver else self._add
         if script is None:
             raise RuntimeError("this inbox has no asyncio client: it cannot append")
-        argv = [GROUP, self.consumer, "kind", kind]
+        argv = [GROUP, self.consumer, str(once[1]) if once else "0", "kind", kind]
         for name, value in {**fields, **_context()}.items():
             argv += [name, value]
-        entry_id = await script(keys=[self.stream], args=argv)
+        entry_id = await script(keys=[self.stream, *([once[0]] if once else [])], args=argv)
+        if entry_id is None:
+            return None
         if self.aredis is not None:  # on a replica too when there is one, so a failover keeps it
             await self.replicas.aconfirm(self.aredis, prefix=self.prefix)
         return Entry(id=_text(entry_id), kind=kind, fields=dict(fields))

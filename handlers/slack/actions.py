@@ -97,6 +97,7 @@ def register(
         fields = click_fields(proposal_id=proposal_id, actor=user, platform="slack", conversation=channel)
         # Durable before the ack; a failure here is a 500.
         entry = await inbox.append(CLICK, fields, deliver=handle_here)
+        assert entry is not None  # no dedupe mark: always added
         await ack()
         if handle_here:
             tasks.spawn(approve(client, body, entry), name="slack-approve", queued=True)

@@ -137,3 +137,10 @@ async def test_an_append_carries_the_requests_log_id_for_its_handler(redis, pref
         await acker.append("request", {"text": "x"}, deliver=False)
     [entry] = inbox_of(redis, prefix, None, "handler-1").read(count=1, block_ms=None)
     assert entry.fields == {"text": "x", "request_id": "r-17"}
+
+
+async def test_an_append_with_a_dedupe_mark_adds_nothing_the_second_time(redis, prefix, aredis):
+    inbox, mark = inbox_of(redis, prefix, aredis, "serve-ack"), (f"{prefix}:slack:event:Ev1", 3600)
+    first = await inbox.append("request", {"text": "x"}, deliver=False, once=mark)
+    assert first is not None and await inbox.append("request", {"text": "x"}, once=mark) is None
+    assert inbox.backlog() == 1 and inbox.pending() == 0 and 3500 < redis.ttl(mark[0]) <= 3600
