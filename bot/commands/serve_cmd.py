@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 # In-process handling (and the background replies) run in threads beside the event loop that acks: a thread
 # holds the GIL up to this long before the loop may take it back (Python's default, 5 ms, shows in the tail).
 ACK_SWITCH_INTERVAL = 0.0005
+HANDLING_START_DELAY = 1.0  # seconds after the listener is up
 
 
 class MissingSetting(Exception):
@@ -130,8 +131,11 @@ async def serve(
     # a full collection under load pauses the acks for milliseconds, not the ~100 ms a scan of it costs.
     gc.freeze()
     sys.setswitchinterval(ACK_SWITCH_INTERVAL)
-    if handling is not None:
-        handling.start()
+    # The child's start-up (a second of CPU) waits until this process answers: what is acked meanwhile waits,
+    # durable, in the inbox.
+    started = (
+        asyncio.get_running_loop().call_later(HANDLING_START_DELAY, handling.start) if handling else None
+    )
     log.info("serving on %s: %s", where(host, port), ", ".join(served_routes(served)))
     if rt.teams_dev_anonymous and host not in {LOOPBACK, "localhost", "::1"}:
         log.warning(
@@ -152,7 +156,10 @@ async def serve(
         if served.socket_mode is not None:
             await served.socket_mode.close_async()
         await runner.cleanup()
-        if handling is not None:  # nothing new reaches the inbox now: the child handles what is left
+        if handling is not None and started is not None:  # nothing new reaches the inbox now
+            started.cancel()
+            if handling.proc is None:  # stopped within the delay: the child still handles what was acked
+                handling.start()
             await asyncio.to_thread(handling.stop)
         log.info("stopped")
 
