@@ -1,15 +1,18 @@
 """Slack ack latency: missionbot's aiohttp app against a bare bolt AsyncApp that only acks, same run.
 
 Fires signed `app_mention` (Events API, JSON) and `block_actions` (interactivity, form) requests at a
-fixed rate over loopback and prints p50/p99 per target and the ratio to the bare floor. Each server
-runs on its own event loop thread of this process (one at a time is loaded, so the process stands for
-one `serve`); the load generator and the mock Web API (tests/support/mock_slack_api.py), which stand
-for Slack, run in processes of their own. Needs a Redis (REDIS_URL, else 127.0.0.1:6379).
-Every mention to missionbot makes a real mission and every click approves a fresh pending proposal
-(after the ack, from the inbox: the run waits for each cell's background work to finish before the next
-cell starts, so no target is measured under another's backlog); the run stops without figures if any
-was refused. `--find-max` steps the mention rate up for bare bolt and missionbot and reports the highest
-rate with p99 under `--max-p99` ms. `--json` prints one JSON object instead of the tables.
+fixed rate over loopback and prints p50/p99 per target and the ratio to the bare floor. Each server runs
+on its own event loop thread of this process (one at a time is loaded, so the process stands for one
+`serve`'s serving process); missionbot as `serve` runs it by default hands the handling to a child
+process (bot/commands/serve_handling.py, started here the same way), the in-process target handles in
+threads of this process (MISSIONBOT_SERVE_HANDLING=inline). The load generator and the mock Web API
+(tests/support/mock_slack_api.py), which stand for Slack, run in processes of their own. Needs a Redis
+(REDIS_URL, else 127.0.0.1:6379). Every mention to missionbot makes a real mission and every click
+approves a fresh pending proposal (after the ack, from the inbox: the run waits for each cell's
+background work to finish before the next cell starts, so no target is measured under another's backlog);
+the run stops without figures if any was refused. `--find-max` steps the mention rate up for bare bolt
+and both missionbot targets and reports the highest rate with p99 under `--max-p99` ms. `--json` prints
+one JSON object instead of the tables.
 
     .venv/bin/python -m benchmarks.slack_ack [--rate 200] [--requests 1000] [--rounds 2] [--json]
     .venv/bin/python -m benchmarks.slack_ack --find-max [--rates 100,200,400,...] [--seconds 3]
@@ -27,8 +30,11 @@ import multiprocessing
 import os
 import re
 import secrets
+import shutil
+import signal
 import statistics
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -46,6 +52,7 @@ from bot import app
 from bot.app import default_messengers
 from bot.commands import serve_app
 from bot.commands.serve_cmd import ACK_SWITCH_INTERVAL
+from bot.commands.serve_handling import Supervisor
 from bot.core.models import Request
 from bot.core.settings import Settings
 from bot.missions.service import MissionService
@@ -88,8 +95,8 @@ class ServerThread:
         return f"http://127.0.0.1:{self.port}/slack/events"
 
     def backlog(self) -> int:
-        """Requests acked whose handling has not finished (inbox entries not done)."""
-        return serve_app.inbox_of(self.slack[0]).pending() if self.slack else 0
+        """Requests acked whose handling has not finished (inbox entries not done, read or not)."""
+        return serve_app.inbox_of(self.slack[0]).backlog() if self.slack else 0
 
     def idle(self, timeout: float = 300.0) -> float:
         """Wait until everything acked has been handled and answered; returns the seconds it took."""
@@ -225,16 +232,16 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-FLOOR, MISSIONBOT, DEFAULT_RUNNER = "bare bolt (ack only)", "missionbot", "missionbot, bolt default runner"
+FLOOR, MISSIONBOT, INLINE = "bare bolt (ack only)", "missionbot", "missionbot, in-process handling"
 
 
 def find_max(
-    targets: dict[str, ServerThread], rates: list[float], seconds: float, max_p99: float, slack: Slack
+    targets: dict[str, ServerThread], rates: list[float], seconds: float, max_p99: float, slack: Slack, say
 ) -> dict[str, object]:
     """Mentions at each rate in turn (until p99 reaches `max_p99` or a request fails), per target; the
     backlog of handling left when the last ack went out, and how long it took to clear, with each step."""
     found: dict[str, object] = {}
-    for name in (FLOOR, MISSIONBOT):
+    for name in (FLOOR, MISSIONBOT, INLINE):
         server, steps, best = targets[name], [], None
         for rate in rates:
             batch = [mention_request(i) for i in range(int(rate * seconds))]
@@ -243,13 +250,13 @@ def find_max(
                 p50, p99 = pct(lat, 50), pct(lat, 99)
             except Exception as err:  # refused or timed out: not sustained
                 p50 = p99 = float("inf")
-                print(f"  {name} at {rate:g}/s: {type(err).__name__}: {err}")
+                say(f"  {name} at {rate:g}/s: {type(err).__name__}: {err}")
             backlog = server.backlog()
             drained = server.idle()
             steps.append(
                 {"rate": rate, "p50_ms": p50, "p99_ms": p99, "backlog": backlog, "drain_s": round(drained, 2)}
             )
-            print(
+            say(
                 f"  {name:<22} {rate:7g}/s  p50 {p50:8.2f} ms  p99 {p99:8.2f} ms  "
                 f"backlog at the end {backlog:5d} (cleared in {drained:.1f} s)"
             )
@@ -270,6 +277,11 @@ def main() -> None:
     parser.add_argument("--rates", default="100,200,300,400,500,600,800,1000,1500,2000,3000,4000")
     parser.add_argument("--seconds", type=float, default=3.0, help="--find-max: seconds at each rate")
     parser.add_argument("--max-p99", type=float, default=50.0, help="--find-max: the p99 bound, ms")
+    parser.add_argument(
+        "--pause-handling",
+        action="store_true",
+        help="freeze the handling process while missionbot's requests come in (its acks alone; profiling)",
+    )
     args = parser.parse_args()
     if not os.environ.get("MISSIONBOT_AUDIT_KEY"):  # the runtime (and any process it starts) needs one
         os.environ["MISSIONBOT_AUDIT_KEY"] = secrets.token_hex(32)
@@ -280,27 +292,27 @@ def main() -> None:
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     redis, prefix = Redis.from_url(redis_url), f"bench{uuid.uuid4().hex[:8]}"
     slack = Slack()
-    settings = Settings(
-        REDIS_URL=redis_url,
-        MISSIONBOT_KEY_PREFIX=prefix,
-        MISSIONBOT_CONFIG_DIR=CONFIGS,
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=slack.api_url,
-    )
+    configs = Path(tempfile.mkdtemp(prefix="slack-ack-configs-"))
+    env = {
+        "REDIS_URL": redis_url,
+        "MISSIONBOT_KEY_PREFIX": prefix,
+        "MISSIONBOT_CONFIG_DIR": str(unlimited_configs(configs)),
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.api_url,
+    }
+    settings = Settings(**env)
     rt = app.create_runtime(
         settings=settings, redis=redis, messengers=default_messengers(settings=settings, redis=redis)
     )
     app.install(rt)
+    # serve's handling process, as `missionbot serve` starts it (its settings from the environment).
+    handling = Supervisor(env={**os.environ, **env, "MISSIONBOT_LOG_LEVEL": "WARNING"})
     try:
         from bot.demo.helpdesk import HelpdeskBackend
 
         HelpdeskBackend(redis=redis, prefix=prefix, clock=rt.clock).seed()
-        # Every mention must be a real mission: lift the hourly cap (120) that would turn most into refusals.
-        for name, worker in rt.workers.items():
-            rt.workers[name] = worker.model_copy(
-                update={"limits": worker.limits.model_copy(update={"missions_per_hour": 1_000_000})}
-            )
+        handling.start()
         mission = (
             MissionService(rt)
             .submit(
@@ -328,14 +340,10 @@ def main() -> None:
             )
             return copy.id
 
-        def missionbot(process_before_response: bool, built: list[AsyncApp]) -> Callable[[], web.Application]:
+        def missionbot(handle_here: bool, built: list[AsyncApp]) -> Callable[[], web.Application]:
             def build() -> web.Application:
                 bolt = serve_app.slack_app(
-                    rt,
-                    signing_secret=SECRET,
-                    token=TOKEN,
-                    api_url=slack.api_url,
-                    process_before_response=process_before_response,
+                    rt, signing_secret=SECRET, token=TOKEN, api_url=slack.api_url, handle_here=handle_here
                 )
                 built.append(bolt)
                 return serve_app.server(rt, slack=bolt)
@@ -345,8 +353,8 @@ def main() -> None:
         built: tuple[list[AsyncApp], list[AsyncApp]] = ([], [])
         targets = {
             FLOOR: ServerThread(lambda: bare_app(slack.api_url)),
-            MISSIONBOT: ServerThread(missionbot(True, built[0]), built[0]),
-            DEFAULT_RUNNER: ServerThread(missionbot(False, built[1]), built[1]),
+            MISSIONBOT: ServerThread(missionbot(False, built[0]), built[0]),
+            INLINE: ServerThread(missionbot(True, built[1]), built[1]),
         }
         kinds = {"app_mention": mention_request, "block_actions": lambda n: click_request(pending_proposal())}
         for server in targets.values():  # warm up: auth.test, connection pools, imports
@@ -363,9 +371,9 @@ def main() -> None:
         if args.find_max:
             rates = [float(r) for r in args.rates.split(",")]
             say(f"\nHighest mention rate with p99 < {args.max_p99:g} ms, {args.seconds:g} s per step:\n")
-            report["find_max"] = find_max(targets, rates, args.seconds, args.max_p99, slack)
+            report["find_max"] = find_max(targets, rates, args.seconds, args.max_p99, slack, say)
         else:
-            report.update(measure(args, targets, kinds, say, slack))
+            report.update(measure(args, targets, kinds, say, slack, handling))
             sent = 2 * (50 + args.rounds * args.requests)  # per kind, to the two missionbot targets
             missions = len(rt.store.missions_of("support-triage")) - 1
             approved = sum(
@@ -382,29 +390,61 @@ def main() -> None:
         if args.json:
             print(json.dumps(report))
     finally:
+        handling.stop()
         app.install(None)
         slack.stop()
         cleanup(redis, prefix)
+        shutil.rmtree(configs, ignore_errors=True)
 
 
-def measure(args, targets: dict[str, ServerThread], kinds, say, slack: Slack) -> dict[str, object]:
+def unlimited_configs(folder: Path) -> Path:
+    """The example workers with the hourly cap (120) lifted: every mention must be a real mission, not a
+    refusal, in this process and in the handling child alike."""
+    shutil.copytree(CONFIGS, folder, dirs_exist_ok=True)
+    for path in folder.glob("*.yml"):
+        path.write_text(re.sub(r"missions_per_hour: \d+", "missions_per_hour: 1000000", path.read_text()))
+    return folder
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """A process's user + system CPU so far (the handling child's; 0 without one)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(args, targets: dict[str, ServerThread], kinds, say, slack: Slack, handling) -> dict[str, object]:
     """Alternating rounds of each kind at each target; each cell starts once the previous one's
     handling has finished."""
     results: dict[tuple[str, str], list[float]] = {}
-    cpu: dict[tuple[str, str], float] = {}  # this (the server's) process's CPU seconds, handling included
+    cpu: dict[tuple[str, str], float] = {}  # this (the serving) process's CPU seconds
+    child: dict[tuple[str, str], float] = {}  # the handling process's
     for _ in range(args.rounds):
         for kind, make in kinds.items():
             for name, server in targets.items():
                 batch = [make(i) for i in range(args.requests)]
-                begin = time.process_time()
-                results.setdefault((kind, name), []).extend(slack.fire(server.url, batch, args.rate))
+                begin, child_begin = time.process_time(), cpu_seconds(handling.proc.pid)
+                paused = args.pause_handling and name == MISSIONBOT
+                if paused:  # the ack path alone: the handling child frozen while the requests come in
+                    os.kill(handling.proc.pid, signal.SIGSTOP)
+                try:
+                    results.setdefault((kind, name), []).extend(slack.fire(server.url, batch, args.rate))
+                finally:
+                    if paused:
+                        os.kill(handling.proc.pid, signal.SIGCONT)
                 server.idle()
                 cpu[(kind, name)] = cpu.get((kind, name), 0.0) + time.process_time() - begin
+                spent = cpu_seconds(handling.proc.pid) - child_begin
+                child[(kind, name)] = child.get((kind, name), 0.0) + spent
     say(
         f"\nSlack ack latency, {args.rate:g} req/s open loop, {args.requests * args.rounds} requests "
         f"per cell, loopback ({os.cpu_count()} CPUs)\n"
     )
-    say(f"{'request':<14} {'target':<33} {'p50 ms':>8} {'p99 ms':>8} {'p50 ×':>7} {'p99 ×':>7} {'CPU ms':>7}")
+    say(
+        f"{'request':<14} {'target':<33} {'p50 ms':>8} {'p99 ms':>8} {'p50 ×':>7} {'p99 ×':>7} {'CPU ms':>7} "
+        f"{'child':>6}"
+    )
     cells = []
     for kind in kinds:
         floor = results[(kind, FLOOR)]
@@ -418,11 +458,13 @@ def measure(args, targets: dict[str, ServerThread], kinds, say, slack: Slack) ->
                 "p50_x_floor": round(pct(lat, 50) / pct(floor, 50), 3),
                 "p99_x_floor": round(pct(lat, 99) / pct(floor, 99), 3),
                 "cpu_ms_per_request": round(cpu[(kind, name)] * 1000 / len(lat), 3),
+                "handler_cpu_ms_per_request": round(child[(kind, name)] * 1000 / len(lat), 3),
             }
             cells.append(cell)
             say(
                 f"{kind:<14} {name:<33} {cell['p50_ms']:8.2f} {cell['p99_ms']:8.2f} "
-                f"{cell['p50_x_floor']:7.2f} {cell['p99_x_floor']:7.2f} {cell['cpu_ms_per_request']:7.2f}"
+                f"{cell['p50_x_floor']:7.2f} {cell['p99_x_floor']:7.2f} {cell['cpu_ms_per_request']:7.2f} "
+                f"{cell['handler_cpu_ms_per_request']:6.2f}"
             )
     return {"rate": args.rate, "requests_per_cell": args.requests * args.rounds, "cells": cells}
 

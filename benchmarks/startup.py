@@ -2,7 +2,9 @@
 
     .venv/bin/python -m benchmarks.startup [--rounds 3] [--missions 5] [--json]
 
-serve: wall time from `Popen` to the first 200 from `GET /healthz` (polled every 5 ms), then its RSS.
+serve: wall time from `Popen` to the first 200 from `GET /healthz` (polled every 5 ms), then the RSS
+and PSS of its serving process and, once it reads the inbox, of its handling child
+(bot/commands/serve_handling.py).
 worker: the supervisor with its RQ worker per queue (`SimpleWorker`, so jobs run in the worker process
 itself); RSS of each process once both registered, and again after `--missions` playbook missions ran in
 it (`support-triage`, parked on their proposal). That neither imports LangChain is a test
@@ -53,6 +55,14 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def pss_mb(pid: int) -> float:
+    """Proportional set size: shared pages (the interpreter, libraries) split between the processes."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def label(pid: int) -> str:
     """`worker --queue missions` and the like; a child of one of those (RQ's scheduler) by its parent."""
     argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
@@ -75,7 +85,7 @@ def env_for(redis_url: str, prefix: str, slack_api: str) -> dict[str, str]:
     }
 
 
-def serve_once(env: dict[str, str]) -> tuple[float, float]:
+def serve_once(env: dict[str, str], redis: Redis) -> tuple[float, dict[str, float]]:
     port = free_port()
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -97,10 +107,18 @@ def serve_once(env: dict[str, str]) -> tuple[float, float]:
                 time.sleep(0.005)
         ready = time.perf_counter() - started
         time.sleep(0.5)  # anything started in the background after the first answer
-        return ready, rss_mb(proc.pid)
+        inbox = f"{env['MISSIONBOT_KEY_PREFIX']}:inbox"
+        while not redis.exists(inbox):  # the child's first read makes the stream: it is up
+            if time.perf_counter() - started > 60:
+                raise SystemExit("serve's handling process did not start reading within 60 s")
+            time.sleep(0.02)
+        [child] = descendants(proc.pid)
+        memory = {"rss_mb": rss_mb(proc.pid), "pss_mb": pss_mb(proc.pid)}
+        return ready, {**memory, "child_rss_mb": rss_mb(child), "child_pss_mb": pss_mb(child)}
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(10)
+        proc.wait(30)
+        redis.delete(f"{env['MISSIONBOT_KEY_PREFIX']}:inbox")
 
 
 def worker_once(env: dict[str, str], redis: Redis, prefix: str, missions: int) -> dict[str, object]:
@@ -169,7 +187,7 @@ def main() -> None:
     os.environ.update({k: env[k] for k in ("REDIS_URL", "MISSIONBOT_KEY_PREFIX", "MISSIONBOT_AUDIT_KEY")})
     os.environ["MISSIONBOT_CONFIG_DIR"] = env["MISSIONBOT_CONFIG_DIR"]
     try:
-        serves = [serve_once(env) for _ in range(args.rounds)]
+        serves = [serve_once(env, redis) for _ in range(args.rounds)]
         worker = worker_once(env, redis, prefix, args.missions)
     finally:
         api.stop()
@@ -179,7 +197,7 @@ def main() -> None:
         "rounds": args.rounds,
         "serve_ready_s": statistics.median(r for r, _ in serves),
         "serve_ready_s_all": [round(r, 3) for r, _ in serves],
-        "serve_rss_mb": statistics.median(m for _, m in serves),
+        **{f"serve_{k}": statistics.median(m[k] for _, m in serves) for k in serves[0][1]},
         "worker": worker,
         **GOALS,
     }
@@ -187,7 +205,11 @@ def main() -> None:
         print(json.dumps(figures))
         return
     print(f"serve ready (start -> /healthz 200), median of {args.rounds}: {figures['serve_ready_s']:.2f} s")
-    print(f"serve RSS: {figures['serve_rss_mb']:.0f} MB")
+    print(
+        f"serve RSS {figures['serve_rss_mb']:.0f} MB (PSS {figures['serve_pss_mb']:.0f}); "
+        f"its handling process RSS {figures['serve_child_rss_mb']:.0f} MB "
+        f"(PSS {figures['serve_child_pss_mb']:.0f})"
+    )
     idle, busy = worker["idle_rss_mb"], worker["after_missions_rss_mb"]
     print(f"worker ready (start -> both queue workers registered): {worker['ready_s']:.2f} s")
     print("worker RSS, MB:", ", ".join(f"{name} {mb:.0f}" for name, mb in idle.items()))

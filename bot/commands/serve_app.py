@@ -44,10 +44,12 @@ def slack_app(
     api_url: str | None = None,
     service: MissionService | None = None,
     process_before_response: bool = True,
+    handle_here: bool = True,
 ) -> AsyncApp:
     """The bolt app (HTTP and Socket Mode alike) with every Slack listener registered. Its ack path
     talks to Redis through an asyncio client of its own (bound to the loop that serves, so call this
-    inside it), closed when the server shuts down."""
+    inside it), closed when the server shuts down. `handle_here=False`: what it appends to the inbox is
+    handled by serve's handling process (bot/commands/serve_handling.py), not after the ack here."""
     aredis = async_redis_from_url(redis_url(rt.settings, rt.redis) or "redis://127.0.0.1:6379/0")
     inbox = Inbox(redis=rt.redis, prefix=rt.settings.key_prefix, aredis=aredis)
     app = create_slack_app(
@@ -58,7 +60,8 @@ def slack_app(
         process_before_response=process_before_response,
         aredis=aredis,
     )
-    handlers.slack.register(app, service=service or MissionService(rt), rt=rt, inbox=inbox)
+    service = service or MissionService(rt)
+    handlers.slack.register(app, service=service, rt=rt, inbox=inbox, handle_here=handle_here)
     _inboxes[app] = inbox
     return app
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.commands.common import add_insecure_audit_key_flag, process_runtime
+from bot.commands.serve_handling import Supervisor
 from bot.core import log_format, runtime
 from bot.core.settings import Settings
 from bot.missions.service import MissionService
@@ -24,9 +25,10 @@ if TYPE_CHECKING:  # bolt and aiohttp load only when serving, not for every `mis
 log = logging.getLogger(__name__)
 
 
-# The handling of accepted requests runs in threads beside the event loop that acks: a thread holds the
-# GIL up to this long before the loop may take it back (Python's default, 5 ms, shows in the ack's tail).
+# In-process handling (and the background replies) run in threads beside the event loop that acks: a thread
+# holds the GIL up to this long before the loop may take it back (Python's default, 5 ms, shows in the tail).
 ACK_SWITCH_INTERVAL = 0.0005
+HANDLING_START_DELAY = 1.0  # seconds after the listener is up
 
 
 class MissingSetting(Exception):
@@ -45,9 +47,10 @@ def _secret(value: object, name: str, why: str) -> str:
     return value.get_secret_value()  # type: ignore[attr-defined]
 
 
-def build(rt: runtime.Runtime, *, socket_mode: bool = False) -> Served:
+def build(rt: runtime.Runtime, *, socket_mode: bool = False, handle_here: bool = True) -> Served:
     """The server for these settings; Socket Mode when asked for or when SLACK_APP_TOKEN is set.
-    Must run inside the event loop that will serve (aiohttp clients bind to it)."""
+    Must run inside the event loop that will serve (aiohttp clients bind to it). `handle_here=False`:
+    the Slack listeners leave what they accept to the handling process (bot/commands/serve_handling.py)."""
     # Loaded on use: only `serve` needs the web, Slack and Teams stacks;
     # the other commands start without them.
     from bot.commands.serve_app import server, slack_app
@@ -60,7 +63,7 @@ def build(rt: runtime.Runtime, *, socket_mode: bool = False) -> Served:
         app_token = _secret(settings.slack_app_token, "SLACK_APP_TOKEN", "Socket Mode needs an xapp- token")
         token = _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN", "the app posts as its bot user")
         signing = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-        slack = slack_app(rt, signing_secret=signing, token=token, service=service)
+        slack = slack_app(rt, signing_secret=signing, token=token, service=service, handle_here=handle_here)
         # Same listeners over the websocket;
         # HTTP keeps /healthz (and Teams) and drains Slack's background work.
         return Served(
@@ -79,7 +82,7 @@ def build(rt: runtime.Runtime, *, socket_mode: bool = False) -> Served:
         settings.slack_signing_secret, "SLACK_SIGNING_SECRET", "every request is verified with it"
     )
     token = _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN", "the app posts as its bot user")
-    slack = slack_app(rt, signing_secret=signing, token=token, service=service)
+    slack = slack_app(rt, signing_secret=signing, token=token, service=service, handle_here=handle_here)
     return Served(web=server(rt, slack=slack, service=service), socket_mode=None)
 
 
@@ -108,10 +111,19 @@ def where(host: str | None, port: int) -> str:
     return f"all interfaces, port {port}" if host is None else f"{host}:{port}"
 
 
-async def serve(rt: runtime.Runtime, *, socket_mode: bool, port: int, host: str | None = None) -> None:
+async def serve(
+    rt: runtime.Runtime,
+    *,
+    socket_mode: bool,
+    port: int,
+    host: str | None = None,
+    handling: Supervisor | None = None,
+) -> None:
+    """`handling`: the handling process's supervisor (None: in-process handling), started once this process
+    listens and stopped once it has stopped accepting and answered the requests in flight."""
     from aiohttp import web
 
-    served = build(rt, socket_mode=socket_mode)
+    served = build(rt, socket_mode=socket_mode, handle_here=handling is None)
     runner = web.AppRunner(served.web)
     await runner.setup()
     await web.TCPSite(runner, host=host, port=port).start()
@@ -119,6 +131,11 @@ async def serve(rt: runtime.Runtime, *, socket_mode: bool, port: int, host: str 
     # a full collection under load pauses the acks for milliseconds, not the ~100 ms a scan of it costs.
     gc.freeze()
     sys.setswitchinterval(ACK_SWITCH_INTERVAL)
+    # The child's start-up (a second of CPU) waits until this process answers: what is acked meanwhile waits,
+    # durable, in the inbox.
+    started = (
+        asyncio.get_running_loop().call_later(HANDLING_START_DELAY, handling.start) if handling else None
+    )
     log.info("serving on %s: %s", where(host, port), ", ".join(served_routes(served)))
     if rt.teams_dev_anonymous and host not in {LOOPBACK, "localhost", "::1"}:
         log.warning(
@@ -139,6 +156,11 @@ async def serve(rt: runtime.Runtime, *, socket_mode: bool, port: int, host: str 
         if served.socket_mode is not None:
             await served.socket_mode.close_async()
         await runner.cleanup()
+        if handling is not None and started is not None:  # nothing new reaches the inbox now
+            started.cancel()
+            if handling.proc is None:  # stopped within the delay: the child still handles what was acked
+                handling.start()
+            await asyncio.to_thread(handling.stop)
         log.info("stopped")
 
 
@@ -149,7 +171,10 @@ def run(args: argparse.Namespace) -> int:
     rt.teams_dev_anonymous = args.teams_dev_anonymous  # read by serve_app.teams_routes (teams_guard)
     try:
         host = bind_host(args.host, dev_anonymous=args.teams_dev_anonymous)
-        asyncio.run(serve(rt, socket_mode=args.socket_mode, port=args.port or settings.port, host=host))
+        in_process = (args.handling or settings.serve_handling) == "inline"
+        handling = None if in_process else Supervisor(insecure_audit_key=args.insecure_audit_key)
+        port = args.port or settings.port
+        asyncio.run(serve(rt, socket_mode=args.socket_mode, port=port, host=host, handling=handling))
     except MissingSetting as err:
         print(err, file=sys.stderr)
         return 2
@@ -173,6 +198,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--teams-dev-anonymous",
         action="store_true",
         help="serve Teams WITHOUT authentication when MICROSOFT_APP_ID is unset (local development only)",
+    )
+    p.add_argument(
+        "--handling",
+        choices=["process", "inline"],
+        default=None,
+        help="where accepted requests are handled: a child process of serve's own, so the acks never wait "
+        "for it (default), or threads of the serving process (MISSIONBOT_SERVE_HANDLING)",
     )
     add_insecure_audit_key_flag(p)
     p.set_defaults(func=run)

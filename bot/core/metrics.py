@@ -62,6 +62,9 @@ ACK_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10),
 )
 HTTP_REQUESTS = Counter("missionbot_http_requests_total", "HTTP answers of serve", ["route", "code"])
+HANDLER_RESTARTS = Counter(
+    "missionbot_serve_handler_restarts_total", "serve's handling process died and was started again"
+)
 SLA_BREACHES = Counter(
     "missionbot_sla_breaches_total",
     "Proposals past their response target (reminded, rerouted)",

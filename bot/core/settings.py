@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     abandoned_after: int = Field(default=30, ge=1, validation_alias="MISSIONBOT_ABANDONED_AFTER")
     sweep_seconds: int = Field(default=30, ge=1, validation_alias="MISSIONBOT_SWEEP_SECONDS")
     recovery_grace: int = Field(default=30, ge=0, validation_alias="MISSIONBOT_RECOVERY_GRACE")
+    # Where `serve` handles what it acked (the mission, its reply, a click's decision): in a child process
+    # of its own (so the acks never wait for the handling's CPU), or in threads of the serving process.
+    serve_handling: Literal["process", "inline"] = Field(
+        default="process", validation_alias="MISSIONBOT_SERVE_HANDLING"
+    )
     # Retention (days; unset: keep forever). Audit events go only once a checkpoint covers them (`audit
     # checkpoint`, then `audit trim` or the scheduler's retention sweep); closed missions' records, their
     # proposals and dedupe markers go this long after the mission closed. Pending things never expire.

@@ -1,8 +1,10 @@
 """Handling what a surface put in the inbox (bot/core/inbox.py) before its ack: a request becomes a
 mission (`create`, the "queued" reply, `launch`), an Approve click a decision.
 
-The surface handles its own entries right after its ack; the recovery sweep handles those a dead process
-left (`recover`), posting through the runtime's messengers. Handling an entry twice changes nothing the
+`handle` takes one entry, posting through the runtime's messengers: serve's handling process reads the
+entries (bot/missions/inbox_consumer.py), or serve itself right after its ack (in-process handling, whose
+Slack listeners answer through bolt's client); the recovery sweep handles those a dead process left or nobody
+read (`recover`). Handling an entry twice changes nothing the
 first handling did: the mission id is reserved per entry before the mission is created, the reply is
 claimed per entry before it is posted (a second handling reuses the posted reply's reference, or stops
 while the first is still posting), and a decision is recorded once (a second one by the same actor is the
@@ -14,9 +16,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.core import log_context, tracing
 from bot.core.card_edits import version_of
 from bot.core.errors import AlreadyDecided, MissionbotError
-from bot.core.inbox import Entry, Inbox
+from bot.core.inbox import REQUEST_ID, TRACE_FIELDS, Entry, Inbox
 from bot.core.models import MessageRef, Request
 from bot.core.outage import REDIS_DOWN
 from bot.core.sender import sender_for
@@ -71,8 +74,18 @@ class Recovered:
 
 
 class Intake:
-    def __init__(self, service: MissionService) -> None:
+    """`consumer`: the inbox consumer (process) this handles for, named in its reply claims so that whoever
+    adopts a dead consumer's entries (`forget_claims_of`) may post the replies it left half-done."""
+
+    def __init__(self, service: MissionService, *, consumer: str = "") -> None:
         self.service, self.rt = service, service.rt
+        self.claim = POSTING + b":" + consumer.encode()
+        self.dead: set[bytes] = set()  # claims of consumers known to be dead (their supervisor saw them exit)
+
+    def forget_claims_of(self, consumer: str) -> None:
+        """`consumer` died mid-handling: a reply it was posting is taken over at once, not after
+        REPLY_CLAIM_TTL (had Slack taken it before the process died, that reply shows twice)."""
+        self.dead.add(POSTING + b":" + consumer.encode())
 
     # -- requests ------------------------------------------------------------------------
     def create(self, entry: Entry) -> Submitted:
@@ -115,10 +128,12 @@ class Intake:
         can handle the same entry at once); the claim then holds the reply's reference for a later
         handling to attach. A failed post releases the claim."""
         key = self.rt.store.key("inbox", "replied", entry.id)
-        earlier = self.rt.redis.set(key, POSTING, nx=True, get=True, ex=REPLY_CLAIM_TTL)
-        if earlier == POSTING:
-            raise ReplyInFlight(f"inbox entry {entry.id}: its reply is being posted by another handling")
-        if earlier:
+        earlier = self.rt.redis.set(key, self.claim, nx=True, get=True, ex=REPLY_CLAIM_TTL)
+        if earlier and earlier.startswith(POSTING):  # b"posting" alone: claimed by an older release
+            if earlier not in self.dead:
+                raise ReplyInFlight(f"inbox entry {entry.id}: its reply is being posted by another handling")
+            self.rt.redis.set(key, self.claim, ex=REPLY_CLAIM_TTL)
+        elif earlier:
             return MessageRef.model_validate_json(earlier)
         f, mission = entry.fields, submitted.mission
         try:
@@ -160,9 +175,10 @@ class Intake:
         """Entries idle for `settings.recovery_grace` seconds (their process died after its ack): handled
         here. One that fails stays pending and is claimed again by a later sweep."""
         done = Recovered(requests=[], clicks=[])
-        for entry in inbox.claim_stale(idle_ms=self.rt.settings.recovery_grace * 1000):
+        idle_ms = self.rt.settings.recovery_grace * 1000
+        for entry in [*inbox.claim_stale(idle_ms=idle_ms), *inbox.claim_unread(idle_ms=idle_ms)]:
             try:
-                self._handle(entry)
+                self.handle(entry)
             except REDIS_DOWN:
                 raise  # nothing else can be handled either; the next sweep starts over
             except ReplyInFlight as busy:
@@ -175,10 +191,18 @@ class Intake:
             (done.requests if entry.kind == REQUEST else done.clicks).append(entry.id)
         if done:
             log.warning(
-                "handled %d request(s) and %d click(s) a dead process had accepted",
+                "handled %d request(s) and %d click(s) a dead process had accepted or nobody had read",
                 *map(len, (done.requests, done.clicks)),
             )
         return done
+
+    def handle(self, entry: Entry) -> None:
+        """One entry, whoever reads it, under the request's log id and trace (bot/core/inbox.py): raises
+        `ReplyInFlight` (another handling holds it) and what Redis raises; the caller leaves it pending."""
+        f = entry.fields
+        trace = {name: f[name] for name in TRACE_FIELDS if name in f}
+        with log_context.bound(request_id=f.get(REQUEST_ID)), tracing.continued(trace, f"inbox {entry.kind}"):
+            self._handle(entry)
 
     def _handle(self, entry: Entry) -> None:
         f = entry.fields

@@ -12,10 +12,13 @@ from handlers.slack import actions, cancel, commands, events, home, home_batch, 
 __all__ = ["actions", "cancel", "commands", "events", "home", "home_batch", "register", "reply"]
 
 
-def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbox) -> None:
+def register(
+    app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbox, handle_here: bool = True
+) -> None:
     """Every Slack listener on the bolt app; wired once by the composition root (bot/commands/serve_app.py).
-    `inbox`: where requests and Approve clicks are made durable before the ack (bot/core/inbox.py)."""
+    `inbox`: where requests and Approve clicks are made durable before the ack (bot/core/inbox.py);
+    `handle_here`: handled by this process after the ack, else left for serve's handling process."""
     for module in (events, actions):
-        module.register(app, service=service, rt=rt, inbox=inbox)
+        module.register(app, service=service, rt=rt, inbox=inbox, handle_here=handle_here)
     for module in (cancel, commands, home, home_batch):
         module.register(app, service=service, rt=rt)

@@ -1,8 +1,8 @@
 """Approve/Reject/Undo clicks on a card and the reject-reason modal. An Approve click goes into the inbox
-before the ack (one round trip, bot/core/inbox.py) and is decided right after it (bot/missions/intake.py;
-the recovery sweep decides it if this process dies first); the rejection and the undo request are
-recorded before the ack. The card itself is updated by the `sync_cards` job through the Slack messenger
-(chat.update), never by response_url."""
+before the ack (one round trip, bot/core/inbox.py) and is decided after it (bot/missions/intake.py), by
+serve's handling process or by this one (the recovery sweep decides it if that process dies first); the
+rejection and the undo request are recorded before the ack. The card itself is updated by the
+`sync_cards` job through the Slack messenger (chat.update), never by response_url."""
 
 from __future__ import annotations
 
@@ -46,7 +46,11 @@ def _explain(err: MissionbotError) -> str:
     return already_decided(err) if isinstance(err, AlreadyDecided) else str(err)
 
 
-def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbox) -> None:
+def register(
+    app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbox, handle_here: bool = True
+) -> None:
+    """`handle_here`: an Approve click is decided by this process after the ack, else by serve's handling
+    process (bot/missions/inbox_consumer.py; it refreshes App Home through `home.refresh_after_click`)."""
     tasks, intake = tasks_for(app), Intake(service)
 
     async def approve(client: AsyncWebClient, body: dict[str, Any], entry: Entry) -> None:
@@ -95,9 +99,12 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbo
         fields = click_fields(
             proposal_id=proposal_id, actor=user, platform="slack", conversation=channel, version=version
         )
-        entry = await inbox.append(CLICK, fields)  # durable before the ack; a failure here is a 500
+        # Durable before the ack; a failure here is a 500.
+        entry = await inbox.append(CLICK, fields, deliver=handle_here)
+        assert entry is not None  # no dedupe mark: always added
         await ack()
-        tasks.spawn(approve(client, body, entry), name="slack-approve", queued=True)
+        if handle_here:
+            tasks.spawn(approve(client, body, entry), name="slack-approve", queued=True)
 
     @app.action(ACTION_REJECT)
     async def on_reject(ack, body: dict[str, Any], client: AsyncWebClient) -> None:

@@ -4,8 +4,8 @@ A new request is put in the inbox before the ack (one round trip: bot/core/inbox
 when Slack hears "200"; the mission itself is created after the ack, with the "queued" reply and
 `launch` (bot/missions/intake.py). A failure before the ack is a 500 (bolt's error handler,
 bot/platforms/slack/app.py, forgets the event_id) so Slack's retry is processed; a crash after it leaves
-the entry pending, and the recovery sweep handles it. Follow-ups in a mission's thread are added before
-the ack, as before.
+the entry in the inbox, and serve's handling process or the recovery sweep handles it. Follow-ups in a
+mission's thread are added before the ack, as before.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from bot.core.models import Request
 from bot.core.runtime import Runtime
 from bot.missions.intake import REQUEST, Intake, ReplyInFlight, request_fields
 from bot.missions.service import MissionService
+from bot.platforms.slack.app import INBOX_DEDUPE, from_a_person
 from bot.platforms.slack.background import tasks_for
 from handlers.slack.reply import core, ephemeral, plain_text
 
@@ -30,16 +31,17 @@ log = logging.getLogger(__name__)
 After = Coroutine[Any, Any, None]  # what runs after the ack
 
 
-def _from_a_person(event: dict[str, Any]) -> bool:
-    """Bots (ourselves included) and edits/joins/deletions are not requests."""
-    return bool(event.get("user")) and not event.get("bot_id") and event.get("subtype") is None
-
-
-def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbox) -> None:
+def register(
+    app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbox, handle_here: bool = True
+) -> None:
+    """`handle_here`: the mission is made by this process after the ack (in-process handling), else by
+    serve's handling process, which reads the inbox (bot/missions/inbox_consumer.py)."""
     tasks, intake = tasks_for(app), Intake(service)
 
-    async def request(client: AsyncWebClient, event: dict[str, Any], bot_user_id: str | None) -> After | None:
-        """Before the ack: the request in the inbox (or the follow-up added to its mission)."""
+    async def request(client: AsyncWebClient, event: dict[str, Any], context) -> After | None:
+        """Before the ack: the request in the inbox (or the follow-up added to its mission). Its dedupe
+        mark, when the middleware left it to the append (`INBOX_DEDUPE`), is set in the same round trip."""
+        bot_user_id = context.bot_user_id
         channel, user = event["channel"], event["user"]
         thread = event.get("thread_ts") or event["ts"]
         text = plain_text(event.get("text") or "", bot_user_id=bot_user_id)
@@ -49,7 +51,13 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbo
                 client, event, text, mission_id
             )  # a mention in a mission's thread adds to it
         asked = Request(platform="slack", conversation=channel, thread=thread, requester=user, text=text)
-        return handle(await inbox.append(REQUEST, request_fields(asked)))
+        entry = await inbox.append(
+            REQUEST, request_fields(asked), deliver=handle_here, once=context.get(INBOX_DEDUPE)
+        )
+        if entry is None:
+            log.info("duplicate Slack event %s acknowledged and dropped", event.get("event_ts"))
+            return None
+        return handle(entry) if handle_here else None
 
     async def handle(entry: Entry) -> None:
         """After the ack: the mission, its "queued" reply and its launch (bot/missions/intake.py), in a
@@ -83,7 +91,7 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbo
 
     @app.event("app_mention")
     async def on_mention(ack, event: dict[str, Any], client: AsyncWebClient, context) -> None:
-        after = await request(client, event, context.bot_user_id) if _from_a_person(event) else None
+        after = await request(client, event, context) if from_a_person(event) else None
         await ack()
         then(after, "slack-mention")
 
@@ -100,10 +108,10 @@ def register(app: AsyncApp, *, service: MissionService, rt: Runtime, inbox: Inbo
         text = event.get("text") or ""
         # A thread reply that mentions the bot is handled by the app_mention delivery of the same message.
         reply = bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts")
-        if not _from_a_person(event):
+        if not from_a_person(event):
             pass
         elif event.get("channel_type") == "im":
-            after = await request(client, event, bot)
+            after = await request(client, event, context)
         elif reply and not (bot and f"<@{bot}>" in text) and (mission_id := await thread_mission(event)):
             after = await follow_up(client, event, plain_text(text, bot_user_id=bot), mission_id)
         await ack()

@@ -4,6 +4,7 @@ process waits it out and carries on, nothing acknowledged is lost, and every mis
 from __future__ import annotations
 
 import json
+import signal
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -111,3 +112,41 @@ def test_every_process_rides_out_a_redis_restart_and_every_mission_settles(priva
     assert fleet.log("scheduler").count("Redis unreachable") == 2, fleet.log("scheduler")
     codes = fleet.stop()  # SIGTERM: the worker and the scheduler stop cleanly
     assert (codes["worker"], codes["scheduler"]) == (0, 0) and codes["serve"] in {0, -15}
+
+
+def test_serve_and_its_handling_process_ride_out_a_redis_restart(private, mock_slack_api, tmp_path):
+    """`serve` acks, its child handles (bot/commands/serve_handling.py): Redis killed under both, neither
+    exits nor is restarted, and a mention after the outage is one mission with one reply (the ack path's
+    pooled connections died with Redis: a request on one is a 500, which Slack retries)."""
+    from tests.bot.commands.test_serve_handling import delivered, mention, start_serve
+    from tests.handlers.slack.harness import SlackHarness
+
+    server, rt, fleet = private
+    serve, port = start_serve(fleet, mock_slack_api, tmp_path)
+    [child] = crashkit.descendants(serve.pid)
+    harness = SlackHarness(client=None, slack=None, rt=rt, api=mock_slack_api)
+    before = harness.mention("ESC-1042 please")
+    assert mention(port, before) == 200
+    wait_for(
+        lambda: rt.store.mission_for_thread("slack", "C0SUPPORT", before["event"]["ts"]), timeout=60, what="1"
+    )
+    time.sleep(1.5)  # AOF everysec: the inbox's group is on disk
+    outage(server, fleet, kill=True)
+    wait_for(lambda: readyz(port).get("redis") == "ok", timeout=120, what="serve sees Redis again")
+    after = harness.mention("ESC-1042 again")
+    assert delivered(mention, port, after) <= 3
+    thread = after["event"]["ts"]
+    wait_for(lambda: rt.store.mission_for_thread("slack", "C0SUPPORT", thread), timeout=120, what="handled")
+    wait_for(
+        lambda: [
+            c
+            for c in mock_slack_api.calls_to("chat.postMessage", ok=True)
+            if c.params.get("thread_ts") == thread
+        ],
+        timeout=60,
+        what="its reply",
+    )
+    assert serve.poll() is None and crashkit.descendants(serve.pid) == [child]  # the same child, alive
+    assert "exited" not in fleet.log("serve")
+    serve.send_signal(signal.SIGTERM)
+    assert serve.wait(timeout=60) == 0

@@ -1,7 +1,8 @@
 """The slack-bolt AsyncApp: one app for HTTP (`POST /slack/events`) and Socket Mode, same listeners.
 
 Built-in bolt middleware verifies the signature (5-minute window, 401 otherwise) and ignores the
-bot's own events before ours runs; ours drops Events API deliveries already seen (by `event_id`).
+bot's own events before ours runs; ours drops Events API deliveries already seen (by `event_id`), or, for a
+new top-level request, leaves the mark to the listener's inbox append (one Redis round trip for both).
 The listeners are `handlers/slack`'s: the composition root registers them on the app built here.
 """
 
@@ -22,6 +23,23 @@ log = logging.getLogger(__name__)
 
 # Slack retries a delivery 3 times within about 5 minutes; an hour is well past the last retry.
 EVENT_TTL_SECONDS = 3600
+# Context key: the dedupe mark (key, seconds) of an event the listener puts in the inbox, set by the inbox's
+# append in the same round trip instead of a SET NX of its own before the listener (bot/core/inbox.py).
+INBOX_DEDUPE = "inbox_dedupe"
+
+
+def from_a_person(event: dict) -> bool:
+    """Bots (ourselves included) and edits/joins/deletions are not requests."""
+    return bool(event.get("user")) and not event.get("bot_id") and event.get("subtype") is None
+
+
+def a_new_request(event: dict) -> bool:
+    """A person's top-level mention or DM: the listener always appends it to the inbox
+    (handlers/slack/events.py); a thread reply may be a follow-up instead, so it is deduped here."""
+    asked = event.get("type") == "app_mention" or (
+        event.get("type") == "message" and event.get("channel_type") == "im"
+    )
+    return asked and from_a_person(event) and not event.get("thread_ts")
 
 
 def event_key(rt: Runtime, event_id: str) -> str:
@@ -44,9 +62,13 @@ def dedupe_middleware(
             return first_delivery(rt, event_id)
         return bool(await aredis.set(event_key(rt, event_id), "1", nx=True, ex=EVENT_TTL_SECONDS))
 
-    async def dedupe_events(body: dict, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+    async def dedupe_events(
+        body: dict, context: dict, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not await first(event_id):
+        if event_id and aredis is not None and a_new_request(body.get("event") or {}):
+            context[INBOX_DEDUPE] = (event_key(rt, event_id), EVENT_TTL_SECONDS)  # one round trip for both
+        elif event_id and not await first(event_id):
             log.info("duplicate Slack event %s acknowledged and dropped", event_id)
             return BoltResponse(status=200, body="")
         await next()

@@ -14,9 +14,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.core.queueing import mission_job_id
-from tests.handlers.slack.harness import SECRET, TOKEN, SlackHarness
-from tests.support import crashkit
-from tests.support.fleet import free_port, wait_for
+from tests.handlers.slack.harness import SECRET, SlackHarness
+from tests.support.fleet import wait_for
 from tests.support.slack_signing import sign
 
 
@@ -39,19 +38,9 @@ def refused(port: int) -> bool:
 def test_sigterm_finishes_the_work_after_the_ack_refuses_new_connections_and_exits_0(
     rt, fleet, mock_slack_api, tmp_path
 ):
-    port = free_port()
-    serve = fleet.start(
-        "serve",
-        "serve",
-        "--port",
-        str(port),
-        config_dir=crashkit.configs(tmp_path, builtin=True),
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_API_URL=mock_slack_api.url,
-        MISSIONBOT_LOG_FORMAT="json",
-    )
-    wait_for(lambda: answers(port), timeout=120, what="serve up", alive=lambda: serve.poll() is None)
+    from tests.bot.commands.test_serve_handling import start_serve
+
+    serve, port = start_serve(fleet, mock_slack_api, tmp_path, child=False)
     body = SlackHarness(client=None, slack=None, rt=rt, api=mock_slack_api).mention("ESC-1042")
     raw = json.dumps(body).encode()
     # Bolt asks Slack who it is (auth.test) on its first request, before the listener: held, the request is

@@ -64,11 +64,11 @@ async def test_a_mention_acked_is_one_mission_even_if_the_process_dies_after_the
 async def test_a_failure_before_the_ack_is_a_500_and_slacks_retry_is_processed(slack, monkeypatch):
     append, calls = Inbox.append, []
 
-    async def flaky(self, kind, fields):
+    async def flaky(self, kind, fields, **kw):
         calls.append(kind)
         if len(calls) == 1:
             raise ConnectionError("Redis went away")
-        return await append(self, kind, fields)
+        return await append(self, kind, fields, **kw)
 
     monkeypatch.setattr(Inbox, "append", flaky)
     body = slack.mention("ESC-1042 please")

@@ -105,3 +105,33 @@ async def test_a_mention_of_only_invisible_characters_is_no_mission_and_gets_a_s
     await slack.settle()
     assert slack.rt.store.open_missions("support-triage") == []
     assert [p["text"] for p in slack.posted("C0SUPPORT")] == [BLANK_REQUEST]
+
+
+async def test_a_new_mention_costs_one_redis_round_trip_before_the_ack_and_its_retry_none_more(slack):
+    """The dedupe mark and the inbox entry in one script (bot/core/inbox.py); a thread reply, which may
+    be a follow-up instead of a request, is still deduped before its listener."""
+    from bot.commands import serve_app
+    from bot.platforms.slack.app import event_key
+
+    aredis, sent = serve_app.inbox_of(slack.slack).aredis, []
+    execute = aredis.execute_command
+
+    async def counted(*args, **kwargs):
+        sent.append(args[0])
+        return await execute(*args, **kwargs)
+
+    aredis.execute_command = counted  # counts what the ack path sends; the real client answers
+    body = slack.mention("ESC-1042 please")
+    assert (await slack.send_event(body)).status == 200
+    assert [c for c in sent if c != "INFO"] == ["EVALSHA"]  # INFO: the replica check, cached
+    assert 3000 < slack.rt.redis.ttl(event_key(slack.rt, body["event_id"])) <= 3600
+    await slack.settle()
+    again = await slack.send_event(
+        body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "timeout"}
+    )
+    await slack.settle()
+    assert again.status == 200 and len(slack.rt.store.open_missions("support-triage")) == 1
+    sent.clear()
+    reply = slack.thread_reply("more context", thread_ts=body["event"]["ts"])
+    await slack.send_event(reply)
+    assert sent[0] == "SET"  # the middleware's own SET NX, before the listener
