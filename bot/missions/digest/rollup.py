@@ -13,7 +13,6 @@ fold covers; `compute` does the full pass otherwise (and a test checks that both
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +21,7 @@ import orjson
 from bot.core.config.models import WorkerConfig
 from bot.core.runtime import Runtime
 from bot.core.worktime import working_minutes
+from bot.missions.digest import stream
 from bot.missions.digest.events import (
     ENDS,
     RUBBER_STAMP_SECONDS,
@@ -192,12 +192,15 @@ def _longest_wait(rt: Runtime) -> timedelta:
 
 def _store_created(rt: Runtime, events: list[dict[str, Any]], created: dict[str, list[Any]]) -> None:
     keep = int((_longest_wait(rt) + 2 * DAY).total_seconds())
+    by_day: dict[str, dict[str, str]] = {}  # one HSET and one EXPIRE per day and batch
+    for e in events:
+        if e["kind"] == "proposal.created" and e["proposal"] in created:
+            key = _created_key(rt, datetime.fromisoformat(e["at"]))
+            by_day.setdefault(key, {})[e["proposal"]] = json.dumps(created[e["proposal"]])
     with rt.redis.pipeline(transaction=False) as pipe:
-        for e in events:
-            if e["kind"] == "proposal.created" and e["proposal"] in created:
-                key = _created_key(rt, datetime.fromisoformat(e["at"]))
-                pipe.hset(key, e["proposal"], json.dumps(created[e["proposal"]]))
-                pipe.expire(key, keep)
+        for key, mapping in by_day.items():
+            pipe.hset(key, mapping=mapping)
+            pipe.expire(key, keep)
         pipe.execute()
 
 
@@ -214,17 +217,6 @@ def _stored_created(rt: Runtime, pids: list[str], events: list[dict[str, Any]]) 
                 if raw is not None and pid not in found:
                     found[pid] = json.loads(raw)
     return found
-
-
-def _batches(rt: Runtime, start: str, size: int = 1000) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for event in rt.audit.events(start=start):
-        batch.append(event)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 Records = dict[tuple[str, datetime], dict[str, Any]]
@@ -259,7 +251,7 @@ def _fold(rt: Runtime) -> Records:
         cursor = rt.audit.start_at(since - _longest_wait(rt) - SKEW)
     run = _Fold(rt, since=since, sealed=sealed)
     next_cursor, last = None, None
-    for batch in _batches(rt, cursor):
+    for batch in stream.batches(rt, cursor):
         run.chunk(batch)
         for e in batch:
             if next_cursor is None and hour_of(datetime.fromisoformat(e["at"])) >= seal_before:
@@ -287,9 +279,11 @@ def _fold(rt: Runtime) -> Records:
     return {key: record for key, record in run.hours.items() if key[1] >= seal_before}
 
 
-def read(rt: Runtime, worker: str, *, start: datetime, end: datetime) -> list[tuple[datetime, dict]] | None:
-    """The records of every hour in [start, end) after a fold (stored ones for sealed hours, this fold's
-    for the rest), or None unless both are whole hours the fold covers."""
+def read(
+    rt: Runtime, worker: str, *, start: datetime, end: datetime
+) -> list[tuple[datetime, bytes | dict]] | None:
+    """The records of every hour in [start, end) after a fold (stored ones for sealed hours as JSON, this
+    fold's for the rest), or None unless both are whole hours the fold covers."""
     if hour_of(start) != start or hour_of(end) != end:
         return None
     start, end = hour_of(start), hour_of(end)  # in UTC, as the records are named
@@ -305,5 +299,6 @@ def read(rt: Runtime, worker: str, *, start: datetime, end: datetime) -> list[tu
         if stored
         else []
     )
-    found = [(h, orjson.loads(r)) for h, r in zip(stored, raw, strict=True) if r is not None]
+    # Decoded by the caller as it merges (`compute` overlaps that with the tokens line's script).
+    found = [(h, r) for h, r in zip(stored, raw, strict=True) if r is not None]
     return found + [(h, unsealed[(worker, h)]) for h in hours if h >= sealed and (worker, h) in unsealed]
