@@ -27,6 +27,7 @@ import json
 import os
 import secrets
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -103,6 +104,7 @@ def one_case(
         start = END - WEEK * (1 + history)
         events = generate(redis, prefix, start=start, end=END, per_week=per_week, seed=history)
         generated = time.perf_counter() - started
+        print(f"generated {events:,} events in {generated:.0f} s, load {os.getloadavg()}", file=sys.stderr)
         settings = Settings(
             REDIS_URL=url, MISSIONBOT_KEY_PREFIX=prefix, MISSIONBOT_CONFIG_DIR=ROOT / "worker_configs"
         )
@@ -112,6 +114,7 @@ def one_case(
             timed(lambda: compute(rt, WORKER, end=END, rollups=False), 1) if full_pass else (None, None)
         )
         fold_s, _ = timed(lambda: rollup.fold(rt), 1)  # the first fold: what the scheduler spreads out
+        print(f"first fold {fold_s:.0f} s, load {os.getloadavg()}", file=sys.stderr)
         fast_s, fast = timed(lambda: compute(rt, WORKER, end=END), rounds)
         if profile:
             cProfile.runctx("compute(rt, WORKER, end=END)", globals(), locals(), profile)
@@ -139,7 +142,7 @@ def one_case(
         }
     finally:
         if private:  # this run's own server: emptied at once (the scan below takes minutes at 100k a week)
-            redis.flushall()
+            redis.flushall(asynchronous=True)
         else:
             cleanup(redis, prefix)
 
@@ -157,7 +160,9 @@ def main() -> None:
     os.environ.setdefault("MISSIONBOT_AUDIT_KEY", secrets.token_hex(32))
     load = os.getloadavg()
     with private_redis(args.redis_url) as url:
-        redis = Redis.from_url(url)
+        # No socket timeout: at 100,000 missions a week a single command (the first fold's `start_at`
+        # over 13M entries, FLUSHALL) can take longer than redis-py's default 5 s.
+        redis = Redis.from_url(url, socket_timeout=None)
         cases = [
             one_case(
                 redis,
