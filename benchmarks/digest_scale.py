@@ -2,6 +2,7 @@
 of missions, with 0/1/4/7 weeks of history before it, and the chart of those weeks.
 
     .venv/bin/python -m benchmarks.digest_scale [--missions N] [--history 0,1,4,7] [--no-full-pass] [--json]
+        [--profile FILE] [--redis-url URL]
 
 Events go straight into a scratch key prefix's audit stream (XADD with ids at the events' own times, as
 Redis's clock would give them), shaped as `Audit.record` writes them: per mission the 17 events a playbook
@@ -12,19 +13,26 @@ rollups (median of `--rounds`), the pass over the stream it replaces (`rollups=F
 fold that builds the rollups (the scheduler folds every 15 minutes, so it pays this a little at a time).
 The two digests must be equal. The clock is 10 minutes past the window's end. Then the chart of the
 digest's 8 weeks (`chart.render_png`, median of `--rounds` after one warm-up that imports matplotlib).
-Run time: about 1 min at the default 5,000 missions a week; `--missions 100000` (the issue's size)
-needs ~4 GB of Redis memory with 4 weeks of history and several minutes to generate.
+It runs against a redis-server of its own (a free port, no persistence, killed at the end) unless
+`--redis-url` names one: `--missions 100000 --history 7` (the issue's size) puts ~13M events, ~5 GB, in
+it. The events are written as raw commands with replies off (`audit_week.RawPipe`). `--profile FILE`
+saves a cProfile of one 8-week `compute`.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
 import secrets
 import statistics
+import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,6 +43,7 @@ from bot.core.settings import Settings
 from bot.missions.digest import chart, rollup
 from bot.missions.digest.compute import compute
 from tests.support.audit_week import WEEK, WORKER, generate
+from tests.support.fleet import PrivateRedis
 from tests.support.redis_server import cleanup
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,8 +72,31 @@ def blank_png() -> bytes:
     return out.getvalue()
 
 
+@contextmanager
+def private_redis(url: str | None) -> Iterator[str]:
+    """`url` when given, else a redis-server of this run's own: gigabytes stay off the shared one."""
+    if url:
+        yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="digest-scale-") as folder:
+        server = PrivateRedis(Path(folder), aof=False)
+        server.start()
+        try:
+            yield server.url
+        finally:
+            server.kill()  # nothing to keep: no persistence
+
+
 def one_case(
-    redis: Redis, url: str, *, per_week: int, history: int, rounds: int, full_pass: bool
+    redis: Redis,
+    url: str,
+    *,
+    per_week: int,
+    history: int,
+    rounds: int,
+    full_pass: bool,
+    profile: str | None = None,
+    private: bool = False,
 ) -> dict[str, float]:
     prefix = f"mbdigest{uuid.uuid4().hex[:8]}"
     try:
@@ -72,6 +104,7 @@ def one_case(
         start = END - WEEK * (1 + history)
         events = generate(redis, prefix, start=start, end=END, per_week=per_week, seed=history)
         generated = time.perf_counter() - started
+        print(f"generated {events:,} events in {generated:.0f} s, load {os.getloadavg()}", file=sys.stderr)
         settings = Settings(
             REDIS_URL=url, MISSIONBOT_KEY_PREFIX=prefix, MISSIONBOT_CONFIG_DIR=ROOT / "worker_configs"
         )
@@ -81,7 +114,10 @@ def one_case(
             timed(lambda: compute(rt, WORKER, end=END, rollups=False), 1) if full_pass else (None, None)
         )
         fold_s, _ = timed(lambda: rollup.fold(rt), 1)  # the first fold: what the scheduler spreads out
+        print(f"first fold {fold_s:.0f} s, load {os.getloadavg()}", file=sys.stderr)
         fast_s, fast = timed(lambda: compute(rt, WORKER, end=END), rounds)
+        if profile:
+            cProfile.runctx("compute(rt, WORKER, end=END)", globals(), locals(), profile)
         assert full is None or fast == full, "the rollups disagree with the pass over the stream"
         assert fast.current.missions > 0.99 * per_week, fast.current.missions
         two_s, _ = timed(lambda: compute(rt, WORKER, end=END, weeks=2), rounds)  # the floor: the old digest
@@ -92,6 +128,7 @@ def one_case(
             "history_weeks": history,
             "events_in_stream": events,
             "generate_s": generated,
+            "redis_used_memory_gb": redis.info("memory")["used_memory"] / 1e9,
             "compute_s": fast_s,
             "full_pass_s": full_s,
             "first_fold_s": fold_s,
@@ -104,7 +141,10 @@ def one_case(
             "chart_ratio_to_blank": chart_s / blank_s,
         }
     finally:
-        cleanup(redis, prefix)
+        if private:  # this run's own server: emptied at once (the scan below takes minutes at 100k a week)
+            redis.flushall(asynchronous=True)
+        else:
+            cleanup(redis, prefix)
 
 
 def main() -> None:
@@ -114,21 +154,30 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="compute runs per case (median)")
     parser.add_argument("--no-full-pass", action="store_true", help="skip timing the pass over the stream")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    parser.add_argument("--profile", help="save a cProfile of one 8-week compute (last case) to this file")
+    parser.add_argument("--redis-url", help="a Redis to use instead of a private redis-server")
     args = parser.parse_args()
     os.environ.setdefault("MISSIONBOT_AUDIT_KEY", secrets.token_hex(32))
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    redis = Redis.from_url(url)
-    cases = [
-        one_case(
-            redis,
-            url,
-            per_week=args.missions,
-            history=int(h),
-            rounds=args.rounds,
-            full_pass=not args.no_full_pass,
-        )
-        for h in args.history.split(",")
-    ]
+    load = os.getloadavg()
+    with private_redis(args.redis_url) as url:
+        # No socket timeout: at 100,000 missions a week a single command (the first fold's `start_at`
+        # over 13M entries, FLUSHALL) can take longer than redis-py's default 5 s.
+        redis = Redis.from_url(url, socket_timeout=None)
+        cases = [
+            one_case(
+                redis,
+                url,
+                per_week=args.missions,
+                history=int(h),
+                rounds=args.rounds,
+                full_pass=not args.no_full_pass,
+                profile=args.profile,
+                private=not args.redis_url,
+            )
+            for h in args.history.split(",")
+        ]
+        redis.close()
+    loads = {"load_at_start": load, "load_at_end": os.getloadavg()}
     goal = GOAL_SECONDS * args.missions / 100_000  # the issue's goal, scaled to this run's size
     if args.json:
         print(
@@ -140,6 +189,7 @@ def main() -> None:
                     "goal_compute_s_at_100k": GOAL_SECONDS,
                     "goal_compute_s_scaled": goal,
                     "goal_chart_s": CHART_GOAL_SECONDS,
+                    **loads,
                 }
             )
         )
@@ -147,6 +197,7 @@ def main() -> None:
     print(
         f"{args.missions:,} missions a week; goal: under {GOAL_SECONDS} s at 100,000 (scaled: {goal:.2f} s)"
     )
+    print(f"load average at start {loads['load_at_start']}, at end {loads['load_at_end']}")
     print(
         f"{'history weeks':>14} {'events':>10} {'compute s':>10} {'full pass s':>12} {'first fold s':>13} "
         f"{'chart s':>8}"

@@ -10,11 +10,11 @@ auto-approved, 2% answered in shadow mode, 2% left pending and reminded; 17 even
 from __future__ import annotations
 
 import heapq
-import json
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import orjson
 from redis import Redis
 
 from bot.core.models import Mission
@@ -37,7 +37,7 @@ def body(at: datetime, kind: str, actor: str, mission: str, proposal: str | None
         "writer": "0123456789abcdef",
         "wseq": 1,
     }
-    return json.dumps(event, separators=(",", ":"))
+    return orjson.dumps(event).decode()  # as json.dumps(separators=(",", ":")) for ASCII, 10x faster
 
 
 ARGS = {"account_id": "ACME-7", "amount": 40.0, "reason": "outage"}
@@ -226,40 +226,80 @@ def mission_events(rng: random.Random, at: datetime, mid: str) -> Iterator[tuple
         )
 
 
+def command(*args: bytes) -> bytes:
+    """One command in Redis's protocol (RESP), as a pipeline sends it."""
+    return b"".join([b"*%d\r\n" % len(args), *(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)])
+
+
+class RawPipe:
+    """Commands written straight to one connection with replies off (`CLIENT REPLY OFF`): nothing is
+    parsed per command, which is what made generating 100,000 missions a week take minutes. An error
+    goes unseen, so `generate` checks the stream's length at the end."""
+
+    def __init__(self, redis: Redis, *, flush_bytes: int = 1 << 20) -> None:
+        self.conn = redis.connection_pool.make_connection()
+        self.conn.connect()
+        self.conn.send_packed_command([command(b"CLIENT", b"REPLY", b"OFF")])
+        self.parts: list[bytes] = []
+        self.size, self.flush_bytes = 0, flush_bytes
+
+    def send(self, packed: bytes) -> None:
+        self.parts.append(packed)
+        self.size += len(packed)
+        if self.size >= self.flush_bytes:
+            self.conn.send_packed_command([b"".join(self.parts)], check_health=False)
+            self.parts, self.size = [], 0
+
+    def close(self) -> None:
+        last = b"".join([*self.parts, command(b"CLIENT", b"REPLY", b"ON")])
+        self.conn.send_packed_command([last], check_health=False)
+        assert self.conn.read_response() == b"OK"  # every command before it has run
+        self.conn.disconnect()
+
+
 def generate(redis: Redis, prefix: str, *, start: datetime, end: datetime, per_week: int, seed: int) -> int:
     """Every mission created in [start, end), evenly spaced; its events XADDed in time order.
     Returns events."""
-    rng, stream, zkey = random.Random(seed), f"{prefix}:audit", f"{prefix}:missions:{WORKER}"
+    rng, stream, zkey = (
+        random.Random(seed),
+        f"{prefix}:audit".encode(),
+        f"{prefix}:missions:{WORKER}".encode(),
+    )
     gap = WEEK / per_week
     pending: list[tuple[datetime, int, str]] = []
     count, order, at, n = 0, 0, start, 0
-    pipe = redis.pipeline(transaction=False)
+    before = redis.xlen(stream)
+    pipe = RawPipe(redis)
+    # XADD stream <ms>-* event <body> mac 0... seq <n> prev x, its fixed parts framed once
+    head = b"*11\r\n$4\r\nXADD\r\n$%d\r\n%s\r\n" % (len(stream), stream)
+    tail = b"$3\r\nmac\r\n$64\r\n" + b"0" * 64 + b"\r\n$3\r\nseq\r\n"
 
     def flush(until: datetime) -> None:
         nonlocal count
         while pending and pending[0][0] < until:
             when, _, text = heapq.heappop(pending)
-            pipe.xadd(
-                stream,
-                {"event": text, "mac": "0" * 64, "seq": count + 1, "prev": "x"},
-                id=f"{int(when.timestamp() * 1000)}-*",
-            )
             count += 1
-            if count % 2000 == 0:
-                pipe.execute()
+            entry, event, seq = b"%d-*" % int(when.timestamp() * 1000), text.encode(), b"%d" % count
+            pipe.send(
+                b"%s$%d\r\n%s\r\n$5\r\nevent\r\n$%d\r\n%s\r\n%s$%d\r\n%s\r\n$4\r\nprev\r\n$1\r\nx\r\n"
+                % (head, len(entry), entry, len(event), event, tail, len(seq), seq)
+            )
 
     while at < end:
         mid = f"M-{seed}-{n:07d}"
         for when, text in mission_events(rng, at, mid):
             heapq.heappush(pending, (when, order, text))
             order += 1
-        pipe.zadd(zkey, {mid: at.timestamp()})
-        pipe.set(f"{prefix}:mission:{mid}", mission_record(mid, at, tokens=(n % 7) * 100))
+        record = mission_record(mid, at, tokens=(n % 7) * 100).encode()
+        pipe.send(command(b"ZADD", zkey, repr(at.timestamp()).encode(), mid.encode()))
+        pipe.send(command(b"SET", f"{prefix}:mission:{mid}".encode(), record))
         flush(at)
         at += gap
         n += 1
     flush(datetime.max.replace(tzinfo=UTC))
-    pipe.execute()
+    pipe.close()
+    if redis.xlen(stream) != before + count:  # replies were off: a refused XADD shows only here
+        raise RuntimeError(f"{count} events sent, {redis.xlen(stream) - before} in the stream")
     return count
 
 

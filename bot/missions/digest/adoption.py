@@ -52,6 +52,11 @@ class Adoption:
         if i == 0:
             self.load[actor].append(-1.0 if seconds is None else seconds)
 
+    def decided_all(self, i: int, actor: str, seconds: list[float]) -> None:
+        """`decided` for each of an actor's dated decisions (rolled up per hour)."""
+        if i == 0:
+            self.load[actor].extend(seconds)
+
     def autonomy(self, at: float, mode: str) -> None:
         self.changes.append((at, mode))
 

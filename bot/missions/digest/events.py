@@ -11,6 +11,7 @@ from bot.core.config.models import WorkerConfig
 WEEK = timedelta(days=7)
 WEEKS = 8  # the weeks a digest computes: this one and 7 before it, for the trends
 PROMOTION_WEEKS = 2  # the evidence a promotion suggestion reads (`Digest.promotion_days`)
+RUBBER_STAMP_SECONDS = 5  # an approval faster than this after its card appeared counts as "fast"
 # "*Verdict (M-1): Resolved.*" (earlier releases) or "✅ Verdict for mission M-1: Resolved." (verdict.py)
 _HEAD = re.compile(r"Verdict (?:\([^)]*\)|for mission \S+): (\w+)")
 ENDS = {"mission.done", "mission.failed", "mission.cancelled", "mission.halted", "mission.expired"}
@@ -20,9 +21,11 @@ _CLOSED_BY = (("✋", "rejected"), ("⌛", "expired"), ("🛑", "halted"), ("�
 
 
 def fingerprint(worker: WorkerConfig | None) -> str:
-    """What a stored working-minutes figure depends on: the worker's working hours."""
-    hours = worker.escalation.working_hours if worker else None
-    return hours.model_dump_json() if hours else ""
+    """What an hour's stored late decisions depend on: the worker's working hours and response target."""
+    if worker is None:
+        return ""
+    hours = worker.escalation.working_hours
+    return f"{worker.escalation.response_target_minutes} {hours.model_dump_json() if hours else ''}"
 
 
 def edited_term(outcome: str, event: dict[str, Any]) -> str | None:

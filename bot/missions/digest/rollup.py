@@ -13,16 +13,18 @@ fold covers; `compute` does the full pass otherwise (and a test checks that both
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 
+from bot.core.config.models import WorkerConfig
 from bot.core.runtime import Runtime
 from bot.core.worktime import working_minutes
+from bot.missions.digest import stream
 from bot.missions.digest.events import (
     ENDS,
+    RUBBER_STAMP_SECONDS,
     WEEK,
     add_evidence,
     edited_term,
@@ -36,7 +38,7 @@ from bot.missions.undo import is_undo
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 LOCK_SECONDS = 600
-VERSION = "3"  # what a record holds; a fold state of another version is refolded from scratch
+VERSION = "4"  # what a record holds; a fold state of another version is refolded from scratch
 
 
 def hour_of(at: datetime) -> datetime:
@@ -50,7 +52,15 @@ def new_hour(fp: str) -> dict[str, Any]:
         "proposals": 0,
         "auto": 0,
         "outcomes": {},  # trust.category -> decisions
-        "decisions": [],  # [proposal, approved?, seconds, created ts, decided ts, working minutes, actor]
+        # Decisions whose proposal's creation was found, as `compute` sums them (8 weeks x every decision:
+        # lists it extends, no loop): seconds to decide per decider, approvals under RUBBER_STAMP_SECONDS,
+        # proposals decided later than the response target in working minutes (for `fp`'s target and hours).
+        "seconds": {},  # actor -> [seconds]
+        "fast": 0,
+        "late": [],
+        # [proposal, created ts, decided ts] per dated decision: to recount `late` when `fp` changed; kept
+        # in a hash of its own (`details`), read only then.
+        "details": [],
         "reasons": {},  # code -> [rejections, first mission]
         "approvers": {},  # actor -> [approved, rejected]
         "evidence": {},  # events.add_evidence: tool -> [decisions, approved, {arg: [n, largest, lowest no]}]
@@ -143,19 +153,12 @@ class _Fold:
         if created is not None:
             since = datetime.fromtimestamp(created[0], UTC)
             worker = self.rt.workers.get(event["worker"])
-            hours = worker.escalation.working_hours if worker else None
-            minutes = working_minutes(since, at, hours)
             seconds = (at - since).total_seconds()
-            decided = [
-                pid,
-                outcome == "approved",
-                seconds,
-                created[0],
-                at.timestamp(),
-                minutes,
-                event["actor"],
-            ]
-            b["decisions"].append(decided)
+            b["seconds"].setdefault(event["actor"], []).append(seconds)
+            b["fast"] += outcome == "approved" and seconds < RUBBER_STAMP_SECONDS
+            if worker is not None and late(worker, since, at):
+                b["late"].append(pid)
+            b["details"].append([pid, created[0], at.timestamp()])
         else:
             b["undated"].append(event["actor"])
         if outcome == "rejected":
@@ -165,6 +168,18 @@ class _Fold:
             b["approvers"].setdefault(event["actor"], [0, 0])[outcome == "rejected"] += 1
             if created is not None:
                 add_evidence(b["evidence"], created[1], outcome == "approved", created[2])
+
+
+def late(worker: WorkerConfig, created: datetime, decided: datetime) -> bool:
+    """Decided later than the response target, in the worker's working minutes: an SLA breach."""
+    escalation = worker.escalation
+    return working_minutes(created, decided, escalation.working_hours) > escalation.response_target_minutes
+
+
+def details(rt: Runtime, worker: str, hours: list[datetime]) -> dict[datetime, list[list[Any]]]:
+    """The stored [proposal, created ts, decided ts] of these hours' dated decisions."""
+    raw = rt.redis.hmget(rt.store.key("digest", "details", worker), [h.isoformat() for h in hours])
+    return {h: orjson.loads(r) for h, r in zip(hours, raw, strict=True) if r is not None}
 
 
 def _created_key(rt: Runtime, day: datetime) -> str:
@@ -177,12 +192,15 @@ def _longest_wait(rt: Runtime) -> timedelta:
 
 def _store_created(rt: Runtime, events: list[dict[str, Any]], created: dict[str, list[Any]]) -> None:
     keep = int((_longest_wait(rt) + 2 * DAY).total_seconds())
+    by_day: dict[str, dict[str, str]] = {}  # one HSET and one EXPIRE per day and batch
+    for e in events:
+        if e["kind"] == "proposal.created" and e["proposal"] in created:
+            key = _created_key(rt, datetime.fromisoformat(e["at"]))
+            by_day.setdefault(key, {})[e["proposal"]] = json.dumps(created[e["proposal"]])
     with rt.redis.pipeline(transaction=False) as pipe:
-        for e in events:
-            if e["kind"] == "proposal.created" and e["proposal"] in created:
-                key = _created_key(rt, datetime.fromisoformat(e["at"]))
-                pipe.hset(key, e["proposal"], json.dumps(created[e["proposal"]]))
-                pipe.expire(key, keep)
+        for key, mapping in by_day.items():
+            pipe.hset(key, mapping=mapping)
+            pipe.expire(key, keep)
         pipe.execute()
 
 
@@ -199,17 +217,6 @@ def _stored_created(rt: Runtime, pids: list[str], events: list[dict[str, Any]]) 
                 if raw is not None and pid not in found:
                     found[pid] = json.loads(raw)
     return found
-
-
-def _batches(rt: Runtime, start: str, size: int = 1000) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for event in rt.audit.events(start=start):
-        batch.append(event)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 Records = dict[tuple[str, datetime], dict[str, Any]]
@@ -244,7 +251,7 @@ def _fold(rt: Runtime) -> Records:
         cursor = rt.audit.start_at(since - _longest_wait(rt) - SKEW)
     run = _Fold(rt, since=since, sealed=sealed)
     next_cursor, last = None, None
-    for batch in _batches(rt, cursor):
+    for batch in stream.batches(rt, cursor):
         run.chunk(batch)
         for e in batch:
             if next_cursor is None and hour_of(datetime.fromisoformat(e["at"])) >= seal_before:
@@ -254,7 +261,13 @@ def _fold(rt: Runtime) -> Records:
         with rt.redis.pipeline() as pipe:  # the records and the state that vouches for them, together
             for (worker, hour), record in run.hours.items():
                 if hour < seal_before:
-                    pipe.hset(rt.store.key("digest", "hours", worker), hour.isoformat(), json.dumps(record))
+                    stored = {k: v for k, v in record.items() if k != "details"}
+                    pipe.hset(rt.store.key("digest", "hours", worker), hour.isoformat(), orjson.dumps(stored))
+                    pipe.hset(
+                        rt.store.key("digest", "details", worker),
+                        hour.isoformat(),
+                        orjson.dumps(record["details"]),
+                    )
             state = {
                 "since": since.isoformat(),
                 "sealed": seal_before.isoformat(),
@@ -266,9 +279,11 @@ def _fold(rt: Runtime) -> Records:
     return {key: record for key, record in run.hours.items() if key[1] >= seal_before}
 
 
-def read(rt: Runtime, worker: str, *, start: datetime, end: datetime) -> list[tuple[datetime, dict]] | None:
-    """The records of every hour in [start, end) after a fold (stored ones for sealed hours, this fold's
-    for the rest), or None unless both are whole hours the fold covers."""
+def read(
+    rt: Runtime, worker: str, *, start: datetime, end: datetime
+) -> list[tuple[datetime, bytes | dict]] | None:
+    """The records of every hour in [start, end) after a fold (stored ones for sealed hours as JSON, this
+    fold's for the rest), or None unless both are whole hours the fold covers."""
     if hour_of(start) != start or hour_of(end) != end:
         return None
     start, end = hour_of(start), hour_of(end)  # in UTC, as the records are named
@@ -284,5 +299,6 @@ def read(rt: Runtime, worker: str, *, start: datetime, end: datetime) -> list[tu
         if stored
         else []
     )
-    found = [(h, orjson.loads(r)) for h, r in zip(stored, raw, strict=True) if r is not None]
+    # Decoded by the caller as it merges (`compute` overlaps that with the tokens line's script).
+    found = [(h, r) for h, r in zip(stored, raw, strict=True) if r is not None]
     return found + [(h, unsealed[(worker, h)]) for h in hours if h >= sealed and (worker, h) in unsealed]

@@ -12,9 +12,9 @@ _TOKENS = """
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', ARGV[3], ARGV[4])
 local total, odd = 0, {}
 for _, id in ipairs(ids) do
-  local raw = redis.call('GET', ARGV[5] .. id)
-  if raw then
-    local n = string.match(string.sub(raw, -40), '"tokens":%s*(%d+)%s*}$')
+  local raw = redis.call('GETRANGE', ARGV[5] .. id, -40, -1)  -- the record's end, not all of it
+  if raw ~= '' then
+    local n = string.match(raw, '"tokens":%s*(%d+)%s*}$')
     if n then total = total + tonumber(n) else odd[#odd + 1] = id end
   end
 end

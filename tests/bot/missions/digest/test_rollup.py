@@ -89,3 +89,16 @@ def test_the_hand_computed_week_from_the_rollups(week):  # noqa: F811
     week.clock.now = WEEK_END + timedelta(minutes=10)
     assert compute(week, "support-triage", end=WEEK_END) == full
     assert rollup.read(week, "support-triage", start=WEEK_END - timedelta(days=14), end=WEEK_END)
+
+
+def test_a_changed_response_target_recounts_the_late_decisions_from_the_stored_details(trail):
+    rt, clock = trail
+    clock.now = END + timedelta(minutes=10)
+    rollup.fold(rt)
+    before = compute(rt, WORKER, end=END).current.sla_breaches
+    worker = rt.workers[WORKER]
+    rt.workers[WORKER] = worker.model_copy(
+        update={"escalation": worker.escalation.model_copy(update={"response_target_minutes": 5})}
+    )
+    fast, full = both(rt, END)
+    assert fast == full and fast.current.sla_breaches > before

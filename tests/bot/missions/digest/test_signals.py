@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 
 from bot import app
 from bot.core.models import MessageRef, Mission, Request
-from bot.missions.digest import render
+from bot.missions.digest import render, stream
 from bot.missions.digest.compute import compute, first_needed, thread_root
 from bot.missions.service import MissionService
 from bot.missions.trust import Trust
@@ -181,7 +181,7 @@ def test_mission_links_per_platform(clock):
     assert clock.rt.messengers.permalink("email", conversation="x", message="1") is None  # no messenger
 
 
-def test_the_pass_starts_two_weeks_back_not_at_the_beginning(clock):
+def test_the_pass_starts_two_weeks_back_not_at_the_beginning(clock, monkeypatch):
     rt = clock.rt
     clock.now = END - timedelta(days=90)
     for n in range(300):  # three months ago: nothing the digest needs
@@ -191,14 +191,20 @@ def test_the_pass_starts_two_weeks_back_not_at_the_beginning(clock):
     clock.now = END - timedelta(days=2)
     rt.audit.record("mission.created", actor="U0AGENT", worker=WORKER, mission="M-NOW")
     read: list[dict] = []
-    events = rt.audit.events
+    events, batches = rt.audit.events, stream.batches
 
     def counted(**kwargs):
         for event in events(**kwargs):
             read.append(event)
             yield event
 
+    def counted_batches(rt, start):  # the fold's read (the rollups' path)
+        for batch in batches(rt, start):
+            read.extend(batch)
+            yield batch
+
     rt.audit.events = counted
+    monkeypatch.setattr(stream, "batches", counted_batches)
     d = compute(rt, WORKER, end=END)
     assert (d.current.missions, d.previous.missions) == (1, 1)
     assert [e["mission"] for e in read] == ["M-BEFORE", "M-NOW"]
