@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
@@ -25,6 +25,7 @@ from bot.core import log_context, tracing
 from bot.core.replication import Replicas
 
 GROUP = "handlers"
+REQUEST, CLICK = "request", "click"  # the kinds of entries (bot/missions/intake.py handles them)
 
 # Every append delivers its own entry at once, so the group never has an older undelivered one: the
 # XREADGROUP COUNT 1 below reads exactly the entry just added. The group is created with the stream.
@@ -59,6 +60,9 @@ class Entry:
     id: str  # the stream id: also the key a re-handling recognizes its own earlier work by
     kind: str  # "request" (a mention or DM), "click" (an approve button), ...
     fields: dict[str, str]
+    # Times the stream has delivered it, this delivery included (Redis counts: XREADGROUP, XCLAIM,
+    # XAUTOCLAIM); past `MISSIONBOT_INBOX_MAX_ATTEMPTS` it is dead-lettered (bot/core/inbox_dead.py).
+    deliveries: int = 1
 
 
 def consumer_name(pid: int | None = None) -> str:
@@ -73,9 +77,9 @@ def _context() -> dict[str, str]:
     return {**({REQUEST_ID: request_id} if request_id else {}), **tracing.carrier()}
 
 
-def _entry(entry_id: bytes | str, raw: dict) -> Entry:
+def _entry(entry_id: bytes | str, raw: dict, deliveries: int = 1) -> Entry:
     fields = {_text(k): _text(v) for k, v in raw.items()}
-    return Entry(id=_text(entry_id), kind=fields.pop("kind", ""), fields=fields)
+    return Entry(id=_text(entry_id), kind=fields.pop("kind", ""), fields=fields, deliveries=deliveries)
 
 
 def _text(value: bytes | str) -> str:
@@ -140,7 +144,21 @@ class Inbox:
             claimed += [_entry(entry_id, raw) for entry_id, raw in found if raw is not None]
             if start == "0-0":
                 break
-        return claimed
+        return self._counted(claimed)
+
+    def _counted(self, entries: list[Entry]) -> list[Entry]:
+        """`entries` with the delivery count Redis keeps for each (XAUTOCLAIM does not answer it): one
+        round trip, only when something was claimed."""
+        if not entries:
+            return entries
+        with self.redis.pipeline(transaction=False) as pipe:
+            for entry in entries:
+                pipe.xpending_range(self.stream, GROUP, min=entry.id, max=entry.id, count=1)
+            rows = pipe.execute()
+        return [
+            replace(entry, deliveries=int(row[0]["times_delivered"])) if row else entry
+            for entry, row in zip(entries, rows, strict=True)
+        ]
 
     def read(self, *, count: int, block_ms: int | None) -> list[Entry]:
         """Up to `count` entries nobody has read yet, now pending for this consumer; waits up to `block_ms`
@@ -173,10 +191,11 @@ class Inbox:
             self.stream, GROUP, min="-", max="+", count=count, consumername=consumer
         )
         ids = [row["message_id"] for row in held]
+        times = {_text(row["message_id"]): int(row["times_delivered"]) + 1 for row in held}  # XCLAIM counts
         found = self.redis.xclaim(self.stream, GROUP, self.consumer, 0, ids) if ids else []
         if len(ids) < count:
             self.redis.xgroup_delconsumer(self.stream, GROUP, consumer)
-        return [_entry(entry_id, raw) for entry_id, raw in found if raw]
+        return [_entry(entry_id, raw, times[_text(entry_id)]) for entry_id, raw in found if raw]
 
     def claim_unread(self, *, idle_ms: int, count: int = 100) -> list[Entry]:
         """Entries nobody has read for `idle_ms` (no handling process runs): read here. Only when the

@@ -65,6 +65,11 @@ HTTP_REQUESTS = Counter("missionbot_http_requests_total", "HTTP answers of serve
 HANDLER_RESTARTS = Counter(
     "missionbot_serve_handler_restarts_total", "serve's handling process died and was started again"
 )
+INBOX_DEAD_LETTERS = Counter(
+    "missionbot_inbox_dead_letters_total",
+    "Inbox entries moved to the dead letters after MISSIONBOT_INBOX_MAX_ATTEMPTS failed deliveries",
+    ["kind"],
+)
 SLA_BREACHES = Counter(
     "missionbot_sla_breaches_total",
     "Proposals past their response target (reminded, rerouted)",
@@ -85,6 +90,7 @@ MISSION_OUTCOMES = frozenset({"done", "failed", "cancelled", "halted", "expired"
 DECISION_OUTCOMES = frozenset({"approved", "rejected", "shadow_approved", "shadow_rejected", "auto_approved"})
 EXECUTION_OUTCOMES = frozenset({"executed", "failed", "halted"})
 SLA_STEPS = frozenset({"reminded", "rerouted"})
+INBOX_KINDS = frozenset({"request", "click"})
 
 
 def bounded(value: object, allowed: Iterable[str]) -> str:

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     abandoned_after: int = Field(default=30, ge=1, validation_alias="MISSIONBOT_ABANDONED_AFTER")
     sweep_seconds: int = Field(default=30, ge=1, validation_alias="MISSIONBOT_SWEEP_SECONDS")
     recovery_grace: int = Field(default=30, ge=0, validation_alias="MISSIONBOT_RECOVERY_GRACE")
+    # An inbox entry delivered this many times without being handled goes to the dead letters
+    # (bot/core/inbox_dead.py) instead of being tried again every sweep for ever.
+    inbox_max_attempts: int = Field(default=5, ge=1, validation_alias="MISSIONBOT_INBOX_MAX_ATTEMPTS")
     # Where `serve` handles what it acked (the mission, its reply, a click's decision): in a child process
     # of its own (so the acks never wait for the handling's CPU), or in threads of the serving process.
     serve_handling: Literal["process", "inline"] = Field(

@@ -77,6 +77,8 @@ class Consumer:
         return len(entries)
 
     def _one(self, entry: Entry) -> bool:
+        if self.intake.poison.buried(self.inbox, entry):  # adopted past the cap (it may kill its process)
+            return False
         try:
             self.intake.handle(entry)
         except ReplyInFlight as busy:

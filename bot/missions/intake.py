@@ -19,16 +19,17 @@ from dataclasses import dataclass
 from bot.core import log_context, tracing
 from bot.core.card_edits import version_of
 from bot.core.errors import AlreadyDecided, MissionbotError
-from bot.core.inbox import REQUEST_ID, TRACE_FIELDS, Entry, Inbox
+from bot.core.inbox import CLICK, REQUEST, REQUEST_ID, TRACE_FIELDS, Entry, Inbox
 from bot.core.models import MessageRef, Request
 from bot.core.outage import REDIS_DOWN
 from bot.core.sender import sender_for
 from bot.missions.notify import post_status
+from bot.missions.poison import Poison
 from bot.missions.service import MissionService, Submitted
 
 log = logging.getLogger(__name__)
 
-REQUEST, CLICK = "request", "click"
+__all__ = ["CLICK", "REQUEST", "Intake", "ReplyInFlight", "click_fields", "request_fields"]
 MISSION_ID_TTL = 7 * 86_400  # far past any sweep that could still find the entry pending
 # How long a handling may take to post its reply before another may post it (its process died meanwhile).
 REPLY_CLAIM_TTL = 120
@@ -81,6 +82,7 @@ class Intake:
         self.service, self.rt = service, service.rt
         self.claim = POSTING + b":" + consumer.encode()
         self.dead: set[bytes] = set()  # claims of consumers known to be dead (their supervisor saw them exit)
+        self.poison = Poison(self.rt)
 
     def forget_claims_of(self, consumer: str) -> None:
         """`consumer` died mid-handling: a reply it was posting is taken over at once, not after
@@ -173,10 +175,13 @@ class Intake:
     # -- what a dead process left ---------------------------------------------------------
     def recover(self, inbox: Inbox) -> Recovered:
         """Entries idle for `settings.recovery_grace` seconds (their process died after its ack): handled
-        here. One that fails stays pending and is claimed again by a later sweep."""
+        here. One that fails stays pending and is claimed again by a later sweep, until its deliveries pass
+        `settings.inbox_max_attempts` (bot/missions/poison.py)."""
         done = Recovered(requests=[], clicks=[])
         idle_ms = self.rt.settings.recovery_grace * 1000
         for entry in [*inbox.claim_stale(idle_ms=idle_ms), *inbox.claim_unread(idle_ms=idle_ms)]:
+            if self.poison.buried(inbox, entry):
+                continue
             try:
                 self.handle(entry)
             except REDIS_DOWN:
