@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -69,10 +70,14 @@ async def test_racing_processes_sigkilled_mid_move_dead_letter_it_once(redis_url
         )
         for _ in range(3)
     ]
-    for proc in procs:  # each is in its loop, some mid-script, when it is killed
+    dead = DeadLetters(redis=redis, prefix=prefix)
+    for proc in procs:
         assert proc.stdout.readline().strip() == b"ready"
+    while not len(dead):  # one of them has moved it; the others are in their loops, some mid-script
+        time.sleep(0.01)
+    for proc in procs:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         proc.stdout.close()
-    assert len(DeadLetters(redis=redis, prefix=prefix)) == 1
-    assert inbox.pending() == 0 and inbox.backlog() == 0
+    assert not dead.bury(inbox, entry)  # the next sweep, after the kills, finds nothing to move
+    assert len(dead) == 1 and inbox.pending() == 0 and inbox.backlog() == 0
