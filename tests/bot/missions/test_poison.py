@@ -1,6 +1,7 @@
-"""Poison entries (bot/missions/poison.py): an entry whose handling always raises is tried by the real
-recovery sweep until Redis has delivered it `inbox_max_attempts` times, then dead-lettered exactly once (the
-counter moves, the requester is told, the inbox is empty) while the entries flowing meanwhile are handled."""
+"""Poison entries (bot/missions/poison.py): an entry whose handling always raises is tried by the
+scheduler's recovery sweep (`jobs.sweeps.sweep_recovery`, real grace timer) until Redis has delivered it
+`inbox_max_attempts` times, then dead-lettered exactly once (the counter moves, the requester is told, the
+inbox is empty) while the entries flowing meanwhile are handled."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from bot.missions.intake import REQUEST, Intake, request_fields
 from bot.missions.poison import TOLD
 from bot.missions.service import MissionService
 from bot.platforms.console.messenger import ConsoleMessenger
+from jobs.sweeps import sweep_recovery
 
 ASK = Request(
     platform="console", conversation="C0SUPPORT", thread="1.1", requester="U0AGENT", text="ESC-1042"
@@ -53,19 +55,19 @@ async def test_a_poison_entry_is_retried_to_the_cap_then_dead_lettered_once(rt, 
     dead_process = Inbox(redis=rt.redis, prefix=rt.settings.key_prefix, aredis=aredis, consumer="dead")
     poison = await dead_process.append(REQUEST, broken())  # delivered once, to a process that then died
     sweeper = Inbox(redis=rt.redis, prefix=rt.settings.key_prefix, consumer="recovery")
-    intake, before = Intake(MissionService(rt)), dead_count()
-    handled, sweeps = 0, 0
+    before, sweeps = dead_count(), 0
     with caplog.at_level(logging.INFO):
         while sweeper.backlog() and sweeps < 20:  # each sweep, another good request flows in
             await dead_process.append(
                 REQUEST, request_fields(ASK.model_copy(update={"thread": f"2.{sweeps}"}))
             )
-            time.sleep(1.1)  # past the grace: the real sweep takes over both
-            handled += len(intake.recover(sweeper).requests)
+            time.sleep(1.1)  # past the grace: the scheduler's recovery sweep takes over both
+            sweep_recovery()
             sweeps += 1
     failed = [r for r in caplog.records if "recovery of inbox entry" in r.getMessage()]
     assert len(failed) == CAP - 1 and all(poison.id in r.getMessage() for r in failed)  # then no more
-    assert handled == sweeps and sweeps == CAP  # every good one handled, the poison one not
+    threads = {rt.store.mission(m).thread for m in rt.store.missions_of("support-triage")}
+    assert sweeps == CAP and threads >= {f"2.{n}" for n in range(sweeps)}  # every good one handled
     assert sweeper.pending() == 0 and sweeper.backlog() == 0
     dead = DeadLetters(redis=rt.redis, prefix=rt.settings.key_prefix)
     [letter] = dead.read()
@@ -75,7 +77,7 @@ async def test_a_poison_entry_is_retried_to_the_cap_then_dead_lettered_once(rt, 
     assert poison.id in error.getMessage() and "(request)" in error.getMessage()
     told = [m for _, m in ConsoleMessenger(redis=rt.redis, prefix=rt.settings.key_prefix).read()]
     assert [m for m in told if m.get("text") == TOLD and m.get("thread") == "9.9"]
-    assert len(intake.recover(sweeper)) == 0 and len(dead) == 1  # nothing left to move again
+    assert len(Intake(MissionService(rt)).recover(sweeper)) == 0 and len(dead) == 1  # nothing left to move
 
 
 async def test_the_handling_child_dead_letters_what_it_adopts_past_the_cap(rt, aredis, monkeypatch):
