@@ -36,6 +36,7 @@ from bot.missions.digest.events import (
     reach,
     verdict_kind,
 )
+from bot.missions.digest.hours import HOUR, hour_of, late
 from bot.missions.digest.model import Digest, ReasonCount, WeekStats
 from bot.missions.digest.promotion import promotions
 from bot.missions.digest.tokens import tokens_of
@@ -60,7 +61,7 @@ class _Pass:
         self.reasons: Counter[str] = Counter()
         self.examples: dict[str, str] = {}
         self.by_approver: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        self.evidence: dict[str, list[Any]] = {}  # rollup.add_evidence
+        self.evidence: dict[str, list[Any]] = {}  # events.add_evidence
         self.delegated: Counter[str] = Counter()  # this week's "delegate delegator" -> decisions
 
     def week(self, at: datetime) -> int | None:
@@ -124,7 +125,7 @@ class _Pass:
         self.adoption.decided(i, actor, seconds)
         if created is not None:
             w.decision_seconds.append(seconds)
-            if rollup.late(self.worker, created[0], at):
+            if late(self.worker, created[0], at):
                 self.breached[i].add(pid)
             if outcome == "approved" and seconds < RUBBER_STAMP_SECONDS:
                 w.fast_approvals += 1
@@ -171,7 +172,7 @@ class _Pass:
         else:  # the working hours or the response target changed since the hour was rolled up
             for pid, created, decided in b.get("details", []):
                 start, stop = (datetime.fromtimestamp(t, UTC) for t in (created, decided))
-                if rollup.late(self.worker, start, stop):
+                if late(self.worker, start, stop):
                     self.breached[i].add(pid)
         w.fast_approvals += b["fast"]
         if i == 0:
@@ -203,7 +204,7 @@ class _Pass:
 def up_to_now(rt: Runtime) -> datetime:
     """The end of the current hour: a window up to now that the hourly rollups answer (the current hour
     from the fold itself), not a pass over every week of the stream."""
-    return rollup.hour_of(rt.clock()) + rollup.HOUR
+    return hour_of(rt.clock()) + HOUR
 
 
 def first_needed(worker: WorkerConfig, end: datetime, weeks: int = WEEKS) -> datetime:
