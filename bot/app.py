@@ -22,7 +22,7 @@ from bot.core.audit_keys import AuditKeys
 from bot.core.config import WorkerConfig, load_workers
 from bot.core.config.group_refs import load_groups
 from bot.core.config.loader import load_people
-from bot.core.config.models import Person
+from bot.core.config.people import Person
 from bot.core.groups import Groups
 from bot.core.messenger import Messengers
 from bot.core.models import Mission

@@ -16,7 +16,8 @@ from pathlib import Path
 from bot.commands.common import config_dir, workers_or_exit
 from bot.core.config.cross_checks import knowledge_issues, offered_tool_issues
 from bot.core.config.loader import config_files, load_worker_file
-from bot.core.config.models import BuiltinIntegration, WorkerConfig
+from bot.core.config.models import WorkerConfig
+from bot.core.config.tools import BuiltinIntegration
 from bot.core.config.yaml_lines import compose, line_of
 from bot.core.errors import ConfigIssue, ToolError
 from bot.core.settings import Settings

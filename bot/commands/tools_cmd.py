@@ -12,7 +12,8 @@ import sys
 
 from bot.commands.common import config_dir, workers_or_exit
 from bot.core.config.loader import config_files, load_worker_file
-from bot.core.config.models import BuiltinIntegration, WorkerConfig
+from bot.core.config.models import WorkerConfig
+from bot.core.config.tools import BuiltinIntegration
 from bot.core.errors import ToolError
 from bot.core.settings import Settings
 

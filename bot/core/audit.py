@@ -9,6 +9,7 @@ Design: the HMAC key never goes to Redis, and an append is one round trip with n
 - One Lua script (EVALSHA) then reads the head, assigns the stream-wide `seq` = head + 1, XADDs the entry
   with `prev` = the previous entry's MAC, and sets the head to (seq, mac): atomic, so writers never fork
   the chain and never retry. The head read there also drops a client's retry of the append it just made.
+- Reading (`events`, `start_at`, `export`) is in bot/core/audit_reads.py.
 - `verify` (bot/core/audit_verify.py), holding the key, checks every MAC (an edited event fails), that `seq`
   has no gap and each `prev` links to the previous MAC (a deleted or reordered event, unless the attacker
   renumbers), that the head exists and matches the last event (a deleted head, a head wound back, a cut
@@ -30,15 +31,16 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 from redis import Redis
 
 from bot.core import metrics
 from bot.core.audit_keys import AuditKeys
+from bot.core.audit_reads import AuditReader
 from bot.core.audit_scripts import APPEND, APPEND_ONCE
 from bot.core.audit_scripts import GENESIS as GENESIS  # re-exported: readers (audit_verify) take it from here
 from bot.core.redact import redact_value
@@ -55,23 +57,6 @@ def parse_head(raw: bytes | None) -> tuple[int, str] | None:
         return None
     seq, _, mac = raw.decode().partition(":")
     return int(seq), mac
-
-
-def _ms(entry_id: bytes) -> int:
-    return int(entry_id.split(b"-")[0])
-
-
-def _at(fields: dict[bytes, bytes]) -> datetime:
-    return datetime.fromisoformat(json.loads(fields[b"event"])["at"])
-
-
-def decode(entry_id: bytes, fields: dict[bytes, bytes]) -> dict[str, Any]:
-    """One stream entry as the event dict readers use (`kind`, `actor`, `at`, ..., `seq`, `prev`, `mac`)."""
-    event = json.loads(fields[b"event"])
-    event["seq"] = int(fields[b"seq"]) if b"seq" in fields else event.get("seq")
-    event["prev"] = fields.get(b"prev", b"").decode() or event.get("prev")
-    event["mac"] = fields.get(b"mac", b"").decode() or None
-    return {"_id": entry_id.decode(), **event}
 
 
 _forks = [0]  # bumped in every forked child (RQ's Worker forks per job): its writers must not continue ours
@@ -95,7 +80,7 @@ class _Writer(threading.local):
     fork: int = -1
 
 
-class Audit:
+class Audit(AuditReader):
     def __init__(
         self,
         *,
@@ -232,55 +217,3 @@ class Audit:
             appended=lambda seq: int(seq) >= 0,
         )
         return int(seq) >= 0
-
-    def events(self, *, start: str = "-") -> Iterator[dict[str, Any]]:
-        """Events in order from stream id `start` (inclusive; see `start_at`)."""
-        last, first = start, True
-        while True:
-            batch = self.redis.xrange(self.stream, min=last, max="+", count=1000)
-            if not first:
-                batch = batch[1:]
-            first = False
-            if not batch:
-                return
-            for entry_id, fields in batch:
-                yield decode(entry_id, fields)
-            last = batch[-1][0].decode()
-
-    def start_at(self, when: datetime) -> str:
-        """A stream id from which `events(start=...)` yields every event recorded at or after `when`.
-
-        Stream ids carry Redis's time, events the runtime clock's, so the id is found by bisecting
-        on the events' own `at` (O(log n) single-entry reads), then reading the one millisecond that
-        straddles `when`. Events are appended in clock order, so callers pass `when` with a margin for
-        small clock skew between writers.
-        """
-        head = self.redis.xrange(self.stream, count=1)
-        tail = self.redis.xrevrange(self.stream, count=1)
-        if not head:
-            return "-"
-        # The first millisecond whose first event is at or after `when`; one past the tail if none is.
-        lo, hi = _ms(head[0][0]), _ms(tail[0][0]) + 1
-        while lo < hi:
-            mid = (lo + hi) // 2
-            [(entry, fields)] = self.redis.xrange(self.stream, min=str(mid), max="+", count=1)
-            if _at(fields) < when:
-                lo = _ms(entry) + 1
-            else:
-                hi = mid
-        # The last millisecond before it starts earlier but may end with events at or after `when`.
-        before = self.redis.xrevrange(self.stream, max=str(lo - 1), count=1)
-        if before:
-            straddling = str(_ms(before[0][0]))
-            for entry, fields in self.redis.xrange(self.stream, min=straddling, max=straddling):
-                if _at(fields) >= when:
-                    return entry.decode()
-        return str(lo)
-
-    def export(self, out: IO[str]) -> int:
-        count = 0
-        for event in self.events():
-            event.pop("_id")
-            out.write(json.dumps(event, sort_keys=True, default=str) + "\n")
-            count += 1
-        return count

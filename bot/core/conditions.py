@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.core import regexes
-from bot.core.config.models import Condition
+from bot.core.config.tools import Condition
 
 log = logging.getLogger(__name__)
 

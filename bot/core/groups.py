@@ -20,7 +20,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 
-from bot.core.config.models import GroupDef
+from bot.core.config.people import GroupDef
 from bot.core.store import Store
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.core.config.models import Person
+from bot.core.config.people import Person
 from bot.core.store import Store
 
 # Move an account from its old email's set to the new one, atomically (two surfaces may learn at once).

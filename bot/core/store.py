@@ -1,46 +1,24 @@
-"""The Redis store. Every key lives under the deployment's prefix. State changes that race are optimistic:
-a compare-and-set script on one record (bot/core/atomic.py), WATCH/MULTI where other keys must not change."""
+"""The Redis store: missions (created with their indexes, closed with their proposals settled in the same
+transaction) and each worker's control. Every key lives under the deployment's prefix."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
 
-from pydantic import BaseModel
-from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from bot.core.atomic import Records, Write
+from bot.core.atomic import Write
 from bot.core.audit import Audit, Sealed
 from bot.core.errors import NotFound
 from bot.core.lifecycle import settle
-from bot.core.models import Control, MessageRef, Mission, Proposal
+from bot.core.models import Control, Mission, Proposal
+from bot.core.store_proposals import ProposalRecords
 from bot.core.store_steps import StepRecords
 
-M = TypeVar("M", bound=BaseModel)
-
-# The record and, when pending, its place in the pending index, together; with a content index, the first
-# proposal of identical content claims it (`Session._duplicate`) in the same script. KEYS: proposal, pending,
-# content index ('': none). ARGV: JSON, id, created-at score ('' when not pending), content digest, key
-# prefix. {1} when created, {0, existing JSON} when it existed, {2, first JSON, first id} when a proposal of
-# the same content exists under another id (nothing written).
-_CREATE_PROPOSAL = """
-if KEYS[3] ~= '' then
-  redis.call('HSETNX', KEYS[3], ARGV[4], ARGV[2])
-  local first = redis.call('HGET', KEYS[3], ARGV[4])
-  if first ~= ARGV[2] then
-    local other = redis.call('GET', ARGV[5] .. ':proposal:' .. first)
-    if other then return {2, other, first} end
-  end
-end
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return {0, redis.call('GET', KEYS[1])} end
-if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2]) end
-return {1}
-"""
 # A mission and its worker's control, in one round trip (the control's key follows from the record).
 # KEYS: mission. ARGV: key prefix. {mission or false, control or false}.
 _MISSION_AND_CONTROL = """
@@ -50,50 +28,9 @@ return {raw, redis.call('GET', ARGV[1] .. ':control:' .. cjson.decode(raw).worke
 """
 
 
-class Store(StepRecords):
-    def __init__(self, *, redis: Redis, prefix: str) -> None:
-        self.redis = redis
-        self.prefix = prefix
-        self.records = Records(redis, prefix=prefix)  # compare-and-set over the bytes last seen
-
-    # -- generic -------------------------------------------------------------------------
-    def _get(self, key: str, cls: type[M]) -> M | None:
-        raw = self.redis.get(key)
-        if raw is None:
-            return None
-        self.records.saw(key, raw)
-        return cls.model_validate_json(raw)
-
-    def _create(self, key: str, obj: BaseModel) -> bool:
-        raw = obj.model_dump_json()
-        created = bool(self.redis.set(key, raw, nx=True))
-        if created:
-            self.records.saw(key, raw)
-        return created
-
-    def _mutate(self, key: str, cls: type[M], change: Callable[[M], M], *, watch: Iterable[str] = ()) -> M:
-        """Optimistic read-modify-write: `change` may raise to abort; one writer wins each round. With
-        other keys to `watch`, a WATCH/MULTI round (a change of theirs aborts it); else a compare-and-set."""
-        watch = list(watch)
-        if not watch:
-            swapped = self.records.swap(key, cls, change)
-            assert swapped is not None
-            return swapped[0]
-        while True:
-            with self.redis.pipeline() as pipe:
-                try:
-                    pipe.watch(key, *watch)
-                    raw = pipe.get(key)
-                    if raw is None:
-                        raise NotFound(f"no such record {key.removeprefix(self.prefix + ':')}")
-                    updated = change(cls.model_validate_json(raw))
-                    pipe.multi()
-                    pipe.set(key, new := updated.model_dump_json())
-                    pipe.execute()
-                    self.records.saw(key, new)
-                    return updated
-                except WatchError:
-                    continue
+class Store(StepRecords, ProposalRecords):
+    """Every record of the bot: missions and controls here, proposals (`store_proposals`) and steps
+    (`store_steps`) in their parts, all over `KeyedRecords` (`store_records`)."""
 
     # -- missions ------------------------------------------------------------------------
     def create_mission(
@@ -233,67 +170,10 @@ class Store(StepRecords):
         low = since.timestamp() if since else "-inf"
         return [m.decode() for m in self.redis.zrangebyscore(self.key("missions", worker), low, "+inf")]
 
-    # -- proposals -----------------------------------------------------------------------
-    def create_proposal(
-        self, proposal: Proposal, *, content: tuple[str, str] | None = None
-    ) -> tuple[Proposal, bool]:
-        """Create once; a retried mission gets the existing proposal back (created=False). `content`: (index
-        key, digest) of the proposal's content; when another proposal claimed it first and exists, that one
-        comes back (created=False) and nothing is written. One round trip."""
-        key, raw = self.key("proposal", proposal.id), proposal.model_dump_json()
-        score = proposal.created_at.timestamp() if proposal.status == "pending" else ""
-        index, digest = content or ("", "")
-        reply = self.redis.register_script(_CREATE_PROPOSAL)(
-            keys=[key, self.key("pending"), index], args=[raw, proposal.id, score, digest, self.prefix]
-        )
-        outcome = int(reply[0])
-        if outcome == 1:
-            self.records.saw(key, raw)
-            return proposal, True
-        return self.proposal_from(reply[2].decode() if outcome == 2 else proposal.id, reply[1]), False
-
-    def proposal(self, proposal_id: str) -> Proposal:
-        found = self._get(self.key("proposal", proposal_id), Proposal)
-        if found is None:
-            raise NotFound(f"no proposal {proposal_id}")
-        return found
-
-    def mutate_proposal(
-        self,
-        proposal_id: str,
-        change: Callable[[Proposal], Proposal],
-        *,
-        worker: str | None = None,
-        mission: str | None = None,
-    ) -> Proposal:
-        # Watching the worker's control key makes "kill switch pulled" and "approved" exclusive; watching
-        # the mission key makes "mission closed" and "approved" (or "executing") exclusive.
-        watch = [self.key("control", worker)] if worker else []
-        watch += [self.key("mission", mission)] if mission else []
-        updated = self._mutate(self.key("proposal", proposal_id), Proposal, change, watch=watch)
-        if updated.status != "pending":
-            self.redis.zrem(self.key("pending"), proposal_id)
-        return updated
-
-    def pending_proposals(self) -> list[Proposal]:
-        ids = [p.decode() for p in self.redis.zrange(self.key("pending"), 0, -1)]
-        return [self.proposal(pid) for pid in ids]
-
-    def add_card(self, proposal_id: str, ref: MessageRef) -> Proposal:
-        def add(p: Proposal) -> Proposal:
-            return p if ref in p.cards else p.model_copy(update={"cards": [*p.cards, ref]})
-
-        return self.mutate_proposal(proposal_id, add)
-
     # -- control -------------------------------------------------------------------------
     def control(self, worker: str, *, default_autonomy: str) -> Control:
         found = self._get(self.key("control", worker), Control)
         return found or Control(autonomy=default_autonomy)
-
-    def proposal_from(self, proposal_id: str, raw: bytes) -> Proposal:
-        """A proposal read by a script (bot/core/limits.py), remembered for a later compare-and-set."""
-        self.records.saw(self.key("proposal", proposal_id), raw)
-        return Proposal.model_validate_json(raw)
 
     def set_control(self, worker: str, control: Control) -> None:
         self.redis.set(self.key("control", worker), control.model_dump_json())

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from redis import Redis
-
-from bot.core.atomic import Observed, Records, Write
+from bot.core.atomic import Observed, Write
 from bot.core.audit import Audit, Sealed
 from bot.core.models import Mission, Observation
+from bot.core.store_records import KeyedRecords
 
 _ADD_OBSERVATION = """
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
@@ -18,14 +17,7 @@ return 1
 """
 
 
-class StepRecords:
-    redis: Redis
-    prefix: str
-    records: Records
-
-    def key(self, *parts: str) -> str:
-        return ":".join((self.prefix, *parts))
-
+class StepRecords(KeyedRecords):
     # -- observations --------------------------------------------------------------------
     def add_observation(self, mission_id: str, obs: Observation) -> bool:
         """False when this step's observation was already recorded (a retried mission)."""

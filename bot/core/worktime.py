@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.config.models import WEEKDAYS, WorkingHours
+from bot.core.config.models import WorkingHours
+from bot.core.config.primitives import WEEKDAYS
 
 
 def working_minutes(start: datetime, end: datetime, hours: WorkingHours | None) -> float:

@@ -1,18 +1,16 @@
 """The SLA escalation ladder for pending proposals: remind, re-route to backup, expire.
 
-Each step is claimed with one atomic change of the proposal (WATCH/MULTI in `Store.mutate_proposal`),
-and its messages go out under a short Redis lease (SET NX), so two schedulers (or two sweeps racing)
-remind and re-route each proposal once. A step counts as done (`escalation_done`) only after its
-messages went out: when a messenger fails, the lease is released and the next sweep delivers the step
-again. Expiry resumes the mission first and leaves the card updates to a retried RQ job. Time is
-working time when the worker declares `escalation.working_hours`, and always comes from the runtime's clock.
+Each step is claimed once (bot/missions/escalation_claims.py: an atomic change of the proposal, then a
+short Redis lease while its messages go out), so two schedulers remind and re-route each proposal once and
+a failed messenger's step is delivered again by the next sweep. Expiry resumes the mission first and
+leaves the card updates to a retried RQ job. Time is working time when the worker declares
+`escalation.working_hours`, and always comes from the runtime's clock.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.config.models import WorkerConfig
@@ -25,17 +23,13 @@ from bot.core.queueing import enqueue_card_sync, enqueue_mission
 from bot.core.runtime import Runtime
 from bot.core.worktime import working_minutes
 from bot.missions import closing, delegation, more_info
+from bot.missions.escalation_claims import NotNow, StepClaims
 from bot.missions.notify import Notifier
 
 log = logging.getLogger(__name__)
 ACTOR = "system:escalation"
 REMIND, REROUTE = 1, 2  # OWNER (3) lives with the rule it opens
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]+$")
-LEASE_SECONDS = 300  # longer than any messenger call; a sweep that died mid-step frees it after this
-
-
-class _NotNow(Exception):
-    """Raised inside a mutate to leave the proposal untouched (decided meanwhile, or step already taken)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,7 +67,7 @@ class Escalator:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.notify = Notifier(rt)
-        self._held: set[str] = set()  # leases this escalator holds
+        self.claims = StepClaims(rt)
 
     def sweep(self) -> list[StepTaken]:
         """One pass over every pending proposal; returns the steps this sweep (and no other) took."""
@@ -124,67 +118,18 @@ class Escalator:
         if minutes >= window and esc.on_expiry != "keep_pending":
             return [s for s in [self._expire(proposal, minutes)] if s]
         if minutes >= esc.expire_after_minutes and esc.on_expiry == "escalate_to_owner":
-            step = self._step(proposal.id, OWNER, lambda: self._to_owner(proposal, worker, minutes))
+            step = self.claims.step(proposal.id, OWNER, lambda: self._to_owner(proposal, worker, minutes))
             return [s for s in [step] if s]
         taken = []
         if minutes >= esc.response_target_minutes and proposal.escalation_done < REMIND:
-            taken.append(self._step(proposal.id, REMIND, lambda: self._remind(proposal, worker, minutes)))
-        if esc.backup and minutes >= 2 * esc.response_target_minutes and proposal.escalation_done < REROUTE:
-            taken.append(self._step(proposal.id, REROUTE, lambda: self._reroute(proposal, worker, minutes)))
-        return [s for s in taken if s]
-
-    def _lease(self, proposal_id: str, level: int) -> str:
-        return self.rt.store.key("escalation-lease", proposal_id, str(level))
-
-    def _step(self, proposal_id: str, level: int, run: Callable[[], StepTaken | None]) -> StepTaken | None:
-        """Run one step; done only when its messages went out, else its lease is freed for the next sweep."""
-        lease = self._lease(proposal_id, level)
-        try:
-            taken = run()
-        except Exception:
-            if lease in self._held:
-                self._held.discard(lease)
-                self.rt.redis.delete(lease)
-            raise
-        if lease in self._held:  # marked done before the lease goes, so nobody who takes it next redelivers
-            self._mutate(
-                proposal_id, lambda p: p.model_copy(update={"escalation_done": max(p.escalation_done, level)})
+            taken.append(
+                self.claims.step(proposal.id, REMIND, lambda: self._remind(proposal, worker, minutes))
             )
-            self._held.discard(lease)
-            self.rt.redis.delete(lease)
-        return taken
-
-    def _claim(self, proposal_id: str, level: int, note: str) -> Proposal | None:
-        """Claim step `level`, or resume it when an earlier claim's messages did not all go out.
-
-        Returns the proposal when this sweep is to send the step's messages (holding its lease), else None.
-        """
-
-        def claim(p: Proposal) -> Proposal:
-            if p.status != "pending" or p.escalation_done >= level:
-                raise _NotNow
-            if p.escalation_level >= level:
-                return p  # claimed by an earlier sweep whose messages failed: deliver them now
-            return p.model_copy(update={"escalation_level": level, "escalation_note": note})
-
-        if self._mutate(proposal_id, claim) is None:
-            return None
-        lease = self._lease(proposal_id, level)
-        if not self.rt.redis.set(lease, self.rt.clock().isoformat(), nx=True, ex=LEASE_SECONDS):
-            return None  # another sweep is sending this step right now
-        self._held.add(lease)
-        current = self.rt.store.proposal(proposal_id)
-        if current.status != "pending" or current.escalation_done >= level:  # it finished while we claimed
-            self._held.discard(lease)
-            self.rt.redis.delete(lease)
-            return None
-        return current
-
-    def _mutate(self, proposal_id: str, change: Callable[[Proposal], Proposal]) -> Proposal | None:
-        try:
-            return self.rt.store.mutate_proposal(proposal_id, change)
-        except _NotNow:
-            return None
+        if esc.backup and minutes >= 2 * esc.response_target_minutes and proposal.escalation_done < REROUTE:
+            taken.append(
+                self.claims.step(proposal.id, REROUTE, lambda: self._reroute(proposal, worker, minutes))
+            )
+        return [s for s in taken if s]
 
     def _remind(self, proposal: Proposal, worker: WorkerConfig, minutes: float) -> StepTaken | None:
         present = [a for a in worker.escalation.approvers if not delegation.skipped(self.rt, a)]
@@ -192,7 +137,7 @@ class Escalator:
         note = (
             f"⏰ Reminder: waiting {minutes:.0f} min (target {worker.escalation.response_target_minutes} min)"
         )
-        claimed = self._claim(proposal.id, REMIND, note)
+        claimed = self.claims.claim(proposal.id, REMIND, note)
         if claimed is None:
             return None
         # Idempotent, so first (a retry after a failed reply repeats only that); strict:
@@ -242,7 +187,7 @@ class Escalator:
         **audited: object,
     ) -> StepTaken | None:
         """Claim step `level`, audit it and send the card to `users` directly."""
-        claimed = self._claim(proposal.id, level, note)
+        claimed = self.claims.claim(proposal.id, level, note)
         if claimed is None:
             return None
         self.rt.audit.record(
@@ -270,7 +215,7 @@ class Escalator:
     def _expire(self, proposal: Proposal, minutes: float) -> StepTaken | None:
         def expire(p: Proposal) -> Proposal:
             if p.status != "pending":
-                raise _NotNow
+                raise NotNow
             return p.model_copy(
                 update={
                     "status": "expired",
@@ -285,7 +230,7 @@ class Escalator:
             expired = self.rt.store.mutate_proposal(
                 proposal.id, expire, worker=proposal.worker, mission=proposal.mission_id
             )
-        except _NotNow:
+        except NotNow:
             return None
         # The mission resumes first (its verdict says "expired"), so no card or messenger trouble can park it;
         # the cards are updated by a job RQ retries.

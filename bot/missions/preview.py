@@ -1,6 +1,6 @@
 """Effect preview: what an action will change, read when it is proposed and again right before it runs.
 
-A tool's `preview:` (bot/core/config/models.py `PreviewSpec`) names a read-tier tool called with arguments
+A tool's `preview:` (bot/core/config/tools.py `PreviewSpec`) names a read-tier tool called with arguments
 templated over the proposal's, or asks for a dry run (`dry_run: true`): the same MCP tool called with the
 proposal's arguments and `dry_run: true`, when its input schema declares that boolean (`ToolSpec.dry_run`;
 `missionbot check` refuses the config otherwise). The gate treats a dry run as a read (after the kill
@@ -22,7 +22,8 @@ from typing import Any
 
 from jinja2 import TemplateError
 
-from bot.core.config.models import PreviewSpec, WorkerConfig
+from bot.core.config.models import WorkerConfig
+from bot.core.config.tools import PreviewSpec
 from bot.core.errors import ToolError
 from bot.core.models import Proposal
 from bot.core.policy.tool_gate import gate

@@ -5,27 +5,21 @@ Every tool call goes through `call`, so the gate sits outside whatever model dri
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.core import limits, metrics
 from bot.core.audit import Sealed
-from bot.core.audit_config import config_version
 from bot.core.defang import product
 from bot.core.errors import ToolError
 from bot.core.formatting import Formats
 from bot.core.messages import rule_words
 from bot.core.models import Mission, Proposal
 from bot.core.policy import gate
-from bot.core.readable import describe_args
 from bot.core.runtime import Runtime
-from bot.missions import preview
-from bot.missions.execution import Executor
+from bot.missions import preview, proposing
 from bot.missions.kill_switch import refuse_if_halted
-from bot.missions.more_info import attempt
 from bot.missions.notify import Notifier
 from bot.tools.base import normalize_args
 
@@ -179,111 +173,12 @@ class Session:
             preview=shown.text if shown else None,
             preview_guard=shown.guard if shown else None,
         )
-        # Created with the claim on its content (`_content`): an identical earlier one comes back instead.
-        proposal, _ = self.rt.store.create_proposal(proposal, content=self._content(tool, normalized))
-        if proposal.id != proposal_id:
-            return self._outcome(proposal)
-        return self._follow_up(key, proposal)
-
-    def _follow_up(self, key: str, proposal: Proposal) -> CallOutcome:
-        """What must follow a new proposal. Each part is done once and checked on every call, so a mission
-        retried after a crash right after `create_proposal` still records, audits and posts its card."""
-        store, worker = self.rt.store, self.worker.name
-        created = {
-            "actor": f"worker:{worker}",
-            "worker": worker,
-            "mission": self.mission.id,
-            "proposal": proposal.id,
-            "tool": proposal.tool,
-            "args": proposal.args,
-            "tier": proposal.tier,
-            "rule": proposal.rule,
-            "shadow": proposal.shadow,
-            "rationale": proposal.rationale,
-            **({"preview": proposal.preview} if proposal.preview else {}),
-        }
-        done = (store.key("done", self.mission.id), f"audit-{proposal.id}")
-        # One compare-and-set: the proposal listed (a no-op write when a retry finds it listed already) and,
-        # unless auto-approved, its `proposal.created` event once per done marker, in the same script.
-        sealed = None if proposal.decided_by == "auto" else self.rt.audit.seal("proposal.created", **created)
-        self.mission = store.mutate_mission(
-            self.mission.id,
-            lambda m: (
-                m
-                if proposal.id in m.proposals
-                else m.model_copy(update={"proposals": [*m.proposals, proposal.id]})
-            ),
-            event=lambda before, after: None if sealed is None else (self.rt.audit, sealed),
-            once=None if sealed is None else done,
-        )
-        if sealed is None and not store.done(*done):
-            self.rt.audit.record("proposal.created", **created)
-            self.rt.audit.record(
-                "decision.auto_approved",
-                actor="auto",
-                worker=worker,
-                mission=self.mission.id,
-                proposal=proposal.id,
-                rule=proposal.rule,
-                config_version=config_version(self.worker),
-            )
-            store.mark_done(self.mission.id, f"audit-{proposal.id}")  # after: a crash repeats, never loses
-        # shown redacted, as labelled facts; the proposal keeps the real ones
-        args = describe_args(
-            self.rt.redactor.value(proposal.args),
-            tool=proposal.tool,
-            worker=self.worker,
-            formats=self.formats,
-        )
-        if proposal.decided_by == "auto":
-            self.observe(
-                key,
-                product(
-                    "🤖 Auto-approved {tool} ({args}) under rule {rule}",
-                    tool=proposal.tool,
-                    args=args,
-                    rule=proposal.rule,
-                ),
-            )
-            if proposal.status in {"approved", "executing"}:
-                proposal = Executor(self.rt).execute(proposal.id)
-            if self._owes_undo_card(proposal):  # what the worker did alone, shown with its Undo button
-                proposal = self.notify.post_card(proposal, self.mission)
-            return self._outcome(proposal)
-        verb = "Asked the approvers what they would decide on" if proposal.shadow else "Proposed"
-        self.observe(
-            key,
-            product(
-                f"📝 {verb} {{tool}} ({{args}})" + (": {why}" if proposal.rationale.strip() else ""),
-                tool=proposal.tool,
-                args=args,
-                why=proposal.rationale.strip(),
-            ),
-        )
-        if proposal.status == "pending" and not proposal.cards:  # its last card's write tells its state
-            return self._outcome(self.notify.post_card(proposal, self.mission))
-        return self._outcome(store.proposal(proposal.id))
-
-    def _content(self, tool: str, args: dict[str, Any]) -> tuple[str, str]:
-        """Where an identical proposal (same tool, same normalized arguments) made earlier in this attempt of
-        the mission is found: ten identical calls make one card and at most one execution. The first proposal
-        claims its content atomically, with its creation; a later attempt (after more information) proposes
-        anew."""
-        content = json.dumps([attempt(self.mission), tool, args], sort_keys=True, default=str)
-        digest = hashlib.sha256(content.encode()).hexdigest()[:32]
-        return self.rt.store.key("proposal-content", self.mission.id), digest
+        return self._outcome(proposing.propose(self, key, proposal))
 
     def _existing(self, key: str, proposal: Proposal) -> CallOutcome:
-        if proposal.settled and not self._owes_undo_card(proposal):
+        if proposal.settled and not proposing.owes_undo_card(self, proposal):
             return self._outcome(proposal)
-        return self._follow_up(key, proposal)  # finish what a crash may have interrupted
-
-    def _owes_undo_card(self, proposal: Proposal) -> bool:
-        """An auto-approved action that executed and can be undone gets an executed card (with the Undo
-        button, bot/core/cards.py) once; a retry after a crash before it was posted posts it."""
-        policy = self.worker.policy(proposal.tool)
-        auto_executed = proposal.decided_by == "auto" and proposal.status == "executed"
-        return auto_executed and not proposal.cards and policy is not None and bool(policy.undo)
+        return self._outcome(proposing.follow_up(self, key, proposal))  # finish what a crash interrupted
 
     def _audit(self, kind: str, **data: Any) -> None:
         """A tool event of this mission, recorded as its worker."""

@@ -24,7 +24,8 @@ from langchain_mcp_adapters.sessions import create_session
 from mcp import ClientSession
 from mcp.types import CallToolResult
 
-from bot.core.config.models import HttpIntegration, StdioIntegration, WorkerConfig
+from bot.core.config.models import WorkerConfig
+from bot.core.config.tools import HttpIntegration, StdioIntegration
 from bot.core.errors import ToolError
 from bot.tools.base import ToolSpec, normalize_args
 from bot.tools.json_schema import declares_dry_run, model_from_schema

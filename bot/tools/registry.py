@@ -7,7 +7,8 @@ from datetime import datetime
 
 from redis import Redis
 
-from bot.core.config.models import BuiltinIntegration, WorkerConfig
+from bot.core.config.models import WorkerConfig
+from bot.core.config.tools import BuiltinIntegration
 from bot.tools.base import Tool
 from bot.tools.builtin import Backend, builtin_tools
 

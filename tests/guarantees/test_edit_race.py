@@ -8,7 +8,7 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.core.card_edits import STALE
-from bot.core.config.models import BuiltinIntegration, EditBounds
+from bot.core.config.tools import BuiltinIntegration, EditBounds
 from bot.core.errors import AlreadyDecided, BadRequest
 from bot.core.models import Request
 from bot.missions import decisions

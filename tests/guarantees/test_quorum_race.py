@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.core.config.models import BuiltinIntegration
+from bot.core.config.tools import BuiltinIntegration
 from bot.core.errors import AlreadyDecided
 from bot.core.models import Request
 from bot.missions import decisions

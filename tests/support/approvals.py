@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.config.models import GroupDef
+from bot.core.config.people import GroupDef
 from bot.core.groups import Groups
 from bot.core.models import Request
 from bot.core.runtime import Runtime

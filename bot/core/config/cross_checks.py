@@ -15,15 +15,8 @@ from typing import Any
 from jinja2 import TemplateSyntaxError
 
 from bot.core.config.file_issues import Loc, issue_at
-from bot.core.config.models import (
-    MODEL_CALL_BOUND_SECONDS,
-    BuiltinIntegration,
-    ObserveStep,
-    PreviewSpec,
-    ProposeStep,
-    ToolStep,
-    WorkerConfig,
-)
+from bot.core.config.models import MODEL_CALL_BOUND_SECONDS, ObserveStep, ProposeStep, ToolStep, WorkerConfig
+from bot.core.config.tools import BuiltinIntegration, PreviewSpec
 from bot.core.config.yaml_lines import compose
 from bot.core.errors import ConfigIssue
 from bot.core.templating import parse_template

@@ -12,7 +12,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from bot.core.config.file_issues import Loc, read_model
-from bot.core.config.models import GroupDef, GroupsFile, WorkerConfig
+from bot.core.config.models import WorkerConfig
+from bot.core.config.people import GroupDef, GroupsFile
 
 GROUPS_FILE = "_groups.yml"
 

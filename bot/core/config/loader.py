@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from bot.core.config.cross_checks import cross_field_problems
 from bot.core.config.file_issues import Loc, clean_loc, issue_at, read_model, read_yaml
 from bot.core.config.group_refs import group_problems, load_groups
-from bot.core.config.models import PeopleFile, Person, WorkerConfig
+from bot.core.config.models import WorkerConfig
+from bot.core.config.people import PeopleFile, Person
 from bot.core.config.yaml_lines import compose, line_of
 from bot.core.errors import ConfigError, ConfigIssue
 

@@ -1,4 +1,5 @@
-"""The worker config schema. `extra="forbid"` everywhere: an unknown field is an error, not a silent no-op."""
+"""The worker config schema: a worker, its escalation, missions, limits and digest. Its tools' policies are
+in bot/core/config/tools.py, people and groups in bot/core/config/people.py."""
 
 from __future__ import annotations
 
@@ -6,50 +7,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     Tag,
     field_validator,
-    model_validator,
 )
 
-from bot.core.formatting import FieldFormat, Formats, check_currency, check_locale
-from bot.core.regexes import check_pattern
+from bot.core.config.primitives import Pattern, Strict, Weekday, known_zone
+from bot.core.config.tools import Integration, ToolPolicy
+from bot.core.formatting import Formats, check_currency, check_locale
 
-Tier = Literal["read", "write", "execute", "forbidden"]
 Autonomy = Literal["shadow", "assisted", "autonomous"]
-Operator = Literal["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "matches"]
-
-
-def _safe_matches(ops: dict[Operator, Any]) -> dict[Operator, Any]:
-    if "matches" in ops:
-        check_pattern(str(ops["matches"]))  # refused at load, with the argument's line
-    return ops
-
-
-# {argument: {operator: value}}; every pair must hold (AND).
-Condition = dict[str, Annotated[dict[Operator, Any], AfterValidator(_safe_matches)]]
-Pattern = Annotated[str, AfterValidator(check_pattern)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _zone(name: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Europe/Berlin)") from None
-    return name
 
 
 class WorkingHours(Strict):
@@ -62,7 +30,7 @@ class WorkingHours(Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
-        return _zone(name)
+        return known_zone(name)
 
     @field_validator("hours")
     @classmethod
@@ -92,99 +60,6 @@ class Escalation(Strict):
     # mission; `escalate_to_owner` sends the card to the owner, who may then decide it for one more window;
     # `keep_pending` leaves it waiting (reminders and the re-route still go out).
     on_expiry: Literal["fail", "escalate_to_owner", "keep_pending"] = "fail"
-
-
-class BuiltinIntegration(Strict):
-    transport: Literal["builtin"]
-    module: str
-
-
-class StdioIntegration(Strict):
-    transport: Literal["stdio"]
-    command: str
-    args: list[str] = []
-    env: dict[str, str] = {}
-    timeout_seconds: float = Field(default=30, gt=0)
-
-
-class HttpIntegration(Strict):
-    transport: Literal["streamable_http"]
-    url: str
-    headers: dict[str, str] = {}
-    timeout_seconds: float = Field(default=30, gt=0)
-
-
-Integration = Annotated[
-    BuiltinIntegration | StdioIntegration | HttpIntegration, Field(discriminator="transport")
-]
-
-
-class FieldSpec(Strict):
-    """How one argument or result field reads on cards and in the thread (`format: currency`)."""
-
-    format: FieldFormat = "auto"
-    label: str | None = Field(default=None, min_length=1)
-
-
-class PreviewSpec(Strict):
-    """What an action will change, read before it is asked and again before it runs (bot/missions/preview.py):
-    a read-tier `tool` called with `args` templated over the proposal's arguments, or (`dry_run: true`) the
-    same MCP tool called with the proposal's own arguments and `dry_run: true`, for a server whose tool
-    declares that boolean input."""
-
-    tool: str | None = None
-    dry_run: bool = False
-    args: dict[str, Any] = {}
-    summary: str | None = Field(default=None, min_length=1)  # template over the result, for the card
-    # Result fields whose change between the proposal and its execution stops it and asks again
-    # (a ticket closed, a limit reached); empty: any change of the result.
-    guard: list[str] = []
-
-    @model_validator(mode="after")
-    def _one_source(self) -> PreviewSpec:
-        if self.dry_run and (self.tool or self.args):
-            raise ValueError("a dry run calls the tool itself with the proposal's arguments: no tool or args")
-        if not self.dry_run and not self.tool:
-            raise ValueError("a preview names a read-tier tool, or asks for `dry_run: true`")
-        return self
-
-
-class EditBounds(Strict):
-    """What an approver may change one argument to (bot/core/policy/edits.py): numeric bounds for a
-    number, `max_length` for a string; `{}` allows any string (or any number)."""
-
-    gte: float | None = None
-    lte: float | None = None
-    gt: float | None = None
-    lt: float | None = None
-    max_length: int | None = Field(default=None, ge=1, le=4000)
-
-    @field_validator("max_length")
-    @classmethod
-    def _text_only(cls, value: int | None, info: Any) -> int | None:
-        numeric = [k for k in ("gte", "lte", "gt", "lt") if info.data.get(k) is not None]
-        if value is not None and numeric:
-            raise ValueError(f"max_length is for a text argument; it cannot go with {', '.join(numeric)}")
-        return value
-
-
-class ToolPolicy(Strict):
-    tier: Tier
-    description: str | None = None  # what the action does, in plain words, for its card (else the tool's)
-    # A sandboxed template over the tool's result, e.g. "Ticket {{ ticket_id }}: {{ subject }}"; without
-    # one the thread shows a few scalar fields (bot/core/observations.py).
-    summary: str | None = Field(default=None, min_length=1)
-    fields: dict[str, FieldSpec] = {}  # argument and result fields by name
-    auto_approve: Condition | None = None
-    forbid: Condition | None = None
-    undo: str | None = None
-    undo_window_minutes: int = Field(default=1440, ge=1)  # how long after execution "Undo" is offered
-    # Quorum (bot/missions/quorum.py): this many distinct people approve; with from_groups, one from each.
-    approvals_required: int = Field(default=1, ge=1, le=5)
-    from_groups: list[str] = []
-    preview: PreviewSpec | None = None  # "What will change" on the card, checked again before execution
-    # Arguments an approver may change before approving, each with its bounds ("Approve with changes").
-    editable: dict[str, EditBounds] = {}
 
 
 class ToolStep(Strict):
@@ -265,7 +140,7 @@ class DigestSchedule(Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
-        return _zone(name)
+        return known_zone(name)
 
 
 class Promotion(Strict):
@@ -319,7 +194,7 @@ class WorkerConfig(Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
-        return _zone(name)
+        return known_zone(name)
 
     @property
     def formats(self) -> Formats:
@@ -336,53 +211,3 @@ class WorkerConfig(Strict):
 
     def policy(self, tool: str) -> ToolPolicy | None:
         return self.tools.get(tool)
-
-
-def _teams_mris(mris: list[str]) -> list[str]:
-    bad = [m for m in mris if not m.startswith("29:")]
-    if bad:
-        raise ValueError(f"a Teams MRI starts with 29: (not {', '.join(bad)})")
-    return mris
-
-
-TeamsMris = Annotated[list[str], AfterValidator(_teams_mris)]
-
-
-class Person(Strict):
-    """One person's accounts on every platform: four-eyes and "who asked" compare people, not accounts."""
-
-    name: str = Field(min_length=1)
-    email: str | None = None
-    slack: list[str] = []  # Slack user ids (U…, W…)
-    teams_aad: list[str] = []  # Entra object ids (a Teams activity's from.aadObjectId)
-    teams_mri: TeamsMris = []  # Teams MRIs (29:…, a Teams activity's from.id)
-
-    @property
-    def accounts(self) -> list[str]:
-        return [*self.slack, *self.teams_aad, *self.teams_mri]
-
-
-class PeopleFile(Strict):
-    """`worker_configs/_people.yml`: who is who across Slack and Teams."""
-
-    people: list[Person] = []
-
-
-class GroupDef(Strict):
-    """One approver group (`worker_configs/_groups.yml`): accounts of every platform side by side, and/or a
-    Slack user group whose live members (cached, bot/core/groups.py) count too."""
-
-    slack: list[str] = []
-    teams_aad: list[str] = []
-    teams_mri: TeamsMris = []
-    slack_usergroup: str | None = Field(default=None, pattern=r"^S[A-Z0-9]+$")
-
-    @property
-    def accounts(self) -> list[str]:
-        return [*self.slack, *self.teams_aad, *self.teams_mri]
-
-
-class GroupsFile(Strict):
-    """`worker_configs/_groups.yml`: approver groups, named in `escalation.approvers` as `@name`."""
-
-    groups: dict[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")], GroupDef] = {}

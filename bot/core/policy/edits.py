@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.core.config.models import EditBounds, ToolPolicy
+from bot.core.config.tools import EditBounds, ToolPolicy
 from bot.core.errors import BadRequest
 from bot.core.messages import value_text
 from bot.core.models import Proposal

@@ -9,10 +9,8 @@ so a decision in the window still finds its `proposal.created`. Both give the sa
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 import orjson
 
@@ -21,189 +19,21 @@ from bot.core.errors import BadRequest, NotFound
 from bot.core.models import Mission
 from bot.core.runtime import Runtime
 from bot.missions.digest import rollup
-from bot.missions.digest.adoption import Adoption
-from bot.missions.digest.events import (
-    ENDS,
-    PROMOTION_WEEKS,
-    RUBBER_STAMP_SECONDS,
-    WEEK,
-    WEEKS,
-    add_evidence,
-    edited_term,
-    fingerprint,
-    longest_wait,
-    merge_evidence,
-    reach,
-    verdict_kind,
-)
-from bot.missions.digest.model import Digest, ReasonCount, WeekStats
+from bot.missions.digest.events import WEEK, WEEKS, longest_wait, reach
+from bot.missions.digest.hours import HOUR, hour_of
+from bot.missions.digest.model import Digest, ReasonCount
 from bot.missions.digest.promotion import promotions
 from bot.missions.digest.tokens import tokens_of
-from bot.missions.trust import BUDGET_DECISIONS, SKEW, RejectCounter, category
-from bot.missions.undo import is_undo
+from bot.missions.digest.weeks import WeekPass
+from bot.missions.trust import SKEW
 
 RUBBER_STAMP_MIN_APPROVALS = 20
-
-
-class _Pass:
-    """Accumulates the weeks, the error-budget window and the promotion evidence in one walk."""
-
-    def __init__(self, worker: WorkerConfig, end: datetime, weeks: int) -> None:
-        self.worker, self.end, self.since = worker, end, end - reach(worker, weeks)
-        self.weeks = [WeekStats() for _ in range(weeks)]  # this week, the week before, ...
-        self.adoption = Adoption(worker, weeks)
-        self.fingerprint = fingerprint(worker)  # of the hours and target the rollups' late lists assumed
-        self.budget = RejectCounter(worker, end=end)
-        self.created: dict[str, tuple[datetime, str, dict[str, Any], str | None]] = {}  # at, tool, args, rule
-        self.breached: list[set[str]] = [set() for _ in range(weeks)]
-        self.escalated: list[set[str]] = [set() for _ in range(weeks)]
-        self.reasons: Counter[str] = Counter()
-        self.examples: dict[str, str] = {}
-        self.by_approver: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        self.evidence: dict[str, list[Any]] = {}  # rollup.add_evidence
-        self.delegated: Counter[str] = Counter()  # this week's "delegate delegator" -> decisions
-
-    def week(self, at: datetime) -> int | None:
-        """Whole weeks back from the end: 0 for this week, None outside the window."""
-        if at >= self.end:
-            return None
-        i = (self.end - at - timedelta(microseconds=1)) // WEEK  # [end - WEEK, end) is week 0
-        return i if i < len(self.weeks) else None
-
-    def add(self, event: dict[str, Any]) -> None:
-        at, kind, data, pid = (
-            datetime.fromisoformat(event["at"]),
-            event["kind"],
-            event["data"],
-            event["proposal"],
-        )
-        if kind == "proposal.created":
-            self.created[pid] = (at, data.get("tool", ""), data.get("args") or {}, data.get("rule"))
-        self.budget.add(event)
-        if kind == "control.changed" and "autonomy" in data and at >= self.since:  # as the rollups read
-            self.adoption.autonomy(at.timestamp(), data["autonomy"])
-        i = self.week(at)
-        if i is None:
-            return
-        w = self.weeks[i]
-        if kind == "mission.created":
-            w.missions += 1
-            route, where = data.get("route") or "", data.get("conversation") or ""
-            self.adoption.missions(i, {event["actor"]: 1}, {where: 1}, {route: 1})
-        elif kind in ENDS:
-            verdict = verdict_kind(kind, data)
-            w.verdicts[verdict] = w.verdicts.get(verdict, 0) + 1
-        elif kind == "proposal.created":
-            w.proposals += 1
-            w.waited_for_human += 1  # an auto-approval takes it back below
-        elif kind == "decision.auto_approved":
-            w.auto_approved += 1
-            w.waited_for_human -= 1
-        elif kind == "delegation.used" and i == 0:
-            self.delegated[f"{event['actor']} {data.get('delegator', '')}"] += 1
-        elif (found := category(event, self.budget.codes)) is not None:
-            self._decision(i, w, at, found, event)
-        elif kind == "execution.executed" and is_undo(pid):  # requested undos do not count until they run
-            w.undone += 1
-        elif kind == "execution.executed" and not data.get("error"):
-            self.adoption.executed(i, {data.get("tool", ""): 1})
-        elif kind == "escalation.reminded":
-            self.escalated[i].add(pid)
-            self.breached[i].add(pid)
-        elif kind == "escalation.expired":
-            w.expiries += 1
-            self.breached[i].add(pid)
-
-    def _decision(self, i: int, w: WeekStats, at: datetime, outcome: str, event: dict[str, Any]) -> None:
-        setattr(w, outcome, getattr(w, outcome) + 1)
-        if (edit := edited_term(outcome, event)) is not None:
-            setattr(w, edit, getattr(w, edit) + 1)
-        pid, actor = event["proposal"], event["actor"]
-        created = self.created.get(pid)
-        seconds = None if created is None else (at - created[0]).total_seconds()
-        self.adoption.decided(i, actor, seconds)
-        if created is not None:
-            w.decision_seconds.append(seconds)
-            if rollup.late(self.worker, created[0], at):
-                self.breached[i].add(pid)
-            if outcome == "approved" and seconds < RUBBER_STAMP_SECONDS:
-                w.fast_approvals += 1
-        if outcome == "rejected" and i == 0:  # a question (needs more information) is not a rejection
-            code = event["data"].get("reason_code") or "none"
-            self.reasons[code] += 1
-            self.examples.setdefault(code, event["mission"])
-        if outcome in {"approved", "rejected"}:
-            if i == 0:
-                self.by_approver[actor][outcome == "rejected"] += 1
-            if created is not None and i < PROMOTION_WEEKS:
-                add_evidence(self.evidence, created[1], outcome == "approved", created[2])
-
-    def merge(self, hour: datetime, b: dict[str, Any]) -> None:
-        """One worker's hour from the rollups: the same sums `add` makes of its events."""
-        if self.budget.since <= hour < self.end:
-            for found in BUDGET_DECISIONS:
-                n = b["auto"] if found == "auto_approved" else b["outcomes"].get(found, 0)
-                self.budget.count(found, n)
-        for at, mode in b.get("autonomy", []):
-            self.adoption.autonomy(at, mode)
-        i = self.week(hour)
-        if i is None:
-            return
-        w = self.weeks[i]
-        w.missions += b["missions"]
-        self.adoption.missions(i, b["requesters"], b["channels"], b["kinds"])
-        self.adoption.executed(i, b["tools"])
-        for verdict, n in b["verdicts"].items():
-            w.verdicts[verdict] = w.verdicts.get(verdict, 0) + n
-        w.proposals += b["proposals"]
-        w.auto_approved += b["auto"]
-        w.waited_for_human += b["proposals"] - b["auto"]
-        for outcome, n in b["outcomes"].items():
-            setattr(w, outcome, getattr(w, outcome) + n)
-        # The hot part at scale (8 weeks x every decision): lists extended, no loop per decision.
-        seconds_of = w.decision_seconds
-        for actor, seconds in b["seconds"].items():
-            seconds_of.extend(seconds)
-            if i == 0:
-                self.adoption.decided_all(i, actor, seconds)
-        if b["fp"] == self.fingerprint:
-            self.breached[i].update(b["late"])
-        else:  # the working hours or the response target changed since the hour was rolled up
-            for pid, created, decided in b.get("details", []):
-                start, stop = (datetime.fromtimestamp(t, UTC) for t in (created, decided))
-                if rollup.late(self.worker, start, stop):
-                    self.breached[i].add(pid)
-        w.fast_approvals += b["fast"]
-        if i == 0:
-            for code, (n, example) in b["reasons"].items():
-                self.reasons[code] += n
-                self.examples.setdefault(code, example)
-            for actor, (ok, no) in b["approvers"].items():
-                self.by_approver[actor][0] += ok
-                self.by_approver[actor][1] += no
-            self.delegated.update(b.get("delegated", {}))  # hours rolled up before delegations: none
-        for actor in b["undated"]:  # decided, its proposal's creation not found
-            self.adoption.decided(i, actor, None)
-        if i < PROMOTION_WEEKS:
-            merge_evidence(self.evidence, b["evidence"])
-        w.undone += b["undone"]
-        self.escalated[i].update(b["reminded"])
-        self.breached[i].update(b["reminded"], b["expired"])
-        w.expiries += len(b["expired"])
-
-    def finish(self) -> None:
-        for i, w in enumerate(self.weeks):
-            w.escalated, w.sla_breaches = len(self.escalated[i]), len(self.breached[i])
-            w.decision_seconds.sort()  # the order events came in says nothing; percentiles sort anyway
-        self.approvers = self.adoption.finish(
-            self.weeks, [self.end - WEEK * i for i in range(len(self.weeks))]
-        )
 
 
 def up_to_now(rt: Runtime) -> datetime:
     """The end of the current hour: a window up to now that the hourly rollups answer (the current hour
     from the fold itself), not a pass over every week of the stream."""
-    return rollup.hour_of(rt.clock()) + rollup.HOUR
+    return hour_of(rt.clock()) + HOUR
 
 
 def first_needed(worker: WorkerConfig, end: datetime, weeks: int = WEEKS) -> datetime:
@@ -236,7 +66,7 @@ def compute(
     if not 2 <= weeks <= 52:
         raise BadRequest(f"A digest covers 2 to 52 weeks, not {weeks}.")
     worker = rt.worker(worker_name)
-    acc = _Pass(worker, end, weeks)
+    acc = WeekPass(worker, end, weeks)
     span = reach(worker, weeks)
     hours = rollup.read(rt, worker_name, start=end - span, end=end) if rollups else None
     # The tokens line is a script over the week's mission records: Redis runs it while this process

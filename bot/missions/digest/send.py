@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.config.models import WEEKDAYS
+from bot.core.config.primitives import WEEKDAYS
 from bot.core.models import MessageRef
 from bot.core.runtime import Runtime
 from bot.missions.digest import chart, home, render

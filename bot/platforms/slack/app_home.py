@@ -7,14 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.core.cards import Card
-from bot.platforms.slack.blockkit import (
-    HEADER_CHARS,
-    args_summary,
-    decision_buttons,
-    headline_of,
-    mrkdwn_text,
-    plain_text,
-)
+from bot.platforms.slack.blockkit import HEADER_CHARS, args_summary, headline_of
+from bot.platforms.slack.buttons import decision_buttons, mrkdwn_text, plain_text
 from bot.platforms.slack.mrkdwn import escape, truncate
 
 VIEW_BLOCKS = 100

@@ -1,4 +1,5 @@
-"""Block Kit rendering of approval cards, and the text objects and buttons the other Slack views share.
+"""Block Kit rendering of approval cards; the text objects and buttons the Slack views share are in
+`buttons.py` (and importable from here, as its callers do).
 
 The reject-reason modal is in `modals.py`, the App Home tab in `app_home.py`.
 
@@ -13,9 +14,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.core.card_edits import versioned
 from bot.core.cards import Card
 from bot.core.messages import PLATFORM_NAMES, reason_words
+from bot.platforms.slack.buttons import (
+    ACTION_APPROVE,
+    ACTION_APPROVE_EDIT,
+    ACTION_REJECT,
+    ACTION_UNDO,
+    decision_buttons,
+    mrkdwn_text,
+    undo_button,
+)
 from bot.platforms.slack.mrkdwn import escape, link_core_mentions, mention, slack_date, split_text, truncate
 
 __all__ = [
@@ -25,19 +34,11 @@ __all__ = [
     "ACTION_UNDO",
     "args_summary",
     "card_blocks",
-    "decision_buttons",
     "decision_line",
     "escape",
     "mention",
-    "mrkdwn_text",
-    "plain_text",
     "split_text",
 ]
-
-ACTION_APPROVE = "mb_approve"
-ACTION_APPROVE_EDIT = "mb_approve_edit"  # opens the "Approve with changes" modal (modals.py)
-ACTION_REJECT = "mb_reject"
-ACTION_UNDO = "mb_undo"
 
 SECTION_CHARS = 3000
 FIELD_CHARS = 2000
@@ -48,19 +49,6 @@ MAX_FIELDS = 20
 # aims well below, measured as compact JSON, which is stricter than counting the text alone.
 CARD_JSON_BUDGET = 10_000
 _FIELDS_BUDGET = 6_000  # characters shared by all argument values at full scale
-
-
-def plain_text(text: str, limit: int) -> dict[str, Any]:
-    """A plain_text object cut to the `limit` of its place (Slack rejects a long one, never cuts it)."""
-    return {
-        "type": "plain_text",
-        "text": text if len(text) <= limit else text[: limit - 1] + "…",
-        "emoji": True,
-    }
-
-
-def mrkdwn_text(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text}
 
 
 def _json_size(blocks: list[dict[str, Any]]) -> int:
@@ -88,44 +76,6 @@ def _field_sections(card: Card, scale: float) -> list[dict[str, Any]]:
             {"type": "context", "elements": [mrkdwn_text(f"_…and {hidden} more arguments not shown._")]}
         )
     return sections
-
-
-def decision_buttons(card: Card) -> dict[str, Any]:
-    """Approve (confirmed when the card asks for it) and Reject…, on the card and in the App Home."""
-    approve: dict[str, Any] = {
-        "type": "button",
-        "action_id": ACTION_APPROVE,
-        "value": versioned(card.proposal_id, card.args_version),  # a stale copy's click is refused
-        "style": "primary",
-        "text": plain_text("Approve", 75),
-    }
-    if card.needs_confirm and not card.shadow:  # a shadow approval runs nothing, so nothing to confirm
-        tool = truncate(escape(card.tool), 100)
-        approve["confirm"] = {
-            "title": plain_text("Run this action?", 100),
-            "text": mrkdwn_text(f"Approving runs `{tool}` for real with the arguments on this card."),
-            "confirm": plain_text("Approve and run", 30),
-            "deny": plain_text("Cancel", 30),
-            "style": "primary",
-        }
-    reject = {
-        "type": "button",
-        "action_id": ACTION_REJECT,
-        "value": card.proposal_id,
-        "style": "danger",
-        "text": plain_text("Reject…", 75),
-    }
-    edit = {
-        "type": "button",
-        "action_id": ACTION_APPROVE_EDIT,
-        "value": card.proposal_id,
-        "text": plain_text("Approve with changes…", 75),
-    }
-    return {
-        "type": "actions",
-        "block_id": f"mb_decide:{card.proposal_id}"[:255],
-        "elements": [approve, *([edit] if card.editable else []), reject],
-    }
 
 
 def _reason(card: Card) -> str:
@@ -209,7 +159,7 @@ def _card_blocks(card: Card, scale: float) -> list[dict[str, Any]]:
     if notes := _notes(card):
         blocks.append({"type": "context", "elements": [mrkdwn_text(note) for note in notes]})
     if card.undo_tool and card.undo_until:
-        blocks.append(_undo_button(card))
+        blocks.append(undo_button(card))
     return blocks
 
 
@@ -226,25 +176,6 @@ def _insights(card: Card, scale: float) -> str:
 
 def _mission_link(mission: str, url: str | None) -> str:
     return f"<{escape(url)}|{escape(mission)}>" if url else f"`{escape(mission)}`"
-
-
-def _undo_button(card: Card) -> dict[str, Any]:
-    """Asks for the undo (itself a proposal an approver decides); the core refuses it after the window."""
-    tool = truncate(escape(card.undo_tool or ""), 100)
-    button = {
-        "type": "button",
-        "action_id": ACTION_UNDO,
-        "value": card.proposal_id,
-        "text": plain_text("Undo", 75),
-        "confirm": {
-            "title": plain_text("Ask to undo this?", 100),
-            "text": mrkdwn_text(f"This proposes `{tool}` to reverse the action; an approver decides."),
-            "confirm": plain_text("Propose undo", 30),
-            "deny": plain_text("Cancel", 30),
-            "style": "danger",
-        },
-    }
-    return {"type": "actions", "block_id": f"mb_undo:{card.proposal_id}"[:255], "elements": [button]}
 
 
 def _context_section(card: Card, scale: float) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from typing import Any
 
 from bot.core.card_edits import versioned, versions_of
 from bot.core.cards import Card
-from bot.platforms.slack.blockkit import args_summary, mrkdwn_text, plain_text
+from bot.platforms.slack.blockkit import args_summary
+from bot.platforms.slack.buttons import mrkdwn_text, plain_text
 from bot.platforms.slack.mrkdwn import escape, truncate
 
 BATCH_PICK = "mb_batch_pick"

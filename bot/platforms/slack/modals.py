@@ -7,7 +7,8 @@ from typing import Any
 
 from bot.core.card_edits import EditField, versioned
 from bot.core.cards import Card
-from bot.platforms.slack.blockkit import args_summary, headline_of, mrkdwn_text, plain_text
+from bot.platforms.slack.blockkit import args_summary, headline_of
+from bot.platforms.slack.buttons import mrkdwn_text, plain_text
 from bot.platforms.slack.mrkdwn import escape, truncate
 
 REJECT_MODAL = "mb_reject_modal"

@@ -19,8 +19,8 @@ from msrest.exceptions import DeserializationError
 
 from bot.core.runtime import Runtime
 from bot.core.settings import Settings
-from bot.platforms.teams.messenger import make_adapter
 from bot.platforms.teams.payloads import is_channel, malformed, service_url_allowed, tenant_of
+from bot.platforms.teams.proactive import make_adapter
 from bot.platforms.teams.refs import ConversationRefs
 from bot.platforms.teams.users import TeamsUsers
 

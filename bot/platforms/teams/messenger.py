@@ -2,30 +2,25 @@
 
 With `endpoint.py` (inbound), the only platform modules that import botbuilder; what the messages mean lives
 in plain JSON modules (`payloads`, `refs`, `users` here, `handlers/teams/`), so a move to the M365 Agents SDK
-rewrites these two.
+rewrites these and `proactive.py` (the conversation plumbing this module sends through).
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import copy
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from botbuilder.core import TurnContext, serializer_helper
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
     ChannelAccount,
     ConversationParameters,
-    ConversationReference,
 )
 from botframework.connector.auth import ServiceClientCredentialsFactory
 from msrest.exceptions import HttpOperationError
-from tenacity import AsyncRetrying
 
 from bot.core.audit import Audit
 from bot.core.cards import Card
@@ -44,6 +39,7 @@ from bot.platforms.teams.adaptive import (
 from bot.platforms.teams.identity import sender_text, with_sender
 from bot.platforms.teams.images import Images
 from bot.platforms.teams.payloads import PLATFORM, service_url_allowed
+from bot.platforms.teams.proactive import Proactive
 from bot.platforms.teams.refs import ConversationRefs, message_link
 from bot.platforms.teams.retry import retry_policy
 from bot.platforms.teams.retry import status_of as _status
@@ -52,36 +48,6 @@ from bot.platforms.teams.text import teams_text
 from bot.platforms.teams.users import TeamsUsers
 
 log = logging.getLogger(__name__)
-
-
-class _Config:
-    """The attribute names ConfigurationBotFrameworkAuthentication reads, from our Settings."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.APP_ID = settings.microsoft_app_id
-        self.APP_PASSWORD = (
-            settings.microsoft_app_password.get_secret_value() if settings.microsoft_app_password else None
-        )
-        self.APP_TENANTID = settings.microsoft_app_tenant_id
-        self.APP_TYPE = "SingleTenant" if settings.microsoft_app_tenant_id else "MultiTenant"
-
-
-def make_adapter(
-    settings: Settings,
-    *,
-    credentials: ServiceClientCredentialsFactory | None = None,
-    raise_errors: bool = False,
-) -> CloudAdapter:
-    auth = ConfigurationBotFrameworkAuthentication(_Config(settings), credentials_factory=credentials)
-    adapter = CloudAdapter(auth)
-    if raise_errors:  # proactive sends: the caller retries or reports; the SDK would swallow the error
-        return adapter
-
-    async def on_error(context: TurnContext, error: Exception) -> None:
-        log.exception("Teams turn failed: %s", type(error).__name__, exc_info=error)
-
-    adapter.on_turn_error = on_error
-    return adapter
 
 
 class TeamsMessenger:
@@ -102,64 +68,19 @@ class TeamsMessenger:
         credentials: ServiceClientCredentialsFactory | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
-        self.refs, self.audit, self.settings = ConversationRefs(store=store), audit, settings
+        self.refs, self.settings = ConversationRefs(store=store), settings
         self.users = TeamsUsers(store=store)
-        self.credentials = credentials
         self.sender: Sender | None = None  # set on the copies `as_sender` makes
-        self.retry = retry_policy(
+        retry = retry_policy(
             attempts=attempts,
             backoff_seconds=backoff_seconds,  # bounded, jittered
             max_backoff_seconds=max_backoff_seconds,
             max_retry_after=max_retry_after,
             sleep=sleep,
         )
-
-    def _run(self, work: Callable[[], Awaitable[Any]]) -> Any:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(work())
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:  # called from async code: own loop, own thread
-            return pool.submit(asyncio.run, work()).result()
-
-    async def _send(
-        self, conversation: str, thread: str | None, act: Callable[[TurnContext], Awaitable[Any]]
-    ) -> Any:
-        stored = self.refs.load(conversation, thread)
-        if not service_url_allowed(
-            stored.get("serviceUrl"), settings=self.settings
-        ):  # never an unconfigured host
-            raise LookupError(f"the Teams service URL for {conversation!r} is not an allowed host")
-        reference = ConversationReference().deserialize(stored)
-        adapter = make_adapter(
-            self.settings, credentials=self.credentials, raise_errors=True
-        )  # per call: aiohttp binds to a loop
-        result: list[Any] = []
-
-        async def logic(context: TurnContext) -> None:
-            result.append(await act(context))
-
-        async for attempt in AsyncRetrying(**self.retry):
-            with attempt:
-                result.clear()
-                await adapter.continue_conversation(reference, logic, self.settings.microsoft_app_id)
-        return result[-1] if result else None
-
-    def _gone(self, conversation: str, err: HttpOperationError) -> None:
-        if self.refs.first_failure(conversation):
-            log.error(
-                "Teams answered 403 for conversation %s: the bot is not in its roster (removed from the "
-                "team or chat?). Messages there are dropped until it is added back.",
-                conversation,
-            )
-            if self.audit is not None:
-                self.audit.record(
-                    "teams.undeliverable",
-                    actor="system",
-                    conversation=conversation,
-                    status=403,
-                    error=str(err)[:200],
-                )
+        self.turns = Proactive(
+            refs=self.refs, settings=settings, retry=retry, audit=audit, credentials=credentials
+        )
 
     def as_sender(self, sender: Sender) -> TeamsMessenger:
         """Messages and cards that carry the AI worker's name and icon (bot/platforms/teams/identity.py)."""
@@ -192,11 +113,11 @@ class TeamsMessenger:
             return await context.send_activity(self._message(text, card))
 
         try:
-            sent = self._run(lambda: self._send(conversation, thread, send))
+            sent = self.turns.run(lambda: self.turns.send(conversation, thread, send))
         except HttpOperationError as err:
             if _status(err) != 403:
                 raise
-            self._gone(conversation, err)
+            self.turns.gone(conversation, err)
             return MessageRef(platform=self.platform, conversation=conversation, ts="", thread=thread)
         return MessageRef(
             platform=self.platform, conversation=conversation, ts=sent.id if sent else "", thread=thread
@@ -207,7 +128,7 @@ class TeamsMessenger:
         url = self._image_url(png)
         if url is not None:
             content = image_card(title=title, url=url, alt_text=alt_text)
-            self._proactive(
+            self._post_activity(
                 conversation, Activity(type=ActivityTypes.message, summary=title, attachments=[content])
             )
 
@@ -219,7 +140,7 @@ class TeamsMessenger:
         url = self._image_url(png) if png is not None else None
         image = image_element(url=url, alt_text=alt_text) if url else None
         content = card_attachment(card, image=image)
-        sent = self._proactive(
+        sent = self._post_activity(
             conversation, Activity(type=ActivityTypes.message, summary=summary, attachments=[content])
         )
         return MessageRef(platform=self.platform, conversation=conversation, ts=sent.id if sent else "")
@@ -232,7 +153,7 @@ class TeamsMessenger:
             log.warning("MISSIONBOT_PUBLIC_URL is not set: the digest's chart is not posted on Teams")
         return url
 
-    def _proactive(self, conversation: str, activity: Activity) -> Any:
+    def _post_activity(self, conversation: str, activity: Activity) -> Any:
         """Send a new message to the conversation (not a reply); a 403 marks it gone (None)."""
 
         async def send(context: TurnContext) -> Any:
@@ -240,11 +161,11 @@ class TeamsMessenger:
             return await context.send_activity(activity)
 
         try:
-            return self._run(lambda: self._send(conversation, None, send))
+            return self.turns.run(lambda: self.turns.send(conversation, None, send))
         except HttpOperationError as err:
             if _status(err) != 403:
                 raise
-            self._gone(conversation, err)
+            self.turns.gone(conversation, err)
             return None
 
     def update(self, ref: MessageRef, *, text: str, card: Card | None = None) -> None:
@@ -257,11 +178,11 @@ class TeamsMessenger:
             return await context.update_activity(activity)
 
         try:
-            self._run(lambda: self._send(ref.conversation, ref.thread, replace))
+            self.turns.run(lambda: self.turns.send(ref.conversation, ref.thread, replace))
         except HttpOperationError as err:
             if _status(err) != 403:
                 raise
-            self._gone(ref.conversation, err)
+            self.turns.gone(ref.conversation, err)
 
     def update_status(self, ref: MessageRef, *, text: str, cancel: str | None) -> None:
         """A mission's status message: with the requester's Cancel button while `cancel` (its id) is set."""
@@ -300,17 +221,8 @@ class TeamsMessenger:
                 (context.activity.conversation.id, await context.send_activity(self._message(text, card)))
             )
 
-        async def create() -> None:
-            adapter = make_adapter(self.settings, credentials=self.credentials, raise_errors=True)
-            async for attempt in AsyncRetrying(**self.retry):
-                with attempt:
-                    found.clear()
-                    await adapter.create_conversation(
-                        self.settings.microsoft_app_id, send, parameters, "msteams", known["service_url"]
-                    )
-
         try:
-            self._run(create)
+            self.turns.run(lambda: self.turns.create(parameters, known["service_url"], send, found.clear))
         except HttpOperationError as err:
             if _status(err) != 403:
                 raise  # transient: the caller's retry delivers it later

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from bot.core.config.models import GroupDef
+from bot.core.config.people import GroupDef
 from bot.core.groups import Groups, is_group
 from bot.platforms.slack.client import web_client
 from bot.platforms.slack.usergroups import usergroup_fetcher

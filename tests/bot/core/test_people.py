@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.config.loader import config_files, load_people, load_workers
-from bot.core.config.models import Person
+from bot.core.config.people import Person
 from bot.core.errors import ConfigError, NotAuthorized
 from bot.core.models import Request
 from bot.core.people import People, learn_slack_user

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.config.loader import load_worker_file
-from bot.core.config.models import FieldSpec
+from bot.core.config.tools import FieldSpec
 from bot.core.formatting import Formats
 from bot.core.readable import LIMIT, arg_facts, default_summary, describe_args, summarize
 from tests.bot.core.config.shipped import ROOT

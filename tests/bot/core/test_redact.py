@@ -7,7 +7,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.config.models import HttpIntegration, StdioIntegration
+from bot.core.config.tools import HttpIntegration, StdioIntegration
 from bot.core.defang import defang
 from bot.core.redact import MASK, Redactor, redact
 from bot.core.secret_shapes import SHAPES

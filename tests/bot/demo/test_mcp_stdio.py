@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from bot.core.config.models import StdioIntegration
+from bot.core.config.tools import StdioIntegration
 from bot.core.errors import ToolError
 from bot.tools.mcp import McpServer
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from bot.core.cards import card_for
-from bot.core.config.models import EditBounds
+from bot.core.config.tools import EditBounds
 from bot.core.errors import AlreadyDecided, BadRequest, Halted
 from bot.core.policy import edits
 from bot.missions import controls, decisions, kill_switch

@@ -5,7 +5,7 @@ stops it and asks the approvers again; the next approval credits once (a real RQ
 
 from __future__ import annotations
 
-from bot.core.config.models import FieldSpec, PreviewSpec
+from bot.core.config.tools import FieldSpec, PreviewSpec
 from bot.core.policy.tool_gate import gate
 from bot.missions import preview
 from tests.bot.missions.test_preview import approve, cards, desk, propose_credit

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.config.models import KnowledgeSource, ToolPolicy, WorkerConfig
+from bot.core.config.models import KnowledgeSource, WorkerConfig
+from bot.core.config.tools import ToolPolicy
 from bot.core.errors import ToolError
 from bot.tools.knowledge import KnowledgeIndex, knowledge_tools, split_sections
 

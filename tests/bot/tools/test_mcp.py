@@ -7,7 +7,7 @@ import time
 import pytest
 
 from bot.commands.tools_cmd import describe
-from bot.core.config.models import StdioIntegration, ToolPolicy
+from bot.core.config.tools import StdioIntegration, ToolPolicy
 from bot.core.errors import ToolError
 from bot.core.models import Request
 from bot.demo.helpdesk import HelpdeskBackend

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.core.config.models import HttpIntegration
+from bot.core.config.tools import HttpIntegration
 from bot.missions.service import MissionService
 from bot.tools.mcp_sessions import pool
 from tests.bot.tools.test_mcp import ask, credits, mcp_worker

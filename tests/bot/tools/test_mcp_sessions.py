@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.config.models import StdioIntegration
+from bot.core.config.tools import StdioIntegration
 from bot.core.errors import ToolError
 from bot.tools.base import ToolSpec
 from bot.tools.json_schema import model_from_schema

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.config.models import EditBounds
+from bot.core.config.tools import EditBounds
 from handlers.console.shell import ConsoleSurface
 from tests.guarantees.test_exactly_once import credits
 from tests.support.approvals import events, reconfigure

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core.config.models import EditBounds
+from bot.core.config.tools import EditBounds
 from handlers.console.shell import ConsoleSurface
 from tests.guarantees.test_exactly_once import credits
 from tests.support.approvals import reconfigure

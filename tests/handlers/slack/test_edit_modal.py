@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.config.models import EditBounds
+from bot.core.config.tools import EditBounds
 from bot.platforms.slack.blockkit import ACTION_APPROVE, ACTION_APPROVE_EDIT
 from bot.platforms.slack.modals import EDIT_MODAL
 from tests.handlers.slack.harness import fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.core.config.models import EditBounds
+from bot.core.config.tools import EditBounds
 from bot.missions import delegation
 from bot.missions.service import MissionService
 from bot.platforms.slack.home_batch import BATCH_APPROVE, BATCH_PICK, BATCH_REJECT

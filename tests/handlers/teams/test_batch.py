@@ -4,7 +4,7 @@ through bot/missions/batch.py, and a card decided meanwhile is reported, not dec
 
 from __future__ import annotations
 
-from bot.core.config.models import EditBounds
+from bot.core.config.tools import EditBounds
 from bot.missions.service import MissionService
 from bot.platforms.teams.adaptive import CONTENT_TYPE
 from bot.platforms.teams.batch_card import BATCH_APPROVE, BATCH_REJECT

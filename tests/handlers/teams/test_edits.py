@@ -4,7 +4,7 @@ changes; within them the card answers approved with the change, and the edited a
 
 from __future__ import annotations
 
-from bot.core.config.models import EditBounds
+from bot.core.config.tools import EditBounds
 from bot.platforms.teams.adaptive import APPROVE, CONTENT_TYPE
 from bot.platforms.teams.edit_form import APPROVE_EDIT
 from handlers.teams.actions import MESSAGE_TYPE

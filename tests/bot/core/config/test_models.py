@@ -10,13 +10,13 @@ from bot.core.config.models import (
     Escalation,
     MissionSpec,
     ObserveStep,
-    Person,
     ProposeStep,
-    ToolPolicy,
     ToolStep,
     WorkerConfig,
     WorkingHours,
 )
+from bot.core.config.people import Person
+from bot.core.config.tools import ToolPolicy
 
 
 def worker(**changes) -> WorkerConfig:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.config.models import KnowledgeSource, ToolPolicy
+from bot.core.config.models import KnowledgeSource
+from bot.core.config.tools import ToolPolicy
 from tests.support.scripted_model import ScriptedChatModel
 
 

@@ -18,7 +18,7 @@ from langchain_core.messages import ToolMessage, messages_to_dict
 
 from bot import app
 from bot.app import default_messengers
-from bot.core.config.models import HttpIntegration, StdioIntegration
+from bot.core.config.tools import HttpIntegration, StdioIntegration
 from bot.core.models import Request
 from bot.core.settings import Settings
 from bot.demo.helpdesk import HelpdeskBackend

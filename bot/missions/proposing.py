@@ -1,0 +1,127 @@
+"""A proposal's life inside a session: made once per content, then listed, audited, auto-executed or
+carded. Each part is done once and checked on every call, so a mission retried after a crash finishes it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from bot.core.audit_config import config_version
+from bot.core.defang import product
+from bot.core.models import Proposal
+from bot.core.readable import describe_args
+from bot.missions.execution import Executor
+from bot.missions.more_info import attempt
+
+if TYPE_CHECKING:
+    from bot.missions.session import Session
+
+
+def propose(session: Session, key: str, proposal: Proposal) -> Proposal:
+    """Create `proposal` with the claim on its content (`_content`): an identical earlier one comes back
+    instead, as it is; a new one is followed up."""
+    made, _ = session.rt.store.create_proposal(
+        proposal, content=_content(session, proposal.tool, proposal.args)
+    )
+    if made.id != proposal.id:
+        return made
+    return follow_up(session, key, made)
+
+
+def follow_up(session: Session, key: str, proposal: Proposal) -> Proposal:
+    """What must follow a new proposal. Each part is done once and checked on every call, so a mission
+    retried after a crash right after `create_proposal` still records, audits and posts its card."""
+    store, worker = session.rt.store, session.worker.name
+    created = {
+        "actor": f"worker:{worker}",
+        "worker": worker,
+        "mission": session.mission.id,
+        "proposal": proposal.id,
+        "tool": proposal.tool,
+        "args": proposal.args,
+        "tier": proposal.tier,
+        "rule": proposal.rule,
+        "shadow": proposal.shadow,
+        "rationale": proposal.rationale,
+        **({"preview": proposal.preview} if proposal.preview else {}),
+    }
+    done = (store.key("done", session.mission.id), f"audit-{proposal.id}")
+    # One compare-and-set: the proposal listed (a no-op write when a retry finds it listed already) and,
+    # unless auto-approved, its `proposal.created` event once per done marker, in the same script.
+    sealed = None if proposal.decided_by == "auto" else session.rt.audit.seal("proposal.created", **created)
+    session.mission = store.mutate_mission(
+        session.mission.id,
+        lambda m: (
+            m
+            if proposal.id in m.proposals
+            else m.model_copy(update={"proposals": [*m.proposals, proposal.id]})
+        ),
+        event=lambda before, after: None if sealed is None else (session.rt.audit, sealed),
+        once=None if sealed is None else done,
+    )
+    if sealed is None and not store.done(*done):
+        session.rt.audit.record("proposal.created", **created)
+        session.rt.audit.record(
+            "decision.auto_approved",
+            actor="auto",
+            worker=worker,
+            mission=session.mission.id,
+            proposal=proposal.id,
+            rule=proposal.rule,
+            config_version=config_version(session.worker),
+        )
+        store.mark_done(session.mission.id, f"audit-{proposal.id}")  # after: a crash repeats, never loses
+    # shown redacted, as labelled facts; the proposal keeps the real ones
+    args = describe_args(
+        session.rt.redactor.value(proposal.args),
+        tool=proposal.tool,
+        worker=session.worker,
+        formats=session.formats,
+    )
+    if proposal.decided_by == "auto":
+        session.observe(
+            key,
+            product(
+                "🤖 Auto-approved {tool} ({args}) under rule {rule}",
+                tool=proposal.tool,
+                args=args,
+                rule=proposal.rule,
+            ),
+        )
+        if proposal.status in {"approved", "executing"}:
+            proposal = Executor(session.rt).execute(proposal.id)
+        if owes_undo_card(session, proposal):  # what the worker did alone, shown with its Undo button
+            proposal = session.notify.post_card(proposal, session.mission)
+        return proposal
+    verb = "Asked the approvers what they would decide on" if proposal.shadow else "Proposed"
+    session.observe(
+        key,
+        product(
+            f"📝 {verb} {{tool}} ({{args}})" + (": {why}" if proposal.rationale.strip() else ""),
+            tool=proposal.tool,
+            args=args,
+            why=proposal.rationale.strip(),
+        ),
+    )
+    if proposal.status == "pending" and not proposal.cards:  # its last card's write tells its state
+        return session.notify.post_card(proposal, session.mission)
+    return store.proposal(proposal.id)
+
+
+def _content(session: Session, tool: str, args: dict[str, Any]) -> tuple[str, str]:
+    """Where an identical proposal (same tool, same normalized arguments) made earlier in this attempt of
+    the mission is found: ten identical calls make one card and at most one execution. The first proposal
+    claims its content atomically, with its creation; a later attempt (after more information) proposes
+    anew."""
+    content = json.dumps([attempt(session.mission), tool, args], sort_keys=True, default=str)
+    digest = hashlib.sha256(content.encode()).hexdigest()[:32]
+    return session.rt.store.key("proposal-content", session.mission.id), digest
+
+
+def owes_undo_card(session: Session, proposal: Proposal) -> bool:
+    """An auto-approved action that executed and can be undone gets an executed card (with the Undo
+    button, bot/core/cards.py) once; a retry after a crash before it was posted posts it."""
+    policy = session.worker.policy(proposal.tool)
+    auto_executed = proposal.decided_by == "auto" and proposal.status == "executed"
+    return auto_executed and not proposal.cards and policy is not None and bool(policy.undo)
