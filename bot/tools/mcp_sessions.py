@@ -126,6 +126,8 @@ class SessionPool:
         self._lock = threading.Lock()  # guards the loop's creation (per process)
         self._turn = threading.Lock()  # held by the one thread running the loop
         self._pid: int | None = None
+        self._helper_pid: int | None = None
+        self._helper_pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._held: OrderedDict[str, Held] = OrderedDict()
         self._closing: set[asyncio.Task[None]] = set()
@@ -149,8 +151,7 @@ class SessionPool:
     def _run_loop(self, make: Callable[[], Awaitable[T]], *, timeout: float) -> T:
         """`make()` run to completion on the pool's loop, in this thread when it has no loop of its own."""
         if _loop_running_here():  # async code calling a sync tool: its own loop cannot be stopped here
-            with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="mcp-sessions") as helper:
-                return helper.submit(self._run_loop, make, timeout=timeout).result()
+            return self._helper().submit(self._run_loop, make, timeout=timeout).result()
         loop, turn = self._loop_here()
         if not turn.acquire(timeout=timeout):  # another thread's call holds the loop past our timeout
             raise TimeoutError
@@ -170,6 +171,16 @@ class SessionPool:
                     loop.run_until_complete(asyncio.wait(pending, timeout=CLOSE_SECONDS + 1))
         finally:
             turn.release()
+
+    def _helper(self) -> concurrent.futures.ThreadPoolExecutor:
+        """The thread async callers run the loop in: one per process, kept (a fork leaves the parent's)."""
+        with self._lock:
+            if self._helper_pid != os.getpid():
+                self._helper_pool = concurrent.futures.ThreadPoolExecutor(
+                    1, thread_name_prefix="mcp-sessions"
+                )
+                self._helper_pid = os.getpid()
+            return self._helper_pool
 
     def _loop_here(self) -> tuple[asyncio.AbstractEventLoop, threading.Lock]:
         with self._lock:
