@@ -26,7 +26,7 @@ from pathlib import Path
 
 from redis import Redis
 
-from bot.core.config.models import StdioIntegration
+from bot.core.config.tools import StdioIntegration
 from bot.core.settings import Settings
 from bot.demo import backends
 from bot.demo.helpdesk import HelpdeskBackend

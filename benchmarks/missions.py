@@ -28,7 +28,7 @@ from benchmarks.costs import counting, cpu_spent
 from bot import app
 from bot.core.cards import Card
 from bot.core.config import load_workers
-from bot.core.config.models import BuiltinIntegration
+from bot.core.config.tools import BuiltinIntegration
 from bot.core.embedded_redis import EmbeddedRedis, answers
 from bot.core.messenger import Messengers
 from bot.core.models import MessageRef, Request
