@@ -49,7 +49,8 @@ def test_bombs_are_refused_quickly_with_the_limit_named(source, message):
     with pytest.raises(TemplateLimit, match="template refused") as err:
         render(source, {})
     assert message in str(err.value)
-    assert time.monotonic() - started < 3  # a safety bound: each of these runs for hours unbounded
+    # A safety bound, not a benchmark: each of these runs for hours unbounded; loose for a loaded machine.
+    assert time.monotonic() - started < 20
 
 
 def test_ordinary_templates_still_render():
@@ -77,7 +78,7 @@ def test_any_arithmetic_either_renders_or_is_refused_fast(base, power, times):
     for source in ("{{ b ** p }}", "{{ 'ab' * t }}", "{{ b * t * b * t }}"):
         with contextlib.suppress(TemplateLimit):
             render(source, {"b": base, "p": power, "t": times})
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 20  # hours unbounded; loose for a loaded machine
 
 
 def test_a_playbook_step_with_a_bomb_fails_the_mission_with_a_clear_verdict(rt, run_jobs):

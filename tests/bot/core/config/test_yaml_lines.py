@@ -40,7 +40,8 @@ def refused(directory: Path) -> tuple[str, int | None]:
     started = time.monotonic()
     with pytest.raises(ConfigError) as err:
         load_workers(directory)
-    assert time.monotonic() - started < 2  # a safety bound, not a benchmark: unbounded takes minutes
+    # A safety bound, not a benchmark: unbounded takes minutes; loose, so a loaded machine does not trip it.
+    assert time.monotonic() - started < 20
     issue = err.value.issues[0]
     assert issue.file.endswith("support-triage.yml")
     return issue.message, issue.line
