@@ -3,57 +3,46 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Callable
+from types import ModuleType
 
 from pydantic import ValidationError
 
-from bot.commands import (
-    audit_cmd,
-    check_cmd,
-    demo_cmd,
-    digest_cmd,
-    eval_cmd,
-    scheduler_cmd,
-    serve_cmd,
-    tools_cmd,
-    worker_cmd,
-)
 from bot.core import log_format, log_redaction
 from bot.core.settings import Settings
 
-
-def _not_yet(name: str, issue: str) -> Callable[[argparse.Namespace], int]:
-    def run(_: argparse.Namespace) -> int:
-        print(f"missionbot {name}: not there yet (arrives with the {issue} work).", file=sys.stderr)
-        return 2
-
-    return run
-
-
-# Each command module exposes `register(subparsers)`; a new command is one module and one line here.
-COMMANDS = [check_cmd, worker_cmd, demo_cmd, audit_cmd, serve_cmd]
-COMMANDS += [scheduler_cmd, digest_cmd, eval_cmd]
-COMMANDS += [tools_cmd]
-NOT_YET = {
-    "serve": "Slack/Teams",
-    "scheduler": "escalation and digest",
-    "eval": "evals",
-    "tools": "MCP",
-    "digest": "digest",
+# Each command module (bot/commands/<module>.py) exposes `register(subparsers)`; a new command is one module
+# and one line here: the command names it registers, then the module.
+COMMANDS = {
+    ("check",): "check_cmd",
+    ("worker",): "worker_cmd",
+    ("shell", "demo"): "demo_cmd",
+    ("audit",): "audit_cmd",
+    ("serve",): "serve_cmd",
+    ("scheduler",): "scheduler_cmd",
+    ("digest",): "digest_cmd",
+    ("eval",): "eval_cmd",
+    ("tools",): "tools_cmd",
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_modules(argv: list[str] | None = None) -> list[ModuleType]:
+    """The module of the command `argv` names, alone: each module imports what its command runs on, and
+    `serve` should not pay for the scheduler's or the demo's imports before it answers. Every module when
+    no known command is named (`missionbot --help`, a typo: argparse lists them all)."""
+    words = sys.argv[1:] if argv is None else argv
+    first = next((w for w in words if not w.startswith("-")), None)
+    chosen = [module for names, module in COMMANDS.items() if first in names]
+    return [importlib.import_module(f"bot.commands.{m}") for m in chosen or COMMANDS.values()]
+
+
+def build_parser(argv: list[str] | None = None, *, every: bool = True) -> argparse.ArgumentParser:
+    """`every=False`: only the command `argv` names is registered (`main`; see `command_modules`)."""
     parser = argparse.ArgumentParser(prog="missionbot", description="Governed AI workers in Slack and Teams.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in COMMANDS:
+    for module in command_modules([] if every else argv):
         module.register(sub)
-    for name, issue in NOT_YET.items():
-        if name not in sub.choices:
-            p = sub.add_parser(name, help=f"(arrives with the {issue} work)")
-            p.add_argument("rest", nargs="*")
-            p.set_defaults(func=_not_yet(name, issue))
     return parser
 
 
@@ -70,7 +59,7 @@ def _json_logs_for_cli() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     log_redaction.install()  # before any command configures logging: no token reaches a log
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv, every=False).parse_args(argv)
     _json_logs_for_cli()
     return int(args.func(args) or 0)
 

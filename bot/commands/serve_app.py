@@ -13,7 +13,6 @@ import weakref
 from aiohttp import web
 
 import handlers.slack
-import handlers.teams
 from bot.app import redis_url
 from bot.core.inbox import Inbox
 from bot.core.redis_client import async_redis_from_url
@@ -22,7 +21,6 @@ from bot.core.settings import Settings
 from bot.missions.service import MissionService
 from bot.platforms.server import create_app
 from bot.platforms.slack.app import AsyncApp, create_slack_app
-from bot.platforms.teams.endpoint import TeamsEndpoint
 from bot.platforms.teams.images import Images, image_route
 from bot.platforms.teams.routes import messages_route, refused_route, teams_guard
 
@@ -86,6 +84,10 @@ def teams_routes(
     )
     if not teams_guard(settings, anonymous):
         return [refused_route(), images]
+    # Loaded on use: botbuilder and its Azure stack cost about 0.4 s and 20 MB, for a serve without Teams too.
+    import handlers.teams
+    from bot.platforms.teams.endpoint import TeamsEndpoint
+
     endpoint = TeamsEndpoint(rt, settings=settings, credentials=credentials)  # type: ignore[arg-type]
     handlers.teams.register(endpoint, service=service or MissionService(rt), rt=rt)
     return [messages_route(endpoint), images]

@@ -19,8 +19,7 @@ from bot.missions.service import MissionService
 
 if TYPE_CHECKING:  # bolt and aiohttp load only when serving, not for every `missionbot` command
     from aiohttp import web
-
-    from bot.platforms.slack.app import AsyncSocketModeHandler
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 log = logging.getLogger(__name__)
 

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis as AsyncRedis
-from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
 from bot.core.runtime import Runtime
 from bot.platforms.slack.client import async_web_client
+
+if TYPE_CHECKING:  # Socket Mode's client loads only when it is used: HTTP serving starts without it
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -117,4 +120,6 @@ def create_slack_app(
 
 def socket_mode_handler(app: AsyncApp, app_token: str) -> AsyncSocketModeHandler:
     """The same listeners over Slack's websocket (Socket Mode) instead of HTTP."""
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
     return AsyncSocketModeHandler(app, app_token)

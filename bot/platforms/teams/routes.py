@@ -7,11 +7,14 @@ allowlist, the turn), write its answer. The server mounts the route the composit
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.core.settings import Settings
-from bot.platforms.teams.endpoint import TeamsEndpoint
+
+if TYPE_CHECKING:  # botbuilder loads only where Teams is served: the 503 and the guard do without it
+    from bot.platforms.teams.endpoint import TeamsEndpoint
 
 log = logging.getLogger(__name__)
 PATH = "/api/messages"
