@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -30,6 +30,7 @@ from bot.core.errors import ToolError
 from bot.tools.base import ToolSpec, normalize_args
 from bot.tools.json_schema import declares_dry_run, model_from_schema
 from bot.tools.mcp_sessions import Held, SessionBroken, pool, reason
+from bot.tools.mcp_stdio import stdio_streams
 from bot.tools.pins import definition_hash
 
 T = TypeVar("T")
@@ -119,9 +120,15 @@ class McpServer:
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[ClientSession]:
-        async with create_session(self.connection) as session:  # type: ignore[arg-type]
+        async with self._session() as session:
             await session.initialize()
             yield session
+
+    def _session(self) -> AbstractAsyncContextManager[ClientSession]:
+        c = self.connection
+        if c["transport"] != "stdio":
+            return create_session(c)  # type: ignore[arg-type]
+        return _stdio_session(c)
 
     def list_tools(self) -> list[Offered]:
         async def go(held: Held) -> list[Offered]:
@@ -162,6 +169,16 @@ class McpServer:
         except ValueError:
             return {"text": text}
         return value if isinstance(value, dict) else {"result": value}
+
+
+@asynccontextmanager
+async def _stdio_session(c: dict[str, Any]) -> AsyncIterator[ClientSession]:
+    """The SDK's `ClientSession` over our stdio transport (bot/tools/mcp_stdio.py: no relay tasks)."""
+    async with (
+        stdio_streams(c["command"], c["args"], c["env"]) as (read, write),
+        ClientSession(read, write, **c["session_kwargs"]) as session,  # type: ignore[arg-type]
+    ):
+        yield session
 
 
 @dataclass(frozen=True, kw_only=True)
