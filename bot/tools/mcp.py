@@ -1,7 +1,8 @@
 """Tools from MCP servers (`integrations:` with stdio or streamable_http), behind the sync Tool interface.
 
-Connections are opened by langchain-mcp-adapters' session factory (its `sessions` module, which needs only
-the MCP SDK, not LangChain) and stay open (`bot.tools.mcp_sessions`); each call is bounded by the server's
+Connections are the MCP SDK's `ClientSession`, over our stdio transport (`bot.tools.mcp_stdio`) or, for
+HTTP, langchain-mcp-adapters' session factory (its `sessions` module, which needs only the MCP SDK, not
+LangChain), and stay open (`bot.tools.mcp_sessions`); each call is bounded by the server's
 `timeout_seconds`, so a server that is down, slow or failing becomes a `ToolError` (an observation and a
 clear verdict), never a hung worker. The tool list is cached per session. A call that finds its session
 broken (the server died since the last call) is run again on a new session only when it carries an

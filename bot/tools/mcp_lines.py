@@ -7,7 +7,7 @@ each side. These streams do the same work in the session's own task instead: `__
 parses one line, `send` serializes one message and writes it. Parsing and serializing are the SDK's
 own (`JSONRPCMessage.model_validate_json`, `model_dump_json(by_alias=True, exclude_none=True)`), and the
 session (`ClientSession`, the low-level `Server`'s `ServerSession`) does all of JSON-RPC. Used by the
-client's stdio transport (`bot.tools.mcp_stdio`) and the demo servers (`bot.demo.mcp_stdio`).
+client's stdio transport (`bot.tools.mcp_stdio`) and the demo helpdesk server (`bot.demo.mcp_stdio`).
 """
 
 from __future__ import annotations
