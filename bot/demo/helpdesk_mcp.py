@@ -133,7 +133,7 @@ def build_server(hd: HelpdeskBackend | None = None, **settings: Any) -> FastMCP:
 
 
 async def serve_stdio(server: FastMCP) -> None:
-    """`server.run("stdio")` on the thread-free stdio files (bot/demo/mcp_stdio.py)."""
+    """`server.run("stdio")`, the session reading and writing stdin and stdout itself (mcp_stdio.py)."""
     async with thread_free_stdio() as (read, write):
         await server._mcp_server.run(read, write, server._mcp_server.create_initialization_options())
 

@@ -1,12 +1,12 @@
-"""The MCP SDK's stdio server transport, fed without worker threads.
+"""The server's stdio transport, without worker threads or relay tasks.
 
-`mcp.server.stdio.stdio_server` reads stdin and writes stdout through `anyio.wrap_file`: every line read
-and every write and flush is a dispatch to a worker thread and back, so one request costs the server
-process four thread wake-ups besides its own. It takes the files as arguments, so here they are given
-as asyncio pipes: stdin is read on the event loop, and an answer is one `write` to the stdout pipe (asyncio
-buffers the rest if the client is slow to read, and `flush` waits for that buffer to drain). The SDK still
-parses and validates every JSON-RPC message; only the file I/O changed. Stdin or stdout that is not a pipe,
-socket or terminal (a regular file) falls back to the SDK's threaded files.
+`mcp.server.stdio.stdio_server` reads stdin and writes stdout through `anyio.wrap_file` (a worker thread
+per line read and per write and flush), and relays messages to the session through two tasks and memory
+streams. Here stdin and stdout are asyncio pipes, and the session reads and writes them itself through
+`bot.tools.mcp_lines` (one line parsed by the SDK's `JSONRPCMessage` per message, one `write` per answer;
+asyncio buffers the rest if the client is slow to read). The SDK's low-level server session still does all
+of JSON-RPC. Stdin or stdout that is not a pipe, socket or terminal (a regular file) falls back to the
+SDK's `stdio_server`.
 """
 
 from __future__ import annotations
@@ -21,36 +21,7 @@ from typing import Any
 
 from mcp.server.stdio import stdio_server
 
-LINE_LIMIT = 64 * 1024 * 1024  # one JSON-RPC message is one line; asyncio's default limit is 64 KiB
-
-
-class _Lines:
-    """Stdin as the async iterator of text lines that `stdio_server` reads."""
-
-    def __init__(self, reader: asyncio.StreamReader) -> None:
-        self.reader = reader
-
-    def __aiter__(self) -> _Lines:
-        return self
-
-    async def __anext__(self) -> str:
-        line = await self.reader.readline()
-        if not line:
-            raise StopAsyncIteration
-        return line.decode("utf-8", errors="replace")
-
-
-class _Out:
-    """Stdout as the async text file that `stdio_server` writes."""
-
-    def __init__(self, writer: asyncio.StreamWriter) -> None:
-        self.writer = writer
-
-    async def write(self, text: str) -> None:
-        self.writer.write(text.encode("utf-8"))
-
-    async def flush(self) -> None:
-        await self.writer.drain()
+from bot.tools.mcp_lines import LINE_LIMIT, LineReader, LineWriter
 
 
 def _pipe_like(fd: int) -> bool:
@@ -61,7 +32,7 @@ def _pipe_like(fd: int) -> bool:
 
 @asynccontextmanager
 async def thread_free_stdio() -> AsyncIterator[tuple[Any, Any]]:
-    """`stdio_server()`'s (read, write) streams over this process's stdin and stdout."""
+    """A server session's (read, write) streams over this process's stdin and stdout."""
     if not (_pipe_like(sys.stdin.fileno()) and _pipe_like(sys.stdout.fileno())):
         async with stdio_server() as streams:
             yield streams
@@ -72,7 +43,6 @@ async def thread_free_stdio() -> AsyncIterator[tuple[Any, Any]]:
     transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, sys.stdout)
     writer = asyncio.StreamWriter(transport, protocol, None, loop)
     try:
-        async with stdio_server(stdin=_Lines(reader), stdout=_Out(writer)) as streams:  # type: ignore[arg-type]
-            yield streams
+        yield LineReader(reader), LineWriter(writer)
     finally:
         transport.close()

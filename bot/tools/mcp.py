@@ -1,7 +1,8 @@
 """Tools from MCP servers (`integrations:` with stdio or streamable_http), behind the sync Tool interface.
 
-Connections are opened by langchain-mcp-adapters' session factory (its `sessions` module, which needs only
-the MCP SDK, not LangChain) and stay open (`bot.tools.mcp_sessions`); each call is bounded by the server's
+Connections are the MCP SDK's `ClientSession`, over our stdio transport (`bot.tools.mcp_stdio`) or, for
+HTTP, langchain-mcp-adapters' session factory (its `sessions` module, which needs only the MCP SDK, not
+LangChain), and stay open (`bot.tools.mcp_sessions`); each call is bounded by the server's
 `timeout_seconds`, so a server that is down, slow or failing becomes a `ToolError` (an observation and a
 clear verdict), never a hung worker. The tool list is cached per session. A call that finds its session
 broken (the server died since the last call) is run again on a new session only when it carries an
@@ -15,7 +16,7 @@ import os
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -30,6 +31,7 @@ from bot.core.errors import ToolError
 from bot.tools.base import ToolSpec, normalize_args
 from bot.tools.json_schema import declares_dry_run, model_from_schema
 from bot.tools.mcp_sessions import Held, SessionBroken, pool, reason
+from bot.tools.mcp_stdio import stdio_streams
 from bot.tools.pins import definition_hash
 
 T = TypeVar("T")
@@ -119,9 +121,15 @@ class McpServer:
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[ClientSession]:
-        async with create_session(self.connection) as session:  # type: ignore[arg-type]
+        async with self._session() as session:
             await session.initialize()
             yield session
+
+    def _session(self) -> AbstractAsyncContextManager[ClientSession]:
+        c = self.connection
+        if c["transport"] != "stdio":
+            return create_session(c)  # type: ignore[arg-type]
+        return _stdio_session(c)
 
     def list_tools(self) -> list[Offered]:
         async def go(held: Held) -> list[Offered]:
@@ -162,6 +170,16 @@ class McpServer:
         except ValueError:
             return {"text": text}
         return value if isinstance(value, dict) else {"result": value}
+
+
+@asynccontextmanager
+async def _stdio_session(c: dict[str, Any]) -> AsyncIterator[ClientSession]:
+    """The SDK's `ClientSession` over our stdio transport (bot/tools/mcp_stdio.py: no relay tasks)."""
+    async with (
+        stdio_streams(c["command"], c["args"], c["env"]) as (read, write),
+        ClientSession(read, write, **c["session_kwargs"]) as session,  # type: ignore[arg-type]
+    ):
+        yield session
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -92,19 +92,37 @@ class Held:
     async def guard(self, op: Awaitable[T]) -> T:
         """`op` on this session, failing at once if the session ends meanwhile.
 
-        When a stdio server dies under a request, the transport's task group is cancelled before the
-        session can fail its pending requests, which would then wait out the whole read timeout.
+        When a server dies under a request, the SDK's transports (HTTP; stdio before bot/tools/mcp_stdio.py)
+        cancel their task group before the session can fail its pending requests, which would then wait
+        out the whole read timeout. `op`
+        runs in the caller's task (a task of its own cost a task switch per call); the session's end
+        cancels it, and that cancellation becomes a ConnectionError.
         """
-        task = asyncio.ensure_future(op)
+        if self.task.done():
+            if asyncio.iscoroutine(op):
+                op.close()  # never started: no "never awaited" warning
+            raise ConnectionError("the MCP session closed (the server exited)")
+        caller = asyncio.current_task()
+        assert caller is not None
+        ended = finished = False
+
+        def on_end(_: object) -> None:
+            nonlocal ended
+            if not finished:  # a callback already queued when `op` finished must not cancel the caller
+                ended = True
+                caller.cancel()
+
+        self.task.add_done_callback(on_end)
         try:
-            await asyncio.wait({task, self.task}, return_when=asyncio.FIRST_COMPLETED)
-        except BaseException:
-            task.cancel()  # our caller timed out
-            raise
-        if task.done():
-            return task.result()
-        task.cancel()
-        raise ConnectionError("the MCP session closed (the server exited)")
+            return await op
+        except asyncio.CancelledError:
+            if not ended:
+                raise  # our caller timed out or was cancelled
+            caller.uncancel()
+            raise ConnectionError("the MCP session closed (the server exited)") from None
+        finally:
+            finished = True
+            self.task.remove_done_callback(on_end)
 
     @property
     def usable(self) -> bool:

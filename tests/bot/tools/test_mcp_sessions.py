@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -47,6 +48,11 @@ def wait_gone(pid: int) -> None:
     while alive(pid):
         assert time.monotonic() < deadline, f"server {pid} still running"
         time.sleep(0.05)
+
+
+def children() -> list[str]:
+    """This process's child processes (Linux /proc)."""
+    return [p for t in Path(f"/proc/{os.getpid()}/task").glob("*/children") for p in t.read_text().split()]
 
 
 def kill(pid: int) -> None:
@@ -180,3 +186,19 @@ def test_a_call_interrupted_by_a_signal_leaves_the_sessions_usable():
     server = McpServer("pid", PID_SERVER, env={"CASE": "after-signal"})
     assert server_pid(server) == server_pid(server)  # the loop is free and runs calls as before
     assert slow.list_tools() and slow.opened == 2  # the interrupted call's session was replaced
+
+
+def test_a_call_whose_server_dies_under_it_fails_as_a_broken_session_not_a_timeout():
+    slow = McpServer("slow", SLOW_SERVER)
+    slow.list_tools()
+    (pid,) = [
+        int(p) for p in children() if b"tests.support.slow_mcp" in Path(f"/proc/{p}/cmdline").read_bytes()
+    ]
+    killer = threading.Timer(0.5, os.kill, (pid, signal.SIGKILL))  # while the call waits for its answer
+    killer.start()
+    try:
+        with pytest.raises(ToolError, match="the MCP session broke"):
+            slow.call("get_ticket", {"ticket_id": "1"})  # the server sleeps 60 s, the timeout is 20 s
+    finally:
+        killer.cancel()
+    wait_gone(pid)
