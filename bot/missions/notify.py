@@ -129,11 +129,14 @@ class Notifier:
         *,
         change: Callable[[Mission], Mission] | None = None,
         first: Sealed | None = None,
+        first_done: str = "",
     ) -> Mission | None:
         """Record once, post once: a retried mission neither stores nor posts a step twice. `change`: the
         mission's progress saved with the observation, in the same script; the changed mission comes back
         (None: not applied, the caller saves it). `first`: the step's tool-read event, sealed and not yet
-        appended: it goes in with the observation's (or on its own if the step was recorded before)."""
+        appended: it goes in with the observation's (or on its own if the step was recorded before).
+        `first_done`: `first`'s own done marker: it goes in once (as `Audit.append_once`), with the
+        observation or, when written apart before, not again."""
         text = self.shown(text)
         obs = Observation(key=key, text=text, at=self.rt.clock(), detail=self.rt.redactor.value(detail or {}))
         store, audit = self.rt.store, self.rt.audit
@@ -141,10 +144,18 @@ class Notifier:
         # One round trip: the observation, its audit event and the posted marker (bot/core/atomic.py).
         sealed = audit.seal("observation", **event, key=key, text=obs.text, after=first)
         recorded, changed = store.record_observation(
-            mission.id, obs, audit=audit, sealed=sealed, first=first, change=change
+            mission.id, obs, audit=audit, sealed=sealed, first=first, first_done=first_done, change=change
         )
-        if first is not None and not recorded.appended:  # the read ran again: its event all the same
-            audit.append(first)
+        if recorded.first_apart:  # `first` went in apart before: the observation alone, sealed on its own
+            sealed = audit.seal("observation", **event, key=key, text=obs.text)
+            recorded, changed = store.record_observation(
+                mission.id, obs, audit=audit, sealed=sealed, change=change
+            )
+        elif first is not None and not recorded.appended:
+            if first_done:  # once: it went in with the observation (or apart) unless a crash came between
+                audit.append_once(first, done=(store.key("done", mission.id), first_done))
+            else:  # the read ran again: its event all the same
+                audit.append(first)
         post = recorded.post
         if recorded.audit_missing:  # recorded before its event (a crash between): audit what was recorded
             obs = store.observation(mission.id, key) or obs

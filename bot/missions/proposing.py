@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.core.audit_config import config_version
 from bot.core.defang import product
-from bot.core.models import Proposal
+from bot.core.models import Mission, Proposal
 from bot.core.readable import describe_args
 from bot.missions.execution import Executor
 from bot.missions.more_info import attempt
@@ -47,20 +48,18 @@ def follow_up(session: Session, key: str, proposal: Proposal) -> Proposal:
         **({"preview": proposal.preview} if proposal.preview else {}),
     }
     done = (store.key("done", session.mission.id), f"audit-{proposal.id}")
-    # One compare-and-set: the proposal listed (a no-op write when a retry finds it listed already) and,
-    # unless auto-approved, its `proposal.created` event once per done marker, in the same script.
-    sealed = None if proposal.decided_by == "auto" else session.rt.audit.seal("proposal.created", **created)
-    session.mission = store.mutate_mission(
-        session.mission.id,
-        lambda m: (
-            m
-            if proposal.id in m.proposals
-            else m.model_copy(update={"proposals": [*m.proposals, proposal.id]})
-        ),
-        event=lambda before, after: None if sealed is None else (session.rt.audit, sealed),
-        once=None if sealed is None else done,
+    # shown redacted, as labelled facts; the proposal keeps the real ones
+    args = describe_args(
+        session.rt.redactor.value(proposal.args),
+        tool=proposal.tool,
+        worker=session.worker,
+        formats=session.formats,
     )
-    if sealed is None and not store.done(*done):
+    if proposal.decided_by != "auto":
+        return _proposed(session, key, proposal, created, args=args, done=done[1])
+    # The proposal listed (a no-op write when a retry finds it listed already), then its events.
+    session.mission = store.mutate_mission(session.mission.id, _listing(proposal))
+    if not store.done(*done):
         session.rt.audit.record("proposal.created", **created)
         session.rt.audit.record(
             "decision.auto_approved",
@@ -72,41 +71,50 @@ def follow_up(session: Session, key: str, proposal: Proposal) -> Proposal:
             config_version=config_version(session.worker),
         )
         store.mark_done(session.mission.id, f"audit-{proposal.id}")  # after: a crash repeats, never loses
-    # shown redacted, as labelled facts; the proposal keeps the real ones
-    args = describe_args(
-        session.rt.redactor.value(proposal.args),
-        tool=proposal.tool,
-        worker=session.worker,
-        formats=session.formats,
-    )
-    if proposal.decided_by == "auto":
-        session.observe(
-            key,
-            product(
-                "🤖 Auto-approved {tool} ({args}) under rule {rule}",
-                tool=proposal.tool,
-                args=args,
-                rule=proposal.rule,
-            ),
-        )
-        if proposal.status in {"approved", "executing"}:
-            proposal = Executor(session.rt).execute(proposal.id)
-        if owes_undo_card(session, proposal):  # what the worker did alone, shown with its Undo button
-            proposal = session.notify.post_card(proposal, session.mission)
-        return proposal
-    verb = "Asked the approvers what they would decide on" if proposal.shadow else "Proposed"
     session.observe(
         key,
         product(
-            f"📝 {verb} {{tool}} ({{args}})" + (": {why}" if proposal.rationale.strip() else ""),
+            "🤖 Auto-approved {tool} ({args}) under rule {rule}",
             tool=proposal.tool,
             args=args,
-            why=proposal.rationale.strip(),
+            rule=proposal.rule,
         ),
     )
+    if proposal.status in {"approved", "executing"}:
+        proposal = Executor(session.rt).execute(proposal.id)
+    if owes_undo_card(session, proposal):  # what the worker did alone, shown with its Undo button
+        proposal = session.notify.post_card(proposal, session.mission)
+    return proposal
+
+
+def _listing(proposal: Proposal) -> Callable[[Mission], Mission]:
+    return lambda m: (
+        m if proposal.id in m.proposals else m.model_copy(update={"proposals": [*m.proposals, proposal.id]})
+    )
+
+
+def _proposed(
+    session: Session, key: str, proposal: Proposal, created: dict[str, Any], *, args: str, done: str
+) -> Proposal:
+    """A proposal for the approvers: listed on its mission, its `proposal.created` event (once per done
+    marker) and the step's observation, in one script (bot/core/atomic.py), then its card."""
+    verb = "Asked the approvers what they would decide on" if proposal.shadow else "Proposed"
+    text = product(
+        f"📝 {verb} {{tool}} ({{args}})" + (": {why}" if proposal.rationale.strip() else ""),
+        tool=proposal.tool,
+        args=args,
+        why=proposal.rationale.strip(),
+    )
+    session.flush()
+    sealed = session.rt.audit.seal("proposal.created", **created)
+    changed = session.notify.observe(
+        session.mission, key, text, change=_listing(proposal), first=sealed, first_done=done
+    )
+    # Not applied with it (a step recorded by an earlier try, or a mission closed meanwhile): on its own.
+    session.mission = changed or session.rt.store.mutate_mission(session.mission.id, _listing(proposal))
     if proposal.status == "pending" and not proposal.cards:  # its last card's write tells its state
         return session.notify.post_card(proposal, session.mission)
-    return store.proposal(proposal.id)
+    return session.rt.store.proposal(proposal.id)
 
 
 def _content(session: Session, tool: str, args: dict[str, Any]) -> tuple[str, str]:
