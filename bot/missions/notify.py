@@ -21,7 +21,7 @@ from bot.core.precedent import Precedent
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender, sender_for
 from bot.missions import delegation
-from bot.missions.card_reads import card_reads
+from bot.missions.card_reads import Read, card_reads
 
 log = logging.getLogger(__name__)
 
@@ -191,11 +191,11 @@ class Notifier:
         except Exception:  # any platform error; the thread and the verdict still carry the news
             log.warning("status of mission %s not updated", mission.id, exc_info=True)
 
-    def post_card(self, proposal: Proposal, mission: Mission) -> Proposal:
+    def post_card(self, proposal: Proposal, mission: Mission, *, reads: Read | None = None) -> Proposal:
         """Post the card where its approvers look (and copies on their other platforms); the proposal as
-        its last card left it comes back."""
+        its last card left it comes back. `reads`: the card's reads as its caller made them already."""
         worker = self.rt.worker(proposal.worker)
-        precedents, delegations = card_reads(self.rt, proposal, worker)
+        precedents, delegations = reads or card_reads(self.rt, proposal, worker)
         card = self.card(proposal, mission=mission, precedents=precedents)
         by_platform = worker.escalation.approvals_channels
         channel = by_platform.get(mission.platform)

@@ -12,6 +12,7 @@ from bot.core.audit_config import config_version
 from bot.core.defang import product
 from bot.core.models import Mission, Proposal
 from bot.core.readable import describe_args
+from bot.missions.card_reads import CardReads, Read
 from bot.missions.execution import Executor
 from bot.missions.more_info import attempt
 
@@ -22,17 +23,20 @@ if TYPE_CHECKING:
 def propose(session: Session, key: str, proposal: Proposal) -> Proposal:
     """Create `proposal` with the claim on its content (`_content`): an identical earlier one comes back
     instead, as it is; a new one is followed up."""
-    made, _ = session.rt.store.create_proposal(
-        proposal, content=_content(session, proposal.tool, proposal.args)
+    # Its card's reads go with its creation (one round trip), for a new proposal waiting for a decision.
+    reads = CardReads(session.rt, proposal, session.worker) if proposal.status == "pending" else None
+    made, created = session.rt.store.create_proposal(
+        proposal, content=_content(session, proposal.tool, proposal.args), reads=reads
     )
     if made.id != proposal.id:
         return made
-    return follow_up(session, key, made)
+    return follow_up(session, key, made, card=reads.taken if reads and created else None)
 
 
-def follow_up(session: Session, key: str, proposal: Proposal) -> Proposal:
+def follow_up(session: Session, key: str, proposal: Proposal, *, card: Read | None = None) -> Proposal:
     """What must follow a new proposal. Each part is done once and checked on every call, so a mission
-    retried after a crash right after `create_proposal` still records, audits and posts its card."""
+    retried after a crash right after `create_proposal` still records, audits and posts its card.
+    `card`: its card's reads, made with its creation (else read before it is posted)."""
     store, worker = session.rt.store, session.worker.name
     created = {
         "actor": f"worker:{worker}",
@@ -56,7 +60,7 @@ def follow_up(session: Session, key: str, proposal: Proposal) -> Proposal:
         formats=session.formats,
     )
     if proposal.decided_by != "auto":
-        return _proposed(session, key, proposal, created, args=args, done=done[1])
+        return _proposed(session, key, proposal, created, args=args, done=done[1], card=card)
     # The proposal listed (a no-op write when a retry finds it listed already), then its events.
     session.mission = store.mutate_mission(session.mission.id, _listing(proposal))
     if not store.done(*done):
@@ -94,7 +98,14 @@ def _listing(proposal: Proposal) -> Callable[[Mission], Mission]:
 
 
 def _proposed(
-    session: Session, key: str, proposal: Proposal, created: dict[str, Any], *, args: str, done: str
+    session: Session,
+    key: str,
+    proposal: Proposal,
+    created: dict[str, Any],
+    *,
+    args: str,
+    done: str,
+    card: Read | None,
 ) -> Proposal:
     """A proposal for the approvers: listed on its mission, its `proposal.created` event (once per done
     marker) and the step's observation, in one script (bot/core/atomic.py), then its card."""
@@ -113,7 +124,7 @@ def _proposed(
     # Not applied with it (a step recorded by an earlier try, or a mission closed meanwhile): on its own.
     session.mission = changed or session.rt.store.mutate_mission(session.mission.id, _listing(proposal))
     if proposal.status == "pending" and not proposal.cards:  # its last card's write tells its state
-        return session.notify.post_card(proposal, session.mission)
+        return session.notify.post_card(proposal, session.mission, reads=card)
     return session.rt.store.proposal(proposal.id)
 
 
