@@ -43,27 +43,30 @@ return {2, seq}
 
 # KEYS: obs, obs-order, done markers, posted markers, stream, head[, record].
 # ARGV: step key, observation JSON, done marker, event body, event mac, first event's body and mac ('': none:
-# the step's tool read, appended before the observation's own event, with it or not at all)[, record's
-# expected bytes, new bytes].
+# the step's tool read or the proposal it made, appended before the observation's own event, with it or not
+# at all), first event's own done marker ('': none)[, record's expected bytes, new bytes].
 # {added, seq, posted}: seq -1 when the event was recorded before; {0, -2, 0} when the observation was
 # recorded before but not its event (a crash in between, before these writes were one script): the caller
 # audits the text recorded then, marks the post and sets the record. With a record (the mission, whose
 # progress the step saves), nothing is written unless it holds the expected bytes: {0, -3, 0} no such
-# record, {0, -4, 0, current} another value.
+# record, {0, -4, 0, current} another value. {0, -5, 0}: the first event's marker is set but not the
+# observation's (written apart by an earlier version): nothing written, the caller writes them apart.
 _OBSERVE = (
     APPEND_FN
     + """
 if #KEYS == 7 then
   local current = redis.call('GET', KEYS[7])
   if not current then return {0, -3, 0} end
-  if current ~= ARGV[8] then return {0, -4, 0, current} end
+  if current ~= ARGV[9] then return {0, -4, 0, current} end
 end
 local done = redis.call('HEXISTS', KEYS[3], ARGV[3]) == 1
 local added = redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0
 if not added and not done then return {0, -2, 0} end
+if not done and ARGV[8] ~= '' and redis.call('HEXISTS', KEYS[3], ARGV[8]) == 1 then return {0, -5, 0} end
 local seq = -1
 if not done then
   if ARGV[6] ~= '' then audit_append(KEYS[5], KEYS[6], ARGV[6], ARGV[7]) end
+  if ARGV[8] ~= '' then redis.call('HSET', KEYS[3], ARGV[8], 1) end
   seq = audit_append(KEYS[5], KEYS[6], ARGV[4], ARGV[5])
 end
 if added then
@@ -71,7 +74,7 @@ if added then
   redis.call('RPUSH', KEYS[2], ARGV[1])
 end
 redis.call('HSET', KEYS[3], ARGV[3], 1)
-if #KEYS == 7 then redis.call('SET', KEYS[7], ARGV[9]) end
+if #KEYS == 7 then redis.call('SET', KEYS[7], ARGV[10]) end
 return {added and 1 or 0, seq, redis.call('HSETNX', KEYS[4], ARGV[1], 1)}
 """
 )
@@ -91,6 +94,7 @@ class Swapped:
 class Observed:
     added: bool  # False: recorded by an earlier try
     audit_missing: bool  # recorded before, its event not: the caller records it from the stored text
+    first_apart: bool = False  # nothing written: `first` was appended before on its own (`first_done`)
     post: bool  # this call owns the post (the posted marker was set now)
     appended: bool  # the events (the observation's, and `first`) were appended now
 
@@ -140,13 +144,15 @@ class Scripts:
         audit: Audit,
         sealed: Sealed,
         first: Sealed | None = None,
+        first_done: str = "",
         record: tuple[str, bytes, str] | None = None,
     ) -> Swapped:
         """`keys`: the observations hash, their order list, the done markers, the posted markers.
-        `first`: an event appended before the observation's (`sealed` was sealed after it), with it or not.
+        `first`: an event appended before the observation's (`sealed` was sealed after it), with it or not;
+        `first_done`: its own done marker, set with it (an event that must go in once, as `record_once`).
         `record`: (key, expected bytes, new bytes) set with the observation (only if it holds them)."""
         extra_keys, extra_args = ([record[0]], [record[1], record[2]]) if record else ([], [])
-        leading = [first.body, first.mac] if first is not None else ["", ""]
+        leading = [first.body, first.mac, first_done] if first is not None else ["", "", ""]
         reply = audit.commit(
             [first, sealed] if first is not None else sealed,
             lambda: self._observe(
@@ -156,10 +162,16 @@ class Scripts:
             appended=lambda r: int(r[1]) >= 0,
         )
         added, seq, post = (int(v) for v in reply[:3])
-        observed = Observed(added=bool(added), audit_missing=seq == -2, post=bool(post), appended=seq >= 0)
+        observed = Observed(
+            added=bool(added),
+            audit_missing=seq == -2,
+            post=bool(post),
+            appended=seq >= 0,
+            first_apart=seq == -5,
+        )
         return Swapped(
             found=seq != -3,
-            written=seq not in (-2, -3, -4),
+            written=seq not in (-2, -3, -4, -5),
             current=reply[3] if seq == -4 else None,
             observed=observed,
         )

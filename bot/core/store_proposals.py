@@ -4,6 +4,10 @@ watch, indexed while pending, and the cards they were posted as. A part of `Stor
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Protocol
+
+from redis.client import Pipeline
+from redis.exceptions import NoScriptError
 
 from bot.core.errors import NotFound
 from bot.core.models import MessageRef, Proposal
@@ -29,19 +33,45 @@ return {1}
 """
 
 
+class Reads(Protocol):
+    """Reads a caller sends with a proposal's creation (bot/missions/card_reads.py)."""
+
+    def queue(self, pipe: Pipeline) -> int: ...
+
+    def take(self, replies: list[Any]) -> None: ...
+
+
 class ProposalRecords(KeyedRecords):
     def create_proposal(
-        self, proposal: Proposal, *, content: tuple[str, str] | None = None
+        self,
+        proposal: Proposal,
+        *,
+        content: tuple[str, str] | None = None,
+        reads: Reads | None = None,
     ) -> tuple[Proposal, bool]:
         """Create once; a retried mission gets the existing proposal back (created=False). `content`: (index
         key, digest) of the proposal's content; when another proposal claimed it first and exists, that one
-        comes back (created=False) and nothing is written. One round trip."""
+        comes back (created=False) and nothing is written. `reads`: reads queued after the script, sent in
+        the same round trip; their replies go to its `take`. One round trip."""
         key, raw = self.key("proposal", proposal.id), proposal.model_dump_json()
         score = proposal.created_at.timestamp() if proposal.status == "pending" else ""
         index, digest = content or ("", "")
-        reply = self.redis.register_script(_CREATE_PROPOSAL)(
-            keys=[key, self.key("pending"), index], args=[raw, proposal.id, score, digest, self.prefix]
-        )
+        keys, args = [key, self.key("pending"), index], [raw, proposal.id, score, digest, self.prefix]
+        script = self.redis.register_script(_CREATE_PROPOSAL)
+        if reads is None:
+            reply = script(keys=keys, args=args)
+        else:
+            with self.redis.pipeline(transaction=False) as pipe:
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+                reads.queue(pipe)
+                reply, *replies = pipe.execute(raise_on_error=False)
+            for failed in (r for r in replies if isinstance(r, Exception)):
+                raise failed
+            reads.take(replies)
+            if isinstance(reply, NoScriptError):  # not cached (a restarted Redis): the script loads it
+                reply = script(keys=keys, args=args)
+            elif isinstance(reply, Exception):
+                raise reply
         outcome = int(reply[0])
         if outcome == 1:
             self.records.saw(key, raw)

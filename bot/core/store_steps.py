@@ -40,10 +40,11 @@ class StepRecords(KeyedRecords):
         audit: Audit,
         sealed: Sealed,
         first: Sealed | None = None,
+        first_done: str = "",
         change: Callable[[Mission], Mission] | None = None,
     ) -> tuple[Observed, Mission | None]:
         """The observation, its audit event `sealed` (once per step, marker `obs-<key>`; `first`, the step's
-        tool read, before it and with it), its posted marker
+        tool read, before it and with it; with `first_done`, its own marker, set with it), its posted marker
         and (`change`) the mission's saved progress in one script (bot/core/atomic.py). The mission comes
         back None when `change` was not applied: the caller saves it (a step recorded before, or a change
         that closes the mission)."""
@@ -53,6 +54,7 @@ class StepRecords(KeyedRecords):
             "observation": obs.model_dump_json(),
             "done": f"obs-{obs.key}",
             "first": first,
+            "first_done": first_done,
         }
         if change is not None:
             key = self.key("mission", mission_id)

@@ -21,7 +21,7 @@ from bot.core.precedent import Precedent
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender, sender_for
 from bot.missions import delegation
-from bot.missions.card_reads import card_reads
+from bot.missions.card_reads import Read, card_reads
 
 log = logging.getLogger(__name__)
 
@@ -129,11 +129,14 @@ class Notifier:
         *,
         change: Callable[[Mission], Mission] | None = None,
         first: Sealed | None = None,
+        first_done: str = "",
     ) -> Mission | None:
         """Record once, post once: a retried mission neither stores nor posts a step twice. `change`: the
         mission's progress saved with the observation, in the same script; the changed mission comes back
         (None: not applied, the caller saves it). `first`: the step's tool-read event, sealed and not yet
-        appended: it goes in with the observation's (or on its own if the step was recorded before)."""
+        appended: it goes in with the observation's (or on its own if the step was recorded before).
+        `first_done`: `first`'s own done marker: it goes in once (as `Audit.append_once`), with the
+        observation or, when written apart before, not again."""
         text = self.shown(text)
         obs = Observation(key=key, text=text, at=self.rt.clock(), detail=self.rt.redactor.value(detail or {}))
         store, audit = self.rt.store, self.rt.audit
@@ -141,10 +144,18 @@ class Notifier:
         # One round trip: the observation, its audit event and the posted marker (bot/core/atomic.py).
         sealed = audit.seal("observation", **event, key=key, text=obs.text, after=first)
         recorded, changed = store.record_observation(
-            mission.id, obs, audit=audit, sealed=sealed, first=first, change=change
+            mission.id, obs, audit=audit, sealed=sealed, first=first, first_done=first_done, change=change
         )
-        if first is not None and not recorded.appended:  # the read ran again: its event all the same
-            audit.append(first)
+        if recorded.first_apart:  # `first` went in apart before: the observation alone, sealed on its own
+            sealed = audit.seal("observation", **event, key=key, text=obs.text)
+            recorded, changed = store.record_observation(
+                mission.id, obs, audit=audit, sealed=sealed, change=change
+            )
+        elif first is not None and not recorded.appended:
+            if first_done:  # once: it went in with the observation (or apart) unless a crash came between
+                audit.append_once(first, done=(store.key("done", mission.id), first_done))
+            else:  # the read ran again: its event all the same
+                audit.append(first)
         post = recorded.post
         if recorded.audit_missing:  # recorded before its event (a crash between): audit what was recorded
             obs = store.observation(mission.id, key) or obs
@@ -180,11 +191,11 @@ class Notifier:
         except Exception:  # any platform error; the thread and the verdict still carry the news
             log.warning("status of mission %s not updated", mission.id, exc_info=True)
 
-    def post_card(self, proposal: Proposal, mission: Mission) -> Proposal:
+    def post_card(self, proposal: Proposal, mission: Mission, *, reads: Read | None = None) -> Proposal:
         """Post the card where its approvers look (and copies on their other platforms); the proposal as
-        its last card left it comes back."""
+        its last card left it comes back. `reads`: the card's reads as its caller made them already."""
         worker = self.rt.worker(proposal.worker)
-        precedents, delegations = card_reads(self.rt, proposal, worker)
+        precedents, delegations = reads or card_reads(self.rt, proposal, worker)
         card = self.card(proposal, mission=mission, precedents=precedents)
         by_platform = worker.escalation.approvals_channels
         channel = by_platform.get(mission.platform)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.core.audit_config import config_version
 from bot.core.defang import product
-from bot.core.models import Proposal
+from bot.core.models import Mission, Proposal
 from bot.core.readable import describe_args
+from bot.missions.card_reads import CardReads, Read
 from bot.missions.execution import Executor
 from bot.missions.more_info import attempt
 
@@ -21,17 +23,20 @@ if TYPE_CHECKING:
 def propose(session: Session, key: str, proposal: Proposal) -> Proposal:
     """Create `proposal` with the claim on its content (`_content`): an identical earlier one comes back
     instead, as it is; a new one is followed up."""
-    made, _ = session.rt.store.create_proposal(
-        proposal, content=_content(session, proposal.tool, proposal.args)
+    # Its card's reads go with its creation (one round trip), for a new proposal waiting for a decision.
+    reads = CardReads(session.rt, proposal, session.worker) if proposal.status == "pending" else None
+    made, created = session.rt.store.create_proposal(
+        proposal, content=_content(session, proposal.tool, proposal.args), reads=reads
     )
     if made.id != proposal.id:
         return made
-    return follow_up(session, key, made)
+    return follow_up(session, key, made, card=reads.taken if reads and created else None)
 
 
-def follow_up(session: Session, key: str, proposal: Proposal) -> Proposal:
+def follow_up(session: Session, key: str, proposal: Proposal, *, card: Read | None = None) -> Proposal:
     """What must follow a new proposal. Each part is done once and checked on every call, so a mission
-    retried after a crash right after `create_proposal` still records, audits and posts its card."""
+    retried after a crash right after `create_proposal` still records, audits and posts its card.
+    `card`: its card's reads, made with its creation (else read before it is posted)."""
     store, worker = session.rt.store, session.worker.name
     created = {
         "actor": f"worker:{worker}",
@@ -47,20 +52,18 @@ def follow_up(session: Session, key: str, proposal: Proposal) -> Proposal:
         **({"preview": proposal.preview} if proposal.preview else {}),
     }
     done = (store.key("done", session.mission.id), f"audit-{proposal.id}")
-    # One compare-and-set: the proposal listed (a no-op write when a retry finds it listed already) and,
-    # unless auto-approved, its `proposal.created` event once per done marker, in the same script.
-    sealed = None if proposal.decided_by == "auto" else session.rt.audit.seal("proposal.created", **created)
-    session.mission = store.mutate_mission(
-        session.mission.id,
-        lambda m: (
-            m
-            if proposal.id in m.proposals
-            else m.model_copy(update={"proposals": [*m.proposals, proposal.id]})
-        ),
-        event=lambda before, after: None if sealed is None else (session.rt.audit, sealed),
-        once=None if sealed is None else done,
+    # shown redacted, as labelled facts; the proposal keeps the real ones
+    args = describe_args(
+        session.rt.redactor.value(proposal.args),
+        tool=proposal.tool,
+        worker=session.worker,
+        formats=session.formats,
     )
-    if sealed is None and not store.done(*done):
+    if proposal.decided_by != "auto":
+        return _proposed(session, key, proposal, created, args=args, done=done[1], card=card)
+    # The proposal listed (a no-op write when a retry finds it listed already), then its events.
+    session.mission = store.mutate_mission(session.mission.id, _listing(proposal))
+    if not store.done(*done):
         session.rt.audit.record("proposal.created", **created)
         session.rt.audit.record(
             "decision.auto_approved",
@@ -72,41 +75,57 @@ def follow_up(session: Session, key: str, proposal: Proposal) -> Proposal:
             config_version=config_version(session.worker),
         )
         store.mark_done(session.mission.id, f"audit-{proposal.id}")  # after: a crash repeats, never loses
-    # shown redacted, as labelled facts; the proposal keeps the real ones
-    args = describe_args(
-        session.rt.redactor.value(proposal.args),
-        tool=proposal.tool,
-        worker=session.worker,
-        formats=session.formats,
-    )
-    if proposal.decided_by == "auto":
-        session.observe(
-            key,
-            product(
-                "🤖 Auto-approved {tool} ({args}) under rule {rule}",
-                tool=proposal.tool,
-                args=args,
-                rule=proposal.rule,
-            ),
-        )
-        if proposal.status in {"approved", "executing"}:
-            proposal = Executor(session.rt).execute(proposal.id)
-        if owes_undo_card(session, proposal):  # what the worker did alone, shown with its Undo button
-            proposal = session.notify.post_card(proposal, session.mission)
-        return proposal
-    verb = "Asked the approvers what they would decide on" if proposal.shadow else "Proposed"
     session.observe(
         key,
         product(
-            f"📝 {verb} {{tool}} ({{args}})" + (": {why}" if proposal.rationale.strip() else ""),
+            "🤖 Auto-approved {tool} ({args}) under rule {rule}",
             tool=proposal.tool,
             args=args,
-            why=proposal.rationale.strip(),
+            rule=proposal.rule,
         ),
     )
+    if proposal.status in {"approved", "executing"}:
+        proposal = Executor(session.rt).execute(proposal.id)
+    if owes_undo_card(session, proposal):  # what the worker did alone, shown with its Undo button
+        proposal = session.notify.post_card(proposal, session.mission)
+    return proposal
+
+
+def _listing(proposal: Proposal) -> Callable[[Mission], Mission]:
+    return lambda m: (
+        m if proposal.id in m.proposals else m.model_copy(update={"proposals": [*m.proposals, proposal.id]})
+    )
+
+
+def _proposed(
+    session: Session,
+    key: str,
+    proposal: Proposal,
+    created: dict[str, Any],
+    *,
+    args: str,
+    done: str,
+    card: Read | None,
+) -> Proposal:
+    """A proposal for the approvers: listed on its mission, its `proposal.created` event (once per done
+    marker) and the step's observation, in one script (bot/core/atomic.py), then its card."""
+    verb = "Asked the approvers what they would decide on" if proposal.shadow else "Proposed"
+    text = product(
+        f"📝 {verb} {{tool}} ({{args}})" + (": {why}" if proposal.rationale.strip() else ""),
+        tool=proposal.tool,
+        args=args,
+        why=proposal.rationale.strip(),
+    )
+    session.flush()
+    sealed = session.rt.audit.seal("proposal.created", **created)
+    changed = session.notify.observe(
+        session.mission, key, text, change=_listing(proposal), first=sealed, first_done=done
+    )
+    # Not applied with it (a step recorded by an earlier try, or a mission closed meanwhile): on its own.
+    session.mission = changed or session.rt.store.mutate_mission(session.mission.id, _listing(proposal))
     if proposal.status == "pending" and not proposal.cards:  # its last card's write tells its state
-        return session.notify.post_card(proposal, session.mission)
-    return store.proposal(proposal.id)
+        return session.notify.post_card(proposal, session.mission, reads=card)
+    return session.rt.store.proposal(proposal.id)
 
 
 def _content(session: Session, tool: str, args: dict[str, Any]) -> tuple[str, str]:

@@ -3,6 +3,7 @@ that settles the mission's proposals in the same transaction."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -148,3 +149,33 @@ def test_a_marked_event_goes_in_once_with_the_change_or_after_a_close(rt):
         assert kinds(mission_id) == ["proposal.created"] and store.done(mission_id, "audit-P")
         assert store.mission(mission_id).status == status
     assert check(audit).problems == [] and check(audit).gaps == []
+
+
+class Reads:
+    """Reads sent with a proposal's creation (as bot/missions/card_reads.py's)."""
+
+    def __init__(self, key: str) -> None:
+        self.key, self.taken = key, None
+
+    def queue(self, pipe) -> int:
+        pipe.get(self.key)
+        return 1
+
+    def take(self, replies) -> None:
+        self.taken = replies
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_reads_sent_with_a_proposals_creation_come_back_with_it(store, redis, monkeypatch, cached):
+    """One round trip: the script, then the reads; a script Redis does not hold (a restarted server) is
+    loaded and run all the same."""
+    from bot.core import store_proposals
+
+    if not cached:  # a script text whose digest this server never saw
+        unseen = f"{store_proposals._CREATE_PROPOSAL}\n-- {uuid.uuid4().hex}"
+        monkeypatch.setattr(store_proposals, "_CREATE_PROPOSAL", unseen)
+    redis.set(store.key("note"), "seen")
+    reads = Reads(store.key("note"))
+    made, created = store.create_proposal(proposal(), reads=reads)
+    assert created and made.id == "P-1" and reads.taken == [b"seen"]
+    assert store.proposal("P-1").status == "pending" and store.pending_proposals() == [made]

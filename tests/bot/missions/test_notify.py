@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.audit_verify import check
 from bot.core.defang import trusted
 from bot.core.models import MessageRef
 from bot.missions.notify import Notifier
@@ -60,6 +61,33 @@ def test_an_observation_is_recorded_audited_and_posted_once(rt, recorder):
     assert obs.detail == {"api_key": "[redacted]"}
     audited = [e for e in rt.audit.events() if e["kind"] == "observation" and e["mission"] == mission.id]
     assert len(audited) == 1
+
+
+def test_a_marked_first_event_goes_in_once_with_the_observation_or_not_again(rt, recorder):
+    """`first_done`: the step's proposal event goes in with its observation and the mission's change, in
+    one script, once per marker; written apart before (an earlier version's crash between), it is not
+    repeated and the observation goes in alone. The chain stays whole either way."""
+    audit, store = rt.audit, rt.store
+    for key, apart in (("k1", False), ("k2", True)):
+        mission = ask(rt, "ESC-1042").mission
+        marker = f"audit-{key}"
+        if apart:
+            audit.record_once("proposal.created", done=(store.key("done", mission.id), marker), actor="a")
+        for _ in range(2):  # a retried step
+            sealed = audit.seal("proposal.created", actor="a", mission=mission.id)
+            Notifier(rt).observe(
+                store.mission(mission.id),
+                key,
+                "proposed",
+                change=lambda m, key=key: m.model_copy(update={"proposals": [key]}),
+                first=sealed,
+                first_done=marker,
+            )
+        kinds = [e["kind"] for e in audit.events() if e["mission"] in (mission.id, None)]
+        assert kinds.count("proposal.created") == 1 and kinds.count("observation") == 1
+        assert store.done(mission.id, marker) and store.mission(mission.id).proposals == [key]
+    assert recorder.sent == [("post", "proposed")] * 2
+    assert check(audit).problems == [] and check(audit).gaps == []
 
 
 def test_a_failed_post_is_posted_again_by_the_retry(rt):
