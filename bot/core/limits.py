@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from rq import RateLimit
 
-from bot.core import metrics
+from bot.core import lua, metrics
 from bot.core.audit import Sealed
 from bot.core.audit_scripts import APPEND_FN
 from bot.core.config.models import WorkerConfig
@@ -142,7 +142,7 @@ def admit(
     keys = [rt.store.key("submits", worker.name), _tokens_key(rt, worker.name, now), control]
     args = [now.timestamp(), limits.missions_per_hour, mission_id, limits.weekly_token_budget or 0]
     if create is None:
-        outcome, value = rt.redis.register_script(_ADMIT)(keys=keys, args=args)
+        outcome, value = lua.script(rt.redis, _ADMIT)(keys=keys, args=args)
     else:
         mission, sealed = create
         raw = mission.model_dump_json()
@@ -150,7 +150,7 @@ def admit(
         args += [sealed.body, sealed.mac, raw, mission.created_at.timestamp()]
         outcome, value = rt.audit.commit(
             sealed,
-            lambda: rt.redis.register_script(_ADMIT)(keys=keys, args=args),
+            lambda: lua.script(rt.redis, _ADMIT)(keys=keys, args=args),
             appended=lambda reply: int(reply[0]) == 1,
         )
         if int(outcome) == 1:
@@ -204,7 +204,7 @@ def begin_tool_call(
 ) -> CallStart:
     """The step's proposal if one exists, else the worker's control and, unless its switch is pulled, the
     admission of the call (`admit_tool_call`) in the same script: one round trip."""
-    raw_proposal, raw_control, admission = rt.redis.register_script(_BEGIN_CALL)(
+    raw_proposal, raw_control, admission = lua.script(rt.redis, _BEGIN_CALL)(
         keys=[
             rt.store.key("proposal", proposal_id),
             rt.store.key("control", worker.name),

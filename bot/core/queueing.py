@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from redis.exceptions import NoScriptError
 from rq import Callback, RateLimit, Retry, Worker
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.queue import Queue
-from rq.rate_limit import RateLimitRegistry
 
 from bot.core import log_context, tracing
-from bot.core.errors import NotFound
 from bot.core.housekeeping import job_is_alive
 from bot.core.limits import mission_rate_limit
+from bot.core.rate_limited import Marked, enqueue_once
 from bot.core.runtime import Runtime
 
 # First retry at once (a killed worker), then back off for transient failures.
@@ -25,33 +22,6 @@ RETRY = Retry(max=3, interval=[0, 5, 30])
 
 def _job_id(rt: Runtime, *parts: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", "-".join((rt.settings.key_prefix, *parts)))
-
-
-# The duplicate marker of a rate-limited job (RQ refuses unique=True there), with what must go with it, in
-# one round trip. KEYS: marker, latest-run record ('': none), record whose status must match ('': none).
-# ARGV: job id, status wanted. {1, previous latest} when marked now, {0} when marked before, {-1} when the
-# record's status is another, {-2} when there is no such record.
-_MARK = """
-if KEYS[3] ~= '' then
-  local raw = redis.call('GET', KEYS[3])
-  if not raw then return {-2} end
-  if cjson.decode(raw).status ~= ARGV[2] then return {-1} end
-end
-if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', 86400) then return {0} end
-local previous = false
-if KEYS[2] ~= '' then previous = redis.call('SET', KEYS[2], ARGV[1], 'EX', 604800, 'GET') end
-return {1, previous}
-"""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Marked:
-    """Where a rate-limited job's marker stands: `latest` records the run job (bot/missions/recovery.py)
-    at the marker's write; `status` (of `record`, a mission) gates the enqueue in the same round trip."""
-
-    latest: str = ""
-    record: str = ""
-    status: str = ""
 
 
 def _enqueue(
@@ -74,46 +44,18 @@ def _enqueue(
     if trace := tracing.carrier():  # the trace the job continues (bot/core/tracing.py; {} when off)
         meta["trace"] = trace
     if rate_limit is not None:
-        marked = marked or Marked()
-        marker = f"{job_id}:enqueued"
-        outcome, *previous = queue.connection.register_script(_MARK)(  # EVALSHA: the body is sent once
-            keys=[marker, marked.latest, marked.record], args=[job_id, marked.status]
+        job = queue.create_job(
+            func,
+            args=(arg,),
+            job_id=job_id,
+            retry=RETRY,
+            timeout=600,
+            on_failure=callback,
+            rate_limit=rate_limit,
+            meta=meta,
+            status=JobStatus.QUEUED,
         )
-        if int(outcome) == -2:
-            raise NotFound(f"no such record {marked.record}")
-        if int(outcome) == -1:
-            return False
-        if not int(outcome):
-            # A marker whose job does not exist was left by a crash between the two writes: absent.
-            if not replace_stale or Job.exists(job_id, connection=queue.connection):
-                return False
-            queue.connection.set(marker, 1, ex=86_400)
-            if marked.latest:
-                previous = [queue.connection.set(marked.latest, job_id, ex=7 * 86_400, get=True)]
-        try:
-            job = queue.create_job(
-                func,
-                args=(arg,),
-                job_id=job_id,
-                retry=RETRY,
-                timeout=600,
-                on_failure=callback,
-                rate_limit=rate_limit,
-                meta=meta,
-                status=JobStatus.QUEUED,
-            )
-            _enqueue_rate_limited(queue, job)
-        except BaseException:
-            # The job is not there: a retry must not be refused for 24 h, nor the latest run point at it.
-            with queue.connection.pipeline() as pipe:
-                pipe.delete(marker)
-                if marked.latest and previous and previous[0]:
-                    pipe.set(marked.latest, previous[0], ex=7 * 86_400)
-                elif marked.latest:
-                    pipe.delete(marked.latest)
-                pipe.execute()
-            raise
-        return True
+        return enqueue_once(queue, job, marked=marked or Marked(), replace_stale=replace_stale)
     try:
         queue.enqueue(
             func,
@@ -128,23 +70,6 @@ def _enqueue(
     except DuplicateJobError:
         return False
     return True
-
-
-def _enqueue_rate_limited(queue: Queue, job: Job) -> None:
-    """RQ's `enqueue` of a rate-limited job, in one round trip instead of three: the queue's registration,
-    the job's save into the rate-limited registry and the slot promotion in one MULTI. rq 3's
-    `Queue.enqueue_job` refuses a pipeline for rate-limited jobs only because a later save of the returned
-    job on that pipeline would undo the promotion; this saves nothing after it."""
-    with queue.connection.pipeline() as pipe:
-        pipe.sadd(queue.redis_queues_keys, queue.key)
-        queue._enqueue_rate_limited_job(job, pipeline=pipe)
-        # The promotion script runs by its SHA without the pipeline's SCRIPT EXISTS round trip; a server
-        # that lost it (a restart) answers NOSCRIPT for that command alone, and the promotion runs again.
-        pipe.scripts.clear()
-        try:
-            pipe.execute()
-        except NoScriptError:
-            RateLimitRegistry.from_job(job).acquire_and_enqueue(job.rate_limit_concurrency)
 
 
 def job_status(rt: Runtime, job_id: str) -> str | None:

@@ -37,8 +37,8 @@ def test_a_mission_is_enqueued_once_and_its_latest_run_job_remembered(rt):
 
 
 def test_a_server_without_rqs_promotion_script_still_queues_the_mission(rt, monkeypatch):
-    """The enqueue's MULTI runs RQ's promotion by its SHA alone; a server that lost the script (a restart)
-    answers NOSCRIPT for that command and the promotion runs again on its own."""
+    """The enqueue's script (RQ's promotion inlined in it) runs by its SHA alone; a server that lost it (a
+    restart) answers NOSCRIPT, and the script is loaded and run again, once."""
     unknown = rate_limit.ACQUIRE_AND_ENQUEUE_SCRIPT + f"\n-- {uuid.uuid4().hex}"  # a SHA no server has
     monkeypatch.setattr(rate_limit, "ACQUIRE_AND_ENQUEUE_SCRIPT", unknown)
     mission_id = created(rt)

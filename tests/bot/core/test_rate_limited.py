@@ -1,0 +1,55 @@
+"""A rate-limited job's marker, its checks and RQ's own enqueue in one script: one round trip, and all or
+nothing (a failing write takes the marker back, so the job is not refused for 24 h)."""
+
+from __future__ import annotations
+
+import pytest
+from redis.exceptions import ResponseError
+from rq.job import Job
+
+from benchmarks.costs import counting
+from bot.core import queueing
+from bot.core.models import Request
+from bot.missions.service import MissionService
+
+
+def created(rt) -> str:
+    request = Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042")
+    return MissionService(rt).create(request).mission.id
+
+
+def test_a_mission_start_is_one_round_trip_with_rqs_own_record_of_the_job(rt, run_jobs):
+    mission_id = created(rt)
+    rt.missions_queue.get_redis_server_version()  # RQ's one-time read, left out
+    with counting() as count:
+        assert queueing.enqueue_mission(rt, mission_id, worker="support-triage", if_status="queued")
+    assert count.n == 1
+    job_id = queueing.mission_job_id(rt, mission_id)
+    job = Job.fetch(job_id, connection=rt.redis)
+    assert job.origin == rt.missions_queue.name and job.rate_limit_key and job.retries_left == 3
+    assert job.get_status() == "queued" and job_id in rt.missions_queue.job_ids
+    assert queueing.last_run_job(rt, mission_id) == job_id
+    run_jobs()
+    assert rt.store.mission(mission_id).status == "awaiting_approval"
+
+
+def test_a_failing_write_of_rqs_takes_the_marker_and_the_latest_run_back(rt):
+    mission_id = created(rt)
+    assert queueing.enqueue_mission(rt, mission_id, reason="first")
+    first = queueing.last_run_job(rt, mission_id)
+    job_id = queueing.run_job_id(rt, mission_id, "again")
+    rt.redis.set(f"rq:job:{job_id}", "not a hash")  # RQ's HSET of the job fails inside the script
+    with pytest.raises(ResponseError):
+        queueing.enqueue_mission(rt, mission_id, reason="again")
+    assert not rt.redis.exists(f"{job_id}:enqueued") and queueing.last_run_job(rt, mission_id) == first
+    rt.redis.delete(f"rq:job:{job_id}")
+    assert queueing.enqueue_mission(rt, mission_id, reason="again")  # not refused for 24 h
+    assert queueing.last_run_job(rt, mission_id) == job_id
+
+
+def test_a_mission_no_longer_queued_or_missing_is_not_enqueued(rt):
+    mission_id = created(rt)
+    rt.store.mutate_mission(mission_id, lambda m: m.model_copy(update={"status": "cancelled"}))
+    assert not queueing.enqueue_mission(rt, mission_id, worker="support-triage", if_status="queued")
+    assert not rt.redis.exists(f"{queueing.mission_job_id(rt, mission_id)}:enqueued")
+    assert len(rt.missions_queue) == 0
