@@ -5,7 +5,8 @@ all in one script, so a crash leaves either all of them or none.
 RQ's writes are not written again here: `Queue._enqueue_rate_limited_job` queues them on a pipeline that is
 never sent, and the script replays that pipeline's commands after the marker. The one script RQ queues
 there (the slot promotion) is inlined as a Lua function, from RQ's own text, since a script cannot call
-another by its SHA."""
+another by its SHA. Like that promotion, the replay touches keys it does not declare: one Redis server
+(or a Sentinel-watched primary), as RQ itself requires."""
 
 from __future__ import annotations
 
