@@ -117,6 +117,7 @@ def main() -> None:
         run_round(redis, url, 10, mcp=args.mcp)  # warm-up, not counted: first imports, first job of each kind
         results = [run_round(redis, url, args.missions, mcp=args.mcp) for _ in range(args.rounds)]
         trips = round_trips(redis, url, missions=50)
+        interleaved = submit_interleaved(redis, url)
     floor_rate = statistics.median(r["noop_per_s"] for r in results)
     mission_rate = statistics.median(r["missions_per_s"] for r in results)
     enqueue_floor = statistics.median(r["enqueue_ms"] for r in results)
@@ -133,6 +134,9 @@ def main() -> None:
         "enqueue_ms": round(enqueue_floor, 3),
         "submit_ms": round(submit_cost, 3),
         "submit_to_enqueue_ratio": round(submit_cost / enqueue_floor, 2),
+        # Chunks of 50 enqueues and 50 submits in turn, the median of each pair's ratio: both see the same
+        # moment of the machine, which the rounds' back-to-back blocks of hundreds do not.
+        "submit_to_enqueue_ratio_interleaved": interleaved,
         "round_trips": trips,
         # Per round, then the median: each round's floor and missions ran back to back, under the same load.
         "missions_to_noop_ratio_by_round": round(
@@ -160,7 +164,9 @@ def main() -> None:
     )
     print(f"bare Queue.enqueue:                     {enqueue_floor:8.3f} ms/job")
     print(f"MissionService.submit (route+store+audit+enqueue): {submit_cost:.3f} ms/mission")
-    print(f"  ratio submit : enqueue = {submit_cost / enqueue_floor:.2f}")
+    print(
+        f"  ratio submit : enqueue = {submit_cost / enqueue_floor:.2f} (interleaved in chunks: {interleaved})"
+    )
     print(
         "Redis round trips: "
         + ", ".join(f"{name} {count}" for name, count in trips.items())
@@ -215,6 +221,31 @@ def run_round(redis: Redis, url: str, n: int, *, mcp: bool) -> dict[str, float]:
             "submit_ms": submit_ms,
             **{f"cpu_{name}": ms for name, ms in cpu.items()},
         }
+    finally:
+        app.install(None)
+        cleanup(redis, prefix)
+
+
+def submit_interleaved(redis: Redis, url: str, *, chunks: int = 20, size: int = 50) -> float:
+    """submit : enqueue as the median over `chunks` pairs of back-to-back chunks (wall time)."""
+    prefix = f"mbturns{uuid.uuid4().hex[:8]}"
+    rt = bench_runtime(redis, url, prefix, missions=chunks * size + 10)
+    app.install(rt)
+    try:
+        floor_q, svc = Queue(f"{prefix}-floor", connection=redis), MissionService(rt)
+        for i in range(5):  # the first of each: imports, scripts loaded
+            floor_q.enqueue("benchmarks.noop.noop", str(i))
+            svc.submit(REQUEST)
+        ratios = []
+        for _ in range(chunks):
+            start = time.perf_counter()
+            for i in range(size):
+                floor_q.enqueue("benchmarks.noop.noop", str(i))
+            enqueue_s, start = time.perf_counter() - start, time.perf_counter()
+            for _ in range(size):
+                svc.submit(REQUEST)
+            ratios.append((time.perf_counter() - start) / enqueue_s)
+        return round(statistics.median(ratios), 2)
     finally:
         app.install(None)
         cleanup(redis, prefix)
