@@ -19,7 +19,8 @@ from bot.missions.service import MissionService
 
 if TYPE_CHECKING:  # bolt and aiohttp load only when serving, not for every `missionbot` command
     from aiohttp import web
-    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    from bot.platforms.slack.app import AsyncSocketModeHandler  # the adapter's, under its TYPE_CHECKING too
 
 log = logging.getLogger(__name__)
 
