@@ -11,6 +11,7 @@ from datetime import datetime
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
+from bot.core import lua
 from bot.core.atomic import Write
 from bot.core.audit import Audit, Sealed
 from bot.core.errors import NotFound
@@ -80,7 +81,7 @@ class Store(StepRecords, ProposalRecords):
     def mission_and_control(self, mission_id: str) -> tuple[Mission, Control | None]:
         """The mission and its worker's control (None: never set), read together: what a run starts from."""
         key = self.key("mission", mission_id)
-        raw, control = self.redis.register_script(_MISSION_AND_CONTROL)(keys=[key], args=[self.prefix])
+        raw, control = lua.script(self.redis, _MISSION_AND_CONTROL)(keys=[key], args=[self.prefix])
         if raw is None:
             raise NotFound(f"no mission {mission_id}")
         self.records.saw(key, raw)

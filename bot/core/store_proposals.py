@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from redis.client import Pipeline
 from redis.exceptions import NoScriptError
 
+from bot.core import lua
 from bot.core.errors import NotFound
 from bot.core.models import MessageRef, Proposal
 from bot.core.store_records import KeyedRecords
@@ -57,7 +58,7 @@ class ProposalRecords(KeyedRecords):
         score = proposal.created_at.timestamp() if proposal.status == "pending" else ""
         index, digest = content or ("", "")
         keys, args = [key, self.key("pending"), index], [raw, proposal.id, score, digest, self.prefix]
-        script = self.redis.register_script(_CREATE_PROPOSAL)
+        script = lua.script(self.redis, _CREATE_PROPOSAL)
         if reads is None:
             reply = script(keys=keys, args=args)
         else:
