@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import signal
 import threading
 from typing import Any
@@ -112,25 +113,36 @@ def build(queue: Queue, *, settings: Settings, simple: bool, outage: Outage) -> 
     return worker
 
 
+class BetweenWorkers:
+    """The SIGTERM/SIGINT handler while no RQ loop has installed its own: between loops, and in RQ's
+    start-up, which registers the worker and forks its scheduler before it installs its handlers."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.starting: list[Worker] = []  # the worker whose `work()` has not installed RQ's handlers yet
+        self.pid = os.getpid()
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if os.getpid() != self.pid:
+            # RQ's scheduler process, forked before it installed its own handler: RQ's stopping worker
+            # SIGTERMs it and waits for it to exit, so a signal swallowed here hung the shutdown for good.
+            raise SystemExit(0)
+        self.stop.set()  # no job in hand
+        for worker in self.starting:  # RQ's loop must still stop at its first turn
+            worker._stop_requested = True
+
+
 def work_forever(queue: Queue, *, settings: Settings, simple: bool, burst: bool) -> None:
     """Run RQ's work loop; when it ends because Redis went away, wait for Redis and start a fresh one.
 
     RQ's loop survives an outage only while it waits for a job: one during a heartbeat, housekeeping or
     the end of a job makes it quit. SIGTERM/SIGINT is RQ's warm shutdown (the job in hand finishes).
     """
-    stop = threading.Event()
     outage = Outage(log=log, what=f"worker {queue.name}")
     for name in ("rq.worker", "rq.scheduler"):
         logging.getLogger(name).addFilter(_OncePerOutage(outage))
-
-    starting: list[Worker] = []  # the worker whose `work()` has not installed RQ's own handlers yet
-
-    def between_workers(signum: int, frame: object) -> None:
-        stop.set()  # no job in hand
-        # RQ registers the worker (and starts its scheduler) before it installs its signal handlers: a
-        # signal in that window lands here, and RQ's loop must still stop at its first turn.
-        for worker in starting:
-            worker._stop_requested = True
+    between_workers = BetweenWorkers()
+    stop, starting = between_workers.stop, between_workers.starting
 
     while not stop.is_set():
         signal.signal(signal.SIGTERM, between_workers)

@@ -4,7 +4,10 @@ and a work loop that runs the queue's jobs. Killed workers and restarts: tests/g
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import signal
+import time
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -12,7 +15,13 @@ from rq.job import Job
 
 from bot.core import rq_worker
 from bot.core.outage import Outage
-from bot.core.rq_worker import HeartbeatSimpleWorker, HeartbeatWorker, build, work_forever
+from bot.core.rq_worker import (
+    BetweenWorkers,
+    HeartbeatSimpleWorker,
+    HeartbeatWorker,
+    build,
+    work_forever,
+)
 
 log = logging.getLogger("tests.rq_worker")
 
@@ -92,3 +101,29 @@ def test_a_stop_signal_between_registering_and_rqs_own_handlers_still_stops_the_
     monkeypatch.setattr(HeartbeatSimpleWorker, "dequeue_job_and_maintain_ttl", recorded_dequeue)
     work_forever(rt.missions_queue, settings=rt.settings, simple=True, burst=False)
     assert waits == []  # stopped at its first turn, without waiting for a job
+
+
+def _scheduler_not_yet_handling_signals(ready) -> None:  # noqa: ANN001 - a multiprocessing Event
+    ready.set()
+    time.sleep(60)  # RQ's scheduler before its `work()` installs its own handlers, under load
+
+
+def test_rqs_scheduler_forked_before_its_own_handlers_exits_on_the_stopping_workers_sigterm(
+    restored_logging_and_signals,
+):
+    """RQ's worker forks its scheduler while work_forever's handler is still installed, then, stopping,
+    SIGTERMs it and joins it. The handler used to swallow that signal in the fork (it only set the
+    parent's flags), and the worker, its supervisor and a container's stop waited on it for good."""
+    signal.signal(signal.SIGTERM, BetweenWorkers())
+    fork = multiprocessing.get_context("fork")
+    ready = fork.Event()
+    scheduler = fork.Process(target=_scheduler_not_yet_handling_signals, args=(ready,))
+    scheduler.start()
+    try:
+        assert ready.wait(30)
+        os.kill(scheduler.pid, signal.SIGTERM)
+        scheduler.join(30)
+        assert scheduler.exitcode == 0  # None: still asleep, the signal swallowed
+    finally:
+        scheduler.kill()
+        scheduler.join()
