@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 from redis import Redis
 
 from bot.core.audit import Audit, Sealed
 from bot.core.audit_scripts import APPEND_FN
+from bot.core.call_scripts import BEGIN_CALL_FN
 from bot.core.errors import NotFound
 
 # KEYS: record[, stream, head[, done markers]]. ARGV: expected bytes, new bytes[, body, mac[, marker]].
@@ -41,20 +42,22 @@ return {2, seq}
 """
 )
 
-# KEYS: obs, obs-order, done markers, posted markers, stream, head[, record].
+# KEYS: obs, obs-order, done markers, posted markers, stream, head[, record[, the next step's call keys]].
 # ARGV: step key, observation JSON, done marker, event body, event mac, first event's body and mac ('': none:
 # the step's tool read or the proposal it made, appended before the observation's own event, with it or not
-# at all), first event's own done marker ('': none)[, record's expected bytes, new bytes].
+# at all), first event's own done marker ('': none)[, record's expected bytes, new bytes[, next step, cap]].
 # {added, seq, posted}: seq -1 when the event was recorded before; {0, -2, 0} when the observation was
 # recorded before but not its event (a crash in between, before these writes were one script): the caller
 # audits the text recorded then, marks the post and sets the record. With a record (the mission, whose
 # progress the step saves), nothing is written unless it holds the expected bytes: {0, -3, 0} no such
 # record, {0, -4, 0, current} another value. {0, -5, 0}: the first event's marker is set but not the
 # observation's (written apart by an earlier version): nothing written, the caller writes them apart.
+# With the next step's call keys, once written, its call start (`begin_call`) is the reply's fifth element.
 _OBSERVE = (
     APPEND_FN
+    + BEGIN_CALL_FN
     + """
-if #KEYS == 7 then
+if #KEYS >= 7 then
   local current = redis.call('GET', KEYS[7])
   if not current then return {0, -3, 0} end
   if current ~= ARGV[9] then return {0, -4, 0, current} end
@@ -74,8 +77,13 @@ if added then
   redis.call('RPUSH', KEYS[2], ARGV[1])
 end
 redis.call('HSET', KEYS[3], ARGV[3], 1)
-if #KEYS == 7 then redis.call('SET', KEYS[7], ARGV[10]) end
-return {added and 1 or 0, seq, redis.call('HSETNX', KEYS[4], ARGV[1], 1)}
+if #KEYS >= 7 then redis.call('SET', KEYS[7], ARGV[10]) end
+local reply = {added and 1 or 0, seq, redis.call('HSETNX', KEYS[4], ARGV[1], 1)}
+if #KEYS == 11 then
+  reply[4] = false
+  reply[5] = begin_call(KEYS[8], KEYS[9], KEYS[10], KEYS[11], ARGV[11], ARGV[12])
+end
+return reply
 """
 )
 M = TypeVar("M", bound=BaseModel)
@@ -100,6 +108,14 @@ class Observed:
 
 
 Write = Callable[[bytes, str], Swapped]  # (expected bytes, new bytes) -> what the script did
+
+
+class Ahead(Protocol):
+    """A call start to read ahead (bot/core/limits.py `CallAhead`): `begin_call`'s keys and arguments."""
+
+    keys: list[str]
+    args: list[str | int]
+    reply: list[Any] | None
 
 
 class Scripts:
@@ -146,12 +162,17 @@ class Scripts:
         first: Sealed | None = None,
         first_done: str = "",
         record: tuple[str, bytes, str] | None = None,
+        ahead: Ahead | None = None,
     ) -> Swapped:
         """`keys`: the observations hash, their order list, the done markers, the posted markers.
         `first`: an event appended before the observation's (`sealed` was sealed after it), with it or not;
         `first_done`: its own done marker, set with it (an event that must go in once, as `record_once`).
-        `record`: (key, expected bytes, new bytes) set with the observation (only if it holds them)."""
+        `record`: (key, expected bytes, new bytes) set with the observation (only if it holds them).
+        `ahead` (with `record`): the next step's call start, run once the rest is written; its answer is
+        left in `ahead.reply` (untouched when nothing was written)."""
         extra_keys, extra_args = ([record[0]], [record[1], record[2]]) if record else ([], [])
+        if record and ahead is not None:
+            extra_keys, extra_args = [*extra_keys, *ahead.keys], [*extra_args, *ahead.args]
         leading = [first.body, first.mac, first_done] if first is not None else ["", "", ""]
         reply = audit.commit(
             [first, sealed] if first is not None else sealed,
@@ -162,6 +183,8 @@ class Scripts:
             appended=lambda r: int(r[1]) >= 0,
         )
         added, seq, post = (int(v) for v in reply[:3])
+        if ahead is not None and len(reply) > 4:
+            ahead.reply = reply[4]
         observed = Observed(
             added=bool(added),
             audit_missing=seq == -2,

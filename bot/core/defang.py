@@ -11,6 +11,7 @@ so a caller that forgets to type its text loses a mention, never leaks a link.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -48,6 +49,7 @@ _HOST = re.compile(rf"(?<![\w./\\-])((?:{_LABEL}\.)+)((?:xn--)?[A-Za-z][A-Za-z0-
 # the closed forms are gone: never markup, even if a later message closed it.
 _ANGLE_SIGIL = re.compile(r"<(?=[@!#]|at?\b|https?:)", re.IGNORECASE)
 LINK_REMOVED = "[link removed]"
+_SHORT = 200  # texts up to this length are remembered: tool names, keys, ids and field values recur
 
 
 class ProductText(str):
@@ -76,12 +78,20 @@ def defang(text: str) -> str:
     """Untrusted text: no broadcast, no mention of a person, no link (with or without a scheme), no markup.
     Idempotent: a rule's output may meet an earlier rule, so it runs until nothing changes
     (twice, nearly always)."""
+    return _defang_short(text) if len(text) <= _SHORT else _defang(text)
+
+
+def _defang(text: str) -> str:
     for _ in range(4):
         done = _defang_once(text)
         if done == text:
             break
         text = done
     return text
+
+
+# Pure, so short texts are remembered (typed: a `ProductText` keeps its own entry and comes back as it was).
+_defang_short = functools.lru_cache(maxsize=4096, typed=True)(_defang)
 
 
 def _defang_once(text: str) -> str:

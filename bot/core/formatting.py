@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation, localcontext
+from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -71,6 +72,7 @@ _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+@lru_cache(maxsize=256)  # a handful of locales, asked for at every value shown
 def language(locale: str | None) -> str | None:
     """`en-US` / `de_DE` / `fr` → the language we have conventions for, or None."""
     found = _LOCALE.match(locale or "")
@@ -191,6 +193,8 @@ def _decimal(value: float | int | Decimal) -> Decimal:
     )
 
 
+# Pure; typed, so 1 and 1.0 (equal keys) are kept apart, as their texts may differ.
+@lru_cache(maxsize=4096, typed=True)
 def _number(value: float | int | Decimal, lang: _Lang, *, places: int | None = None) -> str:
     try:
         exact = _decimal(value)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from rq import RateLimit
 
 from bot.core import lua, metrics
 from bot.core.audit import Sealed
 from bot.core.audit_scripts import APPEND_FN
+from bot.core.call_scripts import ADMIT_CALL_FN, BEGIN_CALL_FN
 from bot.core.config.models import WorkerConfig
 from bot.core.models import Control, Mission, Proposal
 from bot.core.runtime import Runtime
@@ -58,30 +60,8 @@ return {1, '0'}
 """
 )
 
-# Admit a mission's tool call by its stable step key: a retried step is admitted again, a new one only while
-# the mission is under its cap. Returns 0 when admitted, else how many calls have been turned away.
-_TOOL_CALL_FN = """
-local function admit_call(calls, refused, step, cap)
-  if redis.call('SISMEMBER', calls, step) == 1 then return 0 end
-  if redis.call('SCARD', calls) < tonumber(cap) then
-    redis.call('SADD', calls, step)
-    return 0
-  end
-  return redis.call('INCR', refused)
-end
-"""
-_TOOL_CALL = _TOOL_CALL_FN + "return admit_call(KEYS[1], KEYS[2], ARGV[1], ARGV[2])\n"
-# What a step reads before its tool call, and its admission, in one round trip. KEYS: the step's proposal,
-# the worker's control, tool calls, refused calls. ARGV: step key, cap. {proposal, control, admission}:
-# a step that proposed already, or a pulled switch, is not admitted (-1); else as `_TOOL_CALL`.
-_BEGIN_CALL = (
-    _TOOL_CALL_FN
-    + """
-local proposal, control = redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])
-if proposal or (control and cjson.decode(control).killed == true) then return {proposal, control, -1} end
-return {false, control, admit_call(KEYS[3], KEYS[4], ARGV[1], ARGV[2])}
-"""
-)
+_TOOL_CALL = ADMIT_CALL_FN + "return admit_call(KEYS[1], KEYS[2], ARGV[1], ARGV[2])\n"
+_BEGIN_CALL = BEGIN_CALL_FN + "return begin_call(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2])\n"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,20 +184,50 @@ def begin_tool_call(
 ) -> CallStart:
     """The step's proposal if one exists, else the worker's control and, unless its switch is pulled, the
     admission of the call (`admit_tool_call`) in the same script: one round trip."""
-    raw_proposal, raw_control, admission = lua.script(rt.redis, _BEGIN_CALL)(
-        keys=[
-            rt.store.key("proposal", proposal_id),
-            rt.store.key("control", worker.name),
-            rt.store.key("tool-calls", mission_id),
-            rt.store.key("tool-calls-refused", mission_id),
-        ],
-        args=[key, worker.limits.tool_calls_per_mission],
-    )
-    control = Control.model_validate_json(raw_control) if raw_control else Control(autonomy=worker.autonomy)
-    proposal = None
-    if raw_proposal:
-        proposal = rt.store.proposal_from(proposal_id, raw_proposal)
-    return CallStart(proposal=proposal, control=control, admitted=int(admission) == 0)
+    ahead = call_ahead(rt, worker, mission_id, key, proposal_id=proposal_id)
+    ahead.reply = lua.script(rt.redis, _BEGIN_CALL)(keys=ahead.keys, args=ahead.args)
+    start = ahead.start()
+    assert start is not None
+    return start
+
+
+@dataclass(kw_only=True)
+class CallAhead:
+    """A step's call start, read ahead: the script of the observation before it runs `begin_call` on these
+    keys and args and leaves its answer in `reply` (None: it did not run; the call begins on its own)."""
+
+    rt: Runtime
+    worker: WorkerConfig
+    key: str  # the step's key
+    proposal_id: str
+    keys: list[str]
+    args: list[str | int]
+    reply: list[Any] | None = None
+
+    def start(self) -> CallStart | None:
+        if self.reply is None:
+            return None
+        raw_proposal, raw_control, admission = self.reply
+        worker = self.worker
+        control = (
+            Control.model_validate_json(raw_control) if raw_control else Control(autonomy=worker.autonomy)
+        )
+        proposal = self.rt.store.proposal_from(self.proposal_id, raw_proposal) if raw_proposal else None
+        return CallStart(proposal=proposal, control=control, admitted=int(admission) == 0)
+
+
+def call_ahead(
+    rt: Runtime, worker: WorkerConfig, mission_id: str, key: str, *, proposal_id: str
+) -> CallAhead:
+    """The keys and arguments of step `key`'s call start (`begin_call`), for a script that runs it."""
+    keys = [
+        rt.store.key("proposal", proposal_id),
+        rt.store.key("control", worker.name),
+        rt.store.key("tool-calls", mission_id),
+        rt.store.key("tool-calls-refused", mission_id),
+    ]
+    args: list[str | int] = [key, worker.limits.tool_calls_per_mission]
+    return CallAhead(rt=rt, worker=worker, key=key, proposal_id=proposal_id, keys=keys, args=args)
 
 
 def tool_calls_capped(rt: Runtime, mission_id: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.core.atomic import Observed, Write
+from bot.core.atomic import Ahead, Observed, Write
 from bot.core.audit import Audit, Sealed
 from bot.core.models import Mission, Observation
 from bot.core.store_records import KeyedRecords
@@ -42,12 +42,14 @@ class StepRecords(KeyedRecords):
         first: Sealed | None = None,
         first_done: str = "",
         change: Callable[[Mission], Mission] | None = None,
+        ahead: Ahead | None = None,
     ) -> tuple[Observed, Mission | None]:
         """The observation, its audit event `sealed` (once per step, marker `obs-<key>`; `first`, the step's
         tool read, before it and with it; with `first_done`, its own marker, set with it), its posted marker
         and (`change`) the mission's saved progress in one script (bot/core/atomic.py). The mission comes
         back None when `change` was not applied: the caller saves it (a step recorded before, or a change
-        that closes the mission)."""
+        that closes the mission). `ahead`: the next step's call start, read with `change` applied (it says
+        in its `reply` whether it ran)."""
         keys = [self.key(part, mission_id) for part in ("obs", "obs-order", "done", "posted")]
         args = {
             "step": obs.key,
@@ -61,7 +63,7 @@ class StepRecords(KeyedRecords):
 
             def write(before: Mission, after: Mission) -> Write:
                 return lambda expected, new: self.records.scripts.observe(
-                    keys, **args, audit=audit, sealed=sealed, record=(key, expected, new)
+                    keys, **args, audit=audit, sealed=sealed, record=(key, expected, new), ahead=ahead
                 )
 
             swapped = self.records.swap(

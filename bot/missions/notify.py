@@ -7,11 +7,13 @@ keeps the mentions the product wrote, any other string is treated as untrusted w
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from bot.core import precedent, tracing
+from bot.core.atomic import Ahead
 from bot.core.audit import Sealed
 from bot.core.cards import Card, card_for
 from bot.core.defang import ProductText, shown
@@ -130,27 +132,26 @@ class Notifier:
         change: Callable[[Mission], Mission] | None = None,
         first: Sealed | None = None,
         first_done: str = "",
+        ahead: Ahead | None = None,
     ) -> Mission | None:
         """Record once, post once: a retried mission neither stores nor posts a step twice. `change`: the
         mission's progress saved with the observation, in the same script; the changed mission comes back
         (None: not applied, the caller saves it). `first`: the step's tool-read event, sealed and not yet
         appended: it goes in with the observation's (or on its own if the step was recorded before).
         `first_done`: `first`'s own done marker: it goes in once (as `Audit.append_once`), with the
-        observation or, when written apart before, not again."""
+        observation or, when written apart before, not again. `ahead` (with `change`): the next step's call
+        start, read in the same script (`ahead.reply` stays None when it was not)."""
         text = self.shown(text)
         obs = Observation(key=key, text=text, at=self.rt.clock(), detail=self.rt.redactor.value(detail or {}))
         store, audit = self.rt.store, self.rt.audit
         event = {"actor": f"worker:{mission.worker}", "worker": mission.worker, "mission": mission.id}
         # One round trip: the observation, its audit event and the posted marker (bot/core/atomic.py).
         sealed = audit.seal("observation", **event, key=key, text=obs.text, after=first)
-        recorded, changed = store.record_observation(
-            mission.id, obs, audit=audit, sealed=sealed, first=first, first_done=first_done, change=change
-        )
+        write = functools.partial(store.record_observation, mission.id, obs, audit=audit, change=change)
+        recorded, changed = write(sealed=sealed, first=first, first_done=first_done, ahead=ahead)
         if recorded.first_apart:  # `first` went in apart before: the observation alone, sealed on its own
             sealed = audit.seal("observation", **event, key=key, text=obs.text)
-            recorded, changed = store.record_observation(
-                mission.id, obs, audit=audit, sealed=sealed, change=change
-            )
+            recorded, changed = write(sealed=sealed)
         elif first is not None and not recorded.appended:
             if first_done:  # once: it went in with the observation (or apart) unless a crash came between
                 audit.append_once(first, done=(store.key("done", mission.id), first_done))

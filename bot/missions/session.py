@@ -61,6 +61,7 @@ class Session:
         self.notify = Notifier(rt)
         self.refusals: list[str] = []
         self._read_event: Sealed | None = None  # a read's `tool.called`, appended with the next observation
+        self._ahead: limits.CallAhead | None = None  # the next call's start, read with the last observation
 
     @property
     def formats(self) -> Formats:
@@ -69,14 +70,32 @@ class Session:
 
     # -- progress --------------------------------------------------------------------------
     def observe(
-        self, key: str, text: str, detail: dict[str, Any] | None = None, *, save: dict[str, Any] | None = None
+        self,
+        key: str,
+        text: str,
+        detail: dict[str, Any] | None = None,
+        *,
+        save: dict[str, Any] | None = None,
+        call_next: str | None = None,
     ) -> None:
-        """`save`: progress (as `save` takes it) written with the observation, in the same script."""
+        """`save`: progress (as `save` takes it) written with the observation, in the same script.
+        `call_next` (with `save`): the key of the step that calls a tool next: its call start (the switch,
+        its proposal, its admission under the cap) is read in that script too, and `call` takes it from
+        there (a crash after leaves the step admitted: its retry is admitted again, as any retried step)."""
         first, self._read_event = self._read_event, None
         if save is None:
             self.notify.observe(self.mission, key, text, detail, first=first)
             return
-        changed = self.notify.observe(self.mission, key, text, detail, change=_saving(save), first=first)
+        ahead = None
+        if call_next is not None:
+            proposal_id = f"{self.mission.id}-{call_next}"
+            ahead = limits.call_ahead(
+                self.rt, self.worker, self.mission.id, call_next, proposal_id=proposal_id
+            )
+        changed = self.notify.observe(
+            self.mission, key, text, detail, change=_saving(save), first=first, ahead=ahead
+        )
+        self._ahead = ahead if ahead is not None and ahead.reply is not None else None
         if changed is None:  # not applied with it (a step recorded by an earlier try): on its own
             self.save(**save)
         else:
@@ -112,8 +131,14 @@ class Session:
         self.flush()
         proposal_id = f"{self.mission.id}-{key}"
         # One round trip: the step's proposal if a run made it already, else the switch (the one checked
-        # here is the gate's) and, unless it is pulled, the call's admission under the mission's cap.
-        begun = limits.begin_tool_call(self.rt, self.worker, self.mission.id, key, proposal_id=proposal_id)
+        # here is the gate's) and, unless it is pulled, the call's admission under the mission's cap. None
+        # when the last observation's script read it already for this step (`observe(call_next=...)`).
+        ahead, self._ahead = self._ahead, None
+        begun = ahead.start() if ahead is not None and ahead.key == key else None
+        if begun is None:
+            begun = limits.begin_tool_call(
+                self.rt, self.worker, self.mission.id, key, proposal_id=proposal_id
+            )
         if begun.proposal is not None:
             return self._existing(key, begun.proposal)
         control = begun.control

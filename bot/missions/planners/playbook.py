@@ -46,6 +46,12 @@ class PlaybookPlanner:
         helpers = session.worker.formats.helpers()  # money(), number(), when(): not saved with the variables
         for i in range(start, len(steps)):
             step, key = steps[i], f"s{i + 1}{suffix}"
+            # the next step's call start goes with this step's observation (one round trip less)
+            call_next = (
+                f"s{i + 2}{suffix}"
+                if i + 1 < len(steps) and not isinstance(steps[i + 1], ObserveStep)
+                else None
+            )
             if i > start or start == 0:  # a resume re-enters its parked step: no "gathering" flash
                 name, mission_id = session.worker.display_name, session.mission.id
                 session.progress(f"⏳ {name} · mission {mission_id}: gathering {i + 1}/{len(steps)}")
@@ -54,7 +60,7 @@ class PlaybookPlanner:
                 if isinstance(step, ObserveStep):
                     # the config's template, filled with tool results and the request: untrusted as a whole
                     text = f"💬 {render(step.observe, {**variables, **helpers})}"
-                    session.observe(key, text, save={"cursor": i + 1, "vars": variables})
+                    session.observe(key, text, save={"cursor": i + 1, "vars": variables}, call_next=call_next)
                     saved = True
                 else:
                     tool = step.tool if isinstance(step, ToolStep) else step.propose
@@ -82,7 +88,9 @@ class PlaybookPlanner:
                         redacted = session.rt.redactor.value(outcome.result or {})
                         shown = summarize(redacted, tool=tool, worker=session.worker, formats=session.formats)
                         text = product("🔎 {tool}: {result}", tool=tool, result=shown)
-                        session.observe(key, text, save={"cursor": i + 1, "vars": variables})
+                        session.observe(
+                            key, text, save={"cursor": i + 1, "vars": variables}, call_next=call_next
+                        )
                         saved = True
             except TemplateError as exc:
                 session.observe(

@@ -95,3 +95,38 @@ def test_an_outcome_shows_the_model_only_what_happened():
         "status": "error",
         "message": "bad args",
     }
+
+
+def test_the_next_calls_start_is_read_in_the_script_of_the_observation_before_it(rt, session, monkeypatch):
+    """`call_next`: the next step's admission (and its switch and proposal) are read with the observation;
+    its call then makes no round trip of its own, and any other step still begins on its own."""
+    from bot.missions import session as session_module
+
+    begun: list[str] = []
+    begin = session_module.limits.begin_tool_call
+    monkeypatch.setattr(
+        session_module.limits,
+        "begin_tool_call",
+        lambda rt, worker, mission_id, key, **kw: (
+            begun.append(key) or begin(rt, worker, mission_id, key, **kw)
+        ),
+    )
+    session.observe("s1", "📋 first", save={"cursor": 1}, call_next="s2")
+    assert rt.redis.sismember(rt.store.key("tool-calls", session.mission.id), "s2")  # admitted already
+    outcome = session.call("s2", "helpdesk.get_ticket", {"ticket_id": "1042"}, observe_next=True)
+    assert outcome.kind == "result" and begun == []
+    session.observe("s2", "🔎 the ticket", save={"cursor": 2}, call_next="s3")
+    session.call("s4", "helpdesk.get_ticket", {"ticket_id": "1042"})  # not the step read ahead
+    assert begun == ["s4"]
+    assert kinds(rt, session.mission.id)[-3:] == ["tool.called", "observation", "tool.called"]
+    verdict = check(rt.audit)
+    assert verdict.problems == [] and verdict.gaps == []
+
+
+def test_a_step_read_ahead_that_proposed_already_returns_its_proposal(rt, session):
+    first = session.call("s2", "helpdesk.issue_credit", CREDIT)
+    assert first.kind == "parked"
+    session.observe("s1", "📋 first", save={"cursor": 1}, call_next="s2")
+    again = session.call("s2", "helpdesk.issue_credit", CREDIT)
+    assert again.kind == "parked" and again.proposal.id == first.proposal.id
+    assert len(rt.store.mission(session.mission.id).proposals) == 1
