@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 from redis.exceptions import ResponseError
-from rq.job import Job
+from rq import Queue, RateLimit
+from rq.job import Job, JobStatus
 
 from benchmarks.costs import counting
 from bot.core import queueing
 from bot.core.models import Request
+from bot.core.rate_limited import Marked, enqueue_once
 from bot.missions.service import MissionService
 
 
@@ -55,3 +57,30 @@ def test_a_mission_no_longer_queued_or_missing_is_not_enqueued(rt):
     assert not queueing.enqueue_mission(rt, mission_id, worker="support-triage", if_status="queued")
     assert not rt.redis.exists(f"{queueing.mission_job_id(rt, mission_id)}:enqueued")
     assert len(rt.missions_queue) == 0
+
+
+def test_the_replay_writes_what_rqs_own_enqueue_writes(rt):
+    queue = Queue(f"{rt.settings.key_prefix}-replayed", connection=rt.redis)
+
+    def job(name: str) -> Job:  # text beyond ASCII, a float and empty fields: each word's bytes kept whole
+        return queue.create_job(
+            "benchmarks.noop.noop",
+            args=("é ü 1",),
+            job_id=f"{rt.settings.key_prefix}-{name}",
+            meta={"log": {"who": "ü", "n": 1.5}},
+            rate_limit=RateLimit(key=f"{rt.settings.key_prefix}-replayed", concurrency=2),
+            status=JobStatus.QUEUED,
+        )
+
+    sent, replayed = job("sent"), job("replayed")
+    queue._enqueue_rate_limited_job(sent)  # RQ's pipeline, sent by RQ
+    assert enqueue_once(queue, replayed, marked=Marked())
+
+    def fields(job: Job) -> dict[bytes, bytes]:
+        stored = rt.redis.hgetall(f"rq:job:{job.id}")
+        assert stored.pop(b"created_at") and stored.pop(b"enqueued_at")
+        return stored
+
+    assert fields(sent) == fields(replayed) and fields(sent)[b"status"] == b"queued"
+    assert queue.job_ids == [sent.id, replayed.id]
+    assert Job.fetch(replayed.id, connection=rt.redis).args == ("é ü 1",)
