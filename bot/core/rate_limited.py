@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from redis.connection import Encoder
 from rq import rate_limit
 from rq.job import Job
 from rq.queue import Queue
@@ -23,12 +22,9 @@ from bot.core import lua
 from bot.core.errors import NotFound
 
 # KEYS: marker, latest-run record ('': none), record whose status must match ('': none). ARGV: job id,
-# status wanted, RQ's commands' word counts (comma-separated) and their words, each after its length (4
-# bytes, big-endian: one `struct.unpack` splits them all): two arguments instead of ~75 that redis-py would
-# encode and pack one by one, and Redis would make into as many Lua strings anyway.
-# {1} when marked and enqueued now, {0} when marked before, {-1} when the record's status is another, {-2}
-# when there is no such record. A command that fails takes the marker and the latest run back, so a retry
-# is not refused for 24 h.
+# status wanted, then RQ's commands, each as its length and its words. {1} when marked and enqueued now,
+# {0} when marked before, {-1} when the record's status is another, {-2} when there is no such record.
+# A command that fails takes the marker and the latest run back, so a retry is not refused for 24 h.
 _MARK_AND_ENQUEUE = """
 local function rq_promote(KEYS, ARGV)
 %s
@@ -42,21 +38,17 @@ if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', 86400) then return {0} end
 local previous = false
 if KEYS[2] ~= '' then previous = redis.call('SET', KEYS[2], ARGV[1], 'EX', 604800, 'GET') end
 local function enqueue()
-  local counts, total = {}, 0
-  for n in string.gmatch(ARGV[3], '%%d+') do
-    counts[#counts + 1] = tonumber(n)
-    total = total + tonumber(n)
-  end
-  local words, at = {struct.unpack('>' .. string.rep('I4c0', total), ARGV[4])}, 1
-  for _, n in ipairs(counts) do
-    local command = {unpack(words, at, at + n - 1)}
-    at = at + n
+  local i = 3
+  while i <= #ARGV do
+    local n = tonumber(ARGV[i])
+    local command = {unpack(ARGV, i + 1, i + n)}
     if command[1] == 'EVALSHA' then
       local nkeys = tonumber(command[3])
       rq_promote({unpack(command, 4, 3 + nkeys)}, {unpack(command, 4 + nkeys)})
     else
       redis.call(unpack(command))
     end
+    i = i + n + 1
   end
 end
 local ok, err = pcall(enqueue)
@@ -86,32 +78,18 @@ def _script_text(promotion: str) -> str:
     return _MARK_AND_ENQUEUE % promotion
 
 
-def _rq_commands(queue: Queue, job: Job) -> tuple[str, bytes]:
+def _rq_commands(queue: Queue, job: Job) -> list[Any]:
     """RQ's enqueue of `job` (the queue's registration, the job's save into the rate-limited registry, the
-    slot promotion), as the sizes and words `_MARK_AND_ENQUEUE` replays."""
+    slot promotion), as the flat words `_MARK_AND_ENQUEUE` replays."""
     with queue.connection.pipeline() as pipe:
         pipe.sadd(queue.redis_queues_keys, queue.key)
         queue._enqueue_rate_limited_job(job, pipeline=pipe)
         if {s.script for s in pipe.scripts} != {rate_limit.ACQUIRE_AND_ENQUEUE_SCRIPT}:
             raise RuntimeError("RQ's rate-limited enqueue queues a script other than its slot promotion")
-        return _packed([args for args, _options in pipe.command_stack], queue.connection.get_encoder())
-
-
-def _packed(commands: list[tuple[Any, ...]], encoder: Encoder) -> tuple[str, bytes]:
-    """Each command's word count, and the words as redis-py would send them (its encoder's bytes; a command
-    name with a space split), each after its length: one join costs a fraction of redis-py's packing."""
-    counts: list[str] = []
-    words: list[bytes] = []
-    text, errors, encode = encoder.encoding, encoder.encoding_errors, encoder.encode
-    for args in commands:
-        if isinstance(args[0], str) and " " in args[0]:
-            args = (*args[0].split(), *args[1:])
-        counts.append(str(len(args)))
-        for arg in args:
-            kind = type(arg)
-            word = arg.encode(text, errors) if kind is str else arg if kind is bytes else bytes(encode(arg))
-            words += (len(word).to_bytes(4, "big"), word)
-    return ",".join(counts), b"".join(words)
+        words: list[Any] = []
+        for args, _options in pipe.command_stack:
+            words += [len(args), *args]
+        return words
 
 
 def enqueue_once(queue: Queue, job: Job, *, marked: Marked, replace_stale: bool = False) -> bool:
