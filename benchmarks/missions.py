@@ -117,7 +117,7 @@ def main() -> None:
         run_round(redis, url, 10, mcp=args.mcp)  # warm-up, not counted: first imports, first job of each kind
         results = [run_round(redis, url, args.missions, mcp=args.mcp) for _ in range(args.rounds)]
         trips = round_trips(redis, url, missions=50)
-        interleaved = submit_interleaved(redis, url)
+        interleaved, interleaved_cpu = submit_interleaved(redis, url)
     floor_rate = statistics.median(r["noop_per_s"] for r in results)
     mission_rate = statistics.median(r["missions_per_s"] for r in results)
     enqueue_floor = statistics.median(r["enqueue_ms"] for r in results)
@@ -134,6 +134,10 @@ def main() -> None:
         "enqueue_ms": round(enqueue_floor, 3),
         "submit_ms": round(submit_cost, 3),
         "submit_to_enqueue_ratio": round(submit_cost / enqueue_floor, 2),
+        # Per round (each round's enqueues and submits ran in turns), then the median.
+        "submit_to_enqueue_ratio_by_round": round(
+            statistics.median(r["submit_ms"] / r["enqueue_ms"] for r in results), 2
+        ),
         # Chunks of 50 enqueues and 50 submits in turn, the median of each pair's ratio: both see the same
         # moment of the machine, which the rounds' back-to-back blocks of hundreds do not.
         "submit_to_enqueue_ratio_interleaved": interleaved,
@@ -145,7 +149,7 @@ def main() -> None:
         "cpu_ms": {k: round(statistics.median(r[f"cpu_{k}"] for r in results), 3) for k in CPU},
         # CPU (client + Redis server) of a no-op job per mission job, of a submit per enqueue: what the
         # ratios above would be on a machine with a core free for each (waits for a core are not counted).
-        "cpu_ratios": cpu_ratios(results),
+        "cpu_ratios": {**cpu_ratios(results), "submit_to_enqueue_interleaved": interleaved_cpu},
         "floors": {"missions_to_noop_ratio_min": 0.5, "submit_to_enqueue_ratio_max": 2.0},
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
@@ -175,6 +179,7 @@ def main() -> None:
 
 
 CPU = ("enqueue", "noop_job", "submit", "mission_job")
+CHUNK = 20  # enqueues, then as many submits, in turns (run_round)
 
 
 def cpu_ratios(results: list[dict[str, float]]) -> dict[str, float]:
@@ -190,23 +195,30 @@ def run_round(redis: Redis, url: str, n: int, *, mcp: bool) -> dict[str, float]:
     rt = bench_runtime(redis, url, prefix, missions=n, mcp=mcp)
     app.install(rt)
     try:
-        floor_q = Queue(f"{prefix}-floor", connection=redis)
-        cpu: dict[str, float] = {}
-        start = time.perf_counter()
-        with cpu_spent(redis) as spent:
-            for i in range(n):
-                floor_q.enqueue("benchmarks.noop.noop", str(i))
-        enqueue_ms, cpu["enqueue"] = (time.perf_counter() - start) * 1000 / n, spent.ms / n
+        floor_q, svc = Queue(f"{prefix}-floor", connection=redis), MissionService(rt)
+        wall = {"enqueue": 0.0, "submit": 0.0}
+        cpu = {"enqueue": 0.0, "submit": 0.0}
+        # The n enqueues and the n submits in turns of CHUNK, so both sides meet the same moments of a shared
+        # machine (a block of each, seconds apart, did not); each side's time and CPU summed over its turns.
+        for first in range(0, n, CHUNK):
+            turn = range(first, min(first + CHUNK, n))
+            with cpu_spent(redis) as spent:
+                start = time.perf_counter()
+                for i in turn:
+                    floor_q.enqueue("benchmarks.noop.noop", str(i))
+                wall["enqueue"] += time.perf_counter() - start
+            cpu["enqueue"] += spent.ms / n
+            with cpu_spent(redis) as spent:
+                start = time.perf_counter()
+                for _ in turn:
+                    svc.submit(REQUEST)
+                wall["submit"] += time.perf_counter() - start
+            cpu["submit"] += spent.ms / n
+        enqueue_ms, submit_ms = wall["enqueue"] * 1000 / n, wall["submit"] * 1000 / n
         with cpu_spent(redis) as spent:
             noop_s = drain([floor_q], redis)
         cpu["noop_job"] = spent.ms / n
 
-        svc = MissionService(rt)
-        start = time.perf_counter()
-        with cpu_spent(redis) as spent:
-            for _ in range(n):
-                svc.submit(REQUEST)
-        submit_ms, cpu["submit"] = (time.perf_counter() - start) * 1000 / n, spent.ms / n
         with cpu_spent(redis) as spent:
             mission_s = drain([rt.missions_queue, rt.actions_queue], redis)
         cpu["mission_job"] = spent.ms / n
@@ -226,8 +238,9 @@ def run_round(redis: Redis, url: str, n: int, *, mcp: bool) -> dict[str, float]:
         cleanup(redis, prefix)
 
 
-def submit_interleaved(redis: Redis, url: str, *, chunks: int = 20, size: int = 50) -> float:
-    """submit : enqueue as the median over `chunks` pairs of back-to-back chunks (wall time)."""
+def submit_interleaved(redis: Redis, url: str, *, chunks: int = 20, size: int = 50) -> tuple[float, float]:
+    """submit : enqueue as the median over `chunks` pairs of back-to-back chunks: by wall time, and by the
+    CPU of this process and the Redis server."""
     prefix = f"mbturns{uuid.uuid4().hex[:8]}"
     rt = bench_runtime(redis, url, prefix, missions=chunks * size + 10)
     app.install(rt)
@@ -236,16 +249,20 @@ def submit_interleaved(redis: Redis, url: str, *, chunks: int = 20, size: int = 
         for i in range(5):  # the first of each: imports, scripts loaded
             floor_q.enqueue("benchmarks.noop.noop", str(i))
             svc.submit(REQUEST)
-        ratios = []
+        ratios, by_cpu = [], []
         for _ in range(chunks):
-            start = time.perf_counter()
-            for i in range(size):
-                floor_q.enqueue("benchmarks.noop.noop", str(i))
-            enqueue_s, start = time.perf_counter() - start, time.perf_counter()
-            for _ in range(size):
-                svc.submit(REQUEST)
-            ratios.append((time.perf_counter() - start) / enqueue_s)
-        return round(statistics.median(ratios), 2)
+            with cpu_spent(redis) as enqueue_cpu:
+                start = time.perf_counter()
+                for i in range(size):
+                    floor_q.enqueue("benchmarks.noop.noop", str(i))
+                enqueue_s = time.perf_counter() - start
+            with cpu_spent(redis) as submit_cpu:
+                start = time.perf_counter()
+                for _ in range(size):
+                    svc.submit(REQUEST)
+                ratios.append((time.perf_counter() - start) / enqueue_s)
+            by_cpu.append(submit_cpu.ms / enqueue_cpu.ms)
+        return round(statistics.median(ratios), 2), round(statistics.median(by_cpu), 2)
     finally:
         app.install(None)
         cleanup(redis, prefix)

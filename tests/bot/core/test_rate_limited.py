@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 from redis.exceptions import ResponseError
-from rq.job import Job
+from rq import Queue, RateLimit
+from rq.job import Job, JobStatus
 
 from benchmarks.costs import counting
 from bot.core import queueing
 from bot.core.models import Request
+from bot.core.rate_limited import Marked, enqueue_once
 from bot.missions.service import MissionService
 
 
@@ -19,14 +21,16 @@ def created(rt) -> str:
 
 
 def test_a_mission_start_is_one_round_trip_with_rqs_own_record_of_the_job(rt, run_jobs):
+    queueing.enqueue_mission(rt, created(rt))  # the first loads the script and reads RQ's server version
     mission_id = created(rt)
-    rt.missions_queue.get_redis_server_version()  # RQ's one-time read, left out
     with counting() as count:
         assert queueing.enqueue_mission(rt, mission_id, worker="support-triage", if_status="queued")
     assert count.n == 1
     job_id = queueing.mission_job_id(rt, mission_id)
     job = Job.fetch(job_id, connection=rt.redis)
     assert job.origin == rt.missions_queue.name and job.rate_limit_key and job.retries_left == 3
+    # RQ's binary fields (the compressed call, the pickled meta) and its numbers came through the script whole
+    assert job.args == (mission_id,) and job.meta["log"]["mission_id"] == mission_id and job.timeout == 600
     assert job.get_status() == "queued" and job_id in rt.missions_queue.job_ids
     assert queueing.last_run_job(rt, mission_id) == job_id
     run_jobs()
@@ -53,3 +57,30 @@ def test_a_mission_no_longer_queued_or_missing_is_not_enqueued(rt):
     assert not queueing.enqueue_mission(rt, mission_id, worker="support-triage", if_status="queued")
     assert not rt.redis.exists(f"{queueing.mission_job_id(rt, mission_id)}:enqueued")
     assert len(rt.missions_queue) == 0
+
+
+def test_the_replay_writes_what_rqs_own_enqueue_writes(rt):
+    queue = Queue(f"{rt.settings.key_prefix}-replayed", connection=rt.redis)
+
+    def job(name: str) -> Job:  # text beyond ASCII, a float and empty fields: each word's bytes kept whole
+        return queue.create_job(
+            "benchmarks.noop.noop",
+            args=("é ü 1",),
+            job_id=f"{rt.settings.key_prefix}-{name}",
+            meta={"log": {"who": "ü", "n": 1.5}},
+            rate_limit=RateLimit(key=f"{rt.settings.key_prefix}-replayed", concurrency=2),
+            status=JobStatus.QUEUED,
+        )
+
+    sent, replayed = job("sent"), job("replayed")
+    queue._enqueue_rate_limited_job(sent)  # RQ's pipeline, sent by RQ
+    assert enqueue_once(queue, replayed, marked=Marked())
+
+    def fields(job: Job) -> dict[bytes, bytes]:
+        stored = rt.redis.hgetall(f"rq:job:{job.id}")
+        assert stored.pop(b"created_at") and stored.pop(b"enqueued_at")
+        return stored
+
+    assert fields(sent) == fields(replayed) and fields(sent)[b"status"] == b"queued"
+    assert queue.job_ids == [sent.id, replayed.id]
+    assert Job.fetch(replayed.id, connection=rt.redis).args == ("é ü 1",)
