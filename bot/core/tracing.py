@@ -70,6 +70,11 @@ def install(provider: Any) -> None:
     _provider = provider
 
 
+def enabled() -> bool:
+    """Tracing is on: a caller on a hot path skips building a span's arguments otherwise."""
+    return _provider is not None
+
+
 def _tracer() -> Any:
     return _provider.get_tracer("missionbot")
 

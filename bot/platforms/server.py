@@ -108,42 +108,32 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 @web.middleware
-async def request_ids(request: web.Request, handler) -> web.StreamResponse:
-    """Each request's lines (and the work it spawns after its ack, and the jobs it enqueues) carry one
-    request_id; aiohttp runs each request in a task of its own, so the binding ends with it."""
+async def around(request: web.Request, handler) -> web.StreamResponse:  # the one aiohttp middleware
+    """Around every request: a request_id on its lines (and on the work it spawns after its ack, and the
+    jobs it enqueues; aiohttp runs each request in a task of its own, so the binding ends with it); its
+    answer counted by route and code (5xx rate), and for Slack's and Teams' endpoints the ack latency and,
+    when tracing is on, a span the work after the ack continues (bot/core/tracing.py). One middleware
+    rather than three: each is a coroutine more around every ack."""
     log_context.bind(request_id=uuid.uuid4().hex[:16])
-    return await handler(request)
-
-
-@web.middleware
-async def measured(request: web.Request, handler):  # an aiohttp middleware
-    """Every answer by route and code (5xx rate), and the ack latency of Slack's and Teams' endpoints."""
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "unmatched"  # bounded: no raw paths
+    platform = ACKED.get(route)
     start, code = time.perf_counter(), 500
     try:
-        response = await handler(request)
+        if platform is not None and tracing.enabled():
+            with tracing.span(f"{platform} ack", **{"http.route": route}):
+                response = await handler(request)
+        else:
+            response = await handler(request)
         code = response.status
         return response
     except web.HTTPException as err:
         code = err.status
         raise
     finally:
-        resource = request.match_info.route.resource
-        route = resource.canonical if resource is not None else "unmatched"  # bounded: no raw paths
         metrics.HTTP_REQUESTS.labels(route=route, code=str(code)).inc()
-        if route in ACKED:
-            metrics.ACK_SECONDS.labels(platform=ACKED[route]).observe(time.perf_counter() - start)
-
-
-@web.middleware
-async def traced(request: web.Request, handler):  # an aiohttp middleware
-    """Slack's and Teams' requests open a trace (bot/core/tracing.py; nothing when off): the work after
-    the ack and the jobs it enqueues continue it."""
-    resource = request.match_info.route.resource
-    platform = ACKED.get(resource.canonical) if resource is not None else None
-    if platform is None:
-        return await handler(request)
-    with tracing.span(f"{platform} ack", **{"http.route": resource.canonical}):
-        return await handler(request)
+        if platform is not None:
+            metrics.ACK_SECONDS.labels(platform=platform).observe(time.perf_counter() - start)
 
 
 async def metrics_endpoint(request: web.Request) -> web.Response:
@@ -161,7 +151,7 @@ def create_app(
 ) -> web.Application:
     """`slack_over_http=False` (Socket Mode): no /slack/events route, but the Slack app's background work
     is still drained when the server shuts down. `routes`: the other platforms' (Teams), already built."""
-    app = web.Application(middlewares=[request_ids, measured, traced])
+    app = web.Application(middlewares=[around])
     app[RUNTIME] = rt
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
