@@ -8,7 +8,7 @@ log line and `missionbot_serve_handler_restarts_total`; the new one adopts what 
 once. It stops when serve tells it to (a "stop" line on its stdin, after serve has stopped accepting) or
 when its stdin closes (serve died): either way it first handles what is still unread, then exits 0. It
 runs in a process group of its own, so a terminal's Ctrl-C reaches serve alone, which then stops it in
-order, and at the lowest priority (`yield_cpu`): when both want a CPU, the acks get it at once.
+order, and at a lower priority (niceness 10): when both want the CPU, the acks get it.
 """
 
 from __future__ import annotations
@@ -27,24 +27,9 @@ from bot.core import metrics
 log = logging.getLogger("bot.commands.serve_handling")  # not __main__ in the child
 
 # The handling yields the CPU to the acks when both want it (2 busy cores): an ack is what Slack times.
-NICENESS = 10  # where SCHED_IDLE is not available
+NICENESS = 10
 RESTART_DELAY = (0.5, 30.0)  # first and longest wait before starting a dead child again
 STOP_TIMEOUT = 60.0  # then the child is killed: what it held stays pending for the recovery sweep
-
-
-def yield_cpu() -> str:
-    """This process (and the threads it starts after) at the lowest priority; the policy taken.
-
-    SCHED_IDLE rather than niceness alone: the scheduler (EEVDF) may let a running nice-10 task finish its
-    slice (a millisecond or more) before a woken ack gets the core, while a SCHED_IDLE task is preempted
-    at once by any other one. Busy cores still leave it time: what it does not get at once waits, durable,
-    in the inbox (and the recovery sweep reads what waits past its grace)."""
-    os.nice(NICENESS)
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):  # not Linux
-        return "nice"
-    return "idle"
 
 
 def child_argv(*, adopt: str | None = None, insecure_audit_key: bool = False) -> list[str]:
@@ -148,8 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--insecure-audit-key", action="store_true")
     args = parser.parse_args(argv)
     stop = threading.Event()
-    yield_cpu()  # first: the threads started below inherit it
     _stop_when_told(stop)
+    os.nice(NICENESS)
 
     from bot.commands.common import process_runtime
     from bot.core import log_format

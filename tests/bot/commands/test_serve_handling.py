@@ -154,7 +154,6 @@ def _zombie(pid: int) -> bool:
 def test_sigterm_drains_what_the_child_has_not_read_and_both_exit_0(rt, fleet, mock_slack_api, tmp_path):
     serve, port = start_serve(fleet, mock_slack_api, tmp_path)
     child = child_of(serve.pid)
-    assert os.sched_getscheduler(child) == os.SCHED_IDLE  # any ack preempts its handling at once
     bodies, hold = fire_while_held(rt, port, mock_slack_api)
     serve.send_signal(signal.SIGTERM)
     wait_for(lambda: "stopping: no new connections" in fleet.log("serve"), timeout=60, what="serve stopping")
