@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, values
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
@@ -35,6 +35,10 @@ from bot.core import tracing
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# Set but empty is "not set" to us; prometheus-client took it as multiprocess files in the current directory.
+if os.environ.get(MULTIPROC_ENV) == "":
+    del os.environ[MULTIPROC_ENV]
+    values.ValueClass = values.get_value_class()
 
 MISSIONS_CREATED = Counter("missionbot_missions_submitted_total", "Missions created", ["worker"])
 MISSIONS = Counter("missionbot_missions_total", "Missions settled, by outcome", ["worker", "outcome"])

@@ -10,7 +10,7 @@ import os
 from bot.core.models import Request
 from bot.core.queueing import fresh_workers
 from bot.missions.service import MissionService
-from tests.support.fleet import free_port, wait_for
+from tests.support.fleet import ROOT, free_port, wait_for
 from tests.support.scrape import get, parse, value
 
 
@@ -99,3 +99,5 @@ def test_without_a_directory_the_worker_makes_a_temporary_one_and_removes_it(rt,
     codes = fleet.stop()
     assert codes == {"worker": 0}, fleet.log("worker")  # the supervisor's and its children's lines
     assert list(tmp.iterdir()) == []
+    # The empty variable is "not set": prometheus-client alone took it as files in the working directory.
+    assert not list(ROOT.glob(f"*_{worker.pid}.db"))
