@@ -64,10 +64,16 @@ class _Mixin:
         tracing.flush()
         return done
 
-    def heartbeat(self, timeout: int | None = None, pipeline: object = None) -> None:
-        super().heartbeat(timeout, pipeline)  # type: ignore[misc]
-        if pipeline is None:
-            self.outage.up()  # the worker's first successful write after an outage
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        """RQ's heartbeat, in one round trip: RQ sends its three writes one by one unless given a pipeline,
+        and beats about three times per job (6 of a no-op job's 21 round trips)."""
+        if pipeline is not None:
+            super().heartbeat(timeout, pipeline)  # type: ignore[misc]
+            return
+        with self.connection.pipeline(transaction=False) as pipe:  # type: ignore[attr-defined]
+            super().heartbeat(timeout, pipe)  # type: ignore[misc]
+            pipe.execute()
+        self.outage.up()  # the worker's first successful write after an outage
 
 
 class HeartbeatWorker(_Mixin, Worker):

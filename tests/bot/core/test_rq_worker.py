@@ -3,9 +3,10 @@ and a work loop that runs the queue's jobs. Killed workers and restarts: tests/g
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import multiprocessing
 import os
+import select
 import signal
 import time
 
@@ -13,6 +14,7 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq.job import Job
 
+from benchmarks.costs import counting
 from bot.core import rq_worker
 from bot.core.outage import Outage
 from bot.core.rq_worker import (
@@ -103,9 +105,9 @@ def test_a_stop_signal_between_registering_and_rqs_own_handlers_still_stops_the_
     assert waits == []  # stopped at its first turn, without waiting for a job
 
 
-def _scheduler_not_yet_handling_signals(ready) -> None:  # noqa: ANN001 - a multiprocessing Event
-    ready.set()
-    time.sleep(60)  # RQ's scheduler before its `work()` installs its own handlers, under load
+def _read_byte(fd: int, *, timeout: float) -> bytes:
+    ready, _, _ = select.select([fd], [], [], timeout)
+    return os.read(fd, 1) if ready else b""
 
 
 def test_rqs_scheduler_forked_before_its_own_handlers_exits_on_the_stopping_workers_sigterm(
@@ -113,17 +115,48 @@ def test_rqs_scheduler_forked_before_its_own_handlers_exits_on_the_stopping_work
 ):
     """RQ's worker forks its scheduler while work_forever's handler is still installed, then, stopping,
     SIGTERMs it and joins it. The handler used to swallow that signal in the fork (it only set the
-    parent's flags), and the worker, its supervisor and a container's stop waited on it for good."""
+    parent's flags), and the worker, its supervisor and a container's stop waited on it for good.
+    The fork reports what the signal raised through a pipe and leaves with os._exit: the interpreter's
+    own exit in a fork of a threaded process (pytest's) can hang on a lock, which is not what is tested."""
     signal.signal(signal.SIGTERM, BetweenWorkers())
-    fork = multiprocessing.get_context("fork")
-    ready = fork.Event()
-    scheduler = fork.Process(target=_scheduler_not_yet_handling_signals, args=(ready,))
-    scheduler.start()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # RQ's scheduler before its `work()` installs its own handlers, under load
+        outcome = b"s"  # still asleep: the signal swallowed
+        try:
+            os.write(write, b"r")
+            time.sleep(60)
+        except SystemExit as stopped:
+            outcome = b"0" if stopped.code == 0 else b"x"
+        finally:
+            os.write(write, outcome)
+            os._exit(0)
     try:
-        assert ready.wait(30)
-        os.kill(scheduler.pid, signal.SIGTERM)
-        scheduler.join(30)
-        assert scheduler.exitcode == 0  # None: still asleep, the signal swallowed
+        os.close(write)
+        assert _read_byte(read, timeout=30) == b"r"
+        os.kill(pid, signal.SIGTERM)
+        assert _read_byte(read, timeout=30) == b"0"  # b"": still asleep, the signal swallowed
     finally:
-        scheduler.kill()
-        scheduler.join()
+        os.close(read)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+@pytest.mark.parametrize("simple", [True, False])
+def test_a_heartbeat_is_one_round_trip_that_keeps_the_worker_registered(rt, simple):
+    worker = build(rt.missions_queue, settings=rt.settings, simple=simple, outage=Outage(log=log, what="w"))
+    worker.register_birth()
+    try:
+        rt.redis.hset(worker.key, "last_heartbeat", "")
+        rt.redis.persist(worker.key)
+        rt.redis.zadd(worker.executions_key, {"an-execution": 1})  # what a heartbeat keeps alive
+        with counting() as count:
+            worker.heartbeat()
+        assert count.n == 1  # RQ's own sends three
+        assert rt.redis.hget(worker.key, "last_heartbeat").decode() != ""
+        assert 0 < rt.redis.ttl(worker.key) <= rt.settings.worker_ttl + 60
+        assert 0 < rt.redis.ttl(worker.executions_key) <= rt.settings.worker_ttl + 60
+    finally:
+        worker.register_death()
+        rt.redis.delete(worker.executions_key)
