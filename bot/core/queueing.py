@@ -104,9 +104,12 @@ def enqueue_mission(
     replace_stale: bool = False,
     worker: str | None = None,
     if_status: str | None = None,
+    replace: tuple[bytes | str, bytes | str] | None = None,
 ) -> bool:
     """`worker`: the mission's, when the caller knows it (saves a read). `if_status`: enqueue only while the
-    mission has this status (False otherwise), checked in the same round trip as the duplicate marker."""
+    mission has this status (False otherwise), checked in the same round trip as the duplicate marker.
+    `replace`: (expected bytes, new bytes) of the mission record, set in that round trip too (with
+    `if_status`); `RecordChanged` when it holds other bytes, and then nothing is written."""
     worker_config = rt.worker(worker or rt.store.mission(mission_id).worker)
     job_id = run_job_id(rt, mission_id, reason)
     # The recovery sweep checks the latest run job of a mission that should be moving: recorded with the
@@ -115,6 +118,7 @@ def enqueue_mission(
         latest=rt.store.key("run-job", mission_id),
         record=rt.store.key("mission", mission_id) if if_status else "",
         status=if_status or "",
+        replace=replace if if_status else None,
     )
     return _enqueue(
         rt.missions_queue,

@@ -13,6 +13,7 @@ from bot.core.limits import admit
 from bot.core.models import Control, MessageRef, Mission, Proposal, Request
 from bot.core.policy import authorize_digest
 from bot.core.queueing import enqueue_mission
+from bot.core.rate_limited import RecordChanged
 from bot.core.routing import NoRoute, help_text, route
 from bot.core.runtime import Runtime
 from bot.missions import controls, decisions, delegation, kill_switch, more_info, requesters
@@ -150,6 +151,19 @@ class MissionService:
         mission = submitted.mission
         if mission is None:
             return False
+        if status is not None and mission.status == "queued":
+            # The attach and the enqueue in one round trip, if the record still holds what `create` wrote.
+            expected = mission.model_dump_json()
+            new = mission.model_copy(update={"status_ref": status}).model_dump_json()
+            try:
+                started = enqueue_mission(
+                    self.rt, mission.id, worker=mission.worker, if_status="queued", replace=(expected, new)
+                )
+            except RecordChanged:  # changed since (the kill switch, a recovery sweep): attach to what it is
+                pass
+            else:
+                self.rt.store.records.saw(self.rt.store.key("mission", mission.id), new)
+                return started
         if status is not None:
             try:
                 self.rt.store.mutate_mission(

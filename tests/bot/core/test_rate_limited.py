@@ -10,8 +10,8 @@ from rq.job import Job, JobStatus
 
 from benchmarks.costs import counting
 from bot.core import queueing
-from bot.core.models import Request
-from bot.core.rate_limited import Marked, enqueue_once
+from bot.core.models import MessageRef, Request
+from bot.core.rate_limited import Marked, RecordChanged, enqueue_once
 from bot.missions.service import MissionService
 
 
@@ -84,3 +84,51 @@ def test_the_replay_writes_what_rqs_own_enqueue_writes(rt):
     assert fields(sent) == fields(replayed) and fields(sent)[b"status"] == b"queued"
     assert queue.job_ids == [sent.id, replayed.id]
     assert Job.fetch(replayed.id, connection=rt.redis).args == ("é ü 1",)
+
+
+def test_a_launch_with_its_status_message_attaches_it_and_enqueues_in_one_round_trip(rt, run_jobs):
+    svc = MissionService(rt)
+    request = Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042")
+    svc.launch(svc.create(request))  # the first loads the scripts and reads RQ's server version
+    submitted = svc.create(request)
+    status = MessageRef(platform="console", conversation="C0SUPPORT", ts="1.2", thread=None)
+    with counting() as count:
+        assert svc.launch(submitted, status=status)
+    assert count.n == 1
+    mission_id = submitted.mission.id
+    assert rt.store.mission(mission_id).status_ref == status
+    assert queueing.last_run_job(rt, mission_id) == queueing.mission_job_id(rt, mission_id)
+    assert not svc.launch(submitted, status=status)  # launched once; the status still attached
+    run_jobs()
+    assert rt.store.mission(mission_id).status == "awaiting_approval"
+
+
+def test_a_launch_after_the_record_changed_writes_nothing_then_attaches_to_what_it_holds(rt):
+    svc = MissionService(rt)
+    request = Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042")
+    submitted = svc.create(request)
+    mission_id = submitted.mission.id
+    rt.store.mutate_mission(mission_id, lambda m: m.model_copy(update={"state": {"noted": 1}}))
+    status = MessageRef(platform="console", conversation="C0SUPPORT", ts="1.2", thread=None)
+    expected = submitted.mission.model_dump_json()
+    new = submitted.mission.model_copy(update={"status_ref": status}).model_dump_json()
+    with pytest.raises(RecordChanged):  # the one-round-trip attach refuses bytes it did not expect
+        queueing.enqueue_mission(rt, mission_id, if_status="queued", replace=(expected, new))
+    assert not rt.redis.exists(f"{queueing.mission_job_id(rt, mission_id)}:enqueued")
+    assert rt.store.mission(mission_id).status_ref is None
+    assert svc.launch(submitted, status=status)  # and the launch falls back to attach, then enqueue
+    mission = rt.store.mission(mission_id)
+    assert mission.status_ref == status and mission.state == {"noted": 1}
+    assert queueing.last_run_job(rt, mission_id) == queueing.mission_job_id(rt, mission_id)
+
+
+def test_a_launch_of_a_mission_cancelled_meanwhile_attaches_its_status_and_enqueues_nothing(rt):
+    svc = MissionService(rt)
+    request = Request(platform="console", conversation="C0SUPPORT", requester="U0AGENT", text="ESC-1042")
+    submitted = svc.create(request)
+    mission_id = submitted.mission.id
+    rt.store.mutate_mission(mission_id, lambda m: m.model_copy(update={"status": "cancelled"}))
+    status = MessageRef(platform="console", conversation="C0SUPPORT", ts="1.2", thread=None)
+    assert not svc.launch(submitted, status=status)
+    assert rt.store.mission(mission_id).status_ref == status  # its later "cancelled" edit has a message
+    assert len(rt.missions_queue) == 0
