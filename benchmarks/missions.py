@@ -40,7 +40,7 @@ from bot.core.rq_worker import HeartbeatSimpleWorker
 from bot.core.runtime import Runtime
 from bot.core.settings import Settings
 from bot.demo.helpdesk import HelpdeskBackend
-from bot.missions.service import MissionService
+from bot.missions.service import MissionService, Submitted
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,7 +131,8 @@ def main() -> None:
         run_round(redis, url, 10, mcp=args.mcp, worker=w)  # warm-up, not counted: first imports, first jobs
         results = [run_round(redis, url, args.missions, mcp=args.mcp, worker=w) for _ in range(args.rounds)]
         trips = round_trips(redis, url, missions=50, worker=w)
-        interleaved, interleaved_cpu = submit_interleaved(redis, url)
+        turns = submit_interleaved(redis, url)
+        interleaved = turns["wall"]
     floor_rate = statistics.median(r["noop_per_s"] for r in results)
     mission_rate = statistics.median(r["missions_per_s"] for r in results)
     enqueue_floor = statistics.median(r["enqueue_ms"] for r in results)
@@ -156,6 +157,8 @@ def main() -> None:
         # Chunks of 50 enqueues and 50 submits in turn, the median of each pair's ratio: both see the same
         # moment of the machine, which the rounds' back-to-back blocks of hundreds do not.
         "submit_to_enqueue_ratio_interleaved": interleaved,
+        # The same turns' submits with a status message posted (`post_ack`, as every surface's are).
+        "submit_with_status_to_enqueue_ratio_interleaved": turns["status_wall"],
         "round_trips": trips,
         # Per round, then the median: each round's floor and missions ran back to back, under the same load.
         "missions_to_noop_ratio_by_round": round(
@@ -164,7 +167,11 @@ def main() -> None:
         "cpu_ms": {k: round(statistics.median(r[f"cpu_{k}"] for r in results), 3) for k in CPU},
         # CPU (client + Redis server) of a no-op job per mission job, of a submit per enqueue: what the
         # ratios above would be on a machine with a core free for each (waits for a core are not counted).
-        "cpu_ratios": {**cpu_ratios(results), "submit_to_enqueue_interleaved": interleaved_cpu},
+        "cpu_ratios": {
+            **cpu_ratios(results),
+            "submit_to_enqueue_interleaved": turns["cpu"],
+            "submit_with_status_to_enqueue_interleaved": turns["status_cpu"],
+        },
         "floors": {"missions_to_noop_ratio_min": 0.5, "submit_to_enqueue_ratio_max": 2.0},
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
@@ -185,7 +192,8 @@ def main() -> None:
     print(f"bare Queue.enqueue:                     {enqueue_floor:8.3f} ms/job")
     print(f"MissionService.submit (route+store+audit+enqueue): {submit_cost:.3f} ms/mission")
     print(
-        f"  ratio submit : enqueue = {submit_cost / enqueue_floor:.2f} (interleaved in chunks: {interleaved})"
+        f"  ratio submit : enqueue = {submit_cost / enqueue_floor:.2f} (in chunks: {interleaved}; "
+        f"with a status message posted: {turns['status_wall']})"
     )
     print(
         "Redis round trips: "
@@ -254,39 +262,48 @@ def run_round(redis: Redis, url: str, n: int, *, mcp: bool, worker: str) -> dict
         cleanup(redis, prefix)
 
 
-def submit_interleaved(redis: Redis, url: str, *, chunks: int = 20, size: int = 50) -> tuple[float, float]:
-    """submit : enqueue as the median over `chunks` pairs of back-to-back chunks: by wall time, and by the
-    CPU of this process and the Redis server."""
+def posted(submitted: Submitted) -> MessageRef:
+    """A surface's ack that posts nothing (NullMessenger's): `submit` then attaches it as the status."""
+    return MessageRef(platform="console", conversation=REQUEST.conversation, ts="1.0", thread=None)
+
+
+def submit_interleaved(redis: Redis, url: str, *, chunks: int = 20, size: int = 50) -> dict[str, float]:
+    """submit : enqueue as the median over `chunks` turns of back-to-back chunks (enqueues, submits, then
+    submits with a status message posted, as every surface's are): by wall time, and by the CPU of this
+    process and the Redis server."""
     prefix = f"mbturns{uuid.uuid4().hex[:8]}"
-    rt = bench_runtime(redis, url, prefix, missions=chunks * size + 10)
+    rt = bench_runtime(redis, url, prefix, missions=2 * chunks * size + 20)
     app.install(rt)
     try:
         floor_q, svc = Queue(f"{prefix}-floor", connection=redis), MissionService(rt)
         for i in range(5):  # the first of each: imports, scripts loaded
             floor_q.enqueue("benchmarks.noop.noop", str(i))
             svc.submit(REQUEST)
-        ratios, by_cpu = [], []
+            svc.submit(REQUEST, post_ack=posted)
+        ratios: dict[str, list[float]] = {"wall": [], "cpu": [], "status_wall": [], "status_cpu": []}
         for _ in range(chunks):
             with cpu_spent(redis) as enqueue_cpu:
                 start = time.perf_counter()
                 for i in range(size):
                     floor_q.enqueue("benchmarks.noop.noop", str(i))
                 enqueue_s = time.perf_counter() - start
-            with cpu_spent(redis) as submit_cpu:
-                start = time.perf_counter()
-                for _ in range(size):
-                    svc.submit(REQUEST)
-                ratios.append((time.perf_counter() - start) / enqueue_s)
-            by_cpu.append(submit_cpu.ms / enqueue_cpu.ms)
-        return round(statistics.median(ratios), 2), round(statistics.median(by_cpu), 2)
+            for kind, ack in (("", None), ("status_", posted)):
+                with cpu_spent(redis) as submit_cpu:
+                    start = time.perf_counter()
+                    for _ in range(size):
+                        svc.submit(REQUEST, post_ack=ack)
+                    ratios[f"{kind}wall"].append((time.perf_counter() - start) / enqueue_s)
+                ratios[f"{kind}cpu"].append(submit_cpu.ms / enqueue_cpu.ms)
+        return {kind: round(statistics.median(values), 2) for kind, values in ratios.items()}
     finally:
         app.install(None)
         cleanup(redis, prefix)
 
 
 def round_trips(redis: Redis, url: str, *, missions: int, worker: str) -> dict[str, float]:
-    """Redis round trips per bare enqueue, no-op job, submit and playbook mission job (a worker's start
-    and stop amortized over `missions` jobs), counted as the client's writes to its sockets."""
+    """Redis round trips per bare enqueue, no-op job, submit (without and with a status message posted)
+    and playbook mission job (a worker's start and stop amortized over the jobs), counted as the client's
+    writes to its sockets."""
     prefix = f"mbtrips{uuid.uuid4().hex[:8]}"
     rt = bench_runtime(redis, url, prefix, missions=missions + 1)
     app.install(rt)
@@ -306,8 +323,11 @@ def round_trips(redis: Redis, url: str, *, missions: int, worker: str) -> dict[s
             for _ in range(missions):
                 MissionService(rt).submit(REQUEST)
             counted["submit"] = count.take() / missions
+            for _ in range(missions):
+                MissionService(rt).submit(REQUEST, post_ack=posted)
+            counted["submit_with_status"] = count.take() / missions
             drain([rt.missions_queue], redis, worker=worker)
-            counted["mission_job"] = count.take() / missions
+            counted["mission_job"] = count.take() / (2 * missions)  # both kinds of submit's missions
     finally:
         app.install(None)
         cleanup(redis, prefix)
