@@ -29,10 +29,12 @@ from bot.core.runtime import Runtime
 # Returns {1, '0'} when admitted, {0, oldest} when the hour is full, {2, spent} when the budget is spent,
 # {3, '0'} when halted. With the mission's keys, an admitted mission is recorded in the same script: its
 # event first (an unreadable audit head fails the script before anything is written), then the count, the
-# record (if not there yet), its indexes and its thread.
+# record, its indexes and its thread; {4, '0'} when the mission is recorded already (another handling of
+# the same request created it first): nothing is written.
 _ADMIT = (
     APPEND_FN
     + """
+if #KEYS > 3 and redis.call('EXISTS', KEYS[6]) == 1 then return {4, '0'} end
 if KEYS[3] ~= '' then
   local control = redis.call('GET', KEYS[3])
   if control and cjson.decode(control).killed == true then return {3, '0'} end
@@ -76,6 +78,7 @@ class Refusal:
     text: str
     retry_at: datetime | None = None
     halted: bool = False  # the worker's kill switch is pulled (the caller words it; `text` is empty)
+    recorded: bool = False  # `create`: the mission is recorded already, by another handling (`text` empty)
 
 
 def _week(now: datetime) -> str:
@@ -131,11 +134,13 @@ def admit(
         outcome, value = rt.audit.commit(
             sealed,
             lambda: lua.script(rt.redis, _ADMIT)(keys=keys, args=args),
-            appended=lambda reply: int(reply[0]) == 1,
+            appended=lambda reply: int(reply[0]) == 1,  # else nothing was written
         )
         if int(outcome) == 1:
             rt.store.records.saw(rt.store.key("mission", mission.id), raw)
     outcome = int(outcome)
+    if outcome == 4:
+        return Refusal(text="", recorded=True)
     if outcome == 3:
         return Refusal(text="", halted=True)
     if outcome == 2:

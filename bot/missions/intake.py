@@ -101,14 +101,16 @@ class Intake:
             text=f["text"],
             locale=f.get("locale") or None,
         )
-        return self.service.create(request, mission_id=self._mission_id(entry))
+        mission_id, reserved_now = self._mission_id(entry)
+        return self.service.create(request, mission_id=mission_id, reserved_now=reserved_now)
 
-    def _mission_id(self, entry: Entry) -> str:
-        """A fresh id, or the one an earlier handling of the entry reserved (SET NX GET: one round trip)."""
+    def _mission_id(self, entry: Entry) -> tuple[str, bool]:
+        """A fresh id (True: reserved now), or the one an earlier handling of the entry reserved (SET NX
+        GET: one round trip)."""
         fresh = self.rt.new_id()
         key = self.rt.store.key("inbox", "mission", entry.id)
         earlier = self.rt.redis.set(key, fresh, nx=True, get=True, ex=MISSION_ID_TTL)
-        return earlier.decode() if earlier else fresh
+        return (earlier.decode(), False) if earlier else (fresh, True)
 
     def launch(self, submitted: Submitted, *, status: MessageRef | None) -> bool:
         return self.service.launch(submitted, status=status)

@@ -64,13 +64,20 @@ class MissionService:
         self.launch(submitted, status=status)
         return submitted
 
-    def create(self, request: Request, *, mission_id: str | None = None) -> Submitted:
+    def create(
+        self, request: Request, *, mission_id: str | None = None, reserved_now: bool = False
+    ) -> Submitted:
         """Route, admit and record the mission without running it: fast enough for a surface's ack path.
         The surface then posts `Submitted.text` and calls `launch`; a mission whose launch never came (a
         crash in between) is started by the recovery sweep after a grace period. `mission_id`: the id the
         caller derived for this request (bot/missions/intake.py); a mission already recorded under it is
-        returned as it is, so handling the same request again creates nothing."""
-        if mission_id is not None and (existing := self._recorded(mission_id)) is not None:
+        returned as it is, so handling the same request again creates nothing. `reserved_now`: the caller
+        reserved that id just now, so nothing can be recorded under it yet (that read is skipped)."""
+        if (
+            mission_id is not None
+            and not reserved_now
+            and (existing := self._recorded(mission_id)) is not None
+        ):
             return Submitted(mission=existing, text=self._queued_text(existing))
         text = request.text.strip()
         if is_blank(text):  # zero-width, bidi and control characters only: nothing to act on
@@ -118,6 +125,9 @@ class MissionService:
         # The kill switch, the weekly token budget and the hourly rate, and once admitted the record, its
         # indexes and its audit event: one script, one round trip.
         refused = admit(self.rt, worker, mission_id=mission_id, unless_halted=True, create=(mission, created))
+        if refused is not None and refused.recorded:  # a concurrent handling of this request created it
+            existing = self.rt.store.mission(mission_id)
+            return Submitted(mission=existing, text=self._queued_text(existing))
         if refused is not None:  # the person's hourly cap counted a request that did not start
             requesters.uncount(self.rt, worker, requester=request.requester, mission_id=mission_id)
         if refused is not None and refused.halted:

@@ -51,6 +51,19 @@ def test_handling_a_request_twice_makes_one_mission(rt):
     assert other.mission is not None and other.mission.id != first.mission.id  # another entry: another one
 
 
+def test_two_handlings_that_both_reserved_the_id_make_one_mission_and_one_event(rt):
+    """The race the read before `create` cannot close: both handlings pass it before either records the
+    mission (or one skips it, having reserved the id itself). The admission script refuses the second."""
+    svc, mission_id = MissionService(rt), rt.new_id()
+    first = svc.create(ASK, mission_id=mission_id, reserved_now=True)
+    again = svc.create(ASK, mission_id=mission_id, reserved_now=True)
+    assert first.mission is not None and again.mission is not None
+    assert again.mission == rt.store.mission(mission_id) and again.text == first.text
+    assert rt.store.missions_of("support-triage") == [mission_id]
+    assert [e["kind"] for e in rt.audit.events()].count("mission.created") == 1
+    assert rt.redis.zcard(rt.store.key("submits", "support-triage")) == 1  # the hourly rate counted once
+
+
 class HeldMessenger(ConsoleMessenger):
     """Posts once `release` is set, after telling `posting`: the first handling is caught mid-post."""
 
