@@ -90,6 +90,16 @@ def start_serve(*, redis_url: str, prefix: str, slack_api: str, port: int) -> su
     raise SystemExit("serve did not answer within 60 s")
 
 
+def handling_started(redis: Redis, prefix: str, *, timeout: float = 60) -> None:
+    """Wait for serve's handling process to read the inbox: its first read creates the inbox stream, a
+    write of its start-up (after /healthz answers) that would otherwise count against the first request."""
+    deadline = time.monotonic() + timeout
+    while not redis.exists(f"{prefix}:inbox"):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"serve's handling process did not read its inbox within {timeout:.0f} s")
+        time.sleep(0.1)
+
+
 class Tally:
     def __init__(self, name: str, redis: Redis, prefix: str) -> None:
         self.name, self.redis, self.prefix = name, redis, prefix
@@ -181,6 +191,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     base = f"http://127.0.0.1:{port}"
     http = requests.Session()
     try:
+        handling_started(redis, prefix)
         slack = Tally("POST /slack/events", redis, prefix)
 
         def to_slack(example: tuple[bytes, str]) -> None:
