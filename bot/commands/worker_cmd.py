@@ -41,6 +41,7 @@ HEALTHY_RUN = 60.0  # a child that ran this long starts its next restart delay f
 def run_queue(settings: Settings, name: str, *, burst: bool, simple: bool, insecure_audit_key: bool) -> int:
     rt = process_runtime(settings, "worker", insecure_audit_key=insecure_audit_key)
     app.install(rt)
+    app.warm(rt)  # before RQ forks a work horse per job: each starts with the templates compiled
     queue = rt.missions_queue if name == "missions" else rt.actions_queue
     rq_worker.work_forever(queue, settings=settings, simple=simple, burst=burst)
     return 0

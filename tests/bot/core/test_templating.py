@@ -7,6 +7,7 @@ import pytest
 from jinja2 import TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 
+from bot.core import templating
 from bot.core.templating import MAX_OUTPUT, TemplateLimit, parse_template, render, render_value
 
 
@@ -44,3 +45,18 @@ def test_syntax_is_checked_at_parse_time_without_rendering():
 def test_the_rendered_text_is_cut_off_at_the_output_limit():
     with pytest.raises(TemplateLimit, match="passes"):
         render("{% for i in range(30) %}{{ x }}{% endfor %}", {"x": "y" * (MAX_OUTPUT // 20)})
+
+
+def test_compile_all_compiles_the_templates_and_skips_plain_and_broken_text():
+    templating._compiled.cache_clear()
+    sources = [
+        "Ticket {{ ticket_id }}",
+        "{% if x %}y{% endif %}",
+        "plain text",
+        "{{ broken",
+        "Ticket {{ ticket_id }}",
+    ]
+    assert templating.compile_all(sources) == 2  # each once; the broken one is left for its render to report
+    assert templating._compiled.cache_info().currsize == 2
+    with pytest.raises(TemplateSyntaxError):
+        templating.render("{{ broken", {})
