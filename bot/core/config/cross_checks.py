@@ -19,6 +19,7 @@ from bot.core.config.models import MODEL_CALL_BOUND_SECONDS, ObserveStep, Propos
 from bot.core.config.tools import BuiltinIntegration, PreviewSpec
 from bot.core.config.yaml_lines import compose
 from bot.core.errors import ConfigIssue
+from bot.core.string_tree import strings_in
 from bot.core.templating import parse_template
 from bot.tools.builtin import builtin_args_model, builtin_tool_names
 from bot.tools.json_schema import declares_dry_run
@@ -101,7 +102,7 @@ def cross_field_problems(worker: WorkerConfig) -> Iterator[tuple[Loc, str]]:
                     (*loc, "propose" if isinstance(step, ProposeStep) else "tool"),
                     f"unknown tool {tool!r}: not listed under tools",
                 )
-            templates = [step.observe] if isinstance(step, ObserveStep) else list(_strings(step.args))
+            templates = [step.observe] if isinstance(step, ObserveStep) else list(strings_in(step.args))
             if isinstance(step, ProposeStep):
                 templates.append(step.rationale)
             for template in templates:
@@ -114,17 +115,6 @@ def cross_field_problems(worker: WorkerConfig) -> Iterator[tuple[Loc, str]]:
                 parse_template(mission.verdict)
             except TemplateSyntaxError as exc:
                 yield ("missions", mname, "verdict"), f"template error: {exc.message}"
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
 
 
 def offered_tool_issues(
