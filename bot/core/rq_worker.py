@@ -66,7 +66,7 @@ class _Mixin:
 
     def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
         """RQ's heartbeat, in one round trip: RQ sends its three writes one by one unless given a pipeline,
-        and beats about three times per job (6 of a no-op job's 21 round trips)."""
+        and beats about three times per job (9 of a no-op job's 21 round trips; 3 here)."""
         if pipeline is not None:
             super().heartbeat(timeout, pipeline)  # type: ignore[misc]
             return
