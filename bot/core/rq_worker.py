@@ -75,6 +75,14 @@ class _Mixin:
             pipe.execute()
         self.outage.up()  # the worker's first successful write after an outage
 
+    def teardown(self) -> None:
+        """RQ's stop signal raises StopRequested wherever an idle worker's loop is, also between a command's
+        send and its reply: that reply stays on a pooled connection and answers the next command sent on it,
+        `register_death`'s here (`Wrong number of response items`, and the worker exits 1). The teardown's
+        writes start on fresh connections."""
+        self.connection.connection_pool.disconnect(inuse_connections=False)  # type: ignore[attr-defined]
+        super().teardown()  # type: ignore[misc]
+
 
 class HeartbeatWorker(_Mixin, Worker):
     """Forks a work horse per job and heartbeats it every `job_heartbeat` seconds."""

@@ -12,6 +12,7 @@ import time
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
+from rq import Worker
 from rq.job import Job
 
 from benchmarks.costs import counting
@@ -160,3 +161,17 @@ def test_a_heartbeat_is_one_round_trip_that_keeps_the_worker_registered(rt, simp
     finally:
         worker.register_death()
         rt.redis.delete(worker.executions_key)
+
+
+def test_a_reply_left_on_a_pooled_connection_by_a_stop_signal_does_not_break_the_teardown(rt):
+    """RQ raises StopRequested from its signal handler wherever the idle loop is; between a command's send
+    and its reply, the reply stays on the pooled connection (here a blocking pop still waiting for it)."""
+    worker = build(rt.missions_queue, settings=rt.settings, simple=True, outage=Outage(log=log, what="w"))
+    worker.register_birth()
+    pool = rt.redis.connection_pool
+    stale = pool.get_connection()
+    stale.send_command("BLPOP", f"{rt.settings.key_prefix}:nothing", 1)  # its reply comes in a second
+    pool.release(stale)
+    worker.teardown()  # register_death's transaction would read that reply as its own
+    assert rt.redis.hget(worker.key, "death") is not None
+    assert worker.key not in {w.key for w in Worker.all(queue=rt.missions_queue)}
