@@ -30,6 +30,7 @@ from rq import Queue, SimpleWorker
 
 from benchmarks.costs import counting, cpu_spent
 from bot import app
+from bot.commands import worker_cmd
 from bot.core.cards import Card
 from bot.core.config import load_workers
 from bot.core.config.tools import BuiltinIntegration
@@ -37,6 +38,7 @@ from bot.core.embedded_redis import EmbeddedRedis, answers
 from bot.core.messenger import Messengers
 from bot.core.models import MessageRef, Request
 from bot.core.outage import Outage
+from bot.core.redis_client import redis_from_url
 from bot.core.rq_worker import HeartbeatSimpleWorker, HeartbeatWorker
 from bot.core.runtime import Runtime
 from bot.core.settings import Settings
@@ -75,7 +77,7 @@ def drain(queues: list[Queue], redis: Redis, *, worker: str = "rq") -> float:
     found = WORKERS[worker](queues, connection=redis)
     if isinstance(found, HeartbeatSimpleWorker | HeartbeatWorker):  # what bot.core.rq_worker.build sets
         found.settings, found.outage = Settings(), Outage(log=logging.getLogger(__name__), what="bench")
-        app.warm(app.for_job(redis))  # what `missionbot worker` does before its loop
+        worker_cmd.warm(app.for_job(redis))  # what `missionbot worker` does before its loop
     start = time.perf_counter()
     found.work(burst=True, logging_level="ERROR")
     return time.perf_counter() - start
@@ -129,7 +131,9 @@ def main() -> None:
         print("missions: using a throwaway audit key for this run", file=sys.stderr)
     with ExitStack() as stack:
         url = redis_url(stack)
-        redis = Redis.from_url(url)
+        redis = redis_from_url(
+            url
+        )  # the client `missionbot worker` builds, for the floor as for the missions
         w = args.worker
         run_round(redis, url, 10, mcp=args.mcp, worker=w)  # warm-up, not counted: first imports, first jobs
         results = [run_round(redis, url, args.missions, mcp=args.mcp, worker=w) for _ in range(args.rounds)]

@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 
+import jobs
 from bot import app
 from bot.commands.common import (
     add_insecure_audit_key_flag,
@@ -30,6 +31,7 @@ from bot.commands.common import (
     workers_or_exit,
 )
 from bot.core import log_format, metrics_port, rq_worker
+from bot.core.runtime import Runtime
 from bot.core.settings import Settings
 
 log = logging.getLogger("missionbot.worker")
@@ -41,10 +43,19 @@ HEALTHY_RUN = 60.0  # a child that ran this long starts its next restart delay f
 def run_queue(settings: Settings, name: str, *, burst: bool, simple: bool, insecure_audit_key: bool) -> int:
     rt = process_runtime(settings, "worker", insecure_audit_key=insecure_audit_key)
     app.install(rt)
-    app.warm(rt)  # before RQ forks a work horse per job: each starts with the templates compiled
+    warm(rt)
     queue = rt.missions_queue if name == "missions" else rt.actions_queue
     rq_worker.work_forever(queue, settings=settings, simple=simple, burst=burst)
     return 0
+
+
+def warm(rt: Runtime) -> None:
+    """What a forked work horse inherits instead of doing again for every job: the job functions loaded
+    (RQ imports a job's module in the horse, and with it the mission loop's) and the configs' templates
+    compiled (`app.warm`)."""
+    for name in jobs.__all__:
+        getattr(jobs, name)
+    app.warm(rt)
 
 
 class Supervisor:

@@ -8,6 +8,8 @@ from pathlib import Path
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from bot.core.redis_client import redis_from_url
+
 
 def answers(url: str) -> bool:
     try:
@@ -37,7 +39,7 @@ class EmbeddedRedis:
         return f"unix://{self._server.socket_file}"
 
     def client(self) -> Redis:
-        return Redis.from_url(self.url)
+        return redis_from_url(self.url)
 
     def __exit__(self, *exc: object) -> None:
         if self._server is not None:

@@ -21,10 +21,15 @@ from redis import Redis
 from redis.asyncio import BlockingConnectionPool as AsyncBlockingPool
 from redis.asyncio import Redis as AsyncRedis
 from redis.asyncio.sentinel import Sentinel as AsyncSentinel
+from redis.driver_info import DriverInfo
 from redis.sentinel import Sentinel, SentinelManagedConnection
 
 SENTINEL_SCHEME = "redis+sentinel"
 _FLOAT_OPTIONS = ("socket_timeout", "socket_connect_timeout")
+# What a connection names itself to the server (CLIENT SETINFO), found once per process. Left to redis-py
+# (8.x), every new connection reads the package's metadata for its version (~0.5 ms): once in every
+# work horse RQ forks, before its job's first command.
+DRIVER = DriverInfo()
 
 
 class InvalidRedisUrl(ValueError):
@@ -97,7 +102,7 @@ def _sentinel_args(target: SentinelTarget, kwargs: dict[str, Any]) -> tuple[dict
     master = {**target.options, **kwargs, "db": target.db}
     if target.password:
         master["password"] = target.password
-    sentinel = {k: v for k, v in master.items() if k in _FLOAT_OPTIONS}
+    sentinel = {k: v for k, v in master.items() if k in (*_FLOAT_OPTIONS, "driver_info")}
     if target.sentinel_password:
         sentinel["password"] = target.sentinel_password
     return sentinel, master
@@ -116,6 +121,7 @@ class _SentinelConnection(SentinelManagedConnection):
 
 def redis_from_url(url: str, *, variable: str = "REDIS_URL", **kwargs: Any) -> Redis:
     """A client for `url`: `Redis.from_url` for plain URLs, the Sentinel-managed master otherwise."""
+    kwargs.setdefault("driver_info", DRIVER)
     if not is_sentinel(url):
         return Redis.from_url(url, **kwargs)
     target = parse_sentinel_url(url, variable=variable)
@@ -128,6 +134,7 @@ def async_redis_from_url(url: str, *, variable: str = "REDIS_URL", **kwargs: Any
     """The asyncio twin of `redis_from_url` (the Slack inbox's client). A plain URL's pool makes a request
     wait for a free connection: redis-py's asyncio pool refuses one past 100 in flight ("Too many
     connections"), which under a burst answered Slack 500s from the ack path."""
+    kwargs.setdefault("driver_info", DRIVER)
     if not is_sentinel(url):
         return AsyncRedis.from_pool(AsyncBlockingPool.from_url(url, **kwargs))
     target = parse_sentinel_url(url, variable=variable)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from redis import Redis
+from redis import utils as redis_utils
 from redis.asyncio import BlockingConnectionPool as AsyncBlockingPool
 from redis.asyncio import Redis as AsyncRedis
 from redis.connection import Connection
@@ -11,6 +12,7 @@ from redis.sentinel import SentinelConnectionPool
 
 from bot.commands.common import redis_or_exit
 from bot.core.redis_client import (
+    DRIVER,
     InvalidRedisUrl,
     SentinelTarget,
     async_redis_from_url,
@@ -106,3 +108,31 @@ def test_bad_url_reaches_redis_or_exit_as_exit_2(capsys: pytest.CaptureFixture[s
         redis_or_exit(Settings(REDIS_URL="redis+sentinel://h1/mymaster"), "worker")
     assert exit_.value.code == 2
     assert "missionbot worker: REDIS_URL: sentinel address 'h1'" in capsys.readouterr().err
+
+
+async def test_a_new_connection_names_its_driver_without_reading_package_metadata(redis_url, monkeypatch):
+    """redis-py reads its package's metadata for every new connection unless told its version (~0.5 ms:
+    once in every work horse RQ forks); the name and version it sends (CLIENT SETINFO) stay redis-py's."""
+    read: list[str] = []
+    real = redis_utils.metadata.version
+    monkeypatch.setattr(redis_utils.metadata, "version", lambda name: read.append(name) or real(name))
+    client, aclient = redis_from_url(redis_url), async_redis_from_url(redis_url)
+    fresh = [client.connection_pool.make_connection() for _ in range(3)]
+    try:
+        for connection in fresh:
+            connection.connect()
+        assert await aclient.ping()
+        sent = [c.driver_info for c in fresh] + [
+            c.driver_info for c in aclient.connection_pool._in_use_connections
+        ]
+        sent += [c.driver_info for c in aclient.connection_pool._available_connections]
+        assert {(d.formatted_name, d.lib_version) for d in sent} == {("redis-py", real("redis"))}
+        assert len(sent) == 4
+    finally:
+        for connection in fresh:
+            connection.disconnect()
+        await aclient.aclose()
+    assert read == []
+    sentinel = redis_from_url("redis+sentinel://127.0.0.1:1/mymaster").connection_pool
+    assert sentinel.connection_kwargs["driver_info"] is DRIVER
+    assert sentinel.sentinel_manager.sentinels[0].connection_pool.connection_kwargs["driver_info"] is DRIVER
