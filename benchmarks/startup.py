@@ -72,11 +72,14 @@ def cpu_s(pid: int) -> float:
 
 
 def label(pid: int) -> str:
-    """`worker --queue missions` and the like; a child of one of those (RQ's scheduler) by its parent."""
+    """`worker --queue missions` and the like; a child of one of those (RQ's scheduler, forked with the same
+    command line) by its parent."""
     argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    if ppid != os.getpid() and "--queue" in Path(f"/proc/{ppid}/cmdline").read_bytes().decode().split("\0"):
+        return f"child of {label(ppid)}"
     if "--queue" in argv:
         return f"queue {argv[argv.index('--queue') + 1]}"
-    ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     return f"child of {label(ppid)}" if ppid != os.getpid() else " ".join(argv[1:4])
 
 
