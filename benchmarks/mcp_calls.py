@@ -4,7 +4,9 @@
 
 Rows: the built-in `helpdesk.get_ticket` (in-process, Redis only); the same tool over a warm long-lived
 MCP session (`bot.tools.mcp_sessions`); the first call of a process (server start, initialize, list);
-and a new stdio session per call (how calls were made before sessions were kept open). Floor and warm
+a new stdio session per call (how calls were made before sessions were kept open); and the MCP SDK's
+own `ClientSession.call_tool` awaited in one running loop on an open session (the warm call without
+missionbot's pool around it). Floor and warm
 calls are measured in alternating rounds. Wall time on a shared machine follows its load, so the floor and
 the warm call also report CPU per call (this process, and for the warm call the server process too) and
 the threads' voluntary context switches per call (wake-ups), which the load does not move much (Linux
@@ -130,6 +132,7 @@ def main() -> None:
                 await session.call_tool("get_ticket", {"ticket_id": "1042"})
 
         cold = timed(lambda: asyncio.run(per_call_session()), args.cold)
+        sdk = asyncio.run(sdk_calls(server, args.calls))
     finally:
         for key in redis.scan_iter(f"{prefix}:*"):
             redis.delete(key)
@@ -138,6 +141,7 @@ def main() -> None:
         "mcp_warm": ("MCP stdio, warm session", warm),
         "mcp_first_call": ("MCP stdio, first call (start+init+list)", first),
         "mcp_session_per_call": ("MCP stdio, new session per call", cold),
+        "mcp_sdk_session": ("MCP SDK call_tool alone, one open session", sdk),
     }
     base = statistics.median(floor)
     figures = {
@@ -173,6 +177,22 @@ def main() -> None:
             f"{f['wakeups']:.2f} wake-ups/call"
         )
     print(f"load average {os.getloadavg()[0]:.2f}")
+
+
+async def sdk_calls(server: McpServer, n: int) -> list[float]:
+    """The MCP SDK's own `ClientSession.call_tool` on one open session of the same server, awaited in one
+    running loop: what a warm call costs without missionbot's session pool around it (a floor under the
+    warm row; a server process of its own)."""
+    async with server.open() as session:
+        call = lambda: session.call_tool("get_ticket", {"ticket_id": "1042"}, meta=server.meta)  # noqa: E731
+        for _ in range(20):  # warm, not counted
+            await call()
+        out = []
+        for _ in range(n):
+            started = time.perf_counter()
+            await call()
+            out.append((time.perf_counter() - started) * 1000)
+        return out
 
 
 def p95(values: list[float]) -> float:
