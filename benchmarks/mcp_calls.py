@@ -184,14 +184,12 @@ async def sdk_calls(server: McpServer, n: int) -> list[float]:
     running loop: what a warm call costs without missionbot's session pool around it (a floor under the
     warm row; a server process of its own)."""
     async with server.open() as session:
-        call = lambda: session.call_tool("get_ticket", {"ticket_id": "1042"}, meta=server.meta)  # noqa: E731
-        for _ in range(20):  # warm, not counted
-            await call()
         out = []
-        for _ in range(n):
+        for i in range(20 + n):  # the first 20 warm up, not counted
             started = time.perf_counter()
-            await call()
-            out.append((time.perf_counter() - started) * 1000)
+            await session.call_tool("get_ticket", {"ticket_id": "1042"}, meta=server.meta)
+            if i >= 20:
+                out.append((time.perf_counter() - started) * 1000)
         return out
 
 
