@@ -31,12 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from redis import Redis
-from redis.asyncio import Redis as AsyncRedis
 
 from benchmarks.missions import REQUEST, bench_runtime, cleanup, drain, redis_url
 from bot import app
+from bot.commands import worker_cmd
 from bot.core import rq_worker
 from bot.core.inbox import Inbox
+from bot.core.redis_client import async_redis_from_url, redis_from_url
 from bot.core.runtime import Runtime
 from bot.demo.backends import helpdesk
 from bot.missions.service import MissionService
@@ -67,10 +68,12 @@ def timed_tools(rt: Runtime) -> None:
 
 
 def worker(url: str, prefix: str, *, simple: bool) -> None:
-    """The worker process: the benchmark's runtime installed, the actions queue worked until SIGTERM."""
-    rt = bench_runtime(Redis.from_url(url), url, prefix, missions=1, seed=False)
+    """The worker process, as `missionbot worker --queue actions` runs (`worker_cmd.run_queue`): the
+    benchmark's runtime installed and warmed, the actions queue worked until SIGTERM."""
+    rt = bench_runtime(redis_from_url(url), url, prefix, missions=1, seed=False)
     timed_tools(rt)
     app.install(rt)
+    worker_cmd.warm(rt)
     rq_worker.work_forever(rt.actions_queue, settings=rt.settings, simple=simple, burst=False)
 
 
@@ -131,8 +134,8 @@ def append_ms(url: str, *, appends: int) -> dict[str, float]:
     prefix = f"mbappend{uuid.uuid4().hex[:8]}"
 
     async def run() -> list[float]:
-        aredis = AsyncRedis.from_url(url)
-        inbox = Inbox(redis=Redis.from_url(url), prefix=prefix, aredis=aredis)
+        aredis = async_redis_from_url(url)
+        inbox = Inbox(redis=redis_from_url(url), prefix=prefix, aredis=aredis)
         took = []
         for i in range(appends + 1):
             begun = time.perf_counter()
@@ -156,7 +159,7 @@ def replica_compare(*, decisions: int, simple: bool, gap: float) -> dict[str, An
     for name, replica in (("no_replica", False), ("one_replica", True)):
         with tempfile.TemporaryDirectory() as folder, primary_and_replica(Path(folder), replica=replica) as c:
             url = f"redis://127.0.0.1:{c['primary']}/0"
-            runs[name] = measure(Redis.from_url(url), url, decisions=decisions, simple=simple, gap=gap)
+            runs[name] = measure(redis_from_url(url), url, decisions=decisions, simple=simple, gap=gap)
             runs[name] |= append_ms(url, appends=decisions * 5)
     runs["decide_p50_ratio"] = round(
         runs["one_replica"]["decide_p50_ms"] / runs["no_replica"]["decide_p50_ms"], 2
@@ -192,7 +195,7 @@ def main() -> None:
     with ExitStack() as stack:
         url = redis_url(stack)
         figures = measure(
-            Redis.from_url(url), url, decisions=args.decisions, simple=args.simple, gap=args.gap
+            redis_from_url(url), url, decisions=args.decisions, simple=args.simple, gap=args.gap
         )
     figures |= {
         "redis": url,
